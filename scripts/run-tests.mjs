@@ -1,0 +1,46 @@
+// Runs the whole test suite with node's test runner (Node 20 does not expand globs itself).
+// Arguments narrow it: `npm test -- src/host` runs the test files under src/host.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const roots = ['src', 'test', 'plugins', 'examples', 'scripts'];
+const skip = new Set(['node_modules', 'dist', '.git', '.plugway']);
+
+function collect(dir, out) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (skip.has(e.name)) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) collect(p, out);
+    else if (/\.test\.(ts|mjs|js)$/.test(e.name)) out.push(relative(root, p));
+  }
+  return out;
+}
+
+const args = process.argv.slice(2);
+const filters = args.filter((a) => !a.startsWith('-'));
+const flags = args.filter((a) => a.startsWith('-'));
+let files = roots.flatMap((r) => collect(join(root, r), []));
+if (filters.length) {
+  files = files.filter((f) => filters.some((flt) => f.startsWith(flt) || f.includes(flt)));
+}
+files.sort();
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ') || '(all)'}`);
+  process.exit(1);
+}
+const concurrency = process.env.PLUGWAY_TEST_CONCURRENCY ?? '2';
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...flags, ...files],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, PLUGWAY_TEST: '1' } },
+);
+process.exit(result.status ?? 1);

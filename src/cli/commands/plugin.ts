@@ -1,0 +1,16 @@
+// `plugway plugin …`: the plugin author's and operator's commands, one module per subcommand.
+import type { Command } from 'commander';
+
+type Register = (plugin: Command) => void | Promise<void>;
+
+const subcommands: Array<() => Promise<{ register: Register }>> = [
+
+];
+
+export async function register(program: Command): Promise<void> {
+  const plugin = program
+    .command('plugin')
+    .description('create, check, package and steer plugins')
+    .addHelpText('after', '\nExample:\n  $ plugway plugin validate ./plugins/hello');
+  for (const load of subcommands) await (await load()).register(plugin);
+}

@@ -1,0 +1,34 @@
+// The command tree and the mapping of errors to one-line messages and exit codes.
+import { Command, CommanderError } from 'commander';
+import { PlugwayError, reasonOf } from '../errors.js';
+import { PLUGWAY_VERSION } from '../version.js';
+import { commandModules } from './commands/index.js';
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('plugway')
+    .description('plugway: a plugin platform and gateway for Node.js')
+    .version(PLUGWAY_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const load of commandModules) await (await load()).register(program);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed the message (or the help / version)
+      return err.exitCode;
+    }
+    if (err instanceof PlugwayError) {
+      process.stderr.write(`plugway: ${err.code}: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`plugway: ${reasonOf(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,172 @@
+// The one catalogue of plugway's error codes: every failure a user can meet has a stable code,
+// a message template ({name} placeholders) and, where it crosses HTTP, a status.
+
+export interface ErrorDef {
+  /** Message template; `{key}` is replaced from the error's params. */
+  readonly message: string;
+  /** HTTP status when the error crosses HTTP. */
+  readonly status?: number;
+}
+
+const def = (message: string, status?: number): ErrorDef => (status === undefined ? { message } : { message, status });
+
+export const ERRORS = {
+  // --- manifest (plugin.yaml) ---
+  PLW_ERR_MANIFEST_NOT_FOUND: def('No plugin manifest at {file}: add a plugin.yaml (see docs/manifest.md)'),
+  PLW_ERR_MANIFEST_UNREADABLE: def('Cannot read manifest {file}: {reason}'),
+  PLW_ERR_MANIFEST_YAML: def('{file}:{line}:{col}: YAML syntax error: {reason}'),
+  PLW_ERR_MANIFEST_DUPLICATE_KEY: def('{file}:{line}:{col}: duplicate key "{key}" at {path}: keep only one'),
+  PLW_ERR_MANIFEST_INVALID: def('{file}:{line}:{col}: {path}: {reason}'),
+  PLW_ERR_MANIFEST_UNKNOWN_FIELD: def('{file}:{line}:{col}: {path}: unknown field "{field}"{hint}'),
+  PLW_ERR_MANIFEST_MISSING_FIELD: def('{file}:{line}:{col}: {path}: required field "{field}" is missing'),
+  PLW_ERR_MANIFEST_BAD_ID: def('{file}:{line}:{col}: {path}: "{value}" is not a kebab-case plugin id (e.g. "my-plugin")'),
+  PLW_ERR_MANIFEST_BAD_SEMVER: def('{file}:{line}:{col}: {path}: "{value}" is not a semantic version (e.g. "1.2.3")'),
+  PLW_ERR_MANIFEST_BAD_RANGE: def('{file}:{line}:{col}: {path}: "{value}" is not a semver range (e.g. ">=1.0.0 <2")'),
+  PLW_ERR_MANIFEST_BAD_RATE_LIMIT: def('{file}:{line}:{col}: {path}: "{value}" is not a rate limit: write N/s, N/min or N/h (e.g. "100/min")'),
+  PLW_ERR_MANIFEST_BAD_DURATION: def('{file}:{line}:{col}: {path}: "{value}" is not a duration: write e.g. 500ms, 5s, 1m or a number of milliseconds'),
+  PLW_ERR_MANIFEST_UNKNOWN_KIND: def('{file}:{line}:{col}: {path}: unknown kind "{value}"; expected one of {expected}{hint}'),
+  PLW_ERR_MANIFEST_UNKNOWN_RUNTIME: def('{file}:{line}:{col}: {path}: unknown runtime "{value}"; expected one of {expected}{hint}'),
+  PLW_ERR_MANIFEST_BAD_CONFIG_SCHEMA: def('{file}:{line}:{col}: {path}: config_schema is not a valid JSON Schema: {reason}'),
+  PLW_ERR_ENTRY_NOT_FOUND: def('Plugin {id}: entry file {entry} does not exist (runtime.entry in {file}); build the plugin or fix the path'),
+  PLW_ERR_ENTRY_INVALID: def('Plugin {id}: entry {entry} does not export a plugin: {reason}'),
+  PLW_ERR_ENGINE_MISMATCH: def('Plugin {id} requires plugway {range}, but this is plugway {version}'),
+
+  // --- host config (plugway.yaml) ---
+  PLW_ERR_CONFIG_INVALID: def('{file}: {path}: {reason}'),
+  PLW_ERR_CONFIG_ENV_MISSING: def('{file}: {path}: environment variable {name} is not set; set it or write ${{name}:-default}'),
+  PLW_ERR_PLUGIN_CONFIG_INVALID: def('Plugin {id}: config{path} {reason}'),
+
+  // --- registry and loader ---
+  PLW_ERR_PLUGIN_NOT_FOUND: def('No plugin with id "{id}"', 404),
+  PLW_ERR_PLUGIN_DUPLICATE: def('Plugin {id}@{version} is already registered (from {existing}); ids must be unique'),
+  PLW_ERR_PLUGIN_IMPORT_FAILED: def('Plugin {id}: importing {entry} failed: {reason}'),
+  PLW_ERR_MAX_PLUGINS: def('Cannot register plugin {id}: max_plugins ({max}) reached; raise plugins.max_plugins in plugway.yaml'),
+  PLW_ERR_KIND_CONTRACT: def('Plugin {id} is of kind {kind} but does not implement {missing}'),
+
+  // --- lifecycle ---
+  PLW_ERR_ILLEGAL_TRANSITION: def('Plugin {id}: cannot go from {from} to {to}', 409),
+  PLW_ERR_LIFECYCLE_FAILED: def('Plugin {id}: {step} failed: {reason}'),
+  PLW_ERR_LIFECYCLE_TIMEOUT: def('Plugin {id}: {step} did not finish within {timeoutMs} ms'),
+  PLW_ERR_DEPENDENCY_FAILED: def('Plugin {id}: dependency {dependency} failed', 503),
+  PLW_ERR_SHUTDOWN_TIMEOUT: def('Shutdown did not finish within {timeoutMs} ms; still stopping: {pending}'),
+
+  // --- dependencies ---
+  PLW_ERR_DEPENDENCY_MISSING: def('Plugin {id} depends on {dependency} {range}, which is not registered'),
+  PLW_ERR_DEPENDENCY_VERSION: def('Plugin {id} depends on {dependency} {range}, but {dependency} is {version}'),
+  PLW_ERR_DEPENDENCY_OPTIONAL_ABSENT: def('Plugin {id}: optional dependency {dependency} {range} is absent; running without it'),
+  PLW_ERR_DEPENDENCY_CYCLE: def('Dependency cycle: {cycle}'),
+  PLW_ERR_SERVICE_UNAVAILABLE: def('Plugin {id}: service {service} is not available: {reason}'),
+
+  // --- runtime calls ---
+  PLW_ERR_PLUGIN_THREW: def('Plugin {id}: {method} threw: {reason}', 500),
+  PLW_ERR_PLUGIN_TIMEOUT: def('Plugin {id}: {method} exceeded its deadline of {timeoutMs} ms', 504),
+  PLW_ERR_CALL_ABORTED: def('Plugin {id}: {method} was aborted: {reason}', 503),
+  PLW_ERR_METHOD_NOT_IMPLEMENTED: def('Plugin {id} does not implement {method}', 501),
+  PLW_ERR_ACTION_NOT_ALLOWED: def('Plugin {id}: action "{action}" is not in the manifest\'s actions whitelist ({allowed})', 403),
+  PLW_ERR_ACTION_DESTRUCTIVE: def('Plugin {id}: action "{action}" is destructive and disabled; set allow_destructive: true in its config to enable it', 403),
+  PLW_ERR_PLUGIN_NOT_RUNNING: def('Plugin {id} is {state}, not running', 503),
+  PLW_ERR_PLUGIN_DISABLED: def('Plugin {id} is disabled', 503),
+  PLW_ERR_ASYNC_ERROR: def('Plugin {id}: an error escaped from its timers or promises: {reason}'),
+  PLW_ERR_RUNTIME_UNKNOWN: def('Unknown runtime "{type}"; available: {available}'),
+
+  // --- worker runtime ---
+  PLW_ERR_WORKER_CRASHED: def('Plugin {id}: worker instance {instance} crashed: {reason}', 502),
+  PLW_ERR_WORKER_OUT_OF_MEMORY: def('Plugin {id}: worker instance {instance} exceeded its heap limit of {memoryMb} MB', 502),
+  PLW_ERR_WORKER_EXITED: def('Plugin {id}: worker instance {instance} called process.exit({exitCode})', 502),
+  PLW_ERR_WORKER_TERMINATED: def('Plugin {id}: worker instance {instance} did not give the thread back after its deadline and was terminated', 504),
+  PLW_ERR_WORKER_START_FAILED: def('Plugin {id}: worker instance {instance} failed to start: {reason}'),
+  PLW_ERR_WORKER_RESTART_LIMIT: def('Plugin {id}: crashed {count} times; giving up and marking it failed'),
+
+  // --- wasm runtime ---
+  PLW_ERR_WASM_INVALID_MODULE: def('Plugin {id}: {file} is not a valid WebAssembly module: {reason}'),
+  PLW_ERR_WASM_MEMORY_TOO_LARGE: def('Plugin {id}: module needs at least {minMb} MB of linear memory, above its limit of {limitMb} MB (resources.memory)'),
+  PLW_ERR_WASM_MEMORY_LIMIT: def('Plugin {id}: {method} hit the linear memory limit of {limitMb} MB', 502),
+  PLW_ERR_WASM_TRAP: def('Plugin {id}: {method} trapped: {reason}', 500),
+  PLW_ERR_WASM_FS_REFUSED: def('Plugin {id}: wasm plugins cannot be granted filesystem access (permissions.fs): Node\'s WASI preopens are not a sandbox'),
+  PLW_ERR_WASM_HOST_DENIED: def('Plugin {id}: HTTP to {host} is not allowed; grant it in permissions.network', 403),
+  PLW_ERR_WASM_EXPORT_MISSING: def('Plugin {id}: module does not export {export}'),
+  PLW_ERR_RESPONSE_TOO_LARGE: def('Plugin {id}: {method} returned {size} bytes, above the limit of {limit} bytes', 502),
+
+  // --- gateway ---
+  PLW_ERR_ROUTE_NOT_FOUND: def('No route for {method} {path}', 404),
+  PLW_ERR_ROUTE_CONFLICT: def('Route {method} {path} is claimed by both {first} and {second}; give one a prefix in plugway.yaml (plugins.configs.<id>.prefix)'),
+  PLW_ERR_BAD_REQUEST: def('Malformed request: {reason}', 400),
+  PLW_ERR_BODY_TOO_LARGE: def('Request body exceeds the limit of {limit} bytes', 413),
+  PLW_ERR_INVALID_RESPONSE: def('Plugin {id} returned an invalid response: {reason}', 502),
+  PLW_ERR_UNAUTHENTICATED: def('Authentication required: {reason}', 401),
+  PLW_ERR_FORBIDDEN: def('Not allowed: {reason}', 403),
+  PLW_ERR_AUTH_PROVIDER_MISSING: def('Endpoint {method} {path} of {id} needs auth, but no auth plugin is configured (gateway.auth.plugin)'),
+  PLW_ERR_RATE_LIMITED: def('Rate limit of {limit} exceeded; retry in {retryAfter} s', 429),
+  PLW_ERR_CIRCUIT_OPEN: def('Plugin {id} is failing and its circuit is open; retry in {retryAfter} s', 503),
+  PLW_ERR_BULKHEAD_FULL: def('Plugin {id} has too many calls in flight ({limit})', 503),
+  PLW_ERR_INTERNAL: def('Internal error: {reason}', 500),
+
+  // --- admin, state ---
+  PLW_ERR_ADMIN_UNAUTHORIZED: def('Admin API needs a valid bearer token (PLUGWAY_ADMIN_TOKEN)', 401),
+  PLW_ERR_STATE_CORRUPT: def('State file {file} is unreadable: {reason}'),
+  PLW_ERR_STATE_WRITE: def('Cannot write state to {file}: {reason}'),
+  PLW_ERR_RELOAD_FAILED: def('Plugin {id}: reload failed at {step}: {reason}; the previous version keeps serving', 500),
+  PLW_ERR_VERSION_NOT_FOUND: def('Plugin {id} has no kept version {version}', 404),
+  PLW_ERR_CANARY_INVALID: def('Canary for {id} is invalid: {reason}', 400),
+
+  // --- packages (pack, sign, install) ---
+  PLW_ERR_PACKAGE_INVALID: def('Package {file} is invalid: {reason}'),
+  PLW_ERR_INTEGRITY_MISMATCH: def('Package {file}: {entry} does not match its integrity hash; the package was altered'),
+  PLW_ERR_SIGNATURE_MISSING: def('Package {file} is not signed, and this host only installs packages signed by a trusted key'),
+  PLW_ERR_SIGNATURE_INVALID: def('Package {file}: signature does not verify against any trusted key'),
+  PLW_ERR_INSTALL_FAILED: def('Installing {file} failed: {reason}; nothing was installed'),
+
+  // --- diagnostics ---
+  PLW_ERR_DIAG_CONNECT: def('Cannot connect to {target}: {reason}'),
+  PLW_ERR_DIAG_NOT_CONNECTED: def('Plugin {id} is not connected; call connect(target) first'),
+  PLW_ERR_DIAG_BAD_TARGET: def('"{target}" is not a valid {system} target: {reason}'),
+
+  // --- CLI ---
+  PLW_ERR_CLI_USAGE: def('{reason}'),
+  PLW_ERR_GATEWAY_UNREACHABLE: def('Cannot reach the gateway at {url}: {reason}'),
+} as const satisfies Record<string, ErrorDef>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export type ErrorParams = Record<string, string | number | boolean | undefined | null>;
+
+function render(template: string, params: ErrorParams): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
+    const v = params[key];
+    return v === undefined || v === null ? whole : String(v);
+  });
+}
+
+export class PlugwayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly params: ErrorParams;
+
+  constructor(code: ErrorCode, params: ErrorParams = {}, options?: { cause?: unknown }) {
+    const d: ErrorDef = ERRORS[code];
+    super(render(d.message, params), options);
+    this.name = 'PlugwayError';
+    this.code = code;
+    this.status = d.status ?? 500;
+    this.params = params;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; params: ErrorParams } {
+    return { code: this.code, message: this.message, params: this.params };
+  }
+}
+
+export function isPlugwayError(err: unknown, code?: ErrorCode): err is PlugwayError {
+  return err instanceof PlugwayError && (code === undefined || err.code === code);
+}
+
+/** A readable reason from anything thrown (plugins may throw non-Errors). */
+export function reasonOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}

@@ -1,0 +1,124 @@
+// The host's public shape: what an embedding application and the gateway use.
+// The host is a library first (createHost()); the gateway is one application of it.
+
+import type { Logger } from 'pino';
+import type { PlugwayError } from '../errors.js';
+import type { ManifestSource, PluginManifest } from '../manifest/types.js';
+import type { CallOptions, PluginRuntime, RuntimeStats } from '../runtimes/types.js';
+import type { DomainEvent, HealthState, HealthStatus, PluginInfo, PluginMetrics, PluginState } from '../sdk/types.js';
+import type { EventHandler, HostStorage } from '../sdk/context.js';
+import type { HostConfig } from './config-types.js';
+
+/** One loaded version of a plugin. Instances are keyed by id and version. */
+export interface PluginInstance {
+  readonly id: string;
+  readonly version: string;
+  /** `${id}@${version}` */
+  readonly key: string;
+  readonly manifest: PluginManifest;
+  readonly source: ManifestSource;
+  readonly entryPath?: string;
+  readonly state: PluginState;
+  readonly health: HealthState;
+  readonly healthDetail?: HealthStatus;
+  /** Why it failed (kept until a retry succeeds). */
+  readonly error?: PlugwayError;
+  readonly config: Record<string, unknown>;
+  readonly runtime?: PluginRuntime;
+  readonly loadedAt?: Date;
+  readonly lastUsedAt?: Date;
+  readonly builtin: boolean;
+}
+
+export interface StateChange {
+  id: string;
+  version: string;
+  from: PluginState;
+  to: PluginState;
+  error?: { code: string; message: string };
+}
+
+/** Events the host emits on its bus (type → data). Every lifecycle transition is one. */
+export interface HostEventMap {
+  'plugin.state_changed': StateChange;
+  'plugin.health_changed': { id: string; version: string; from: HealthState; to: HealthState; detail?: HealthStatus };
+  'plugin.registered': { id: string; version: string };
+  'plugin.unregistered': { id: string; version: string };
+  'plugin.async_error': { id: string; version: string; error: { code: string; message: string } };
+}
+
+export interface HostEventBus {
+  emit<T>(type: string, data: T, source?: string): Promise<void>;
+  on<T = unknown>(type: string, handler: EventHandler<T>, owner?: string): () => void;
+  stats(): { emitted: number; delivered: number; subscriberErrors: number };
+}
+
+export type HookName = 'onRequest' | 'onResponse' | 'onError' | 'onProviderSwitch' | `lifecycle.${string}`;
+
+export interface HookStats {
+  count: number;
+  errors: number;
+  timeouts: number;
+  meanMs: number;
+  p99Ms: number;
+}
+
+export interface HookManager {
+  /** Adds a hook; returns a function that removes it. timeoutMs defaults to 5000. */
+  add<T>(name: HookName, fn: (payload: T) => unknown, options?: { timeoutMs?: number; owner?: string }): () => void;
+  /** Runs every hook of `name`; a failing or slow hook is isolated, counted and logged, never thrown. */
+  run<T>(name: HookName, payload: T): Promise<void>;
+  has(name: HookName): boolean;
+  stats(): Record<string, HookStats>;
+}
+
+export interface StartReport {
+  running: string[];
+  failed: Array<{ id: string; code: string; message: string }>;
+  durationMs: number;
+}
+
+export interface Host {
+  readonly config: HostConfig;
+  readonly logger: Logger;
+  readonly events: HostEventBus;
+  readonly hooks: HookManager;
+  readonly storage: HostStorage;
+  /** plugway's own version (for manifests' engine ranges). */
+  readonly version: string;
+
+  /** A built-in plugin: factory or object plus its manifest (partial; id is required). */
+  registerBuiltin(id: string, pluginOrFactory: unknown, manifest?: Partial<PluginManifest>): PluginInstance;
+  /** A plugin instance given in code with its manifest. */
+  register(manifest: PluginManifest, pluginOrFactory: unknown, source?: ManifestSource): PluginInstance;
+  /** Registers every plugin found in `dir` (<dir>/<plugin>/plugin.yaml and <name>.yaml beside a file). */
+  loadDirectory(dir: string): Promise<{ registered: PluginInstance[]; errors: PlugwayError[] }>;
+  /** Loads the configured directories (when auto_load), then starts everything in dependency order. */
+  start(): Promise<StartReport>;
+  /** Stops everything in reverse dependency order within shutdownTimeoutMs. */
+  stop(): Promise<void>;
+
+  startPlugin(id: string): Promise<void>;
+  stopPlugin(id: string): Promise<void>;
+  /** Moves a failed plugin back through the lifecycle. */
+  retry(id: string): Promise<void>;
+
+  /** The active instance of `id` (the one that serves traffic). */
+  get(id: string): PluginInstance | undefined;
+  /** A specific version. */
+  getVersion(id: string, version: string): PluginInstance | undefined;
+  list(filter?: { kind?: string; state?: PluginState }): PluginInstance[];
+  info(id: string): PluginInfo | undefined;
+  /** Ids that depend on `id` (directly). */
+  dependentsOf(id: string): string[];
+
+  /** Calls a plugin method through its runtime; the plugin must be running. */
+  call<T = unknown>(id: string, method: string, payload?: readonly unknown[], options?: CallOptions): Promise<T>;
+  metrics(id: string): Promise<PluginMetrics>;
+  runtimeStats(id: string): RuntimeStats | undefined;
+  /** Runs a health check now. */
+  checkHealth(id: string): Promise<HealthStatus>;
+
+  /** Emits a DomainEvent to subscribers and to plugins' handleEvent. */
+  publish(event: Omit<DomainEvent, 'time'> & { time?: string }): Promise<void>;
+}

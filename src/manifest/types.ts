@@ -1,0 +1,121 @@
+// The normalized plugin manifest: what plugin.yaml says after parsing, aliasing and defaults.
+// The YAML field names (snake_case) are documented in docs/manifest.md.
+
+import type { PluginKind, RuntimeType } from '../sdk/types.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+export interface RateLimit {
+  /** Requests allowed per window. */
+  points: number;
+  /** Window length in seconds (1, 60 or 3600). */
+  durationSec: number;
+  /** As written, e.g. "100/min". */
+  raw: string;
+}
+
+export interface EndpointSpec {
+  /** With `{param}` placeholders, e.g. /users/{user_id}/activity. */
+  path: string;
+  method: HttpMethod;
+  auth: 'required' | 'optional' | 'none';
+  roles: string[];
+  /** `resource:action` strings. */
+  permissions: string[];
+  rateLimit?: RateLimit;
+  /** wasm only: call this export with the raw body instead of handle_request. */
+  function?: string;
+  description?: string;
+}
+
+export interface DependencySpec {
+  /** The plugin (or service) id depended on. */
+  id: string;
+  /** Semver range; "*" when absent. */
+  range: string;
+  optional: boolean;
+}
+
+export interface FeatureFlagSpec {
+  name: string;
+  default: boolean;
+  description?: string;
+}
+
+export interface PluginManifest {
+  id: string;
+  name: string;
+  version: string;
+  description?: string;
+  author?: string;
+  license?: string;
+  homepage?: string;
+  kind: PluginKind;
+  /** Semver range of plugway versions supported; "*" when absent. */
+  engine: string;
+  runtime: {
+    type: RuntimeType;
+    /** Relative to the manifest's folder; undefined when not declared (defaults are searched). */
+    entry?: string;
+    instances: number;
+  };
+  resources: {
+    cpu?: number;
+    /** MB */
+    memory?: number;
+    /** ms; undefined means the host default. */
+    timeoutMs?: number;
+    disk?: number;
+  };
+  permissions: {
+    /** Hosts (host or host:port, `*.example.com`) a plugin may reach. */
+    network: string[];
+    env: string[];
+    fs: string[];
+  };
+  endpoints: EndpointSpec[];
+  dependencies: DependencySpec[];
+  capabilities: string[];
+  /** The whitelist for execute(). */
+  actions: string[];
+  featureFlags: FeatureFlagSpec[];
+  healthCheck?: {
+    endpoint?: string;
+    intervalMs: number;
+    timeoutMs: number;
+  };
+  configSchema?: Record<string, unknown>;
+  middleware?: {
+    priority: number;
+    /** Route globs, e.g. "/api/*"; all routes when empty. */
+    routes: string[];
+  };
+}
+
+/** Where a manifest came from, for error messages and reloads. */
+export interface ManifestSource {
+  /** Absolute path of the manifest file (undefined for programmatic manifests). */
+  file?: string;
+  /** Absolute folder the entry is resolved against. */
+  dir: string;
+}
+
+export interface ManifestIssue {
+  code: string;
+  message: string;
+  file?: string;
+  line?: number;
+  col?: number;
+  /** JSON-pointer-like field path, e.g. endpoints[0].rate_limit */
+  path?: string;
+  severity: 'error' | 'warning';
+}
+
+export interface ManifestLoadResult {
+  manifest?: PluginManifest;
+  source: ManifestSource;
+  errors: ManifestIssue[];
+  warnings: ManifestIssue[];
+  /** The absolute entry file when found. */
+  entryPath?: string;
+}

@@ -1,0 +1,23 @@
+// Picks the runtime a manifest asks for. Runtimes are imported lazily so that a host with only
+// in-process plugins never loads worker or Extism code.
+
+import { PlugwayError } from '../errors.js';
+import type { RuntimeType } from '../sdk/types.js';
+import type { PluginRuntime, RuntimeFactory, RuntimeInit } from './types.js';
+
+export type * from './types.js';
+
+const loaders: Record<RuntimeType, () => Promise<RuntimeFactory>> = {
+  inprocess: async () => (await import('./inprocess/index.js')).createInProcessRuntime,
+  worker: async () => (await import('./worker/index.js')).createWorkerRuntime,
+  wasm: async () => (await import('./wasm/index.js')).createWasmRuntime,
+};
+
+export const AVAILABLE_RUNTIMES = Object.keys(loaders) as RuntimeType[];
+
+export async function createRuntime(type: RuntimeType, init: RuntimeInit): Promise<PluginRuntime> {
+  const loader = loaders[type];
+  if (!loader) throw new PlugwayError('PLW_ERR_RUNTIME_UNKNOWN', { type, available: AVAILABLE_RUNTIMES.join(', ') });
+  const factory = await loader();
+  return factory(init);
+}

@@ -1,0 +1,77 @@
+// The one runtime interface every plugin call goes through, whatever the isolation tier:
+// call(method, payload, { signal, deadline }). Isolation, timeouts, accounting and errors
+// are decided behind it.
+
+import type { Logger } from 'pino';
+import type { PluginContext } from '../sdk/context.js';
+import type { PluginMetrics, RuntimeType } from '../sdk/types.js';
+import type { PluginManifest } from '../manifest/types.js';
+
+export interface CallOptions {
+  /** Aborts the call (the plugin sees it through the signal passed to it where it can). */
+  signal?: AbortSignal;
+  /** Absolute deadline in epoch ms (Date.now()). Absent: now + the plugin's timeout. */
+  deadline?: number;
+}
+
+export interface RuntimeStats {
+  calls: number;
+  errors: number;
+  timeouts: number;
+  inFlight: number;
+  /** Sum of call durations in ms (mean = totalMs / calls). */
+  totalMs: number;
+  lastCallAt?: number;
+  /** Restarts of isolated instances (worker). */
+  restarts: number;
+}
+
+/** Something a runtime reports about itself (crash, restart, OOM, …); the host turns it into an event and a metric. */
+export interface RuntimeEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export interface RuntimeInit {
+  manifest: PluginManifest;
+  /** Absolute path of the plugin's entry (module or .wasm); undefined for programmatic plugins. */
+  entryPath?: string;
+  /** A plugin object or factory given in code (registerBuiltin / register); inprocess only. */
+  instance?: unknown;
+  /** The validated config (defaults applied). */
+  config: Record<string, unknown>;
+  /**
+   * The context built by the host. The in-process runtime hands it to the plugin as is;
+   * isolated runtimes rebuild one inside, bridging logger, events, storage and flags to it.
+   */
+  context: PluginContext;
+  logger: Logger;
+  /** Timeout used when a call has no deadline (manifest resources.timeout or host default). */
+  defaultTimeoutMs: number;
+  /** An error escaped the plugin's calls (timers, promises, crashed worker): the host fails the plugin. */
+  onAsyncError(err: Error): void;
+  onEvent?(event: RuntimeEvent): void;
+}
+
+export interface PluginRuntime {
+  readonly type: RuntimeType;
+  /** Import or instantiate the plugin's code. Throws a PlugwayError (e.g. PLW_ERR_PLUGIN_IMPORT_FAILED). */
+  load(): Promise<void>;
+  /** Whether the plugin defines `method` (known after load). */
+  implements(method: string): boolean;
+  /**
+   * Call a plugin method. `payload` is the method's argument list without the context
+   * (e.g. ['handleRequest', [req]], ['execute', [action, params]]). Enforces the deadline,
+   * refuses actions outside manifest.actions, turns throws into PlugwayErrors, counts.
+   */
+  call<T = unknown>(method: string, payload?: readonly unknown[], options?: CallOptions): Promise<T>;
+  /** What the plugin exposes to its dependents (in-process only; undefined elsewhere). */
+  exports(): unknown;
+  stats(): RuntimeStats;
+  /** CPU and memory as this runtime can measure them. */
+  resourceUsage(): Promise<Partial<PluginMetrics>>;
+  /** Release everything (terminate workers, free instances). Idempotent. */
+  dispose(): Promise<void>;
+}
+
+export type RuntimeFactory = (init: RuntimeInit) => PluginRuntime;

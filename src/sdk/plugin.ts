@@ -1,0 +1,155 @@
+// The plugin object and its kinds. Every method is optional except what the kind needs;
+// a plain object of this shape is a valid plugin, no import required.
+
+import type { PluginContext } from './context.js';
+import type { DiagnosticResult, DiagnoseOptions, DiagnosticTarget } from './diagnostics.js';
+import type {
+  DomainEvent,
+  HealthStatus,
+  PluginKind,
+  PluginMetrics,
+  PluginRequest,
+  PluginResponse,
+  Principal,
+} from './types.js';
+
+type Awaitable<T> = T | Promise<T>;
+
+export interface PluginBase<Config = Record<string, unknown>> {
+  init?(ctx: PluginContext<Config>): Awaitable<void>;
+  start?(ctx: PluginContext<Config>): Awaitable<void>;
+  stop?(ctx: PluginContext<Config>): Awaitable<void>;
+  healthCheck?(ctx: PluginContext<Config>): Awaitable<HealthStatus>;
+  handleRequest?(req: PluginRequest, ctx: PluginContext<Config>): Awaitable<PluginResponse>;
+  handleEvent?(event: DomainEvent, ctx: PluginContext<Config>): Awaitable<void>;
+  metrics?(ctx: PluginContext<Config>): Awaitable<Partial<PluginMetrics>>;
+  execute?(action: string, params: Record<string, unknown>, ctx: PluginContext<Config>): Awaitable<unknown>;
+  /**
+   * The public API this plugin offers its dependents (`ctx.services.get(id)` in them).
+   * A function is called once, after init.
+   */
+  exports?: unknown;
+}
+
+export interface HandlerPlugin<C = Record<string, unknown>> extends PluginBase<C> {
+  handleRequest(req: PluginRequest, ctx: PluginContext<C>): Awaitable<PluginResponse>;
+}
+
+export interface MiddlewarePlugin<C = Record<string, unknown>> extends PluginBase<C> {
+  /** Return nothing to continue, or a response to answer at once (short-circuit). */
+  onRequest?(req: PluginRequest, ctx: PluginContext<C>): Awaitable<PluginResponse | void | undefined>;
+  /** Return a response to replace the one on its way out, or nothing to keep it. */
+  onResponse?(req: PluginRequest, res: PluginResponse, ctx: PluginContext<C>): Awaitable<PluginResponse | void | undefined>;
+}
+
+export interface AuthPlugin<C = Record<string, unknown>> extends PluginBase<C> {
+  /** The caller, or null when the request carries no (valid) credentials. */
+  authenticate(req: PluginRequest, ctx: PluginContext<C>): Awaitable<Principal | null>;
+  /** Whether the principal may do `action` on `resource`. Defaults to role/permission checks when absent. */
+  authorize?(principal: Principal, resource: string, action: string, ctx: PluginContext<C>): Awaitable<boolean>;
+}
+
+export interface StoragePlugin<C = Record<string, unknown>> extends PluginBase<C> {
+  get(key: string, ctx: PluginContext<C>): Awaitable<unknown>;
+  set(key: string, value: unknown, ttlMs: number | undefined, ctx: PluginContext<C>): Awaitable<void>;
+  delete(key: string, ctx: PluginContext<C>): Awaitable<boolean>;
+  exists(key: string, ctx: PluginContext<C>): Awaitable<boolean>;
+}
+
+/** An LLM-gateway style chat completion request (the GoLeapAI seed's provider plugins). */
+export interface ProviderRequest {
+  model: string;
+  messages: Array<{ role: 'system' | 'user' | 'assistant' | 'tool'; content: string }>;
+  maxTokens?: number;
+  temperature?: number;
+  stream?: boolean;
+  preferredProvider?: string;
+}
+
+export interface ProviderResponse {
+  id: string;
+  provider: string;
+  model: string;
+  content: string;
+  finishReason?: string;
+  usage?: { promptTokens: number; completionTokens: number };
+  costUsd?: number;
+}
+
+export interface ProviderPlugin<C = Record<string, unknown>> extends PluginBase<C> {
+  /** Models this provider serves. */
+  models(ctx: PluginContext<C>): Awaitable<string[]>;
+  complete(req: ProviderRequest, ctx: PluginContext<C>): Awaitable<ProviderResponse>;
+}
+
+/** A provider a router may pick, as the host sees it right now. */
+export interface ProviderCandidate {
+  id: string;
+  models: string[];
+  health: HealthStatus['status'] | 'unknown';
+  meanLatencyMs?: number;
+  errorRate?: number;
+}
+
+export interface RouterPlugin<C = Record<string, unknown>> extends PluginBase<C> {
+  /** Whether this router wants to decide for the request; absent means always. */
+  canRoute?(req: ProviderRequest, ctx: PluginContext<C>): Awaitable<boolean>;
+  /** The id of the chosen provider, or undefined to leave the choice to the host. */
+  selectProvider(req: ProviderRequest, candidates: ProviderCandidate[], ctx: PluginContext<C>): Awaitable<string | undefined>;
+}
+
+export interface DiagnosticsPlugin<C = Record<string, unknown>> extends PluginBase<C> {
+  /** Semver ranges of the server versions this plugin understands, e.g. [">=6"]. */
+  supportedVersions: string[];
+  connect(target: DiagnosticTarget, ctx: PluginContext<C>): Awaitable<void>;
+  disconnect(ctx: PluginContext<C>): Awaitable<void>;
+  diagnose(options: DiagnoseOptions, ctx: PluginContext<C>): Awaitable<DiagnosticResult>;
+  getMetrics(ctx: PluginContext<C>): Awaitable<Record<string, number>>;
+}
+
+export interface ActionPlugin<C = Record<string, unknown>> extends PluginBase<C> {
+  execute(action: string, params: Record<string, unknown>, ctx: PluginContext<C>): Awaitable<unknown>;
+}
+
+export interface PluginByKind<C = Record<string, unknown>> {
+  handler: HandlerPlugin<C>;
+  middleware: MiddlewarePlugin<C>;
+  auth: AuthPlugin<C>;
+  storage: StoragePlugin<C>;
+  provider: ProviderPlugin<C>;
+  router: RouterPlugin<C>;
+  diagnostics: DiagnosticsPlugin<C>;
+  action: ActionPlugin<C>;
+}
+
+export type Plugin<C = Record<string, unknown>> = PluginBase<C> &
+  Partial<MiddlewarePlugin<C>> &
+  Partial<Omit<AuthPlugin<C>, keyof PluginBase<C>>> &
+  Record<string, unknown>;
+
+/** A module's default export may be a factory receiving the plugin's validated config. */
+export type PluginFactory<C = Record<string, unknown>> = (options: C) => Awaitable<PluginBase<C>>;
+
+/**
+ * What each kind must implement: every name in `all`, and at least one in `anyOf`.
+ * The loader and `plugway plugin validate` check it.
+ */
+export const KIND_REQUIREMENTS: Record<PluginKind, { all: string[]; anyOf?: string[] }> = {
+  handler: { all: ['handleRequest'] },
+  middleware: { all: [], anyOf: ['onRequest', 'onResponse'] },
+  auth: { all: ['authenticate'] },
+  storage: { all: ['get', 'set', 'delete', 'exists'] },
+  provider: { all: ['models', 'complete'] },
+  router: { all: ['selectProvider'] },
+  diagnostics: { all: ['connect', 'disconnect', 'diagnose'] },
+  action: { all: ['execute'] },
+};
+
+/** The names a plugin of `kind` lacks (empty when it satisfies its kind). */
+export function missingForKind(kind: PluginKind, plugin: object): string[] {
+  const req = KIND_REQUIREMENTS[kind];
+  const has = (name: string) => typeof (plugin as Record<string, unknown>)[name] === 'function';
+  const missing = req.all.filter((n) => !has(n));
+  if (req.anyOf && !req.anyOf.some(has)) missing.push(`one of ${req.anyOf.join(', ')}`);
+  return missing;
+}
