@@ -102,6 +102,16 @@ export interface Host {
   stopPlugin(id: string): Promise<void>;
   /** Moves a failed plugin back through the lifecycle. */
   retry(id: string): Promise<void>;
+  /** Stops the plugin and marks it disabled (the gateway answers its routes with 503 PLW_ERR_PLUGIN_DISABLED). */
+  disable(id: string): Promise<void>;
+  /** Marks it enabled and starts it. */
+  enable(id: string): Promise<void>;
+  isEnabled(id: string): boolean;
+  /**
+   * Re-reads the plugin's manifest and entry from disk and replaces the running version
+   * (the simple form stops the old one first; the hot-swap issue makes it blue-green).
+   */
+  reload(id: string): Promise<PluginInstance>;
 
   /** The active instance of `id` (the one that serves traffic). */
   get(id: string): PluginInstance | undefined;
