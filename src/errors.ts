@@ -115,6 +115,9 @@ export const ERRORS = {
   PLW_ERR_SIGNATURE_MISSING: def('Package {file} is not signed, and this host only installs packages signed by a trusted key'),
   PLW_ERR_SIGNATURE_INVALID: def('Package {file}: signature does not verify against any trusted key'),
   PLW_ERR_INSTALL_FAILED: def('Installing {file} failed: {reason}; nothing was installed'),
+  PLW_ERR_PLUGIN_BUILD_FAILED: def('Building the plugin in {dir} failed (node build.mjs exited with {code}):\n{output}'),
+  PLW_ERR_ALREADY_INSTALLED: def('Plugin {id}@{version} is already installed at {path}; pass --force to replace it'),
+  PLW_ERR_FIXTURES_INVALID: def('{file}: {path}: {reason}'),
 
   // --- diagnostics ---
   PLW_ERR_DIAG_CONNECT: def('Cannot connect to {target}: {reason}'),
