@@ -1,0 +1,56 @@
+// Building ManifestIssues: a catalogue code, a message without the location prefix (the issue
+// carries file/line/col itself), and the field path.
+import { PlugwayError, type ErrorCode, type ErrorParams } from '../errors.js';
+import type { ManifestIssue } from './types.js';
+import { formatPath, locate, type PathSegment, type Position, type YamlSource } from './yaml-source.js';
+
+export class IssueCollector {
+  readonly errors: ManifestIssue[] = [];
+  readonly warnings: ManifestIssue[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly src?: YamlSource,
+  ) {}
+
+  position(path: readonly PathSegment[], which: 'key' | 'value' = 'value'): Position {
+    return this.src ? locate(this.src, path, which) : { line: 1, col: 1 };
+  }
+
+  /** Adds an issue at `path` (or at an explicit position). `params.path` defaults to the formatted path. */
+  add(
+    code: ErrorCode,
+    path: readonly PathSegment[],
+    params: ErrorParams = {},
+    opts: { which?: 'key' | 'value'; at?: Position; severity?: 'error' | 'warning'; message?: string } = {},
+  ): ManifestIssue {
+    const at = opts.at ?? this.position(path, opts.which);
+    const full = { file: this.file, line: at.line, col: at.col, path: formatPath(path), ...params };
+    const prefix = `${this.file}:${at.line}:${at.col}: `;
+    let message = opts.message ?? new PlugwayError(code, full).message;
+    if (message.startsWith(prefix)) message = message.slice(prefix.length);
+    const issue: ManifestIssue = {
+      code,
+      message,
+      file: this.file,
+      line: at.line,
+      col: at.col,
+      path: formatPath(path),
+      severity: opts.severity ?? 'error',
+    };
+    const list = issue.severity === 'error' ? this.errors : this.warnings;
+    if (!list.some((i) => i.code === issue.code && i.path === issue.path && i.message === issue.message)) list.push(issue);
+    return issue;
+  }
+
+  has(path: readonly PathSegment[]): boolean {
+    const p = formatPath(path);
+    return this.errors.some((e) => e.path === p);
+  }
+}
+
+/** `file:line:col CODE message`, the CLI's one-line form. */
+export function formatIssue(i: ManifestIssue): string {
+  const where = i.file ? `${i.file}:${i.line ?? 1}:${i.col ?? 1}` : '(manifest)';
+  return `${where} ${i.code} ${i.message}`;
+}
