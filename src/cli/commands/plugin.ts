@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 type Register = (plugin: Command) => void | Promise<void>;
 
 const subcommands: Array<() => Promise<{ register: Register }>> = [
+  () => import('./plugin-create.js'),
 
 ];
 
