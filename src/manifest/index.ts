@@ -9,3 +9,4 @@ export { resolveEntry, DEFAULT_ENTRIES } from './entry.js';
 export { toDurationMs } from './duration.js';
 export { formatIssue } from './issues.js';
 export { closest, didYouMean } from './suggest.js';
+export { checkEntry, checkEngine, importEntry, checkKindContract, engineProblem, instantiatePlugin, missingWasmExports, type EntryCheckOptions } from './entry-check.js';

@@ -5,6 +5,7 @@ type Register = (plugin: Command) => void | Promise<void>;
 
 const subcommands: Array<() => Promise<{ register: Register }>> = [
   () => import('./plugin-create.js'),
+  () => import('./plugin-validate.js'),
 
 ];
 

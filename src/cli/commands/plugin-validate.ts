@@ -1,0 +1,86 @@
+// `plugway plugin validate <dir>`: check a plugin folder (or a manifest file) without starting it —
+// plugin.yaml, the entry file, what its kind needs, and that `engine` admits this plugway.
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { checkEntry, formatIssue, loadManifestFile, loadManifestFromDir } from '../../manifest/index.js';
+import type { ManifestIssue, ManifestLoadResult } from '../../manifest/types.js';
+import { PLUGWAY_VERSION } from '../../version.js';
+
+export interface ValidateReport {
+  valid: boolean;
+  file?: string;
+  dir: string;
+  id?: string;
+  version?: string;
+  kind?: string;
+  runtime?: string;
+  endpoints?: number;
+  entry?: string;
+  plugway: string;
+  errors: ManifestIssue[];
+  warnings: ManifestIssue[];
+}
+
+/** Validates like the command does; `entryImported` says whether plugin code was run. */
+export async function validatePluginDir(target: string): Promise<{ report: ValidateReport; result: ManifestLoadResult; entryImported: boolean }> {
+  let isFile = false;
+  try {
+    isFile = statSync(target).isFile();
+  } catch {
+    // a missing path is reported by the directory loader as PLW_ERR_MANIFEST_NOT_FOUND
+  }
+  const result = isFile ? await loadManifestFile(target) : await loadManifestFromDir(target);
+  const errors = [...result.errors];
+  let entryImported = false;
+  if (result.manifest && errors.length === 0) {
+    entryImported = result.entryPath !== undefined && result.manifest.runtime.type !== 'wasm';
+    errors.push(...(await checkEntry(result)));
+  }
+  const m = result.manifest;
+  const report: ValidateReport = {
+    valid: errors.length === 0,
+    dir: result.source.dir,
+    plugway: PLUGWAY_VERSION,
+    errors,
+    warnings: result.warnings,
+    ...(result.source.file ? { file: result.source.file } : {}),
+    ...(m ? { id: m.id, version: m.version, kind: m.kind, runtime: m.runtime.type, endpoints: m.endpoints.length } : {}),
+    ...(result.entryPath ? { entry: result.entryPath } : {}),
+  };
+  return { report, result, entryImported };
+}
+
+export function register(plugin: Command): void {
+  plugin
+    .command('validate')
+    .argument('<dir>', "the plugin's folder (with plugin.yaml), or a manifest file")
+    .description("check a plugin's manifest, entry, kind contract and engine range; exit 1 listing every error")
+    .option('--json', 'print a machine-readable result')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ plugway plugin validate ./plugins/hello\n  $ plugway plugin validate ./my-plugin.yaml --json\n\nOn success: one line "✓ <id>@<version> (<kind>, <runtime>): valid — N endpoints" and exit 0.\nOn failure: one line per error, "file:line:col CODE message", and exit 1.',
+    )
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const { report, entryImported } = await validatePluginDir(dir);
+      const out: string[] = [];
+      if (opts.json) {
+        out.push(JSON.stringify(report, null, 2));
+      } else if (report.valid) {
+        const n = report.endpoints ?? 0;
+        out.push(`✓ ${report.id}@${report.version} (${report.kind}, ${report.runtime}): valid — ${n} endpoint${n === 1 ? '' : 's'}`);
+        for (const w of report.warnings) out.push(`warning: ${formatIssue(w)}`);
+      } else {
+        const where = report.file ?? report.dir;
+        out.push(`✗ ${basename(where)}: ${report.errors.length} error${report.errors.length === 1 ? '' : 's'}`);
+        for (const e of report.errors) out.push(formatIssue(e));
+        for (const w of report.warnings) out.push(`warning: ${formatIssue(w)}`);
+      }
+      process.stdout.write(`${out.join('\n')}\n`);
+      process.exitCode = report.valid ? 0 : 1;
+      // plugin code we imported may hold timers or sockets open; a CLI run must still end
+      if (entryImported && /(?:plugway(?:\.js)?|cli[\\/]index\.[jt]s)$/.test(process.argv[1] ?? '')) {
+        setTimeout(() => process.exit(), 200).unref();
+      }
+    });
+}
