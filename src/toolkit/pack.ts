@@ -7,7 +7,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import * as tar from 'tar';
 import { parse as parseYaml } from 'yaml';
 import { PlugwayError } from '../errors.js';
-import { loadManifestFromDir, manifestError } from '../manifest/index.js';
+import { checkEntry, loadManifestFromDir, manifestError } from '../manifest/index.js';
 import type { PluginManifest } from '../manifest/types.js';
 import { buildPlugin } from './build.js';
 import { INTEGRITY_FILE, listFiles, sha256Hex, writeIntegrity } from './integrity.js';
@@ -47,6 +47,7 @@ export async function loadBuiltManifest(dir: string, build = true): Promise<{ ma
     await buildPlugin(dir, { entry: declaredEntry(dir) });
   }
   const r = await loadManifestFromDir(dir);
+  if (r.manifest && r.errors.length === 0) r.errors.push(...(await checkEntry(r)));
   if (!r.manifest || r.errors.length) throw manifestError(r);
   if (!r.entryPath) {
     throw new PlugwayError('PLW_ERR_ENTRY_NOT_FOUND', { id: r.manifest.id, entry: r.manifest.runtime.entry ?? '(default)', file: r.source.file ?? dir });

@@ -5,6 +5,9 @@ type Register = (plugin: Command) => void | Promise<void>;
 
 const subcommands: Array<() => Promise<{ register: Register }>> = [
   () => import('./plugin-create.js'),
+  () => import('./plugin-pack.js'),
+  () => import('./plugin-sign.js'),
+  () => import('./plugin-install.js'),
   () => import('./plugin-validate.js'),
 
 ];
