@@ -6,3 +6,4 @@ export type * from './manifest/types.js';
 export type * from './runtimes/types.js';
 export type * from './host/types.js';
 export type * from './host/config-types.js';
+export * from './host/index.js';

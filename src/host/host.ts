@@ -1,0 +1,372 @@
+// createHost(): the plugin host as a library — registry, loader, lifecycle, dependencies, events,
+// hooks, health and storage behind the Host interface the gateway and embedding applications use.
+
+import pino, { type Logger } from 'pino';
+import { PlugwayError, reasonOf } from '../errors.js';
+import type { ManifestSource, PluginManifest } from '../manifest/types.js';
+import { createRuntime } from '../runtimes/index.js';
+import type { CallOptions, PluginRuntime, RuntimeStats } from '../runtimes/types.js';
+import type { DomainEvent, HealthStatus, PluginInfo, PluginMetrics, PluginState } from '../sdk/types.js';
+import { PLUGWAY_VERSION } from '../version.js';
+import type { HostConfig } from './config-types.js';
+import { buildContext, type ContextDeps } from './context.js';
+import { EventBusImpl } from './events.js';
+import { fallbackHostConfig } from './fallback-config.js';
+import { HealthMonitor, type HealthOptions } from './health.js';
+import { HookManagerImpl } from './hooks.js';
+import { Lifecycle } from './lifecycle.js';
+import { Loader, candidateOf, mapLimit, readCandidate } from './loader.js';
+import { Orchestrator, type FullStartReport } from './orchestrator.js';
+import { PluginRecord, Registry } from './registry.js';
+import { reloadPlugin } from './reload.js';
+import { MemoryStorage } from './storage.js';
+import type { Host, PluginInstance } from './types.js';
+
+export interface CreateHostOptions {
+  config?: HostConfig;
+  logger?: Logger;
+  /** Folders searched in addition to config.plugins.directories. */
+  pluginDirs?: string[];
+  health?: HealthOptions;
+  /** Default hook timeout, ms (5000). */
+  hookTimeoutMs?: number;
+}
+
+/** Plugins imported at once while loading a directory. */
+const LOAD_CONCURRENCY = 32;
+
+export class PluginHost implements Host {
+  readonly config: HostConfig;
+  readonly logger: Logger;
+  readonly events: EventBusImpl;
+  readonly hooks: HookManagerImpl;
+  readonly storage: MemoryStorage;
+  readonly version = PLUGWAY_VERSION;
+  readonly registry = new Registry();
+  private readonly health: HealthMonitor;
+  private readonly lifecycle: Lifecycle;
+  private readonly loader: Loader;
+  private readonly orchestrator: Orchestrator;
+  private readonly enabled = new Map<string, boolean>();
+  private readonly dirsLoaded = new Set<string>();
+  private readonly pluginDirs: string[];
+  private readonly contextDeps: ContextDeps;
+
+  constructor(options: CreateHostOptions = {}) {
+    this.config = options.config ?? fallbackHostConfig();
+    this.logger = options.logger ?? pino({ level: this.config.logging.level, redact: this.config.logging.redact });
+    this.pluginDirs = options.pluginDirs ?? [];
+    this.events = new EventBusImpl(this.logger);
+    this.hooks = new HookManagerImpl(this.logger, options.hookTimeoutMs);
+    this.storage = new MemoryStorage();
+    const defaultTimeoutMs = this.config.plugins.defaultTimeoutMs;
+    this.health = new HealthMonitor(this.registry, this.events, this.logger, defaultTimeoutMs, options.health);
+    this.contextDeps = {
+      registry: this.registry,
+      events: this.events,
+      storage: this.storage,
+      logger: this.logger,
+      publish: (e) => this.publish(e),
+      isEnabled: (id) => this.isEnabled(id),
+      flagOverrides: (id) => this.config.plugins.configs[id]?.flags,
+    };
+    this.lifecycle = new Lifecycle({
+      registry: this.registry,
+      events: this.events,
+      hooks: this.hooks,
+      health: this.health,
+      logger: this.logger,
+      defaultTimeoutMs,
+      createRuntime: (rec) => this.createRuntime(rec),
+    });
+    this.loader = new Loader({
+      registry: this.registry,
+      config: this.config,
+      hostVersion: this.version,
+      onAdmitted: (rec, error) => this.admitted(rec, error),
+    });
+    this.orchestrator = new Orchestrator({
+      registry: this.registry,
+      lifecycle: this.lifecycle,
+      logger: this.logger,
+      isEnabled: (id) => this.isEnabled(id),
+      reread: (rec) => this.reread(rec),
+    });
+  }
+
+  // --- registration -------------------------------------------------------------------------
+
+  registerBuiltin(id: string, pluginOrFactory: unknown, manifest?: Partial<PluginManifest>): PluginInstance {
+    return this.loader.registerBuiltin(id, pluginOrFactory, manifest);
+  }
+
+  register(manifest: PluginManifest, pluginOrFactory: unknown, source?: ManifestSource): PluginInstance {
+    return this.loader.register(manifest, pluginOrFactory, source);
+  }
+
+  async loadDirectory(dir: string): Promise<{ registered: PluginInstance[]; errors: PlugwayError[] }> {
+    const { registered, errors } = await this.loader.readDirectory(dir);
+    const loadable = registered.filter((r) => r.state === 'unloaded');
+    await mapLimit(loadable, LOAD_CONCURRENCY, (rec) =>
+      this.registry.lock(rec.id, () => (rec.state === 'unloaded' ? this.lifecycle.load(rec) : undefined)).catch((err: PlugwayError) => {
+        errors.push(err);
+      }),
+    );
+    return { registered, errors };
+  }
+
+  private admitted(rec: PluginRecord, error?: PlugwayError): void {
+    if (!this.enabled.has(rec.id)) this.enabled.set(rec.id, this.config.plugins.configs[rec.id]?.enabled ?? true);
+    void this.events.emit('plugin.registered', { id: rec.id, version: rec.version });
+    if (error) void this.lifecycle.fail(rec, error).catch((err) => this.logger.error({ err }, 'failing a bad plugin failed'));
+  }
+
+  private async createRuntime(rec: PluginRecord): Promise<PluginRuntime> {
+    rec.context ??= buildContext(rec, this.contextDeps);
+    return createRuntime(rec.manifest.runtime.type, {
+      manifest: rec.manifest,
+      entryPath: rec.entryPath,
+      instance: rec.instance,
+      config: rec.config,
+      context: rec.context,
+      logger: this.logger.child({ plugin_id: rec.id, version: rec.version }),
+      defaultTimeoutMs: this.lifecycle.timeoutOf(rec),
+      onAsyncError: (err) => void this.asyncError(rec, err),
+      onEvent: (event) => void this.events.emit(`runtime.${event.type}`, { id: rec.id, version: rec.version, ...event.data }),
+    });
+  }
+
+  /** An error escaped the plugin's calls: fail it (and its dependents), never the process. */
+  private async asyncError(rec: PluginRecord, err: Error): Promise<void> {
+    const coded = new PlugwayError('PLW_ERR_ASYNC_ERROR', { id: rec.id, reason: reasonOf(err) }, { cause: err });
+    await this.events.emit('plugin.async_error', { id: rec.id, version: rec.version, error: { code: coded.code, message: coded.message } });
+    let failed = false;
+    await this.registry.lock(rec.id, async () => {
+      if (this.registry.getVersion(rec.id, rec.version) !== rec || rec.state === 'failed' || rec.state === 'unloaded') {
+        this.logger.warn({ plugin_id: rec.id, err }, `async error from a plugin that is ${rec.state}: ${err.message}`);
+        return;
+      }
+      await this.lifecycle.release(rec);
+      await this.lifecycle.fail(rec, coded);
+      failed = true;
+    });
+    if (failed) await this.orchestrator.cascade(rec.id);
+  }
+
+  /** Reads a plugin's manifest again from disk and replaces its (failed) record. */
+  private async reread(rec: PluginRecord): Promise<PluginRecord> {
+    const candidate = candidateOf(rec);
+    if (!candidate) return rec;
+    const read = await readCandidate(candidate);
+    await this.lifecycle.dispose(rec);
+    this.registry.remove(rec);
+    try {
+      return this.loader.admitRead(read);
+    } catch (err) {
+      this.registry.add(rec);
+      throw err;
+    }
+  }
+
+  // --- lifecycle ----------------------------------------------------------------------------
+
+  async start(): Promise<FullStartReport> {
+    if (this.config.plugins.autoLoad) {
+      for (const dir of [...this.config.plugins.directories, ...this.pluginDirs]) {
+        if (this.dirsLoaded.has(dir)) continue;
+        this.dirsLoaded.add(dir);
+        const { errors } = await this.loadDirectory(dir);
+        for (const e of errors) this.logger.warn({ code: e.code, dir }, e.message);
+      }
+    }
+    const report = await this.orchestrator.startAll();
+    this.logger.info({ running: report.running.length, failed: report.failed.length, duration_ms: Math.round(report.durationMs) }, 'host started');
+    return report;
+  }
+
+  async stop(): Promise<void> {
+    const timeoutMs = this.config.plugins.shutdownTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const pending = this.registry.all().filter((r) => r.state === 'running' || r.state === 'stopping').map((r) => r.id);
+        reject(new PlugwayError('PLW_ERR_SHUTDOWN_TIMEOUT', { timeoutMs, pending: pending.join(', ') || '(none)' }));
+      }, timeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.orchestrator.stopAll(), deadline]);
+    } finally {
+      clearTimeout(timer);
+      this.health.unscheduleAll();
+    }
+    for (const rec of this.registry.all()) {
+      if (rec.state === 'stopped' || rec.state === 'failed') await this.lifecycle.dispose(rec);
+    }
+  }
+
+  async startPlugin(id: string): Promise<void> {
+    const rec = this.require(id);
+    const only = new Set([id, ...this.dependencyClosure(id)]);
+    await this.orchestrator.startAll(only);
+    if (rec.state === 'failed' && rec.error) throw rec.error;
+    if (this.registry.get(id)?.state !== 'running' && this.isEnabled(id)) {
+      throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: this.registry.get(id)?.state ?? 'unknown' });
+    }
+  }
+
+  async stopPlugin(id: string): Promise<void> {
+    this.require(id);
+    const graph = this.orchestrator.graph();
+    await this.orchestrator.stopAll(new Set([id, ...graph.transitiveDependentsOf(id)]));
+  }
+
+  retry(id: string): Promise<void> {
+    return this.orchestrator.retry(id);
+  }
+
+  async disable(id: string): Promise<void> {
+    this.require(id);
+    this.enabled.set(id, false);
+    await this.stopPlugin(id);
+  }
+
+  async enable(id: string): Promise<void> {
+    const rec = this.require(id);
+    this.enabled.set(id, true);
+    if (rec.state === 'failed') return;
+    const graph = this.orchestrator.graph();
+    await this.orchestrator.startAll(new Set([id, ...this.dependencyClosure(id), ...graph.transitiveDependentsOf(id)]));
+  }
+
+  isEnabled(id: string): boolean {
+    return this.enabled.get(id) ?? this.config.plugins.configs[id]?.enabled ?? true;
+  }
+
+  async reload(id: string): Promise<PluginInstance> {
+    return reloadPlugin(id, { registry: this.registry, lifecycle: this.lifecycle, loader: this.loader, orchestrator: this.orchestrator });
+  }
+
+  /** The ids `id` requires, transitively. */
+  private dependencyClosure(id: string): string[] {
+    const graph = this.orchestrator.graph();
+    const seen = new Set<string>();
+    const walk = (x: string): void => {
+      for (const d of graph.dependenciesOf(x)) if (!seen.has(d)) (seen.add(d), walk(d));
+    };
+    walk(id);
+    return [...seen];
+  }
+
+  // --- lookup -------------------------------------------------------------------------------
+
+  get(id: string): PluginInstance | undefined {
+    return this.registry.get(id);
+  }
+
+  getVersion(id: string, version: string): PluginInstance | undefined {
+    return this.registry.getVersion(id, version);
+  }
+
+  list(filter?: { kind?: string; state?: PluginState }): PluginInstance[] {
+    return this.registry.list(filter);
+  }
+
+  info(id: string): PluginInfo | undefined {
+    const rec = this.registry.get(id);
+    return rec ? infoOf(rec, this.isEnabled(id)) : undefined;
+  }
+
+  dependentsOf(id: string): string[] {
+    return this.orchestrator.graph().dependentsOf(id);
+  }
+
+  // --- calls --------------------------------------------------------------------------------
+
+  call<T = unknown>(id: string, method: string, payload?: readonly unknown[], options?: CallOptions): Promise<T> {
+    const rec = this.registry.get(id);
+    if (!rec) return Promise.reject(new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id }));
+    if (this.enabled.get(id) === false) return Promise.reject(new PlugwayError('PLW_ERR_PLUGIN_DISABLED', { id }));
+    if (rec.state !== 'running') return Promise.reject(new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: rec.state }));
+    rec.lastUsedMs = Date.now();
+    return rec.runtime!.call<T>(method, payload, options);
+  }
+
+  async metrics(id: string): Promise<PluginMetrics> {
+    const rec = this.require(id);
+    const runtime = rec.runtime;
+    const s = runtime?.stats();
+    const usage = runtime ? await runtime.resourceUsage().catch(() => ({})) : {};
+    let own: Partial<PluginMetrics> = {};
+    if (rec.state === 'running' && runtime?.implements('metrics')) {
+      own = (await runtime.call<Partial<PluginMetrics>>('metrics').catch(() => undefined)) ?? {};
+    }
+    // The plugin's own figures add to, but never replace, what the host counted.
+    return {
+      ...own,
+      cpuUsagePercent: 0,
+      memoryUsageMb: 0,
+      ...usage,
+      requestCount: s?.calls ?? 0,
+      errorCount: s?.errors ?? 0,
+      responseTimeMs: s && s.calls ? s.totalMs / s.calls : 0,
+      activeConnections: s?.inFlight ?? 0,
+      timeoutCount: s?.timeouts ?? 0,
+    };
+  }
+
+  runtimeStats(id: string): RuntimeStats | undefined {
+    return this.registry.get(id)?.runtime?.stats();
+  }
+
+  checkHealth(id: string): Promise<HealthStatus> {
+    return this.health.check(this.require(id));
+  }
+
+  async publish(event: Omit<DomainEvent, 'time'> & { time?: string }): Promise<void> {
+    const full: DomainEvent = { ...event, time: event.time ?? new Date().toISOString() };
+    const deliveries: Promise<unknown>[] = [this.events.publish(full)];
+    for (const rec of this.registry.list({ state: 'running' })) {
+      if (rec.id === full.source || !rec.runtime?.implements('handleEvent')) continue;
+      deliveries.push(
+        rec.runtime.call('handleEvent', [full]).catch((err) => {
+          this.logger.error({ plugin_id: rec.id, event_type: full.type, err }, `handleEvent failed: ${reasonOf(err)}`);
+        }),
+      );
+    }
+    await Promise.all(deliveries);
+  }
+
+  private require(id: string): PluginRecord {
+    const rec = this.registry.get(id);
+    if (!rec) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
+    return rec;
+  }
+}
+
+export function infoOf(rec: PluginRecord, enabled: boolean): PluginInfo {
+  const m = rec.manifest;
+  const info: PluginInfo = {
+    id: rec.id,
+    name: m.name,
+    version: rec.version,
+    kind: m.kind,
+    runtime: m.runtime.type,
+    capabilities: m.capabilities,
+    state: rec.state,
+    health: rec.health,
+    enabled,
+  };
+  if (m.description !== undefined) info.description = m.description;
+  if (m.author !== undefined) info.author = m.author;
+  if (m.license !== undefined) info.license = m.license;
+  if (m.homepage !== undefined) info.homepage = m.homepage;
+  if (rec.loadedAt) info.loadedAt = rec.loadedAt.toISOString();
+  if (rec.lastUsedMs) info.lastUsed = new Date(rec.lastUsedMs).toISOString();
+  if (rec.error) info.error = { code: rec.error.code, message: rec.error.message };
+  return info;
+}
+
+export function createHost(options: CreateHostOptions = {}): PluginHost {
+  return new PluginHost(options);
+}

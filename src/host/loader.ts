@@ -1,0 +1,210 @@
+// The loader: built-in factories, programmatic instances and directory discovery
+// (<dir>/<plugin>/plugin.yaml, and <name>.yaml beside <name>.js|.mjs|.ts). A bad plugin is
+// registered as failed with its error; the others load.
+
+import { access, readdir } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import semver from 'semver';
+import { PlugwayError, isPlugwayError, reasonOf } from '../errors.js';
+import {
+  DEFAULT_MANIFEST_FILES,
+  loadManifestFile,
+  loadManifestFromDir,
+  manifestError,
+  normalizeManifest,
+  parseDependencyString,
+  validatePluginConfig,
+} from '../manifest/index.js';
+import type { DependencySpec, ManifestLoadResult, ManifestSource, PluginManifest } from '../manifest/types.js';
+import type { HostConfig } from './config-types.js';
+import { PluginRecord, type Registry } from './registry.js';
+
+/** Manifests read from disk at once (discovery of 1,000 plugins must not open 1,000 files together). */
+export const DISCOVERY_CONCURRENCY = 64;
+const ENTRY_EXTENSIONS = ['.js', '.mjs', '.ts'];
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml']);
+
+/** Where a plugin was found on disk: a folder with plugin.yaml, or a <name>.yaml beside its file. */
+export type DiskCandidate = { dir: string } | { manifestFile: string; entryFile: string };
+
+export interface ReadPlugin {
+  candidate: DiskCandidate;
+  result: ManifestLoadResult;
+  entryPath?: string;
+}
+
+export interface LoaderDeps {
+  registry: Registry;
+  config: HostConfig;
+  hostVersion: string;
+  /** Called for every record added (failed ones included). */
+  onAdmitted(rec: PluginRecord, error?: PlugwayError): void;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Lists the plugins in `dir` without reading their manifests. Folders without a manifest are skipped. */
+export async function discover(dir: string): Promise<DiskCandidate[]> {
+  const abs = resolve(dir);
+  const entries = await readdir(abs, { withFileTypes: true });
+  const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules');
+  const found = await mapLimit(folders, DISCOVERY_CONCURRENCY, async (e) => {
+    for (const name of DEFAULT_MANIFEST_FILES) if (await exists(join(abs, e.name, name))) return { dir: join(abs, e.name) };
+    return undefined;
+  });
+  const out: DiskCandidate[] = found.filter((c): c is { dir: string } => c !== undefined);
+  for (const name of [...files].sort()) {
+    const ext = extname(name);
+    if (!MANIFEST_EXTENSIONS.has(ext)) continue;
+    const stem = name.slice(0, -ext.length);
+    const entry = ENTRY_EXTENSIONS.map((x) => stem + x).find((f) => files.has(f));
+    if (entry) out.push({ manifestFile: join(abs, name), entryFile: join(abs, entry) });
+  }
+  return out;
+}
+
+/** Reads one candidate's manifest (never throws). */
+export async function readCandidate(candidate: DiskCandidate): Promise<ReadPlugin> {
+  if ('dir' in candidate) {
+    const result = await loadManifestFromDir(candidate.dir);
+    return { candidate, result, entryPath: result.entryPath };
+  }
+  const result = await loadManifestFile(candidate.manifestFile);
+  // Without runtime.entry the file beside the manifest is the entry, not the folder's defaults.
+  const entryPath = result.manifest?.runtime.entry !== undefined ? result.entryPath : candidate.entryFile;
+  return { candidate, result, entryPath };
+}
+
+/** Where to re-read a plugin from (undefined for plugins given in code). */
+export function candidateOf(rec: PluginRecord): DiskCandidate | undefined {
+  if (rec.builtin || rec.instance !== undefined) return undefined;
+  const file = rec.source.file;
+  if (file && !DEFAULT_MANIFEST_FILES.includes(basename(file)) && rec.entryPath) return { manifestFile: file, entryFile: rec.entryPath };
+  return { dir: rec.source.dir };
+}
+
+function fallbackId(candidate: DiskCandidate): string {
+  const raw = 'dir' in candidate ? basename(candidate.dir) : basename(candidate.manifestFile).replace(/\.ya?ml$/, '');
+  return raw.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'unnamed';
+}
+
+export class Loader {
+  constructor(private readonly deps: LoaderDeps) {}
+
+  registerBuiltin(id: string, pluginOrFactory: unknown, manifest: Partial<PluginManifest> = {}): PluginRecord {
+    const m = normalizeManifest({ ...manifest, id });
+    return this.admit(m, { dir: process.cwd() }, { builtin: true, instance: pluginOrFactory });
+  }
+
+  register(manifest: PluginManifest, pluginOrFactory: unknown, source: ManifestSource = { dir: process.cwd() }): PluginRecord {
+    return this.admit(normalizeManifest(manifest), source, { builtin: false, instance: pluginOrFactory });
+  }
+
+  /** Reads every manifest in `dir` in parallel (bounded) and registers each plugin, bad ones as failed. */
+  async readDirectory(dir: string): Promise<{ registered: PluginRecord[]; errors: PlugwayError[] }> {
+    const candidates = await discover(dir);
+    const read = await mapLimit(candidates, DISCOVERY_CONCURRENCY, readCandidate);
+    const registered: PluginRecord[] = [];
+    const errors: PlugwayError[] = [];
+    for (const r of read) {
+      try {
+        const rec = this.admitRead(r);
+        registered.push(rec);
+        if (rec.error) errors.push(rec.error);
+      } catch (err) {
+        errors.push(isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) }));
+      }
+    }
+    return { registered, errors };
+  }
+
+  /** Registers what readCandidate found: a valid manifest normally, a broken one as a failed placeholder. */
+  admitRead(r: ReadPlugin): PluginRecord {
+    const { result } = r;
+    if (!result.manifest || result.errors.length) {
+      const id = result.manifest?.id ?? fallbackId(r.candidate);
+      const placeholder = normalizeManifest({ id, name: id });
+      return this.admit(placeholder, result.source, { builtin: false, entryPath: r.entryPath, error: manifestError(result) });
+    }
+    if (!r.entryPath) {
+      const err = new PlugwayError('PLW_ERR_ENTRY_NOT_FOUND', { id: result.manifest.id, entry: result.manifest.runtime.entry ?? '(default entries)', file: result.source.file ?? result.source.dir });
+      return this.admit(result.manifest, result.source, { builtin: false, error: err });
+    }
+    return this.admit(result.manifest, result.source, { builtin: false, entryPath: r.entryPath });
+  }
+
+  /**
+   * Adds a record. Throws PLW_ERR_PLUGIN_DUPLICATE / PLW_ERR_MAX_PLUGINS (nothing is added);
+   * a bad config, engine or dependency string adds the plugin as failed.
+   */
+  admit(
+    manifest: PluginManifest,
+    source: ManifestSource,
+    opts: { builtin: boolean; instance?: unknown; entryPath?: string; error?: PlugwayError },
+  ): PluginRecord {
+    const { registry, config } = this.deps;
+    const existing = registry.get(manifest.id);
+    if (existing) {
+      throw new PlugwayError('PLW_ERR_PLUGIN_DUPLICATE', { id: manifest.id, version: manifest.version, existing: existing.source.file ?? (existing.builtin ? 'built-in' : existing.source.dir) });
+    }
+    if (!existing && registry.size >= config.plugins.maxPlugins) {
+      throw new PlugwayError('PLW_ERR_MAX_PLUGINS', { id: manifest.id, max: config.plugins.maxPlugins });
+    }
+    const overrides = config.plugins.configs[manifest.id];
+    let error = opts.error;
+    let validated: Record<string, unknown> = {};
+    if (!error) {
+      try {
+        validated = validatePluginConfig(manifest, overrides?.config ?? {});
+      } catch (err) {
+        error = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_PLUGIN_CONFIG_INVALID', { id: manifest.id, path: '', reason: reasonOf(err) });
+      }
+    }
+    if (!error && manifest.engine !== '*' && !semver.satisfies(this.deps.hostVersion, manifest.engine, { includePrerelease: true })) {
+      error = new PlugwayError('PLW_ERR_ENGINE_MISMATCH', { id: manifest.id, range: manifest.engine, version: this.deps.hostVersion });
+    }
+    let dependencies: DependencySpec[] = manifest.dependencies;
+    if (!error && overrides?.dependencies.length) {
+      try {
+        dependencies = mergeDependencies(manifest.dependencies, overrides.dependencies.map(parseDependencyString));
+      } catch (err) {
+        error = new PlugwayError('PLW_ERR_CONFIG_INVALID', { file: config.file ?? 'plugway.yaml', path: `plugins.configs.${manifest.id}.dependencies`, reason: reasonOf(err) });
+      }
+    }
+    const rec = new PluginRecord(manifest, source, validated, opts.builtin, opts.instance, opts.entryPath);
+    rec.dependencies = dependencies;
+    if (error) rec.broken = true;
+    registry.add(rec);
+    this.deps.onAdmitted(rec, error);
+    return rec;
+  }
+}
+
+/** Config dependencies add to (or tighten) the manifest's; the config's range wins for the same id. */
+function mergeDependencies(fromManifest: DependencySpec[], fromConfig: DependencySpec[]): DependencySpec[] {
+  const byId = new Map(fromManifest.map((d) => [d.id, d]));
+  for (const d of fromConfig) byId.set(d.id, d);
+  return [...byId.values()];
+}

@@ -1,0 +1,207 @@
+// The in-process runtime: plugin code runs in the host's own thread. For built-in and trusted
+// plugins only — it contains throws, rejections, timeouts and async errors, not a sync infinite loop.
+
+import { pathToFileURL } from 'node:url';
+import { PlugwayError, reasonOf } from '../../errors.js';
+import type { PluginContext } from '../../sdk/context.js';
+import { missingForKind } from '../../sdk/plugin.js';
+import type { PluginMetrics } from '../../sdk/types.js';
+import type { CallOptions, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
+import { installAsyncErrorHandler, pluginScope, type PluginScope } from './async-errors.js';
+
+const EMPTY: readonly unknown[] = Object.freeze([]);
+/** How many times each entry file was imported: later imports get `?v=<n>` so ESM re-evaluates it. */
+const importCounts = new Map<string, number>();
+let tsxReady: Promise<void> | undefined;
+
+function ensureTsx(): Promise<void> {
+  tsxReady ??= import('tsx/esm/api').then((m) => {
+    m.register();
+  });
+  return tsxReady;
+}
+
+/** Calls fn with the payload spread and the context last, without allocating for short payloads. */
+function invoke(fn: Function, self: object, payload: readonly unknown[], ctx: PluginContext): unknown {
+  switch (payload.length) {
+    case 0:
+      return fn.call(self, ctx);
+    case 1:
+      return fn.call(self, payload[0], ctx);
+    case 2:
+      return fn.call(self, payload[0], payload[1], ctx);
+    case 3:
+      return fn.call(self, payload[0], payload[1], payload[2], ctx);
+    default:
+      return fn.apply(self, [...payload, ctx]);
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+class InProcessRuntime implements PluginRuntime {
+  readonly type = 'inprocess' as const;
+  private plugin: Record<string, unknown> | undefined;
+  private readonly id: string;
+  private readonly scope: PluginScope;
+  private readonly allowed: ReadonlySet<string>;
+  private calls = 0;
+  private errors = 0;
+  private timeouts = 0;
+  private inFlight = 0;
+  private totalMs = 0;
+  private lastT0 = 0;
+
+  constructor(private readonly init: RuntimeInit) {
+    this.id = init.manifest.id;
+    this.allowed = new Set(init.manifest.actions);
+    this.scope = { pluginKey: `${init.manifest.id}@${init.manifest.version}`, onAsyncError: (err) => init.onAsyncError(err) };
+    installAsyncErrorHandler({ logger: init.logger });
+  }
+
+  async load(): Promise<void> {
+    const { init } = this;
+    let exported: unknown = init.instance;
+    if (exported === undefined) {
+      const entry = init.entryPath;
+      if (!entry) throw new PlugwayError('PLW_ERR_ENTRY_NOT_FOUND', { id: this.id, entry: '(none)', file: '(manifest)' });
+      if (/\.[mc]?tsx?$/.test(entry)) await ensureTsx();
+      const n = (importCounts.get(entry) ?? 0) + 1;
+      importCounts.set(entry, n);
+      const url = pathToFileURL(entry).href + (n > 1 ? `?v=${n}` : '');
+      let mod: Record<string, unknown>;
+      try {
+        mod = await pluginScope.run(this.scope, () => import(url));
+      } catch (err) {
+        throw new PlugwayError('PLW_ERR_PLUGIN_IMPORT_FAILED', { id: this.id, entry, reason: reasonOf(err) }, { cause: err });
+      }
+      exported = 'default' in mod ? mod.default : mod.plugin;
+      if (exported === undefined) {
+        throw new PlugwayError('PLW_ERR_ENTRY_INVALID', { id: this.id, entry, reason: 'no default export (export default a plugin object or a factory)' });
+      }
+    }
+    if (typeof exported === 'function') {
+      const factory = exported as (config: unknown) => unknown;
+      try {
+        exported = await pluginScope.run(this.scope, () => factory(init.config));
+      } catch (err) {
+        throw new PlugwayError('PLW_ERR_PLUGIN_IMPORT_FAILED', { id: this.id, entry: init.entryPath ?? '(factory)', reason: `factory threw: ${reasonOf(err)}` }, { cause: err });
+      }
+    }
+    if (exported === null || typeof exported !== 'object') {
+      throw new PlugwayError('PLW_ERR_ENTRY_INVALID', { id: this.id, entry: init.entryPath ?? '(given in code)', reason: `expected an object or a factory returning one, got ${exported === null ? 'null' : typeof exported}` });
+    }
+    const missing = missingForKind(init.manifest.kind, exported);
+    if (missing.length) throw new PlugwayError('PLW_ERR_KIND_CONTRACT', { id: this.id, kind: init.manifest.kind, missing: missing.join(', ') });
+    this.plugin = exported as Record<string, unknown>;
+  }
+
+  implements(method: string): boolean {
+    return typeof this.plugin?.[method] === 'function';
+  }
+
+  call<T = unknown>(method: string, payload: readonly unknown[] = EMPTY, options?: CallOptions): Promise<T> {
+    const plugin = this.plugin;
+    const fn = plugin?.[method];
+    if (typeof fn !== 'function') return Promise.reject(new PlugwayError('PLW_ERR_METHOD_NOT_IMPLEMENTED', { id: this.id, method }));
+    if (method === 'execute' && !this.allowed.has(payload[0] as string)) {
+      return Promise.reject(new PlugwayError('PLW_ERR_ACTION_NOT_ALLOWED', { id: this.id, action: String(payload[0]), allowed: [...this.allowed].join(', ') || 'none' }));
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(this.aborted(method, signal));
+    let ctx = this.init.context;
+    // A per-call signal reaches the plugin through ctx.signal; built only when one is given.
+    if (signal) ctx = Object.create(ctx, { signal: { value: AbortSignal.any([ctx.signal, signal]) } }) as PluginContext;
+    this.calls++;
+    this.inFlight++;
+    const t0 = performance.now();
+    this.lastT0 = t0;
+    let result: unknown;
+    try {
+      result = pluginScope.run(this.scope, invoke, fn, plugin!, payload, ctx);
+    } catch (err) {
+      this.finish(t0, true);
+      return Promise.reject(this.threw(method, err));
+    }
+    if (!isThenable(result)) {
+      this.finish(t0, false);
+      return Promise.resolve(result as T);
+    }
+    return this.settle(method, result as PromiseLike<T>, t0, options);
+  }
+
+  /** The async path: a timer only when there is a deadline, an abort listener only when there is a signal. */
+  private settle<T>(method: string, result: PromiseLike<T>, t0: number, options?: CallOptions): Promise<T> {
+    const timeoutMs =
+      options?.deadline !== undefined ? Math.max(0, options.deadline - Date.now()) : this.init.defaultTimeoutMs;
+    const signal = options?.signal;
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => end(this.aborted(method, signal!), true);
+      const end = (err: unknown, failed: boolean, value?: T): void => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        if (signal) signal.removeEventListener('abort', onAbort);
+        this.finish(t0, failed);
+        if (failed) reject(err);
+        else resolve(value as T);
+      };
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => {
+          this.timeouts++;
+          end(new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method, timeoutMs: Math.round(timeoutMs) }), true);
+        }, timeoutMs);
+      }
+      if (signal) signal.addEventListener('abort', onAbort, { once: true });
+      result.then(
+        (v) => end(undefined, false, v),
+        (err) => end(this.threw(method, err), true),
+      );
+    });
+  }
+
+  private finish(t0: number, failed: boolean): void {
+    this.inFlight--;
+    if (failed) this.errors++;
+    this.totalMs += performance.now() - t0;
+  }
+
+  private threw(method: string, err: unknown): PlugwayError {
+    return new PlugwayError('PLW_ERR_PLUGIN_THREW', { id: this.id, method, reason: reasonOf(err) }, { cause: err });
+  }
+
+  private aborted(method: string, signal: AbortSignal): PlugwayError {
+    return new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method, reason: reasonOf(signal.reason ?? 'aborted') });
+  }
+
+  exports(): unknown {
+    return this.plugin?.exports;
+  }
+
+  stats(): RuntimeStats {
+    return {
+      calls: this.calls,
+      errors: this.errors,
+      timeouts: this.timeouts,
+      inFlight: this.inFlight,
+      totalMs: this.totalMs,
+      lastCallAt: this.lastT0 ? Math.round(performance.timeOrigin + this.lastT0) : undefined,
+      restarts: 0,
+    };
+  }
+
+  /** In-process plugins share the host's heap and CPU: nothing can be attributed to one of them. */
+  async resourceUsage(): Promise<Partial<PluginMetrics>> {
+    return {};
+  }
+
+  async dispose(): Promise<void> {
+    this.plugin = undefined;
+  }
+}
+
+export const createInProcessRuntime: RuntimeFactory = (init) => new InProcessRuntime(init);
