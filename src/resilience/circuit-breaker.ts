@@ -75,6 +75,11 @@ export class CircuitBreaker {
     if (this.stateValue === 'half_open') this.transition('open');
   }
 
+  /** Gives back a half-open trial slot without a verdict (the call never reached the plugin). */
+  release(): void {
+    if (this.stateValue === 'half_open' && this.trials > 0) this.trials--;
+  }
+
   /** Back to closed (e.g. after a reload brought a new version). */
   reset(): void {
     if (this.stateValue !== 'closed') this.transition('closed');

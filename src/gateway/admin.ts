@@ -1,0 +1,190 @@
+// The admin API under /admin: plugins (list, detail, enable, disable, reload, metrics), hook
+// stats, health, and its OpenAPI document. Bearer token compared in constant time; every
+// action is written to the audit log and enabled/disabled to the desired state.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
+import type { PluginInstance } from '../host/types.js';
+import type { AuditLog } from '../state/audit-log.js';
+import { tokenIdentity } from '../state/audit-log.js';
+import { tokenMatches } from '../state/admin-token.js';
+import type { StateStore } from '../state/types.js';
+import type { GatewayCore } from './core.js';
+import { errorBody, failure } from './http-errors.js';
+import { redactSecrets } from './logging.js';
+import { adminOpenApi } from './openapi.js';
+import { requestIdOf } from './pipeline.js';
+import { joinPrefix } from './route-table.js';
+
+export interface AdminDeps {
+  core: GatewayCore;
+  store: StateStore;
+  audit: AuditLog;
+  tokenDigest: Buffer;
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer\s+(.+)$/i.exec(h.trim());
+  return m ? m[1]!.trim() : undefined;
+}
+
+function sendError(reply: FastifyReply, err: PlugwayError, rid: string, headers?: Record<string, string>): FastifyReply {
+  const f = failure(err, headers);
+  if (f.headers) reply.headers(f.headers);
+  return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(f, rid));
+}
+
+export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  const { core, store, audit } = deps;
+  const host = core.host;
+
+  app.addHook('onRequest', async (request, reply) => {
+    const rid = requestIdOf(request.headers['x-request-id']);
+    reply.header('x-request-id', rid);
+    (request as FastifyRequest & { rid?: string }).rid = rid;
+    const token = bearer(request);
+    if (!tokenMatches(token, deps.tokenDigest)) {
+      if (request.method === 'POST') {
+        await audit
+          .append({ actor: tokenIdentity(token), action: actionOf(request.url), target: targetOf(request.url), result: 'denied', code: 'PLW_ERR_ADMIN_UNAUTHORIZED' })
+          .catch(() => undefined);
+      }
+      return sendError(reply, new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), rid, { 'www-authenticate': 'Bearer realm="plugway-admin"' });
+    }
+  });
+  const ridOf = (r: FastifyRequest) => (r as FastifyRequest & { rid?: string }).rid ?? requestIdOf(undefined);
+
+  const summary = async (p: PluginInstance) => {
+    const info = host.info(p.id);
+    let metrics: unknown;
+    try {
+      metrics = { ...(await host.metrics(p.id)), gateway: gatewayStats(core, p.id) };
+    } catch (err) {
+      metrics = { error: reasonOf(err) };
+    }
+    return {
+      id: p.id,
+      name: p.manifest.name,
+      version: p.version,
+      kind: p.manifest.kind,
+      runtime: p.manifest.runtime.type,
+      description: p.manifest.description ?? null,
+      enabled: host.isEnabled(p.id),
+      state: p.state,
+      health: p.health,
+      loaded_at: info?.loadedAt ?? p.loadedAt?.toISOString() ?? null,
+      last_used: info?.lastUsed ?? p.lastUsedAt?.toISOString() ?? null,
+      metrics,
+      ...(p.error ? { error: { code: p.error.code, message: p.error.message } } : {}),
+    };
+  };
+
+  const find = (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): PluginInstance | undefined => {
+    const p = host.get(request.params.id);
+    if (!p) sendError(reply, new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id: request.params.id }), ridOf(request));
+    return p;
+  };
+
+  app.get('/plugins', async () => {
+    const plugins = await Promise.all(core.plugins().map(summary));
+    return { plugins, count: plugins.length };
+  });
+
+  app.get<{ Params: { id: string } }>('/plugins/:id', async (request, reply) => {
+    const p = find(request, reply);
+    if (!p) return reply;
+    const prefix = core.overrides(p.id)?.prefix;
+    return {
+      ...(await summary(p)),
+      manifest: redactSecrets(p.manifest),
+      config: redactSecrets(p.config),
+      dependencies: p.manifest.dependencies,
+      dependents: host.dependentsOf(p.id),
+      endpoints: p.manifest.endpoints.map((e) => ({
+        method: e.method,
+        path: joinPrefix(prefix, e.path),
+        auth: e.auth,
+        roles: e.roles,
+        permissions: e.permissions,
+        rate_limit: e.rateLimit?.raw ?? null,
+        description: e.description ?? null,
+      })),
+      circuit: core.circuitState(p.id) ?? 'closed',
+    };
+  });
+
+  app.get<{ Params: { id: string } }>('/plugins/:id/metrics', async (request, reply) => {
+    const p = find(request, reply);
+    if (!p) return reply;
+    return { id: p.id, version: p.version, ...(await host.metrics(p.id)), gateway: gatewayStats(core, p.id) };
+  });
+
+  for (const action of ['enable', 'disable', 'reload'] as const) {
+    app.post<{ Params: { id: string } }>(`/plugins/:id/${action}`, async (request, reply) => {
+      const id = request.params.id;
+      const actor = tokenIdentity(bearer(request));
+      const rid = ridOf(request);
+      if (!host.get(id)) {
+        await audit.append({ actor, action, target: id, result: 'error', code: 'PLW_ERR_PLUGIN_NOT_FOUND' });
+        return sendError(reply, new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id }), rid);
+      }
+      try {
+        if (action === 'enable') {
+          await host.enable(id);
+          await store.setEnabled(id, true);
+        } else if (action === 'disable') {
+          await host.disable(id);
+          await store.setEnabled(id, false);
+        } else {
+          const inst = await host.reload(id);
+          await store.update(id, { version: inst.version });
+          core.guard(id).breaker.reset();
+        }
+      } catch (err) {
+        const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
+        await audit.append({ actor, action, target: id, result: 'error', code: e.code, message: e.message });
+        core.tryRebuild(`${action} ${id}`);
+        return sendError(reply, e, rid);
+      }
+      core.tryRebuild(`${action} ${id}`);
+      const p = host.get(id)!;
+      await audit.append({ actor, action, target: id, result: 'ok' });
+      return { id, action, enabled: host.isEnabled(id), state: p.state, version: p.version };
+    });
+  }
+
+  app.get('/hooks/stats', async () => ({ hooks: host.hooks.stats() }));
+
+  app.get<{ Querystring: { refresh?: string } }>('/health', async (request) => {
+    const refresh = request.query.refresh === '1' || request.query.refresh === 'true';
+    const plugins = await Promise.all(
+      core.plugins().map(async (p) => {
+        let detail = p.healthDetail;
+        if (refresh && p.state === 'running') detail = await host.checkHealth(p.id).catch((err) => ({ status: 'unhealthy' as const, message: reasonOf(err) }));
+        const cur = host.get(p.id) ?? p;
+        return { id: p.id, state: cur.state, enabled: host.isEnabled(p.id), health: detail?.status ?? cur.health, message: detail?.message ?? null, circuit: core.circuitState(p.id) ?? 'closed' };
+      }),
+    );
+    const bad = plugins.filter((p) => p.enabled && (p.health === 'unhealthy' || p.state === 'failed'));
+    const status = bad.length ? 'unhealthy' : plugins.some((p) => p.health === 'degraded') ? 'degraded' : 'healthy';
+    return { status, plugins };
+  });
+
+  app.get('/openapi.json', async () => adminOpenApi());
+}
+
+function actionOf(url: string): string {
+  const m = /\/plugins\/[^/]+\/(\w+)/.exec(url);
+  return m ? m[1]! : url;
+}
+function targetOf(url: string): string {
+  const m = /\/plugins\/([^/?]+)/.exec(url);
+  return m ? decodeURIComponent(m[1]!) : url;
+}
+
+export function gatewayStats(core: GatewayCore, id: string): Record<string, unknown> {
+  const g = core.guard(id);
+  return { circuit: g.breaker.state, in_flight: g.bulkhead.active, bulkhead_rejected: g.bulkhead.rejected };
+}

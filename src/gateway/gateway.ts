@@ -1,0 +1,175 @@
+// createGateway(): the Fastify application that serves a host's plugins — standalone, or
+// mounted under a prefix in an existing Fastify app. Wires the pipeline, admin API,
+// /health, /ready, /metrics, desired state and the audit log.
+
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import { Redis } from 'ioredis';
+import { join } from 'node:path';
+import { PlugwayError, reasonOf } from '../errors.js';
+import type { Host } from '../host/types.js';
+import type { HostConfig } from '../host/config-types.js';
+import { AuditLog } from '../state/audit-log.js';
+import { resolveAdminToken, tokenDigest, type AdminTokenResolution } from '../state/admin-token.js';
+import { FileStateStore } from '../state/file-store.js';
+import type { StateStore } from '../state/types.js';
+import { registerAdmin } from './admin.js';
+import { GatewayCore } from './core.js';
+import { failureFromFastify } from './http-errors.js';
+import { createRequestLogger } from './logging.js';
+import { GatewayMetrics } from './metrics.js';
+import { Pipeline, requestIdOf } from './pipeline.js';
+
+export interface GatewayOptions {
+  host: Host;
+  /** Defaults to host.config. */
+  config?: HostConfig;
+  /** The request logger (one line per request). Default: pino JSON to stdout. */
+  logger?: Logger;
+  /** Where the default request logger writes (tests pass a stream). */
+  logDestination?: DestinationStream;
+  /** Defaults to config.state.dir. */
+  stateDir?: string;
+  /** An existing Fastify app to mount plugway in (under `prefix`); a new one otherwise. */
+  app?: FastifyInstance;
+  prefix?: string;
+  /** Environment for PLUGWAY_ADMIN_TOKEN (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface GatewayHandle {
+  core: GatewayCore;
+  metrics: GatewayMetrics;
+  store: StateStore;
+  audit: AuditLog;
+  adminToken: AdminTokenResolution;
+  stateDir: string;
+  prefix: string;
+}
+
+const handles = new WeakMap<FastifyInstance, GatewayHandle>();
+
+/** The plugway parts behind a Fastify instance returned by createGateway. */
+export function gatewayOf(app: FastifyInstance): GatewayHandle {
+  const h = handles.get(app);
+  if (!h) throw new Error('not a plugway gateway (use the instance createGateway returned)');
+  return h;
+}
+
+/** Applies the persisted enabled/disabled choices to the host. */
+export async function applyDesiredState(host: Host, store: StateStore, logger?: Logger): Promise<void> {
+  const state = store.snapshot();
+  for (const [id, want] of Object.entries(state.plugins)) {
+    if (!host.get(id)) continue;
+    try {
+      if (!want.enabled && host.isEnabled(id)) await host.disable(id);
+      else if (want.enabled && !host.isEnabled(id)) await host.enable(id);
+    } catch (err) {
+      logger?.warn({ plugin_id: id, err: { message: reasonOf(err) } }, 'could not apply the stored desired state');
+    }
+  }
+}
+
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export async function createGateway(opts: GatewayOptions): Promise<FastifyInstance> {
+  const host = opts.host;
+  const config = opts.config ?? host.config;
+  const logger = opts.logger ?? createRequestLogger({ level: config.logging.level, destination: opts.logDestination, redact: config.logging.redact });
+  const stateDir = opts.stateDir ?? config.state.dir;
+  const prefix = opts.prefix ? `/${opts.prefix.replace(/^\/+|\/+$/g, '')}` : '';
+
+  const store = new FileStateStore(stateDir);
+  await store.load();
+  const audit = new AuditLog(stateDir);
+  const adminToken = await resolveAdminToken({ stateDir, configToken: config.gateway.admin.token, env: opts.env });
+  const digest = tokenDigest(adminToken.token);
+
+  let redis: Redis | undefined;
+  if (config.gateway.rateLimit.store === 'redis') {
+    redis = new Redis(config.gateway.rateLimit.redisUrl ?? 'redis://127.0.0.1:6379', { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+    redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'rate limit redis error'));
+    try {
+      await redis.connect();
+    } catch (err) {
+      logger.warn({ err: { message: reasonOf(err) } }, 'rate limit redis unreachable; limits are per node (memory) until it answers');
+    }
+  }
+
+  let metrics!: GatewayMetrics;
+  let core!: GatewayCore;
+  metrics = new GatewayMetrics(host, (id) => core?.circuitState(id));
+  core = new GatewayCore({ host, config, metrics, logger, redis });
+
+  await applyDesiredState(host, store, logger);
+  core.rebuild(); // start-up: a route conflict or a missing auth provider throws here
+  const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.tryRebuild(type)));
+
+  const app =
+    opts.app ??
+    Fastify({
+      logger: false,
+      bodyLimit: config.gateway.bodyLimit,
+      disableRequestLogging: true,
+      return503OnClosing: true,
+      ignoreTrailingSlash: true,
+    });
+  const pipeline = new Pipeline(core, prefix);
+  const bodyLimit = config.gateway.bodyLimit;
+
+  await app.register(
+    async (scope) => {
+      // Any content type reaches plugins: JSON parsed, text as a string, the rest as bytes.
+      scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+
+      scope.setErrorHandler((err, request, reply) => {
+        const f = failureFromFastify(err as { code?: string; statusCode?: number; message?: string }, bodyLimit);
+        const rid = requestIdOf(request.headers['x-request-id']);
+        reply.header('x-request-id', rid);
+        pipeline.sendFailure(reply, f, rid);
+        const path = pipeline.pathOf(request.url);
+        const route = core.table.find(request.method, path)?.route;
+        if (route) route.metrics.error(f.code);
+        pipeline.finish(route, rid, request.method, path, null, f.status, performance.now());
+      });
+
+      scope.get('/health', async () => ({ status: 'ok', uptime_s: Math.round(process.uptime()) }));
+      scope.get('/ready', async (_req, reply) => {
+        const waiting = core
+          .plugins()
+          .filter((p) => (core.overrides(p.id)?.required ?? true) && host.isEnabled(p.id) && p.state !== 'running')
+          .map((p) => ({ id: p.id, state: p.state, ...(p.error ? { error: p.error.code } : {}) }));
+        reply.code(waiting.length ? 503 : 200);
+        return waiting.length ? { status: 'not_ready', waiting } : { status: 'ready' };
+      });
+      scope.get('/metrics', async (_req, reply) => {
+        reply.header('content-type', metrics.registry.contentType);
+        return metrics.registry.metrics();
+      });
+
+      if (config.gateway.admin.enabled) {
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest }), { prefix: '/admin' });
+      }
+
+      const handler = (request: Parameters<Pipeline['handle']>[0], reply: Parameters<Pipeline['handle']>[1]) => pipeline.handle(request, reply);
+      scope.route({ method: [...ALL_METHODS], url: '/*', bodyLimit, handler });
+      scope.route({ method: [...ALL_METHODS], url: '/', bodyLimit, handler });
+    },
+    { prefix },
+  );
+
+  app.addHook('onClose', async () => {
+    for (const off of offs) off();
+    if (redis) redis.disconnect();
+  });
+
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix });
+  return app;
+}
+
+/** For messages: where the state dir's files are. */
+export function stateFiles(stateDir: string): { desiredState: string; auditLog: string; adminToken: string } {
+  return { desiredState: join(stateDir, 'desired-state.json'), auditLog: join(stateDir, 'audit.log'), adminToken: join(stateDir, 'admin-token') };
+}
+
+export { PlugwayError };

@@ -1,0 +1,44 @@
+// Maps anything that went wrong on a request to a status and the JSON error body
+// `{ error: { code, message }, request_id }` — never a stack trace.
+
+import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
+
+export interface HttpFailure {
+  status: number;
+  code: string;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+export function failure(err: PlugwayError, headers?: Record<string, string>, status = err.status): HttpFailure {
+  return headers ? { status, code: err.code, message: err.message, headers } : { status, code: err.code, message: err.message };
+}
+
+/** Errors a plugin call can end with; anything unknown is an internal error. */
+export function failureFromCall(err: unknown): HttpFailure {
+  if (isPlugwayError(err)) return failure(err);
+  return failure(new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) }));
+}
+
+/** Errors Fastify raises before our handler (body parsing and limits). */
+export function failureFromFastify(err: { code?: string; statusCode?: number; message?: string }, bodyLimit: number): HttpFailure {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
+    return failure(new PlugwayError('PLW_ERR_BODY_TOO_LARGE', { limit: bodyLimit }));
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    const reason = err.code === 'FST_ERR_CTP_INVALID_JSON' || err.message?.includes('JSON') ? `body is not valid JSON (${err.message})` : (err.message ?? 'bad request');
+    const f = failure(new PlugwayError('PLW_ERR_BAD_REQUEST', { reason }));
+    return err.statusCode === 400 ? f : { ...f, status: err.statusCode };
+  }
+  return failure(new PlugwayError('PLW_ERR_INTERNAL', { reason: err.message ?? 'unknown' }));
+}
+
+/** Whether a failed plugin call counts against its circuit breaker. */
+export function countsAsPluginFailure(code: string, status: number): boolean {
+  if (status < 500) return false;
+  return code !== 'PLW_ERR_PLUGIN_NOT_RUNNING' && code !== 'PLW_ERR_PLUGIN_DISABLED' && code !== 'PLW_ERR_CIRCUIT_OPEN' && code !== 'PLW_ERR_BULKHEAD_FULL';
+}
+
+export function errorBody(f: HttpFailure, requestId: string): string {
+  return JSON.stringify({ error: { code: f.code, message: f.message }, request_id: requestId });
+}

@@ -1,0 +1,48 @@
+// The gateway's request logger (one pino JSON line per request, level as a label, no pid or
+// hostname) and the redaction of secrets in anything shown or logged.
+
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+/** Paths pino censors in every line the gateway writes. */
+export const REDACT_PATHS = [
+  'authorization',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'config.*.password',
+  'config.*.secret',
+  'config.*.token',
+];
+
+export function createRequestLogger(opts: { level?: string; destination?: DestinationStream; redact?: string[] } = {}): Logger {
+  return pino(
+    {
+      level: opts.level ?? 'info',
+      base: null,
+      messageKey: 'msg',
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: [...REDACT_PATHS, ...(opts.redact ?? [])], censor: '[REDACTED]' },
+    },
+    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
+
+const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|private[-_]?key|credential|authorization|cookie/i;
+
+/** A deep copy with the values of secret-looking keys replaced by "[REDACTED]". */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (depth > 20 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null && v !== '' ? '[REDACTED]' : redactSecrets(v, depth + 1);
+  }
+  return out;
+}

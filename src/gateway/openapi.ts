@@ -1,0 +1,73 @@
+// The OpenAPI 3 description of the admin API (served at GET /admin/openapi.json).
+
+import { PLUGWAY_VERSION } from '../version.js';
+
+const error = { $ref: '#/components/schemas/Error' };
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Plugin id' };
+const common = {
+  '401': { description: 'Missing or wrong bearer token', ...json(error) },
+};
+
+export function adminOpenApi(): Record<string, unknown> {
+  const action = (verb: string, what: string) => ({
+    post: {
+      summary: what,
+      operationId: `${verb}Plugin`,
+      parameters: [idParam],
+      responses: {
+        '200': { description: 'Done', ...json({ $ref: '#/components/schemas/ActionResult' }) },
+        '404': { description: 'No such plugin', ...json(error) },
+        '409': { description: 'Illegal lifecycle transition', ...json(error) },
+        '500': { description: 'The action failed (details in the error)', ...json(error) },
+        ...common,
+      },
+    },
+  });
+  return {
+    openapi: '3.0.3',
+    info: { title: 'plugway admin API', version: PLUGWAY_VERSION, description: 'Steer the plugins of a running plugway gateway. Every route needs `Authorization: Bearer <admin token>`.' },
+    servers: [{ url: '/admin' }],
+    security: [{ bearer: [] }],
+    paths: {
+      '/plugins': { get: { summary: 'List plugins', operationId: 'listPlugins', responses: { '200': { description: 'Plugins', ...json({ type: 'object', required: ['plugins', 'count'], properties: { plugins: { type: 'array', items: { $ref: '#/components/schemas/PluginSummary' } }, count: { type: 'integer' } } }) }, ...common } } },
+      '/plugins/{id}': { get: { summary: 'One plugin with manifest, config (secrets redacted), dependencies, dependents and endpoints', operationId: 'getPlugin', parameters: [idParam], responses: { '200': { description: 'Plugin', ...json({ $ref: '#/components/schemas/PluginDetail' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
+      '/plugins/{id}/enable': action('enable', 'Enable and start a plugin (kept across restarts)'),
+      '/plugins/{id}/disable': action('disable', 'Stop and disable a plugin; its routes answer 503 PLW_ERR_PLUGIN_DISABLED (kept across restarts)'),
+      '/plugins/{id}/reload': action('reload', 'Stop, re-read from disk and start a plugin'),
+      '/plugins/{id}/metrics': { get: { summary: 'A plugin\'s metrics', operationId: 'getPluginMetrics', parameters: [idParam], responses: { '200': { description: 'PluginMetrics', ...json({ $ref: '#/components/schemas/PluginMetrics' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
+      '/hooks/stats': { get: { summary: 'Hook statistics per hook name', operationId: 'getHookStats', responses: { '200': { description: 'Stats', ...json({ type: 'object', properties: { hooks: { type: 'object', additionalProperties: { $ref: '#/components/schemas/HookStats' } } } }) }, ...common } } },
+      '/health': { get: { summary: 'Every plugin\'s health', operationId: 'getHealth', parameters: [{ name: 'refresh', in: 'query', required: false, schema: { type: 'string', enum: ['1', 'true'] }, description: 'Run the health checks now' }], responses: { '200': { description: 'Health', ...json({ type: 'object', properties: { status: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy'] }, plugins: { type: 'array', items: { type: 'object' } } } }) }, ...common } } },
+      '/openapi.json': { get: { summary: 'This document', operationId: 'getOpenApi', responses: { '200': { description: 'OpenAPI 3 document', ...json({ type: 'object' }) }, ...common } } },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'PLUGWAY_ADMIN_TOKEN, gateway.admin.token, or <state dir>/admin-token' } },
+      schemas: {
+        Error: { type: 'object', required: ['error', 'request_id'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string', example: 'PLW_ERR_PLUGIN_NOT_FOUND' }, message: { type: 'string' } } }, request_id: { type: 'string' } } },
+        PluginMetrics: { type: 'object', required: ['requestCount', 'errorCount', 'responseTimeMs', 'cpuUsagePercent', 'memoryUsageMb', 'activeConnections'], properties: { requestCount: { type: 'integer' }, errorCount: { type: 'integer' }, responseTimeMs: { type: 'number' }, cpuUsagePercent: { type: 'number' }, memoryUsageMb: { type: 'number' }, activeConnections: { type: 'integer' }, gateway: { type: 'object' } }, additionalProperties: true },
+        PluginSummary: {
+          type: 'object',
+          required: ['id', 'name', 'version', 'kind', 'runtime', 'enabled', 'state', 'health', 'metrics'],
+          properties: {
+            id: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' },
+            kind: { type: 'string', enum: ['handler', 'middleware', 'auth', 'storage', 'provider', 'router', 'diagnostics', 'action'] },
+            runtime: { type: 'string', enum: ['inprocess', 'worker', 'wasm'] }, description: { type: 'string', nullable: true },
+            enabled: { type: 'boolean' }, state: { type: 'string', enum: ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] },
+            health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown'] },
+            loaded_at: { type: 'string', format: 'date-time', nullable: true }, last_used: { type: 'string', format: 'date-time', nullable: true },
+            metrics: { $ref: '#/components/schemas/PluginMetrics' },
+            error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+          },
+        },
+        PluginDetail: {
+          allOf: [
+            { $ref: '#/components/schemas/PluginSummary' },
+            { type: 'object', properties: { manifest: { type: 'object' }, config: { type: 'object', description: 'Secrets are "[REDACTED]"' }, dependencies: { type: 'array', items: { type: 'object' } }, dependents: { type: 'array', items: { type: 'string' } }, endpoints: { type: 'array', items: { type: 'object' } }, circuit: { type: 'string', enum: ['closed', 'open', 'half_open'] } } },
+          ],
+        },
+        ActionResult: { type: 'object', required: ['id', 'action', 'enabled', 'state'], properties: { id: { type: 'string' }, action: { type: 'string', enum: ['enable', 'disable', 'reload'] }, enabled: { type: 'boolean' }, state: { type: 'string' }, version: { type: 'string' } } },
+        HookStats: { type: 'object', properties: { count: { type: 'integer' }, errors: { type: 'integer' }, timeouts: { type: 'integer' }, meanMs: { type: 'number' }, p99Ms: { type: 'number' } } },
+      },
+    },
+  };
+}

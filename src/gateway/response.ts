@@ -1,0 +1,74 @@
+// Checks a PluginResponse and turns it into what Fastify sends: status, headers, payload.
+// A response that breaks the contract is a 502 PLW_ERR_INVALID_RESPONSE, not a crash.
+
+import { PlugwayError } from '../errors.js';
+import type { PluginResponse } from '../sdk/types.js';
+
+export interface WireResponse {
+  status: number;
+  headers?: Record<string, string | string[]>;
+  contentType?: string;
+  payload?: string | Buffer;
+}
+
+// Framing is Node's job; a plugin setting these would corrupt the connection.
+const DROPPED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade']);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export function toWireResponse(pluginId: string, res: unknown, maxBytes: number): WireResponse {
+  const bad = (reason: string) => new PlugwayError('PLW_ERR_INVALID_RESPONSE', { id: pluginId, reason });
+  if (res === null || typeof res !== 'object' || Array.isArray(res)) throw bad(`expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
+  const r = res as PluginResponse;
+  const status = r.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+    throw bad(`statusCode must be an integer 100-599, got ${JSON.stringify(status)}`);
+  }
+  const out: WireResponse = { status };
+  let contentType: string | undefined;
+  if (r.headers !== undefined) {
+    if (r.headers === null || typeof r.headers !== 'object') throw bad('headers must be an object of strings');
+    const headers: Record<string, string | string[]> = {};
+    for (const name in r.headers) {
+      const v = r.headers[name];
+      if (!HEADER_NAME.test(name)) throw bad(`header name ${JSON.stringify(name)} is not a valid token`);
+      if (typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
+        throw bad(`header ${name} must be a string or an array of strings`);
+      }
+      const lower = name.toLowerCase();
+      if (DROPPED_HEADERS.has(lower)) continue;
+      if (lower === 'content-type') contentType = Array.isArray(v) ? v[0] : v;
+      else headers[lower] = v;
+    }
+    out.headers = headers;
+  }
+  const body = r.body;
+  let size = 0;
+  if (body === undefined || body === null) {
+    // no payload
+  } else if (typeof body === 'string') {
+    out.payload = body;
+    out.contentType = contentType ?? 'text/plain; charset=utf-8';
+    size = body.length > maxBytes / 4 ? Buffer.byteLength(body) : body.length;
+  } else if (body instanceof Uint8Array) {
+    out.payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    out.contentType = contentType ?? 'application/octet-stream';
+    size = body.byteLength;
+  } else if (typeof body === 'object' || typeof body === 'number' || typeof body === 'boolean') {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(body);
+    } catch (err) {
+      throw bad(`body cannot be serialized as JSON: ${(err as Error).message}`);
+    }
+    out.payload = json ?? 'null';
+    out.contentType = contentType ?? 'application/json; charset=utf-8';
+    size = out.payload.length > maxBytes / 4 ? Buffer.byteLength(out.payload) : out.payload.length;
+  } else {
+    throw bad(`body must be an object, array, string or Uint8Array, got ${typeof body}`);
+  }
+  if (size > maxBytes) {
+    throw new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: pluginId, method: 'handleRequest', size, limit: maxBytes });
+  }
+  if (out.contentType === undefined && contentType !== undefined) out.contentType = contentType;
+  return out;
+}
