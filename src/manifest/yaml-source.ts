@@ -33,7 +33,7 @@ export function parseYamlSource(text: string): YamlSource {
   // uniqueKeys off: we walk the maps ourselves to report every duplicate with its field path
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   const syntaxErrors = doc.errors.map((e) => {
-    const p = e.linePos?.[0] ?? { line: 1, col: 1 };
+    const p = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
     return { code: e.code, message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), line: p.line, col: p.col };
   });
   const src: YamlSource = { doc, lines, value: undefined, syntaxErrors, duplicates: [] };
