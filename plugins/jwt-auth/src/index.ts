@@ -1,0 +1,119 @@
+// jwt-auth: plugway's built-in auth plugin, written only against plugway/sdk. Verifies the
+// bearer JWT with jose; refuses `alg: none` and algorithm confusion by fixing the accepted
+// algorithms to the configured key kind before any verification.
+import { createRemoteJWKSet, decodeProtectedHeader, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthPlugin, HealthStatus, PluginRequest, Principal } from 'plugway/sdk';
+
+export type Algorithm = 'HS256' | 'RS256' | 'ES256';
+const SYMMETRIC: readonly Algorithm[] = ['HS256'];
+const ASYMMETRIC: readonly Algorithm[] = ['RS256', 'ES256'];
+
+export interface JwtAuthConfig {
+  secret?: string;
+  public_key?: string;
+  jwks_url?: string;
+  algorithms?: Algorithm[];
+  issuer?: string;
+  audience?: string | string[];
+  clock_skew?: string | number;
+  roles_claim?: string;
+  permissions_claim?: string;
+  user_id_claim?: string;
+}
+
+type Key = Uint8Array | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey;
+
+/** Why a token was refused (kept for logs and tests; a refused token authenticates nobody). */
+export class TokenRejected extends Error {}
+
+function bearerOf(req: PluginRequest): string | undefined {
+  const h = req.headers.authorization;
+  const v = Array.isArray(h) ? h[0] : h;
+  if (typeof v !== 'string') return undefined;
+  const m = /^Bearer\s+([A-Za-z0-9_\-.]+=*)\s*$/i.exec(v);
+  return m ? m[1] : undefined;
+}
+
+function strings(v: unknown): string[] {
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  if (typeof v === 'string') return v.split(/[\s,]+/).filter(Boolean);
+  return [];
+}
+
+export function createJwtAuth(config: JwtAuthConfig = {}) {
+  const kinds = [config.secret, config.public_key, config.jwks_url].filter((x) => x !== undefined && x !== '').length;
+  if (kinds > 1) throw new Error('jwt-auth: configure exactly one of secret, public_key or jwks_url (mixing them invites algorithm confusion)');
+  if (config.secret !== undefined && new TextEncoder().encode(config.secret).length < 32) {
+    throw new Error('jwt-auth: secret must be at least 32 bytes for HS256');
+  }
+  const allowedForKey: readonly Algorithm[] = config.secret ? SYMMETRIC : ASYMMETRIC;
+  const algorithms = (config.algorithms ?? [...allowedForKey]).filter((a) => allowedForKey.includes(a));
+  if (config.algorithms && algorithms.length !== config.algorithms.length) {
+    throw new Error(`jwt-auth: algorithms ${config.algorithms.join(', ')} do not fit the configured key (${config.secret ? 'a secret allows HS256 only' : 'a public key or JWKS allows RS256, ES256'})`);
+  }
+  const clockTolerance = typeof config.clock_skew === 'number' ? config.clock_skew : (config.clock_skew ?? 30);
+  const rolesClaim = config.roles_claim ?? 'roles';
+  const permsClaim = config.permissions_claim ?? 'permissions';
+  const userClaim = config.user_id_claim ?? 'sub';
+
+  let key: Key | undefined;
+  let keyPromise: Promise<Key> | undefined;
+  const getKey = (alg: Algorithm): Promise<Key> => {
+    if (key) return Promise.resolve(key);
+    if (config.secret) return Promise.resolve((key = new TextEncoder().encode(config.secret)));
+    if (config.jwks_url) return Promise.resolve((key = createRemoteJWKSet(new URL(config.jwks_url), { cooldownDuration: 30_000, timeoutDuration: 5_000 })));
+    if (config.public_key) {
+      // One PEM key serves one algorithm family; import it for the token's (allowed) algorithm.
+      keyPromise ??= importSPKI(config.public_key, alg).then((k) => (key = k));
+      return keyPromise;
+    }
+    return Promise.reject(new TokenRejected('no key configured (set secret, public_key or jwks_url)'));
+  };
+
+  /** The principal a token stands for; throws TokenRejected with the reason. */
+  async function verify(token: string): Promise<Principal> {
+    let header;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw new TokenRejected('malformed token');
+    }
+    const alg = header.alg as Algorithm | undefined;
+    if (!alg || (alg as string).toLowerCase() === 'none') throw new TokenRejected('unsigned tokens (alg: none) are refused');
+    if (!algorithms.includes(alg)) throw new TokenRejected(`algorithm ${alg} is not accepted (accepted: ${algorithms.join(', ')})`);
+    const k = await getKey(alg);
+    let payload: JWTPayload;
+    try {
+      const opts = { algorithms: [...algorithms], clockTolerance, issuer: config.issuer, audience: config.audience };
+      payload = (typeof k === 'function' ? await jwtVerify(token, k, opts) : await jwtVerify(token, k, opts)).payload;
+    } catch (err) {
+      throw new TokenRejected((err as Error).message);
+    }
+    const id = payload[userClaim];
+    if ((typeof id !== 'string' || id === '') && typeof id !== 'number') throw new TokenRejected(`token has no ${userClaim} claim`);
+    const permissions = strings(payload[permsClaim]);
+    if (permsClaim === 'permissions' && permissions.length === 0) permissions.push(...strings(payload.scope));
+    return { id: String(id), roles: strings(payload[rolesClaim]), permissions, claims: payload as Record<string, unknown> };
+  }
+
+  const plugin: AuthPlugin & { verify: typeof verify } = {
+    verify,
+    async authenticate(req: PluginRequest): Promise<Principal | null> {
+      const token = bearerOf(req);
+      if (!token) return null;
+      try {
+        return await verify(token);
+      } catch (err) {
+        if (err instanceof TokenRejected) return null;
+        throw err;
+      }
+    },
+    healthCheck(): HealthStatus {
+      if (kinds === 0) return { status: 'degraded', message: 'no key configured: every token is refused (set secret, public_key or jwks_url)' };
+      return { status: 'healthy', message: `accepting ${algorithms.join(', ')}` };
+    },
+  };
+  return plugin;
+}
+
+export default createJwtAuth;
