@@ -4,9 +4,9 @@
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { PlugwayError } from '../errors.js';
 import type { HostConfig } from '../host/config-types.js';
+import { loadHostConfig } from '../host/config.js';
 import { parsePublicKey } from './signing.js';
 
 export interface TrustSources {
@@ -16,28 +16,9 @@ export interface TrustSources {
   keyFiles?: readonly string[];
 }
 
-type ConfigModule = { loadHostConfig?: (file?: string) => Promise<HostConfig> | HostConfig };
-
-/** The host config through the host's own loader (src/host/config.ts); plain YAML until that loader exists. */
-export async function readHostConfig(file: string): Promise<Pick<HostConfig, 'trustedKeys'> & { plugins?: { directories: string[] } }> {
-  const candidates = [new URL('../host/config.js', import.meta.url), new URL('../host/config.ts', import.meta.url)];
-  for (const url of candidates) {
-    if (!existsSync(url)) continue;
-    const mod = (await import(url.href)) as ConfigModule;
-    if (typeof mod.loadHostConfig === 'function') return mod.loadHostConfig(file);
-  }
-  let raw: { trusted_keys?: unknown; plugins?: { directories?: unknown } };
-  try {
-    raw = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as typeof raw;
-  } catch (err) {
-    throw new PlugwayError('PLW_ERR_CONFIG_INVALID', { file, path: '(file)', reason: (err as Error).message });
-  }
-  const keys = raw.trusted_keys ?? [];
-  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) {
-    throw new PlugwayError('PLW_ERR_CONFIG_INVALID', { file, path: 'trusted_keys', reason: 'must be a list of ed25519 public keys (PEM or base64)' });
-  }
-  const dirs = Array.isArray(raw.plugins?.directories) ? (raw.plugins.directories as string[]) : [];
-  return { trustedKeys: keys as string[], plugins: { directories: dirs.map((d) => resolve(file, '..', d)) } };
+/** The host config through the host's own loader (trusted_keys, plugins.directories). */
+export async function readHostConfig(file: string): Promise<HostConfig> {
+  return loadHostConfig({ file });
 }
 
 export function defaultConfigFile(configFile?: string): string | undefined {

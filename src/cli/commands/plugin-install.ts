@@ -30,7 +30,7 @@ Examples:
       const configFile = defaultConfigFile(opts.config);
       const trustedKeys = await loadTrustedKeys({ keyFiles: opts.trustedKey, ...(configFile ? { configFile } : {}) });
       let pluginsDir = opts.plugins;
-      if (!pluginsDir && configFile) pluginsDir = (await readHostConfig(configFile)).plugins?.directories[0];
+      if (!pluginsDir && configFile) pluginsDir = (await readHostConfig(configFile)).plugins.directories[0];
       const r = await installPlugin(source, { pluginsDir: resolve(pluginsDir ?? 'plugins'), trustedKeys, force: opts.force ?? false });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

@@ -8,6 +8,7 @@ const subcommands: Array<() => Promise<{ register: Register }>> = [
   () => import('./plugin-pack.js'),
   () => import('./plugin-sign.js'),
   () => import('./plugin-install.js'),
+  () => import('./plugin-test.js'),
   () => import('./plugin-validate.js'),
 
 ];
