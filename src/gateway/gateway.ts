@@ -110,9 +110,8 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     Fastify({
       logger: false,
       bodyLimit: config.gateway.bodyLimit,
-      disableRequestLogging: true,
       return503OnClosing: true,
-      ignoreTrailingSlash: true,
+      routerOptions: { ignoreTrailingSlash: true },
     });
   const pipeline = new Pipeline(core, prefix);
   const bodyLimit = config.gateway.bodyLimit;

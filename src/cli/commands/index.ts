@@ -5,4 +5,5 @@ type Register = (program: Command) => void | Promise<void>;
 
 export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./plugin.js'),
+  () => import('./serve.js'),
 ];

@@ -1,0 +1,111 @@
+// `plugway serve`: loads plugins, starts the host and serves them over HTTP. With no arguments
+// it serves the repository's example and built-in plugins on embedded defaults.
+
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { loadHostConfig } from '../../host/config.js';
+import type { HostConfig } from '../../host/config-types.js';
+import { createHost, installSignalHandlers } from '../../host/index.js';
+import { createGateway, gatewayOf } from '../../gateway/index.js';
+import { FileStateStore } from '../../state/file-store.js';
+import { PlugwayError } from '../../errors.js';
+
+/** The package root (src/cli/commands or dist/cli/commands → three levels up), not the cwd. */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+interface ServeOptions {
+  config?: string;
+  plugins?: string[];
+  port?: string;
+  host?: string;
+  stateDir?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function port(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `--port ${v} is not a port number (0-65535)` });
+  return n;
+}
+
+/** Desired state from the state dir becomes the plugins' `enabled` before anything starts. */
+function applyStoredEnabled(config: HostConfig, stored: Record<string, { enabled: boolean }>): void {
+  for (const [id, s] of Object.entries(stored)) {
+    const o = config.plugins.configs[id];
+    if (o) o.enabled = s.enabled;
+    else config.plugins.configs[id] = { enabled: s.enabled, config: {}, dependencies: [], roles: [], required: true, flags: {} };
+  }
+}
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const overrides: Record<string, unknown> = {};
+  const gateway: Record<string, unknown> = {};
+  if (opts.host) gateway.host = opts.host;
+  const p = port(opts.port);
+  if (p !== undefined) gateway.port = p;
+  if (Object.keys(gateway).length) overrides.gateway = gateway;
+  if (opts.stateDir) overrides.state = { dir: opts.stateDir };
+  const config = await loadHostConfig({ file: opts.config, overrides: overrides as never });
+
+  const embedded = !config.file && !(opts.plugins?.length) && config.plugins.directories.length === 0;
+  if (embedded) {
+    config.plugins.directories = ['examples', 'plugins'].map((d) => resolve(PACKAGE_ROOT, d)).filter((d) => existsSync(d));
+  }
+  for (const d of opts.plugins ?? []) config.plugins.directories.push(resolve(d));
+  // Built-in auth by default when nothing else is named.
+  const builtinAuth = resolve(PACKAGE_ROOT, 'plugins', 'jwt-auth');
+  const authDefaulted = !config.gateway.auth.plugin && config.plugins.directories.some((d) => resolve(d, 'jwt-auth') === builtinAuth);
+  if (authDefaulted) config.gateway.auth.plugin = 'jwt-auth';
+
+  const store = new FileStateStore(config.state.dir);
+  applyStoredEnabled(config, (await store.load()).plugins);
+
+  const logger = pino({ level: config.logging.level, base: null, formatters: { level: (label) => ({ level: label }) } });
+  const host = createHost({ config, logger });
+  const report = await host.start();
+  const app = await createGateway({ host });
+  installSignalHandlers({ ...host, logger: host.logger, config: host.config, stop: async () => { await app.close(); await host.stop(); } });
+  const address = await app.listen({ port: config.gateway.port, host: config.gateway.host });
+  const { adminToken } = gatewayOf(app);
+
+  const out: string[] = [];
+  out.push(`plugway gateway listening on ${address}`);
+  if (embedded) out.push(`  serving the examples and built-in plugins from ${PACKAGE_ROOT} (no config file)`);
+  else if (config.file) out.push(`  config: ${config.file}`);
+  out.push(`  state dir: ${config.state.dir}`);
+  if (adminToken.source === 'generated') {
+    out.push(`  admin token (generated, shown once; kept in ${adminToken.file} with mode 0600):`);
+    out.push(`    ${adminToken.token}`);
+  } else if (adminToken.source === 'file') out.push(`  admin token: from ${adminToken.file}`);
+  else if (adminToken.source === 'env') out.push('  admin token: from PLUGWAY_ADMIN_TOKEN');
+  else out.push(`  admin token: from ${config.file ?? 'the config'} (gateway.admin.token)`);
+  if (authDefaulted) out.push('  auth plugin: jwt-auth (built-in; configure it under plugins.configs.jwt-auth.config)');
+  out.push(`  plugins (${host.list().length}, started in ${Math.round(report.durationMs)} ms):`);
+  const rows = host.list().map((pl) => [pl.id, pl.version, pl.manifest.kind, pl.manifest.runtime.type, host.isEnabled(pl.id) ? pl.state : 'disabled', pl.error ? `${pl.error.code}: ${pl.error.message}` : pl.manifest.endpoints.map((e) => `${e.method} ${e.path}`).join(', ')]);
+  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
+  for (const r of rows) out.push(`    ${r.slice(0, 5).map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r[5]}`);
+  out.push(`  try: curl ${address}/hello`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('serve plugins over HTTP (with no arguments: the bundled examples on embedded defaults)')
+    .option('-c, --config <file>', 'plugway.yaml')
+    .option('-p, --plugins <dir>', 'a plugins folder (repeatable)', collect)
+    .option('--port <port>', 'port to listen on (default 8080)')
+    .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--state-dir <dir>', 'where desired state, audit log and admin token live (default .plugway)')
+    .addHelpText('after', '\nExamples:\n  $ plugway serve\n  $ plugway serve --config plugway.yaml --port 9000\n  $ curl http://127.0.0.1:8080/hello')
+    .action(async (opts: ServeOptions) => {
+      await serve(opts);
+      // Keep running: the server holds the event loop open until a signal stops it.
+      await new Promise<never>(() => undefined);
+    });
+}
