@@ -9,6 +9,7 @@ const subcommands: Array<() => Promise<{ register: Register }>> = [
   () => import('./plugin-sign.js'),
   () => import('./plugin-install.js'),
   () => import('./plugin-test.js'),
+  () => import('./plugin-admin.js'),
   () => import('./plugin-validate.js'),
 
 ];
