@@ -121,3 +121,14 @@ test('a missing config file is an error; PLUGWAY_CONFIG names the file', async (
   const file = tmpConfig('gateway:\n  port: 8181\n');
   assert.equal((await loadHostConfig({ env: { PLUGWAY_CONFIG: file } })).gateway.port, 8181);
 });
+
+test('docs/configuration.md: its example loads', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const doc = await readFile(resolve(import.meta.dirname, '../../docs/configuration.md'), 'utf8');
+  const block = /## An example[^\n]*\n\n```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block, 'example block found');
+  const c = await loadHostConfig({ file: tmpConfig(block), env: { EXAMPLE_API_KEY: 'k' } });
+  assert.equal(c.gateway.port, 8080);
+  assert.equal(c.gateway.admin.token, undefined);
+  assert.equal(c.plugins.configs['example-provider']!.config.api_key, 'k');
+});

@@ -181,3 +181,14 @@ test('plugin config: defaults applied, errors name the plugin and every field', 
   const cfg = { anything: 1 };
   assert.equal(validatePluginConfig(plain, cfg), cfg);
 });
+
+test('docs/manifest.md: its complete example validates', async () => {
+  const doc = await import('node:fs/promises').then((fs) => fs.readFile(resolve(import.meta.dirname, '../../docs/manifest.md'), 'utf8'));
+  const block = /## A complete example\n\n```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(block, 'example block found');
+  const r = parseManifest(block);
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.manifest!.id, 'track-search');
+  assert.equal(r.manifest!.dependencies.length, 3);
+  assert.equal(r.manifest!.resources.timeoutMs, 5000);
+});
