@@ -22,7 +22,7 @@ function client(opts: AdminOpts): AdminClient {
   return new AdminClient({ url: opts.url, ...(token ? { token } : {}) });
 }
 
-const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 
 function short(s: unknown): string {
   if (typeof s !== 'string' || !s) return '-';
