@@ -33,7 +33,7 @@ export interface CreateHostOptions {
 }
 
 /** Plugins imported at once while loading a directory. */
-const LOAD_CONCURRENCY = 32;
+const LOAD_CONCURRENCY = 128;
 
 export class PluginHost implements Host {
   readonly config: HostConfig;

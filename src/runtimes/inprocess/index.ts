@@ -8,6 +8,7 @@ import { missingForKind } from '../../sdk/plugin.js';
 import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
 import { installAsyncErrorHandler, pluginScope, type PluginScope } from './async-errors.js';
+import { addDeadline, removeDeadline, type Deadline } from './deadlines.js';
 
 const EMPTY: readonly unknown[] = Object.freeze([]);
 /** How many times each entry file was imported: later imports get `?v=<n>` so ESM re-evaluates it. */
@@ -132,49 +133,37 @@ class InProcessRuntime implements PluginRuntime {
     return this.settle(method, result as PromiseLike<T>, t0, options);
   }
 
-  /** The async path: a timer only when there is a deadline, an abort listener only when there is a signal. */
+  /** The async path: a shared deadline (no timer per call), an abort listener only when there is a signal. */
   private settle<T>(method: string, result: PromiseLike<T>, t0: number, options?: CallOptions): Promise<T> {
     const timeoutMs =
       options?.deadline !== undefined ? Math.max(0, options.deadline - Date.now()) : this.init.defaultTimeoutMs;
-    const signal = options?.signal;
     return new Promise<T>((resolve, reject) => {
-      let done = false;
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => end(this.aborted(method, signal!), true);
-      const end = (err: unknown, failed: boolean, value?: T): void => {
-        if (done) return;
-        done = true;
-        if (timer) clearTimeout(timer);
-        if (signal) signal.removeEventListener('abort', onAbort);
-        this.finish(t0, failed);
-        if (failed) reject(err);
-        else resolve(value as T);
-      };
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => {
-          this.timeouts++;
-          end(new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method, timeoutMs: Math.round(timeoutMs) }), true);
-        }, timeoutMs);
-      }
-      if (signal) signal.addEventListener('abort', onAbort, { once: true });
-      result.then(
-        (v) => end(undefined, false, v),
-        (err) => end(this.threw(method, err), true),
-      );
+      const call = new PendingCall<T>(this, method, t0, timeoutMs, resolve, reject, options?.signal);
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) addDeadline(call, timeoutMs);
+      result.then(call.fulfilled, call.rejected);
     });
   }
 
-  private finish(t0: number, failed: boolean): void {
+  /** @internal called by PendingCall */
+  timedOut(method: string, timeoutMs: number): PlugwayError {
+    this.timeouts++;
+    return new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method, timeoutMs: Math.round(timeoutMs) });
+  }
+
+  /** @internal */
+  finish(t0: number, failed: boolean): void {
     this.inFlight--;
     if (failed) this.errors++;
     this.totalMs += performance.now() - t0;
   }
 
-  private threw(method: string, err: unknown): PlugwayError {
+  /** @internal */
+  threw(method: string, err: unknown): PlugwayError {
     return new PlugwayError('PLW_ERR_PLUGIN_THREW', { id: this.id, method, reason: reasonOf(err) }, { cause: err });
   }
 
-  private aborted(method: string, signal: AbortSignal): PlugwayError {
+  /** @internal */
+  aborted(method: string, signal: AbortSignal): PlugwayError {
     return new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method, reason: reasonOf(signal.reason ?? 'aborted') });
   }
 
@@ -201,6 +190,49 @@ class InProcessRuntime implements PluginRuntime {
 
   async dispose(): Promise<void> {
     this.plugin = undefined;
+  }
+}
+
+/** One async call in flight: settles once, by result, deadline or abort, whichever comes first. */
+class PendingCall<T> implements Deadline {
+  at = 0;
+  prev: Deadline | undefined;
+  next: Deadline | undefined;
+  list: Deadline['list'];
+  private done = false;
+  private onAbort?: () => void;
+
+  constructor(
+    private readonly rt: InProcessRuntime,
+    private readonly method: string,
+    private readonly t0: number,
+    private readonly timeoutMs: number,
+    private readonly resolve: (v: T) => void,
+    private readonly reject: (e: unknown) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (signal) {
+      this.onAbort = () => this.end(true, this.rt.aborted(this.method, signal));
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  readonly fulfilled = (v: T): void => this.end(false, v);
+  readonly rejected = (err: unknown): void => this.end(true, this.rt.threw(this.method, err));
+
+  expire(): void {
+    this.list = undefined; // already unlinked by the deadline queue
+    this.end(true, this.rt.timedOut(this.method, this.timeoutMs));
+  }
+
+  private end(failed: boolean, value: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    removeDeadline(this);
+    if (this.signal) this.signal.removeEventListener('abort', this.onAbort!);
+    this.rt.finish(this.t0, failed);
+    if (failed) this.reject(value);
+    else this.resolve(value as T);
   }
 }
 
