@@ -97,7 +97,7 @@ export class GatewayMetrics {
     hookStat('plugway_hook_timeouts', 'Hook timeouts per hook name', (s) => s.timeouts);
     hookStat('plugway_hook_mean_seconds', 'Mean hook duration per hook name', (s) => s.meanMs / 1000);
     hookStat('plugway_hook_p99_seconds', 'p99 hook duration per hook name', (s) => s.p99Ms / 1000);
-    collectDefaultMetrics({ register: this.registry, prefix: 'plugway_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'plugway_' });
   }
 
   forRoute(plugin: string, route: string, method: string): RouteMetrics {
