@@ -51,6 +51,12 @@ export interface RuntimeInit {
   /** An error escaped the plugin's calls (timers, promises, crashed worker): the host fails the plugin. */
   onAsyncError(err: Error): void;
   onEvent?(event: RuntimeEvent): void;
+  /**
+   * Largest response (serialized bytes) an isolated runtime hands back; larger ones fail with
+   * PLW_ERR_RESPONSE_TOO_LARGE inside the isolate, before crossing to the main thread. The host
+   * passes gateway.maxResponseBytes; absent means 10 MiB. Ignored by the in-process runtime.
+   */
+  maxResponseBytes?: number;
 }
 
 export interface PluginRuntime {

@@ -1,0 +1,144 @@
+// A single-producer single-consumer ring of length-prefixed UTF-8 messages in a SharedArrayBuffer,
+// with Atomics for wake-ups: the fast path between the main thread and a plugin worker.
+
+const SEQ = 0; // bumped on every write; readers wait on it
+const HEAD = 1; // read offset (only the reader writes it)
+const TAIL = 2; // write offset (only the writer writes it)
+const USED = 3; // bytes in use, including wrap padding
+const HEADER_BYTES = 16;
+const WRAP = 0xffffffff;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export interface RingBuffers {
+  /** main → worker */
+  toWorker: SharedArrayBuffer;
+  /** worker → main */
+  toMain: SharedArrayBuffer;
+}
+
+export function createRingBuffers(capacityBytes: number): RingBuffers {
+  const cap = Math.max(4096, capacityBytes - (capacityBytes % 4));
+  return { toWorker: new SharedArrayBuffer(HEADER_BYTES + cap), toMain: new SharedArrayBuffer(HEADER_BYTES + cap) };
+}
+
+export class Ring {
+  readonly ctl: Int32Array;
+  private readonly data: Uint8Array;
+  private readonly view: DataView;
+  private readonly cap: number;
+  /** Largest message the ring takes; larger ones go by postMessage. */
+  readonly maxMessageBytes: number;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.ctl = new Int32Array(sab, 0, 4);
+    this.data = new Uint8Array(sab, HEADER_BYTES);
+    this.view = new DataView(sab, HEADER_BYTES);
+    this.cap = this.data.length;
+    this.maxMessageBytes = Math.floor(this.cap / 2) - 8;
+  }
+
+  /** Writes a message; false when it is too large or the ring is full (send it another way). */
+  write(text: string): boolean {
+    // A UTF-8 encoding is at most 3 bytes per UTF-16 unit: skip encoding what cannot fit.
+    if (text.length > this.maxMessageBytes) return false;
+    const bytes = encoder.encode(text);
+    const len = bytes.length;
+    if (len > this.maxMessageBytes) return false;
+    const need = 4 + ((len + 3) & ~3);
+    let tail = Atomics.load(this.ctl, TAIL);
+    const used = Atomics.load(this.ctl, USED);
+    const toEnd = this.cap - tail;
+    const skip = need > toEnd ? toEnd : 0;
+    if (used + skip + need > this.cap) return false;
+    if (skip) {
+      this.view.setUint32(tail, WRAP, true);
+      tail = 0;
+    }
+    this.view.setUint32(tail, len, true);
+    this.data.set(bytes, tail + 4);
+    tail += need;
+    if (tail === this.cap) tail = 0;
+    Atomics.store(this.ctl, TAIL, tail);
+    Atomics.add(this.ctl, USED, skip + need);
+    this.wake();
+    return true;
+  }
+
+  /** Wakes the reader without a message (e.g. a message went by port and a blocked reader must look). */
+  wake(): void {
+    Atomics.add(this.ctl, SEQ, 1);
+    Atomics.notify(this.ctl, SEQ);
+  }
+
+  /** The next message, or undefined when the ring is empty. */
+  read(): string | undefined {
+    if (Atomics.load(this.ctl, USED) === 0) return undefined;
+    let head = Atomics.load(this.ctl, HEAD);
+    if (this.view.getUint32(head, true) === WRAP) {
+      Atomics.sub(this.ctl, USED, this.cap - head);
+      head = 0;
+    }
+    const len = this.view.getUint32(head, true);
+    // Copy out before decoding: the writer may reuse the bytes as soon as HEAD moves.
+    const text = decoder.decode(this.data.slice(head + 4, head + 4 + len));
+    const need = 4 + ((len + 3) & ~3);
+    head += need;
+    if (head === this.cap) head = 0;
+    Atomics.store(this.ctl, HEAD, head);
+    Atomics.sub(this.ctl, USED, need);
+    return text;
+  }
+
+  seq(): number {
+    return Atomics.load(this.ctl, SEQ);
+  }
+
+  /** Resolves when SEQ moves past `seen` (at once if it already has). */
+  waitAsync(seen: number): Promise<unknown> | undefined {
+    // Atomics.waitAsync is in Node 20 (V8) but not in TypeScript's ES2023 lib.
+    const r = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<unknown> } }).waitAsync(this.ctl, SEQ, seen);
+    return r.async ? r.value : undefined;
+  }
+
+  /** Blocks the thread until SEQ moves past `seen` or timeoutMs passes (worker side only). */
+  waitSync(seen: number, timeoutMs: number): void {
+    Atomics.wait(this.ctl, SEQ, seen, timeoutMs);
+  }
+}
+
+/** Calls `onMessage` for every message as it arrives, until `stopped()`; one async loop, no polling. */
+export async function pumpRing(ring: Ring, onMessage: (text: string) => void, stopped: () => boolean): Promise<void> {
+  while (!stopped()) {
+    const seen = ring.seq();
+    for (let m = ring.read(); m !== undefined; m = ring.read()) onMessage(m);
+    if (stopped()) return;
+    const p = ring.waitAsync(seen);
+    if (p) await p;
+  }
+}
+
+// JSON with Uint8Array support: byte arrays travel as base64 under a tagged key.
+const U8 = '__plw_u8';
+
+function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  if (raw instanceof Uint8Array) return { [U8]: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
+  return value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && typeof (value as Record<string, unknown>)[U8] === 'string') {
+    return new Uint8Array(Buffer.from((value as Record<string, string>)[U8]!, 'base64'));
+  }
+  return value;
+}
+
+export function encodeMessage(value: unknown): string {
+  return JSON.stringify(value, replacer);
+}
+
+export function decodeMessage<T = unknown>(text: string): T {
+  return (text.includes(U8) ? JSON.parse(text, reviver) : JSON.parse(text)) as T;
+}

@@ -1,0 +1,436 @@
+// A PluginRuntime over N worker threads: least-busy dispatch, deadlines, lifecycle replay after a
+// restart, crash → restart with exponential backoff → `failed` after too many, and the bridge
+// that serves the plugin's context (logs, storage, events, flags) on the main thread.
+// The worker runtime and the wasm runtime are both this, with a different module in the thread.
+
+import type { ResourceLimits } from 'node:worker_threads';
+import { ERRORS, PlugwayError, reasonOf } from '../../errors.js';
+import type { ErrorCode, ErrorParams } from '../../errors.js';
+import type { PluginMetrics } from '../../sdk/types.js';
+import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
+import { WorkerInstance } from './instance.js';
+import type { DeathKind, InstanceSpec } from './instance.js';
+import type { BridgeOp, ToMain, WireError } from './protocol.js';
+
+export interface RuntimeTuning {
+  /** First restart delay; doubles per crash within the window. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Crashes within restartWindowMs that make the plugin `failed`. */
+  restartLimit: number;
+  restartWindowMs: number;
+  /** How long a thread has to answer a ping after a deadline before it is terminated. */
+  giveBackGraceMs: number;
+  /** Bytes of each SharedArrayBuffer ring (two per instance); larger messages go by postMessage. */
+  ringBytes: number;
+  startTimeoutMs: number;
+  maxResponseBytes: number;
+}
+
+export const DEFAULT_TUNING: RuntimeTuning = {
+  backoffBaseMs: 1000,
+  backoffMaxMs: 30_000,
+  restartLimit: 5,
+  restartWindowMs: 60_000,
+  giveBackGraceMs: 100,
+  ringBytes: 1 << 20,
+  startTimeoutMs: 30_000,
+  maxResponseBytes: 10 * 1024 * 1024,
+};
+
+export interface IsolatedOptions {
+  type: 'worker' | 'wasm';
+  serveModule: string;
+  tsxApiUrl?: string;
+  extra: Record<string, unknown>;
+  resourceLimits?: ResourceLimits;
+  memoryMb?: number;
+  tuning: RuntimeTuning;
+  /** Maps a plugin error to the caller's error; return undefined for the default mapping. */
+  toError?(wire: WireError, method: string): Error | undefined;
+  /** Serves an op the generic bridge does not know (wasm: http.fetch). */
+  bridgeOp?(op: BridgeOp, args: unknown[]): Promise<unknown>;
+  /** Methods sent to every instance (each holds its own copy of the plugin). */
+  broadcast?: ReadonlySet<string>;
+}
+
+const LIFECYCLE = new Set(['init', 'start', 'stop']);
+
+interface Queued {
+  method: string;
+  args: readonly unknown[];
+  deadline: number;
+  signal?: AbortSignal;
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class IsolatedRuntime implements PluginRuntime {
+  readonly type: 'worker' | 'wasm';
+  private readonly instances: Array<WorkerInstance | undefined> = [];
+  private methods = new Set<string>();
+  private replay: Array<{ method: string; args: readonly unknown[] }> = [];
+  private queue: Queued[] = [];
+  private crashTimes: number[] = [];
+  private failed?: PlugwayError;
+  private disposed = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly subscriptions = new Map<WorkerInstance, Map<number, () => void>>();
+  private readonly prevElu = new Map<WorkerInstance, ReturnType<WorkerInstance['thread']['performance']['eventLoopUtilization']>>();
+  private flagsJson = '';
+  private readonly counters: RuntimeStats = { calls: 0, errors: 0, timeouts: 0, inFlight: 0, totalMs: 0, restarts: 0 };
+  private readonly id: string;
+
+  constructor(
+    private readonly init: RuntimeInit,
+    private readonly opts: IsolatedOptions,
+  ) {
+    this.type = opts.type;
+    this.id = init.manifest.id;
+  }
+
+  private spec(index: number): InstanceSpec {
+    const { manifest } = this.init;
+    return {
+      index,
+      boot: {
+        serveModule: this.opts.serveModule,
+        pluginId: manifest.id,
+        version: manifest.version,
+        config: this.init.config,
+        flags: this.init.context.flags.all(),
+        maxResponseBytes: this.opts.tuning.maxResponseBytes,
+        extra: this.opts.extra,
+        logLevel: this.init.logger.level,
+      },
+      ...(this.opts.tsxApiUrl ? { tsxApiUrl: this.opts.tsxApiUrl } : {}),
+      ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
+      ...(this.opts.memoryMb ? { memoryMb: this.opts.memoryMb } : {}),
+      ringBytes: this.opts.tuning.ringBytes,
+      giveBackGraceMs: this.opts.tuning.giveBackGraceMs,
+      startTimeoutMs: this.opts.tuning.startTimeoutMs,
+      toError: (wire, method) => this.toError(wire, method),
+      onMessage: (inst, msg) => this.onMessage(inst, msg),
+      onDeath: (inst, err, kind) => this.onDeath(inst, err, kind),
+    };
+  }
+
+  async load(): Promise<void> {
+    const n = Math.max(1, this.init.manifest.runtime.instances || 1);
+    const started = await Promise.allSettled(
+      Array.from({ length: n }, async (_, i) => {
+        const inst = new WorkerInstance(this.spec(i));
+        this.instances[i] = inst;
+        return inst.start();
+      }),
+    );
+    const bad = started.find((r) => r.status === 'rejected');
+    if (bad) {
+      await Promise.all(this.instances.map((i) => i?.stop()));
+      throw this.loadError((bad as PromiseRejectedResult).reason);
+    }
+    this.methods = new Set((started[0] as PromiseFulfilledResult<string[]>).value);
+    this.watchContext();
+  }
+
+  private loadError(err: unknown): PlugwayError {
+    const e = err as { code?: string; params?: ErrorParams; message?: string };
+    if (typeof e?.code === 'string' && e.code in ERRORS) return new PlugwayError(e.code as ErrorCode, e.params ?? { id: this.id }, { cause: err });
+    return new PlugwayError('PLW_ERR_PLUGIN_IMPORT_FAILED', { id: this.id, entry: this.init.entryPath ?? '(none)', reason: reasonOf(err) }, { cause: err });
+  }
+
+  private watchContext(): void {
+    const sig = this.init.context.signal;
+    const onAbort = () => this.liveInstances().forEach((i) => i.send({ t: 'abort' }));
+    if (sig.aborted) onAbort();
+    else sig.addEventListener('abort', onAbort, { once: true });
+    this.flagsJson = JSON.stringify(this.init.context.flags.all());
+    const t = setInterval(() => {
+      const v = this.init.context.flags.all();
+      const j = JSON.stringify(v);
+      if (j === this.flagsJson) return;
+      this.flagsJson = j;
+      this.liveInstances().forEach((i) => i.send({ t: 'flags', v }));
+    }, 1000);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  implements(method: string): boolean {
+    return this.methods.has(method);
+  }
+
+  exports(): unknown {
+    return undefined;
+  }
+
+  stats(): RuntimeStats {
+    return { ...this.counters };
+  }
+
+  async call<T = unknown>(method: string, payload: readonly unknown[] = [], options: CallOptions = {}): Promise<T> {
+    const t0 = performance.now();
+    this.counters.calls++;
+    this.counters.inFlight++;
+    this.counters.lastCallAt = Date.now();
+    try {
+      return (await this.dispatch(method, payload, options)) as T;
+    } catch (err) {
+      this.counters.errors++;
+      if ((err as PlugwayError).code === 'PLW_ERR_PLUGIN_TIMEOUT') this.counters.timeouts++;
+      throw err;
+    } finally {
+      this.counters.inFlight--;
+      this.counters.totalMs += performance.now() - t0;
+    }
+  }
+
+  private dispatch(method: string, args: readonly unknown[], options: CallOptions): Promise<unknown> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.disposed) return Promise.reject(new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id: this.id, state: 'disposed' }));
+    if (!this.methods.has(method)) {
+      if (LIFECYCLE.has(method)) return Promise.resolve(undefined);
+      return Promise.reject(new PlugwayError('PLW_ERR_METHOD_NOT_IMPLEMENTED', { id: this.id, method }));
+    }
+    if (method === 'execute') {
+      const action = String(args[0]);
+      const allowed = this.init.manifest.actions;
+      if (!allowed.includes(action)) return Promise.reject(new PlugwayError('PLW_ERR_ACTION_NOT_ALLOWED', { id: this.id, action, allowed: allowed.join(', ') || 'none' }));
+    }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method, reason: reasonOf(signal.reason) }));
+    const deadline = options.deadline ?? Date.now() + this.init.defaultTimeoutMs;
+    if (LIFECYCLE.has(method) || this.opts.broadcast?.has(method)) return this.broadcast(method, args, deadline, signal);
+    const inst = this.leastBusy();
+    if (inst) return inst.call(method, args, deadline, signal, this.timeoutOf(deadline));
+    return this.enqueue(method, args, deadline, signal);
+  }
+
+  private timeoutOf(deadline: number): number {
+    return Math.max(0, Math.round(deadline - Date.now()));
+  }
+
+  private async broadcast(method: string, args: readonly unknown[], deadline: number, signal?: AbortSignal): Promise<unknown> {
+    if (method === 'stop') this.replay = [];
+    const live = this.liveInstances();
+    const results = await Promise.all(live.map((i) => i.call(method, args, deadline, signal, this.timeoutOf(deadline))));
+    if (method === 'init' || method === 'start') this.replay.push({ method, args });
+    return results[0];
+  }
+
+  private liveInstances(): WorkerInstance[] {
+    return this.instances.filter((i): i is WorkerInstance => i?.state === 'ready');
+  }
+
+  private leastBusy(): WorkerInstance | undefined {
+    let best: WorkerInstance | undefined;
+    for (const i of this.instances) {
+      if (i?.state !== 'ready') continue;
+      if (!best || i.inFlight < best.inFlight) best = i;
+      if (best.inFlight === 0) break;
+    }
+    return best;
+  }
+
+  private enqueue(method: string, args: readonly unknown[], deadline: number, signal?: AbortSignal): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const q: Queued = {
+        method,
+        args,
+        deadline,
+        resolve,
+        reject,
+        ...(signal ? { signal } : {}),
+        timer: setTimeout(() => {
+          this.queue = this.queue.filter((x) => x !== q);
+          reject(new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method, timeoutMs: this.timeoutOf(deadline) }));
+        }, Math.max(0, deadline - Date.now())),
+      };
+      this.queue.push(q);
+    });
+  }
+
+  private drainQueue(): void {
+    while (this.queue.length) {
+      const inst = this.leastBusy();
+      if (!inst) return;
+      const q = this.queue.shift()!;
+      clearTimeout(q.timer);
+      inst.call(q.method, q.args, q.deadline, q.signal, this.timeoutOf(q.deadline)).then(q.resolve, q.reject);
+    }
+  }
+
+  private toError(wire: WireError, method: string): Error {
+    const custom = this.opts.toError?.(wire, method);
+    if (custom) return custom;
+    if (wire.code && wire.code in ERRORS) return new PlugwayError(wire.code as ErrorCode, (wire.params as ErrorParams) ?? { id: this.id, method });
+    const cause = Object.assign(new Error(wire.message), { name: wire.name ?? 'Error', stack: wire.stack });
+    return new PlugwayError('PLW_ERR_PLUGIN_THREW', { id: this.id, method, reason: wire.message }, { cause });
+  }
+
+  private emit(type: string, data: Record<string, unknown>): void {
+    try {
+      this.init.onEvent?.({ type, data: { pluginId: this.id, runtime: this.type, ...data } });
+    } catch (err) {
+      this.init.logger.error({ err }, `onEvent handler failed for ${type}`);
+    }
+  }
+
+  private onMessage(inst: WorkerInstance, msg: ToMain): void {
+    if (msg.t === 'log') {
+      const fields = { ...(msg.o ?? {}), instance: inst.index };
+      const log = this.init.logger[msg.l === 'fatal' ? 'fatal' : msg.l].bind(this.init.logger);
+      if (msg.s === undefined) log(fields);
+      else log(fields, msg.s);
+      return;
+    }
+    if (msg.t === 'br') {
+      this.bridge(inst, msg.op, msg.a).then(
+        (v) => inst.send({ t: 'br', id: msg.id, ok: true, v: v === undefined ? null : v }),
+        (err: unknown) => inst.send({ t: 'br', id: msg.id, ok: false, e: { message: reasonOf(err), ...(typeof (err as PlugwayError).code === 'string' ? { code: (err as PlugwayError).code, params: (err as PlugwayError).params } : {}) } }),
+      );
+    }
+  }
+
+  private async bridge(inst: WorkerInstance, op: BridgeOp, a: unknown[]): Promise<unknown> {
+    const { storage, events } = this.init.context;
+    switch (op) {
+      case 'storage.get':
+        return storage.get(String(a[0]));
+      case 'storage.set':
+        return storage.set(String(a[0]), a[1], typeof a[2] === 'number' ? a[2] : undefined);
+      case 'storage.delete':
+        return storage.delete(String(a[0]));
+      case 'storage.exists':
+        return storage.exists(String(a[0]));
+      case 'events.emit':
+        return events.emit(String(a[0]), a[1]);
+      case 'events.on': {
+        const sub = Number(a[1]);
+        const off = events.on(String(a[0]), (event) => inst.send({ t: 'event', sub, v: event }));
+        let subs = this.subscriptions.get(inst);
+        if (!subs) this.subscriptions.set(inst, (subs = new Map()));
+        subs.set(sub, off);
+        return true;
+      }
+      case 'events.off': {
+        const subs = this.subscriptions.get(inst);
+        subs?.get(Number(a[0]))?.();
+        subs?.delete(Number(a[0]));
+        return true;
+      }
+      default:
+        if (this.opts.bridgeOp) return this.opts.bridgeOp(op, a);
+        throw new Error(`unknown bridge op ${op}`);
+    }
+  }
+
+  private dropSubscriptions(inst: WorkerInstance): void {
+    for (const off of this.subscriptions.get(inst)?.values() ?? []) off();
+    this.subscriptions.delete(inst);
+  }
+
+  private onDeath(inst: WorkerInstance, error: PlugwayError, kind: DeathKind): void {
+    this.dropSubscriptions(inst);
+    this.prevElu.delete(inst);
+    const type = kind === 'oom' ? 'runtime.worker_oom' : kind === 'terminated' ? 'runtime.worker_terminated' : 'runtime.worker_crashed';
+    this.emit(type, { instance: inst.index, code: error.code, reason: error.message });
+    this.init.logger.warn({ instance: inst.index, code: error.code }, error.message);
+    this.scheduleRestart(inst.index);
+  }
+
+  private scheduleRestart(index: number): void {
+    if (this.disposed || this.failed) return;
+    const now = Date.now();
+    this.crashTimes = this.crashTimes.filter((t) => now - t < this.opts.tuning.restartWindowMs);
+    this.crashTimes.push(now);
+    const count = this.crashTimes.length;
+    if (count >= this.opts.tuning.restartLimit) {
+      this.failed = new PlugwayError('PLW_ERR_WORKER_RESTART_LIMIT', { id: this.id, count });
+      this.emit('runtime.worker_restart_limit', { instance: index, count, code: this.failed.code });
+      for (const q of this.queue.splice(0)) {
+        clearTimeout(q.timer);
+        q.reject(this.failed);
+      }
+      void Promise.all(this.instances.map((i) => i?.stop()));
+      this.init.onAsyncError(this.failed);
+      return;
+    }
+    const delayMs = Math.min(this.opts.tuning.backoffBaseMs * 2 ** (count - 1), this.opts.tuning.backoffMaxMs);
+    this.emit('runtime.worker_restarting', { instance: index, attempt: count, delayMs });
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.restart(index, count);
+    }, delayMs);
+    this.timers.add(t);
+  }
+
+  private async restart(index: number, attempt: number): Promise<void> {
+    if (this.disposed || this.failed) return;
+    const inst = new WorkerInstance(this.spec(index));
+    this.instances[index] = inst;
+    try {
+      await inst.start();
+      // Bring the fresh copy to where its siblings are before it takes traffic.
+      inst.state = 'starting';
+      for (const step of this.replay) await inst.call(step.method, step.args, Date.now() + this.init.defaultTimeoutMs, undefined, this.init.defaultTimeoutMs);
+      inst.state = 'ready';
+    } catch (err) {
+      if (inst.state === 'dead') return; // its death was reported and a restart scheduled
+      await inst.stop();
+      const error = err instanceof PlugwayError ? err : new PlugwayError('PLW_ERR_WORKER_START_FAILED', { id: this.id, instance: index, reason: reasonOf(err) });
+      this.emit('runtime.worker_crashed', { instance: index, code: error.code, reason: error.message });
+      this.scheduleRestart(index);
+      return;
+    }
+    if (this.disposed) return void inst.stop();
+    this.counters.restarts++;
+    this.emit('runtime.worker_restarted', { instance: index, attempt, startMs: Math.round(inst.startMs) });
+    this.drainQueue();
+  }
+
+  async resourceUsage(): Promise<Partial<PluginMetrics>> {
+    const per = await Promise.all(
+      this.instances.map(async (inst, index) => {
+        if (!inst || inst.state !== 'ready') return { index, state: inst?.state ?? 'absent', cpuPercent: 0, heapUsedMb: 0, heapLimitMb: 0, externalMb: 0 };
+        let cpu = 0;
+        try {
+          const now = inst.thread.performance.eventLoopUtilization();
+          const prev = this.prevElu.get(inst);
+          cpu = (prev ? inst.thread.performance.eventLoopUtilization(now, prev) : now).utilization * 100;
+          this.prevElu.set(inst, now);
+        } catch {
+          /* thread just ended */
+        }
+        const u = await inst.usage();
+        const mb = (b?: number) => Math.round(((b ?? 0) / 1048576) * 10) / 10;
+        return { index, state: u ? 'ready' : 'busy', cpuPercent: Math.round(cpu * 10) / 10, heapUsedMb: mb(u?.heapUsed), heapLimitMb: mb(u?.heapLimit), externalMb: mb(u?.external) };
+      }),
+    );
+    const c = this.counters;
+    return {
+      requestCount: c.calls,
+      errorCount: c.errors,
+      responseTimeMs: c.calls ? c.totalMs / c.calls : 0,
+      activeConnections: c.inFlight,
+      cpuUsagePercent: Math.round(per.reduce((s, p) => s + p.cpuPercent, 0) * 10) / 10,
+      memoryUsageMb: Math.round(per.reduce((s, p) => s + p.heapUsedMb + p.externalMb, 0) * 10) / 10,
+      restarts: c.restarts,
+      instances: per,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const q of this.queue.splice(0)) {
+      clearTimeout(q.timer);
+      q.reject(new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id: this.id, state: 'disposed' }));
+    }
+    for (const inst of this.instances) if (inst) this.dropSubscriptions(inst);
+    await Promise.all(this.instances.map((i) => i?.stop()));
+  }
+}
