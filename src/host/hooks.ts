@@ -92,7 +92,6 @@ export class HookManagerImpl implements HookManager {
       if (r && typeof (r as Promise<unknown>).then === 'function') {
         const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
           timer = setTimeout(resolve, hook.timeoutMs, TIMED_OUT);
-          timer.unref();
         });
         const outcome = await Promise.race([r as Promise<unknown>, timeout]);
         if (outcome === TIMED_OUT) {

@@ -211,7 +211,6 @@ export class Lifecycle {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new PlugwayError('PLW_ERR_LIFECYCLE_TIMEOUT', { id: rec.id, step, timeoutMs: ms })), ms);
-      timer.unref();
     });
     return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }

@@ -33,9 +33,18 @@ export function installAsyncErrorHandler(options: { logger?: Pick<Logger, 'fatal
   if (options.policy) policy = options.policy;
   if (installed) return;
   installed = true;
-  process.on('uncaughtException', (err) => handle(err, 'uncaughtException'));
+  // The capture callback sees uncaught exceptions before (instead of) 'uncaughtException' listeners,
+  // so an error a plugin owns never reaches the application's or a test runner's handler.
+  try {
+    process.setUncaughtExceptionCaptureCallback((err) => handle(err, 'uncaughtException'));
+    captured = true;
+  } catch {
+    process.on('uncaughtException', (err) => handle(err, 'uncaughtException'));
+  }
   process.on('unhandledRejection', (reason) => handle(reason, 'unhandledRejection'));
 }
+
+let captured = false;
 
 export function setUnattributedPolicy(p: UnattributedPolicy): void {
   policy = p;
@@ -59,7 +68,12 @@ function handle(raw: unknown, origin: 'uncaughtException' | 'unhandledRejection'
   }
   counts.unattributed++;
   if (fatalLogger) fatalLogger.fatal({ err, origin }, `${origin} outside any plugin: ${err.message}`);
-  const othersListen = process.listenerCount(origin) > 1;
+  // Not ours: hand it to whoever else listens (the application, a test runner), as Node would have.
+  if (origin === 'uncaughtException' && captured && process.listenerCount('uncaughtException') > 0) {
+    (process.emit as (event: string, ...args: unknown[]) => boolean)('uncaughtException', err, 'uncaughtException');
+    return;
+  }
+  const othersListen = process.listenerCount(origin) > (origin === 'uncaughtException' && captured ? 0 : 1);
   if (policy === 'log' || othersListen) return;
   process.stderr.write(`${err.stack ?? err.message}\n`);
   process.exit(1);

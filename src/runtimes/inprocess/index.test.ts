@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import { normalizeManifest } from '../../manifest/index.js';
+import type { PluginContext } from '../../sdk/context.js';
+import { createInProcessRuntime } from './index.js';
+
+function runtime(plugin: object, extra: Record<string, unknown> = {}, onAsyncError: (e: Error) => void = () => undefined) {
+  const ctx = { pluginId: 'rt', signal: new AbortController().signal } as unknown as PluginContext;
+  return createInProcessRuntime({
+    manifest: normalizeManifest({ id: 'rt', kind: 'handler', ...extra }),
+    instance: plugin,
+    config: { greeting: 'hi' },
+    context: ctx,
+    logger: pino({ level: 'silent' }),
+    defaultTimeoutMs: 1000,
+    onAsyncError,
+  });
+}
+
+test('call: results, coded throws with cause, deadlines, not implemented, actions whitelist, stats', async () => {
+  const cause = new Error('kaput');
+  const rt = runtime(
+    {
+      handleRequest: (req: { n: number }) => ({ statusCode: 200, body: req.n }),
+      boom: () => {
+        throw cause;
+      },
+      slow: () => new Promise(() => {}),
+      execute: (action: string) => `did ${action}`,
+    },
+    { actions: ['ping'] },
+  );
+  await rt.load();
+  assert.deepEqual(await rt.call('handleRequest', [{ n: 7 }]), { statusCode: 200, body: 7 });
+  await assert.rejects(rt.call('boom'), (e: any) => e.code === 'PLW_ERR_PLUGIN_THREW' && e.cause === cause);
+  await assert.rejects(rt.call('slow', [], { deadline: Date.now() + 30 }), { code: 'PLW_ERR_PLUGIN_TIMEOUT' });
+  await assert.rejects(rt.call('nope'), { code: 'PLW_ERR_METHOD_NOT_IMPLEMENTED' });
+  assert.equal(await rt.call('execute', ['ping', {}]), 'did ping');
+  await assert.rejects(rt.call('execute', ['drop-db', {}]), { code: 'PLW_ERR_ACTION_NOT_ALLOWED' });
+  const s = rt.stats();
+  assert.equal(s.calls, 4);
+  assert.equal(s.errors, 2);
+  assert.equal(s.timeouts, 1);
+  assert.equal(s.inFlight, 0);
+});
+
+test('call: an aborted signal rejects with PLW_ERR_CALL_ABORTED and reaches the plugin as ctx.signal', async () => {
+  let seen: AbortSignal | undefined;
+  const rt = runtime({
+    handleRequest: () => ({ statusCode: 200 }),
+    wait: (ctx: PluginContext) => {
+      seen = ctx.signal;
+      return new Promise(() => {});
+    },
+  });
+  await rt.load();
+  const ac = new AbortController();
+  const p = rt.call('wait', [], { signal: ac.signal });
+  ac.abort(new Error('client went away'));
+  await assert.rejects(p, { code: 'PLW_ERR_CALL_ABORTED' });
+  assert.equal(seen?.aborted, true);
+});
+
+test('load: factory gets the config; kind contract is checked', async () => {
+  const rt = runtime((config: { greeting: string }) => ({ handleRequest: () => ({ statusCode: 200, body: config.greeting }) }));
+  await rt.load();
+  assert.deepEqual(await rt.call('handleRequest', [{}]), { statusCode: 200, body: 'hi' });
+  const bad = runtime({ init() {} });
+  await assert.rejects(bad.load(), { code: 'PLW_ERR_KIND_CONTRACT' });
+});
+
+test('an error thrown later from a plugin timer is attributed to that plugin; the process survives', async () => {
+  let got: Error | undefined;
+  const attributed = new Promise<void>((resolve) => {
+    const rt = runtime(
+      {
+        handleRequest: () => {
+          setTimeout(() => {
+            throw new Error('late timer error');
+          }, 1);
+          return { statusCode: 202 };
+        },
+      },
+      {},
+      (e) => {
+        got = e;
+        resolve();
+      },
+    );
+    void rt.load().then(() => rt.call('handleRequest', [{}]));
+  });
+  await attributed;
+  assert.equal(got?.message, 'late timer error');
+});
