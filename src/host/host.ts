@@ -17,6 +17,7 @@ import { HookManagerImpl } from './hooks.js';
 import { Lifecycle } from './lifecycle.js';
 import { Loader, candidateOf, mapLimit, readCandidate } from './loader.js';
 import { Orchestrator, type FullStartReport } from './orchestrator.js';
+import { KeyedMutex } from './mutex.js';
 import { PluginRecord, Registry } from './registry.js';
 import { reloadPlugin } from './reload.js';
 import { MemoryStorage } from './storage.js';
@@ -49,6 +50,7 @@ export class PluginHost implements Host {
   private readonly orchestrator: Orchestrator;
   private readonly enabled = new Map<string, boolean>();
   private readonly dirsLoaded = new Set<string>();
+  private readonly ops = new KeyedMutex();
   private readonly pluginDirs: string[];
   private readonly contextDeps: ContextDeps;
 
@@ -205,20 +207,20 @@ export class PluginHost implements Host {
     }
   }
 
-  async startPlugin(id: string): Promise<void> {
-    const rec = this.require(id);
-    const only = new Set([id, ...this.dependencyClosure(id)]);
-    await this.orchestrator.startAll(only);
-    if (rec.state === 'failed' && rec.error) throw rec.error;
-    if (this.registry.get(id)?.state !== 'running' && this.isEnabled(id)) {
-      throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: this.registry.get(id)?.state ?? 'unknown' });
-    }
+  /** Host-level operations on one id run in call order (each then takes the per-plugin locks it needs). */
+  startPlugin(id: string): Promise<void> {
+    this.require(id);
+    return this.ops.run(id, async () => {
+      await this.orchestrator.startAll(new Set([id, ...this.dependencyClosure(id)]));
+      const rec = this.registry.get(id);
+      if (rec?.state === 'failed' && rec.error) throw rec.error;
+      if (rec?.state !== 'running' && this.isEnabled(id)) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: rec?.state ?? 'unknown' });
+    });
   }
 
-  async stopPlugin(id: string): Promise<void> {
+  stopPlugin(id: string): Promise<void> {
     this.require(id);
-    const graph = this.orchestrator.graph();
-    await this.orchestrator.stopAll(new Set([id, ...graph.transitiveDependentsOf(id)]));
+    return this.ops.run(id, () => this.orchestrator.stopAll(new Set([id, ...this.orchestrator.graph().transitiveDependentsOf(id)])));
   }
 
   retry(id: string): Promise<void> {
