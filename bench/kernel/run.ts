@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { createHost } from '../../src/host/index.js';
-import { fallbackHostConfig } from '../../src/host/fallback-config.js';
+import { defaultHostConfig } from '../../src/host/config.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -28,7 +28,7 @@ interface Row {
 const rows: Row[] = [];
 
 function config(patch: Record<string, unknown> = {}) {
-  const c = fallbackHostConfig();
+  const c = defaultHostConfig();
   Object.assign(c.plugins, { maxPlugins: 5000, defaultTimeoutMs: 5000 }, patch);
   return c;
 }

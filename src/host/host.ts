@@ -11,7 +11,7 @@ import { PLUGWAY_VERSION } from '../version.js';
 import type { HostConfig } from './config-types.js';
 import { buildContext, type ContextDeps } from './context.js';
 import { EventBusImpl } from './events.js';
-import { fallbackHostConfig } from './fallback-config.js';
+import { defaultHostConfig } from './config.js';
 import { HealthMonitor, type HealthOptions } from './health.js';
 import { HookManagerImpl } from './hooks.js';
 import { Lifecycle } from './lifecycle.js';
@@ -55,7 +55,7 @@ export class PluginHost implements Host {
   private readonly contextDeps: ContextDeps;
 
   constructor(options: CreateHostOptions = {}) {
-    this.config = options.config ?? fallbackHostConfig();
+    this.config = options.config ?? defaultHostConfig();
     this.logger = options.logger ?? pino({ level: this.config.logging.level, redact: this.config.logging.redact });
     this.pluginDirs = options.pluginDirs ?? [];
     this.events = new EventBusImpl(this.logger);

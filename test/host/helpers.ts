@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { HostConfig, PluginOverrides } from '../../src/host/config-types.js';
-import { fallbackHostConfig } from '../../src/host/fallback-config.js';
+import { defaultHostConfig } from '../../src/host/config.js';
 import type { PluginHost } from '../../src/host/host.js';
 
 export const silent = pino({ level: 'silent' });
 
 export function testConfig(patch: Partial<HostConfig['plugins']> = {}, configs: Record<string, Partial<PluginOverrides>> = {}): HostConfig {
-  const c = fallbackHostConfig();
+  const c = defaultHostConfig();
   Object.assign(c.plugins, { defaultTimeoutMs: 2000, shutdownTimeoutMs: 5000 }, patch);
   for (const [id, o] of Object.entries(configs)) {
     c.plugins.configs[id] = { enabled: true, config: {}, dependencies: [], roles: [], required: true, flags: {}, ...o };
