@@ -1,0 +1,79 @@
+// The wasm plugin ABI (docs/wasm-abi.md): which export serves which plugin method, how a request
+// maps to an endpoint's raw `function`, and which hosts a plugin may reach.
+
+import type { EndpointSpec } from '../../manifest/types.js';
+import type { PluginRequest } from '../../sdk/types.js';
+
+/** Plugin methods and the exports that implement them. */
+export const METHOD_EXPORTS: Record<string, string> = {
+  init: 'init',
+  start: 'start',
+  stop: 'stop',
+  healthCheck: 'health_check',
+  handleRequest: 'handle_request',
+  handleEvent: 'handle_event',
+};
+
+/** Plugin methods a module implements, given its exports (handleRequest also when endpoints name functions). */
+export function implementedMethods(exportNames: readonly string[], endpoints: readonly EndpointSpec[]): string[] {
+  const names = new Set(exportNames);
+  const out = Object.entries(METHOD_EXPORTS)
+    .filter(([, exp]) => names.has(exp))
+    .map(([m]) => m);
+  if (!out.includes('handleRequest') && endpoints.some((e) => e.function && names.has(e.function))) out.push('handleRequest');
+  return out;
+}
+
+function templateRegex(path: string): RegExp {
+  const escaped = path
+    .split(/(\{[^}]+\})/)
+    .map((part) => (/^\{[^}]+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  // A gateway may mount a plugin under a prefix: match the template at the end of the path.
+  return new RegExp(`${escaped}/?$`);
+}
+
+/**
+ * The endpoint `req` is for, among those naming a raw `function`: same method, path matching the
+ * template (params as single segments), at the end of the request path (prefixes allowed).
+ * The most specific (longest template) wins.
+ */
+export function endpointFunction(req: Pick<PluginRequest, 'method' | 'path'>, endpoints: readonly EndpointSpec[]): string | undefined {
+  let best: EndpointSpec | undefined;
+  for (const e of endpoints) {
+    if (!e.function || e.method !== req.method.toUpperCase()) continue;
+    if (!templateRegex(e.path).test(req.path)) continue;
+    if (!best || e.path.length > best.path.length) best = e;
+  }
+  if (!best) return undefined;
+  // An endpoint without `function` that matches better is served by handle_request.
+  for (const e of endpoints) {
+    if (e.function || e.method !== req.method.toUpperCase()) continue;
+    if (templateRegex(e.path).test(req.path) && e.path.length > best.path.length) return undefined;
+  }
+  return best.function;
+}
+
+/** The raw input of a `function:` endpoint: the request body as bytes or text. */
+export function rawInput(body: unknown): string | Uint8Array {
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return body;
+  return JSON.stringify(body);
+}
+
+/** Whether `url` is reachable under permissions.network entries: host, host:port, *.suffix. */
+export function hostAllowed(url: URL, allowed: readonly string[]): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
+  return allowed.some((entry) => {
+    const e = entry.trim().toLowerCase();
+    if (e === '*') return true;
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+|\*))?$/.exec(e);
+    if (!m) return false;
+    const h = m[1]!.replace(/^\[|\]$/g, '');
+    const p = m[2];
+    const hostOk = h === host || (h.startsWith('*.') && host.endsWith(h.slice(1)));
+    return hostOk && (p === undefined || p === '*' || p === port);
+  });
+}

@@ -1,0 +1,158 @@
+// The `wasm` runtime: untrusted plugins as WebAssembly modules (any language with an Extism PDK).
+// Nothing is granted by default; the module's linear memory is capped by rewriting its declared
+// maximum; each instance runs Extism in-process inside a plugway worker, so deadlines hold
+// against infinite loops (the thread is terminated) while a call stays a few microseconds.
+
+import { readFile } from 'node:fs/promises';
+import { PlugwayError, reasonOf } from '../../errors.js';
+import type { PluginMetrics } from '../../sdk/types.js';
+import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
+import { DEFAULT_TUNING, IsolatedRuntime } from '../worker/isolated-runtime.js';
+import type { RuntimeTuning } from '../worker/isolated-runtime.js';
+import { siblingModule, tsxApiUrl } from '../worker/index.js';
+import { hostAllowed } from './abi.js';
+import { Wasm } from './wasm-api.js';
+import type { WasmModule } from './wasm-api.js';
+import { rewriteMemoryMaximum, WASM_PAGE_BYTES, WasmFormatError } from './memory-limit.js';
+
+/** Linear memory allowed when the manifest sets no resources.memory. */
+export const DEFAULT_WASM_MEMORY_MB = 256;
+
+const PROVIDED_IMPORTS = new Set(['extism:host/env', 'extism:host/user', 'wasi_snapshot_preview1']);
+
+function extismConfig(config: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
+}
+
+class WasmRuntime implements PluginRuntime {
+  readonly type = 'wasm' as const;
+  private inner?: IsolatedRuntime;
+
+  constructor(
+    private readonly init: RuntimeInit,
+    private readonly tuning: RuntimeTuning,
+  ) {}
+
+  async load(): Promise<void> {
+    const { manifest, entryPath } = this.init;
+    const id = manifest.id;
+    if (manifest.permissions.fs.length) throw new PlugwayError('PLW_ERR_WASM_FS_REFUSED', { id });
+    if (!entryPath) throw new PlugwayError('PLW_ERR_ENTRY_INVALID', { id, entry: '(none)', reason: 'a wasm plugin needs runtime.entry pointing at its .wasm file' });
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(entryPath));
+    } catch (err) {
+      throw new PlugwayError('PLW_ERR_ENTRY_NOT_FOUND', { id, entry: entryPath, file: 'plugin.yaml' }, { cause: err });
+    }
+    const limitMb = manifest.resources.memory ?? DEFAULT_WASM_MEMORY_MB;
+    const capPages = Math.max(1, Math.floor((limitMb * 1024 * 1024) / WASM_PAGE_BYTES));
+    let rewritten: ReturnType<typeof rewriteMemoryMaximum>;
+    try {
+      rewritten = rewriteMemoryMaximum(bytes, capPages);
+    } catch (err) {
+      if (err instanceof WasmFormatError) throw new PlugwayError('PLW_ERR_WASM_INVALID_MODULE', { id, file: entryPath, reason: err.message });
+      throw err;
+    }
+    for (const m of rewritten.memories) {
+      if (m.imported) throw new PlugwayError('PLW_ERR_WASM_INVALID_MODULE', { id, file: entryPath, reason: 'it imports its memory; plugway caps only memories a module defines' });
+      if (m.min > capPages) {
+        throw new PlugwayError('PLW_ERR_WASM_MEMORY_TOO_LARGE', { id, minMb: Math.round((m.min * WASM_PAGE_BYTES) / 1048576), limitMb });
+      }
+    }
+    let module: WasmModule;
+    try {
+      module = await Wasm.compile(rewritten.bytes);
+    } catch (err) {
+      throw new PlugwayError('PLW_ERR_WASM_INVALID_MODULE', { id, file: entryPath, reason: reasonOf(err) });
+    }
+    const imports = Wasm.Module.imports(module);
+    const foreign = imports.find((i) => !PROVIDED_IMPORTS.has(i.module));
+    if (foreign) {
+      throw new PlugwayError('PLW_ERR_WASM_INVALID_MODULE', { id, file: entryPath, reason: `it imports ${foreign.module}::${foreign.name}, which plugway does not provide (only extism:host/env, extism:host/user and WASI without files)` });
+    }
+    const exported = new Set(Wasm.Module.exports(module).map((e) => e.name));
+    for (const e of manifest.endpoints) {
+      if (e.function && !exported.has(e.function)) throw new PlugwayError('PLW_ERR_WASM_EXPORT_MISSING', { id, export: `${e.function} (endpoint ${e.method} ${e.path})` });
+    }
+    if (!exported.has('handle_request') && manifest.endpoints.some((e) => !e.function)) {
+      throw new PlugwayError('PLW_ERR_WASM_EXPORT_MISSING', { id, export: 'handle_request (endpoints without `function:` are served by it)' });
+    }
+    const serve = siblingModule(import.meta.url, 'wasm-worker');
+    const network = manifest.permissions.network;
+    this.inner = new IsolatedRuntime(this.init, {
+      type: 'wasm',
+      serveModule: serve.url,
+      ...(serve.typescript ? { tsxApiUrl: tsxApiUrl() } : {}),
+      extra: {
+        module,
+        config: extismConfig(this.init.config),
+        network,
+        endpoints: manifest.endpoints,
+        capPages,
+        useWasi: imports.some((i) => i.module === 'wasi_snapshot_preview1'),
+      },
+      tuning: this.tuning,
+      toError: (wire) => {
+        if (wire.code === 'PLW_ERR_WASM_MEMORY_LIMIT') this.init.onEvent?.({ type: 'runtime.wasm_memory_limit', data: { pluginId: id, ...wire.params } });
+        if (wire.code === 'PLW_ERR_WASM_HOST_DENIED') this.init.onEvent?.({ type: 'runtime.wasm_host_denied', data: { pluginId: id, ...wire.params } });
+        return undefined;
+      },
+      bridgeOp: async (op, args) => {
+        if (op !== 'http.fetch') throw new Error(`unknown bridge op ${op}`);
+        return this.fetch(args[0] as { url: string; method: string; headers: Record<string, string>; body?: string });
+      },
+    });
+    await this.inner.load();
+  }
+
+  /** HTTP for the plugin, on the main thread; the allow-list is checked again here. */
+  private async fetch(req: { url: string; method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+    const url = new URL(req.url);
+    if (!hostAllowed(url, this.init.manifest.permissions.network)) throw new PlugwayError('PLW_ERR_WASM_HOST_DENIED', { id: this.init.manifest.id, host: url.host });
+    const res = await fetch(url, {
+      method: req.method,
+      headers: req.headers,
+      ...(req.body ? { body: Buffer.from(req.body, 'base64') } : {}),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.init.defaultTimeoutMs),
+    });
+    const buf = Buffer.from(await res.arrayBuffer());
+    if (buf.length > this.tuning.maxResponseBytes) throw new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: this.init.manifest.id, method: 'http_request', size: buf.length, limit: this.tuning.maxResponseBytes });
+    return { status: res.status, body: buf.toString('base64') };
+  }
+
+  private get rt(): IsolatedRuntime {
+    if (!this.inner) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id: this.init.manifest.id, state: 'unloaded' });
+    return this.inner;
+  }
+
+  implements(method: string): boolean {
+    return this.inner?.implements(method) ?? false;
+  }
+
+  call<T = unknown>(method: string, payload?: readonly unknown[], options?: CallOptions): Promise<T> {
+    return this.rt.call<T>(method, payload, options);
+  }
+
+  exports(): unknown {
+    return undefined;
+  }
+
+  stats(): RuntimeStats {
+    return this.inner?.stats() ?? { calls: 0, errors: 0, timeouts: 0, inFlight: 0, totalMs: 0, restarts: 0 };
+  }
+
+  resourceUsage(): Promise<Partial<PluginMetrics>> {
+    return this.inner ? this.inner.resourceUsage() : Promise.resolve({});
+  }
+
+  async dispose(): Promise<void> {
+    await this.inner?.dispose();
+  }
+}
+
+export function createWasmRuntime(init: RuntimeInit, tuning: Partial<RuntimeTuning> = {}): PluginRuntime {
+  return new WasmRuntime(init, { ...DEFAULT_TUNING, ...(init.maxResponseBytes ? { maxResponseBytes: init.maxResponseBytes } : {}), ...tuning });
+}

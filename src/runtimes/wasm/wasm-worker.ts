@@ -1,0 +1,206 @@
+// Runs inside a plugway worker: instantiates a wasm plugin with Extism in-process (no Extism
+// worker: calls stay ~µs) and serves the plugin ABI; host functions reach the main thread through
+// the blocking bridge. A stuck module is ended from the main thread by terminating this thread.
+
+import createPlugin from '@extism/extism';
+import type { CallContext, Plugin } from '@extism/extism';
+import { WorkerSide } from '../worker/worker-side.js';
+import { endpointFunction, hostAllowed, METHOD_EXPORTS, rawInput, implementedMethods } from './abi.js';
+import { Wasm } from './wasm-api.js';
+import type { WasmInstance, WasmModule } from './wasm-api.js';
+import type { EndpointSpec } from '../../manifest/types.js';
+import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
+
+const side = new WorkerSide();
+const { boot } = side;
+const extra = boot.extra as {
+  module: WasmModule;
+  config: Record<string, string>;
+  network: string[];
+  endpoints: EndpointSpec[];
+  capPages: number;
+  useWasi: boolean;
+};
+const log = side.logger({ instance: boot.instance });
+const coded = (code: string, params: Record<string, unknown>, message: string) => Object.assign(new Error(message), { code, params });
+
+let plugin: Plugin;
+let broken = false;
+let deniedHost: string | undefined;
+let lastStatus = 0;
+const lifecycleDone: string[] = [];
+
+const text = (cc: CallContext, addr: bigint) => cc.read(addr)?.text() ?? '';
+
+const functions = {
+  'extism:host/user': {
+    plugway_log(cc: CallContext, addr: bigint) {
+      const raw = text(cc, addr);
+      try {
+        const o = JSON.parse(raw) as { level?: string; msg?: string; [k: string]: unknown };
+        const { level = 'info', msg = '', ...fields } = o;
+        const fn = (log as unknown as Record<string, (o: unknown, m?: string) => void>)[level] ?? log.info;
+        fn(fields, msg);
+      } catch {
+        log.info(raw);
+      }
+    },
+    plugway_kv_get(cc: CallContext, keyAddr: bigint): bigint {
+      const v = side.bridgeSync('storage.get', [text(cc, keyAddr)]);
+      if (v === undefined || v === null) return 0n;
+      return cc.store(typeof v === 'string' ? v : JSON.stringify(v));
+    },
+    plugway_kv_set(cc: CallContext, keyAddr: bigint, valueAddr: bigint) {
+      side.bridgeSync('storage.set', [text(cc, keyAddr), text(cc, valueAddr)]);
+    },
+    plugway_kv_delete(cc: CallContext, keyAddr: bigint): number {
+      return side.bridgeSync('storage.delete', [text(cc, keyAddr)]) ? 1 : 0;
+    },
+    plugway_emit(cc: CallContext, typeAddr: bigint, dataAddr: bigint) {
+      const raw = text(cc, dataAddr);
+      let data: unknown = raw;
+      try {
+        data = JSON.parse(raw);
+      } catch {
+        /* plain text event data */
+      }
+      side.bridgeSync('events.emit', [text(cc, typeAddr), data]);
+    },
+  },
+  // Extism's own HTTP import (what every PDK's Http.request calls), served with our allow-list.
+  'extism:host/env': {
+    http_request(cc: CallContext, reqAddr: bigint, bodyAddr: bigint): bigint {
+      lastStatus = 0;
+      const spec = cc.read(reqAddr)?.json() as { url: string; method?: string; headers?: Record<string, string>; header?: Record<string, string> };
+      const url = new URL(spec.url);
+      if (!hostAllowed(url, extra.network)) {
+        deniedHost = url.host;
+        throw new Error(`HTTP to ${url.host} is not allowed`);
+      }
+      const method = (spec.method ?? 'GET').toUpperCase();
+      const body = bodyAddr === 0n || method === 'GET' || method === 'HEAD' ? undefined : cc.read(bodyAddr)?.bytes();
+      const res = side.bridgeSync('http.fetch', [
+        { url: spec.url, method, headers: spec.headers ?? spec.header ?? {}, ...(body ? { body: Buffer.from(body).toString('base64') } : {}) },
+      ]) as { status: number; body: string };
+      lastStatus = res.status;
+      return cc.store(new Uint8Array(Buffer.from(res.body, 'base64')));
+    },
+    http_status_code(): number {
+      return lastStatus;
+    },
+  },
+};
+
+const logLevel = (['trace', 'debug', 'info', 'warn', 'error'] as const).includes(boot.logLevel as 'info') ? (boot.logLevel as 'info') : 'info';
+
+async function instantiate(): Promise<Plugin> {
+  const consoleLike = {
+    trace: (m: unknown) => log.trace(String(m)),
+    debug: (m: unknown) => log.debug(String(m)),
+    info: (m: unknown) => log.info(String(m)),
+    log: (m: unknown) => log.info(String(m)),
+    warn: (m: unknown) => log.warn(String(m)),
+    error: (m: unknown) => log.error(String(m)),
+  } as unknown as Console;
+  return createPlugin(
+    { wasm: [{ module: extra.module as never }], config: extra.config },
+    { useWasi: extra.useWasi, runInWorker: false, functions, logger: consoleLike, logLevel, allowedPaths: {} },
+  );
+}
+
+function memoryBytes(instance: WasmInstance | undefined): number {
+  const mem = instance?.exports.memory;
+  return mem instanceof Wasm.Memory ? mem.buffer.byteLength : 0;
+}
+
+async function callExport(method: string, name: string, input: string | Uint8Array): Promise<Uint8Array | undefined> {
+  if (broken) {
+    // A trap can leave the module's memory inconsistent: start from a fresh instance.
+    await plugin.close().catch(() => undefined);
+    plugin = await instantiate();
+    broken = false;
+    for (const step of lifecycleDone) await plugin.call(step, '');
+  }
+  deniedHost = undefined;
+  try {
+    const out = await plugin.call(name, input);
+    if (!out) return undefined;
+    if (out.byteLength > boot.maxResponseBytes) {
+      throw coded('PLW_ERR_RESPONSE_TOO_LARGE', { id: boot.pluginId, method, size: out.byteLength, limit: boot.maxResponseBytes }, 'response too large');
+    }
+    return out.bytes();
+  } catch (err) {
+    if ((err as { code?: string }).code) throw err;
+    broken = true;
+    if (deniedHost) throw coded('PLW_ERR_WASM_HOST_DENIED', { id: boot.pluginId, host: deniedHost }, `HTTP to ${deniedHost} denied`);
+    const reason = err instanceof Error ? err.message : String(err);
+    const used = memoryBytes((await plugin.getInstance().catch(() => undefined)) as WasmInstance | undefined);
+    const capBytes = extra.capPages * 65536;
+    // memory.grow fails silently (-1) at the declared maximum; the module then traps or aborts.
+    // Near the cap, that is the likely cause: report it as the memory limit.
+    if (used >= capBytes / 2 || /out of memory|memory/i.test(reason)) {
+      throw coded('PLW_ERR_WASM_MEMORY_LIMIT', { id: boot.pluginId, method, limitMb: Math.round(capBytes / 1048576), usedMb: Math.round(used / 1048576) }, reason);
+    }
+    throw coded('PLW_ERR_WASM_TRAP', { id: boot.pluginId, method, reason }, reason);
+  }
+}
+
+const decoder = new TextDecoder();
+
+function toResponse(bytes: Uint8Array | undefined): PluginResponse {
+  const raw = bytes ? decoder.decode(bytes) : '';
+  let res: PluginResponse & { bodyBase64?: string };
+  try {
+    res = JSON.parse(raw) as PluginResponse & { bodyBase64?: string };
+  } catch {
+    throw coded('PLW_ERR_INVALID_RESPONSE', { id: boot.pluginId, reason: 'handle_request did not return JSON' }, 'bad response');
+  }
+  if (!res || typeof res.statusCode !== 'number') {
+    throw coded('PLW_ERR_INVALID_RESPONSE', { id: boot.pluginId, reason: 'handle_request must return {"statusCode": number, ...}' }, 'bad response');
+  }
+  if (typeof res.bodyBase64 === 'string') {
+    res.body = new Uint8Array(Buffer.from(res.bodyBase64, 'base64'));
+    delete res.bodyBase64;
+  }
+  return res;
+}
+
+void side.serve(async () => {
+  plugin = await instantiate();
+  const exportNames = (await plugin.getExports()).filter((e) => e.kind === 'function').map((e) => e.name);
+  return {
+    methods: implementedMethods(exportNames, extra.endpoints),
+    async call(method, args) {
+      switch (method) {
+        case 'handleRequest': {
+          const req = args[0] as PluginRequest;
+          const fn = endpointFunction(req, extra.endpoints);
+          if (fn) {
+            const out = await callExport(method, fn, rawInput(req.body));
+            const body = out ? decoder.decode(out) : '';
+            const json = /^\s*[[{]/.test(body);
+            return { statusCode: 200, headers: { 'content-type': json ? 'application/json' : 'text/plain; charset=utf-8' }, body } satisfies PluginResponse;
+          }
+          const wire = req.body instanceof Uint8Array ? { ...req, body: undefined, bodyBase64: Buffer.from(req.body).toString('base64') } : req;
+          return toResponse(await callExport(method, 'handle_request', JSON.stringify(wire)));
+        }
+        case 'healthCheck': {
+          const out = await callExport(method, 'health_check', '');
+          const t = out ? decoder.decode(out).trim() : '';
+          return t ? JSON.parse(t) : { status: 'healthy' };
+        }
+        case 'handleEvent':
+          await callExport(method, 'handle_event', JSON.stringify(args[0]));
+          return undefined;
+        default: {
+          const name = METHOD_EXPORTS[method];
+          if (!name) throw coded('PLW_ERR_METHOD_NOT_IMPLEMENTED', { id: boot.pluginId, method }, 'not implemented');
+          await callExport(method, name, '');
+          if (method === 'stop') lifecycleDone.length = 0;
+          else if (method === 'init' || method === 'start') lifecycleDone.push(name);
+          return undefined;
+        }
+      }
+    },
+  };
+});
