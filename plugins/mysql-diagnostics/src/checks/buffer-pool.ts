@@ -1,0 +1,48 @@
+// Checklist 9–10: InnoDB buffer pool read efficiency (reads served from memory), pages waited for
+// because none were free, and redo log waits rising over the window.
+import type { Finding } from 'plugway/sdk';
+import { finding, judgeRatio, latest, pct, ratioEvidence, ratioSeverity, round, variable, windowDelta, type Check, type CheckInput } from '../types.js';
+
+const C = 'innodb';
+
+export const bufferPoolCheck: Check = {
+  name: 'buffer pool',
+  category: C,
+  async run(input: CheckInput): Promise<Finding[]> {
+    const out: Finding[] = [];
+    const size = Number(variable(input, 'innodb_buffer_pool_size'));
+    const total = latest(input, 'Innodb_buffer_pool_pages_total');
+    const free = latest(input, 'Innodb_buffer_pool_pages_free');
+    if (Number.isFinite(total) && total > 0) input.metrics.buffer_pool_used_ratio = round(1 - free / total);
+    const misses = judgeRatio(input, 'Innodb_buffer_pool_reads', 'Innodb_buffer_pool_read_requests');
+    if (misses) {
+      const efficiency = 1 - misses.ratio;
+      input.metrics.buffer_pool_read_efficiency = round(efficiency);
+      if (efficiency < input.config.buffer_pool_read_efficiency_warning) {
+        out.push(finding(C, ratioSeverity(misses, 'warning'), 'MYSQL_BUFFER_POOL_READ_EFFICIENCY',
+          `Only ${pct(efficiency)} of InnoDB page reads were served from the buffer pool (${misses.basis}).`,
+          ratioEvidence(misses, { efficiency: round(efficiency), disk_reads: misses.numerator, read_requests: misses.denominator, innodb_buffer_pool_size: size, warning_below: input.config.buffer_pool_read_efficiency_warning }),
+          'Raise innodb_buffer_pool_size towards the working set (often 50–75% of RAM on a dedicated server).'));
+      }
+    }
+    const waitFree = latest(input, 'Innodb_buffer_pool_wait_free');
+    if (Number.isFinite(waitFree) && waitFree > 0) {
+      out.push(finding(C, 'warning', 'MYSQL_BUFFER_POOL_WAIT_FREE', `InnoDB waited ${waitFree} time(s) for a free buffer pool page.`,
+        { wait_free: waitFree, in_window: windowDelta(input, 'Innodb_buffer_pool_wait_free'), innodb_buffer_pool_size: size },
+        'The buffer pool is too small or page cleaning too slow: raise innodb_buffer_pool_size or innodb_io_capacity.'));
+    }
+    const logWaits = windowDelta(input, 'Innodb_log_waits');
+    const logWaitsTotal = latest(input, 'Innodb_log_waits');
+    if (Number.isFinite(logWaitsTotal)) input.metrics.innodb_log_waits = logWaitsTotal;
+    if (logWaits > 0) {
+      out.push(finding(C, 'warning', 'MYSQL_LOG_WAITS', `InnoDB waited ${logWaits} time(s) for the redo log buffer during the window.`,
+        { log_waits_in_window: logWaits, log_waits_total: logWaitsTotal, innodb_log_buffer_size: variable(input, 'innodb_log_buffer_size') },
+        'Raise innodb_log_buffer_size so that transactions do not wait to flush it.'));
+    } else if (logWaitsTotal > 0) {
+      out.push(finding(C, 'info', 'MYSQL_LOG_WAITS_PAST', `InnoDB waited ${logWaitsTotal} time(s) for the redo log buffer since start, none during the window.`,
+        { log_waits_total: logWaitsTotal, innodb_log_buffer_size: variable(input, 'innodb_log_buffer_size') },
+        'Consider a larger innodb_log_buffer_size if this grows under load.'));
+    }
+    return out;
+  },
+};

@@ -1,0 +1,130 @@
+// What a check receives (the sampled counters, the variables, a query function, thresholds)
+// and the helpers every check uses to read counters and to word findings the same way.
+import type { Finding, Severity } from 'plugway/sdk';
+import type { MysqlDiagnosticsConfig } from './config.js';
+
+export type Row = Record<string, unknown>;
+export type QueryFn = (sql: string, params?: unknown[]) => Promise<Row[]>;
+
+export interface StatusSample {
+  /** ms since epoch when the sample was read. */
+  at: number;
+  status: Record<string, string>;
+  /** SHOW REPLICA STATUS's first row; null on a server that is not a replica; undefined when unreadable. */
+  replica?: Row | null;
+  replicaError?: string;
+}
+
+export interface ServerInfo {
+  version: string;
+  flavor: 'mariadb' | 'mysql';
+  major: number;
+  minor: number;
+  uptimeSeconds: number;
+}
+
+export interface CheckInput {
+  query: QueryFn;
+  variables: Record<string, string>;
+  /** At least two, oldest first. */
+  samples: StatusSample[];
+  config: MysqlDiagnosticsConfig;
+  server: ServerInfo;
+  /** Checks add the numbers they compute here; they become the result's metrics. */
+  metrics: Record<string, number>;
+}
+
+export interface Check {
+  /** For messages when the check itself fails. */
+  name: string;
+  category: string;
+  run(input: CheckInput): Promise<Finding[]>;
+}
+
+export function finding(
+  category: string,
+  severity: Severity,
+  code: string,
+  message: string,
+  evidence: Record<string, unknown>,
+  suggestion: string,
+): Finding {
+  return { category, severity, code, message, evidence, suggestion };
+}
+
+export function num(v: unknown): number {
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : NaN;
+}
+
+/** A status counter in the latest sample (NaN when the server does not have it). */
+export function latest(input: CheckInput, name: string): number {
+  return num(input.samples[input.samples.length - 1]!.status[name]);
+}
+
+/** How much a counter grew across the window (0 when absent or reset). */
+export function windowDelta(input: CheckInput, name: string): number {
+  const a = num(input.samples[0]!.status[name]);
+  const b = latest(input, name);
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return 0;
+  return Math.max(0, b - a);
+}
+
+export function elapsedMs(input: CheckInput): number {
+  return input.samples[input.samples.length - 1]!.at - input.samples[0]!.at;
+}
+
+export function variable(input: CheckInput, name: string): string | undefined {
+  return input.variables[name] ?? input.variables[name.toLowerCase()];
+}
+
+export interface JudgedRatio {
+  ratio: number;
+  numerator: number;
+  denominator: number;
+  /** window: deltas over the sampling window; lifetime: counters since the server started. */
+  basis: 'window' | 'lifetime';
+  /** False for lifetime ratios of a server up for less than min_uptime_seconds (mysqltuner). */
+  reliable: boolean;
+}
+
+/**
+ * numerator/denominator from the window's deltas when the window saw enough events, else from
+ * the lifetime counters, flagged unreliable when the server is young. Null when nothing to judge.
+ */
+export function judgeRatio(input: CheckInput, numerator: string, denominator: string, minEvents?: number): JudgedRatio | null {
+  const floor = minEvents ?? input.config.min_window_events;
+  const wn = windowDelta(input, numerator);
+  const wd = windowDelta(input, denominator);
+  if (wd >= floor) return { ratio: wn / wd, numerator: wn, denominator: wd, basis: 'window', reliable: true };
+  const ln = latest(input, numerator);
+  const ld = latest(input, denominator);
+  if (!Number.isFinite(ln) || !Number.isFinite(ld) || ld <= 0) return null;
+  return {
+    ratio: ln / ld,
+    numerator: ln,
+    denominator: ld,
+    basis: 'lifetime',
+    reliable: input.server.uptimeSeconds >= input.config.min_uptime_seconds,
+  };
+}
+
+/** The severity a ratio finding gets: info when its basis is unreliable. */
+export function ratioSeverity(j: JudgedRatio, severity: Severity): Severity {
+  return j.reliable ? severity : 'info';
+}
+
+export function ratioEvidence(j: JudgedRatio, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const e: Record<string, unknown> = { ratio: round(j.ratio), numerator: j.numerator, denominator: j.denominator, basis: j.basis, ...extra };
+  if (!j.reliable) e.note = 'server uptime is below min_uptime_seconds: lifetime ratios are not yet reliable (mysqltuner)';
+  return e;
+}
+
+export function round(n: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+export function pct(n: number): string {
+  return `${round(n * 100, 1)}%`;
+}
