@@ -125,8 +125,9 @@ async function callExport(method: string, name: string, input: string | Uint8Arr
   try {
     const out = await plugin.call(name, input);
     if (!out) return undefined;
-    if (out.byteLength > boot.maxResponseBytes) {
-      throw coded('PLW_ERR_RESPONSE_TOO_LARGE', { id: boot.pluginId, method, size: out.byteLength, limit: boot.maxResponseBytes }, 'response too large');
+    const size = (out as unknown as DataView).byteLength;
+    if (size > boot.maxResponseBytes) {
+      throw coded('PLW_ERR_RESPONSE_TOO_LARGE', { id: boot.pluginId, method, size, limit: boot.maxResponseBytes }, 'response too large');
     }
     return out.bytes();
   } catch (err) {
