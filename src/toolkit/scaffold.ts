@@ -163,7 +163,7 @@ export function createPlugin(options: CreateOptions): CreateResult {
   }
 
   const paths = toolPaths();
-  const memoryMb = runtime === 'wasm' ? 16 : 64;
+  const memoryMb = runtime === 'wasm' ? 32 : 64;
   let t: KindTemplate;
   let build: string;
   let testFile: string;
