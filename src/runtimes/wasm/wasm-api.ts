@@ -22,6 +22,7 @@ export interface WasmInstance {
 
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(bytes: Uint8Array, imports?: Record<string, Record<string, unknown>>): Promise<{ module: WasmModule; instance: WasmInstance }>;
   Module: { imports(m: WasmModule): WasmImportDescriptor[]; exports(m: WasmModule): WasmExportDescriptor[] };
   Memory: new (...args: never[]) => WasmMemory;
 }
