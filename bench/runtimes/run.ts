@@ -1,0 +1,183 @@
+// Runtime benchmarks: a direct call, the in-process runtime, the worker runtime (1 and N
+// instances) and the wasm runtime, for a small and a 64 KB request; cold start per instance and
+// memory per idle instance. Prints a table and writes bench/results/runtimes.json.
+// Run: npm run bench:runtimes   (node --import tsx bench/runtimes/run.ts)
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import wabtInit from 'wabt';
+import { createRuntime } from '../../src/runtimes/index.js';
+import type { PluginRuntime, RuntimeInit } from '../../src/runtimes/types.js';
+import type { PluginManifest } from '../../src/manifest/types.js';
+import type { PluginContext } from '../../src/sdk/context.js';
+import type { RuntimeType } from '../../src/sdk/types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const logger = pino({ level: 'silent' });
+const N_INSTANCES = Math.max(2, Math.min(4, availableParallelism()));
+const SMALL = { id: 'r1', method: 'POST', path: '/bench', params: {}, query: {}, headers: { 'content-type': 'application/json' }, context: {}, body: 'hello' };
+const LARGE = { ...SMALL, body: 'x'.repeat(64 * 1024) };
+const plugin = (await import('./bench-plugin.mjs')).default as { handleRequest(req: unknown): unknown };
+
+// A wasm handle_request that ignores its input and answers a constant PluginResponse.
+const RESPONSE = '{"statusCode":200,"body":{"ok":true}}';
+const WAT = `(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) ${JSON.stringify(RESPONSE)})
+  (func (export "handle_request") (result i32) (local $off i64) (local $i i32)
+    (local.set $off (call $alloc (i64.const ${RESPONSE.length})))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (i32.const ${RESPONSE.length})))
+      (call $store_u8 (i64.add (local.get $off) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (call $output_set (local.get $off) (i64.const ${RESPONSE.length}))
+    (i32.const 0)))`;
+
+async function wasmFile(): Promise<string> {
+  const wabt = await wabtInit();
+  const m = wabt.parseWat('bench.wat', WAT);
+  const file = join(here, '..', 'results', 'bench-handler.wasm');
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, m.toBinary({}).buffer);
+  return file;
+}
+
+function manifest(type: RuntimeType, instances: number): PluginManifest {
+  return {
+    id: `bench-${type}`, name: 'bench', version: '1.0.0', kind: 'handler', engine: '*',
+    runtime: { type, instances }, resources: {}, permissions: { network: [], env: [], fs: [] },
+    endpoints: [], dependencies: [], capabilities: [], actions: [], featureFlags: [],
+  };
+}
+
+function init(type: RuntimeType, instances: number, entryPath?: string): RuntimeInit {
+  const m = manifest(type, instances);
+  const context = {
+    pluginId: m.id, version: m.version, config: {}, logger,
+    flags: { isEnabled: () => false, all: () => ({}) },
+    events: { emit: async () => undefined, on: () => () => undefined },
+    storage: { get: async () => undefined, set: async () => undefined, delete: async () => false, exists: async () => false },
+    services: { get: () => { throw new Error('none'); }, tryGet: () => undefined },
+    signal: new AbortController().signal,
+  } as unknown as PluginContext;
+  return {
+    manifest: m, ...(entryPath ? { entryPath } : { instance: plugin }), config: {}, context, logger,
+    defaultTimeoutMs: 10_000, onAsyncError: (e) => console.error('async error', e),
+  };
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+/** Sequential round trips: p50/p99 in µs, from the best of 3 rounds (these machines are shared and noisy). */
+async function latency(call: () => Promise<unknown>, n: number): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < Math.min(2000, n); i++) await call();
+  let best = { p50: Infinity, p99: Infinity };
+  for (let round = 0; round < 3; round++) {
+    const lat = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = process.hrtime.bigint();
+      await call();
+      lat[i] = Number(process.hrtime.bigint() - t) / 1000;
+    }
+    const s = Array.from(lat).sort((a, b) => a - b);
+    if (pct(s, 0.5) < best.p50) best = { p50: pct(s, 0.5), p99: pct(s, 0.99) };
+  }
+  return best;
+}
+
+/** Calls per second with `concurrency` calls kept in flight, over `total` calls. */
+async function throughput(call: () => Promise<unknown>, total: number, concurrency = 32): Promise<number> {
+  let left = total;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (left-- > 0) await call();
+  }));
+  return Math.round(total / ((performance.now() - t0) / 1000));
+}
+
+interface Row { runtime: string; payload: string; p50Us: number; p99Us: number; callsPerSec: number }
+const rows: Row[] = [];
+const extra: Record<string, unknown> = {};
+
+async function measure(name: string, call: (req: unknown) => Promise<unknown>): Promise<void> {
+  for (const [payload, req, n] of [['small', SMALL, 10_000], ['64KB', LARGE, 2000]] as const) {
+    const l = await latency(() => call(req), n);
+    const tput = await throughput(() => call(req), n);
+    rows.push({ runtime: name, payload, p50Us: +l.p50.toFixed(1), p99Us: +l.p99.toFixed(1), callsPerSec: tput });
+  }
+}
+
+await measure('direct call', async (req) => plugin.handleRequest(req));
+
+try {
+  const rt = await createRuntime('inprocess', init('inprocess', 1));
+  await rt.load();
+  await measure('inprocess', (req) => rt.call('handleRequest', [req]));
+  await rt.dispose();
+} catch (err) {
+  extra.inprocessSkipped = `in-process runtime not available: ${(err as Error).message}`;
+}
+
+const workerEntry = join(here, 'bench-plugin.mjs');
+const wasmEntry = await wasmFile();
+const targets: Array<[string, RuntimeType, number, string]> = [
+  ['worker x1', 'worker', 1, workerEntry],
+  [`worker x${N_INSTANCES}`, 'worker', N_INSTANCES, workerEntry],
+  ['wasm x1', 'wasm', 1, wasmEntry],
+  [`wasm x${N_INSTANCES}`, 'wasm', N_INSTANCES, wasmEntry],
+];
+for (const [name, type, n, entry] of targets) {
+  const rt = await createRuntime(type, init(type, n, entry));
+  await rt.load();
+  await measure(name, (req) => rt.call('handleRequest', [req]));
+  await rt.dispose();
+}
+
+// Cold start (load of one instance, ready to serve) and memory per idle instance.
+const cold: Record<string, { coldStartMs: number; idleRssMbPerInstance: number }> = {};
+for (const [type, entry] of [['worker', workerEntry], ['wasm', wasmEntry]] as const) {
+  const starts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const rt = await createRuntime(type, init(type, 1, entry));
+    const t0 = performance.now();
+    await rt.load();
+    starts.push(performance.now() - t0);
+    await rt.dispose();
+  }
+  const K = 8;
+  const before = process.memoryUsage().rss;
+  const rt: PluginRuntime = await createRuntime(type, init(type, K, entry));
+  await rt.load();
+  await new Promise((r) => setTimeout(r, 500));
+  const after = process.memoryUsage().rss;
+  await rt.dispose();
+  starts.sort((a, b) => a - b);
+  cold[type] = { coldStartMs: +starts[2]!.toFixed(1), idleRssMbPerInstance: +((after - before) / K / 1048576).toFixed(1) };
+}
+
+console.log('\nplugway runtimes: one call = handleRequest(request) → small JSON response; payload = request body');
+console.table(rows);
+console.table(Object.entries(cold).map(([runtime, v]) => ({ runtime, ...v })));
+const direct = rows.find((r) => r.runtime === 'direct call' && r.payload === 'small')!;
+const result = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: availableParallelism(),
+  instances: N_INSTANCES,
+  targets: { workerSmallP50Us: 25, workerSmallP99Us: 100, wasmSmallP50Us: 25 },
+  baselineDirectSmallCallsPerSec: direct.callsPerSec,
+  rows,
+  cold,
+  ...extra,
+};
+if (extra.inprocessSkipped) console.log(extra.inprocessSkipped);
+const out = join(here, '..', 'results', 'runtimes.json');
+await writeFile(out, JSON.stringify(result, null, 2));
+console.log(`written ${out}`);
