@@ -6,4 +6,5 @@ type Register = (program: Command) => void | Promise<void>;
 export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./plugin.js'),
   () => import('./serve.js'),
+  () => import('./diagnose.js'),
 ];

@@ -1,0 +1,83 @@
+// Runs one diagnostics plugin through the plugin host, as the gateway would: reads its manifest,
+// registers and starts it (config validated by the host, ctx from the host), connect → diagnose.
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pino from 'pino';
+import { PlugwayError, reasonOf } from '../errors.js';
+import { defaultHostConfig } from '../host/config.js';
+import { createHost } from '../host/index.js';
+import { loadManifestFromDir } from '../manifest/index.js';
+import type { DiagnosticResult, DiagnosticTarget } from '../sdk/diagnostics.js';
+
+export const SYSTEMS = ['redis', 'mysql', 'postgres', 'kafka'] as const;
+export type DiagnoseSystem = (typeof SYSTEMS)[number];
+
+/** plugins/ of this package: src/cli and dist/cli sit at the same depth. */
+export const BUILTIN_PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
+
+export interface DiagnoseRun {
+  system: DiagnoseSystem;
+  target: DiagnosticTarget;
+  categories: string[];
+  windowMs: number;
+  samples?: number;
+  /** Threshold overrides, merged over the manifest's config_schema defaults by the host. */
+  config: Record<string, unknown>;
+  pluginsDir?: string;
+}
+
+export type DiagnoseOutcome =
+  | { ok: true; result: DiagnosticResult }
+  | { ok: false; stage: 'load' | 'connect' | 'diagnose'; code: string; message: string };
+
+/** The plugin's own error code when the host wrapped it (PLW_ERR_PLUGIN_THREW → cause). */
+function unwrap(err: unknown): { code: string; message: string } {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (cause && typeof cause.code === 'string' && cause.code.startsWith('PLW_ERR_')) return { code: cause.code, message: String(cause.message) };
+  if (err instanceof PlugwayError) return { code: err.code, message: err.message };
+  const code = (err as { code?: unknown }).code;
+  return { code: typeof code === 'string' ? code : 'PLW_ERR_INTERNAL', message: reasonOf(err) };
+}
+
+export async function runDiagnosis(run: DiagnoseRun): Promise<DiagnoseOutcome> {
+  const id = `${run.system}-diagnostics`;
+  const dir = `${run.pluginsDir ?? BUILTIN_PLUGINS_DIR}${id}`;
+  if (!existsSync(dir)) return { ok: false, stage: 'load', code: 'PLW_ERR_PLUGIN_NOT_FOUND', message: `No plugin ${id} at ${dir}` };
+  const loaded = await loadManifestFromDir(dir);
+  if (!loaded.manifest || loaded.errors.length || !loaded.entryPath) {
+    const first = loaded.errors[0];
+    return { ok: false, stage: 'load', code: first?.code ?? 'PLW_ERR_ENTRY_NOT_FOUND', message: first?.message ?? `Plugin ${id} has no entry file` };
+  }
+  const config = defaultHostConfig();
+  config.plugins.autoLoad = false;
+  config.plugins.configs[id] = { ...(config.plugins.configs[id] ?? {}), enabled: true, config: run.config, dependencies: [], roles: [], required: true };
+  const host = createHost({ config, logger: pino({ level: process.env.PLUGWAY_LOG_LEVEL ?? 'silent' }) });
+  // The window plus generous time for the checks themselves.
+  const deadline = () => Date.now() + run.windowMs + 60_000;
+  try {
+    try {
+      const mod = (await import(pathToFileURL(loaded.entryPath).href)) as { default?: unknown };
+      host.register(loaded.manifest, mod.default ?? mod, loaded.source);
+      await host.startPlugin(id);
+    } catch (err) {
+      return { ok: false, stage: 'load', ...unwrap(err) };
+    }
+    try {
+      await host.call(id, 'connect', [run.target], { deadline: deadline() });
+    } catch (err) {
+      return { ok: false, stage: 'connect', ...unwrap(err) };
+    }
+    try {
+      const options: Record<string, unknown> = { categories: run.categories, windowMs: run.windowMs };
+      if (run.samples !== undefined) options.samples = run.samples;
+      const result = await host.call<DiagnosticResult>(id, 'diagnose', [options], { deadline: deadline() });
+      return { ok: true, result };
+    } catch (err) {
+      return { ok: false, stage: 'diagnose', ...unwrap(err) };
+    } finally {
+      await host.call(id, 'disconnect', []).catch(() => undefined);
+    }
+  } finally {
+    await host.stop().catch(() => undefined);
+  }
+}
