@@ -50,11 +50,15 @@ export async function startRedis(args: string[] = [], opts: { sentinel?: boolean
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   await waitFor(`redis-server on port ${port}`, async () => {
     if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`);
-    const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableReadyCheck: false });
     c.on('error', () => {});
     try {
       await c.connect();
       return (await c.ping()) === 'PONG';
+    } catch (err) {
+      // A server with a password answers NOAUTH: it is up.
+      if (/NOAUTH/.test((err as Error).message)) return true;
+      throw err;
     } finally {
       c.disconnect();
     }

@@ -66,7 +66,10 @@ export class RedisSession {
       return (this.client as Cluster).nodes('all').map((n) => ({ node: n, address: `${n.options.host}:${n.options.port}` }));
     }
     const r = this.client as Redis;
-    return [{ node: r, address: `${r.options.host}:${r.options.port}` }];
+    // Through a sentinel, options hold no host: the socket knows where the master is.
+    const sock = (r as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+    const address = this.plan.mode === 'sentinel' && sock?.remoteAddress ? `${sock.remoteAddress}:${sock.remotePort}` : `${r.options.host}:${r.options.port}`;
+    return [{ node: r, address }];
   }
 
   async close(): Promise<void> {

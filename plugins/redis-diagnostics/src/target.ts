@@ -149,10 +149,17 @@ export async function openPlan(plan: ConnectionPlan): Promise<Redis | Cluster> {
     client = new Redis({ ...plan.base, host: plan.endpoints[0]!.host, port: plan.endpoints[0]!.port });
   }
   client.on('error', () => {});
+  let timer: NodeJS.Timeout | undefined;
+  // ioredis can keep a cluster connect pending forever (e.g. nodes announcing an empty IP): bound it.
+  const limit = Number(plan.base.connectTimeout ?? 3000) + 2000;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${limit} ms (for a cluster: do the nodes announce reachable addresses? see cluster-announce-ip)`)), limit);
+  });
   try {
-    await client.connect();
-    await client.ping();
+    await Promise.race([client.connect().then(() => client.ping()), timedOut]);
+    clearTimeout(timer);
   } catch (err) {
+    clearTimeout(timer);
     client.disconnect();
     throw new DiagnosticsError('PLW_ERR_DIAG_CONNECT', `Cannot connect to ${plan.label}: ${reasonOf(err)}`, 502, { cause: err });
   }
