@@ -77,7 +77,7 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 
 /** Sequential round trips: p50/p99 in µs, from the best of 3 rounds (these machines are shared and noisy). */
 async function latency(call: () => Promise<unknown>, n: number): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < Math.min(2000, n); i++) await call();
+  for (let i = 0; i < Math.min(5000, n); i++) await call();
   let best = { p50: Infinity, p99: Infinity };
   for (let round = 0; round < 3; round++) {
     const lat = new Float64Array(n);
@@ -116,15 +116,6 @@ async function measure(name: string, call: (req: unknown) => Promise<unknown>): 
 
 await measure('direct call', async (req) => plugin.handleRequest(req));
 
-try {
-  const rt = await createRuntime('inprocess', init('inprocess', 1));
-  await rt.load();
-  await measure('inprocess', (req) => rt.call('handleRequest', [req]));
-  await rt.dispose();
-} catch (err) {
-  extra.inprocessSkipped = `in-process runtime not available: ${(err as Error).message}`;
-}
-
 const workerEntry = join(here, 'bench-plugin.mjs');
 const wasmEntry = await wasmFile();
 const targets: Array<[string, RuntimeType, number, string]> = [
@@ -139,6 +130,22 @@ for (const [name, type, n, entry] of targets) {
   await measure(name, (req) => rt.call('handleRequest', [req]));
   await rt.dispose();
 }
+
+// Last: the in-process runtime attributes async errors through AsyncLocalStorage, which slows every
+// promise in the process from then on; worker x1 is measured again after it to show that cost.
+try {
+  const rt = await createRuntime('inprocess', init('inprocess', 1));
+  await rt.load();
+  await measure('inprocess', (req) => rt.call('handleRequest', [req]));
+  await rt.dispose();
+  const again = await createRuntime('worker', init('worker', 1, workerEntry));
+  await again.load();
+  await measure('worker x1 (after inprocess)', (req) => again.call('handleRequest', [req]));
+  await again.dispose();
+} catch (err) {
+  extra.inprocessSkipped = `in-process runtime not available: ${(err as Error).message}`;
+}
+
 
 // Cold start (load of one instance, ready to serve) and memory per idle instance.
 const cold: Record<string, { coldStartMs: number; idleRssMbPerInstance: number }> = {};
