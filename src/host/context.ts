@@ -64,7 +64,7 @@ export function buildContext(rec: PluginRecord, deps: ContextDeps): PluginContex
   const services = createServices(rec, deps);
   const events = {
     emit: <T>(type: string, data: T) => deps.publish({ type, data, source: rec.id }),
-    on: <T>(type: string, handler: EventHandler<T>) => deps.events.on(type, handler, rec.id),
+    on: <T>(type: string, handler: EventHandler<T>) => deps.events.on(type, handler, rec.key),
   };
   return {
     pluginId: rec.id,

@@ -19,7 +19,8 @@ import { Loader, candidateOf, mapLimit, readCandidate } from './loader.js';
 import { Orchestrator, type FullStartReport } from './orchestrator.js';
 import { KeyedMutex } from './mutex.js';
 import { PluginRecord, Registry } from './registry.js';
-import { reloadPlugin } from './reload.js';
+import { ReleaseManager } from './release-manager.js';
+import { Traffic } from './traffic.js';
 import { MemoryStorage } from './storage.js';
 import type { Host, PluginInstance } from './types.js';
 
@@ -53,6 +54,10 @@ export class PluginHost implements Host {
   private readonly ops = new KeyedMutex();
   private readonly pluginDirs: string[];
   private readonly contextDeps: ContextDeps;
+  /** Which instance each call goes to, and in-flight calls per instance (hot swap, canary). */
+  readonly traffic = new Traffic();
+  /** Blue-green reloads, rollbacks, canaries, kept versions. */
+  readonly releases: ReleaseManager;
 
   constructor(options: CreateHostOptions = {}) {
     this.config = options.config ?? defaultHostConfig();
@@ -93,6 +98,10 @@ export class PluginHost implements Host {
       logger: this.logger,
       isEnabled: (id) => this.isEnabled(id),
       reread: (rec) => this.reread(rec),
+    });
+    this.releases = new ReleaseManager(this, {
+      registry: this.registry, lifecycle: this.lifecycle, loader: this.loader, health: this.health,
+      events: this.events, traffic: this.traffic, logger: this.logger, config: this.config,
     });
   }
 
@@ -187,6 +196,7 @@ export class PluginHost implements Host {
   }
 
   async stop(): Promise<void> {
+    await this.releases.shutdown();
     const timeoutMs = this.config.plugins.shutdownTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -246,7 +256,7 @@ export class PluginHost implements Host {
   }
 
   async reload(id: string): Promise<PluginInstance> {
-    return reloadPlugin(id, { registry: this.registry, lifecycle: this.lifecycle, loader: this.loader, orchestrator: this.orchestrator });
+    return (await this.releases.reload(id)).instance;
   }
 
   /** The ids `id` requires, transitively. */
@@ -290,8 +300,9 @@ export class PluginHost implements Host {
     if (!rec) return Promise.reject(new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id }));
     if (this.enabled.get(id) === false) return Promise.reject(new PlugwayError('PLW_ERR_PLUGIN_DISABLED', { id }));
     if (rec.state !== 'running') return Promise.reject(new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: rec.state }));
-    rec.lastUsedMs = Date.now();
-    return rec.runtime!.call<T>(method, payload, options);
+    const target = this.traffic.choose(rec, payload);
+    target.lastUsedMs = Date.now();
+    return this.traffic.call<T>(target, method, payload, options);
   }
 
   async metrics(id: string): Promise<PluginMetrics> {

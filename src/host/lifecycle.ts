@@ -75,7 +75,7 @@ export class Lifecycle {
     this.deps.logger.error({ plugin_id: rec.id, version: rec.version, code: error.code, err: error }, error.message);
     rec.abort?.abort(error);
     this.deps.health.unschedule(rec);
-    this.deps.events.offOwner(rec.id);
+    this.deps.events.offOwner(rec.key);
     this.deps.hooks.removeOwner(rec.id);
     await this.transition(rec, 'failed', error);
   }
@@ -136,7 +136,7 @@ export class Lifecycle {
     this.deps.health.unschedule(rec);
     await this.transition(rec, 'stopping');
     rec.abort?.abort(new Error(`plugin ${rec.id} is stopping`));
-    this.deps.events.offOwner(rec.id);
+    this.deps.events.offOwner(rec.key);
     this.deps.hooks.removeOwner(rec.id);
     const runtime = rec.runtime!;
     try {

@@ -141,18 +141,19 @@ export class Loader {
   }
 
   /** Registers what readCandidate found: a valid manifest normally, a broken one as a failed placeholder. */
-  admitRead(r: ReadPlugin): PluginRecord {
+  admitRead(r: ReadPlugin, opts: { beside?: boolean } = {}): PluginRecord {
     const { result } = r;
+    const beside = opts.beside === true;
     if (!result.manifest || result.errors.length) {
       const id = result.manifest?.id ?? fallbackId(r.candidate);
       const placeholder = normalizeManifest({ id, name: id });
-      return this.admit(placeholder, result.source, { builtin: false, entryPath: r.entryPath, error: manifestError(result) });
+      return this.admit(placeholder, result.source, { builtin: false, entryPath: r.entryPath, error: manifestError(result), beside });
     }
     if (!r.entryPath) {
       const err = new PlugwayError('PLW_ERR_ENTRY_NOT_FOUND', { id: result.manifest.id, entry: result.manifest.runtime.entry ?? '(default entries)', file: result.source.file ?? result.source.dir });
-      return this.admit(result.manifest, result.source, { builtin: false, error: err });
+      return this.admit(result.manifest, result.source, { builtin: false, error: err, beside });
     }
-    return this.admit(result.manifest, result.source, { builtin: false, entryPath: r.entryPath });
+    return this.admit(result.manifest, result.source, { builtin: false, entryPath: r.entryPath, beside });
   }
 
   /**
@@ -162,11 +163,12 @@ export class Loader {
   admit(
     manifest: PluginManifest,
     source: ManifestSource,
-    opts: { builtin: boolean; instance?: unknown; entryPath?: string; error?: PlugwayError },
+    /** beside: a new version of a registered id (hot swap), added next to the active one. */
+    opts: { builtin: boolean; instance?: unknown; entryPath?: string; error?: PlugwayError; beside?: boolean },
   ): PluginRecord {
     const { registry, config } = this.deps;
     const existing = registry.get(manifest.id);
-    if (existing) {
+    if (existing && !opts.beside) {
       throw new PlugwayError('PLW_ERR_PLUGIN_DUPLICATE', { id: manifest.id, version: manifest.version, existing: existing.source.file ?? (existing.builtin ? 'built-in' : existing.source.dir) });
     }
     if (!existing && registry.size >= config.plugins.maxPlugins) {

@@ -1,0 +1,446 @@
+// Releases of one plugin at a time: blue-green reload, the watch window with automatic rollback,
+// manual rollback to the previous or a kept version, canaries, and the desired version across restarts.
+
+import { PlugwayError, isPlugwayError, reasonOf } from '../errors.js';
+import { hashPluginFiles, type KeptVersion, type VersionStore } from '../state/versions.js';
+import { canaryStatus, type CanaryRequest, type CanaryState } from './canary.js';
+import type { HostConfig } from './config-types.js';
+import { cutOver, discard, prepareBeside, reloadFailed, type SwapDeps } from './hot-swap.js';
+import { candidateOf, readCandidate, type DiskCandidate } from './loader.js';
+import type { PluginRecord } from './registry.js';
+import { RollbackWatch, type TripCause } from './rollback-watch.js';
+import type { PluginInstance } from './types.js';
+
+export type ReleaseTrigger = 'api' | 'cli' | 'watch' | 'canary' | 'rollback' | 'auto_rollback' | 'restart' | 'host';
+
+export interface SwapReport {
+  instance: PluginInstance;
+  from: string;
+  to: string;
+  hash?: string;
+  trigger: ReleaseTrigger;
+  /** From the trigger to the switch of the active version, ms. */
+  cutOverMs: number;
+  drainMs: number;
+  drained: boolean;
+}
+
+export interface RolledBack {
+  id: string;
+  from: string;
+  to: string;
+  reason: string;
+  cause: TripCause | 'manual';
+  automatic: boolean;
+  canary: boolean;
+}
+
+interface Watch {
+  watch: RollbackWatch;
+  next: PluginRecord;
+  standby: PluginRecord;
+}
+
+export interface ReleaseDeps extends SwapDeps {
+  config: HostConfig;
+}
+
+const handles = new WeakMap<object, ReleaseManager>();
+
+/** The release manager behind a host created by createHost (undefined for other Host implementations). */
+export function releasesOf(host: object): ReleaseManager | undefined {
+  return handles.get(host);
+}
+
+export class ReleaseManager {
+  versions?: VersionStore;
+  private readonly origins = new Map<string, DiskCandidate>();
+  private readonly hashes = new WeakMap<PluginRecord, string>();
+  private readonly meta = new WeakMap<PluginRecord, Pick<KeptVersion, 'files' | 'layout'>>();
+  private readonly watches = new Map<string, Watch>();
+  private readonly canaries = new Map<string, CanaryState>();
+  private readonly rolledBack: RolledBack[] = [];
+
+  constructor(
+    owner: object,
+    private readonly deps: ReleaseDeps,
+  ) {
+    handles.set(owner, this);
+  }
+
+  private get rules() {
+    const r = this.deps.config.reload;
+    return { windowMs: r.watchWindowMs, errorRateThreshold: r.errorRateThreshold, minCalls: r.minCalls };
+  }
+
+  /** Where `id` is read from on a reload: its folder on disk, never a kept snapshot. */
+  originOf(rec: PluginRecord): DiskCandidate | undefined {
+    const known = this.origins.get(rec.id);
+    if (known) return known;
+    const c = candidateOf(rec);
+    if (c) this.origins.set(rec.id, c);
+    return c;
+  }
+
+  async hashOf(rec: PluginRecord): Promise<string | undefined> {
+    const known = this.hashes.get(rec);
+    if (known) return known;
+    const c = candidateOf(rec);
+    if (!c) return undefined;
+    const h = await hashPluginFiles(c).catch(() => undefined);
+    if (h) this.hashes.set(rec, h);
+    return h;
+  }
+
+  /** Keeps versions in `store` from now on: the running disk plugins are kept as their first version. */
+  async attachVersions(store: VersionStore): Promise<void> {
+    this.versions = store;
+    for (const rec of this.deps.registry.list()) {
+      const origin = this.originOf(rec);
+      if (!origin || rec.state === 'failed') continue;
+      try {
+        const saved = await store.save(rec.id, origin);
+        this.hashes.set(rec, saved.hash);
+        this.meta.set(rec, { files: saved.files, layout: saved.layout });
+        if (!(await store.get(rec.id, saved.hash))) {
+          await store.record(rec.id, { hash: saved.hash, version: rec.version, files: saved.files, layout: saved.layout });
+        }
+      } catch (err) {
+        this.deps.logger.warn({ plugin_id: rec.id, err: { message: reasonOf(err) } }, 'could not keep the running version in the state dir');
+      }
+    }
+  }
+
+  /** After a restart: serve the version a rollback pinned, if the files on disk are another one. */
+  async applyDesired(): Promise<Array<{ id: string; version: string }>> {
+    const store = this.versions;
+    const applied: Array<{ id: string; version: string }> = [];
+    if (!store) return applied;
+    for (const rec of this.deps.registry.list()) {
+      const want = await store.desired(rec.id).catch(() => undefined);
+      if (!want?.pinned || rec.state !== 'running') continue;
+      if ((await this.hashOf(rec)) === want.hash) continue;
+      try {
+        const r = await this.swapToKept(rec.id, want.hash, 'restart', false);
+        applied.push({ id: rec.id, version: r.to });
+        this.deps.logger.info({ plugin_id: rec.id, version: r.to }, `serving the pinned version ${r.to} (the files on disk are another version)`);
+      } catch (err) {
+        this.deps.logger.error({ plugin_id: rec.id, err: { message: reasonOf(err) } }, `could not restore the pinned version ${want.version}`);
+      }
+    }
+    return applied;
+  }
+
+  // --- reload ---------------------------------------------------------------------------------
+
+  /** Blue-green reload from the plugin's folder on disk; the watch window follows. */
+  reload(id: string, trigger: ReleaseTrigger = 'host'): Promise<SwapReport> {
+    const t0 = performance.now();
+    return this.deps.registry.lock(id, async () => {
+      const old = this.require(id);
+      if (this.canaries.has(id)) throw reloadFailed(id, 'canary', 'a canary is running; promote or abort it first');
+      const origin = this.originOf(old);
+      if (!origin) throw reloadFailed(id, 'read', 'it was registered in code, not loaded from disk');
+      await this.settleWatch(id);
+      const { rec, hash, fresh } = await this.bringUp(id, origin);
+      try {
+        const report = await this.switchTo(old, rec, hash, trigger, t0, { watch: true, pinned: false });
+        await this.emit('plugin.swapped', { id, from: report.from, to: report.to, trigger, cut_over_ms: report.cutOverMs, drain_ms: report.drainMs });
+        return report;
+      } catch (err) {
+        if (fresh && this.versions) await this.versions.discard(id, hash).catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  /** Snapshots (when versions are kept) and brings `source` up beside the active instance. */
+  private async bringUp(id: string, source: DiskCandidate, knownHash?: string): Promise<{ rec: PluginRecord; hash: string; fresh: boolean }> {
+    let candidate = source;
+    let hash = knownHash;
+    let fresh = false;
+    let meta: Pick<KeptVersion, 'files' | 'layout'> | undefined;
+    try {
+      if (this.versions) {
+        const saved = await this.versions.save(id, source);
+        meta = { files: saved.files, layout: saved.layout };
+        candidate = saved.candidate;
+        hash = saved.hash;
+        fresh = !saved.existed;
+      } else hash ??= await hashPluginFiles(source);
+    } catch (err) {
+      throw reloadFailed(id, 'read', err);
+    }
+    const read = await readCandidate(candidate);
+    try {
+      const rec = await prepareBeside(id, read, hash!, this.deps);
+      this.hashes.set(rec, hash!);
+      if (meta) this.meta.set(rec, meta);
+      return { rec, hash: hash!, fresh };
+    } catch (err) {
+      if (fresh && this.versions) await this.versions.discard(id, hash!).catch(() => undefined);
+      void this.emit('plugin.reload_failed', { id, step: isPlugwayError(err) ? err.params.step : 'unknown', message: reasonOf(err) });
+      throw err;
+    }
+  }
+
+  /** Cut-over to `next`, drain and stop `old`; keeps `old` as the standby of a watch window, or drops it. */
+  private async switchTo(
+    old: PluginRecord,
+    next: PluginRecord,
+    hash: string,
+    trigger: ReleaseTrigger,
+    t0: number,
+    opts: { watch: boolean; pinned: boolean; reason?: string },
+  ): Promise<SwapReport> {
+    const wasServing = old.state === 'running';
+    const { cutOverAt, drainMs, drained } = await cutOver(old, next, this.deps.config.reload.drainTimeoutMs, this.deps);
+    const id = next.id;
+    if (this.versions) {
+      const oldHash = this.hashes.get(old);
+      const meta = this.meta.get(next);
+      if (meta) await this.versions.record(id, { hash, version: next.version, ...meta }, oldHash ? [oldHash] : []).catch((err) => this.deps.logger.warn({ err }, 'versions index not written'));
+      await this.versions.setDesired(id, { hash, version: next.version, pinned: opts.pinned, reason: opts.reason }).catch(() => undefined);
+    }
+    if (opts.watch && wasServing && this.rules.windowMs > 0) {
+      const watch = new RollbackWatch(next, this.rules, this.deps, (reason, cause) => void this.tripped(id, next, reason, cause), () => void this.passed(id, next));
+      this.watches.set(id, { watch, next, standby: old });
+      watch.start();
+    } else {
+      await discard(old, this.deps);
+    }
+    return { instance: next, from: old.version, to: next.version, hash, trigger, cutOverMs: cutOverAt - t0, drainMs, drained };
+  }
+
+  // --- watch window ---------------------------------------------------------------------------
+
+  /** The watch of `id` ends early (a new release supersedes it): the standby is dropped. */
+  private async settleWatch(id: string): Promise<void> {
+    const w = this.watches.get(id);
+    if (!w) return;
+    this.watches.delete(id);
+    w.watch.cancel();
+    await discard(w.standby, this.deps);
+  }
+
+  private passed(id: string, next: PluginRecord): Promise<void> {
+    return this.deps.registry.lock(id, async () => {
+      const w = this.watches.get(id);
+      if (!w || w.next !== next) return;
+      this.watches.delete(id);
+      await discard(w.standby, this.deps);
+      this.deps.logger.info({ plugin_id: id, version: next.version }, `${id}@${next.version} passed its watch window`);
+      await this.emit('plugin.release_confirmed', { id, version: next.version });
+    });
+  }
+
+  private tripped(id: string, bad: PluginRecord, reason: string, cause: TripCause): Promise<void> {
+    return this.deps.registry
+      .lock(id, async () => {
+        const w = this.watches.get(id);
+        if (!w || w.next !== bad || this.deps.registry.get(id) !== bad) return;
+        this.watches.delete(id);
+        await this.rollBackTo(id, bad, w.standby, reason, cause, true);
+      })
+      .catch((err) => this.deps.logger.error({ plugin_id: id, err: { message: reasonOf(err) } }, `automatic rollback of ${id} failed; ${bad.version} keeps serving`));
+  }
+
+  /** Restarts the stopped standby (or a fresh instance of its kept files) and switches back to it. */
+  private async rollBackTo(id: string, bad: PluginRecord, standby: PluginRecord, reason: string, cause: TripCause | 'manual', automatic: boolean): Promise<SwapReport> {
+    const t0 = performance.now();
+    let target = standby;
+    const hash = this.hashes.get(standby) ?? (await this.hashOf(standby)) ?? '';
+    try {
+      if (standby.state === 'stopped' && standby.runtime) {
+        await this.deps.lifecycle.start(standby);
+        const h = await this.deps.health.check(standby);
+        if (h.status === 'unhealthy') throw new Error(h.message ?? 'unhealthy');
+      } else throw new Error(`the standby is ${standby.state}`);
+    } catch (err) {
+      this.deps.logger.warn({ plugin_id: id, err: { message: reasonOf(err) } }, 'the standby did not come back; loading its kept files');
+      await discard(standby, this.deps).catch(() => undefined);
+      const kept = this.versions && hash ? await this.versions.get(id, hash) : undefined;
+      if (!kept) throw reloadFailed(id, 'rollback', `the previous version could not be restarted (${reasonOf(err)}) and no kept copy exists`);
+      target = (await this.bringUp(id, this.versions!.candidateFor(id, kept.hash, kept.layout), kept.hash)).rec;
+    }
+    const report = await this.switchTo(bad, target, hash, automatic ? 'auto_rollback' : 'rollback', t0, { watch: false, pinned: true, reason });
+    this.noteRollback({ id, from: bad.version, to: target.version, reason, cause, automatic, canary: false });
+    return report;
+  }
+
+  private noteRollback(r: RolledBack): void {
+    this.rolledBack.push(r);
+    if (this.rolledBack.length > 100) this.rolledBack.shift();
+    const level = r.automatic ? 'warn' : 'info';
+    this.deps.logger[level]({ plugin_id: r.id, from: r.from, to: r.to, cause: r.cause, canary: r.canary }, `${r.automatic ? 'automatic ' : ''}rollback of ${r.id} from ${r.from} to ${r.to}: ${r.reason}`);
+    void this.emit('plugin.rolled_back', r);
+  }
+
+  history(): readonly RolledBack[] {
+    return this.rolledBack;
+  }
+
+  // --- manual rollback ------------------------------------------------------------------------
+
+  /** Back to the previous version (the standby of a watch window, else the newest other kept one) or a named one. */
+  rollback(id: string, ref?: string, trigger: ReleaseTrigger = 'api'): Promise<SwapReport> {
+    return this.deps.registry.lock(id, async () => {
+      const active = this.require(id);
+      if (this.canaries.has(id)) await this.abortLocked(id, 'a rollback was asked', false);
+      const w = this.watches.get(id);
+      const activeHash = await this.hashOf(active);
+      if (w && (!ref || ref === w.standby.version || (this.hashes.get(w.standby) ?? '').startsWith(ref))) {
+        this.watches.delete(id);
+        w.watch.cancel();
+        return this.rollBackTo(id, active, w.standby, `rollback asked (${trigger})`, 'manual', false);
+      }
+      const store = this.versions;
+      if (!store) throw new PlugwayError('PLW_ERR_VERSION_NOT_FOUND', { id, version: ref ?? 'previous (no versions are kept without a state dir)' });
+      const kept = ref ? await store.get(id, ref) : (await store.list(id)).find((v) => v.hash !== activeHash);
+      if (!kept) throw new PlugwayError('PLW_ERR_VERSION_NOT_FOUND', { id, version: ref ?? 'previous' });
+      if (kept.hash === activeHash) throw new PlugwayError('PLW_ERR_RELOAD_FAILED', { id, step: 'rollback', reason: `${kept.version} (${kept.hash.slice(0, 12)}) is already serving` });
+      await this.settleWatch(id);
+      const from = active.version;
+      const report = await this.swapLocked(id, kept, trigger, true, `rollback asked (${trigger})`);
+      this.noteRollback({ id, from, to: report.to, reason: `rollback asked (${trigger})`, cause: 'manual', automatic: false, canary: false });
+      return report;
+    });
+  }
+
+  private swapToKept(id: string, ref: string, trigger: ReleaseTrigger, watch: boolean): Promise<SwapReport> {
+    return this.deps.registry.lock(id, async () => {
+      const kept = await this.versions?.get(id, ref);
+      if (!kept) throw new PlugwayError('PLW_ERR_VERSION_NOT_FOUND', { id, version: ref });
+      return this.swapLocked(id, kept, trigger, true, undefined, watch);
+    });
+  }
+
+  private async swapLocked(id: string, kept: KeptVersion, trigger: ReleaseTrigger, pinned: boolean, reason?: string, watch = false): Promise<SwapReport> {
+    const t0 = performance.now();
+    const old = this.require(id);
+    this.originOf(old);
+    const { rec } = await this.bringUp(id, this.versions!.candidateFor(id, kept.hash, kept.layout), kept.hash);
+    return this.switchTo(old, rec, kept.hash, trigger, t0, { watch, pinned, reason });
+  }
+
+  // --- canary ---------------------------------------------------------------------------------
+
+  canary(id: string, req: CanaryRequest): Promise<ReturnType<typeof canaryStatus>> {
+    return this.deps.registry.lock(id, async () => {
+      const stable = this.require(id);
+      if (this.canaries.has(id)) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `a canary (${this.canaries.get(id)!.rec.version}) is already running; promote or abort it first` });
+      if (stable.state !== 'running') throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `the active version is ${stable.state}` });
+      await this.settleWatch(id);
+      const stableHash = await this.hashOf(stable);
+      let source: DiskCandidate | undefined;
+      let knownHash: string | undefined;
+      const origin = this.originOf(stable);
+      if (origin) {
+        const onDisk = await readCandidate(origin);
+        if (onDisk.result.manifest?.version === req.version || req.version === 'disk') source = origin;
+      }
+      if (!source) {
+        const kept = await this.versions?.get(id, req.version);
+        if (!kept) throw new PlugwayError('PLW_ERR_VERSION_NOT_FOUND', { id, version: req.version });
+        source = this.versions!.candidateFor(id, kept.hash, kept.layout);
+        knownHash = kept.hash;
+      }
+      const { rec, hash } = await this.bringUp(id, source, knownHash);
+      if (hash === stableHash) {
+        await discard(rec, this.deps);
+        throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `version ${req.version} is the one already serving` });
+      }
+      const watch = new RollbackWatch(rec, { ...this.rules, windowMs: Infinity }, this.deps, (reason, cause) => void this.canaryTripped(id, rec, reason, cause));
+      const state: CanaryState = {
+        id, rec, hash, percent: req.percent, stickyBy: req.stickyBy, startedAt: new Date().toISOString(),
+        stable, stableBaseline: { ...this.deps.traffic.countersOf(stable) }, watch,
+      };
+      this.canaries.set(id, state);
+      watch.start();
+      this.deps.traffic.setSplit(id, { canary: rec, percent: req.percent, stickyBy: req.stickyBy });
+      await this.emit('plugin.canary_started', { id, version: rec.version, percent: req.percent, sticky_by: req.stickyBy });
+      return canaryStatus(state, this.deps.traffic);
+    });
+  }
+
+  canaryStatus(id: string): ReturnType<typeof canaryStatus> | undefined {
+    const c = this.canaries.get(id);
+    return c ? canaryStatus(c, this.deps.traffic) : undefined;
+  }
+
+  promote(id: string, trigger: ReleaseTrigger = 'api'): Promise<SwapReport> {
+    const t0 = performance.now();
+    return this.deps.registry.lock(id, async () => {
+      const c = this.canaries.get(id);
+      if (!c) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: 'no canary is running' });
+      const stable = this.require(id);
+      this.canaries.delete(id);
+      c.watch.cancel();
+      const report = await this.switchTo(stable, c.rec, c.hash, trigger === 'api' ? 'canary' : trigger, t0, { watch: true, pinned: false });
+      await this.emit('plugin.canary_promoted', { id, version: c.rec.version });
+      return report;
+    });
+  }
+
+  abort(id: string, reason = 'abort asked'): Promise<void> {
+    return this.deps.registry.lock(id, () => this.abortLocked(id, reason, false));
+  }
+
+  private canaryTripped(id: string, rec: PluginRecord, reason: string, cause: TripCause): Promise<void> {
+    return this.deps.registry
+      .lock(id, async () => {
+        if (this.canaries.get(id)?.rec !== rec) return;
+        await this.abortLocked(id, reason, true, cause);
+      })
+      .catch((err) => this.deps.logger.error({ plugin_id: id, err: { message: reasonOf(err) } }, 'aborting the canary failed'));
+  }
+
+  private async abortLocked(id: string, reason: string, automatic: boolean, cause: TripCause | 'manual' = 'manual'): Promise<void> {
+    const c = this.canaries.get(id);
+    if (!c) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: 'no canary is running' });
+    this.canaries.delete(id);
+    c.watch.cancel();
+    this.deps.traffic.clearSplit(id);
+    await this.deps.traffic.drain(c.rec, this.deps.config.reload.drainTimeoutMs);
+    await discard(c.rec, this.deps);
+    await this.emit('plugin.canary_aborted', { id, version: c.rec.version, reason, automatic });
+    if (automatic) this.noteRollback({ id, from: c.rec.version, to: c.stable.version, reason, cause, automatic, canary: true });
+  }
+
+  // --- status and shutdown --------------------------------------------------------------------
+
+  watching(id: string): { version: string; standby: string; calls: number; errors: number; since: string } | undefined {
+    const w = this.watches.get(id);
+    if (!w) return undefined;
+    return { version: w.next.version, standby: w.standby.version, ...w.watch.counts(), since: new Date(w.watch.startedAt).toISOString() };
+  }
+
+  hashKnown(rec: PluginRecord): string | undefined {
+    return this.hashes.get(rec);
+  }
+
+  /** Ends every watch and canary and drops their extra instances (the host is stopping). */
+  async shutdown(): Promise<void> {
+    for (const [id, w] of [...this.watches]) {
+      this.watches.delete(id);
+      w.watch.cancel();
+      await discard(w.standby, this.deps).catch(() => undefined);
+    }
+    for (const [id, c] of [...this.canaries]) {
+      this.canaries.delete(id);
+      c.watch.cancel();
+      this.deps.traffic.clearSplit(id);
+      await discard(c.rec, this.deps).catch(() => undefined);
+    }
+  }
+
+  private require(id: string): PluginRecord {
+    const rec = this.deps.registry.get(id);
+    if (!rec) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
+    return rec;
+  }
+
+  private emit(type: string, data: unknown): Promise<void> {
+    return this.deps.events.emit(type, data).catch(() => undefined);
+  }
+}

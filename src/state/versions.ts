@@ -1,0 +1,224 @@
+// Kept plugin versions: <state dir>/versions/<id>/<hash>/ holds the manifest and entry files of a
+// version (content-addressed by sha256), index.json the last N that served and the desired (pinned) one.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { PlugwayError, reasonOf } from '../errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+/** Where a plugin's files are: a folder with plugin.yaml, or a <name>.yaml beside its entry file. */
+export type PluginFilesSource = { dir: string } | { manifestFile: string; entryFile: string };
+
+export interface KeptVersion {
+  hash: string;
+  version: string;
+  /** When it last became the active version (ISO). */
+  savedAt: string;
+  /** Relative paths of the kept files. */
+  files: string[];
+  /** 'dir' (plugin.yaml in the folder) or the manifest and entry file names of a single-file plugin. */
+  layout: { kind: 'dir' } | { kind: 'file'; manifest: string; entry: string };
+}
+
+export interface DesiredVersion {
+  hash: string;
+  version: string;
+  /** Pinned by a rollback: served after a restart even when the files on disk differ. */
+  pinned: boolean;
+  setAt: string;
+  reason?: string;
+}
+
+export interface VersionIndex {
+  /** Most recent first. */
+  history: KeptVersion[];
+  desired?: DesiredVersion;
+}
+
+export interface SavedFiles {
+  hash: string;
+  /** The snapshot to load from (version-specific paths, so ESM imports never hit a stale cache). */
+  candidate: PluginFilesSource;
+  layout: KeptVersion['layout'];
+  files: string[];
+  /** True when this content was already kept. */
+  existed: boolean;
+}
+
+const SKIP = new Set(['node_modules']);
+/** Larger plugin folders are refused rather than copied on every reload. */
+const MAX_FILES = 2000;
+
+/** The plugin's files, relative to its root, sorted (node_modules and dot entries left out). */
+export async function listPluginFiles(src: PluginFilesSource): Promise<{ root: string; files: string[]; layout: KeptVersion['layout'] }> {
+  if (!('dir' in src)) {
+    const root = dirname(src.manifestFile);
+    const manifest = basename(src.manifestFile);
+    const entry = relative(root, src.entryFile);
+    return { root, files: [manifest, entry].sort(), layout: { kind: 'file', manifest, entry } };
+  }
+  const files: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await readdir(join(src.dir, rel), { withFileTypes: true });
+    for (const e of entries) {
+      if (e.name.startsWith('.') || SKIP.has(e.name)) continue;
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) files.push(p);
+      if (files.length > MAX_FILES) throw new Error(`${src.dir} has more than ${MAX_FILES} files (outside node_modules); keep build inputs elsewhere`);
+    }
+  };
+  await walk('');
+  return { root: src.dir, files: files.sort(), layout: { kind: 'dir' } };
+}
+
+/** sha256 over every file's relative path, length and bytes. */
+export async function contentHash(root: string, files: readonly string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of files) {
+    const data = await readFile(join(root, f));
+    h.update(`${f}\0${data.length}\0`);
+    h.update(data);
+  }
+  return h.digest('hex');
+}
+
+export async function hashPluginFiles(src: PluginFilesSource): Promise<string> {
+  const { root, files } = await listPluginFiles(src);
+  return contentHash(root, files);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class VersionStore {
+  readonly root: string;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly stateDir: string,
+    /** Versions kept per plugin (state.keep_versions). */
+    readonly keep: number,
+  ) {
+    this.root = join(stateDir, 'versions');
+  }
+
+  dirOf(id: string, hash?: string): string {
+    if (!/^[a-z0-9][a-z0-9._-]*$/i.test(id)) throw new PlugwayError('PLW_ERR_VERSION_NOT_FOUND', { id, version: '(invalid plugin id)' });
+    return hash ? join(this.root, id, hash) : join(this.root, id);
+  }
+
+  /** Copies the plugin's files into versions/<id>/<hash>/ (once per content) and says where to load them from. */
+  async save(id: string, src: PluginFilesSource): Promise<SavedFiles> {
+    const { root, files, layout } = await listPluginFiles(src);
+    const hash = await contentHash(root, files);
+    const target = this.dirOf(id, hash);
+    const existed = await exists(join(target, '.complete'));
+    if (!existed) {
+      const tmp = join(this.dirOf(id), `.tmp-${hash.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
+      try {
+        for (const f of files) {
+          await mkdir(dirname(join(tmp, f)), { recursive: true });
+          await copyFile(join(root, f), join(tmp, f));
+        }
+        // A worker plugin's npm dependencies stay where they are; the snapshot resolves them through a link.
+        if ('dir' in src && (await exists(join(src.dir, 'node_modules')))) await symlink(join(src.dir, 'node_modules'), join(tmp, 'node_modules'), 'dir');
+        await writeFileAtomic(join(tmp, '.complete'), JSON.stringify({ hash, files }) + '\n');
+        await rm(target, { recursive: true, force: true });
+        await rename(tmp, target);
+      } catch (err) {
+        await rm(tmp, { recursive: true, force: true });
+        // Another save of the same content won the rename: that copy is as good as ours.
+        if (!(await exists(join(target, '.complete')))) throw new PlugwayError('PLW_ERR_STATE_WRITE', { file: target, reason: reasonOf(err) });
+      }
+    }
+    return { hash, candidate: this.candidateFor(id, hash, layout), layout, files, existed };
+  }
+
+  candidateFor(id: string, hash: string, layout: KeptVersion['layout']): PluginFilesSource {
+    const dir = this.dirOf(id, hash);
+    return layout.kind === 'dir' ? { dir } : { manifestFile: join(dir, layout.manifest), entryFile: join(dir, layout.entry) };
+  }
+
+  async index(id: string): Promise<VersionIndex> {
+    try {
+      const parsed = JSON.parse(await readFile(join(this.dirOf(id), 'index.json'), 'utf8')) as VersionIndex;
+      return { history: Array.isArray(parsed.history) ? parsed.history : [], desired: parsed.desired };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { history: [] };
+      throw new PlugwayError('PLW_ERR_STATE_CORRUPT', { file: join(this.dirOf(id), 'index.json'), reason: `${reasonOf(err)}; delete it to start a new history` });
+    }
+  }
+
+  list(id: string): Promise<KeptVersion[]> {
+    return this.index(id).then((i) => i.history);
+  }
+
+  /** A kept version by hash, hash prefix (7+ characters) or version string (the most recent with it). */
+  async get(id: string, ref: string): Promise<KeptVersion | undefined> {
+    const { history } = await this.index(id);
+    return (
+      history.find((v) => v.hash === ref) ??
+      history.find((v) => v.version === ref) ??
+      (ref.length >= 7 ? history.find((v) => v.hash.startsWith(ref)) : undefined)
+    );
+  }
+
+  /** Records `v` as the newest entry and prunes beyond `keep` (never a hash in `protect` or the desired one). */
+  record(id: string, v: Omit<KeptVersion, 'savedAt'>, protect: readonly string[] = []): Promise<KeptVersion[]> {
+    return this.mutate(id, async (index) => {
+      const entry: KeptVersion = { ...v, savedAt: new Date().toISOString() };
+      const rest = index.history.filter((h) => h.hash !== v.hash);
+      const keepSet = new Set([v.hash, ...protect, ...(index.desired ? [index.desired.hash] : [])]);
+      const history = [entry];
+      const dropped: KeptVersion[] = [];
+      for (const h of rest) {
+        if (history.length < this.keep || keepSet.has(h.hash)) history.push(h);
+        else dropped.push(h);
+      }
+      for (const d of dropped) await rm(this.dirOf(id, d.hash), { recursive: true, force: true });
+      index.history = history;
+      return history;
+    });
+  }
+
+  /** Removes a snapshot that never served (a version that failed to start), unless it is in the history. */
+  async discard(id: string, hash: string): Promise<void> {
+    await this.mutate(id, async (index) => {
+      if (!index.history.some((h) => h.hash === hash)) await rm(this.dirOf(id, hash), { recursive: true, force: true });
+    });
+  }
+
+  setDesired(id: string, desired: Omit<DesiredVersion, 'setAt'>): Promise<void> {
+    return this.mutate(id, async (index) => {
+      index.desired = { ...desired, setAt: new Date().toISOString() };
+    });
+  }
+
+  async desired(id: string): Promise<DesiredVersion | undefined> {
+    return (await this.index(id)).desired;
+  }
+
+  /** Read-modify-write of one index, serialized across the store. */
+  private mutate<T>(id: string, fn: (index: VersionIndex) => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      const index = await this.index(id);
+      const out = await fn(index);
+      await mkdir(this.dirOf(id), { recursive: true });
+      await writeFileAtomic(join(this.dirOf(id), 'index.json'), JSON.stringify(index, null, 2) + '\n');
+      return out;
+    });
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+}
