@@ -1,0 +1,80 @@
+// Reads committed offsets of each group and the latest offsets of their topics several times
+// across the window: the series Burrow's rules and the lag-in-time table are built from.
+import type { Admin } from 'kafkajs';
+
+export interface PartitionSeries {
+  group: string;
+  topic: string;
+  partition: number;
+  samples: Array<{ t: number; committed: number; latest: number }>;
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+export interface GroupSampleError {
+  group: string;
+  reason: string;
+}
+
+/** `topicsOf` maps a group to the topics it has committed offsets on (found by the first read). */
+export async function sampleOffsets(
+  admin: Admin,
+  groups: string[],
+  topics: string[],
+  windowMs: number,
+  count: number,
+  signal?: AbortSignal,
+): Promise<{ series: PartitionSeries[]; errors: GroupSampleError[] }> {
+  const n = Math.max(2, Math.floor(count));
+  const step = windowMs / (n - 1);
+  const start = Date.now();
+  const series = new Map<string, PartitionSeries>();
+  const errors = new Map<string, string>();
+  for (let i = 0; i < n; i++) {
+    if (i > 0) await delay(start + step * i - Date.now(), signal);
+    const latest = new Map<string, Map<number, number>>();
+    await Promise.all(
+      topics.map(async (topic) => {
+        try {
+          const offs = await admin.fetchTopicOffsets(topic);
+          latest.set(topic, new Map(offs.map((o) => [o.partition, Number(o.high ?? o.offset)])));
+        } catch (err) {
+          // e.g. an offline partition: lag on this topic cannot be computed, the rest still can.
+          errors.set(`(latest offsets of topic ${topic})`, (err as Error).message);
+        }
+      }),
+    );
+    const t = Date.now();
+    await Promise.all(
+      groups.map(async (group) => {
+        try {
+          const res = await admin.fetchOffsets({ groupId: group, topics });
+          for (const tp of res) {
+            for (const p of tp.partitions) {
+              const committed = Number(p.offset);
+              if (!(committed >= 0)) continue; // -1: nothing committed on this partition
+              const key = `${group}\0${tp.topic}\0${p.partition}`;
+              const s = series.get(key) ?? { group, topic: tp.topic, partition: p.partition, samples: [] };
+              const high = latest.get(tp.topic)?.get(p.partition);
+              if (high === undefined) continue;
+              s.samples.push({ t, committed, latest: high });
+              series.set(key, s);
+            }
+          }
+        } catch (err) {
+          errors.set(group, (err as Error).message);
+        }
+      }),
+    );
+  }
+  return { series: [...series.values()], errors: [...errors.entries()].map(([group, reason]) => ({ group, reason })) };
+}
