@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import wabtInit from 'wabt';
 import { createRuntime } from '../../src/runtimes/index.js';
+import { gatewayThroughput } from './gateway.js';
 import type { PluginRuntime, RuntimeInit } from '../../src/runtimes/types.js';
 import type { PluginManifest } from '../../src/manifest/types.js';
 import type { PluginContext } from '../../src/sdk/context.js';
@@ -169,9 +170,20 @@ for (const [type, entry] of [['worker', workerEntry], ['wasm', wasmEntry]] as co
   cold[type] = { coldStartMs: +starts[2]!.toFixed(1), idleRssMbPerInstance: +((after - before) / K / 1048576).toFixed(1) };
 }
 
+// The gateway with the same handler in each runtime, as a ratio to the in-process handler.
+let gateway: unknown;
+try {
+  gateway = await gatewayThroughput(workerEntry, wasmEntry);
+} catch (err) {
+  gateway = { skipped: (err as Error).message };
+}
+
 console.log('\nplugway runtimes: one call = handleRequest(request) → small JSON response; payload = request body');
 console.table(rows);
 console.table(Object.entries(cold).map(([runtime, v]) => ({ runtime, ...v })));
+console.log('gateway (plugway serve, autocannon 32 connections, GET → same handler):');
+if (Array.isArray(gateway)) console.table(gateway);
+else console.log(gateway);
 const direct = rows.find((r) => r.runtime === 'direct call' && r.payload === 'small')!;
 const result = {
   date: new Date().toISOString(),
@@ -182,6 +194,7 @@ const result = {
   baselineDirectSmallCallsPerSec: direct.callsPerSec,
   rows,
   cold,
+  gateway,
   ...extra,
 };
 if (extra.inprocessSkipped) console.log(extra.inprocessSkipped);

@@ -1,0 +1,68 @@
+// Gateway throughput with the same trivial handler in each runtime (in-process, worker, wasm),
+// served by a real `plugway serve` child process and loaded with autocannon over loopback.
+
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface GatewayRow {
+  runtime: string;
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  ratioToInprocess?: number;
+}
+
+async function plugin(dir: string, id: string, type: string, entry: string, source: string): Promise<void> {
+  await mkdir(join(dir, id), { recursive: true });
+  await copyFile(source, join(dir, id, entry));
+  await writeFile(
+    join(dir, id, 'plugin.yaml'),
+    `id: ${id}\nversion: 1.0.0\nkind: handler\nruntime:\n  type: ${type}\n  entry: ${entry}\nresources:\n  timeout: 5s\nendpoints:\n  - path: /bench/${type}\n    method: GET\n`,
+  );
+}
+
+export async function gatewayThroughput(benchPlugin: string, benchWasm: string, seconds = 3): Promise<GatewayRow[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'plugway-bench-gw-'));
+  await plugin(dir, 'bench-inprocess', 'inprocess', 'index.mjs', benchPlugin);
+  await plugin(dir, 'bench-worker', 'worker', 'index.mjs', benchPlugin);
+  await plugin(dir, 'bench-wasm', 'wasm', 'plugin.wasm', benchWasm);
+  const child = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', '--state-dir', join(dir, 'state'), '--plugins', dir], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PLUGWAY_ADMIN_TOKEN: 'bench', PLUGWAY_LOGGING_LEVEL: 'warn' },
+  });
+  try {
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m && /bench-wasm\s/.test(out)) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    });
+    // Request logs go to stdout: drain them so the child never blocks on a full pipe.
+    child.stdout.resume();
+    const rows: GatewayRow[] = [];
+    for (const type of ['inprocess', 'worker', 'wasm']) {
+      const target = `${url}/bench/${type}`;
+      const probe = await fetch(target);
+      if (probe.status !== 200) throw new Error(`${target} answered ${probe.status}: ${await probe.text()}`);
+      await autocannon({ url: target, connections: 32, duration: 1 });
+      const r = await autocannon({ url: target, connections: 32, duration: seconds });
+      rows.push({ runtime: type, requestsPerSec: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.non2xx });
+    }
+    const base = rows[0]!.requestsPerSec;
+    for (const row of rows) row.ratioToInprocess = +(row.requestsPerSec / base).toFixed(2);
+    return rows;
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
