@@ -13,6 +13,7 @@ import type { GatewayCore } from './core.js';
 import { errorBody, failure } from './http-errors.js';
 import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
+import { registerReleaseRoutes } from './admin/versions-routes.js';
 import { requestIdOf } from './pipeline.js';
 import { joinPrefix } from './route-table.js';
 
@@ -173,6 +174,9 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   });
 
   app.get('/openapi.json', async () => adminOpenApi());
+
+  // versions, rollback, canary (and the hot-reload watcher, versions kept in the state dir)
+  await registerReleaseRoutes(app, { core, store, audit });
 }
 
 function actionOf(url: string): string {

@@ -1,6 +1,7 @@
 // The OpenAPI 3 description of the admin API (served at GET /admin/openapi.json).
 
 import { PLUGWAY_VERSION } from '../version.js';
+import { releaseOpenApiPaths } from './admin/versions-routes.js';
 
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
@@ -34,7 +35,8 @@ export function adminOpenApi(): Record<string, unknown> {
       '/plugins/{id}': { get: { summary: 'One plugin with manifest, config (secrets redacted), dependencies, dependents and endpoints', operationId: 'getPlugin', parameters: [idParam], responses: { '200': { description: 'Plugin', ...json({ $ref: '#/components/schemas/PluginDetail' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/plugins/{id}/enable': action('enable', 'Enable and start a plugin (kept across restarts)'),
       '/plugins/{id}/disable': action('disable', 'Stop and disable a plugin; its routes answer 503 PLW_ERR_PLUGIN_DISABLED (kept across restarts)'),
-      '/plugins/{id}/reload': action('reload', 'Stop, re-read from disk and start a plugin'),
+      '/plugins/{id}/reload': action('reload', 'Re-read a plugin from disk and swap it in blue-green (the old version serves until the new one is healthy); a watch window with automatic rollback follows'),
+      ...releaseOpenApiPaths(),
       '/plugins/{id}/metrics': { get: { summary: 'A plugin\'s metrics', operationId: 'getPluginMetrics', parameters: [idParam], responses: { '200': { description: 'PluginMetrics', ...json({ $ref: '#/components/schemas/PluginMetrics' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/hooks/stats': { get: { summary: 'Hook statistics per hook name', operationId: 'getHookStats', responses: { '200': { description: 'Stats', ...json({ type: 'object', properties: { hooks: { type: 'object', additionalProperties: { $ref: '#/components/schemas/HookStats' } } } }) }, ...common } } },
       '/health': { get: { summary: 'Every plugin\'s health', operationId: 'getHealth', parameters: [{ name: 'refresh', in: 'query', required: false, schema: { type: 'string', enum: ['1', 'true'] }, description: 'Run the health checks now' }], responses: { '200': { description: 'Health', ...json({ type: 'object', properties: { status: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy'] }, plugins: { type: 'array', items: { type: 'object' } } } }) }, ...common } } },

@@ -415,8 +415,8 @@ export class ReleaseManager {
     return { version: w.next.version, standby: w.standby.version, ...w.watch.counts(), since: new Date(w.watch.startedAt).toISOString() };
   }
 
-  hashKnown(rec: PluginRecord): string | undefined {
-    return this.hashes.get(rec);
+  hashKnown(rec: PluginInstance): string | undefined {
+    return this.hashes.get(rec as PluginRecord);
   }
 
   /** Ends every watch and canary and drops their extra instances (the host is stopping). */

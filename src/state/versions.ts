@@ -98,6 +98,19 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** The "type" of the nearest package.json at or above `dir` (what Node and tsx use to pick ESM or CJS). */
+async function moduleTypeAt(dir: string): Promise<string | undefined> {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      const pkg = JSON.parse(await readFile(join(d, 'package.json'), 'utf8')) as { type?: string };
+      return pkg.type ?? 'commonjs';
+    } catch {
+      /* not here or unreadable: look further up */
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
 export class VersionStore {
   readonly root: string;
   private queue: Promise<void> = Promise.resolve();
@@ -127,6 +140,11 @@ export class VersionStore {
         for (const f of files) {
           await mkdir(dirname(join(tmp, f)), { recursive: true });
           await copyFile(join(root, f), join(tmp, f));
+        }
+        // The module type comes from the nearest package.json; the snapshot lives elsewhere, so it carries its own.
+        if (!files.includes('package.json')) {
+          const type = await moduleTypeAt(root);
+          if (type) await writeFileAtomic(join(tmp, 'package.json'), JSON.stringify({ type, private: true }) + '\n');
         }
         // A worker plugin's npm dependencies stay where they are; the snapshot resolves them through a link.
         if ('dir' in src && (await exists(join(src.dir, 'node_modules')))) await symlink(join(src.dir, 'node_modules'), join(tmp, 'node_modules'), 'dir');

@@ -1,0 +1,126 @@
+// Admin routes for releases: versions, rollback, canary (start, promote, abort, side-by-side metrics),
+// each audited; plus their OpenAPI paths for the document served at /admin/openapi.json.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isPlugwayError, PlugwayError, reasonOf } from '../../errors.js';
+import { parseCanaryRequest } from '../../host/canary.js';
+import { releasesOf, type SwapReport } from '../../host/release-manager.js';
+import { tokenIdentity, type AuditLog } from '../../state/audit-log.js';
+import type { StateStore } from '../../state/types.js';
+import type { GatewayCore } from '../core.js';
+import { errorBody, failure } from '../http-errors.js';
+import { requestIdOf } from '../pipeline.js';
+import { wireReleases } from '../release-wiring.js';
+
+export interface ReleaseRouteDeps {
+  core: GatewayCore;
+  store: StateStore;
+  audit: AuditLog;
+}
+
+type IdRequest = FastifyRequest<{ Params: { id: string }; Body: unknown }>;
+
+function actorOf(request: FastifyRequest): string {
+  const m = /^Bearer\s+(.+)$/i.exec(String(request.headers.authorization ?? '').trim());
+  return tokenIdentity(m ? m[1]!.trim() : undefined);
+}
+
+function swapBody(id: string, action: string, r: SwapReport) {
+  return { id, action, from: r.from, version: r.to, hash: r.hash ?? null, state: r.instance.state, cut_over_ms: Math.round(r.cutOverMs * 10) / 10, drain_ms: Math.round(r.drainMs * 10) / 10, drained: r.drained };
+}
+
+export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseRouteDeps): Promise<void> {
+  const { core, store, audit } = deps;
+  const host = core.host;
+  const releases = releasesOf(host);
+  if (!releases) return;
+  const wiring = await wireReleases(releases, { core, store, audit, stateDir: audit.dir });
+  app.addHook('onClose', () => wiring.close());
+
+  /** Runs an audited release action; errors become coded JSON answers. */
+  const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>) => {
+    const id = request.params.id;
+    const rid = (reply.getHeader('x-request-id') as string | undefined) ?? requestIdOf(undefined);
+    const actor = actorOf(request);
+    try {
+      if (!host.get(id)) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
+      const out = await fn(id);
+      core.tryRebuild(`${action} ${id}`);
+      await audit.append({ actor, action, target: id, result: 'ok' });
+      const v = host.get(id)?.version;
+      if (v) await store.update(id, { version: v }).catch(() => undefined);
+      return out;
+    } catch (err) {
+      const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
+      await audit.append({ actor, action, target: id, result: 'error', code: e.code, message: e.message }).catch(() => undefined);
+      const f = failure(e);
+      return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(f, rid));
+    }
+  };
+
+  app.get<{ Params: { id: string }; Body: unknown }>('/plugins/:id/versions', async (request, reply) =>
+    act(request, reply, 'versions', async (id) => {
+      const active = host.get(id)!;
+      const store = releases.versions;
+      const kept = store ? await store.index(id) : { history: [], desired: undefined };
+      const activeHash = releases.hashKnown(active) ?? null;
+      return {
+        id,
+        active: { version: active.version, hash: activeHash },
+        desired: kept.desired ?? null,
+        watching: releases.watching(id) ?? null,
+        canary: releases.canaryStatus(id) ?? null,
+        versions: kept.history.map((v) => ({ version: v.version, hash: v.hash, saved_at: v.savedAt, files: v.files, active: v.hash === activeHash })),
+        kept_in: store ? store.dirOf(id) : null,
+      };
+    }),
+  );
+
+  app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/rollback', async (request, reply) =>
+    act(request, reply, 'rollback', async (id) => {
+      const body = (request.body ?? {}) as { version?: unknown };
+      const ref = typeof body.version === 'string' && body.version ? body.version : undefined;
+      return swapBody(id, 'rollback', await releases.rollback(id, ref, 'api'));
+    }),
+  );
+
+  app.get<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary', async (request, reply) =>
+    act(request, reply, 'canary_status', async (id) => releases.canaryStatus(id) ?? { id, canary: null }),
+  );
+
+  app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary', async (request, reply) => {
+    const action = (request.body as { action?: unknown } | undefined)?.action;
+    if (action === 'promote') return act(request, reply, 'canary_promote', async (id) => swapBody(id, 'promote', await releases.promote(id)));
+    if (action === 'abort') return act(request, reply, 'canary_abort', async (id) => (await releases.abort(id), { id, action: 'abort', version: host.get(id)!.version }));
+    return act(request, reply, 'canary', async (id) => releases.canary(id, parseCanaryRequest(id, request.body)));
+  });
+  app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary/promote', async (request, reply) =>
+    act(request, reply, 'canary_promote', async (id) => swapBody(id, 'promote', await releases.promote(id))),
+  );
+  app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary/abort', async (request, reply) =>
+    act(request, reply, 'canary_abort', async (id) => (await releases.abort(id), { id, action: 'abort', version: host.get(id)!.version })),
+  );
+}
+
+/** The OpenAPI paths of the routes above (merged into the admin document). */
+export function releaseOpenApiPaths(): Record<string, unknown> {
+  const error = { $ref: '#/components/schemas/Error' };
+  const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Plugin id' };
+  const swap = { type: 'object', properties: { id: { type: 'string' }, action: { type: 'string' }, from: { type: 'string' }, version: { type: 'string' }, hash: { type: 'string', nullable: true }, state: { type: 'string' }, cut_over_ms: { type: 'number' }, drain_ms: { type: 'number' }, drained: { type: 'boolean' } } };
+  const canary = { type: 'object', properties: { id: { type: 'string' }, percent: { type: 'number' }, sticky_by: { type: 'string', enum: ['user', 'none'] }, started_at: { type: 'string' }, stable: { type: 'object' }, canary: { type: 'object', nullable: true } } };
+  const errs = { '400': { description: 'Invalid request', ...json(error) }, '404': { description: 'No such plugin or version', ...json(error) }, '500': { description: 'The release failed; the previous version keeps serving', ...json(error) }, '401': { description: 'Missing or wrong bearer token', ...json(error) } };
+  const post = (operationId: string, summary: string, body: unknown, result: unknown) => ({
+    post: { summary, operationId, parameters: [idParam], ...(body ? { requestBody: { required: false, ...json(body) } } : {}), responses: { '200': { description: 'Done', ...json(result) }, ...errs } },
+  });
+  return {
+    '/plugins/{id}/versions': { get: { summary: 'Kept versions (newest first), the active and the desired (pinned) one', operationId: 'listPluginVersions', parameters: [idParam], responses: { '200': { description: 'Versions', ...json({ type: 'object', properties: { id: { type: 'string' }, active: { type: 'object' }, desired: { type: 'object', nullable: true }, versions: { type: 'array', items: { type: 'object', properties: { version: { type: 'string' }, hash: { type: 'string' }, saved_at: { type: 'string' }, active: { type: 'boolean' } } } } } }) }, ...errs } } },
+    '/plugins/{id}/rollback': post('rollbackPlugin', 'Blue-green switch back to the previous or a named kept version (pinned across restarts)', { type: 'object', properties: { version: { type: 'string', description: 'Version string or content hash (prefix of 7+); default: previous' } } }, swap),
+    '/plugins/{id}/canary': {
+      get: { summary: 'The running canary with per-version metrics side by side', operationId: 'getPluginCanary', parameters: [idParam], responses: { '200': { description: 'Canary', ...json(canary) }, ...errs } },
+      ...post('startPluginCanary', 'Start a canary: route `percent` of the calls to `version` (a kept version or the one on disk); `{action: promote|abort}` also accepted', { type: 'object', required: ['version', 'percent'], properties: { version: { type: 'string' }, percent: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 100 }, sticky_by: { type: 'string', enum: ['user', 'none'], default: 'none' }, action: { type: 'string', enum: ['promote', 'abort'] } } }, canary),
+    },
+    '/plugins/{id}/canary/promote': post('promotePluginCanary', 'Make the canary the active version (blue-green cut-over, then the watch window)', undefined, swap),
+    '/plugins/{id}/canary/abort': post('abortPluginCanary', 'Stop routing to the canary, drain and stop it', undefined, { type: 'object' }),
+  };
+}

@@ -1,0 +1,90 @@
+// Gateway side of releases: versions kept in the gateway's state dir, the pinned version restored at
+// start, routes recompiled on every switch, Prometheus counters for reloads and rollbacks, and hot_reload.
+
+import { Counter, Gauge } from 'prom-client';
+import { reasonOf } from '../errors.js';
+import type { ReleaseManager, RolledBack } from '../host/release-manager.js';
+import { ReloadWatcher } from '../host/reload-watcher.js';
+import type { DiskCandidate } from '../host/loader.js';
+import type { PluginRecord } from '../host/registry.js';
+import type { AuditLog } from '../state/audit-log.js';
+import type { StateStore } from '../state/types.js';
+import { VersionStore } from '../state/versions.js';
+import type { GatewayCore } from './core.js';
+
+export interface ReleaseWiring {
+  watcher?: ReloadWatcher;
+  close(): Promise<void>;
+}
+
+export async function wireReleases(releases: ReleaseManager, deps: { core: GatewayCore; store: StateStore; audit: AuditLog; stateDir: string }): Promise<ReleaseWiring> {
+  const { core, store, audit } = deps;
+  const host = core.host;
+  const config = core.config;
+  const registers = [core.metrics.registry];
+  const rollbacks = new Counter({ name: 'plugway_plugin_rollbacks_total', help: 'Rollbacks per plugin: automatic (watch window or canary) or asked', labelNames: ['plugin', 'automatic', 'cause', 'canary'], registers });
+  const swaps = new Counter({ name: 'plugway_plugin_swaps_total', help: 'Blue-green switches of the active version per plugin and trigger', labelNames: ['plugin', 'trigger'], registers });
+  const failed = new Counter({ name: 'plugway_plugin_reload_failures_total', help: 'Reloads that failed (the previous version kept serving) per plugin and step', labelNames: ['plugin', 'step'], registers });
+  new Gauge({
+    name: 'plugway_canary_percent',
+    help: 'Share of calls routed to a running canary per plugin',
+    labelNames: ['plugin'],
+    registers,
+    collect() {
+      this.reset();
+      for (const p of host.list()) {
+        const c = releases.canaryStatus(p.id);
+        if (c) this.set({ plugin: p.id }, c.percent);
+      }
+    },
+  });
+  const offs = [
+    host.events.on('plugin.activated', () => core.tryRebuild('plugin.activated')),
+    host.events.on<RolledBack>('plugin.rolled_back', (e) => {
+      const r = e.data;
+      rollbacks.labels(r.id, String(r.automatic), r.cause, String(r.canary)).inc();
+      if (r.automatic) {
+        void audit.append({ actor: 'plugway', action: r.canary ? 'canary_abort' : 'rollback', target: r.id, result: 'ok', message: r.reason }).catch(() => undefined);
+        void store.update(r.id, { version: host.get(r.id)?.version }).catch(() => undefined);
+      }
+    }),
+    host.events.on<{ id: string; trigger: string }>('plugin.swapped', (e) => swaps.labels(e.data.id, e.data.trigger).inc()),
+    host.events.on<{ id: string; step: string }>('plugin.reload_failed', (e) => failed.labels(e.data.id, String(e.data.step)).inc()),
+  ];
+
+  await releases.attachVersions(new VersionStore(deps.stateDir, config.state.keepVersions));
+  await releases.applyDesired();
+  core.tryRebuild('desired versions');
+
+  let watcher: ReloadWatcher | undefined;
+  if (config.plugins.hotReload) {
+    watcher = new ReloadWatcher({
+      logger: core.logger,
+      onReload: async (id) => {
+        try {
+          const r = await releases.reload(id, 'watch');
+          await store.update(id, { version: r.to });
+          await audit.append({ actor: 'watcher', action: 'reload', target: id, result: 'ok' });
+        } catch (err) {
+          await audit.append({ actor: 'watcher', action: 'reload', target: id, result: 'error', message: reasonOf(err) }).catch(() => undefined);
+          throw err;
+        } finally {
+          core.tryRebuild(`hot reload ${id}`);
+        }
+      },
+    });
+    const plugins: Array<[string, DiskCandidate]> = [];
+    for (const p of host.list()) {
+      const origin = releases.originOf(p as PluginRecord);
+      if (origin) plugins.push([p.id, origin]);
+    }
+    await watcher.start(plugins);
+  }
+  return {
+    watcher,
+    async close() {
+      for (const off of offs) off();
+      await watcher?.close();
+    },
+  };
+}
