@@ -123,7 +123,6 @@ export class WorkerInstance {
   private onReady?: (msg: Extract<ToMain, { t: 'ready' | 'load-error' }>) => void;
 
   private handle(text: string): void {
-    if (process.env.PLW_DEBUG) process.stderr.write('main got ' + text.slice(0, 200) + '\n');
     const msg = decodeMessage<ToMain>(text);
     switch (msg.t) {
       case 'res': {
