@@ -11,7 +11,7 @@ import type { Host } from '../host/types.js';
 import type { HostConfig } from '../host/config-types.js';
 import { AuditLog } from '../state/audit-log.js';
 import { resolveAdminToken, tokenDigest, type AdminTokenResolution } from '../state/admin-token.js';
-import { FileStateStore } from '../state/file-store.js';
+import { createStateStore } from '../state/create-store.js';
 import type { StateStore } from '../state/types.js';
 import { registerAdmin } from './admin.js';
 import { GatewayCore } from './core.js';
@@ -19,6 +19,7 @@ import { failureFromFastify } from './http-errors.js';
 import { createRequestLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
 import { Pipeline, requestIdOf } from './pipeline.js';
+import { followDesiredState } from './state-sync.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   logDestination?: DestinationStream;
   /** Defaults to config.state.dir. */
   stateDir?: string;
+  /** A desired-state store the caller owns (and closes); default createStateStore(config). */
+  store?: StateStore;
   /** An existing Fastify app to mount plugway in (under `prefix`); a new one otherwise. */
   app?: FastifyInstance;
   prefix?: string;
@@ -79,8 +82,13 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   const stateDir = opts.stateDir ?? config.state.dir;
   const prefix = opts.prefix ? `/${opts.prefix.replace(/^\/+|\/+$/g, '')}` : '';
 
-  const store = new FileStateStore(stateDir);
-  await store.load();
+  const store = opts.store ?? createStateStore(config, { dir: stateDir, logger });
+  try {
+    await store.load();
+  } catch (err) {
+    if (!opts.store) await store.close?.();
+    throw err;
+  }
   const audit = new AuditLog(stateDir);
   const adminToken = await resolveAdminToken({ stateDir, configToken: config.gateway.admin.token, env: opts.env });
   const digest = tokenDigest(adminToken.token);
@@ -102,6 +110,8 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   core = new GatewayCore({ host, config, metrics, logger, redis });
 
   await applyDesiredState(host, store, logger);
+  // A shared store (etcd) delivers changes made on other nodes.
+  const unfollow = followDesiredState(host, store, { logger });
   core.rebuild(); // start-up: a route conflict or a missing auth provider throws here
   const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.tryRebuild(type)));
 
@@ -159,6 +169,8 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
 
   app.addHook('onClose', async () => {
     for (const off of offs) off();
+    unfollow();
+    if (!opts.store) await store.close?.();
     if (redis) redis.disconnect();
   });
 

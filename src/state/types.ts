@@ -20,6 +20,21 @@ export interface StateStore {
   snapshot(): DesiredState;
   setEnabled(id: string, enabled: boolean): Promise<void>;
   update(id: string, patch: Partial<Omit<PluginDesiredState, 'updatedAt'>>): Promise<void>;
+  /**
+   * Stores shared between nodes (etcd) deliver changes written elsewhere; the listener sees
+   * each changed plugin once. Returns an unsubscribe function.
+   */
+  watch?(listener: (change: DesiredStateChange) => void): () => void;
+  /** Releases connections and watches (stores that hold none may omit it). */
+  close?(): Promise<void>;
+}
+
+export interface DesiredStateChange {
+  id: string;
+  /** The plugin's desired state now; undefined when its entry was deleted. */
+  state?: PluginDesiredState;
+  /** The whole desired state after the change (same object as snapshot()). */
+  desired: DesiredState;
 }
 
 export interface AuditEntry {

@@ -10,7 +10,7 @@ import { loadHostConfig } from '../../host/config.js';
 import type { HostConfig } from '../../host/config-types.js';
 import { createHost, installSignalHandlers } from '../../host/index.js';
 import { createGateway, gatewayOf } from '../../gateway/index.js';
-import { FileStateStore } from '../../state/file-store.js';
+import { createStateStore } from '../../state/create-store.js';
 import { PlugwayError } from '../../errors.js';
 
 /** The package root (src/cli/commands or dist/cli/commands → three levels up), not the cwd. */
@@ -62,14 +62,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const authDefaulted = !config.gateway.auth.plugin && config.plugins.directories.some((d) => resolve(d, 'jwt-auth') === builtinAuth);
   if (authDefaulted) config.gateway.auth.plugin = 'jwt-auth';
 
-  const store = new FileStateStore(config.state.dir);
+  const logger = pino({ level: config.logging.level, base: null, formatters: { level: (label) => ({ level: label }) } });
+  const store = createStateStore(config, { logger });
   applyStoredEnabled(config, (await store.load()).plugins);
 
-  const logger = pino({ level: config.logging.level, base: null, formatters: { level: (label) => ({ level: label }) } });
   const host = createHost({ config, logger });
   const report = await host.start();
-  const app = await createGateway({ host });
-  installSignalHandlers({ ...host, logger: host.logger, config: host.config, stop: async () => { await app.close(); await host.stop(); } });
+  const app = await createGateway({ host, store });
+  installSignalHandlers({ ...host, logger: host.logger, config: host.config, stop: async () => { await app.close(); await store.close?.(); await host.stop(); } });
   const address = await app.listen({ port: config.gateway.port, host: config.gateway.host });
   const { adminToken } = gatewayOf(app);
 
@@ -78,6 +78,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (embedded) out.push(`  serving the examples and built-in plugins from ${PACKAGE_ROOT} (no config file)`);
   else if (config.file) out.push(`  config: ${config.file}`);
   out.push(`  state dir: ${config.state.dir}`);
+  if (config.state.store === 'etcd') out.push(`  desired state: etcd ${config.state.etcd.endpoints.join(', ')} (prefix ${config.state.etcd.prefix})`);
   if (adminToken.source === 'generated') {
     out.push(`  admin token (generated, shown once; kept in ${adminToken.file} with mode 0600):`);
     out.push(`    ${adminToken.token}`);
