@@ -124,7 +124,8 @@ export const ERRORS = {
   // --- diagnostics ---
   PLW_ERR_DIAG_CONNECT: def('Cannot connect to {target}: {reason}'),
   PLW_ERR_DIAG_NOT_CONNECTED: def('Plugin {id} is not connected; call connect(target) first'),
-  PLW_ERR_DIAG_BAD_TARGET: def('"{target}" is not a valid {system} target: {reason}'),
+  PLW_ERR_DIAG_BAD_TARGET: def('"{target}" is not a valid {system} target: {reason}', 400),
+  PLW_ERR_DIAG_BAD_REQUEST: def('Bad diagnostics request: {reason}; send {"target": "<url>", "categories"?: [...], "window"?: "5s"}', 400),
 
   // --- CLI ---
   PLW_ERR_CLI_USAGE: def('{reason}'),
