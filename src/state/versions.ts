@@ -2,7 +2,7 @@
 // version (content-addressed by sha256), index.json the last N that served and the desired (pinned) one.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { PlugwayError, reasonOf } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -148,7 +148,8 @@ export class VersionStore {
         }
         // A worker plugin's npm dependencies stay where they are; the snapshot resolves them through a link.
         if ('dir' in src && (await exists(join(src.dir, 'node_modules')))) await symlink(join(src.dir, 'node_modules'), join(tmp, 'node_modules'), 'dir');
-        await writeFileAtomic(join(tmp, '.complete'), JSON.stringify({ hash, files }) + '\n');
+        // No fsync here: the folder appears whole by the rename; one lost in a crash is copied again.
+        await writeFile(join(tmp, '.complete'), JSON.stringify({ hash, files }) + '\n');
         await rm(target, { recursive: true, force: true });
         await rename(tmp, target);
       } catch (err) {
