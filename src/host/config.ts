@@ -79,7 +79,8 @@ const DEFAULTS: RawHostConfig = {
 };
 
 /** PLUGWAY_* variables and the key each sets (documented in docs/configuration.md). */
-export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean }> = {
+/** `list: true` splits on `,` and the path delimiter (folders); `'comma'` on `,` only (URLs hold `:`). */
+export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'comma' }> = {
   PLUGWAY_HOST: { path: ['gateway', 'host'] },
   PLUGWAY_PORT: { path: ['gateway', 'port'] },
   PLUGWAY_BODY_LIMIT: { path: ['gateway', 'body_limit'] },
@@ -94,7 +95,7 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean }> = {
   PLUGWAY_HOT_RELOAD: { path: ['plugins', 'hot_reload'] },
   PLUGWAY_STATE_DIR: { path: ['state', 'dir'] },
   PLUGWAY_STATE_STORE: { path: ['state', 'store'] },
-  PLUGWAY_ETCD_ENDPOINTS: { path: ['state', 'etcd', 'endpoints'], list: true },
+  PLUGWAY_ETCD_ENDPOINTS: { path: ['state', 'etcd', 'endpoints'], list: 'comma' },
   PLUGWAY_LOG_LEVEL: { path: ['logging', 'level'] },
 };
 
@@ -215,7 +216,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Obj {
     if (raw === undefined || raw === '') continue;
     let node = out;
     for (const seg of path.slice(0, -1)) node = (node[seg] ??= {}) as Obj;
-    node[path[path.length - 1]!] = list ? raw.split(new RegExp(`[,${delimiter === ';' ? ';' : ':'}]`)).map((s) => s.trim()).filter(Boolean) : raw;
+    const sep = list === 'comma' ? /,/ : new RegExp(`[,${delimiter === ';' ? ';' : ':'}]`);
+    node[path[path.length - 1]!] = list ? raw.split(sep).map((s) => s.trim()).filter(Boolean) : raw;
   }
   // a Redis URL alone means "use Redis" unless the store is named explicitly
   if (env.PLUGWAY_RATE_LIMIT_REDIS_URL && !env.PLUGWAY_RATE_LIMIT_STORE) ((out.gateway as Obj).rate_limit as Obj).store = 'redis';

@@ -48,7 +48,7 @@ export interface EtcdClientOptions {
   endpoints: string[];
   /** Deadline for each unary call (default 3000 ms): an unreachable etcd fails fast, not after 30 s. */
   callTimeoutMs?: number;
-  /** Longest pause between watch reconnect attempts (default 2000 ms). */
+  /** Longest pause between reconnect attempts, of the watch and of the connection (default 2000 ms). */
   maxWatchBackoffMs?: number;
 }
 
@@ -66,6 +66,15 @@ export function createEtcdClient(opts: EtcdClientOptions): KvClient {
         new Etcd3({
           hosts: opts.endpoints,
           dialTimeout: callTimeoutMs,
+          grpcOptions: {
+            // gRPC's reconnect backoff grows to 120 s by default: after a long outage a node would
+            // take minutes to notice etcd is back. Keepalive pings find a peer that vanished without
+            // a reset (etcd refuses pings more often than every 5 s).
+            'grpc.initial_reconnect_backoff_ms': 200,
+            'grpc.max_reconnect_backoff_ms': opts.maxWatchBackoffMs ?? 2000,
+            'grpc.keepalive_time_ms': 10_000,
+            'grpc.keepalive_timeout_ms': 5_000,
+          },
           defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
           // etcd3 calls .next() on this, as on its own default (a factory); its typings ask for an instance.
           faultHandling: { watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: opts.maxWatchBackoffMs ?? 2000 }) as unknown as WatchBackoff },

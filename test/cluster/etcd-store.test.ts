@@ -8,6 +8,7 @@ import { binarySkip } from '../helpers/services.js';
 import { EtcdStateStore } from '../../src/state/etcd-store.js';
 import { createEtcdClient, type KvClient } from '../../src/state/etcd-client.js';
 import { createStateStore } from '../../src/state/create-store.js';
+import { loadHostConfig } from '../../src/host/config.js';
 import { isPlugwayError } from '../../src/errors.js';
 import type { DesiredStateChange } from '../../src/state/types.js';
 import type { Host } from '../../src/host/types.js';
@@ -226,6 +227,13 @@ test('concurrent updates to one key from two stores both land (compare-and-swap,
     assert.equal(all[id]?.version, `1.0.${i}`, id);
     assert.equal(all[id]?.enabled, false, id);
   }
+});
+
+test('PLUGWAY_STATE_STORE and PLUGWAY_ETCD_ENDPOINTS (comma separated URLs) select etcd', async () => {
+  const c = await loadHostConfig({ env: { PLUGWAY_STATE_STORE: 'etcd', PLUGWAY_ETCD_ENDPOINTS: 'http://10.0.0.1:2379, http://10.0.0.2:2379' } });
+  assert.equal(c.state.store, 'etcd');
+  assert.deepEqual(c.state.etcd.endpoints, ['http://10.0.0.1:2379', 'http://10.0.0.2:2379']);
+  assert.equal(c.state.etcd.prefix, '/plugway/');
 });
 
 test('createStateStore picks file or etcd; etcd without endpoints is a config error; unreachable etcd is PLW_ERR_STATE_UNAVAILABLE', { skip }, async () => {
