@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { isPlugwayError } from '../errors.js';
+import { compileConfigSchema, schemaKey } from './plugin-config.js';
 import {
   loadManifestFile,
   loadManifestFromDir,
@@ -191,4 +192,22 @@ test('docs/manifest.md: its complete example validates', async () => {
   assert.equal(r.manifest!.id, 'track-search');
   assert.equal(r.manifest!.dependencies.length, 3);
   assert.equal(r.manifest!.resources.timeoutMs, 5000);
+});
+
+test('config schemas: one compile per schema content, shared by manifest validation and config checks', () => {
+  const yaml = (id: string) => `id: ${id}\nversion: 1.0.0\nconfig_schema:\n  $id: shared-config\n  type: object\n  properties:\n    n: { type: integer, default: 2 }\n`;
+  const a = parseManifest(yaml('a')).manifest!;
+  const b = parseManifest(yaml('b')).manifest!;
+  assert.notEqual(a.configSchema, b.configSchema, 'two parsed objects');
+  assert.equal(compileConfigSchema(a.configSchema!), compileConfigSchema(b.configSchema!), 'one validator');
+  assert.deepEqual(validatePluginConfig(b, {}), { n: 2 });
+  // a different schema reusing the $id still compiles (on its own), it does not share the first one's validator
+  const c = parseManifest(yaml('c').replace('integer, default: 2', 'string, default: two')).manifest!;
+  assert.deepEqual(validatePluginConfig(c, {}), { n: 'two' });
+  // values JSON cannot tell apart are never shared
+  assert.equal(schemaKey({ maximum: Infinity }), undefined);
+  assert.notEqual(schemaKey({ type: 'object', properties: { x: { maximum: 1 } } }), schemaKey({ type: 'object', properties: { x: { maximum: 2 } } }));
+  // a bad schema is still reported after a good one with other content was cached
+  const bad = parseManifest('id: d\nversion: 1.0.0\nconfig_schema:\n  type: object\n  properties:\n    n: { type: integr }\n');
+  assert.equal(bad.errors[0]?.code, 'PLW_ERR_MANIFEST_BAD_CONFIG_SCHEMA');
 });

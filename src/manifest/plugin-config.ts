@@ -1,5 +1,5 @@
 // A plugin's config checked against its manifest's config_schema (ajv, defaults filled in).
-// Validators are compiled once per schema object and cached.
+// Validators are compiled once per schema content and shared (manifest validation compiles them first).
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PlugwayError } from '../errors.js';
 import { createAjv, type AjvInstance } from './ajv.js';
@@ -13,21 +13,76 @@ export function configAjv(): AjvInstance {
   return shared;
 }
 
-const cache = new WeakMap<object, ValidateFunction>();
+const byObject = new WeakMap<object, ValidateFunction>();
+/**
+ * Validators by schema content: 1,000 plugins declaring the same config_schema (each its own
+ * parsed object) compile it once — an ajv compile is ~1 ms, the key ~2 µs. Bounded so that
+ * reloading plugins with ever-changing schemas cannot grow it without end.
+ */
+const byContent = new Map<string, ValidateFunction>();
+const MAX_CACHED_SCHEMAS = 2000;
 
+/**
+ * A key equal for two schemas only when they are the same JSON value; undefined when the schema
+ * holds something JSON would blur (Infinity, NaN, undefined, class instances, …): such a schema
+ * is compiled on its own, not shared.
+ */
+export function schemaKey(schema: object): string | undefined {
+  let exact = true;
+  let key: string | undefined;
+  try {
+    key = JSON.stringify(schema, function (this: Record<string, unknown>, k: string, v: unknown) {
+      const orig = this[k];
+      if (orig === undefined || typeof orig === 'function' || typeof orig === 'symbol') exact = false;
+      else if (typeof orig === 'number' && !Number.isFinite(orig)) exact = false;
+      else if (orig !== null && typeof orig === 'object' && !Array.isArray(orig)) {
+        const proto = Object.getPrototypeOf(orig) as unknown;
+        if (proto !== Object.prototype && proto !== null) exact = false;
+      }
+      return v;
+    });
+  } catch {
+    return undefined; // cycles, BigInt
+  }
+  return exact ? key : undefined;
+}
+
+function remember(key: string | undefined, fn: ValidateFunction): void {
+  if (key === undefined) return;
+  if (byContent.size >= MAX_CACHED_SCHEMAS) byContent.delete(byContent.keys().next().value!);
+  byContent.set(key, fn);
+}
+
+/**
+ * A compiled validator for a config schema, shared by every schema with the same content (and
+ * by manifest validation, which compiles it first). Throws what ajv throws for a bad schema.
+ */
 export function compileConfigSchema(schema: Record<string, unknown>): ValidateFunction {
-  let fn = cache.get(schema);
+  let fn = byObject.get(schema);
+  if (fn) return fn;
+  const key = schemaKey(schema);
+  fn = key === undefined ? undefined : byContent.get(key);
   if (!fn) {
     try {
       fn = configAjv().compile(schema);
     } catch (err) {
-      // two plugins may reuse one $id: give such a schema an instance of its own
+      // two plugins may reuse one $id with different content: give such a schema an instance of its own
       if (!/already exists/.test(String(err))) throw err;
       fn = createAjv({ useDefaults: true, strict: false }).compile(schema);
     }
-    cache.set(schema, fn);
+    remember(key, fn);
   }
+  byObject.set(schema, fn);
   return fn;
+}
+
+/** Whether this exact schema content has already compiled (so it needs no meta-schema check). */
+export function isCompiledSchema(schema: Record<string, unknown>): boolean {
+  if (byObject.has(schema)) return true;
+  const key = schemaKey(schema);
+  const fn = key === undefined ? undefined : byContent.get(key);
+  if (fn) byObject.set(schema, fn);
+  return fn !== undefined;
 }
 
 function fieldOf(e: ErrorObject): string {

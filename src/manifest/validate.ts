@@ -7,7 +7,7 @@ import { createAjv } from './ajv.js';
 import { isPluginId, isSemver, isSemverRange, splitDependencyString } from './dependency.js';
 import { isDuration } from './duration.js';
 import { IssueCollector } from './issues.js';
-import { configAjv } from './plugin-config.js';
+import { compileConfigSchema, configAjv, isCompiledSchema } from './plugin-config.js';
 import { tryParseRateLimit } from './rate-limit.js';
 import { manifestSchema } from './schema.js';
 import { didYouMean } from './suggest.js';
@@ -114,9 +114,11 @@ function checkDependencyString(c: IssueCollector, path: PathSegment[], s: string
   else if (d.problem === 'range') c.add('PLW_ERR_MANIFEST_BAD_RANGE', path, { value: d.range });
 }
 
-function checkConfigSchema(c: IssueCollector, schema: unknown): void {
+function checkConfigSchema(c: IssueCollector, schema: Record<string, unknown>): void {
+  // a schema with the same content compiled before is valid: skip the meta-schema check and the compile
+  if (isCompiledSchema(schema)) return;
   const ajv = configAjv();
-  if (!ajv.validateSchema(schema as object)) {
+  if (!ajv.validateSchema(schema)) {
     // the meta-schema reports one mistake several ways (enum, type, anyOf): keep the first per spot
     const seen = new Set<string>();
     for (const e of ajv.errors ?? []) {
@@ -129,7 +131,8 @@ function checkConfigSchema(c: IssueCollector, schema: unknown): void {
     return;
   }
   try {
-    ajv.compile(schema as object);
+    // compiled once here, then shared with validatePluginConfig (and every plugin with the same schema)
+    compileConfigSchema(schema);
   } catch (err) {
     c.add('PLW_ERR_MANIFEST_BAD_CONFIG_SCHEMA', ['config_schema'], { reason: err instanceof Error ? err.message : String(err) });
   }
@@ -203,5 +206,5 @@ export function validateRawManifest(c: IssueCollector, raw: unknown): void {
       names.add(name);
     });
   }
-  if (m.config_schema && typeof m.config_schema === 'object' && !Array.isArray(m.config_schema)) checkConfigSchema(c, m.config_schema);
+  if (m.config_schema && typeof m.config_schema === 'object' && !Array.isArray(m.config_schema)) checkConfigSchema(c, m.config_schema as Record<string, unknown>);
 }

@@ -20,10 +20,10 @@ let timer: NodeJS.Timeout | undefined;
 let timerAt = Infinity;
 let pending = 0;
 
-/** Schedules `d.expire()` in `ms` milliseconds (rounded up to whole ms). */
-export function addDeadline(d: Deadline, ms: number): void {
+/** Schedules `d.expire()` in `ms` milliseconds (rounded up to whole ms) from `now` (performance.now(), taken by the caller when it has one). */
+export function addDeadline(d: Deadline, ms: number, now = performance.now()): void {
   const key = Math.ceil(ms);
-  const at = performance.now() + key;
+  const at = now + key;
   d.at = at;
   let list = lists.get(key);
   if (!list) lists.set(key, (list = { head: undefined, tail: undefined }));
