@@ -31,6 +31,12 @@ test('examples/ai-recommendations (AssemblyScript → wasm) serves its endpoints
     assert.deepEqual(h.emitted.map((e) => [e.type, e.data]), [['recommendations.activity_recorded', { user: 'u1', track: 't1' }]]);
     const got = await rt.call<PluginResponse>('handleRequest', [req('GET', '/recommendations', { query: { user: 'u1' } })]);
     assert.deepEqual(got.body, { user: 'u1', recommendations: ['t2', 't3'], heard: 1 });
+    // Many calls whose host functions block the worker on the bridge, sequential and concurrent:
+    // no wake-up may be lost between the blocking and the async waits on the same ring.
+    for (let i = 0; i < 20; i++) await rt.call('handleRequest', [req('POST', '/recommendations/users/u2/activity', { body: { track: `s${i}` } })]);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => rt.call('handleRequest', [req('POST', '/recommendations/users/u3/activity', { body: { track: `c${i}` } })])));
+    assert.equal(String(h.storage.get('history:u2')).split(',').length, 20);
+    assert.equal(String(h.storage.get('history:u3')).split(',').length, 20);
     const vowels = await rt.call<PluginResponse>('handleRequest', [req('POST', '/recommendations/vowels', { body: 'hello world' })]);
     assert.deepEqual(JSON.parse(vowels.body as string), { count: 3, total: 3, vowels: 'aeiouAEIOU' });
     assert.deepEqual(await rt.call('healthCheck'), { status: 'healthy' });

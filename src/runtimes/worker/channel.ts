@@ -5,7 +5,8 @@ const SEQ = 0; // bumped on every write; readers wait on it
 const HEAD = 1; // read offset (only the reader writes it)
 const TAIL = 2; // write offset (only the writer writes it)
 const USED = 3; // bytes in use, including wrap padding
-const HEADER_BYTES = 16;
+const WAITING = 4; // waits armed on SEQ (an async and a blocking one may overlap): writers skip Atomics.notify (a costly call) at 0
+const HEADER_BYTES = 32;
 const WRAP = 0xffffffff;
 
 const encoder = new TextEncoder();
@@ -32,7 +33,7 @@ export class Ring {
   readonly maxMessageBytes: number;
 
   constructor(sab: SharedArrayBuffer) {
-    this.ctl = new Int32Array(sab, 0, 4);
+    this.ctl = new Int32Array(sab, 0, 5);
     this.data = new Uint8Array(sab, HEADER_BYTES);
     this.view = new DataView(sab, HEADER_BYTES);
     this.cap = this.data.length;
@@ -69,7 +70,7 @@ export class Ring {
   /** Wakes the reader without a message (e.g. a message went by port and a blocked reader must look). */
   wake(): void {
     Atomics.add(this.ctl, SEQ, 1);
-    Atomics.notify(this.ctl, SEQ);
+    if (Atomics.load(this.ctl, WAITING) !== 0) Atomics.notify(this.ctl, SEQ);
   }
 
   /** The next message, or undefined when the ring is empty. */
@@ -95,16 +96,30 @@ export class Ring {
     return Atomics.load(this.ctl, SEQ);
   }
 
-  /** Resolves when SEQ moves past `seen` (at once if it already has). */
+  /**
+   * Resolves when SEQ moves past `seen` (undefined: it already has). `seen` must be read before
+   * the reader last drained the ring: a write after that either changes SEQ before the wait is
+   * armed (no wait) or sees WAITING set and notifies.
+   */
   waitAsync(seen: number): Promise<unknown> | undefined {
+    Atomics.add(this.ctl, WAITING, 1);
     // Atomics.waitAsync is in Node 20 (V8) but not in TypeScript's ES2023 lib.
     const r = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<unknown> } }).waitAsync(this.ctl, SEQ, seen);
-    return r.async ? r.value : undefined;
+    if (!r.async) {
+      Atomics.sub(this.ctl, WAITING, 1);
+      return undefined;
+    }
+    return r.value.then((v) => {
+      Atomics.sub(this.ctl, WAITING, 1);
+      return v;
+    });
   }
 
   /** Blocks the thread until SEQ moves past `seen` or timeoutMs passes (worker side only). */
   waitSync(seen: number, timeoutMs: number): void {
+    Atomics.add(this.ctl, WAITING, 1);
     Atomics.wait(this.ctl, SEQ, seen, timeoutMs);
+    Atomics.sub(this.ctl, WAITING, 1);
   }
 }
 
@@ -135,8 +150,25 @@ function reviver(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** Whether `value` holds a byte array within its first `budget` nodes (true when unsure). */
+function mayHoldBytes(value: unknown, budget: { n: number }): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (ArrayBuffer.isView(value)) return true;
+  if (--budget.n < 0) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (typeof v === 'object' && mayHoldBytes(v, budget)) return true;
+    return false;
+  }
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    if (typeof v === 'object' && mayHoldBytes(v, budget)) return true;
+  }
+  return false;
+}
+
 export function encodeMessage(value: unknown): string {
-  return JSON.stringify(value, replacer);
+  // A replacer takes JSON.stringify off its fast path: use it only when bytes may be inside.
+  return mayHoldBytes(value, { n: 256 }) ? JSON.stringify(value, replacer) : JSON.stringify(value);
 }
 
 export function decodeMessage<T = unknown>(text: string): T {
