@@ -1,6 +1,6 @@
 // createGateway(): the Fastify application that serves a host's plugins — standalone, or
 // mounted under a prefix in an existing Fastify app. Wires the pipeline, admin API,
-// /health, /ready, /metrics, desired state and the audit log.
+// /health, /ready, /metrics, desired state, the audit log and releases (kept versions, hot_reload).
 
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
@@ -14,12 +14,15 @@ import { resolveAdminToken, tokenDigest, type AdminTokenResolution } from '../st
 import { createStateStore } from '../state/create-store.js';
 import type { StateStore } from '../state/types.js';
 import { registerAdmin } from './admin.js';
+import { registerDashboard } from './dashboard/index.js';
 import { GatewayCore } from './core.js';
 import { failureFromFastify } from './http-errors.js';
 import { createRequestLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
 import { Pipeline, requestIdOf } from './pipeline.js';
 import { followDesiredState } from './state-sync.js';
+import { releasesOf } from '../host/release-manager.js';
+import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -112,8 +115,29 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   await applyDesiredState(host, store, logger);
   // A shared store (etcd) delivers changes made on other nodes.
   const unfollow = followDesiredState(host, store, { logger });
-  core.rebuild(); // start-up: a route conflict or a missing auth provider throws here
+  try {
+    core.rebuild(); // start-up: a route conflict or a missing auth provider throws here
+  } catch (err) {
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
+  }
   const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.tryRebuild(type)));
+
+  // Releases live here, not in the admin API: kept versions, the pinned version restored at start,
+  // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
+  const releases = releasesOf(host);
+  let wiring: ReleaseWiring | undefined;
+  if (releases && config.gateway.admin.enabled) {
+    try {
+      wiring = await wireReleases(releases, { core, store, audit, stateDir });
+    } catch (err) {
+      for (const off of offs) off();
+      unfollow();
+      if (!opts.store) await store.close?.();
+      throw err;
+    }
+  }
 
   const app =
     opts.app ??
@@ -158,6 +182,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
 
       if (config.gateway.admin.enabled) {
         await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest }), { prefix: '/admin' });
+        registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
       }
 
       const handler = (request: Parameters<Pipeline['handle']>[0], reply: Parameters<Pipeline['handle']>[1]) => pipeline.handle(request, reply);
@@ -169,6 +194,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
 
   app.addHook('onClose', async () => {
     for (const off of offs) off();
+    await wiring?.close();
     unfollow();
     if (!opts.store) await store.close?.();
     if (redis) redis.disconnect();

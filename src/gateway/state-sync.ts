@@ -43,9 +43,14 @@ export function followDesiredState(host: Host, store: StateStore, opts: FollowOp
     }
   };
 
-  return store.watch((change) => {
+  const enqueue = (id: string) => {
     queue = queue.then(() =>
-      applyOne(change.id).catch((err) => opts.logger?.warn({ plugin_id: change.id, err: { message: reasonOf(err) } }, 'could not apply a desired-state change from the shared store')),
+      applyOne(id).catch((err) => opts.logger?.warn({ plugin_id: id, err: { message: reasonOf(err) } }, 'could not apply a desired-state change from the shared store')),
     );
-  });
+  };
+  const off = store.watch((change) => enqueue(change.id));
+  // A change that arrived after the caller's first apply but before this subscription is in
+  // the snapshot already: one idempotent pass over it closes that gap.
+  for (const id of Object.keys(store.snapshot().plugins)) enqueue(id);
+  return off;
 }
