@@ -146,7 +146,7 @@ describe('a private MariaDB (max_connections=10, performance_schema on)', { skip
       assert.ok(Number(trx.evidence.oldest_seconds) >= 1);
       // kill-query is destructive: refused by default, allowed with allow_destructive.
       const waiting = (lock.evidence.waiting as Array<{ thread_id: number }>)[0]!.thread_id;
-      await assert.rejects(p.execute!('kill-query', { id: waiting }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE');
+      await assert.rejects(async () => p.execute!('kill-query', { id: waiting }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE');
       await p.disconnect(ctx());
       const killer = createMysqlDiagnostics({ allow_destructive: true });
       await killer.connect({ url: db.url }, ctx());
@@ -179,9 +179,9 @@ describe('a private MariaDB (max_connections=10, performance_schema on)', { skip
     try {
       const res = (await p.execute!('explain', { sql: 'SELECT * FROM t WHERE id = 1' }, ctx())) as { plan: { query_block?: unknown } };
       assert.ok(res.plan.query_block);
-      await assert.rejects(p.execute!('explain', { sql: 'DELETE FROM t' }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST');
-      await assert.rejects(p.execute!('explain', { sql: 'SELECT 1; DROP TABLE t' }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST');
-      await assert.rejects(p.execute!('flush-tables', {}, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_NOT_ALLOWED');
+      await assert.rejects(async () => p.execute!('explain', { sql: 'DELETE FROM t' }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST');
+      await assert.rejects(async () => p.execute!('explain', { sql: 'SELECT 1; DROP TABLE t' }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST');
+      await assert.rejects(async () => p.execute!('flush-tables', {}, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_NOT_ALLOWED');
       const list = (await p.execute!('processlist', {}, ctx())) as { processes: unknown[] };
       assert.ok(list.processes.length >= 1);
     } finally {
@@ -196,10 +196,10 @@ describe('a private MariaDB (max_connections=10, performance_schema on)', { skip
     assert.equal(ok.statusCode, 200);
     assertShape(ok.body as DiagnosticResult);
     assert.ok((ok.body as DiagnosticResult).findings.every((f) => f.category === 'connections'));
-    for (const bad of [undefined, 'nope', {}, { target: 5 }, { target: db.url, window: 'soon' }, { target: db.url, categories: 'x' }]) {
+    for (const bad of [undefined, 'nope', {}, { target: 5 }, { target: db.url, window: 'soon' }, { target: db.url, categories: 'x' }, { target: db.url, categories: ['nope'] }]) {
       const res = await p.handleRequest!(req(bad), ctx());
       assert.equal(res.statusCode, 400, JSON.stringify(bad));
-      assert.equal((res.body as { error: { code: string } }).error.code, 'PLW_ERR_BAD_REQUEST');
+      assert.equal((res.body as { error: { code: string } }).error.code, 'PLW_ERR_DIAG_BAD_REQUEST');
     }
     const down = await p.handleRequest!(req({ target: '127.0.0.1:1' }), ctx());
     assert.equal(down.statusCode, 502);

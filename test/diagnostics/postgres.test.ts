@@ -109,7 +109,7 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
       assert.match(JSON.stringify(f.evidence), /pg_sleep/);
       const safe = createPostgresDiagnostics({});
       await safe.connect({ url: srv.url }, ctx());
-      await assert.rejects(safe.execute!('cancel-backend', { pid }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE');
+      await assert.rejects(async () => safe.execute!('cancel-backend', { pid }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE');
       await safe.disconnect(ctx());
       const allowed = createPostgresDiagnostics({ allow_destructive: true });
       await allowed.connect({ url: srv.url }, ctx());
@@ -263,9 +263,9 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
     try {
       const res = (await p.execute!('explain', { sql: 'SELECT * FROM pg_class WHERE oid = 1' }, ctx())) as { plan: unknown };
       assert.match(JSON.stringify(res.plan), /Plan/);
-      await assert.rejects(p.execute!('explain', { sql: 'DROP TABLE x' }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST');
-      await assert.rejects(p.execute!('vacuum-full', {}, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_NOT_ALLOWED');
-      await assert.rejects(p.execute!('terminate-backend', { pid: 1 }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE');
+      await assert.rejects(async () => p.execute!('explain', { sql: 'DROP TABLE x' }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST');
+      await assert.rejects(async () => p.execute!('vacuum-full', {}, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_NOT_ALLOWED');
+      await assert.rejects(async () => p.execute!('terminate-backend', { pid: 1 }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE');
     } finally {
       await p.disconnect(ctx());
     }
@@ -284,8 +284,10 @@ describe('the shared PostgreSQL (read-only use)', () => {
     assertShape(r);
     assert.equal(r.target, 'postgres@127.0.0.1:5432/test');
     assert.equal(r.findings.filter((f) => f.code === 'PG_CHECK_UNAVAILABLE').length, 0, JSON.stringify(r.findings));
-    for (const bad of [null, [], { target: '' }, { target: 'x', window: -1 }, { target: 'x', samples: 1 }]) {
-      assert.equal((await p.handleRequest!(req(bad), ctx())).statusCode, 400, JSON.stringify(bad));
+    for (const bad of [null, [], { target: '' }, { target: 'x', window: -1 }, { target: 'x', samples: 1 }, { target: 'x', categories: ['nope'] }]) {
+      const res = await p.handleRequest!(req(bad), ctx());
+      assert.equal(res.statusCode, 400, JSON.stringify(bad));
+      assert.equal((res.body as { error: { code: string } }).error.code, 'PLW_ERR_DIAG_BAD_REQUEST');
     }
     const wrongScheme = await p.handleRequest!(req({ target: 'redis://127.0.0.1:6379' }), ctx());
     assert.equal(wrongScheme.statusCode, 400);

@@ -2,11 +2,12 @@
 // Each request gets its own connection, so that concurrent requests never share one.
 import { parseDuration, type DiagnosticTarget, type PluginRequest, type PluginResponse } from 'plugway/sdk';
 import type { MysqlDiagnosticsConfig } from './config.js';
+import { CATEGORIES } from './checks/index.js';
 import { DiagnosticsError, reasonOf } from './errors.js';
 import { MysqlSession } from './session.js';
 
 function bad(message: string): PluginResponse {
-  return { statusCode: 400, body: { error: { code: 'PLW_ERR_BAD_REQUEST', message: `Malformed request: ${message}` } } };
+  return { statusCode: 400, body: { error: { code: 'PLW_ERR_DIAG_BAD_REQUEST', message: `Bad diagnostics request: ${message}` } } };
 }
 
 export async function handleDiagnoseRequest(req: PluginRequest, config: MysqlDiagnosticsConfig): Promise<PluginResponse> {
@@ -27,6 +28,8 @@ export async function handleDiagnoseRequest(req: PluginRequest, config: MysqlDia
   if (b.categories !== undefined && (!Array.isArray(b.categories) || !b.categories.every((c) => typeof c === 'string'))) {
     return bad('"categories" must be an array of strings');
   }
+  const unknown = ((b.categories as string[] | undefined) ?? []).filter((c) => !CATEGORIES.includes(c));
+  if (unknown.length) return bad(`unknown categories ${unknown.join(', ')}; known: ${CATEGORIES.join(', ')}`);
   let windowMs: number | undefined;
   if (b.window !== undefined) {
     try {
@@ -42,7 +45,7 @@ export async function handleDiagnoseRequest(req: PluginRequest, config: MysqlDia
   try {
     await session.connect(target);
     const result = await session.diagnose({ categories: b.categories as string[] | undefined, windowMs, samples });
-    return { statusCode: 200, body: result };
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: result };
   } catch (err) {
     const e = err instanceof DiagnosticsError ? err : new DiagnosticsError('PLW_ERR_DIAG_CONNECT', reasonOf(err));
     return { statusCode: e.status, body: { error: { code: e.code, message: e.message } } };

@@ -7,6 +7,7 @@ const STATUS: Record<string, number> = {
   PLW_ERR_ACTION_NOT_ALLOWED: 403,
   PLW_ERR_ACTION_DESTRUCTIVE: 403,
   PLW_ERR_BAD_REQUEST: 400,
+  PLW_ERR_DIAG_BAD_REQUEST: 400,
 };
 
 export class DiagnosticsError extends Error {
