@@ -175,7 +175,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
 
   app.get('/openapi.json', async () => adminOpenApi());
 
-  // versions, rollback, canary (and the hot-reload watcher, versions kept in the state dir)
+  // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
   await registerReleaseRoutes(app, { core, store, audit });
 }
 

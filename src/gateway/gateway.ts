@@ -128,7 +128,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
   const releases = releasesOf(host);
   let wiring: ReleaseWiring | undefined;
-  if (releases && config.gateway.admin.enabled) {
+  if (releases) {
     try {
       wiring = await wireReleases(releases, { core, store, audit, stateDir });
     } catch (err) {

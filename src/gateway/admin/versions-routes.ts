@@ -10,7 +10,6 @@ import type { StateStore } from '../../state/types.js';
 import type { GatewayCore } from '../core.js';
 import { errorBody, failure } from '../http-errors.js';
 import { requestIdOf } from '../pipeline.js';
-import { wireReleases } from '../release-wiring.js';
 
 export interface ReleaseRouteDeps {
   core: GatewayCore;
@@ -34,8 +33,6 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
   const host = core.host;
   const releases = releasesOf(host);
   if (!releases) return;
-  const wiring = await wireReleases(releases, { core, store, audit, stateDir: audit.dir });
-  app.addHook('onClose', () => wiring.close());
 
   /** Runs an audited release action; errors become coded JSON answers. */
   const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>) => {
