@@ -142,8 +142,10 @@ export class PluginHost implements Host {
       context: rec.context,
       logger: this.logger.child({ plugin_id: rec.id, version: rec.version }),
       defaultTimeoutMs: this.lifecycle.timeoutOf(rec),
+      maxResponseBytes: this.config.gateway.maxResponseBytes,
       onAsyncError: (err) => void this.asyncError(rec, err),
-      onEvent: (event) => void this.events.emit(`runtime.${event.type}`, { id: rec.id, version: rec.version, ...event.data }),
+      // runtimes name their events in full (runtime.worker_crashed, …)
+      onEvent: (event) => void this.events.emit(event.type, { id: rec.id, version: rec.version, ...event.data }),
     });
   }
 

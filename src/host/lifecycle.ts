@@ -47,6 +47,15 @@ export class Lifecycle {
   }
 
   /**
+   * Loading (import, worker start, wasm compile) is plugway's work more than the plugin's: a
+   * short per-call `resources.timeout` must not fail a worker whose cold start takes longer.
+   */
+  private stepTimeoutOf(rec: PluginRecord, step: LifecycleStep): number {
+    const ms = this.timeoutOf(rec);
+    return step === 'load' ? Math.max(ms, this.deps.defaultTimeoutMs) : ms;
+  }
+
+  /**
    * Moves `rec` to `to`, or throws PLW_ERR_ILLEGAL_TRANSITION. The state changes synchronously;
    * the returned promise settles once the event and the lifecycle.<to> hooks have run.
    */
@@ -193,7 +202,7 @@ export class Lifecycle {
   private async failStep(rec: PluginRecord, step: LifecycleStep, err: unknown): Promise<PlugwayError> {
     let coded: PlugwayError;
     if (isPlugwayError(err, 'PLW_ERR_PLUGIN_TIMEOUT') || isPlugwayError(err, 'PLW_ERR_LIFECYCLE_TIMEOUT')) {
-      coded = new PlugwayError('PLW_ERR_LIFECYCLE_TIMEOUT', { id: rec.id, step, timeoutMs: this.timeoutOf(rec) }, { cause: err });
+      coded = new PlugwayError('PLW_ERR_LIFECYCLE_TIMEOUT', { id: rec.id, step, timeoutMs: this.stepTimeoutOf(rec, step) }, { cause: err });
     } else if (isPlugwayError(err, 'PLW_ERR_PLUGIN_THREW')) {
       coded = new PlugwayError('PLW_ERR_LIFECYCLE_FAILED', { id: rec.id, step, reason: String(err.params.reason) }, { cause: err.cause });
     } else if (isPlugwayError(err)) {
@@ -207,7 +216,7 @@ export class Lifecycle {
 
   /** Races a step that is not a runtime call (import, exports factory) against the plugin's timeout. */
   private withDeadline<T>(rec: PluginRecord, step: LifecycleStep, p: Promise<T>): Promise<T> {
-    const ms = this.timeoutOf(rec);
+    const ms = this.stepTimeoutOf(rec, step);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new PlugwayError('PLW_ERR_LIFECYCLE_TIMEOUT', { id: rec.id, step, timeoutMs: ms })), ms);
