@@ -149,11 +149,14 @@ export class PluginHost implements Host {
     });
   }
 
-  /** An error escaped the plugin's calls: fail it (and its dependents), never the process. */
+  /**
+   * An error escaped the plugin's calls: fail that instance, never the process. Dependents fail with it
+   * only when it is the active version; a canary or a standby fails alone (its release watch rolls it back).
+   */
   private async asyncError(rec: PluginRecord, err: Error): Promise<void> {
     const coded = new PlugwayError('PLW_ERR_ASYNC_ERROR', { id: rec.id, reason: reasonOf(err) }, { cause: err });
     await this.events.emit('plugin.async_error', { id: rec.id, version: rec.version, error: { code: coded.code, message: coded.message } });
-    let failed = false;
+    let cascade = false;
     await this.registry.lock(rec.id, async () => {
       if (this.registry.getVersion(rec.id, rec.version) !== rec || rec.state === 'failed' || rec.state === 'unloaded') {
         this.logger.warn({ plugin_id: rec.id, err }, `async error from a plugin that is ${rec.state}: ${err.message}`);
@@ -161,9 +164,9 @@ export class PluginHost implements Host {
       }
       await this.lifecycle.release(rec);
       await this.lifecycle.fail(rec, coded);
-      failed = true;
+      cascade = this.registry.get(rec.id) === rec;
     });
-    if (failed) await this.orchestrator.cascade(rec.id);
+    if (cascade) await this.orchestrator.cascade(rec.id);
   }
 
   /** Reads a plugin's manifest again from disk and replaces its (failed) record. */
