@@ -7,14 +7,24 @@ import { formatPath, locate, type PathSegment, type Position, type YamlSource } 
 export class IssueCollector {
   readonly errors: ManifestIssue[] = [];
   readonly warnings: ManifestIssue[] = [];
+  private source: YamlSource | (() => YamlSource) | undefined;
 
+  /** `src` may be a function: the positioned parse is then made only when an issue needs a position. */
   constructor(
     readonly file: string,
-    readonly src?: YamlSource,
-  ) {}
+    src?: YamlSource | (() => YamlSource),
+  ) {
+    this.source = src;
+  }
+
+  get src(): YamlSource | undefined {
+    if (typeof this.source === 'function') this.source = this.source();
+    return this.source;
+  }
 
   position(path: readonly PathSegment[], which: 'key' | 'value' = 'value'): Position {
-    return this.src ? locate(this.src, path, which) : { line: 1, col: 1 };
+    const src = this.src;
+    return src ? locate(src, path, which) : { line: 1, col: 1 };
   }
 
   /** Adds an issue at `path` (or at an explicit position). `params.path` defaults to the formatted path. */
