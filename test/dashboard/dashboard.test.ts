@@ -1,0 +1,192 @@
+// The dashboard in a real browser (Debian's Chromium via playwright-core) against a real gateway:
+// wrong token, plugin rows, disable → 503 → enable, untrusted strings rendered as text, reload and
+// rollback-to from the versions panel, an error code shown, CSP without violations, sign out.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumSkip, get, launchChromium, startStack, tmp, writePlugin, type Stack } from './helpers.js';
+
+const skip = chromiumSkip();
+const XSS = 'says <img src=x onerror="window.__pwned=1"> hi <script>window.__pwned=2</script>';
+
+let root = '';
+let stack: Stack | undefined;
+let browser: Browser | undefined;
+let page: Page;
+const problems: string[] = [];
+const row = (id: string) => `#plugins-body tr[data-plugin-id="${id}"]`;
+
+before(async () => {
+  if (skip) return;
+  root = await tmp('plugins');
+  await writePlugin(root, { id: 'hello', version: '1.0.0', description: XSS });
+  await writePlugin(root, { id: 'greet', version: '1.0.0', dependsOn: 'hello', description: 'greets' });
+  stack = await startStack(root);
+  browser = await launchChromium();
+  page = await browser.newPage();
+  page.setDefaultTimeout(10_000);
+  // Runs before the page's own script (through DevTools, so the CSP does not apply to it).
+  await page.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(e.effectiveDirective));
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (m) => {
+    // The browser logs every 4xx answer; the expected ones (401 wrong token, 404 rollback) are checked in the tests.
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 40[14]/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await stack?.close();
+});
+
+test('GET /dashboard: the page without a token, with a strict CSP', { skip, timeout: 30_000 }, async () => {
+  const res = await page.goto(`${stack!.url}/dashboard`);
+  assert.equal(res!.status(), 200);
+  const h = res!.headers();
+  assert.match(h['content-type']!, /^text\/html/);
+  const csp = h['content-security-policy']!;
+  for (const d of ["default-src 'none'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"]) assert.ok(csp.includes(d), d);
+  assert.match(csp, /script-src 'sha256-[A-Za-z0-9+/=]+'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.equal(await page.locator('#login').isVisible(), true);
+  assert.equal(await page.locator('#app').isVisible(), false);
+});
+
+test('a wrong token shows a clear message and is not kept', { skip, timeout: 30_000 }, async () => {
+  await page.fill('#token', 'not-the-token');
+  await page.click('#login-submit');
+  const err = page.locator('#login-error');
+  await err.waitFor({ state: 'visible' });
+  const text = await err.textContent();
+  assert.match(text!, /Wrong admin token/);
+  assert.match(text!, /PLW_ERR_ADMIN_UNAUTHORIZED/);
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.equal(await page.locator('#app').isVisible(), false);
+});
+
+test('the right token: plugin rows in state running, token in sessionStorage, never in the URL', { skip, timeout: 30_000 }, async () => {
+  await page.fill('#token', stack!.token);
+  await page.click('#login-submit');
+  for (const id of ['hello', 'greet']) await page.waitForSelector(`${row(id)}[data-state="running"]`);
+  assert.equal(await page.locator(`${row('hello')} td[data-col="state"]`).textContent(), 'running');
+  assert.equal(await page.locator(`${row('hello')} td[data-col="enabled"]`).textContent(), 'enabled');
+  assert.equal(await page.locator(`${row('hello')} td[data-col="version"]`).textContent(), '1.0.0');
+  assert.equal(await page.locator(`${row('hello')} td[data-col="kind"]`).textContent(), 'handler');
+  assert.equal(await page.locator(`${row('hello')} td[data-col="runtime"]`).textContent(), 'inprocess');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('plugway.admin-token')), stack!.token);
+  assert.ok(!page.url().includes(stack!.token));
+  await page.waitForSelector('#health-badge[data-status="healthy"]');
+  assert.equal(await page.locator('#login').isVisible(), false);
+});
+
+test('disable → the row shows disabled and the route answers 503; enable → 200 again', { skip, timeout: 30_000 }, async () => {
+  assert.equal((await get(`${stack!.url}/hello`)).status, 200);
+  await page.click(`${row('hello')} button[data-action="disable"]`);
+  await page.waitForSelector(`${row('hello')}[data-enabled="false"]`);
+  assert.equal(await page.locator(`${row('hello')} td[data-col="enabled"]`).textContent(), 'disabled');
+  assert.match((await page.locator('#flash').textContent())!, /disable hello: ok/);
+  const off = await get(`${stack!.url}/hello`);
+  assert.equal(off.status, 503);
+  assert.equal(off.json.error.code, 'PLW_ERR_PLUGIN_DISABLED');
+  assert.equal(await page.locator(`${row('hello')} button[data-action="disable"]`).isDisabled(), true);
+
+  await page.click(`${row('hello')} button[data-action="enable"]`);
+  await page.waitForSelector(`${row('hello')}[data-enabled="true"][data-state="running"]`);
+  assert.equal((await get(`${stack!.url}/hello`)).status, 200);
+  // the request just made shows up in the table at the next refresh
+  await page.waitForFunction((sel) => Number(document.querySelector(sel)?.textContent) >= 1, `${row('hello')} td[data-col="requests"]`);
+});
+
+test('plugin strings are rendered as text: no element is created from a description', { skip, timeout: 30_000 }, async () => {
+  await page.click(`${row('hello')} button.link`);
+  const desc = page.locator('#details-body p.description');
+  await desc.waitFor();
+  assert.equal(await desc.textContent(), XSS);
+  assert.equal(await page.locator('img').count(), 0);
+  assert.equal(await page.locator('#details-body script, #plugins script').count(), 0);
+  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.equal(await page.locator(row('hello')).getAttribute('title'), XSS);
+  // details: endpoints, dependents; greet's dependencies
+  assert.match((await page.locator('#details-body').textContent())!, /GET\/hello/);
+  assert.match((await page.locator('#details-body').textContent())!, /Dependents\s*greet/);
+  await page.click(`${row('greet')} button.link`);
+  await page.waitForFunction(() => /hello >=1\.0\.0/.test(document.getElementById('details-body')?.textContent ?? ''));
+});
+
+test('an action that fails shows its error code', { skip, timeout: 30_000 }, async () => {
+  // greet has one kept version only: "roll back" has nowhere to go
+  await page.click(`${row('greet')} button[data-action="rollback"]`);
+  const result = page.locator(`${row('greet')} [data-col="result"]`);
+  await page.waitForFunction((sel) => /PLW_ERR_/.test(document.querySelector(sel)?.textContent ?? ''), `${row('greet')} [data-col="result"]`);
+  assert.equal(await result.textContent(), 'PLW_ERR_VERSION_NOT_FOUND');
+  assert.match((await page.locator('#flash').textContent())!, /rollback greet failed: PLW_ERR_VERSION_NOT_FOUND \(HTTP 404\)/);
+  assert.equal((await get(`${stack!.url}/greet`)).status, 200);
+});
+
+test('reload picks up a new version on disk; the versions panel rolls back to the old one', { skip, timeout: 45_000 }, async () => {
+  await writePlugin(root, { id: 'hello', version: '2.0.0', description: XSS });
+  await page.click(`${row('hello')} button[data-action="reload"]`);
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '2.0.0', `${row('hello')} td[data-col="version"]`);
+  assert.equal((await get(`${stack!.url}/hello`)).json.version, '2.0.0');
+
+  await page.click(`${row('hello')} button.link`);
+  const back = page.locator('#details-body button[data-rollback-to="1.0.0"]');
+  await back.waitFor();
+  assert.equal(await page.locator('#details-body tr[data-version="2.0.0"] .badge').textContent(), 'active');
+  await back.click();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '1.0.0', `${row('hello')} td[data-col="version"]`);
+  assert.match((await page.locator('#flash').textContent())!, /rollback to 1\.0\.0 hello: ok \(2\.0\.0 → 1\.0\.0/);
+  assert.equal((await get(`${stack!.url}/hello`)).json.version, '1.0.0');
+  await page.waitForSelector('#details-body tr[data-version="2.0.0"] button[data-rollback-to="2.0.0"]');
+});
+
+test('hook stats and health panels; screenshot; no CSP violation or script error', { skip, timeout: 30_000 }, async () => {
+  await page.waitForSelector('#hooks-table table, #hooks-table p');
+  await page.waitForSelector('#health-table tr');
+  await page.setViewportSize({ width: 1440, height: 1300 });
+  const shot = join(root, 'dashboard.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  if (process.env.PLUGWAY_DASHBOARD_SHOT) console.log(`screenshot: ${shot}`);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+});
+
+test('the token survives a page reload in the tab; sign out forgets it', { skip, timeout: 30_000 }, async () => {
+  await page.reload();
+  await page.waitForSelector(`${row('hello')}[data-state="running"]`);
+  assert.equal(await page.locator('#login').isVisible(), false);
+  await page.click('#logout');
+  await page.locator('#login').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.equal(await page.locator('#plugins-body tr').count(), 0);
+});
+
+test('the CSP is in force: other origins and HTML sinks are refused', { skip, timeout: 30_000 }, async () => {
+  const csp = () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp.slice());
+  assert.deepEqual(await csp(), [], 'the page itself caused no violation');
+  const outcome = await page.evaluate(async () => {
+    const out: Record<string, string> = {};
+    try {
+      await fetch('http://127.0.0.2:9/x');
+      out.fetch = 'sent';
+    } catch (e) {
+      out.fetch = (e as Error).name;
+    }
+    try {
+      document.body.innerHTML = '<b>x</b>';
+      out.innerHTML = 'assigned';
+    } catch (e) {
+      out.innerHTML = (e as Error).name;
+    }
+    return out;
+  });
+  assert.deepEqual(outcome, { fetch: 'TypeError', innerHTML: 'TypeError' });
+  await page.waitForFunction(() => (window as unknown as { __csp: string[] }).__csp.length >= 2);
+  assert.deepEqual((await csp()).sort(), ['connect-src', 'require-trusted-types-for']);
+});
