@@ -184,6 +184,9 @@ describe('a private MariaDB (max_connections=10, performance_schema on)', { skip
       await assert.rejects(async () => p.execute!('flush-tables', {}, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_NOT_ALLOWED');
       const list = (await p.execute!('processlist', {}, ctx())) as { processes: unknown[] };
       assert.ok(list.processes.length >= 1);
+      const m = await p.getMetrics(ctx());
+      assert.equal(m.max_connections, 10);
+      assert.ok(m.threads_connected! >= 1);
     } finally {
       await p.disconnect(ctx());
     }

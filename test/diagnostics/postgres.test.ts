@@ -266,6 +266,14 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
       await assert.rejects(async () => p.execute!('explain', { sql: 'DROP TABLE x' }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST');
       await assert.rejects(async () => p.execute!('vacuum-full', {}, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_NOT_ALLOWED');
       await assert.rejects(async () => p.execute!('terminate-backend', { pid: 1 }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE');
+      // Stopping the plugin (ctx.signal) ends a diagnosis in its sampling window at once.
+      const ac = new AbortController();
+      const running = p.diagnose({ windowMs: 60_000 }, { config: {}, signal: ac.signal } as unknown as PluginContext<Cfg>);
+      setTimeout(() => ac.abort(), 50);
+      await assert.rejects(Promise.resolve(running), /aborted/);
+      const m = await p.getMetrics(ctx());
+      assert.equal(m.max_connections, 12);
+      assert.ok(m.connections! >= 1);
     } finally {
       await p.disconnect(ctx());
     }

@@ -31,7 +31,7 @@ export default function createMysqlDiagnostics(options: Partial<MysqlDiagnostics
     },
     async diagnose(opts: DiagnoseOptions, ctx): Promise<DiagnosticResult> {
       use(ctx);
-      return session.diagnose(opts);
+      return session.diagnose(opts, ctx?.signal);
     },
     async getMetrics() {
       return session.getMetrics();

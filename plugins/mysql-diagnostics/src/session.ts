@@ -73,7 +73,7 @@ export class MysqlSession {
     return s;
   }
 
-  async diagnose(options: DiagnoseOptions = {}): Promise<DiagnosticResult> {
+  async diagnose(options: DiagnoseOptions = {}, signal?: AbortSignal): Promise<DiagnosticResult> {
     const startedAt = new Date();
     const t0 = performance.now();
     if (!this.conn) throw new DiagnosticsError('PLW_ERR_DIAG_NOT_CONNECTED', `Plugin ${PLUGIN_ID} is not connected; call connect(target) first`);
@@ -90,7 +90,7 @@ export class MysqlSession {
     const samples: StatusSample[] = [await this.sample()];
     for (let i = 1; i < count; i++) {
       const due = samples[0]!.at + (windowMs * i) / (count - 1);
-      await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+      await sleep(Math.max(0, due - Date.now()), signal);
       samples.push(await this.sample());
     }
     const version = variables.version ?? '';
@@ -146,4 +146,20 @@ export class MysqlSession {
       uptime_seconds: n('Uptime'),
     };
   }
+}
+
+/** Waits for the next sample; a stopping plugin (ctx.signal) ends the wait with an error at once. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DiagnosticsError('PLW_ERR_DIAG_CONNECT', 'The diagnosis was aborted: the plugin is stopping'));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new DiagnosticsError('PLW_ERR_DIAG_CONNECT', 'The diagnosis was aborted: the plugin is stopping'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -30,7 +30,7 @@ export default function createPostgresDiagnostics(options: Partial<PostgresDiagn
     },
     async diagnose(opts: DiagnoseOptions, ctx): Promise<DiagnosticResult> {
       use(ctx);
-      return session.diagnose(opts);
+      return session.diagnose(opts, ctx?.signal);
     },
     async getMetrics() {
       return session.getMetrics();
