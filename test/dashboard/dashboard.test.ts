@@ -5,7 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import Fastify from 'fastify';
 import type { Browser, Page } from 'playwright-core';
+import { createGateway } from '../../src/gateway/index.js';
+import { echoPlugin, makeHost, testConfig } from '../gateway/helpers.js';
 import { chromiumSkip, get, launchChromium, startStack, tmp, writePlugin, type Stack } from './helpers.js';
 
 const skip = chromiumSkip();
@@ -146,6 +149,23 @@ test('reload picks up a new version on disk; the versions panel rolls back to th
   await page.waitForSelector('#details-body tr[data-version="2.0.0"] button[data-rollback-to="2.0.0"]');
 });
 
+test('a running canary shows in the details panel and is aborted from there', { skip, timeout: 30_000 }, async () => {
+  const r = await fetch(`${stack!.url}/admin/plugins/hello/canary`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack!.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ version: '2.0.0', percent: 25 }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  assert.equal(r.status, 200, await r.text());
+  const abort = page.locator('#details-body .canary button[data-canary="abort"]');
+  await abort.waitFor();
+  assert.match((await page.locator('#details-body .canary').textContent())!, /25% of calls to 2\.0\.0/);
+  await abort.click();
+  await page.waitForFunction(() => /No canary running/.test(document.getElementById('details-body')?.textContent ?? ''));
+  assert.match((await page.locator('#flash').textContent())!, /canary abort hello: ok/);
+  assert.equal((await get(`${stack!.url}/hello`)).json.version, '1.0.0');
+});
+
 test('hook stats and health panels; screenshot; no CSP violation or script error', { skip, timeout: 30_000 }, async () => {
   await page.waitForSelector('#hooks-table table, #hooks-table p');
   await page.waitForSelector('#health-table tr');
@@ -189,4 +209,23 @@ test('the CSP is in force: other origins and HTML sinks are refused', { skip, ti
   assert.deepEqual(outcome, { fetch: 'TypeError', innerHTML: 'TypeError' });
   await page.waitForFunction(() => (window as unknown as { __csp: string[] }).__csp.length >= 2);
   assert.deepEqual((await csp()).sort(), ['connect-src', 'require-trusted-types-for']);
+});
+
+test('mounted under a prefix, the page finds the admin API beside it', { skip, timeout: 30_000 }, async (t) => {
+  const token = 'prefix-dashboard-token-0123456789';
+  const host = await makeHost([{ id: 'echo', plugin: echoPlugin, manifest: { endpoints: [{ path: '/echo', method: 'GET' }] as never } }], testConfig((c) => (c.gateway.admin.token = token)));
+  const app = Fastify();
+  await createGateway({ host, app, prefix: '/pw', stateDir: await tmp('prefix-state'), env: {} });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const p = await browser!.newPage();
+  t.after(async () => {
+    await p.close();
+    await app.close();
+    await host.stop();
+  });
+  p.setDefaultTimeout(10_000);
+  await p.goto(`${url}/pw/dashboard`);
+  await p.fill('#token', token);
+  await p.click('#login-submit');
+  await p.waitForSelector(`${row('echo')}[data-state="running"]`);
 });

@@ -86,6 +86,7 @@ export const DASHBOARD_SCRIPT = `
     timer = null;
     $('app').hidden = true;
     $('logout').hidden = true;
+    $('health-badge').hidden = true;
     $('login').hidden = false;
     var box = $('login-error');
     box.hidden = !message;
@@ -109,6 +110,7 @@ export const DASHBOARD_SCRIPT = `
     $('login-error').hidden = true;
     $('app').hidden = false;
     $('logout').hidden = false;
+    $('health-badge').hidden = false;
     await refresh();
   }
   $('login-form').addEventListener('submit', function (ev) {

@@ -42,6 +42,8 @@ header button { background: transparent; color: #fff; border-color: #4a5568; }
 .result.ok { color: var(--ok); }
 .result.error { color: var(--bad); }
 #login { max-width: 460px; margin: 60px auto; }
+#login h2 { margin-top: 0; }
+.canary .actions { margin-top: 8px; }
 #login form { display: flex; gap: 8px; margin-top: 10px; }
 #login input { flex: 1; font: inherit; padding: 6px 10px; border: 1px solid #c9ced6; border-radius: 6px; }
 #login button { padding: 6px 14px; background: var(--accent); border-color: var(--accent); color: #fff; }

@@ -10,7 +10,7 @@ const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').
 const BODY = `
 <header>
   <h1>plugway</h1>
-  <span id="health-badge" class="badge">overall: \u2014</span>
+  <span id="health-badge" class="badge" hidden>overall: \u2014</span>
   <span class="spacer"></span>
   <span id="updated" class="muted"></span>
   <button id="logout" type="button" hidden>Sign out</button>
