@@ -30,8 +30,8 @@ export function postgresBinariesSkip(): false | string {
   return msg;
 }
 
-/** Starts postgres with extra settings (name → value); resolves when it accepts connections. */
-export async function startPrivatePostgres(settings: Record<string, string | number> = {}): Promise<PrivatePostgres> {
+/** Starts postgres with extra settings (name → value), or a standby of the server on port standbyOf; resolves when it accepts connections. */
+export async function startPrivatePostgres(settings: Record<string, string | number> = {}, options: { standbyOf?: number } = {}): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'plugway-pg-'));
   if (process.getuid?.() === 0) {
     const { stdout } = await run('id', ['-u', 'postgres']);
@@ -39,7 +39,12 @@ export async function startPrivatePostgres(settings: Record<string, string | num
     chownSync(dir, Number(stdout.trim()), Number(g.trim()));
   }
   const data = join(dir, 'data');
-  await run(...asPostgres(join(PG_BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']));
+  if (options.standbyOf) {
+    // A streaming standby: copy the primary and let -R write standby.signal and primary_conninfo.
+    await run(...asPostgres(join(PG_BIN, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(options.standbyOf), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--no-sync']));
+  } else {
+    await run(...asPostgres(join(PG_BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']));
+  }
   const port = await freePort();
   const flags = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'];
   for (const [k, v] of Object.entries(settings)) flags.push('-c', `${k}=${v}`);

@@ -22,9 +22,15 @@ export const replicationCheck: Check = {
       );
       const lag = num(r!.lag_seconds);
       input.metrics.replica_lag_seconds = Number.isFinite(lag) ? round(lag, 1) : -1;
-      if (!r!.receiver_status) {
-        out.push(finding(C, 'critical', 'PG_WAL_RECEIVER_DOWN', 'This replica has no WAL receiver: it is not streaming from its primary.',
-          { received: r!.received, replayed: r!.replayed }, 'Check primary_conninfo, the network and the primary\'s pg_hba.conf; read the replica\'s log.'));
+      // Between reconnect attempts the receiver is absent; during one it is "starting": neither streams.
+      if (r!.receiver_status !== 'streaming') {
+        const streamingConfigured = (input.settings.primary_conninfo ?? '') !== '';
+        out.push(finding(C, streamingConfigured ? 'critical' : 'info', 'PG_WAL_RECEIVER_DOWN',
+          streamingConfigured
+            ? `This replica is not streaming from its primary (WAL receiver ${String(r!.receiver_status ?? 'absent')}).`
+            : 'This replica has no primary_conninfo: it replays from the archive only, without streaming.',
+          { receiver_status: r!.receiver_status ?? null, received: r!.received, replayed: r!.replayed },
+          'Check primary_conninfo, the network and the primary\'s pg_hba.conf (replication lines); read the replica\'s log.'));
       }
       if (r!.paused === true) {
         out.push(finding(C, 'warning', 'PG_REPLAY_PAUSED', 'WAL replay is paused on this replica.', { received: r!.received, replayed: r!.replayed },
