@@ -9,6 +9,8 @@ export async function buildProgram(): Promise<Command> {
     .description('plugway: a plugin platform and gateway for Node.js')
     .version(PLUGWAY_VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // Program options (-V/--version) only before the command: `plugin rollback <id> --version V` is the command's own.
+    .enablePositionalOptions()
     .exitOverride();
   for (const load of commandModules) await (await load()).register(program);
   return program;

@@ -39,12 +39,17 @@ export class AdminClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  private async send<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+  private async send<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
     let res;
     try {
       res = await request(`${this.url}${path}`, {
         method,
-        headers: { accept: 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+        headers: {
+          accept: 'application/json',
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });
@@ -85,4 +90,74 @@ export class AdminClient {
   action(id: string, action: 'enable' | 'disable' | 'reload'): Promise<unknown> {
     return this.send('POST', `/admin/plugins/${encodeURIComponent(id)}/${action}`);
   }
+
+  // releases (docs/hot-reload.md)
+
+  versions(id: string): Promise<AdminVersions> {
+    return this.send('GET', `/admin/plugins/${encodeURIComponent(id)}/versions`);
+  }
+
+  /** Back to the previous kept version, or `version` (a version string or a hash prefix). */
+  rollback(id: string, version?: string): Promise<AdminSwap> {
+    return this.send('POST', `/admin/plugins/${encodeURIComponent(id)}/rollback`, version ? { version } : {});
+  }
+
+  canary(id: string, req: { version: string; percent: number; sticky_by?: 'user' | 'none' }): Promise<AdminCanary> {
+    return this.send('POST', `/admin/plugins/${encodeURIComponent(id)}/canary`, req);
+  }
+
+  /** The running canary, or `{ id, canary: null }`. */
+  canaryStatus(id: string): Promise<AdminCanary | { id: string; canary: null }> {
+    return this.send('GET', `/admin/plugins/${encodeURIComponent(id)}/canary`);
+  }
+
+  promote(id: string): Promise<AdminSwap> {
+    return this.send('POST', `/admin/plugins/${encodeURIComponent(id)}/canary/promote`, {});
+  }
+
+  abort(id: string): Promise<{ id: string; action: 'abort'; version: string }> {
+    return this.send('POST', `/admin/plugins/${encodeURIComponent(id)}/canary/abort`, {});
+  }
+}
+
+export interface AdminSwap {
+  id: string;
+  action: string;
+  from: string;
+  version: string;
+  hash: string | null;
+  state: string;
+  cut_over_ms: number;
+  drain_ms: number;
+  drained: boolean;
+}
+
+export interface AdminVersions {
+  id: string;
+  active: { version: string; hash: string | null };
+  desired: { version: string; hash: string; pinned?: boolean; reason?: string } | null;
+  watching: { version: string; standby: string; calls: number; errors: number; since: string } | null;
+  canary: AdminCanary | null;
+  versions: Array<{ version: string; hash: string; saved_at: string; files?: unknown; active: boolean }>;
+  kept_in: string | null;
+}
+
+export interface AdminCanaryVersion {
+  version: string;
+  state: string;
+  calls: number;
+  errors: number;
+  error_rate: number;
+  mean_ms: number;
+  in_flight: number;
+  hash?: string;
+}
+
+export interface AdminCanary {
+  id: string;
+  percent: number;
+  sticky_by: 'user' | 'none';
+  started_at: string;
+  stable: AdminCanaryVersion;
+  canary: AdminCanaryVersion;
 }

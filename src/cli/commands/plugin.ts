@@ -10,6 +10,7 @@ const subcommands: Array<() => Promise<{ register: Register }>> = [
   () => import('./plugin-install.js'),
   () => import('./plugin-test.js'),
   () => import('./plugin-admin.js'),
+  () => import('./plugin-release.js'),
   () => import('./plugin-validate.js'),
 
 ];
