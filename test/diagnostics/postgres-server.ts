@@ -31,7 +31,7 @@ export function postgresBinariesSkip(): false | string {
 }
 
 /** Starts postgres with extra settings (name → value), or a standby of the server on port standbyOf; resolves when it accepts connections. */
-export async function startPrivatePostgres(settings: Record<string, string | number> = {}, options: { standbyOf?: number } = {}): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(settings: Record<string, string | number> = {}, options: { standbyOf?: number; socketOnlyReady?: boolean } = {}): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'plugway-pg-'));
   if (process.getuid?.() === 0) {
     const { stdout } = await run('id', ['-u', 'postgres']);
@@ -52,7 +52,8 @@ export async function startPrivatePostgres(settings: Record<string, string | num
   let exited = false;
   child.once('exit', () => (exited = true));
   const client = async () => {
-    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+    // socketOnlyReady: TCP needs a password there, so readiness and admin go through the socket.
+    const c = new pg.Client({ host: options.socketOnlyReady ? dir : '127.0.0.1', port, user: 'postgres', database: 'postgres' });
     c.on('error', () => undefined);
     await c.connect();
     return c;

@@ -33,8 +33,11 @@ export function parseTarget(target: DiagnosticTarget | string, connectTimeoutMs:
   const port = url.port ? Number(url.port) : 3306;
   const sslParam = url.searchParams.get('ssl') ?? url.searchParams.get('tls');
   let ssl: ConnectionOptions['ssl'];
-  if (t.tls === true || sslParam === 'true' || sslParam === 'required') ssl = {};
-  else if (t.tls && typeof t.tls === 'object') ssl = t.tls as ConnectionOptions['ssl'];
+  // Like MySQL's --ssl-mode: "required" encrypts without verifying the certificate; "true" or
+  // "verify" (and tls: true) also verify it against the system CAs; tls: {...} gives node:tls options.
+  if (t.tls && typeof t.tls === 'object') ssl = t.tls as ConnectionOptions['ssl'];
+  else if (sslParam === 'required' || sslParam === 'require') ssl = { rejectUnauthorized: false };
+  else if (t.tls === true || sslParam === 'true' || sslParam === 'verify') ssl = {};
   const options: ConnectionOptions = {
     host,
     port,
