@@ -90,7 +90,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const rows = host.list().map((pl) => [pl.id, pl.version, pl.manifest.kind, pl.manifest.runtime.type, host.isEnabled(pl.id) ? pl.state : 'disabled', pl.error ? `${pl.error.code}: ${pl.error.message}` : pl.manifest.endpoints.map((e) => `${e.method} ${e.path}`).join(', ')]);
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
   for (const r of rows) out.push(`    ${r.slice(0, 5).map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r[5]}`);
-  out.push(`  try: curl ${address}/hello`);
+  if (config.gateway.admin.enabled) out.push(`  dashboard: ${address}/dashboard (admin API: ${address}/admin)`);
+  // Suggest a route that answers without auth or parameters, if any plugin has one.
+  const sample = host
+    .list()
+    .filter((pl) => pl.state === 'running')
+    .flatMap((pl) => pl.manifest.endpoints)
+    .find((e) => e.method === 'GET' && e.auth !== 'required' && !e.path.includes('{'));
+  if (sample) out.push(`  try: curl ${address}${sample.path}`);
   process.stdout.write(out.join('\n') + '\n');
 }
 
