@@ -15,9 +15,18 @@ const loaders: Record<RuntimeType, () => Promise<RuntimeFactory>> = {
 
 export const AVAILABLE_RUNTIMES = Object.keys(loaders) as RuntimeType[];
 
+/** One import per runtime type: a repeated dynamic import() still costs a loader round trip (and tsx's hooks). */
+const factories = new Map<RuntimeType, Promise<RuntimeFactory>>();
+
 export async function createRuntime(type: RuntimeType, init: RuntimeInit): Promise<PluginRuntime> {
   const loader = loaders[type];
   if (!loader) throw new PlugwayError('PLW_ERR_RUNTIME_UNKNOWN', { type, available: AVAILABLE_RUNTIMES.join(', ') });
-  const factory = await loader();
-  return factory(init);
+  let factory = factories.get(type);
+  if (!factory) {
+    factory = loader();
+    factories.set(type, factory);
+    // a failed import (a missing optional dependency) is retried next time
+    factory.catch(() => factories.delete(type));
+  }
+  return (await factory)(init);
 }

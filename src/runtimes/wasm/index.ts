@@ -3,13 +3,15 @@
 // maximum; each instance runs Extism in-process inside a plugway worker, so deadlines hold
 // against infinite loops (the thread is terminated) while a call stays a few microseconds.
 
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { PlugwayError, reasonOf } from '../../errors.js';
 import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
 import { DEFAULT_TUNING, IsolatedRuntime } from '../worker/isolated-runtime.js';
 import type { RuntimeTuning } from '../worker/isolated-runtime.js';
-import { siblingModule, tsxApiUrl } from '../worker/index.js';
+import { tsxApiUrl } from '../worker/index.js';
+import { serveModule } from '../worker/serve-module.js';
 import { hostAllowed } from './abi.js';
 import { Wasm } from './wasm-api.js';
 import type { WasmModule } from './wasm-api.js';
@@ -19,6 +21,25 @@ import { rewriteMemoryMaximum, WASM_PAGE_BYTES, WasmFormatError } from './memory
 export const DEFAULT_WASM_MEMORY_MB = 256;
 
 const PROVIDED_IMPORTS = new Set(['extism:host/env', 'extism:host/user', 'wasi_snapshot_preview1']);
+
+/** Compiled modules by the sha256 of their (memory-capped) bytes: a reload or restart of the same code skips the compile. */
+const compiled = new Map<string, Promise<WasmModule>>();
+const COMPILED_KEEP = 32;
+
+function compileCached(bytes: Uint8Array): Promise<WasmModule> {
+  const key = createHash('sha256').update(bytes).digest('hex');
+  let p = compiled.get(key);
+  if (p) {
+    compiled.delete(key); // most recently used last
+    compiled.set(key, p);
+    return p;
+  }
+  p = Wasm.compile(bytes);
+  compiled.set(key, p);
+  p.catch(() => compiled.delete(key));
+  while (compiled.size > COMPILED_KEEP) compiled.delete(compiled.keys().next().value!);
+  return p;
+}
 
 function extismConfig(config: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -63,7 +84,7 @@ class WasmRuntime implements PluginRuntime {
     }
     let module: WasmModule;
     try {
-      module = await Wasm.compile(rewritten.bytes);
+      module = await compileCached(rewritten.bytes);
     } catch (err) {
       throw new PlugwayError('PLW_ERR_WASM_INVALID_MODULE', { id, file: entryPath, reason: reasonOf(err) });
     }
@@ -79,7 +100,8 @@ class WasmRuntime implements PluginRuntime {
     if (!exported.has('handle_request') && manifest.endpoints.some((e) => !e.function)) {
       throw new PlugwayError('PLW_ERR_WASM_EXPORT_MISSING', { id, export: 'handle_request (endpoints without `function:` are served by it)' });
     }
-    const serve = siblingModule(import.meta.url, 'wasm-worker');
+    // A checkout's wasm-worker.ts is bundled once per process: no tsx registered in every thread.
+    const serve = await serveModule(import.meta.url, 'wasm-worker');
     const network = manifest.permissions.network;
     this.inner = new IsolatedRuntime(this.init, {
       type: 'wasm',

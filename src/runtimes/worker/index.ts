@@ -6,6 +6,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { PlugwayError } from '../../errors.js';
 import type { PluginRuntime, RuntimeInit } from '../types.js';
 import { DEFAULT_TUNING, IsolatedRuntime } from './isolated-runtime.js';
+import { serveModule } from './serve-module.js';
 import type { RuntimeTuning } from './isolated-runtime.js';
 
 export type { RuntimeTuning } from './isolated-runtime.js';
@@ -40,13 +41,19 @@ export function createWorkerRuntime(init: RuntimeInit, tuning: Partial<RuntimeTu
     });
   }
   const serve = siblingModule(import.meta.url, 'plugin-worker');
-  const needsTsx = serve.typescript || /\.(ts|mts|cts|tsx)$/.test(entryPath);
+  const tsEntry = /\.(ts|mts|cts|tsx)$/.test(entryPath);
+  const needsTsx = serve.typescript || tsEntry;
   const memoryMb = manifest.resources.memory;
   const limits = heapLimits(memoryMb);
   return new IsolatedRuntime(init, {
     type: 'worker',
     serveModule: serve.url,
     ...(needsTsx ? { tsxApiUrl: tsxApiUrl() } : {}),
+    // tsx costs ~200 ms per thread: registered only for a TypeScript entry (or if the bundle is not possible).
+    resolveServe: async () => {
+      const m = await serveModule(import.meta.url, 'plugin-worker');
+      return { serveModule: m.url, ...(m.typescript || tsEntry ? { tsxApiUrl: tsxApiUrl() } : {}) };
+    },
     extra: { entryPath },
     ...(limits ? { resourceLimits: limits } : {}),
     ...(memoryMb ? { memoryMb } : {}),

@@ -42,6 +42,8 @@ export interface IsolatedOptions {
   type: 'worker' | 'wasm';
   serveModule: string;
   tsxApiUrl?: string;
+  /** Settles serveModule and tsxApiUrl before the first thread starts (a checkout bundles its .ts once). */
+  resolveServe?: () => Promise<{ serveModule: string; tsxApiUrl?: string }>;
   extra: Record<string, unknown>;
   resourceLimits?: ResourceLimits;
   memoryMb?: number;
@@ -117,6 +119,11 @@ export class IsolatedRuntime implements PluginRuntime {
   }
 
   async load(): Promise<void> {
+    if (this.opts.resolveServe) {
+      const r = await this.opts.resolveServe();
+      this.opts.serveModule = r.serveModule;
+      this.opts.tsxApiUrl = r.tsxApiUrl;
+    }
     const n = Math.max(1, this.init.manifest.runtime.instances || 1);
     const started = await Promise.allSettled(
       Array.from({ length: n }, async (_, i) => {
