@@ -91,10 +91,13 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
   for (const r of rows) out.push(`    ${r.slice(0, 5).map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r[5]}`);
   if (config.gateway.admin.enabled) out.push(`  dashboard: ${address}/dashboard (admin API: ${address}/admin)`);
-  // Suggest a route that answers without auth or parameters, if any plugin has one.
+  // Suggest a route that answers without auth or parameters, if any plugin has one (in-process
+  // handlers first: the simplest answer, and the examples' hello).
+  const rank = (pl: { manifest: { runtime: { type: string } } }) => (pl.manifest.runtime.type === 'inprocess' ? 0 : 1);
   const sample = host
     .list()
     .filter((pl) => pl.state === 'running')
+    .sort((a, b) => rank(a) - rank(b))
     .flatMap((pl) => pl.manifest.endpoints)
     .find((e) => e.method === 'GET' && e.auth !== 'required' && !e.path.includes('{'));
   if (sample) out.push(`  try: curl ${address}${sample.path}`);

@@ -2,7 +2,7 @@
 // worker: calls stay ~µs) and serves the plugin ABI; host functions reach the main thread through
 // the blocking bridge. A stuck module is ended from the main thread by terminating this thread.
 
-import createPlugin from '@extism/extism';
+import './quiet-wasi.js';
 import type { CallContext, Plugin } from '@extism/extism';
 import { WorkerSide } from '../worker/worker-side.js';
 import { endpointFunction, hostAllowed, METHOD_EXPORTS, rawInput, implementedMethods } from './abi.js';
@@ -10,6 +10,9 @@ import { Wasm } from './wasm-api.js';
 import type { WasmInstance, WasmModule } from './wasm-api.js';
 import type { EndpointSpec } from '../../manifest/types.js';
 import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
+
+// Imported after quiet-wasi.js has run: a static import would link node:wasi (and print its warning) first.
+const { default: createPlugin } = await import('@extism/extism');
 
 const side = new WorkerSide();
 const { boot } = side;
