@@ -7,6 +7,7 @@ import { PlugwayError, reasonOf } from '../errors.js';
 import { defaultHostConfig } from '../host/config.js';
 import { createHost } from '../host/index.js';
 import { loadManifestFromDir } from '../manifest/index.js';
+import { ensureTsx } from '../runtimes/inprocess/index.js';
 import type { DiagnosticResult, DiagnosticTarget } from '../sdk/diagnostics.js';
 
 export const SYSTEMS = ['redis', 'mysql', 'postgres', 'kafka'] as const;
@@ -56,6 +57,8 @@ export async function runDiagnosis(run: DiagnoseRun): Promise<DiagnoseOutcome> {
   const deadline = () => Date.now() + run.windowMs + 60_000;
   try {
     try {
+      // The built-in plugins ship as TypeScript: under plain node (dist/) tsx is registered first.
+      if (/\.[mc]?tsx?$/.test(loaded.entryPath)) await ensureTsx();
       const mod = (await import(pathToFileURL(loaded.entryPath).href)) as { default?: unknown };
       host.register(loaded.manifest, mod.default ?? mod, loaded.source);
       await host.startPlugin(id);

@@ -15,7 +15,8 @@ const EMPTY: readonly unknown[] = Object.freeze([]);
 const importCounts = new Map<string, number>();
 let tsxReady: Promise<void> | undefined;
 
-function ensureTsx(): Promise<void> {
+/** Registers tsx once in this thread, so that a TypeScript entry imports under plain node (an installed plugway). */
+export function ensureTsx(): Promise<void> {
   tsxReady ??= import('tsx/esm/api').then((m) => {
     m.register();
   });
