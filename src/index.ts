@@ -7,3 +7,4 @@ export type * from './runtimes/types.js';
 export type * from './host/types.js';
 export type * from './host/config-types.js';
 export * from './host/index.js';
+export { createGateway, type GatewayOptions, type GatewayHandle } from './gateway/index.js';
