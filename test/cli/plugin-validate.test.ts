@@ -105,6 +105,17 @@ test('entry checks: kind contract, engine range, a module that throws at import'
   assert.match(noDefault.out, /PLW_ERR_ENTRY_INVALID Plugin nodef: entry .* has no default export/);
 });
 
+test('a manifest file of any name: the file beside it with its name is the entry, as the host loads it', () => {
+  const dir = plugin({ 'greet.yaml': 'id: greet\nversion: 1.0.0\nkind: handler\n', 'greet.mjs': 'export default { handleRequest: () => ({ statusCode: 200 }) };\n' });
+  const ok = validate(join(dir, 'greet.yaml'));
+  assert.equal(ok.code, 0, ok.out + ok.err);
+  assert.equal(ok.out, '✓ greet@1.0.0 (handler, inprocess): valid — 0 endpoints\n', 'no "no entry file yet" warning');
+  writeFileSync(join(dir, 'greet.mjs'), 'export default { hello: 1 };\n');
+  const lacking = validate(join(dir, 'greet.yaml'));
+  assert.equal(lacking.code, 1);
+  assert.match(lacking.out, /greet\.yaml:3:7 PLW_ERR_KIND_CONTRACT Plugin greet is of kind handler but does not implement handleRequest/);
+});
+
 test('wasm entries: compiled and checked for handle_request or the endpoints\' functions', async () => {
   const good = plugin({
     'plugin.yaml': 'id: wasm-ok\nversion: 1.0.0\nruntime:\n  type: wasm\nendpoints:\n  - path: /a\n  - path: /b\n    function: greet\n',

@@ -1,8 +1,9 @@
 // `plugway plugin validate <dir>`: check a plugin folder (or a manifest file) without starting it —
 // plugin.yaml, the entry file, what its kind needs, and that `engine` admits this plugway.
 import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { discover, readCandidate } from '../../host/loader.js';
 import { checkEntry, formatIssue, loadManifestFile, loadManifestFromDir } from '../../manifest/index.js';
 import type { ManifestIssue, ManifestLoadResult } from '../../manifest/types.js';
 import { PLUGWAY_VERSION } from '../../version.js';
@@ -22,6 +23,20 @@ export interface ValidateReport {
   warnings: ManifestIssue[];
 }
 
+/**
+ * A manifest file as the host reads it: `<name>.yaml` beside `<name>.js|.mjs|.ts` has that file as its
+ * entry unless `runtime.entry` names another (docs/host.md), so validate checks the entry the host loads.
+ */
+async function loadManifestFileAsHost(file: string): Promise<ManifestLoadResult> {
+  const abs = resolve(file);
+  const candidate = (await discover(dirname(abs))).find((c) => 'manifestFile' in c && c.manifestFile === abs);
+  if (!candidate) return loadManifestFile(abs);
+  const { result, entryPath } = await readCandidate(candidate);
+  if (!entryPath || entryPath === result.entryPath) return result;
+  // the folder's default entries were looked for and missed; the sibling file is the entry
+  return { ...result, entryPath, warnings: result.warnings.filter((w) => w.code !== 'PLW_ERR_ENTRY_NOT_FOUND') };
+}
+
 /** Validates like the command does; `entryImported` says whether plugin code was run. */
 export async function validatePluginDir(target: string): Promise<{ report: ValidateReport; result: ManifestLoadResult; entryImported: boolean }> {
   let isFile = false;
@@ -30,7 +45,7 @@ export async function validatePluginDir(target: string): Promise<{ report: Valid
   } catch {
     // a missing path is reported by the directory loader as PLW_ERR_MANIFEST_NOT_FOUND
   }
-  const result = isFile ? await loadManifestFile(target) : await loadManifestFromDir(target);
+  const result = isFile ? await loadManifestFileAsHost(target) : await loadManifestFromDir(target);
   const errors = [...result.errors];
   let entryImported = false;
   if (result.manifest && errors.length === 0) {
