@@ -1,6 +1,6 @@
 // redis-diagnostics: a diagnostics plugin for Redis (standalone, sentinel, cluster) built only on
 // plugway/sdk. Default export: a factory (config) => plugin; the config holds the thresholds.
-import { definePlugin, type DiagnosticsPlugin, type DiagnoseOptions, type DiagnosticTarget, type PluginContext, type PluginRequest } from 'plugway/sdk';
+import type { DiagnosticsPlugin, DiagnoseOptions, DiagnosticTarget, PluginContext, PluginRequest } from 'plugway/sdk';
 import { resolveConfig, type RedisDiagConfig } from './config.js';
 import { DiagnosticsError } from './errors.js';
 import { runAction } from './actions.js';
@@ -59,4 +59,5 @@ export function createRedisDiagnostics(config: Record<string, unknown> = {}): Re
   };
 }
 
-export default definePlugin(createRedisDiagnostics);
+// Not definePlugin(createRedisDiagnostics): its factory overload would widen the type to PluginBase.
+export default createRedisDiagnostics;
