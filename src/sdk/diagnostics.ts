@@ -1,5 +1,7 @@
 // Shapes shared by diagnostics plugins (KubeStack seed): targets, findings and results,
-// and the small pure helpers every such plugin needs to stay consistent.
+// and the small pure helpers every such plugin needs to stay consistent. The other
+// diagnostics-*.ts files hold the helpers that run a plugin: errors, sampling, checks, target
+// parsing, the HTTP endpoint and the plugin object itself.
 
 export type Severity = 'info' | 'warning' | 'critical';
 export type DiagnosticStatus = 'healthy' | 'warning' | 'critical' | 'unknown';
@@ -49,6 +51,18 @@ export interface DiagnosticResult {
   duration_ms: number;
   /** Server version and mode when known. */
   server?: Record<string, unknown>;
+}
+
+/** The one way to build a finding, so that every plugin's findings have the same keys. */
+export function finding(
+  category: string,
+  severity: Severity,
+  code: string,
+  message: string,
+  evidence: Record<string, unknown>,
+  suggestion: string,
+): Finding {
+  return { category, severity, code, message, evidence, suggestion };
 }
 
 /** healthy with no warning or critical finding; the worst severity otherwise. */
