@@ -1,28 +1,17 @@
 // execute(): the whitelisted actions. Safe ones reset counters or release memory; destructive
 // ones (killing clients, changing config) run only when the config sets allow_destructive.
-import { DiagnosticsError } from './errors.js';
+import { DiagnosticsError } from 'plugway/sdk';
 import type { RedisSession } from './session.js';
 
 export const SAFE_ACTIONS = ['slowlog-reset', 'latency-reset', 'memory-purge'] as const;
 export const DESTRUCTIVE_ACTIONS = ['client-kill', 'config-set'] as const;
 export const ACTIONS: readonly string[] = [...SAFE_ACTIONS, ...DESTRUCTIVE_ACTIONS];
 
-export async function runAction(
-  session: RedisSession,
-  action: string,
-  params: Record<string, unknown>,
-  allowDestructive: boolean,
-  pluginId: string,
-): Promise<Record<string, unknown>> {
-  if (!ACTIONS.includes(action)) {
-    throw new DiagnosticsError('PLW_ERR_ACTION_NOT_ALLOWED', `Plugin ${pluginId}: action "${action}" is not in the manifest's actions whitelist (${ACTIONS.join(', ')})`, 403);
-  }
-  if ((DESTRUCTIVE_ACTIONS as readonly string[]).includes(action) && !allowDestructive) {
-    throw new DiagnosticsError('PLW_ERR_ACTION_DESTRUCTIVE', `Plugin ${pluginId}: action "${action}" is destructive and disabled; set allow_destructive: true in its config to enable it`, 403);
-  }
+/** Runs an action the SDK's gate let through (whitelisted; destructive only when allowed). */
+export async function runAction(session: RedisSession, action: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
   const nodes = session.nodes();
   const results: Record<string, unknown> = {};
-  const bad = (reason: string) => new DiagnosticsError('PLW_ERR_CLI_USAGE', `Action ${action}: ${reason}`, 400);
+  const bad = (reason: string) => new DiagnosticsError('PLW_ERR_CLI_USAGE', `Action ${action}: ${reason}`);
   for (const { node, address } of nodes) {
     switch (action) {
       case 'slowlog-reset':

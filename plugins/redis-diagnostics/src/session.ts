@@ -1,7 +1,7 @@
 // One connection to a Redis deployment and a diagnosis over it: which nodes to inspect, the
 // sampling window, running the checks of the wanted categories and folding them into a result.
 import type { Redis, Cluster } from 'ioredis';
-import { parseDuration, statusFromFindings, type DiagnoseOptions, type DiagnosticResult, type Finding } from 'plugway/sdk';
+import { samplingWindow, statusFromFindings, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
 import type { RedisDiagConfig } from './config.js';
 import { readInfo, takeSamples, type Sample } from './sample.js';
 import { openPlan, planConnection, type ConnectionPlan } from './target.js';
@@ -16,7 +16,6 @@ import { latencyCheck } from './checks/latency.js';
 import { keyspaceCheck } from './checks/keyspace.js';
 import { topologyCheck } from './checks/topology.js';
 import { securityCheck } from './checks/security.js';
-import type { DiagnosticTarget } from 'plugway/sdk';
 
 export const PLUGIN_ID = 'redis-diagnostics';
 
@@ -47,7 +46,7 @@ async function configOf(node: Redis): Promise<Record<string, string> | Error> {
   }
 }
 
-export class RedisSession {
+export class RedisSession implements DiagnosticsSession {
   private constructor(
     readonly plan: ConnectionPlan,
     readonly client: Redis | Cluster,
@@ -58,6 +57,10 @@ export class RedisSession {
     const timeout = typeof target === 'object' && target.timeoutMs ? target.timeoutMs : cfg.connect_timeout_ms;
     const plan = planConnection(target, timeout);
     return new RedisSession(plan, await openPlan(plan), cfg);
+  }
+
+  get label(): string {
+    return this.plan.label;
   }
 
   /** The nodes to inspect: the server itself, the sentinel-resolved master, or every cluster node. */
@@ -96,8 +99,7 @@ export class RedisSession {
 
   async diagnose(options: DiagnoseOptions = {}, signal?: AbortSignal): Promise<DiagnosticResult> {
     const started = Date.now();
-    const windowMs = options.windowMs ?? parseDuration(this.cfg.window);
-    const samples = options.samples ?? this.cfg.samples;
+    const { windowMs, samples } = samplingWindow(options, this.cfg);
     const wanted = options.categories && options.categories.length > 0 ? new Set(options.categories) : new Set(CATEGORIES);
     const findings: Finding[] = [];
     const metrics: Record<string, number> = {};

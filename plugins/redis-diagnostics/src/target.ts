@@ -1,8 +1,7 @@
 // Turns a DiagnosticTarget (redis://, rediss://, redis+sentinel://, redis+cluster://, host:port,
 // plus options) into a connection plan, and opens it with ioredis.
 import { Redis, Cluster, type RedisOptions } from 'ioredis';
-import type { DiagnosticTarget } from 'plugway/sdk';
-import { DiagnosticsError, reasonOf } from './errors.js';
+import { DiagnosticsError, badTargetError, connectError, errorReason, targetOf, type DiagnosticTarget } from 'plugway/sdk';
 
 export type RedisMode = 'standalone' | 'sentinel' | 'cluster';
 export interface HostPort {
@@ -37,11 +36,10 @@ function endpointList(v: unknown, defPort: number): HostPort[] {
 }
 
 export function planConnection(target: DiagnosticTarget | string, timeoutMs: number): ConnectionPlan {
-  const t: DiagnosticTarget = typeof target === 'string' ? { url: target } : target;
+  const t = targetOf(target);
   const raw = String(t.url ?? '').trim();
   const opts = t.options ?? {};
-  const bad = (reason: string) =>
-    new DiagnosticsError('PLW_ERR_DIAG_BAD_TARGET', `"${raw}" is not a valid redis target: ${reason}`, 400);
+  const bad = (reason: string) => badTargetError('redis', raw, reason);
   if (!raw && !Array.isArray(opts.sentinels) && !Array.isArray(opts.nodes)) throw bad('give a URL such as redis://host:6379 or host:port');
   let mode: RedisMode = (opts.mode as RedisMode | undefined) ?? 'standalone';
   if (!['standalone', 'sentinel', 'cluster'].includes(mode)) throw bad(`options.mode must be standalone, sentinel or cluster, not "${mode}"`);
@@ -87,7 +85,7 @@ export function planConnection(target: DiagnosticTarget | string, timeoutMs: num
     if (mode === 'cluster' && Array.isArray(opts.nodes)) endpoints = endpointList(opts.nodes, 6379);
   } catch (err) {
     if (err instanceof DiagnosticsError) throw err;
-    throw bad(reasonOf(err));
+    throw bad(errorReason(err));
   }
   if (endpoints.length === 0) throw bad('no host given');
   if (mode === 'sentinel' && !name) throw bad('sentinel mode needs the master name (options.name or redis+sentinel://host:26379/<name>)');
@@ -161,7 +159,7 @@ export async function openPlan(plan: ConnectionPlan): Promise<Redis | Cluster> {
   } catch (err) {
     clearTimeout(timer);
     client.disconnect();
-    throw new DiagnosticsError('PLW_ERR_DIAG_CONNECT', `Cannot connect to ${plan.label}: ${reasonOf(err)}`, 502, { cause: err });
+    throw connectError(plan.label, err);
   }
   return client;
 }

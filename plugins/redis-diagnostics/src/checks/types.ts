@@ -1,6 +1,6 @@
-// What every Redis check receives and returns, and the one way findings are built.
+// What every Redis check receives and returns; findings are built with the SDK's finding().
 import type { Redis } from 'ioredis';
-import type { Finding, Severity } from 'plugway/sdk';
+import { errorReason, finding, type Finding } from 'plugway/sdk';
 import type { RedisDiagConfig } from '../config.js';
 import type { Info } from '../info.js';
 import type { Sample } from '../sample.js';
@@ -24,16 +24,7 @@ export interface NodeInput {
 
 export type Check = (input: NodeInput) => Promise<Finding[]>;
 
-export function finding(
-  category: string,
-  severity: Severity,
-  code: string,
-  message: string,
-  evidence: Record<string, unknown>,
-  suggestion: string,
-): Finding {
-  return { category, severity, code, message, evidence, suggestion };
-}
+export { finding };
 
 export const MB = 1024 * 1024;
 export const fmtMb = (b: number): string => `${(b / MB).toFixed(1)} MB`;
@@ -41,7 +32,7 @@ export const pct = (r: number): string => `${(r * 100).toFixed(1)}%`;
 
 /** An info finding for a check that could not run, with the reason. */
 export function cannotRun(category: string, what: string, err: unknown, suggestion: string): Finding {
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = errorReason(err);
   return finding(category, 'info', 'REDIS_CHECK_UNAVAILABLE', `${what} could not run: ${reason}`, { check: what, reason }, suggestion);
 }
 
