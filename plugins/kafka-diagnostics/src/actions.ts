@@ -1,22 +1,17 @@
 // execute(): the whitelisted actions. lag-snapshot only reads; reset-offsets moves a group's
 // committed offsets and runs only when the config sets allow_destructive.
-import { DiagnosticsError } from './errors.js';
+import { DiagnosticsError } from 'plugway/sdk';
 import type { KafkaSession } from './session.js';
 
 export const SAFE_ACTIONS = ['lag-snapshot'] as const;
 export const DESTRUCTIVE_ACTIONS = ['reset-offsets'] as const;
 export const ACTIONS: readonly string[] = [...SAFE_ACTIONS, ...DESTRUCTIVE_ACTIONS];
 
-export async function runAction(session: KafkaSession, action: string, params: Record<string, unknown>, allowDestructive: boolean, pluginId: string): Promise<unknown> {
-  if (!ACTIONS.includes(action)) {
-    throw new DiagnosticsError('PLW_ERR_ACTION_NOT_ALLOWED', `Plugin ${pluginId}: action "${action}" is not in the manifest's actions whitelist (${ACTIONS.join(', ')})`, 403);
-  }
-  if ((DESTRUCTIVE_ACTIONS as readonly string[]).includes(action) && !allowDestructive) {
-    throw new DiagnosticsError('PLW_ERR_ACTION_DESTRUCTIVE', `Plugin ${pluginId}: action "${action}" is destructive and disabled; set allow_destructive: true in its config to enable it`, 403);
-  }
+/** Runs an action the SDK's gate let through (whitelisted; destructive only when allowed). */
+export async function runAction(session: KafkaSession, action: string, params: Record<string, unknown>): Promise<unknown> {
   const admin = session.adminClient;
   const groupId = params.groupId ?? params.group;
-  if (typeof groupId !== 'string' || !groupId) throw new DiagnosticsError('PLW_ERR_CLI_USAGE', `Action ${action}: give params.groupId`, 400);
+  if (typeof groupId !== 'string' || !groupId) throw new DiagnosticsError('PLW_ERR_CLI_USAGE', `Action ${action}: give params.groupId`);
   if (action === 'lag-snapshot') {
     const committed = await admin.fetchOffsets({ groupId, topics: Array.isArray(params.topics) ? params.topics.map(String) : undefined });
     const rows = [];
@@ -30,7 +25,7 @@ export async function runAction(session: KafkaSession, action: string, params: R
     }
     return { groupId, partitions: rows, lag_sum: rows.reduce((n, r) => n + r.lag, 0), lag_max: rows.reduce((n, r) => Math.max(n, r.lag), 0) };
   }
-  if (typeof params.topic !== 'string') throw new DiagnosticsError('PLW_ERR_CLI_USAGE', 'Action reset-offsets: give params.topic (and params.earliest: true for the beginning)', 400);
+  if (typeof params.topic !== 'string') throw new DiagnosticsError('PLW_ERR_CLI_USAGE', 'Action reset-offsets: give params.topic (and params.earliest: true for the beginning)');
   await admin.resetOffsets({ groupId, topic: params.topic, earliest: params.earliest === true });
   return { groupId, topic: params.topic, reset_to: params.earliest === true ? 'earliest' : 'latest' };
 }

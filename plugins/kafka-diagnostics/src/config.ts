@@ -1,5 +1,6 @@
 // The plugin's thresholds and switches: the checklist's defaults (shared/reference/diagnostics-checklists.md),
 // overridable through the plugin config (config_schema in plugin.yaml mirrors these names).
+import { resolveDiagnosticsConfig } from 'plugway/sdk';
 
 export interface KafkaDiagConfig {
   window: string | number;
@@ -39,16 +40,5 @@ export const DEFAULTS: KafkaDiagConfig = {
 
 /** Later sources win; unknown keys are ignored, wrong types fall back to the default. */
 export function resolveConfig(...parts: Array<Record<string, unknown> | undefined>): KafkaDiagConfig {
-  const out: Record<string, unknown> = { ...DEFAULTS };
-  for (const part of parts) {
-    if (!part) continue;
-    for (const [k, v] of Object.entries(part)) {
-      if (!(k in DEFAULTS) || v === undefined || v === null) continue;
-      const def = (DEFAULTS as unknown as Record<string, unknown>)[k];
-      if (k === 'window' && (typeof v === 'string' || typeof v === 'number')) out[k] = v;
-      else if (Array.isArray(def) && Array.isArray(v)) out[k] = v.map(String);
-      else if (typeof v === typeof def && !Array.isArray(def)) out[k] = v;
-    }
-  }
-  return out as unknown as KafkaDiagConfig;
+  return resolveDiagnosticsConfig(DEFAULTS, ...parts);
 }

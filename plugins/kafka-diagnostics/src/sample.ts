@@ -1,23 +1,13 @@
 // Reads committed offsets of each group and the latest offsets of their topics several times
 // across the window: the series Burrow's rules and the lag-in-time table are built from.
 import type { Admin } from 'kafkajs';
+import { sampleOverWindow } from 'plugway/sdk';
 
 export interface PartitionSeries {
   group: string;
   topic: string;
   partition: number;
   samples: Array<{ t: number; committed: number; latest: number }>;
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }
 
 export interface GroupSampleError {
@@ -34,13 +24,10 @@ export async function sampleOffsets(
   count: number,
   signal?: AbortSignal,
 ): Promise<{ series: PartitionSeries[]; errors: GroupSampleError[] }> {
-  const n = Math.max(2, Math.floor(count));
-  const step = windowMs / (n - 1);
-  const start = Date.now();
   const series = new Map<string, PartitionSeries>();
   const errors = new Map<string, string>();
-  for (let i = 0; i < n; i++) {
-    if (i > 0) await delay(start + step * i - Date.now(), signal);
+  // A stopping plugin (signal) cuts the window short: the remaining reads are taken at once.
+  await sampleOverWindow(async () => {
     const latest = new Map<string, Map<number, number>>();
     await Promise.all(
       topics.map(async (topic) => {
@@ -75,6 +62,6 @@ export async function sampleOffsets(
         }
       }),
     );
-  }
+  }, { windowMs, samples: count, signal, onAbort: 'finish' });
   return { series: [...series.values()], errors: [...errors.entries()].map(([group, reason]) => ({ group, reason })) };
 }

@@ -3,9 +3,8 @@
 import kafkajs, { type Admin } from 'kafkajs';
 // kafkajs is CommonJS: Node cannot see all of its named exports, so read them from the default export.
 const { Kafka, logLevel, AssignerProtocol, ConfigResourceTypes } = kafkajs;
-import { parseDuration, statusFromFindings, type DiagnoseOptions, type DiagnosticResult, type DiagnosticTarget, type Finding } from 'plugway/sdk';
+import { connectError, errorReason, finding, samplingWindow, statusFromFindings, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
 import type { KafkaDiagConfig } from './config.js';
-import { DiagnosticsError, reasonOf } from './errors.js';
 import { addPoint, type OffsetPoint } from './lag-time.js';
 import { sampleOffsets } from './sample.js';
 import { planConnection, type KafkaPlan } from './target.js';
@@ -19,7 +18,7 @@ export const CATEGORIES = ['brokers', 'partitions', 'replication', 'consumers', 
 
 function classify(err: unknown, plan: KafkaPlan): string {
   const e = err as { name?: string; type?: string; message?: string };
-  const msg = reasonOf(err);
+  const msg = errorReason(err);
   if (e.name === 'KafkaJSSASLAuthenticationError' || /SASL|authenticat/i.test(msg)) return `SASL authentication failed: ${msg}`;
   // A listener without SASL answers the SaslHandshake request with an unsupported-version error.
   if (plan.sasl && /API version|UNSUPPORTED_VERSION|ILLEGAL_SASL_STATE/i.test(msg)) return `SASL ${plan.sasl.mechanism.toUpperCase()} handshake failed (is this a SASL listener?): ${msg}`;
@@ -49,7 +48,7 @@ async function describeGroups(admin: Admin, ids: string[]): Promise<Map<string, 
   }
 }
 
-export class KafkaSession {
+export class KafkaSession implements DiagnosticsSession {
   /** (latest offset, time) per topic/partition, kept across diagnoses of this session. */
   private readonly lagTables = new Map<string, OffsetPoint[]>();
 
@@ -65,13 +64,17 @@ export class KafkaSession {
       await admin.describeCluster();
     } catch (err) {
       await admin.disconnect().catch(() => {});
-      throw new DiagnosticsError('PLW_ERR_DIAG_CONNECT', `Cannot connect to ${plan.label}: ${classify(err, plan)}`, 502, { cause: err });
+      throw connectError(plan.label, err, classify(err, plan));
     }
     return new KafkaSession(plan, admin, cfg);
   }
 
   async close(): Promise<void> {
     await this.admin.disconnect().catch(() => {});
+  }
+
+  get label(): string {
+    return this.plan.label;
   }
 
   get adminClient(): Admin {
@@ -104,7 +107,7 @@ export class KafkaSession {
       const listed = (await this.admin.listGroups()).groups.filter((g) => g.protocolType === 'consumer' || g.protocolType === '').map((g) => g.groupId);
       return { ids: configured.length > 0 ? configured : listed };
     } catch (err) {
-      return { ids: configured, listError: reasonOf(err) };
+      return { ids: configured, listError: errorReason(err) };
     }
   }
 
@@ -122,8 +125,7 @@ export class KafkaSession {
 
   async diagnose(options: DiagnoseOptions = {}, signal?: AbortSignal): Promise<DiagnosticResult> {
     const started = Date.now();
-    const windowMs = options.windowMs ?? parseDuration(this.cfg.window);
-    const count = options.samples ?? this.cfg.samples;
+    const { windowMs, samples: count } = samplingWindow(options, this.cfg);
     const wanted = options.categories && options.categories.length > 0 ? new Set(options.categories) : new Set(CATEGORIES);
     const cluster = await this.admin.describeCluster();
     const topics = await this.topics();
@@ -153,7 +155,7 @@ export class KafkaSession {
       try {
         return await fn();
       } catch (err) {
-        return [{ category, severity: 'info', code: 'KAFKA_CHECK_UNAVAILABLE', message: `${category} checks could not run: ${reasonOf(err)}`, evidence: { reason: reasonOf(err) }, suggestion: 'Check the diagnosing user\'s ACLs and the broker logs.' }];
+        return [finding(category, 'info', 'KAFKA_CHECK_UNAVAILABLE', `${category} checks could not run: ${errorReason(err)}`, { reason: errorReason(err) }, 'Check the diagnosing user\'s ACLs and the broker logs.')];
       }
     };
     findings.push(...(await guard('brokers', () => brokerFindings(input))));

@@ -1,8 +1,7 @@
 // Turns a DiagnosticTarget (kafka://h1:9092,h2:9092, kafkas://…, or h1:9092,h2:9092, plus options
 // for SASL PLAIN / SCRAM-SHA-256/512 and TLS) into a kafkajs client configuration.
-import type { DiagnosticTarget } from 'plugway/sdk';
+import { badTargetError, targetOf, type DiagnosticTarget } from 'plugway/sdk';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
-import { DiagnosticsError } from './errors.js';
 
 export interface KafkaPlan {
   brokers: string[];
@@ -17,10 +16,10 @@ export interface KafkaPlan {
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
 export function planConnection(target: DiagnosticTarget | string, connectTimeout: number, requestTimeout: number): KafkaPlan {
-  const t: DiagnosticTarget = typeof target === 'string' ? { url: target } : target;
+  const t = targetOf(target);
   const raw = String(t.url ?? '').trim();
   const opts = t.options ?? {};
-  const bad = (reason: string) => new DiagnosticsError('PLW_ERR_DIAG_BAD_TARGET', `"${raw}" is not a valid kafka target: ${reason}`, 400);
+  const bad = (reason: string) => badTargetError('kafka', raw, reason);
   let rest = raw;
   let tls: boolean | Record<string, unknown> | undefined = t.tls;
   let username = t.username;

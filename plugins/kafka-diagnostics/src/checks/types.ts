@@ -1,5 +1,5 @@
-// What every Kafka check receives, and the one way findings are built.
-import type { Finding, Severity } from 'plugway/sdk';
+// What every Kafka check receives; findings are built with the SDK's finding().
+import { finding } from 'plugway/sdk';
 import type { KafkaDiagConfig } from '../config.js';
 import type { PartitionSeries } from '../sample.js';
 import type { KafkaPlan } from '../target.js';
@@ -51,6 +51,4 @@ export interface KafkaInput {
   metrics: Record<string, number>;
 }
 
-export function finding(category: string, severity: Severity, code: string, message: string, evidence: Record<string, unknown>, suggestion: string): Finding {
-  return { category, severity, code, message, evidence, suggestion };
-}
+export { finding };
