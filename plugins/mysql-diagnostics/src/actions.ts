@@ -1,7 +1,6 @@
 // execute(): the whitelisted actions. Read-only ones run always; kill-query and kill-connection
 // change the server and need allow_destructive: true.
-import type { MysqlDiagnosticsConfig } from './config.js';
-import { DiagnosticsError } from './errors.js';
+import { DiagnosticsError } from 'plugway/sdk';
 import type { MysqlSession } from './session.js';
 import { PLUGIN_ID } from './session.js';
 
@@ -25,13 +24,8 @@ function threadId(params: Record<string, unknown>): number {
   return id;
 }
 
-export async function runAction(session: MysqlSession, config: MysqlDiagnosticsConfig, action: string, params: Record<string, unknown> = {}): Promise<unknown> {
-  if (!ACTIONS.includes(action)) {
-    throw new DiagnosticsError('PLW_ERR_ACTION_NOT_ALLOWED', `Plugin ${PLUGIN_ID}: action "${action}" is not in the manifest's actions whitelist (${ACTIONS.join(', ')})`);
-  }
-  if ((DESTRUCTIVE_ACTIONS as readonly string[]).includes(action) && config.allow_destructive !== true) {
-    throw new DiagnosticsError('PLW_ERR_ACTION_DESTRUCTIVE', `Plugin ${PLUGIN_ID}: action "${action}" is destructive and disabled; set allow_destructive: true in its config to enable it`);
-  }
+/** Runs an action the SDK's gate let through (whitelisted; destructive only when allowed). */
+export async function runAction(session: MysqlSession, action: string, params: Record<string, unknown>): Promise<unknown> {
   switch (action) {
     case 'explain': {
       const sql = selectOnly(params.sql);

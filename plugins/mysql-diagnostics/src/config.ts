@@ -1,6 +1,6 @@
 // mysql-diagnostics' configuration: every threshold of the MySQL/MariaDB checklist with its
 // default (sources: mysqltuner, pt-query-digest, mysqld_exporter), overridable in config.
-import { parseDuration } from 'plugway/sdk';
+import { resolveDiagnosticsConfig } from 'plugway/sdk';
 
 export interface MysqlDiagnosticsConfig {
   /** Sampling window for rates and trends (duration string or ms). */
@@ -69,16 +69,7 @@ export const DEFAULT_CONFIG: MysqlDiagnosticsConfig = {
   connect_timeout_ms: 5000,
 };
 
-/** Defaults under whatever the host (or a caller) passed; unknown keys are ignored. */
+/** Defaults under whatever the host (or a caller) passed; unknown keys and wrong types are ignored. */
 export function resolveConfig(...layers: Array<Partial<MysqlDiagnosticsConfig> | Record<string, unknown> | undefined>): MysqlDiagnosticsConfig {
-  const out: Record<string, unknown> = { ...DEFAULT_CONFIG };
-  for (const layer of layers) {
-    if (!layer) continue;
-    for (const [k, v] of Object.entries(layer)) if (k in DEFAULT_CONFIG && v !== undefined && v !== null) out[k] = v;
-  }
-  return out as unknown as MysqlDiagnosticsConfig;
-}
-
-export function windowMsOf(config: MysqlDiagnosticsConfig): number {
-  return parseDuration(config.window);
+  return resolveDiagnosticsConfig(DEFAULT_CONFIG, ...layers);
 }

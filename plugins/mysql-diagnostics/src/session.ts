@@ -1,48 +1,48 @@
 // One connection to one MySQL/MariaDB server: connect, sample counters across the window, run
 // the checks (a failing check becomes an info finding), and the whitelisted actions.
 import mysql from 'mysql2/promise';
-import { statusFromFindings, type DiagnoseOptions, type DiagnosticResult, type DiagnosticTarget, type Finding } from 'plugway/sdk';
+import {
+  connectError, errorReason, finding, notConnectedError, runChecks, sampleOverWindow, samplingWindow, statusFromFindings, unknownCategoriesFinding,
+  type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding,
+} from 'plugway/sdk';
 import type { MysqlDiagnosticsConfig } from './config.js';
-import { windowMsOf } from './config.js';
 import { CATEGORIES, CHECKS } from './checks/index.js';
-import { DiagnosticsError, reasonOf } from './errors.js';
 import { parseTarget } from './target.js';
-import { finding, type CheckInput, type Row, type ServerInfo, type StatusSample } from './types.js';
+import type { CheckInput, Row, ServerInfo, StatusSample } from './types.js';
 
 export const PLUGIN_ID = 'mysql-diagnostics';
 
-export class MysqlSession {
-  private conn?: mysql.Connection;
-  private display = '';
+export class MysqlSession implements DiagnosticsSession {
   private lastMetrics: Record<string, number> = {};
 
-  constructor(private readonly config: MysqlDiagnosticsConfig) {}
+  private constructor(
+    private conn: mysql.Connection | undefined,
+    /** user@host:port/db, without the password. */
+    readonly label: string,
+    private readonly config: MysqlDiagnosticsConfig,
+  ) {}
 
-  get target(): string {
-    return this.display;
-  }
-
-  async connect(target: DiagnosticTarget | string): Promise<void> {
-    await this.disconnect();
-    const parsed = parseTarget(target, this.config.connect_timeout_ms);
-    this.display = parsed.display;
+  static async open(target: DiagnosticTarget | string, config: MysqlDiagnosticsConfig): Promise<MysqlSession> {
+    const parsed = parseTarget(target, config.connect_timeout_ms);
+    let conn: mysql.Connection;
     try {
-      this.conn = await mysql.createConnection(parsed.options);
-      // A lost connection must not become an unhandled 'error' event that kills the process.
-      this.conn.on('error', () => undefined);
+      conn = await mysql.createConnection(parsed.options);
     } catch (err) {
-      throw new DiagnosticsError('PLW_ERR_DIAG_CONNECT', `Cannot connect to ${parsed.display}: ${reasonOf(err)}`, { cause: err });
+      throw connectError(parsed.display, err);
     }
+    // A lost connection must not become an unhandled 'error' event that kills the process.
+    conn.on('error', () => undefined);
+    return new MysqlSession(conn, parsed.display, config);
   }
 
-  async disconnect(): Promise<void> {
+  async close(): Promise<void> {
     const c = this.conn;
     this.conn = undefined;
     if (c) await c.end().catch(() => c.destroy());
   }
 
   async query(sql: string, params?: unknown[]): Promise<Row[]> {
-    if (!this.conn) throw new DiagnosticsError('PLW_ERR_DIAG_NOT_CONNECTED', `Plugin ${PLUGIN_ID} is not connected; call connect(target) first`);
+    if (!this.conn) throw notConnectedError(PLUGIN_ID);
     const [rows] = await this.conn.query(sql, params);
     return Array.isArray(rows) ? (rows as Row[]) : [];
   }
@@ -68,7 +68,7 @@ export class MysqlSession {
       }
       s.replica = rows[0] ?? null;
     } catch (err) {
-      s.replicaError = reasonOf(err);
+      s.replicaError = errorReason(err);
     }
     return s;
   }
@@ -76,23 +76,14 @@ export class MysqlSession {
   async diagnose(options: DiagnoseOptions = {}, signal?: AbortSignal): Promise<DiagnosticResult> {
     const startedAt = new Date();
     const t0 = performance.now();
-    if (!this.conn) throw new DiagnosticsError('PLW_ERR_DIAG_NOT_CONNECTED', `Plugin ${PLUGIN_ID} is not connected; call connect(target) first`);
-    const windowMs = Math.max(0, options.windowMs ?? windowMsOf(this.config));
-    const count = Math.max(2, Math.floor(options.samples ?? this.config.samples));
+    if (!this.conn) throw notConnectedError(PLUGIN_ID);
+    const { windowMs, samples: count } = samplingWindow(options, this.config);
     const wanted = (options.categories ?? []).filter(Boolean);
     const findings: Finding[] = [];
-    const unknown = wanted.filter((c) => !CATEGORIES.includes(c));
-    if (unknown.length) {
-      findings.push(finding('server', 'info', 'MYSQL_UNKNOWN_CATEGORY', `Unknown categor${unknown.length > 1 ? 'ies' : 'y'} ${unknown.join(', ')}: nothing checked for ${unknown.length > 1 ? 'them' : 'it'}.`,
-        { unknown, categories: CATEGORIES }, `Use one of: ${CATEGORIES.join(', ')}.`));
-    }
+    const unknown = unknownCategoriesFinding('MYSQL_UNKNOWN_CATEGORY', wanted, CATEGORIES);
+    if (unknown) findings.push(unknown);
     const variables = await this.keyValues('SHOW GLOBAL VARIABLES');
-    const samples: StatusSample[] = [await this.sample()];
-    for (let i = 1; i < count; i++) {
-      const due = samples[0]!.at + (windowMs * i) / (count - 1);
-      await sleep(Math.max(0, due - Date.now()), signal);
-      samples.push(await this.sample());
-    }
+    const samples = await sampleOverWindow(() => this.sample(), { windowMs, samples: count, signal });
     const version = variables.version ?? '';
     const [major = 0, minor = 0] = version.split(/[.-]/).map(Number);
     const server: ServerInfo = {
@@ -104,24 +95,19 @@ export class MysqlSession {
     };
     const metrics: Record<string, number> = {};
     const input: CheckInput = { query: (sql, p) => this.query(sql, p), variables, samples, config: this.config, server, metrics };
-    const selected = CHECKS.filter((c) => wanted.length === 0 || wanted.includes(c.category));
-    let ran = 0;
-    for (const check of selected) {
-      try {
-        findings.push(...(await check.run(input)));
-        ran++;
-      } catch (err) {
-        // Privileges, disabled features or version differences: say why, never crash or skip silently.
-        findings.push(finding(check.category, 'info', 'MYSQL_CHECK_UNAVAILABLE', `The ${check.name} check could not run: ${reasonOf(err)}`,
-          { check: check.name, error: reasonOf(err), errno: (err as { errno?: number }).errno },
-          'Grant the diagnostics user PROCESS and REPLICATION CLIENT (or SLAVE MONITOR on MariaDB), and SELECT on performance_schema.'));
-      }
-    }
+    // Privileges, disabled features or version differences: say why, never crash or skip silently.
+    const checks = await runChecks(CHECKS, input, {
+      categories: wanted,
+      unavailable: (check, err) => finding(check.category, 'info', 'MYSQL_CHECK_UNAVAILABLE', `The ${check.name} check could not run: ${errorReason(err)}`,
+        { check: check.name, error: errorReason(err), errno: (err as { errno?: number }).errno },
+        'Grant the diagnostics user PROCESS and REPLICATION CLIENT (or SLAVE MONITOR on MariaDB), and SELECT on performance_schema.'),
+    });
+    findings.push(...checks.findings);
     this.lastMetrics = metrics;
     return {
       plugin_id: PLUGIN_ID,
-      target: this.display,
-      status: selected.length > 0 && ran === 0 ? 'unknown' : statusFromFindings(findings),
+      target: this.label,
+      status: checks.noneRan ? 'unknown' : statusFromFindings(findings),
       findings,
       metrics,
       started_at: startedAt.toISOString(),
@@ -130,9 +116,8 @@ export class MysqlSession {
     };
   }
 
-  /** Point-in-time metrics without a window (the last diagnosis' when not connected). */
-  async getMetrics(): Promise<Record<string, number>> {
-    if (!this.conn) return { ...this.lastMetrics };
+  /** Point-in-time metrics without a window, over the last diagnosis' ones. */
+  async metrics(): Promise<Record<string, number>> {
     const s = await this.keyValues('SHOW GLOBAL STATUS');
     const v = await this.keyValues("SHOW GLOBAL VARIABLES LIKE 'max_connections'");
     const n = (k: string) => Number(s[k]);
@@ -146,20 +131,4 @@ export class MysqlSession {
       uptime_seconds: n('Uptime'),
     };
   }
-}
-
-/** Waits for the next sample; a stopping plugin (ctx.signal) ends the wait with an error at once. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new DiagnosticsError('PLW_ERR_DIAG_CONNECT', 'The diagnosis was aborted: the plugin is stopping'));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new DiagnosticsError('PLW_ERR_DIAG_CONNECT', 'The diagnosis was aborted: the plugin is stopping'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,6 +1,7 @@
 // What a check receives (the sampled counters, the variables, a query function, thresholds)
-// and the helpers every check uses to read counters and to word findings the same way.
-import type { Finding, Severity } from 'plugway/sdk';
+// and the helpers every check uses to read counters and to word findings the same way
+// (findings themselves are built with the SDK's finding()).
+import { finding, type Check as SdkCheck, type Severity } from 'plugway/sdk';
 import type { MysqlDiagnosticsConfig } from './config.js';
 
 export type Row = Record<string, unknown>;
@@ -34,23 +35,9 @@ export interface CheckInput {
   metrics: Record<string, number>;
 }
 
-export interface Check {
-  /** For messages when the check itself fails. */
-  name: string;
-  category: string;
-  run(input: CheckInput): Promise<Finding[]>;
-}
+export type Check = SdkCheck<CheckInput>;
 
-export function finding(
-  category: string,
-  severity: Severity,
-  code: string,
-  message: string,
-  evidence: Record<string, unknown>,
-  suggestion: string,
-): Finding {
-  return { category, severity, code, message, evidence, suggestion };
-}
+export { finding };
 
 export function num(v: unknown): number {
   const n = typeof v === 'number' ? v : Number(v);
