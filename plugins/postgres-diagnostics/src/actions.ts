@@ -1,7 +1,6 @@
 // execute(): the whitelisted actions. explain, activity and pg_stat_statements_reset run always;
 // cancel-backend and terminate-backend change what others see and need allow_destructive: true.
-import type { PostgresDiagnosticsConfig } from './config.js';
-import { DiagnosticsError } from './errors.js';
+import { DiagnosticsError } from 'plugway/sdk';
 import type { PostgresSession } from './session.js';
 import { PLUGIN_ID } from './session.js';
 
@@ -24,13 +23,8 @@ function pidOf(params: Record<string, unknown>): number {
   return pid;
 }
 
-export async function runAction(session: PostgresSession, config: PostgresDiagnosticsConfig, action: string, params: Record<string, unknown> = {}): Promise<unknown> {
-  if (!ACTIONS.includes(action)) {
-    throw new DiagnosticsError('PLW_ERR_ACTION_NOT_ALLOWED', `Plugin ${PLUGIN_ID}: action "${action}" is not in the manifest's actions whitelist (${ACTIONS.join(', ')})`);
-  }
-  if ((DESTRUCTIVE_ACTIONS as readonly string[]).includes(action) && config.allow_destructive !== true) {
-    throw new DiagnosticsError('PLW_ERR_ACTION_DESTRUCTIVE', `Plugin ${PLUGIN_ID}: action "${action}" is destructive and disabled; set allow_destructive: true in its config to enable it`);
-  }
+/** Runs an action the SDK's gate let through (whitelisted; destructive only when allowed). */
+export async function runAction(session: PostgresSession, action: string, params: Record<string, unknown>): Promise<unknown> {
   switch (action) {
     case 'explain': {
       const sql = selectOnly(params.sql);

@@ -1,6 +1,6 @@
 // postgres-diagnostics' configuration: every threshold of the PostgreSQL checklist with its
 // default (sources: check_postgres, pghero; *ours* where neither gives a number).
-import { parseDuration } from 'plugway/sdk';
+import { resolveDiagnosticsConfig } from 'plugway/sdk';
 
 export interface PostgresDiagnosticsConfig {
   window: string | number;
@@ -92,15 +92,7 @@ export const DEFAULT_CONFIG: PostgresDiagnosticsConfig = {
   statement_timeout_ms: 15_000,
 };
 
+/** Defaults under whatever the host (or a caller) passed; unknown keys and wrong types are ignored. */
 export function resolveConfig(...layers: Array<Partial<PostgresDiagnosticsConfig> | Record<string, unknown> | undefined>): PostgresDiagnosticsConfig {
-  const out: Record<string, unknown> = { ...DEFAULT_CONFIG };
-  for (const layer of layers) {
-    if (!layer) continue;
-    for (const [k, v] of Object.entries(layer)) if (k in DEFAULT_CONFIG && v !== undefined && v !== null) out[k] = v;
-  }
-  return out as unknown as PostgresDiagnosticsConfig;
-}
-
-export function windowMsOf(config: PostgresDiagnosticsConfig): number {
-  return parseDuration(config.window);
+  return resolveDiagnosticsConfig(DEFAULT_CONFIG, ...layers);
 }

@@ -1,6 +1,6 @@
 // What a check receives (sampled counters, settings, a query function, thresholds) and the
-// helpers every check uses to word findings the same way.
-import type { Finding, Severity } from 'plugway/sdk';
+// helpers every check uses to word findings the same way (built with the SDK's finding()).
+import { finding, type Check as SdkCheck, type Severity } from 'plugway/sdk';
 import type { PostgresDiagnosticsConfig } from './config.js';
 
 export type Row = Record<string, unknown>;
@@ -31,15 +31,9 @@ export interface CheckInput {
   metrics: Record<string, number>;
 }
 
-export interface Check {
-  name: string;
-  category: string;
-  run(input: CheckInput): Promise<Finding[]>;
-}
+export type Check = SdkCheck<CheckInput>;
 
-export function finding(category: string, severity: Severity, code: string, message: string, evidence: Record<string, unknown>, suggestion: string): Finding {
-  return { category, severity, code, message, evidence, suggestion };
-}
+export { finding };
 
 export function num(v: unknown): number {
   const n = typeof v === 'number' ? v : Number(v);
