@@ -2,7 +2,7 @@
 // the plugin's info finding, unknown categories are said, and bad targets get PLW_ERR_DIAG_BAD_TARGET.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { finding, statusFromFindings } from './diagnostics.js';
+import { beginDiagnosis, finding, statusFromFindings } from './diagnostics.js';
 import { runChecks, unknownCategoriesFinding, type Check } from './diagnostics-checks.js';
 import { errorReason } from './diagnostics-errors.js';
 import { parseTargetUrl, targetOf } from './diagnostics-target.js';
@@ -36,12 +36,16 @@ test('unknownCategoriesFinding: one info finding naming the unknown and the know
 });
 
 test('parseTargetUrl: host:port gets the first scheme; empty, unparsable and foreign targets are PLW_ERR_DIAG_BAD_TARGET', () => {
-  const spec = { system: 'mysql', schemes: ['mysql', 'mariadb', 'mysqlx'], example: 'mysql://root@127.0.0.1:3306/test' };
-  const { url, raw, target } = parseTargetUrl(' 127.0.0.1:3307 ', spec);
+  const spec = { system: 'mysql', schemes: ['mysql', 'mariadb', 'mysqlx'], example: 'mysql://root@127.0.0.1:3306/test', defaults: { user: 'root', port: 3306 } };
+  const { url, raw, target, endpoint } = parseTargetUrl(' 127.0.0.1:3307 ', spec);
   assert.equal(url.href, 'mysql://127.0.0.1:3307');
   assert.equal(raw, '127.0.0.1:3307');
   assert.deepEqual(target, { url: ' 127.0.0.1:3307 ' });
-  assert.equal(parseTargetUrl({ url: 'mariadb://u@h/db', password: 'p' }, spec).target.password, 'p');
+  assert.deepEqual(endpoint, { host: '127.0.0.1', port: 3307, user: 'root', password: undefined, database: undefined });
+  // The target's own fields win over the URL's; the URL's are decoded; IPv6 loses its brackets.
+  assert.deepEqual(parseTargetUrl({ url: 'mariadb://u%40x:p%3A@[::1]/d%20b', password: 'p', options: { database: 'other' } }, spec).endpoint, { host: '::1', port: 3306, user: 'u@x', password: 'p', database: 'other' });
+  assert.deepEqual(parseTargetUrl('mysql://a:b@h/db', { ...spec, defaults: { user: 'postgres', port: 5432, database: 'postgres' } }).endpoint, { host: 'h', port: 5432, user: 'a', password: 'b', database: 'db' });
+  assert.equal(parseTargetUrl('mysql://h', { ...spec, defaults: { user: 'postgres', port: 5432, database: 'postgres' } }).endpoint.database, 'postgres');
   assert.throws(() => parseTargetUrl({ url: '' }, spec), { code: 'PLW_ERR_DIAG_BAD_TARGET', status: 400, message: '"" is not a valid mysql target: give a URL such as mysql://root@127.0.0.1:3306/test or host:port' });
   assert.throws(() => parseTargetUrl('mysql://[x', spec), { message: '"mysql://[x" is not a valid mysql target: it does not parse as a URL' });
   assert.throws(() => parseTargetUrl('redis://h:1', spec), { message: '"redis://h:1" is not a valid mysql target: scheme redis: is not mysql://, mariadb:// or mysqlx://' });
@@ -54,4 +58,18 @@ test('errorReason: the message, else the code or name (an AggregateError from co
   assert.equal(errorReason(Object.assign(new AggregateError([]), { code: 'ECONNREFUSED' })), 'ECONNREFUSED');
   assert.equal(errorReason(new AggregateError([])), 'AggregateError');
   assert.equal(errorReason('text'), 'text');
+});
+
+test('beginDiagnosis: the result with the plugin, target, status from the findings, start and duration', () => {
+  const started = beginDiagnosis('x-diagnostics', 'x:1');
+  const warning = finding('one', 'warning', 'X_A', 'a', {}, '');
+  const r = started.result({ findings: [warning], metrics: { n: 1 }, server: { version: '1' } });
+  assert.deepEqual(Object.keys(r), ['plugin_id', 'target', 'status', 'findings', 'metrics', 'started_at', 'duration_ms', 'server']);
+  assert.equal(r.plugin_id, 'x-diagnostics');
+  assert.equal(r.target, 'x:1');
+  assert.equal(r.status, 'warning');
+  assert.equal(r.started_at, started.startedAt.toISOString());
+  assert.ok(Number.isInteger(r.duration_ms) && r.duration_ms >= 0);
+  assert.equal(started.result({ findings: [], metrics: {}, noneRan: true }).status, 'unknown');
+  assert.equal('server' in started.result({ findings: [], metrics: {} }), false);
 });

@@ -15,13 +15,24 @@ export interface TargetUrlSpec {
   schemes: readonly string[];
   /** An example URL for messages, e.g. postgres://postgres@127.0.0.1:5432/postgres. */
   example: string;
+  /** What a URL without them means. */
+  defaults: { user: string; port: number; database?: string; host?: string };
+}
+
+/** Where to connect and as whom: the target's username/password/options.database over the URL's. */
+export interface TargetEndpoint {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database?: string;
 }
 
 /**
- * The target and its URL, for systems with one host per target. Throws PLW_ERR_DIAG_BAD_TARGET
- * for an empty url, one that does not parse, or a scheme not in `spec.schemes`.
+ * The target, its URL and endpoint, for systems with one host per target. Throws
+ * PLW_ERR_DIAG_BAD_TARGET for an empty url, one that does not parse, or a scheme not in `spec.schemes`.
  */
-export function parseTargetUrl(target: DiagnosticTarget | string, spec: TargetUrlSpec): { target: DiagnosticTarget; url: URL; raw: string } {
+export function parseTargetUrl(target: DiagnosticTarget | string, spec: TargetUrlSpec): { target: DiagnosticTarget; url: URL; raw: string; endpoint: TargetEndpoint } {
   const t = targetOf(target);
   if (!t || typeof t.url !== 'string' || t.url.trim() === '') {
     throw badTargetError(spec.system, String(t?.url), `give a URL such as ${spec.example} or host:port`);
@@ -39,5 +50,12 @@ export function parseTargetUrl(target: DiagnosticTarget | string, spec: TargetUr
     const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0];
     throw badTargetError(spec.system, raw, `scheme ${url.protocol} is not ${list}`);
   }
-  return { target: t, url, raw };
+  const endpoint: TargetEndpoint = {
+    host: url.hostname.replace(/^\[|\]$/g, '') || (spec.defaults.host ?? '127.0.0.1'),
+    port: url.port ? Number(url.port) : spec.defaults.port,
+    user: t.username ?? (url.username ? decodeURIComponent(url.username) : spec.defaults.user),
+    password: t.password ?? (url.password ? decodeURIComponent(url.password) : undefined),
+    database: (t.options?.database as string | undefined) ?? (url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : spec.defaults.database),
+  };
+  return { target: t, url, raw, endpoint };
 }

@@ -72,6 +72,34 @@ export function statusFromFindings(findings: readonly Finding[]): DiagnosticStat
   return 'healthy';
 }
 
+/**
+ * Starts the clock of one diagnosis; `result()` stamps started_at and duration_ms and sets the
+ * status from the findings (`unknown` when `noneRan`: checks were asked for and none could run).
+ */
+export function beginDiagnosis(pluginId: string, target: string): {
+  startedAt: Date;
+  result(parts: { findings: Finding[]; metrics: Record<string, number>; server?: Record<string, unknown>; noneRan?: boolean }): DiagnosticResult;
+} {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  return {
+    startedAt,
+    result({ findings, metrics, server, noneRan }) {
+      const result: DiagnosticResult = {
+        plugin_id: pluginId,
+        target,
+        status: noneRan ? 'unknown' : statusFromFindings(findings),
+        findings,
+        metrics,
+        started_at: startedAt.toISOString(),
+        duration_ms: Math.round(performance.now() - t0),
+      };
+      if (server) result.server = server;
+      return result;
+    },
+  };
+}
+
 /** A rate per second from two counter reads, clamped at 0 (counters reset on restart). */
 export function ratePerSecond(before: number, after: number, elapsedMs: number): number {
   if (elapsedMs <= 0) return 0;

@@ -3,7 +3,7 @@
 import kafkajs, { type Admin } from 'kafkajs';
 // kafkajs is CommonJS: Node cannot see all of its named exports, so read them from the default export.
 const { Kafka, logLevel, AssignerProtocol, ConfigResourceTypes } = kafkajs;
-import { connectError, errorReason, finding, samplingWindow, statusFromFindings, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
+import { beginDiagnosis, connectError, errorReason, finding, samplingWindow, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
 import type { KafkaDiagConfig } from './config.js';
 import { addPoint, type OffsetPoint } from './lag-time.js';
 import { sampleOffsets } from './sample.js';
@@ -124,7 +124,7 @@ export class KafkaSession implements DiagnosticsSession {
   }
 
   async diagnose(options: DiagnoseOptions = {}, signal?: AbortSignal): Promise<DiagnosticResult> {
-    const started = Date.now();
+    const clock = beginDiagnosis(PLUGIN_ID, this.plan.label);
     const { windowMs, samples: count } = samplingWindow(options, this.cfg);
     const wanted = options.categories && options.categories.length > 0 ? new Set(options.categories) : new Set(CATEGORIES);
     const cluster = await this.admin.describeCluster();
@@ -162,15 +162,6 @@ export class KafkaSession implements DiagnosticsSession {
     findings.push(...(await guard('partitions', () => partitionFindings(input))));
     if (needConsumers) findings.push(...(await guard('consumers', () => consumerFindings(input))));
     findings = findings.filter((f) => wanted.has(f.category));
-    return {
-      plugin_id: PLUGIN_ID,
-      target: this.plan.label,
-      status: statusFromFindings(findings),
-      findings,
-      metrics,
-      started_at: new Date(started).toISOString(),
-      duration_ms: Date.now() - started,
-      server: { cluster_id: cluster.clusterId, controller: cluster.controller, brokers: cluster.brokers.length },
-    };
+    return clock.result({ findings, metrics, server: { cluster_id: cluster.clusterId, controller: cluster.controller, brokers: cluster.brokers.length } });
   }
 }

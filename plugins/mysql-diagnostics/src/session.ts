@@ -2,7 +2,7 @@
 // the checks (a failing check becomes an info finding), and the whitelisted actions.
 import mysql from 'mysql2/promise';
 import {
-  connectError, errorReason, finding, notConnectedError, runChecks, sampleOverWindow, samplingWindow, statusFromFindings, unknownCategoriesFinding,
+  beginDiagnosis, connectError, errorReason, finding, notConnectedError, runChecks, sampleOverWindow, samplingWindow, unknownCategoriesFinding,
   type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding,
 } from 'plugway/sdk';
 import type { MysqlDiagnosticsConfig } from './config.js';
@@ -74,8 +74,7 @@ export class MysqlSession implements DiagnosticsSession {
   }
 
   async diagnose(options: DiagnoseOptions = {}, signal?: AbortSignal): Promise<DiagnosticResult> {
-    const startedAt = new Date();
-    const t0 = performance.now();
+    const clock = beginDiagnosis(PLUGIN_ID, this.label);
     if (!this.conn) throw notConnectedError(PLUGIN_ID);
     const { windowMs, samples: count } = samplingWindow(options, this.config);
     const wanted = (options.categories ?? []).filter(Boolean);
@@ -104,16 +103,12 @@ export class MysqlSession implements DiagnosticsSession {
     });
     findings.push(...checks.findings);
     this.lastMetrics = metrics;
-    return {
-      plugin_id: PLUGIN_ID,
-      target: this.label,
-      status: checks.noneRan ? 'unknown' : statusFromFindings(findings),
+    return clock.result({
       findings,
       metrics,
-      started_at: startedAt.toISOString(),
-      duration_ms: Math.round(performance.now() - t0),
       server: { version, flavor: server.flavor, uptime_seconds: server.uptimeSeconds, window_ms: windowMs, samples: count },
-    };
+      noneRan: checks.noneRan,
+    });
   }
 
   /** Point-in-time metrics without a window, over the last diagnosis' ones. */

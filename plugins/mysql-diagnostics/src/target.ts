@@ -10,12 +10,13 @@ export interface ParsedTarget {
 }
 
 export function parseTarget(target: DiagnosticTarget | string, connectTimeoutMs: number): ParsedTarget {
-  const { target: t, url } = parseTargetUrl(target, { system: 'mysql', schemes: ['mysql', 'mariadb', 'mysqlx'], example: 'mysql://root@127.0.0.1:3306/test' });
-  const user = t.username ?? (url.username ? decodeURIComponent(url.username) : 'root');
-  const password = t.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
-  const database = (t.options?.database as string | undefined) ?? (url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined);
-  const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
-  const port = url.port ? Number(url.port) : 3306;
+  const { target: t, url, endpoint } = parseTargetUrl(target, {
+    system: 'mysql',
+    schemes: ['mysql', 'mariadb', 'mysqlx'],
+    example: 'mysql://root@127.0.0.1:3306/test',
+    defaults: { user: 'root', port: 3306 },
+  });
+  const { host, port, user, password, database } = endpoint;
   const sslParam = url.searchParams.get('ssl') ?? url.searchParams.get('tls');
   let ssl: ConnectionOptions['ssl'];
   // Like MySQL's --ssl-mode: "required" encrypts without verifying the certificate; "true" or

@@ -2,7 +2,7 @@
 // checks (a failing check becomes an info finding), and the whitelisted actions.
 import pg from 'pg';
 import {
-  connectError, errorReason, finding, notConnectedError, runChecks, sampleOverWindow, samplingWindow, statusFromFindings, unknownCategoriesFinding,
+  beginDiagnosis, connectError, errorReason, finding, notConnectedError, runChecks, sampleOverWindow, samplingWindow, unknownCategoriesFinding,
   type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding,
 } from 'plugway/sdk';
 import type { PostgresDiagnosticsConfig } from './config.js';
@@ -61,8 +61,7 @@ export class PostgresSession implements DiagnosticsSession {
   }
 
   async diagnose(options: DiagnoseOptions = {}, signal?: AbortSignal): Promise<DiagnosticResult> {
-    const startedAt = new Date();
-    const t0 = performance.now();
+    const clock = beginDiagnosis(PLUGIN_ID, this.label);
     if (!this.client) throw notConnectedError(PLUGIN_ID);
     const { windowMs, samples: count } = samplingWindow(options, this.config);
     const wanted = (options.categories ?? []).filter(Boolean);
@@ -91,16 +90,12 @@ export class PostgresSession implements DiagnosticsSession {
     metrics.deadlocks_in_window = d('deadlocks');
     metrics.temp_bytes_per_second = Math.round(d('temp_bytes') / seconds);
     this.lastMetrics = metrics;
-    return {
-      plugin_id: PLUGIN_ID,
-      target: this.label,
-      status: checks.noneRan ? 'unknown' : statusFromFindings(findings),
+    return clock.result({
       findings,
       metrics,
-      started_at: startedAt.toISOString(),
-      duration_ms: Math.round(performance.now() - t0),
       server: { version: server.version, version_num: server.versionNum, in_recovery: server.inRecovery, database: server.database, window_ms: windowMs, samples: count },
-    };
+      noneRan: checks.noneRan,
+    });
   }
 
   /** Point-in-time metrics without a window, over the last diagnosis' ones. */

@@ -9,12 +9,13 @@ export interface ParsedTarget {
 }
 
 export function parseTarget(target: DiagnosticTarget | string, connectTimeoutMs: number, statementTimeoutMs: number): ParsedTarget {
-  const { target: t, url } = parseTargetUrl(target, { system: 'postgres', schemes: ['postgres', 'postgresql'], example: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  const user = t.username ?? (url.username ? decodeURIComponent(url.username) : 'postgres');
-  const password = t.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
-  const database = (t.options?.database as string | undefined) ?? (url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : 'postgres');
-  const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
-  const port = url.port ? Number(url.port) : 5432;
+  const { target: t, url, endpoint } = parseTargetUrl(target, {
+    system: 'postgres',
+    schemes: ['postgres', 'postgresql'],
+    example: 'postgres://postgres@127.0.0.1:5432/postgres',
+    defaults: { user: 'postgres', port: 5432, database: 'postgres' },
+  });
+  const { host, port, user, password, database } = endpoint;
   const sslmode = url.searchParams.get('sslmode');
   let ssl: ClientConfig['ssl'];
   if (t.tls && typeof t.tls === 'object') ssl = t.tls as ClientConfig['ssl'];

@@ -1,7 +1,7 @@
 // One connection to a Redis deployment and a diagnosis over it: which nodes to inspect, the
 // sampling window, running the checks of the wanted categories and folding them into a result.
 import type { Redis, Cluster } from 'ioredis';
-import { samplingWindow, statusFromFindings, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
+import { beginDiagnosis, samplingWindow, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
 import type { RedisDiagConfig } from './config.js';
 import { readInfo, takeSamples, type Sample } from './sample.js';
 import { openPlan, planConnection, type ConnectionPlan } from './target.js';
@@ -98,7 +98,7 @@ export class RedisSession implements DiagnosticsSession {
   }
 
   async diagnose(options: DiagnoseOptions = {}, signal?: AbortSignal): Promise<DiagnosticResult> {
-    const started = Date.now();
+    const clock = beginDiagnosis(PLUGIN_ID, this.plan.label);
     const { windowMs, samples } = samplingWindow(options, this.cfg);
     const wanted = options.categories && options.categories.length > 0 ? new Set(options.categories) : new Set(CATEGORIES);
     const findings: Finding[] = [];
@@ -141,15 +141,6 @@ export class RedisSession implements DiagnosticsSession {
         }
       }),
     );
-    return {
-      plugin_id: PLUGIN_ID,
-      target: this.plan.label,
-      status: statusFromFindings(findings),
-      findings,
-      metrics,
-      started_at: new Date(started).toISOString(),
-      duration_ms: Date.now() - started,
-      server,
-    };
+    return clock.result({ findings, metrics, server });
   }
 }
