@@ -3,13 +3,12 @@
 // down broker, consumer lag, a stopped group (Burrow STOP), lag in time, the endpoint.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import kafkajs, { type Producer } from 'kafkajs';
 // kafkajs is CommonJS: Node cannot see all of its named exports, so read them from the default export.
 const { Kafka, logLevel } = kafkajs;
-import { missingForKind, type DiagnosticResult, type Finding } from 'plugway/sdk';
+import { missingForKind, type DiagnosticResult } from 'plugway/sdk';
 import { freePort } from '../helpers/services.js';
+import { assertManifestMatches, expectFinding, find } from './harness.js';
 import { mockSkip, startMockCluster, type MockCluster } from './kafka-mock.js';
 import createKafkaDiagnostics, { DEFAULTS, ACTIONS } from '../../plugins/kafka-diagnostics/src/index.js';
 
@@ -66,13 +65,6 @@ function keepProducing(topic: string): () => Promise<void> {
   };
 }
 
-const find = (r: DiagnosticResult, code: string): Finding | undefined => r.findings.find((f) => f.code === code);
-function expectFinding(r: DiagnosticResult, code: string, severity?: string): Finding {
-  const f = find(r, code);
-  assert.ok(f, `${code} expected; got ${r.findings.map((x) => `${x.code}/${x.severity}`).join(', ')}`);
-  if (severity) assert.equal(f.severity, severity, `${code} severity`);
-  return f;
-}
 async function diagnose(opts: { categories?: string[]; windowMs?: number; config?: Record<string, unknown>; groups?: string[] } = {}): Promise<DiagnosticResult> {
   const p = createKafkaDiagnostics(opts.config ?? {});
   await p.connect({ url: `kafka://${mock!.bootstrap}`, options: { groups: opts.groups ?? ['stopped-group', 'caught-up-group'] } }, none);
@@ -84,14 +76,8 @@ async function diagnose(opts: { categories?: string[]; windowMs?: number; config
 }
 
 test('manifest declares the contract and every threshold default', () => {
-  const m = parse(readFileSync(new URL('../../plugins/kafka-diagnostics/plugin.yaml', import.meta.url), 'utf8'));
-  assert.equal(m.id, 'kafka-diagnostics');
-  assert.equal(m.kind, 'diagnostics');
+  const m = assertManifestMatches('kafka-diagnostics', { actions: ACTIONS, defaults: DEFAULTS });
   assert.deepEqual(m.runtime, { type: 'inprocess', entry: 'src/index.ts' });
-  assert.deepEqual(m.endpoints.map((e: { path: string; method: string; auth: string }) => [e.method, e.path, e.auth]), [['POST', '/diagnostics/kafka', 'required']]);
-  assert.deepEqual(m.actions, [...ACTIONS]);
-  for (const [k, v] of Object.entries(DEFAULTS)) assert.deepEqual(m.config_schema.properties[k]?.default, v, `config_schema default of ${k}`);
-  assert.deepEqual(Object.keys(m.config_schema.properties).sort(), Object.keys(DEFAULTS).sort());
   assert.deepEqual(missingForKind('diagnostics', createKafkaDiagnostics({})), []);
 });
 

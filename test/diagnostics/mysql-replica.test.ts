@@ -3,37 +3,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type mysql from 'mysql2/promise';
-import type { DiagnosticResult, PluginContext } from 'plugway/sdk';
-import createMysqlDiagnostics, { DEFAULT_CONFIG } from '../../plugins/mysql-diagnostics/src/index.js';
+import createMysqlDiagnostics from '../../plugins/mysql-diagnostics/src/index.js';
 import { binarySkip } from '../helpers/services.js';
+import { codes, diagnoser, find, until } from './harness.js';
 import { startPrivateMariadb, type PrivateMariadb } from './mysql-server.js';
 
-type Cfg = Partial<typeof DEFAULT_CONFIG>;
-const ctx = (config: Cfg = {}) => ({ config }) as unknown as PluginContext<Cfg>;
-
-async function diagnose(url: string, config: Cfg = {}, windowMs = 500): Promise<DiagnosticResult> {
-  const p = createMysqlDiagnostics(config);
-  await p.connect({ url }, ctx(config));
-  try {
-    return await p.diagnose({ windowMs, categories: ['replication'] }, ctx(config));
-  } finally {
-    await p.disconnect(ctx(config));
-  }
-}
-const codes = (r: DiagnosticResult) => r.findings.map((f) => f.code);
-const find = (r: DiagnosticResult, code: string) => r.findings.find((f) => f.code === code);
+const diagnose = diagnoser(createMysqlDiagnostics, { windowMs: 500, categories: ['replication'] });
 
 async function replicaStatus(c: mysql.Connection): Promise<Record<string, unknown>> {
   const [rows] = await c.query('SHOW SLAVE STATUS');
   return (rows as Array<Record<string, unknown>>)[0] ?? {};
-}
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('a private MariaDB primary and replica', { skip: binarySkip('mariadbd', 'mariadb-server') }, () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { freePort } from '../helpers/services.js';
+import { stopProcess, waitUntilAnswers } from './server-process.js';
 
 const run = promisify(execFile);
 
@@ -27,35 +28,19 @@ export async function startPrivateMariadb(flags: string[] = []): Promise<Private
   const port = await freePort();
   const child = spawn('mariadbd', ['--no-defaults', `--datadir=${data}`, `--port=${port}`, `--socket=${join(dir, 'sock')}`, '--bind-address=127.0.0.1',
     `--pid-file=${join(dir, 'pid')}`, `--log-error=${join(dir, 'err.log')}`, '--skip-log-bin', '--innodb-buffer-pool-size=16M', ...user, ...flags], { stdio: 'ignore' });
-  let exited = false;
-  child.once('exit', () => (exited = true));
   const connect = () => mysql.createConnection({ host: '127.0.0.1', port, user: 'root', database: 'mysql' });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) throw new Error(`mariadbd exited at start; see ${join(dir, 'err.log')}`);
-    try {
-      const c = await connect();
-      await c.query('CREATE DATABASE IF NOT EXISTS test');
-      await c.end();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`mariadbd on port ${port} did not answer within 30 s: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await waitUntilAnswers(`mariadbd on port ${port}`, child, `see ${join(dir, 'err.log')}`, async () => {
+    const c = await connect();
+    await c.query('CREATE DATABASE IF NOT EXISTS test');
+    await c.end();
+  });
   return {
     port,
     dir,
     url: `mysql://root@127.0.0.1:${port}/test`,
     connect: () => mysql.createConnection({ host: '127.0.0.1', port, user: 'root', database: 'test' }),
     async stop() {
-      if (!exited) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await gone;
-        clearTimeout(t);
-      }
+      await stopProcess(child, () => child.kill('SIGTERM'));
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -2,23 +2,16 @@
 // and a user that must use TLS, diagnosed through ?ssl=required and tls options.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DiagnosticTarget, PluginContext } from 'plugway/sdk';
 import createMysqlDiagnostics from '../../plugins/mysql-diagnostics/src/index.js';
 import { binarySkip } from '../helpers/services.js';
+import { ctxOf, diagnoser, selfSigned } from './harness.js';
 import { startPrivateMariadb, type PrivateMariadb } from './mysql-server.js';
 
-const ctx = { config: {} } as unknown as PluginContext;
-
-function selfSigned(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  return { cert, key };
-}
+const ctx = ctxOf({});
+const diagnoseWith = diagnoser(createMysqlDiagnostics, { windowMs: 100, categories: ['connections', 'transactions', 'replication'] });
 
 describe('a private MariaDB with TLS and a password', { skip: binarySkip('mariadbd', 'mariadb-server') || binarySkip('openssl', 'openssl') }, () => {
   let db: PrivateMariadb;
@@ -38,16 +31,6 @@ describe('a private MariaDB with TLS and a password', { skip: binarySkip('mariad
     await db?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-
-  const diagnoseWith = async (target: DiagnosticTarget) => {
-    const p = createMysqlDiagnostics({});
-    await p.connect(target, ctx);
-    try {
-      return await p.diagnose({ windowMs: 100, categories: ['connections', 'transactions', 'replication'] }, ctx);
-    } finally {
-      await p.disconnect(ctx);
-    }
-  };
 
   test('?ssl=required with the password in the URL; the password never shows', async () => {
     const r = await diagnoseWith({ url: `mysql://diag:diag-secret@127.0.0.1:${db.port}/?ssl=required` });

@@ -3,53 +3,20 @@
 // and the shared one (read-only) for shape and the checks that cannot run there.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import mysql from 'mysql2/promise';
-import type { DiagnosticResult, DiagnosticsPlugin, PluginContext } from 'plugway/sdk';
+import type { DiagnosticResult, DiagnosticsPlugin } from 'plugway/sdk';
 import createMysqlDiagnostics, { ACTIONS, DEFAULT_CONFIG } from '../../plugins/mysql-diagnostics/src/index.js';
 import { binarySkip, serviceSkip } from '../helpers/services.js';
+import { assertHealthy, assertManifestMatches, assertResultShape, codes, ctxOf, diagnoser, find } from './harness.js';
 import { startPrivateMariadb, type PrivateMariadb } from './mysql-server.js';
 
 type Cfg = Partial<typeof DEFAULT_CONFIG>;
-const ctx = (config: Cfg = {}) => ({ config }) as unknown as PluginContext<Cfg>;
-
-async function diagnose(url: string, config: Cfg = {}, windowMs = 1000, categories?: string[]): Promise<DiagnosticResult> {
-  const p = createMysqlDiagnostics(config);
-  await p.connect({ url }, ctx(config));
-  try {
-    return await p.diagnose({ windowMs, categories }, ctx(config));
-  } finally {
-    await p.disconnect(ctx(config));
-  }
-}
-
-const codes = (r: DiagnosticResult) => r.findings.map((f) => f.code);
-const find = (r: DiagnosticResult, code: string) => r.findings.find((f) => f.code === code);
-
-function assertShape(r: DiagnosticResult): void {
-  assert.equal(r.plugin_id, 'mysql-diagnostics');
-  assert.match(r.target, /@127\.0\.0\.1:\d+/);
-  assert.ok(['healthy', 'warning', 'critical', 'unknown'].includes(r.status));
-  assert.ok(!Number.isNaN(Date.parse(r.started_at)));
-  assert.ok(r.duration_ms >= 0);
-  for (const f of r.findings) {
-    assert.ok(f.category && f.code.startsWith('MYSQL_') && f.message && f.suggestion, JSON.stringify(f));
-    assert.ok(['info', 'warning', 'critical'].includes(f.severity));
-    assert.equal(typeof f.evidence, 'object');
-  }
-  for (const v of Object.values(r.metrics)) assert.equal(typeof v, 'number');
-}
+const ctx = (config: Cfg = {}) => ctxOf(config);
+const diagnose = diagnoser(createMysqlDiagnostics, { windowMs: 1000 });
+const assertShape = (r: DiagnosticResult) => assertResultShape(r, 'mysql-diagnostics', 'MYSQL_');
 
 test('plugin.yaml declares every threshold with the same default as the code', () => {
-  const m = parse(readFileSync(new URL('../../plugins/mysql-diagnostics/plugin.yaml', import.meta.url), 'utf8'));
-  assert.equal(m.id, 'mysql-diagnostics');
-  assert.equal(m.kind, 'diagnostics');
-  assert.deepEqual(m.actions, [...ACTIONS]);
-  assert.deepEqual(m.endpoints[0], { path: '/diagnostics/mysql', method: 'POST', auth: 'required', description: m.endpoints[0].description });
-  const props = m.config_schema.properties as Record<string, { default: unknown }>;
-  assert.deepEqual(Object.keys(props).sort(), Object.keys(DEFAULT_CONFIG).sort());
-  for (const [k, v] of Object.entries(DEFAULT_CONFIG)) assert.deepEqual(props[k]!.default, v, k);
+  assertManifestMatches('mysql-diagnostics', { actions: ACTIONS, defaults: DEFAULT_CONFIG });
 });
 
 describe('a private MariaDB (max_connections=10, performance_schema on)', { skip: binarySkip('mariadbd', 'mariadb-server') }, () => {
@@ -68,9 +35,7 @@ describe('a private MariaDB (max_connections=10, performance_schema on)', { skip
   test('a fresh, idle server is healthy: no warning or critical finding', async () => {
     const r = await diagnose(db.url);
     assertShape(r);
-    const loud = r.findings.filter((f) => f.severity !== 'info');
-    assert.deepEqual(loud, [], JSON.stringify(loud, null, 1));
-    assert.equal(r.status, 'healthy');
+    assertHealthy(r);
     // The young server's lifetime ratios are flagged, not judged (mysqltuner's 24 h caveat).
     assert.ok(codes(r).includes('MYSQL_UPTIME_SHORT'));
     assert.ok(codes(r).includes('MYSQL_NOT_A_REPLICA'));

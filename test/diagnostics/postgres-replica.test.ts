@@ -3,32 +3,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import type { DiagnosticResult, PluginContext } from 'plugway/sdk';
-import createPostgresDiagnostics, { DEFAULT_CONFIG } from '../../plugins/postgres-diagnostics/src/index.js';
+import createPostgresDiagnostics from '../../plugins/postgres-diagnostics/src/index.js';
+import { codes, diagnoser, find, until } from './harness.js';
 import { postgresBinariesSkip, startPrivatePostgres, type PrivatePostgres } from './postgres-server.js';
 
-type Cfg = Partial<typeof DEFAULT_CONFIG>;
-const ctx = (config: Cfg = {}) => ({ config }) as unknown as PluginContext<Cfg>;
-
-async function diagnose(url: string, config: Cfg = {}, windowMs = 500): Promise<DiagnosticResult> {
-  const p = createPostgresDiagnostics(config);
-  await p.connect({ url }, ctx(config));
-  try {
-    return await p.diagnose({ windowMs, categories: ['replication'] }, ctx(config));
-  } finally {
-    await p.disconnect(ctx(config));
-  }
-}
-const codes = (r: DiagnosticResult) => r.findings.map((f) => f.code);
-const find = (r: DiagnosticResult, code: string) => r.findings.find((f) => f.code === code);
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const diagnose = diagnoser(createPostgresDiagnostics, { windowMs: 500, categories: ['replication'] });
 
 describe('a private PostgreSQL primary and streaming standby', { skip: postgresBinariesSkip() }, () => {
   let primary: PrivatePostgres;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from '../helpers/services.js';
+import { stopProcess, waitUntilAnswers } from './server-process.js';
 
 const run = promisify(execFile);
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -49,8 +50,6 @@ export async function startPrivatePostgres(settings: Record<string, string | num
   const flags = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'];
   for (const [k, v] of Object.entries(settings)) flags.push('-c', `${k}=${v}`);
   const child = spawn(...asPostgres(join(PG_BIN, 'postgres'), flags), { stdio: 'ignore' });
-  let exited = false;
-  child.once('exit', () => (exited = true));
   const client = async () => {
     // socketOnlyReady: TCP needs a password there, so readiness and admin go through the socket.
     const c = new pg.Client({ host: options.socketOnlyReady ? dir : '127.0.0.1', port, user: 'postgres', database: 'postgres' });
@@ -58,35 +57,22 @@ export async function startPrivatePostgres(settings: Record<string, string | num
     await c.connect();
     return c;
   };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) throw new Error(`postgres exited at start (data dir ${data})`);
-    try {
-      const c = await client();
-      await c.end();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`postgres on port ${port} did not answer within 30 s: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await waitUntilAnswers(`postgres on port ${port}`, child, `data dir ${data}`, async () => {
+    await (await client()).end();
+  });
   return {
     port,
     dir,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     client,
     async stop() {
-      if (!exited) {
-        const gone = new Promise((r) => child.once('exit', r));
-        // Signal the postmaster itself by the PID it wrote (runuser sits between us and it); SIGINT is a fast shutdown.
+      // Signal the postmaster itself by the PID it wrote (runuser sits between us and it); SIGINT is a fast shutdown.
+      await stopProcess(child, () => {
         const pidFile = join(data, 'postmaster.pid');
         const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : NaN;
         if (pid > 0) process.kill(pid, 'SIGINT');
         else child.kill('SIGINT');
-        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await gone;
-        clearTimeout(t);
-      }
+      });
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -6,19 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PluginContext } from 'plugway/sdk';
 import createPostgresDiagnostics from '../../plugins/postgres-diagnostics/src/index.js';
 import { binarySkip } from '../helpers/services.js';
+import { ctxOf, diagnoser, selfSigned } from './harness.js';
 import { postgresBinariesSkip, startPrivatePostgres, type PrivatePostgres } from './postgres-server.js';
 
-const ctx = { config: {} } as unknown as PluginContext;
-
-function selfSigned(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  return { cert, key };
-}
+const ctx = ctxOf({});
+const diagnoseWith = diagnoser(createPostgresDiagnostics, { windowMs: 100, categories: ['connections'] });
 
 describe('a private PostgreSQL with TLS and scram-sha-256', { skip: postgresBinariesSkip() || binarySkip('openssl', 'openssl') }, () => {
   let srv: PrivatePostgres;
@@ -48,16 +42,6 @@ describe('a private PostgreSQL with TLS and scram-sha-256', { skip: postgresBina
     await srv?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-
-  const diagnoseWith = async (target: Parameters<ReturnType<typeof createPostgresDiagnostics>['connect']>[0]) => {
-    const p = createPostgresDiagnostics({});
-    await p.connect(target, ctx);
-    try {
-      return await p.diagnose({ windowMs: 100, categories: ['connections'] }, ctx);
-    } finally {
-      await p.disconnect(ctx);
-    }
-  };
 
   test('sslmode=require with the password in the URL', async () => {
     const r = await diagnoseWith({ url: `postgres://postgres:diag-secret@127.0.0.1:${srv.port}/postgres?sslmode=require` });

@@ -3,60 +3,20 @@
 // for each induced condition, and the shared one (read-only) for what it lacks.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import type pg from 'pg';
 import type { DiagnosticResult, DiagnosticsPlugin, PluginContext } from 'plugway/sdk';
 import createPostgresDiagnostics, { ACTIONS, DEFAULT_CONFIG } from '../../plugins/postgres-diagnostics/src/index.js';
 import { serviceSkip } from '../helpers/services.js';
+import { assertHealthy, assertManifestMatches, assertResultShape, codes, ctxOf, diagnoser, find, until } from './harness.js';
 import { postgresBinariesSkip, startPrivatePostgres, type PrivatePostgres } from './postgres-server.js';
 
 type Cfg = Partial<typeof DEFAULT_CONFIG>;
-const ctx = (config: Cfg = {}) => ({ config }) as unknown as PluginContext<Cfg>;
-
-async function diagnose(url: string, config: Cfg = {}, windowMs = 1000, categories?: string[]): Promise<DiagnosticResult> {
-  const p = createPostgresDiagnostics(config);
-  await p.connect({ url }, ctx(config));
-  try {
-    return await p.diagnose({ windowMs, categories }, ctx(config));
-  } finally {
-    await p.disconnect(ctx(config));
-  }
-}
-
-const codes = (r: DiagnosticResult) => r.findings.map((f) => f.code);
-const find = (r: DiagnosticResult, code: string) => r.findings.find((f) => f.code === code);
-
-/** Polls until the condition holds: the server changes state asynchronously (a backend starting to wait). */
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function assertShape(r: DiagnosticResult): void {
-  assert.equal(r.plugin_id, 'postgres-diagnostics');
-  assert.ok(['healthy', 'warning', 'critical', 'unknown'].includes(r.status));
-  assert.ok(!Number.isNaN(Date.parse(r.started_at)));
-  for (const f of r.findings) {
-    assert.ok(f.category && f.code.startsWith('PG_') && f.message && f.suggestion, JSON.stringify(f));
-    assert.ok(['info', 'warning', 'critical'].includes(f.severity));
-  }
-  for (const v of Object.values(r.metrics)) assert.equal(typeof v, 'number');
-}
+const ctx = (config: Cfg = {}) => ctxOf(config);
+const diagnose = diagnoser(createPostgresDiagnostics, { windowMs: 1000 });
+const assertShape = (r: DiagnosticResult) => assertResultShape(r, 'postgres-diagnostics', 'PG_');
 
 test('plugin.yaml declares every threshold with the same default as the code', () => {
-  const m = parse(readFileSync(new URL('../../plugins/postgres-diagnostics/plugin.yaml', import.meta.url), 'utf8'));
-  assert.equal(m.id, 'postgres-diagnostics');
-  assert.equal(m.kind, 'diagnostics');
-  assert.deepEqual(m.actions, [...ACTIONS]);
-  assert.equal(m.endpoints[0].path, '/diagnostics/postgres');
-  assert.equal(m.endpoints[0].auth, 'required');
-  const props = m.config_schema.properties as Record<string, { default: unknown }>;
-  assert.deepEqual(Object.keys(props).sort(), Object.keys(DEFAULT_CONFIG).sort());
-  for (const [k, v] of Object.entries(DEFAULT_CONFIG)) assert.deepEqual(props[k]!.default, v, k);
+  assertManifestMatches('postgres-diagnostics', { actions: ACTIONS, defaults: DEFAULT_CONFIG });
 });
 
 describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
@@ -74,9 +34,7 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
   test('a fresh, idle server is healthy: no warning or critical finding', async () => {
     const r = await diagnose(srv.url);
     assertShape(r);
-    const loud = r.findings.filter((f) => f.severity !== 'info');
-    assert.deepEqual(loud, [], JSON.stringify(loud, null, 1));
-    assert.equal(r.status, 'healthy');
+    assertHealthy(r);
     assert.ok(codes(r).includes('PG_NOT_A_REPLICA'));
     assert.ok(codes(r).includes('PG_STAT_STATEMENTS_MISSING'));
     assert.equal(r.metrics.max_connections, 12);

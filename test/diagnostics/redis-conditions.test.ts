@@ -4,8 +4,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DiagnosticResult, Finding } from 'plugway/sdk';
+import type { DiagnosticResult } from 'plugway/sdk';
 import { binarySkip } from '../helpers/services.js';
+import { expectFinding, find } from './harness.js';
 import { startRedis, waitFor, type TestRedis } from './redis-servers.js';
 import createRedisDiagnostics from '../../plugins/redis-diagnostics/src/index.js';
 
@@ -28,14 +29,6 @@ async function diagnose(url: string, opts: { categories?: string[]; windowMs?: n
   } finally {
     await p.disconnect(none);
   }
-}
-const find = (r: DiagnosticResult, code: string): Finding | undefined => r.findings.find((f) => f.code === code);
-function expectFinding(r: DiagnosticResult, code: string, severity?: string): Finding {
-  const f = find(r, code);
-  assert.ok(f, `${code} expected; got ${r.findings.map((x) => `${x.code}/${x.severity}`).join(', ')}`);
-  if (severity) assert.equal(f.severity, severity, `${code} severity`);
-  assert.ok(f.suggestion.length > 10);
-  return f;
 }
 
 test('maxmemory nearly full with noeviction: usage critical, noeviction critical, OOM errors', { skip }, async () => {

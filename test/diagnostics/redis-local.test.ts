@@ -2,25 +2,18 @@
 // plus its manifest, contract, HTTP endpoint and error paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { missingForKind } from 'plugway/sdk';
 import { serviceSkip, freePort } from '../helpers/services.js';
 import createRedisDiagnostics, { DEFAULTS, ACTIONS, CATEGORIES } from '../../plugins/redis-diagnostics/src/index.js';
+import { assertManifestMatches } from './harness.js';
 
 const skip = await serviceSkip('redis');
 const req = (body: unknown) => ({ id: 'r1', method: 'POST', path: '/diagnostics/redis', params: {}, query: {}, headers: {}, body, context: {} });
 
 test('manifest declares the contract: kind, entry, endpoint behind auth, actions and every threshold default', () => {
-  const m = parse(readFileSync(new URL('../../plugins/redis-diagnostics/plugin.yaml', import.meta.url), 'utf8'));
-  assert.equal(m.id, 'redis-diagnostics');
+  const m = assertManifestMatches('redis-diagnostics', { actions: ACTIONS, defaults: DEFAULTS });
   assert.equal(m.version, '1.0.0');
-  assert.equal(m.kind, 'diagnostics');
   assert.deepEqual(m.runtime, { type: 'inprocess', entry: 'src/index.ts' });
-  assert.deepEqual(m.endpoints.map((e: { path: string; method: string; auth: string }) => [e.method, e.path, e.auth]), [['POST', '/diagnostics/redis', 'required']]);
-  assert.deepEqual(m.actions, [...ACTIONS]);
-  for (const [k, v] of Object.entries(DEFAULTS)) assert.deepEqual(m.config_schema.properties[k]?.default, v, `config_schema default of ${k}`);
-  assert.deepEqual(Object.keys(m.config_schema.properties).sort(), Object.keys(DEFAULTS).sort());
   assert.deepEqual(missingForKind('diagnostics', createRedisDiagnostics({})), []);
 });
 
