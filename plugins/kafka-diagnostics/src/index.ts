@@ -1,6 +1,6 @@
 // kafka-diagnostics: a diagnostics plugin for Kafka clusters (kafkajs) built only on plugway/sdk.
 // Default export: a factory (config) => plugin; the config holds the thresholds.
-import { createDiagnosticsPlugin, definePlugin, type BuiltDiagnosticsPlugin } from 'plugway/sdk';
+import { createDiagnosticsPlugin, type BuiltDiagnosticsPlugin } from 'plugway/sdk';
 import { resolveConfig } from './config.js';
 import { DESTRUCTIVE_ACTIONS, SAFE_ACTIONS, runAction } from './actions.js';
 import { CATEGORIES, KafkaSession, PLUGIN_ID } from './session.js';
@@ -23,4 +23,5 @@ export function createKafkaDiagnostics(config: Record<string, unknown> = {}): Ka
   });
 }
 
-export default definePlugin(createKafkaDiagnostics);
+// Not definePlugin(createKafkaDiagnostics): its factory overload would widen the type to PluginBase.
+export default createKafkaDiagnostics;
