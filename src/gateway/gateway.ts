@@ -193,6 +193,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   );
 
   app.addHook('onClose', async () => {
+    if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
     await wiring?.close();
     unfollow();

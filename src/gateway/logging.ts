@@ -2,6 +2,7 @@
 // hostname) and the redaction of secrets in anything shown or logged.
 
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { BatchedDestination } from './log-destination.js';
 
 /** Paths pino censors in every line the gateway writes. */
 // Exact paths only: wildcard paths make pino's redaction cost show up on the per-request line.
@@ -20,7 +21,11 @@ export const REDACT_PATHS = [
   'config.token',
 ];
 
-export function createRequestLogger(opts: { level?: string; destination?: DestinationStream; redact?: string[] } = {}): Logger {
+/**
+ * The request logger. Without a `destination` it writes to `dest` (default stdout) in batches:
+ * a line is written at the latest LOG_FLUSH_MS (100 ms) after it was logged, and at exit.
+ */
+export function createRequestLogger(opts: { level?: string; destination?: DestinationStream; dest?: number | string; redact?: string[] } = {}): Logger {
   return pino(
     {
       level: opts.level ?? 'info',
@@ -29,7 +34,7 @@ export function createRequestLogger(opts: { level?: string; destination?: Destin
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...REDACT_PATHS, ...(opts.redact ?? [])], censor: '[REDACTED]' },
     },
-    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+    opts.destination ?? new BatchedDestination(opts.dest),
   );
 }
 

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchedDestination, LOG_BATCH_CHARS, LOG_FLUSH_MS } from './log-destination.js';
+import { createRequestLogger } from './logging.js';
+
+const tmpFile = () => join(mkdtempSync(join(tmpdir(), 'plugway-logdest-')), 'out.log');
+const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
+
+test('lines wait in the batch until flush(), a full batch, or the flush delay', async () => {
+  const file = tmpFile();
+  const d = new BatchedDestination(file);
+  d.write('a\n');
+  d.write('b\n');
+  assert.equal(read(file), '');
+  let called = false;
+  d.flush((err) => {
+    assert.equal(err, undefined);
+    called = true;
+  });
+  assert.equal(called, true);
+  assert.equal(read(file), 'a\nb\n');
+
+  // A full batch is written at once.
+  const line = `${'x'.repeat(199)}\n`;
+  const n = Math.ceil(LOG_BATCH_CHARS / line.length);
+  for (let i = 0; i < n - 1; i++) d.write(line);
+  assert.equal(read(file), 'a\nb\n');
+  d.write(line);
+  assert.equal(read(file).length, 4 + n * line.length);
+
+  // A lone line is written after LOG_FLUSH_MS.
+  d.write('late\n');
+  assert.ok(!read(file).endsWith('late\n'));
+  const deadline = Date.now() + LOG_FLUSH_MS + 5_000;
+  while (!read(file).endsWith('late\n') && Date.now() < deadline) await sleep(LOG_FLUSH_MS / 4);
+  assert.ok(read(file).endsWith('late\n'));
+  d.end();
+});
+
+test('a process that exits writes the lines still in the batch', () => {
+  const file = tmpFile();
+  const mod = new URL('./logging.ts', import.meta.url).href;
+  const code = `const { createRequestLogger } = await import(${JSON.stringify(mod)});
+const log = createRequestLogger({ dest: ${JSON.stringify(file)} });
+log.info({ request_id: 'r1', status_code: 200 });
+log.info({ request_id: 'r2', status_code: 200 });
+process.exit(0);`;
+  execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: 'pipe' });
+  const lines = read(file).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(lines.map((l) => l.request_id), ['r1', 'r2']);
+  assert.equal(lines[0]!.level, 'info');
+});
+
+test('createRequestLogger with a destination stream writes through it (tests capture lines that way)', () => {
+  const out: string[] = [];
+  const log = createRequestLogger({ destination: { write: (s: string) => void out.push(s) } });
+  log.info({ request_id: 'r3' });
+  assert.equal(out.length, 1);
+  assert.equal(JSON.parse(out[0]!).request_id, 'r3');
+});
