@@ -1,5 +1,7 @@
 // The gateway's Prometheus metrics in its own prom-client Registry (several gateways can live
-// in one process, e.g. in tests). Per-route children are cached so the hot path does no label hashing.
+// in one process, e.g. in tests). The per-request series (requests by status, latency) are
+// counted in plain per-route numbers and handed to prom-client when /metrics is read: a labelled
+// prom-client child still hashes and validates its labels on every inc/observe (~1 µs a request).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Host } from '../host/types.js';
@@ -7,6 +9,7 @@ import { CIRCUIT_STATE_VALUE, type CircuitState } from '../resilience/circuit-br
 
 const STATES = ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] as const;
 const HEALTHS = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface RouteMetrics {
   observe(status: number, seconds: number): void;
@@ -14,27 +17,144 @@ export interface RouteMetrics {
   rateLimited(): void;
 }
 
+/** Latency of one (plugin, route) label pair: counts per bucket (not cumulative), the last above the largest bound. */
+class LatencyCells {
+  readonly buckets = new Float64Array(LATENCY_BUCKETS.length + 1);
+  sum = 0;
+  count = 0;
+  constructor(
+    readonly plugin: string,
+    readonly route: string,
+  ) {}
+
+  observe(seconds: number): void {
+    let i = 0;
+    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]!) i++;
+    this.buckets[i]!++;
+    this.sum += seconds;
+    this.count++;
+  }
+}
+
+/** One route (plugin, path, method): the hot path only adds to numbers. */
+class RouteSeries implements RouteMetrics {
+  readonly byStatus = new Map<number, number>();
+  /** What the requests counter has been handed so far, per status. */
+  readonly reported = new Map<number, number>();
+
+  constructor(
+    readonly plugin: string,
+    readonly route: string,
+    readonly method: string,
+    private readonly latency: LatencyCells,
+    private readonly errors: Counter<'plugin' | 'route' | 'code'>,
+    private readonly limited: Counter.Internal,
+  ) {}
+
+  observe(status: number, seconds: number): void {
+    const m = this.byStatus;
+    m.set(status, (m.get(status) ?? 0) + 1);
+    this.latency.observe(seconds);
+  }
+
+  error(code: string): void {
+    this.errors.labels(this.plugin, this.route, code).inc();
+  }
+
+  rateLimited(): void {
+    this.limited.inc();
+  }
+}
+
+interface ExportedValue {
+  labels: Record<string, string | number>;
+  sharedLabels?: Record<string, string>;
+  value: number;
+  metricName?: string;
+  exemplar?: null;
+}
+interface ExportedMetric {
+  name: string;
+  help: string;
+  type: string;
+  values: ExportedValue[];
+  aggregator: string;
+}
+
+/**
+ * plugway_http_request_duration_seconds: a prom-client Histogram whose per-route series come from
+ * LatencyCells when read, in the shape prom-client gives its own series (`le` first, then the
+ * plugin and route labels), so /metrics, get() and the registry's JSON read as before.
+ */
+class RouteLatencyHistogram extends Histogram<'plugin' | 'route'> {
+  private readonly cells: () => Iterable<LatencyCells>;
+  private readonly metricName: string;
+
+  constructor(config: { name: string; help: string; registers: Registry[] }, cells: () => Iterable<LatencyCells>) {
+    super({ ...config, labelNames: ['plugin', 'route'], buckets: LATENCY_BUCKETS });
+    this.cells = cells;
+    this.metricName = config.name;
+  }
+
+  /** Registry.metrics() reads this; Histogram.get() reads it too (and merges the labels). */
+  async getForPromString(): Promise<ExportedMetric> {
+    const own = (Histogram.prototype as unknown as { getForPromString(this: Histogram): Promise<ExportedMetric> }).getForPromString;
+    const data = await own.call(this);
+    const name = this.metricName;
+    const bucket = `${name}_bucket`;
+    for (const c of this.cells()) {
+      if (c.count === 0) continue;
+      const shared = { plugin: c.plugin, route: c.route };
+      let acc = 0;
+      for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+        acc += c.buckets[i]!;
+        data.values.push({ labels: { le: LATENCY_BUCKETS[i]! }, sharedLabels: shared, value: acc, metricName: bucket, exemplar: null });
+      }
+      data.values.push(
+        { labels: { le: '+Inf' }, sharedLabels: shared, value: c.count, metricName: bucket, exemplar: null },
+        { labels: {}, sharedLabels: shared, value: c.sum, metricName: `${name}_sum` },
+        { labels: {}, sharedLabels: shared, value: c.count, metricName: `${name}_count` },
+      );
+    }
+    return data;
+  }
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'plugin' | 'route' | 'method' | 'status'>;
   private readonly errors: Counter<'plugin' | 'route' | 'code'>;
-  private readonly latency: Histogram<'plugin' | 'route'>;
+  private readonly latency: RouteLatencyHistogram;
   private readonly limited: Counter<'plugin' | 'route'>;
   private readonly hookDuration: Histogram<'hook'>;
+  private readonly routes: RouteSeries[] = [];
+  private readonly latencyCells = new Map<string, LatencyCells>();
   readonly circuitChanges: Counter<'plugin' | 'to'>;
   readonly bulkheadRejected: Counter<'plugin'>;
 
   constructor(host: Host, circuitOf: (id: string) => CircuitState | undefined) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'plugway_http_requests_total', help: 'Requests per plugin, route and status', labelNames: ['plugin', 'route', 'method', 'status'], registers });
-    this.errors = new Counter({ name: 'plugway_http_errors_total', help: 'Failed requests per plugin, route and error code', labelNames: ['plugin', 'route', 'code'], registers });
-    this.latency = new Histogram({
-      name: 'plugway_http_request_duration_seconds',
-      help: 'Request latency through the gateway',
-      labelNames: ['plugin', 'route'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    const routes = this.routes;
+    this.requests = new Counter({
+      name: 'plugway_http_requests_total',
+      help: 'Requests per plugin, route and status',
+      labelNames: ['plugin', 'route', 'method', 'status'],
       registers,
+      collect() {
+        // Hands over what each route counted since the last read.
+        for (const s of routes) {
+          for (const [status, n] of s.byStatus) {
+            const delta = n - (s.reported.get(status) ?? 0);
+            if (delta <= 0) continue;
+            s.reported.set(status, n);
+            this.inc({ plugin: s.plugin, route: s.route, method: s.method, status: String(status) }, delta);
+          }
+        }
+      },
     });
+    this.errors = new Counter({ name: 'plugway_http_errors_total', help: 'Failed requests per plugin, route and error code', labelNames: ['plugin', 'route', 'code'], registers });
+    const cells = this.latencyCells;
+    this.latency = new RouteLatencyHistogram({ name: 'plugway_http_request_duration_seconds', help: 'Request latency through the gateway', registers }, () => cells.values());
     this.limited = new Counter({ name: 'plugway_rate_limited_total', help: 'Requests refused by a rate limit', labelNames: ['plugin', 'route'], registers });
     this.hookDuration = new Histogram({ name: 'plugway_hook_duration_seconds', help: 'Time spent running host hooks per request', labelNames: ['hook'], buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers });
     this.circuitChanges = new Counter({ name: 'plugway_circuit_transitions_total', help: 'Circuit breaker state changes', labelNames: ['plugin', 'to'], registers });
@@ -100,26 +220,14 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'plugway_' });
   }
 
+  /** A route's series (one per plugin, path and method; the gateway keeps them across rebuilds). */
   forRoute(plugin: string, route: string, method: string): RouteMetrics {
-    const hist = this.latency.labels(plugin, route);
-    const byStatus = new Map<number, Counter.Internal>();
-    const requests = this.requests;
-    const errors = this.errors;
-    const limited = this.limited.labels(plugin, route);
-    return {
-      observe(status, seconds) {
-        let c = byStatus.get(status);
-        if (!c) byStatus.set(status, (c = requests.labels(plugin, route, method, String(status))));
-        c.inc();
-        hist.observe(seconds);
-      },
-      error(code) {
-        errors.labels(plugin, route, code).inc();
-      },
-      rateLimited() {
-        limited.inc();
-      },
-    };
+    const key = `${plugin}\u0000${route}`;
+    let cells = this.latencyCells.get(key);
+    if (!cells) this.latencyCells.set(key, (cells = new LatencyCells(plugin, route)));
+    const series = new RouteSeries(plugin, route, method, cells, this.errors, this.limited.labels(plugin, route));
+    this.routes.push(series);
+    return series;
   }
 
   hook(name: string, seconds: number): void {
