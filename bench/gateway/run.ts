@@ -5,7 +5,7 @@
 // and noisy). With two or more CPUs and taskset, the server is pinned to CPU 0 and wrk (one thread)
 // to CPU 1 (BENCH_PIN=0 turns that off). Prints a table; writes bench/results/gateway.json.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -21,8 +21,8 @@ const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const BODY = JSON.stringify({ hello: 'world' });
 const SECRET = 'bench-secret-that-is-at-least-32-bytes-long!!';
 
-interface Sample { rps: number; p50Ms: number; p99Ms: number }
-interface Result extends Sample { name: string; tool: string; ratio: number; p99OverheadMs: number; rounds: Sample[] }
+interface Sample { rps: number; p50Ms: number; p99Ms: number; requests: number; cpuUsPerReq?: number }
+interface Result extends Sample { name: string; tool: string; ratio: number; cpuRatio?: number; p99OverheadMs: number; rounds: Sample[] }
 
 function has(cmd: string): boolean {
   try {
@@ -55,7 +55,27 @@ function ensureDist(): void {
   if (!existsSync(marker)) throw new Error('dist/ could not be built');
 }
 
-async function startServer(scenario: string): Promise<{ url: string; stop: () => void }> {
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system, µs) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuUsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startServer(scenario: string): Promise<{ url: string; pid?: number; stop: () => void }> {
   const [cmd, args] = pinned(0, process.execPath, [join(ROOT, 'bench/gateway/server.mjs'), scenario]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_SECRET: SECRET, BENCH_SOURCE: SOURCE } });
   const url = await new Promise<string>((resolve, reject) => {
@@ -67,7 +87,7 @@ async function startServer(scenario: string): Promise<{ url: string; stop: () =>
     });
     child.once('exit', (c) => reject(new Error(`bench server ${scenario} exited ${c}`)));
   });
-  return { url, stop: () => child.kill('SIGKILL') };
+  return { url, pid: child.pid, stop: () => child.kill('SIGKILL') };
 }
 
 function parseWrkMs(s: string): number {
@@ -86,15 +106,16 @@ function runWrk(url: string, headers: Record<string, string>, seconds: number): 
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const p50 = parseWrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
   const p99 = parseWrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   if (/Non-2xx/.test(out)) throw new Error(`non-2xx answers during the run:\n${out}`);
-  return { rps, p50Ms: p50, p99Ms: p99 };
+  return { rps, p50Ms: p50, p99Ms: p99, requests };
 }
 
 async function runAutocannon(url: string, headers: Record<string, string>, seconds: number): Promise<Sample> {
   const { default: autocannon } = await import('autocannon');
   const r = await autocannon({ url: `${url}/echo`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, duration: seconds });
   if (r.non2xx) throw new Error(`${r.non2xx} non-2xx answers during the run`);
-  return { rps: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99 };
+  return { rps: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, requests: r.requests.total };
 }
 
 const median = (xs: number[]): number => {
@@ -127,7 +148,12 @@ for (let round = 0; round < ROUNDS; round++) {
     try {
       const run = (secs: number) => (wrk ? Promise.resolve(runWrk(server.url, s.headers ?? {}, secs)) : runAutocannon(server.url, s.headers ?? {}, secs));
       await run(1); // warm-up (JIT, connections)
-      samples[i]!.push(await run(DURATION_S));
+      const cpu0 = cpuUsOf(server.pid);
+      const sample = await run(DURATION_S);
+      const cpu1 = cpuUsOf(server.pid);
+      // Server CPU per request: what throughput would be on a machine of its own (the load here is shared).
+      if (cpu0 !== undefined && cpu1 !== undefined && sample.requests > 0) sample.cpuUsPerReq = Math.round(((cpu1 - cpu0) / sample.requests) * 100) / 100;
+      samples[i]!.push(sample);
     } finally {
       server.stop();
     }
@@ -145,6 +171,10 @@ const results: Result[] = scenarios.map((s, i) => {
     // Per round against that round's baseline, then the median: slow phases of a shared machine hit both.
     ratio: round3(median(rs.map((r, k) => r.rps / samples[0]![k]!.rps))),
     p99OverheadMs: round3(median(rs.map((r, k) => r.p99Ms - samples[0]![k]!.p99Ms))),
+    requests: rs.reduce((a, r) => a + r.requests, 0),
+    ...(rs.every((r, k) => r.cpuUsPerReq && samples[0]![k]!.cpuUsPerReq)
+      ? { cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq!)), cpuRatio: round3(median(rs.map((r, k) => samples[0]![k]!.cpuUsPerReq! / r.cpuUsPerReq!))) }
+      : {}),
     rounds: rs,
   };
 });
@@ -153,14 +183,19 @@ console.log(
   `gateway benchmark (${wrk ? 'wrk -t1' : 'autocannon'}, ${CONNECTIONS} connections, ${DURATION_S} s × ${ROUNDS} rounds, loopback, ${SOURCE}/, ${PIN ? 'server on CPU 0, load generator on CPU 1' : 'not pinned'})`,
 );
 console.log(`load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')} (${availableParallelism()} CPUs)`);
-console.log(`${pad('scenario', 36)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('ratio', 8)}${pad('p99 overhead ms', 17)}req/s per round`);
+console.log(
+  `${pad('scenario', 36)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('ratio', 8)}${pad('p99 overhead ms', 17)}${pad('CPU µs/req', 12)}${pad('CPU ratio', 11)}req/s per round`,
+);
 for (const r of results) {
-  console.log(`${pad(r.name, 36)}${pad(r.rps.toFixed(0), 10)}${pad(r.p50Ms.toFixed(3), 9)}${pad(r.p99Ms.toFixed(3), 9)}${pad(r.ratio.toFixed(3), 8)}${pad(r.p99OverheadMs.toFixed(3), 17)}${r.rounds.map((x) => x.rps.toFixed(0)).join(' ')}`);
+  console.log(
+    `${pad(r.name, 36)}${pad(r.rps.toFixed(0), 10)}${pad(r.p50Ms.toFixed(3), 9)}${pad(r.p99Ms.toFixed(3), 9)}${pad(r.ratio.toFixed(3), 8)}${pad(r.p99OverheadMs.toFixed(3), 17)}${pad(r.cpuUsPerReq?.toFixed(1) ?? '-', 12)}${pad(r.cpuRatio?.toFixed(3) ?? '-', 11)}${r.rounds.map((x) => x.rps.toFixed(0)).join(' ')}`,
+  );
 }
+console.log('ratio: req/s against bare Fastify in the same round (median of rounds); CPU ratio: server CPU time per request, bare / this (insensitive to other load on the machine)');
 const byScenario = (sc: string) => results.find((r, i) => scenarios[i]!.scenario === sc);
 const targets = {
-  ratio_0_middleware: { target: 0.9, got: byScenario('mw:0')?.ratio },
-  ratio_5_middleware_auth_rate_limit: { target: 0.85, got: byScenario('mw:5:auth')?.ratio },
+  ratio_0_middleware: { target: 0.9, got: byScenario('mw:0')?.ratio, cpuRatio: byScenario('mw:0')?.cpuRatio },
+  ratio_5_middleware_auth_rate_limit: { target: 0.85, got: byScenario('mw:5:auth')?.ratio, cpuRatio: byScenario('mw:5:auth')?.cpuRatio },
   p99_overhead_ms_0_middleware: { target: 0.3, got: byScenario('mw:0')?.p99OverheadMs },
 };
 console.log('targets:', JSON.stringify(targets));

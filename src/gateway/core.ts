@@ -40,6 +40,8 @@ export interface CompiledRoute {
   readonly pluginRoles: readonly string[];
   readonly limiter?: EndpointRateLimiter;
   readonly metrics: RouteMetrics;
+  /** The request logger bound to plugin_id and version (the pipeline makes it on first use). */
+  log?: { version: string | null; logger: Logger };
 }
 
 export interface CoreOptions {

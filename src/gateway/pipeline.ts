@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
 import { BulkheadRejectedError } from '../resilience/bulkhead.js';
 import type { PluginRequest, PluginResponse, Principal } from '../sdk/types.js';
@@ -24,6 +25,29 @@ function isFailure(x: WireResponse | HttpFailure): x is HttpFailure {
   return (x as HttpFailure).code !== undefined;
 }
 
+type Outcome = WireResponse | HttpFailure;
+/** A step's result: the value at once when every plugin on the way answered synchronously. */
+type Maybe<T> = T | Promise<T>;
+
+/** One request on its way through a route: what the steps share. */
+class Flow {
+  /** The plugin response so far (the handler's, a short-circuiting middleware's, or a replacement on the way out). */
+  res: PluginResponse | undefined = undefined;
+  wire: WireResponse | undefined = undefined;
+  constructor(
+    readonly route: CompiledRoute,
+    readonly preq: PluginRequest,
+    readonly request: FastifyRequest,
+    readonly reply: FastifyReply,
+    readonly start: number,
+  ) {}
+}
+
+/**
+ * The steps below run synchronously as long as every plugin answers synchronously (in-process
+ * plugins usually do): no promise, timer or closure per request unless a step needs one. The
+ * first promise a plugin returns continues the rest of the way in its `then`.
+ */
 export class Pipeline {
   constructor(
     private readonly core: GatewayCore,
@@ -38,7 +62,8 @@ export class Pipeline {
     return path;
   }
 
-  async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /** Fastify's handler: undefined when the reply was sent synchronously, else a promise of it. */
+  handle(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
     const start = performance.now();
     const rid = requestIdOf(request.headers['x-request-id']);
     reply.header('x-request-id', rid);
@@ -50,9 +75,8 @@ export class Pipeline {
       const f = failure(new PlugwayError('PLW_ERR_ROUTE_NOT_FOUND', { method, path }));
       this.sendFailure(reply, f, rid);
       this.finish(undefined, rid, method, path, null, f.status, start);
-      return;
+      return undefined;
     }
-    const route = match.route;
     const preq: PluginRequest = {
       id: rid,
       method,
@@ -63,124 +87,210 @@ export class Pipeline {
       body: request.body ?? undefined,
       context: {},
     };
-    let out: WireResponse | HttpFailure;
+    const flow = new Flow(match.route, preq, request, reply, start);
+    let out: Maybe<Outcome>;
     try {
-      out = await this.run(route, preq, request, reply);
+      out = this.run(flow);
     } catch (err) {
       out = failureFromCall(err);
     }
+    if (out instanceof Promise) {
+      return out.then(
+        (o) => this.respond(flow, o),
+        (err: unknown) => this.respond(flow, failureFromCall(err)),
+      );
+    }
+    return this.respond(flow, out);
+  }
+
+  /** Hooks, then the reply, then metrics and the log line. */
+  private respond(f: Flow, out: Outcome): Promise<void> | undefined {
+    const { route, preq, reply } = f;
+    const hooks = this.core.host.hooks;
     const userId = preq.userId ?? null;
     if (isFailure(out)) {
       route.metrics.error(out.code);
-      if (this.core.host.hooks.has('onError')) {
-        await this.hook('onError', { pluginId: route.pluginId, request: preq, status: out.status, error: { code: out.code, message: out.message } });
+      if (hooks.has('onError')) {
+        return this.hook('onError', { pluginId: route.pluginId, request: preq, status: out.status, error: { code: out.code, message: out.message } }).then(() => {
+          this.sendFailure(reply, out, preq.id);
+          this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start);
+        });
       }
-      this.sendFailure(reply, out, rid);
+      this.sendFailure(reply, out, preq.id);
     } else {
-      if (this.core.host.hooks.has('onResponse')) {
-        await this.hook('onResponse', { pluginId: route.pluginId, request: preq, response: { statusCode: out.status, headers: out.headers } });
+      if (hooks.has('onResponse')) {
+        return this.hook('onResponse', { pluginId: route.pluginId, request: preq, response: { statusCode: out.status, headers: out.headers } }).then(() => {
+          this.send(reply, out);
+          this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start);
+        });
       }
-      reply.code(out.status);
-      if (out.headers) reply.headers(out.headers);
-      if (out.contentType) reply.header('content-type', out.contentType);
-      reply.send(out.payload);
+      this.send(reply, out);
     }
-    this.finish(route, rid, method, path, userId, out.status, start);
+    this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start);
+    return undefined;
   }
 
-  private async run(route: CompiledRoute, preq: PluginRequest, request: FastifyRequest, reply: FastifyReply): Promise<WireResponse | HttpFailure> {
-    const core = this.core;
-    const host = core.host;
-    const id = route.pluginId;
+  private send(reply: FastifyReply, out: WireResponse): void {
+    reply.code(out.status);
+    if (out.headers) reply.headers(out.headers);
+    if (out.contentType) reply.header('content-type', out.contentType);
+    reply.send(out.payload);
+  }
+
+  private run(f: Flow): Maybe<Outcome> {
+    const host = this.core.host;
+    const id = f.route.pluginId;
     if (!host.isEnabled(id)) return failure(new PlugwayError('PLW_ERR_PLUGIN_DISABLED', { id }));
     const inst = host.get(id);
     if (!inst || inst.state !== 'running') return failure(new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: inst?.state ?? 'unregistered' }));
-
-    // Middleware on the way in; `ran` is how many were passed (the way out walks them back).
-    const mw = route.middleware;
-    let ran = mw.length;
-    let res: PluginResponse | undefined;
-    let wire: WireResponse | undefined;
-    for (let i = 0; i < mw.length; i++) {
-      const step = mw[i]!;
-      if (!step.onRequest) continue;
-      const r = await host.call<PluginResponse | undefined>(step.id, 'onRequest', [preq]);
-      if (r !== undefined && r !== null) {
-        wire = toWireResponse(step.id, r, core.maxResponseBytes);
-        res = r;
-        ran = i;
-        break;
-      }
-    }
-
-    if (!res) {
-      if (route.auth !== 'none' || route.needsPrincipal) {
-        const denied = await this.authenticate(route, preq, reply);
-        if (denied) return denied;
-      }
-      if (route.limiter) {
-        const limited = await this.rateLimit(route, preq, request, reply);
-        if (limited) return limited;
-      }
-      if (host.hooks.has('onRequest')) await this.hook('onRequest', { pluginId: id, request: preq });
-
-      const guard = route.guard;
-      if (!guard.breaker.tryAcquire()) {
-        const retryAfter = guard.breaker.retryAfterSec();
-        return failure(new PlugwayError('PLW_ERR_CIRCUIT_OPEN', { id, retryAfter }), { 'retry-after': String(retryAfter) });
-      }
-      let r: unknown;
-      try {
-        const deadline = Date.now() + route.timeoutMs;
-        r = await guard.bulkhead.execute(() => host.call(id, 'handleRequest', [preq], { deadline }));
-      } catch (err) {
-        if (err instanceof BulkheadRejectedError) {
-          guard.breaker.release();
-          core.metrics.bulkheadRejected.labels(id).inc();
-          return failure(new PlugwayError('PLW_ERR_BULKHEAD_FULL', { id, limit: guard.bulkhead.settings.maxConcurrent }), { 'retry-after': '1' });
-        }
-        const f = failureFromCall(err);
-        if (countsAsPluginFailure(f.code, f.status)) guard.breaker.failure();
-        else guard.breaker.release();
-        if (f.status >= 500) core.logger.warn({ plugin_id: id, request_id: preq.id, err: { code: f.code, message: f.message } }, 'plugin call failed');
-        return f;
-      }
-      try {
-        wire = toWireResponse(id, r, core.maxResponseBytes);
-      } catch (err) {
-        guard.breaker.failure();
-        return failureFromCall(err);
-      }
-      guard.breaker.success();
-      res = r as PluginResponse;
-    }
-
-    // Middleware on the way out, lowest priority first.
-    for (let i = ran - 1; i >= 0; i--) {
-      const step = mw[i]!;
-      if (!step.onResponse) continue;
-      const r: PluginResponse | undefined = await host.call<PluginResponse | undefined>(step.id, 'onResponse', [preq, res]);
-      if (r !== undefined && r !== null) {
-        wire = toWireResponse(step.id, r, core.maxResponseBytes);
-        res = r;
-      }
-    }
-    return wire!;
+    return this.middlewareIn(f, 0);
   }
 
-  private async authenticate(route: CompiledRoute, preq: PluginRequest, reply: FastifyReply): Promise<HttpFailure | undefined> {
+  /** Middleware on the way in, from index `from`; one that answers short-circuits to the way out. */
+  private middlewareIn(f: Flow, from: number): Maybe<Outcome> {
+    const mw = f.route.middleware;
     const host = this.core.host;
-    const authId = this.core.authPluginId!;
-    let principal: Principal | null = null;
-    try {
-      principal = asPrincipal(await host.call(authId, 'authenticate', [preq]));
-    } catch (err) {
-      if (isPlugwayError(err) && (err.code === 'PLW_ERR_PLUGIN_NOT_RUNNING' || err.code === 'PLW_ERR_PLUGIN_DISABLED' || err.code === 'PLW_ERR_PLUGIN_NOT_FOUND')) {
-        return failure(new PlugwayError('PLW_ERR_SERVICE_UNAVAILABLE', { id: route.pluginId, service: authId, reason: err.message }), { 'retry-after': '5' }, 503);
-      }
-      // A throwing auth plugin means the credentials could not be accepted.
-      this.core.logger.warn({ plugin_id: authId, request_id: preq.id, err: { message: reasonOf(err) } }, 'authenticate failed');
+    for (let i = from; i < mw.length; i++) {
+      const step = mw[i]!;
+      if (!step.onRequest) continue;
+      const r = host.invoke<PluginResponse | undefined>(step.id, 'onRequest', [f.preq]);
+      if (r instanceof Promise) return r.then((v) => (this.answeredBy(f, step.id, v) ? this.middlewareOut(f, i - 1) : this.middlewareIn(f, i + 1)));
+      // The way out starts below the one that answered.
+      if (this.answeredBy(f, step.id, r)) return this.middlewareOut(f, i - 1);
     }
+    return this.admit(f);
+  }
+
+  /** Whether a middleware answered (and the answer is now the response). */
+  private answeredBy(f: Flow, id: string, r: PluginResponse | undefined): boolean {
+    if (r === undefined || r === null) return false;
+    f.wire = toWireResponse(id, r, this.core.maxResponseBytes);
+    f.res = r;
+    return true;
+  }
+
+  /** Auth, then the rate limit, then onRequest hooks. */
+  private admit(f: Flow): Maybe<Outcome> {
+    const route = f.route;
+    if (route.auth !== 'none' || route.needsPrincipal) {
+      const denied = this.authenticate(route, f.preq);
+      if (denied instanceof Promise) return denied.then((d) => d ?? this.limit(f));
+      if (denied) return denied;
+    }
+    return this.limit(f);
+  }
+
+  private limit(f: Flow): Maybe<Outcome> {
+    if (f.route.limiter) return this.rateLimit(f.route, f.preq, f.request, f.reply).then((limited) => limited ?? this.hooked(f));
+    return this.hooked(f);
+  }
+
+  private hooked(f: Flow): Maybe<Outcome> {
+    if (this.core.host.hooks.has('onRequest')) return this.hook('onRequest', { pluginId: f.route.pluginId, request: f.preq }).then(() => this.call(f));
+    return this.call(f);
+  }
+
+  /** Circuit breaker → bulkhead → deadline → handleRequest. */
+  private call(f: Flow): Maybe<Outcome> {
+    const { route, preq } = f;
+    const guard = route.guard;
+    const id = route.pluginId;
+    if (!guard.breaker.tryAcquire()) {
+      const retryAfter = guard.breaker.retryAfterSec();
+      return failure(new PlugwayError('PLW_ERR_CIRCUIT_OPEN', { id, retryAfter }), { 'retry-after': String(retryAfter) });
+    }
+    const host = this.core.host;
+    // The deadline starts now: time waiting in the bulkhead's queue counts.
+    const options = { deadline: Date.now() + route.timeoutMs };
+    let r: unknown;
+    try {
+      r = guard.bulkhead.run(() => host.invoke(id, 'handleRequest', [preq], options));
+    } catch (err) {
+      return this.callFailed(f, err);
+    }
+    if (r instanceof Promise) {
+      return r.then(
+        (v) => this.handled(f, v),
+        (err: unknown) => this.callFailed(f, err),
+      );
+    }
+    return this.handled(f, r);
+  }
+
+  private handled(f: Flow, r: unknown): Maybe<Outcome> {
+    const guard = f.route.guard;
+    try {
+      f.wire = toWireResponse(f.route.pluginId, r, this.core.maxResponseBytes);
+    } catch (err) {
+      guard.breaker.failure();
+      return failureFromCall(err);
+    }
+    guard.breaker.success();
+    f.res = r as PluginResponse;
+    return this.middlewareOut(f, f.route.middleware.length - 1);
+  }
+
+  private callFailed(f: Flow, err: unknown): HttpFailure {
+    const guard = f.route.guard;
+    const id = f.route.pluginId;
+    if (err instanceof BulkheadRejectedError) {
+      guard.breaker.release();
+      this.core.metrics.bulkheadRejected.labels(id).inc();
+      return failure(new PlugwayError('PLW_ERR_BULKHEAD_FULL', { id, limit: guard.bulkhead.settings.maxConcurrent }), { 'retry-after': '1' });
+    }
+    const fl = failureFromCall(err);
+    if (countsAsPluginFailure(fl.code, fl.status)) guard.breaker.failure();
+    else guard.breaker.release();
+    if (fl.status >= 500) this.core.logger.warn({ plugin_id: id, request_id: f.preq.id, err: { code: fl.code, message: fl.message } }, 'plugin call failed');
+    return fl;
+  }
+
+  /** Middleware on the way out, lowest priority first, from index `from` down; each may replace the response. */
+  private middlewareOut(f: Flow, from: number): Maybe<Outcome> {
+    const mw = f.route.middleware;
+    const host = this.core.host;
+    for (let i = from; i >= 0; i--) {
+      const step = mw[i]!;
+      if (!step.onResponse) continue;
+      const r = host.invoke<PluginResponse | undefined>(step.id, 'onResponse', [f.preq, f.res]);
+      if (r instanceof Promise) {
+        return r.then((v) => {
+          this.answeredBy(f, step.id, v);
+          return this.middlewareOut(f, i - 1);
+        });
+      }
+      this.answeredBy(f, step.id, r);
+    }
+    return f.wire!;
+  }
+
+  private authenticate(route: CompiledRoute, preq: PluginRequest): Maybe<HttpFailure | undefined> {
+    let r: unknown;
+    try {
+      r = this.core.host.invoke(this.core.authPluginId!, 'authenticate', [preq]);
+    } catch (err) {
+      return this.authFailed(route, preq, err);
+    }
+    if (r instanceof Promise) {
+      return r.then(
+        (v) => this.authorize(route, preq, asPrincipal(v)),
+        (err: unknown) => this.authFailed(route, preq, err),
+      );
+    }
+    return this.authorize(route, preq, asPrincipal(r));
+  }
+
+  private authFailed(route: CompiledRoute, preq: PluginRequest, err: unknown): Maybe<HttpFailure | undefined> {
+    const authId = this.core.authPluginId!;
+    if (isPlugwayError(err) && (err.code === 'PLW_ERR_PLUGIN_NOT_RUNNING' || err.code === 'PLW_ERR_PLUGIN_DISABLED' || err.code === 'PLW_ERR_PLUGIN_NOT_FOUND')) {
+      return failure(new PlugwayError('PLW_ERR_SERVICE_UNAVAILABLE', { id: route.pluginId, service: authId, reason: err.message }), { 'retry-after': '5' }, 503);
+    }
+    // A throwing auth plugin means the credentials could not be accepted.
+    this.core.logger.warn({ plugin_id: authId, request_id: preq.id, err: { message: reasonOf(err) } }, 'authenticate failed');
+    return this.authorize(route, preq, null);
+  }
+
+  private authorize(route: CompiledRoute, preq: PluginRequest, principal: Principal | null): Maybe<HttpFailure | undefined> {
     if (principal) {
       preq.user = principal;
       preq.userId = principal.id;
@@ -192,20 +302,21 @@ export class Pipeline {
       return failure(new PlugwayError('PLW_ERR_UNAUTHENTICATED', { reason }), { 'www-authenticate': challenge });
     }
     if (!route.needsPrincipal) return undefined;
-    const forbid = (reason: string) =>
-      failure(new PlugwayError('PLW_ERR_FORBIDDEN', { reason }), { 'www-authenticate': 'Bearer realm="plugway", error="insufficient_scope"' });
     if (!hasAnyRole(principal, route.pluginRoles)) return forbid(`plugin ${route.pluginId} admits roles ${route.pluginRoles.join(', ')}`);
     if (!hasAnyRole(principal, route.roles)) return forbid(`${route.def.method} ${route.def.path} needs one of the roles ${route.roles.join(', ')}`);
-    if (route.permissions.length > 0) {
-      const custom = host.get(authId)?.runtime?.implements('authorize') ?? false;
-      for (const perm of route.permissions) {
-        let ok: boolean;
-        if (custom) {
-          const { resource, action } = splitPermission(perm);
-          ok = (await host.call(authId, 'authorize', [principal, resource, action])) === true;
-        } else ok = hasPermission(principal, perm);
-        if (!ok) return forbid(`${route.def.method} ${route.def.path} needs permission ${perm}`);
-      }
+    if (route.permissions.length === 0) return undefined;
+    const authId = this.core.authPluginId!;
+    if (this.core.host.get(authId)?.runtime?.implements('authorize') ?? false) return this.authorizeByPlugin(route, principal);
+    for (const perm of route.permissions) if (!hasPermission(principal, perm)) return forbid(`${route.def.method} ${route.def.path} needs permission ${perm}`);
+    return undefined;
+  }
+
+  /** Permissions decided by the auth plugin's authorize(principal, resource, action), all of them. */
+  private async authorizeByPlugin(route: CompiledRoute, principal: Principal): Promise<HttpFailure | undefined> {
+    const authId = this.core.authPluginId!;
+    for (const perm of route.permissions) {
+      const { resource, action } = splitPermission(perm);
+      if ((await this.core.host.call(authId, 'authorize', [principal, resource, action])) !== true) return forbid(`${route.def.method} ${route.def.path} needs permission ${perm}`);
     }
     return undefined;
   }
@@ -256,20 +367,29 @@ export class Pipeline {
     reply.send(errorBody(f, rid));
   }
 
-  /** Metrics and the one log line of a request. */
+  /** Metrics and the one log line of a request (through the route's child logger: plugin_id and version serialized once). */
   finish(route: CompiledRoute | undefined, rid: string, method: string, path: string, userId: string | null, status: number, start: number): void {
     const ms = performance.now() - start;
-    route?.metrics.observe(status, ms / 1000);
-    const inst = route ? this.core.host.get(route.pluginId) : undefined;
-    this.core.logger.info({
-      plugin_id: route?.pluginId ?? null,
-      version: inst?.version ?? null,
-      request_id: rid,
-      method,
-      path,
-      user_id: userId,
-      response_time_ms: Math.round(ms * 1000) / 1000,
-      status_code: status,
-    });
+    const responseTimeMs = Math.round(ms * 1000) / 1000;
+    if (!route) {
+      this.core.logger.info({ plugin_id: null, version: null, request_id: rid, method, path, user_id: userId, response_time_ms: responseTimeMs, status_code: status });
+      return;
+    }
+    route.metrics.observe(status, ms / 1000);
+    this.logOf(route).info({ request_id: rid, method, path, user_id: userId, response_time_ms: responseTimeMs, status_code: status });
   }
+
+  /** The route's child logger for the plugin's active version (made again when the version changes). */
+  private logOf(route: CompiledRoute): Logger {
+    const version = this.core.host.get(route.pluginId)?.version ?? null;
+    const cached = route.log;
+    if (cached && cached.version === version) return cached.logger;
+    const logger = this.core.logger.child({ plugin_id: route.pluginId, version });
+    route.log = { version, logger };
+    return logger;
+  }
+}
+
+function forbid(reason: string): HttpFailure {
+  return failure(new PlugwayError('PLW_ERR_FORBIDDEN', { reason }), { 'www-authenticate': 'Bearer realm="plugway", error="insufficient_scope"' });
 }

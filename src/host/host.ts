@@ -301,13 +301,23 @@ export class PluginHost implements Host {
   // --- calls --------------------------------------------------------------------------------
 
   call<T = unknown>(id: string, method: string, payload?: readonly unknown[], options?: CallOptions): Promise<T> {
+    let r: T | Promise<T>;
+    try {
+      r = this.invoke<T>(id, method, payload, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return r instanceof Promise ? r : Promise.resolve(r);
+  }
+
+  invoke<T = unknown>(id: string, method: string, payload?: readonly unknown[], options?: CallOptions): T | Promise<T> {
     const rec = this.registry.get(id);
-    if (!rec) return Promise.reject(new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id }));
-    if (this.enabled.get(id) === false) return Promise.reject(new PlugwayError('PLW_ERR_PLUGIN_DISABLED', { id }));
-    if (rec.state !== 'running') return Promise.reject(new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: rec.state }));
+    if (!rec) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
+    if (this.enabled.get(id) === false) throw new PlugwayError('PLW_ERR_PLUGIN_DISABLED', { id });
+    if (rec.state !== 'running') throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: rec.state });
     const target = this.traffic.choose(rec, payload);
     target.lastUsedMs = Date.now();
-    return this.traffic.call<T>(target, method, payload, options);
+    return this.traffic.invoke<T>(target, method, payload, options);
   }
 
   async metrics(id: string): Promise<PluginMetrics> {

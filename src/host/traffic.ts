@@ -1,6 +1,7 @@
 // Which instance a call goes to, and what each instance has in flight: every host.call lands on
 // exactly one version (the active one, or a canary by its share) and is counted on it until it settles.
 
+import type { CallOptions } from '../runtimes/types.js';
 import type { PluginRecord } from './registry.js';
 
 export interface CallCounters {
@@ -87,18 +88,38 @@ export class Traffic {
   }
 
   /** Runs one call on `rec`, counted from before it starts until it settles. */
-  call<T>(rec: PluginRecord, method: string, payload: readonly unknown[] | undefined, options: Parameters<NonNullable<PluginRecord['runtime']>['call']>[2]): Promise<T> {
+  call<T>(rec: PluginRecord, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined): Promise<T> {
+    let r: T | Promise<T>;
+    try {
+      r = this.invoke<T>(rec, method, payload, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return r instanceof Promise ? r : Promise.resolve(r);
+  }
+
+  /**
+   * call() that stays synchronous when the runtime answers synchronously (PluginRuntime.invoke):
+   * the value, or a promise; a refusal or throw is thrown. Counted the same way.
+   */
+  invoke<T>(rec: PluginRecord, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined): T | Promise<T> {
     const c = this.countersOf(rec);
     c.inFlight++;
     c.calls++;
     const t0 = performance.now();
-    let p: Promise<T>;
+    const runtime = rec.runtime!;
+    let r: T | Promise<T>;
     try {
-      p = rec.runtime!.call<T>(method, payload, options);
+      r = runtime.invoke ? runtime.invoke<T>(method, payload, options) : runtime.call<T>(method, payload, options);
     } catch (err) {
-      p = Promise.reject(err);
+      this.settled(rec, c, t0, true);
+      throw err;
     }
-    return p.then(
+    if (!(r instanceof Promise)) {
+      this.settled(rec, c, t0, method === 'handleRequest' && isServerError(r));
+      return r;
+    }
+    return r.then(
       (result) => {
         this.settled(rec, c, t0, method === 'handleRequest' && isServerError(result));
         return result;

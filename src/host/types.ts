@@ -124,6 +124,11 @@ export interface Host {
 
   /** Calls a plugin method through its runtime; the plugin must be running. */
   call<T = unknown>(id: string, method: string, payload?: readonly unknown[], options?: CallOptions): Promise<T>;
+  /**
+   * call() for hot paths: the plugin's answer itself when it answered synchronously (in-process),
+   * a promise otherwise; refusals (not found, disabled, not running) and throws are thrown.
+   */
+  invoke<T = unknown>(id: string, method: string, payload?: readonly unknown[], options?: CallOptions): T | Promise<T>;
   metrics(id: string): Promise<PluginMetrics>;
   runtimeStats(id: string): RuntimeStats | undefined;
   /** Runs a health check now. */

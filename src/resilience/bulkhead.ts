@@ -25,4 +25,17 @@ export class Bulkhead {
   execute<T>(fn: () => Promise<T>): Promise<T> {
     return this.policy.execute(fn);
   }
+
+  /**
+   * execute() for a call that may answer synchronously: with a slot free, fn runs at once; a
+   * synchronous answer (or throw) has left its slot before anything else could ask for one, and
+   * a promise takes the slot until it settles (cockatiel takes a free slot synchronously). With
+   * none free it queues or is refused as execute() does (a rejected promise).
+   */
+  run<T>(fn: () => T | Promise<T>): T | Promise<T> {
+    const policy = this.policy;
+    if (policy.executionSlots <= 0) return policy.execute(() => Promise.resolve(fn()));
+    const r = fn();
+    return r instanceof Promise ? policy.execute(() => r) : r;
+  }
 }

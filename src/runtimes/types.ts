@@ -71,6 +71,12 @@ export interface PluginRuntime {
    * refuses actions outside manifest.actions, turns throws into PlugwayErrors, counts.
    */
   call<T = unknown>(method: string, payload?: readonly unknown[], options?: CallOptions): Promise<T>;
+  /**
+   * call() without the promise when the plugin answers synchronously: the value itself, or a
+   * promise when the plugin returned one; refusals and throws are thrown (as PlugwayErrors).
+   * Same checks, deadline and counting as call(). Optional: runtimes that cross a thread use call().
+   */
+  invoke?<T = unknown>(method: string, payload?: readonly unknown[], options?: CallOptions): T | Promise<T>;
   /** What the plugin exposes to its dependents (in-process only; undefined elsewhere). */
   exports(): unknown;
   stats(): RuntimeStats;

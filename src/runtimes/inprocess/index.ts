@@ -105,14 +105,25 @@ class InProcessRuntime implements PluginRuntime {
   }
 
   call<T = unknown>(method: string, payload: readonly unknown[] = EMPTY, options?: CallOptions): Promise<T> {
+    let r: T | Promise<T>;
+    try {
+      r = this.invoke<T>(method, payload, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return r instanceof Promise ? r : Promise.resolve(r);
+  }
+
+  /** A synchronous answer stays synchronous (no promise, no deadline); a promise gets the deadline. */
+  invoke<T = unknown>(method: string, payload: readonly unknown[] = EMPTY, options?: CallOptions): T | Promise<T> {
     const plugin = this.plugin;
     const fn = plugin?.[method];
-    if (typeof fn !== 'function') return Promise.reject(new PlugwayError('PLW_ERR_METHOD_NOT_IMPLEMENTED', { id: this.id, method }));
+    if (typeof fn !== 'function') throw new PlugwayError('PLW_ERR_METHOD_NOT_IMPLEMENTED', { id: this.id, method });
     if (method === 'execute' && !this.allowed.has(payload[0] as string)) {
-      return Promise.reject(new PlugwayError('PLW_ERR_ACTION_NOT_ALLOWED', { id: this.id, action: String(payload[0]), allowed: [...this.allowed].join(', ') || 'none' }));
+      throw new PlugwayError('PLW_ERR_ACTION_NOT_ALLOWED', { id: this.id, action: String(payload[0]), allowed: [...this.allowed].join(', ') || 'none' });
     }
     const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(this.aborted(method, signal));
+    if (signal?.aborted) throw this.aborted(method, signal);
     let ctx = this.init.context;
     // A per-call signal reaches the plugin through ctx.signal; built only when one is given.
     if (signal) ctx = Object.create(ctx, { signal: { value: AbortSignal.any([ctx.signal, signal]) } }) as PluginContext;
@@ -125,11 +136,11 @@ class InProcessRuntime implements PluginRuntime {
       result = pluginScope.run(this.scope, invoke, fn, plugin!, payload, ctx);
     } catch (err) {
       this.finish(t0, true);
-      return Promise.reject(this.threw(method, err));
+      throw this.threw(method, err);
     }
     if (!isThenable(result)) {
       this.finish(t0, false);
-      return Promise.resolve(result as T);
+      return result as T;
     }
     return this.settle(method, result as PromiseLike<T>, t0, options);
   }
