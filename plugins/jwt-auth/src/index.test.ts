@@ -27,3 +27,45 @@ test('claims map to the principal: sub, roles, permissions or scope', async () =
   assert.deepEqual(principal?.permissions, ['x:read', 'y:write']);
   assert.equal(await p.authenticate({ headers: {} } as never, {} as never), null);
 });
+
+test('a verified token answers from the cache, synchronously, until it expires', async () => {
+  const p = createJwtAuth({ secret: SECRET });
+  const t = await new SignJWT({ roles: ['a'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('7').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+  const req = { headers: { authorization: `Bearer ${t}` } } as never;
+  const first = p.authenticate(req, {} as never);
+  assert.ok(first instanceof Promise, 'the first time is verified (asynchronously)');
+  const principal = await first;
+  const second = p.authenticate(req, {} as never);
+  assert.ok(!(second instanceof Promise), 'the second time comes from the cache');
+  assert.equal(second, principal);
+  assert.ok(Object.isFrozen(principal) && Object.isFrozen(principal!.roles), 'a shared principal cannot be changed by one request for the others');
+  // A token signed with another secret is never a hit, even for the same subject.
+  const forged = await new SignJWT({ roles: ['a'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('7').setExpirationTime('1h').sign(new TextEncoder().encode(`${SECRET}-other`));
+  assert.equal(await p.authenticate({ headers: { authorization: `Bearer ${forged}` } } as never, {} as never), null);
+});
+
+test('the token cache: exp and ttl bound an entry, the oldest is evicted, 0 turns it off', async () => {
+  const { TokenCache } = await import('./token-cache.js');
+  const who = (id: string) => ({ id, roles: [], permissions: [] });
+  const c = new TokenCache(2, 60_000);
+  const now = 1_000_000_000_000;
+  c.set('a', who('a'), now / 1000 + 10, now);
+  assert.equal(c.get('a', now + 9_999)?.id, 'a');
+  assert.equal(c.get('a', now + 10_000), undefined, 'not past exp');
+  c.set('b', who('b'), undefined, now);
+  assert.equal(c.get('b', now + 59_999)?.id, 'b');
+  assert.equal(c.get('b', now + 60_000), undefined, 'not past the ttl');
+  c.set('expired', who('x'), now / 1000 - 1, now);
+  assert.equal(c.get('expired', now), undefined, 'an expired token is not remembered');
+  c.set('1', who('1'), undefined, now);
+  c.set('2', who('2'), undefined, now);
+  c.set('3', who('3'), undefined, now);
+  assert.equal(c.size, 2);
+  assert.equal(c.get('1', now), undefined, 'the oldest went first');
+  assert.equal(c.get('3', now)?.id, '3');
+  const off = createJwtAuth({ secret: SECRET, cache_size: 0 });
+  const t = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('9').sign(new TextEncoder().encode(SECRET));
+  const req = { headers: { authorization: `Bearer ${t}` } } as never;
+  await off.authenticate(req, {} as never);
+  assert.ok(off.authenticate(req, {} as never) instanceof Promise, 'cache_size: 0 verifies every time');
+});

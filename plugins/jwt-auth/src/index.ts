@@ -3,6 +3,7 @@
 // algorithms to the configured key kind before any verification.
 import { createRemoteJWKSet, decodeProtectedHeader, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthPlugin, HealthStatus, PluginRequest, Principal } from 'plugway/sdk';
+import { TokenCache } from './token-cache.js';
 
 export type Algorithm = 'HS256' | 'RS256' | 'ES256';
 const SYMMETRIC: readonly Algorithm[] = ['HS256'];
@@ -19,9 +20,13 @@ export interface JwtAuthConfig {
   roles_claim?: string;
   permissions_claim?: string;
   user_id_claim?: string;
+  /** Verified tokens remembered (0 turns the cache off). */
+  cache_size?: number;
+  /** Longest a verified token is remembered, in seconds (never past its `exp`). */
+  cache_ttl?: number;
 }
 
-type Key = Uint8Array | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey;
+type Key = CryptoKey | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey;
 
 /** Why a token was refused (kept for logs and tests; a refused token authenticates nobody). */
 export class TokenRejected extends Error {}
@@ -55,12 +60,19 @@ export function createJwtAuth(config: JwtAuthConfig = {}) {
   const rolesClaim = config.roles_claim ?? 'roles';
   const permsClaim = config.permissions_claim ?? 'permissions';
   const userClaim = config.user_id_claim ?? 'sub';
+  const cache = new TokenCache(config.cache_size ?? 10_000, (config.cache_ttl ?? 60) * 1000);
 
   let key: Key | undefined;
   let keyPromise: Promise<Key> | undefined;
   const getKey = (alg: Algorithm): Promise<Key> => {
     if (key) return Promise.resolve(key);
-    if (config.secret) return Promise.resolve((key = new TextEncoder().encode(config.secret)));
+    if (config.secret) {
+      // Imported once: jose would import a raw secret again on every verification.
+      keyPromise ??= crypto.subtle
+        .importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+        .then((k) => (key = k));
+      return keyPromise;
+    }
     if (config.jwks_url) return Promise.resolve((key = createRemoteJWKSet(new URL(config.jwks_url), { cooldownDuration: 30_000, timeoutDuration: 5_000 })));
     if (config.public_key) {
       // One PEM key serves one algorithm family; import it for the token's (allowed) algorithm.
@@ -93,20 +105,28 @@ export function createJwtAuth(config: JwtAuthConfig = {}) {
     if ((typeof id !== 'string' || id === '') && typeof id !== 'number') throw new TokenRejected(`token has no ${userClaim} claim`);
     const permissions = strings(payload[permsClaim]);
     if (permsClaim === 'permissions' && permissions.length === 0) permissions.push(...strings(payload.scope));
-    return { id: String(id), roles: strings(payload[rolesClaim]), permissions, claims: payload as Record<string, unknown> };
+    const principal: Principal = { id: String(id), roles: strings(payload[rolesClaim]), permissions, claims: payload as Record<string, unknown> };
+    cache.set(token, principal, payload.exp);
+    return principal;
   }
 
-  const plugin: AuthPlugin & { verify: typeof verify } = {
+  async function verifyOrNull(token: string): Promise<Principal | null> {
+    try {
+      return await verify(token);
+    } catch (err) {
+      if (err instanceof TokenRejected) return null;
+      throw err;
+    }
+  }
+
+  const plugin: AuthPlugin & { verify: typeof verify; tokenCache: TokenCache } = {
     verify,
-    async authenticate(req: PluginRequest): Promise<Principal | null> {
+    tokenCache: cache,
+    // A token verified before answers at once (synchronously), from the cache.
+    authenticate(req: PluginRequest): Principal | null | Promise<Principal | null> {
       const token = bearerOf(req);
       if (!token) return null;
-      try {
-        return await verify(token);
-      } catch (err) {
-        if (err instanceof TokenRejected) return null;
-        throw err;
-      }
+      return cache.get(token) ?? verifyOrNull(token);
     },
     healthCheck(): HealthStatus {
       if (kinds === 0) return { status: 'degraded', message: 'no key configured: every token is refused (set secret, public_key or jwks_url)' };
