@@ -7,7 +7,7 @@ import { PlugwayError, reasonOf } from '../errors.js';
 import { defaultHostConfig } from '../host/config.js';
 import { createHost } from '../host/index.js';
 import { loadManifestFromDir } from '../manifest/index.js';
-import { ensureTsx } from '../runtimes/inprocess/index.js';
+import { ensureTsx } from '../runtimes/tsx.js';
 import type { DiagnosticResult, DiagnosticTarget } from '../sdk/diagnostics.js';
 
 export const SYSTEMS = ['redis', 'mysql', 'postgres', 'kafka'] as const;

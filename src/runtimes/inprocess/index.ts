@@ -9,19 +9,11 @@ import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
 import { installAsyncErrorHandler, pluginScope, type PluginScope } from './async-errors.js';
 import { addDeadline, removeDeadline, type Deadline } from './deadlines.js';
+import { ensureTsx } from '../tsx.js';
 
 const EMPTY: readonly unknown[] = Object.freeze([]);
 /** How many times each entry file was imported: later imports get `?v=<n>` so ESM re-evaluates it. */
 const importCounts = new Map<string, number>();
-let tsxReady: Promise<void> | undefined;
-
-/** Registers tsx once in this thread, so that a TypeScript entry imports under plain node (an installed plugway). */
-export function ensureTsx(): Promise<void> {
-  tsxReady ??= import('tsx/esm/api').then((m) => {
-    m.register();
-  });
-  return tsxReady;
-}
 
 /** Calls fn with the payload spread and the context last, without allocating for short payloads. */
 function invoke(fn: Function, self: object, payload: readonly unknown[], ctx: PluginContext): unknown {

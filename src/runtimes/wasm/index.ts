@@ -10,7 +10,7 @@ import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
 import { DEFAULT_TUNING, IsolatedRuntime } from '../worker/isolated-runtime.js';
 import type { RuntimeTuning } from '../worker/isolated-runtime.js';
-import { tsxApiUrl } from '../worker/index.js';
+import { tsxApiUrls } from '../tsx.js';
 import { serveModule } from '../worker/serve-module.js';
 import { hostAllowed } from './abi.js';
 import { Wasm } from './wasm-api.js';
@@ -106,7 +106,7 @@ class WasmRuntime implements PluginRuntime {
     this.inner = new IsolatedRuntime(this.init, {
       type: 'wasm',
       serveModule: serve.url,
-      ...(serve.typescript ? { tsxApiUrl: tsxApiUrl() } : {}),
+      ...(serve.typescript ? { tsx: tsxApiUrls() } : {}),
       extra: {
         module,
         config: extismConfig(this.init.config),

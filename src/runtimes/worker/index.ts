@@ -7,6 +7,7 @@ import { PlugwayError } from '../../errors.js';
 import type { PluginRuntime, RuntimeInit } from '../types.js';
 import { DEFAULT_TUNING, IsolatedRuntime } from './isolated-runtime.js';
 import { serveModule } from './serve-module.js';
+import { tsxApiUrls } from '../tsx.js';
 import type { RuntimeTuning } from './isolated-runtime.js';
 
 export type { RuntimeTuning } from './isolated-runtime.js';
@@ -18,10 +19,6 @@ export function siblingModule(base: string, name: string): { url: string; typesc
   return { url: new URL(`./${name}${typescript ? '.ts' : '.js'}`, base).href, typescript };
 }
 
-/** Where tsx's ESM API lives, for workers that must load TypeScript. */
-export function tsxApiUrl(): string {
-  return import.meta.resolve('tsx/esm/api');
-}
 
 export function heapLimits(memoryMb: number | undefined): ResourceLimits | undefined {
   if (!memoryMb) return undefined;
@@ -48,11 +45,11 @@ export function createWorkerRuntime(init: RuntimeInit, tuning: Partial<RuntimeTu
   return new IsolatedRuntime(init, {
     type: 'worker',
     serveModule: serve.url,
-    ...(needsTsx ? { tsxApiUrl: tsxApiUrl() } : {}),
+    ...(needsTsx ? { tsx: tsxApiUrls() } : {}),
     // tsx costs ~200 ms per thread: registered only for a TypeScript entry (or if the bundle is not possible).
     resolveServe: async () => {
       const m = await serveModule(import.meta.url, 'plugin-worker');
-      return { serveModule: m.url, ...(m.typescript || tsEntry ? { tsxApiUrl: tsxApiUrl() } : {}) };
+      return { serveModule: m.url, ...(m.typescript || tsEntry ? { tsx: tsxApiUrls() } : {}) };
     },
     extra: { entryPath },
     ...(limits ? { resourceLimits: limits } : {}),

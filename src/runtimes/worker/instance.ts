@@ -11,7 +11,7 @@ import type { ToMain, ToWorker, WireError, WorkerBoot } from './protocol.js';
 export interface InstanceSpec {
   index: number;
   boot: Omit<WorkerBoot, 'rings' | 'bulkPort' | 'instance'> & { logLevel?: string };
-  tsxApiUrl?: string;
+  tsx?: { esm: string; cjs: string };
   resourceLimits?: ResourceLimits;
   ringBytes: number;
   memoryMb?: number;
@@ -73,7 +73,7 @@ export class WorkerInstance {
     const { port1, port2 } = new MessageChannel();
     this.bulk = port1;
     const boot: WorkerBoot = { ...this.spec.boot, rings, bulkPort: port2, instance: this.index };
-    this.worker = new Worker(bootstrapSource(this.spec.tsxApiUrl), {
+    this.worker = new Worker(bootstrapSource(this.spec.tsx), {
       eval: true,
       workerData: boot,
       transferList: [port2],

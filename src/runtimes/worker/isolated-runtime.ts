@@ -41,9 +41,10 @@ export const DEFAULT_TUNING: RuntimeTuning = {
 export interface IsolatedOptions {
   type: 'worker' | 'wasm';
   serveModule: string;
-  tsxApiUrl?: string;
-  /** Settles serveModule and tsxApiUrl before the first thread starts (a checkout bundles its .ts once). */
-  resolveServe?: () => Promise<{ serveModule: string; tsxApiUrl?: string }>;
+  /** tsx's API URLs, when the thread must load TypeScript. */
+  tsx?: { esm: string; cjs: string };
+  /** Settles serveModule and tsx before the first thread starts (a checkout bundles its .ts once). */
+  resolveServe?: () => Promise<{ serveModule: string; tsx?: { esm: string; cjs: string } }>;
   extra: Record<string, unknown>;
   resourceLimits?: ResourceLimits;
   memoryMb?: number;
@@ -106,7 +107,7 @@ export class IsolatedRuntime implements PluginRuntime {
         extra: this.opts.extra,
         logLevel: this.init.logger.level,
       },
-      ...(this.opts.tsxApiUrl ? { tsxApiUrl: this.opts.tsxApiUrl } : {}),
+      ...(this.opts.tsx ? { tsx: this.opts.tsx } : {}),
       ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
       ...(this.opts.memoryMb ? { memoryMb: this.opts.memoryMb } : {}),
       ringBytes: this.opts.tuning.ringBytes,
@@ -122,7 +123,7 @@ export class IsolatedRuntime implements PluginRuntime {
     if (this.opts.resolveServe) {
       const r = await this.opts.resolveServe();
       this.opts.serveModule = r.serveModule;
-      this.opts.tsxApiUrl = r.tsxApiUrl;
+      this.opts.tsx = r.tsx;
     }
     const n = Math.max(1, this.init.manifest.runtime.instances || 1);
     const started = await Promise.allSettled(

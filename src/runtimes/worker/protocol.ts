@@ -2,6 +2,7 @@
 // or over a MessagePort when too large), and what the worker is started with.
 
 import type { MessagePort } from 'node:worker_threads';
+import { registerTsxSource } from '../tsx.js';
 
 export interface WireError {
   name?: string;
@@ -83,7 +84,7 @@ function safeString(v: unknown): string {
  * The code a Worker is started with (eval mode): registers tsx when TypeScript has to be loaded
  * (Node 20 ignores `--import` hooks for a worker's entry module), then imports the serving module.
  */
-export function bootstrapSource(tsxApiUrl: string | undefined): string {
-  const reg = tsxApiUrl ? `await (await import(${JSON.stringify(tsxApiUrl)})).register();` : '';
+export function bootstrapSource(tsx: { esm: string; cjs: string } | undefined): string {
+  const reg = tsx ? registerTsxSource(tsx) : '';
   return `(async () => { const { workerData } = await import('node:worker_threads'); ${reg} await import(workerData.serveModule); })().catch((err) => { setImmediate(() => { throw err; }); });`;
 }
