@@ -74,23 +74,26 @@ export function register(plugin: Command): void {
     .option('--json', 'print a machine-readable result')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ plugway plugin validate ./plugins/hello\n  $ plugway plugin validate ./my-plugin.yaml --json\n\nOn success: one line "✓ <id>@<version> (<kind>, <runtime>): valid — N endpoints" and exit 0.\nOn failure: one line per error, "file:line:col CODE message", and exit 1.',
+      '\nExamples:\n  $ plugway plugin validate ./plugins/hello\n  $ plugway plugin validate ./my-plugin.yaml --json\n\nOn success: one line "✓ <id>@<version> (<kind>, <runtime>): valid — N endpoints" and exit 0 (warnings on stderr).\nOn failure: one line per error, "file:line:col CODE message", and exit 1.',
     )
     .action(async (dir: string, opts: { json?: boolean }) => {
       const { report, entryImported } = await validatePluginDir(dir);
       const out: string[] = [];
+      // Warnings go to stderr when valid: stdout stays the one summary line a script reads.
+      const warn: string[] = [];
       if (opts.json) {
         out.push(JSON.stringify(report, null, 2));
       } else if (report.valid) {
         const n = report.endpoints ?? 0;
         out.push(`✓ ${report.id}@${report.version} (${report.kind}, ${report.runtime}): valid — ${n} endpoint${n === 1 ? '' : 's'}`);
-        for (const w of report.warnings) out.push(`warning: ${formatIssue(w)}`);
+        for (const w of report.warnings) warn.push(`warning: ${formatIssue(w)}`);
       } else {
         const where = report.file ?? report.dir;
         out.push(`✗ ${basename(where)}: ${report.errors.length} error${report.errors.length === 1 ? '' : 's'}`);
         for (const e of report.errors) out.push(formatIssue(e));
         for (const w of report.warnings) out.push(`warning: ${formatIssue(w)}`);
       }
+      if (warn.length) process.stderr.write(`${warn.join('\n')}\n`);
       process.stdout.write(`${out.join('\n')}\n`);
       process.exitCode = report.valid ? 0 : 1;
       // plugin code we imported may hold timers or sockets open; a CLI run must still end
