@@ -7,6 +7,8 @@ import semver from 'semver';
 import { PlugwayError, reasonOf, type ErrorCode, type ErrorParams } from '../errors.js';
 import { missingForKind } from '../sdk/plugin.js';
 import { PLUGWAY_VERSION } from '../version.js';
+import { pluginExportOf } from '../runtimes/module-interop.js';
+import { ensureSdkResolution } from '../runtimes/sdk-resolve.js';
 import { configDefaults } from './plugin-config.js';
 import type { ManifestIssue, ManifestLoadResult, PluginManifest } from './types.js';
 import { locate, parseYamlSource, type Position, type YamlSource } from './yaml-source.js';
@@ -32,10 +34,7 @@ export function checkEngine(manifest: PluginManifest, version: string = PLUGWAY_
  * (a factory) returns when called with `config`. Throws PLW_ERR_ENTRY_INVALID.
  */
 export async function instantiatePlugin(mod: unknown, manifest: PluginManifest, entry: string, config: Record<string, unknown>): Promise<object> {
-  let exported = (mod as { default?: unknown } | null)?.default;
-  // a CommonJS-compiled module (TypeScript outside a "type": "module" package) nests its default once more
-  const inner = exported && typeof exported === 'object' ? (exported as { default?: unknown; __esModule?: boolean }) : undefined;
-  if (inner && 'default' in inner && (inner.__esModule || Object.keys(inner).length === 1)) exported = inner.default;
+  let exported = pluginExportOf(mod);
   const bad = (reason: string) => new PlugwayError('PLW_ERR_ENTRY_INVALID', { id: manifest.id, entry, reason });
   if (exported === undefined || exported === null) throw bad('it has no default export (export default definePlugin({...}) or a factory)');
   if (typeof exported === 'function') {
@@ -75,6 +74,7 @@ const TS_ENTRY = /\.(?:[mc]?ts|tsx)$/;
  */
 export async function importEntry(file: string): Promise<unknown> {
   const url = pathToFileURL(file).href;
+  ensureSdkResolution();
   if (!TS_ENTRY.test(file)) return import(url);
   const { tsImport } = await import('tsx/esm/api');
   return tsImport(url, import.meta.url);

@@ -11,8 +11,8 @@ import { http, tmpDir } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-async function startServe(args: string[]) {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', ...args], { cwd: await tmpDir('cwd'), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLUGWAY_ADMIN_TOKEN: '' } });
+async function startServe(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', ...args], { cwd: await tmpDir('cwd'), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLUGWAY_ADMIN_TOKEN: '', ...env } });
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => (err += d));
@@ -67,4 +67,29 @@ test('a plugin that fails to load is listed as failed and serve keeps serving', 
   const b = await http(`${s.url}/broken`);
   assert.equal(b.status, 503);
   assert.equal(b.json.error.code, 'PLW_ERR_PLUGIN_NOT_RUNNING');
+});
+
+test('plugins in a folder of their own (no package.json, no node_modules): ESM .js, TypeScript and plugway/sdk imports, in-process and worker, from the sources and from dist/', async (t) => {
+  const dir = await tmpDir('loose');
+  const plugins: Record<string, { runtime: string; entry: string; code: string }> = {
+    'esm-js': { runtime: 'inprocess', entry: 'index.js', code: "export default { handleRequest() { return { statusCode: 200, body: { ok: 'esm-js' } }; } };\n" },
+    'ts-sdk': { runtime: 'inprocess', entry: 'index.ts', code: "import { definePlugin } from 'plugway/sdk';\nconst ok: string = 'ts-sdk';\nexport default definePlugin({ handleRequest() { return { statusCode: 200, body: { ok } }; } });\n" },
+    'worker-js': { runtime: 'worker', entry: 'index.js', code: "import { definePlugin } from 'plugway/sdk';\nexport default definePlugin({ handleRequest() { return { statusCode: 200, body: { ok: 'worker-js' } }; } });\n" },
+    'worker-ts': { runtime: 'worker', entry: 'index.ts', code: "import { definePlugin } from 'plugway/sdk';\nconst ok: string = 'worker-ts';\nexport default definePlugin({ handleRequest() { return { statusCode: 200, body: { ok } }; } });\n" },
+  };
+  for (const [id, p] of Object.entries(plugins)) {
+    await mkdir(join(dir, id));
+    await writeFile(join(dir, id, 'plugin.yaml'), `id: ${id}\nversion: 1.0.0\nkind: handler\nruntime:\n  type: ${p.runtime}\n  entry: ${p.entry}\nendpoints:\n  - path: /${id}\n    method: GET\n`);
+    await writeFile(join(dir, id, p.entry), p.code);
+  }
+  for (const useDist of ['0', '1']) {
+    const s = await startServe(['--plugins', dir, '--state-dir', await tmpDir('loose-state')], { PLUGWAY_USE_DIST: useDist });
+    t.after(() => s.stop());
+    for (const id of Object.keys(plugins)) {
+      const r = await http(`${s.url}/${id}`);
+      assert.equal(r.status, 200, `${id} (PLUGWAY_USE_DIST=${useDist}): ${r.text}\n${s.out()}`);
+      assert.equal(r.json.ok, id);
+    }
+    await s.stop();
+  }
 });

@@ -9,6 +9,8 @@ import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
 import { installAsyncErrorHandler, pluginScope, type PluginScope } from './async-errors.js';
 import { addDeadline, removeDeadline, type Deadline } from './deadlines.js';
+import { pluginExportOf } from '../module-interop.js';
+import { ensureSdkResolution } from '../sdk-resolve.js';
 import { ensureTsx } from '../tsx.js';
 
 const EMPTY: readonly unknown[] = Object.freeze([]);
@@ -62,6 +64,7 @@ class InProcessRuntime implements PluginRuntime {
       const entry = init.entryPath;
       if (!entry) throw new PlugwayError('PLW_ERR_ENTRY_NOT_FOUND', { id: this.id, entry: '(none)', file: '(manifest)' });
       if (/\.[mc]?tsx?$/.test(entry)) await ensureTsx();
+      ensureSdkResolution();
       const n = (importCounts.get(entry) ?? 0) + 1;
       importCounts.set(entry, n);
       const url = pathToFileURL(entry).href + (n > 1 ? `?v=${n}` : '');
@@ -71,7 +74,7 @@ class InProcessRuntime implements PluginRuntime {
       } catch (err) {
         throw new PlugwayError('PLW_ERR_PLUGIN_IMPORT_FAILED', { id: this.id, entry, reason: reasonOf(err) }, { cause: err });
       }
-      exported = 'default' in mod ? mod.default : mod.plugin;
+      exported = pluginExportOf(mod);
       if (exported === undefined) {
         throw new PlugwayError('PLW_ERR_ENTRY_INVALID', { id: this.id, entry, reason: 'no default export (export default a plugin object or a factory)' });
       }

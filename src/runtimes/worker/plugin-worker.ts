@@ -3,6 +3,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { WorkerSide } from './worker-side.js';
+import { pluginExportOf } from '../module-interop.js';
 import type { PluginContext } from '../../sdk/context.js';
 import type { DomainEvent } from '../../sdk/types.js';
 
@@ -69,7 +70,7 @@ function methodNames(obj: object): string[] {
 void side.serve(async () => {
   const entry = boot.extra.entryPath as string;
   const mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
-  let plugin = (mod.default ?? mod.plugin ?? mod) as unknown;
+  let plugin: unknown = pluginExportOf(mod) ?? mod;
   if (typeof plugin === 'function') plugin = await (plugin as (c: unknown) => unknown)(boot.config);
   if (!plugin || typeof plugin !== 'object') throw new Error(`${entry} does not export a plugin object or factory (default export)`);
   const p = plugin as Record<string, (...a: unknown[]) => unknown>;

@@ -2,6 +2,7 @@
 // or over a MessagePort when too large), and what the worker is started with.
 
 import type { MessagePort } from 'node:worker_threads';
+import { registerSdkResolutionSource, sdkModuleUrls } from '../sdk-resolve.js';
 import { registerTsxSource } from '../tsx.js';
 
 export interface WireError {
@@ -80,11 +81,14 @@ function safeString(v: unknown): string {
   }
 }
 
+let sdkUrls: Record<string, string> | undefined;
+
 /**
  * The code a Worker is started with (eval mode): registers tsx when TypeScript has to be loaded
- * (Node 20 ignores `--import` hooks for a worker's entry module), then imports the serving module.
+ * (Node 20 ignores `--import` hooks for a worker's entry module) and the `plugway/sdk` resolution
+ * hook (sdk-resolve.ts), then imports the serving module.
  */
 export function bootstrapSource(tsx: { esm: string; cjs: string } | undefined): string {
-  const reg = tsx ? registerTsxSource(tsx) : '';
+  const reg = (tsx ? registerTsxSource(tsx) : '') + registerSdkResolutionSource((sdkUrls ??= sdkModuleUrls()));
   return `(async () => { const { workerData } = await import('node:worker_threads'); ${reg} await import(workerData.serveModule); })().catch((err) => { setImmediate(() => { throw err; }); });`;
 }
