@@ -31,10 +31,10 @@ test('a .mjs worker plugin starts without tsx in its thread; a .ts one still get
   try {
     await js.load();
     await ts.load();
-    const opts = (rt: unknown) => (rt as { opts: { serveModule: string; tsxApiUrl?: string } }).opts;
-    assert.equal(opts(js).tsxApiUrl, undefined);
+    const opts = (rt: unknown) => (rt as { opts: { serveModule: string; tsx?: { esm: string; cjs: string } } }).opts;
+    assert.equal(opts(js).tsx, undefined);
     assert.match(opts(js).serveModule, /\.mjs$/);
-    assert.ok(opts(ts).tsxApiUrl, 'a TypeScript entry needs tsx');
+    assert.ok(opts(ts).tsx?.esm && opts(ts).tsx?.cjs, 'a TypeScript entry needs tsx (both hooks)');
     const res = await js.call<{ statusCode: number; body: { greeting: string } }>('handleRequest', [{ id: 'r1', method: 'GET', path: '/x', params: {}, query: {}, headers: {}, context: {} }]);
     assert.equal(res.body.greeting, 'hey');
   } finally {
