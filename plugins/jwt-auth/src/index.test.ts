@@ -69,3 +69,21 @@ test('the token cache: exp and ttl bound an entry, the oldest is evicted, 0 turn
   await off.authenticate(req, {} as never);
   assert.ok(off.authenticate(req, {} as never) instanceof Promise, 'cache_size: 0 verifies every time');
 });
+
+test('a public key verifies its own algorithm only, and a token with another alg first does not lock it', async () => {
+  const { generateKeyPair, exportSPKI } = await import('jose');
+  const rsa = await generateKeyPair('RS256', { extractable: true });
+  const ec = await generateKeyPair('ES256', { extractable: true });
+  const rsaPem = await exportSPKI(rsa.publicKey);
+  const p = createJwtAuth({ public_key: rsaPem });
+  const auth = async (plugin: ReturnType<typeof createJwtAuth>, t: string) => plugin.authenticate({ headers: { authorization: `Bearer ${t}` } } as never, {} as never);
+  const es = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setSubject('ec').sign(ec.privateKey);
+  assert.equal(await auth(p, es), null, 'ES256 is not accepted by an RSA key');
+  const rs = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setSubject('rsa').sign(rsa.privateKey);
+  assert.equal((await auth(p, rs))?.id, 'rsa', 'a valid RS256 token still authenticates after the ES256 one');
+  const ecPlugin = createJwtAuth({ public_key: await exportSPKI(ec.publicKey) });
+  assert.equal((await auth(ecPlugin, es))?.id, 'ec');
+  assert.equal(await auth(ecPlugin, rs), null);
+  assert.throws(() => createJwtAuth({ public_key: 'not a pem' }), /not a PEM public key/);
+  assert.throws(() => createJwtAuth({ public_key: rsaPem, algorithms: ['ES256'] }), /this public key allows RS256 only/);
+});

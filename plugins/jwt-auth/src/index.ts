@@ -2,6 +2,7 @@
 // bearer JWT with jose; refuses `alg: none` and algorithm confusion by fixing the accepted
 // algorithms to the configured key kind before any verification.
 import { createRemoteJWKSet, decodeProtectedHeader, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createPublicKey } from 'node:crypto';
 import type { AuthPlugin, HealthStatus, PluginRequest, Principal } from 'plugway/sdk';
 import { TokenCache } from './token-cache.js';
 
@@ -45,16 +46,29 @@ function strings(v: unknown): string[] {
   return [];
 }
 
+/** The one algorithm a PEM public key verifies: RS256 for RSA, ES256 for EC P-256. Throws on anything else. */
+function algorithmOfPem(pem: string): Algorithm {
+  let k;
+  try {
+    k = createPublicKey(pem);
+  } catch (err) {
+    throw new Error(`jwt-auth: public_key is not a PEM public key (${(err as Error).message})`);
+  }
+  if (k.asymmetricKeyType === 'rsa') return 'RS256';
+  if (k.asymmetricKeyType === 'ec' && k.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
+  throw new Error(`jwt-auth: public_key is a ${k.asymmetricKeyType} key${k.asymmetricKeyDetails?.namedCurve ? ` on ${k.asymmetricKeyDetails.namedCurve}` : ''}; RS256 needs RSA, ES256 needs EC P-256`);
+}
+
 export function createJwtAuth(config: JwtAuthConfig = {}) {
   const kinds = [config.secret, config.public_key, config.jwks_url].filter((x) => x !== undefined && x !== '').length;
   if (kinds > 1) throw new Error('jwt-auth: configure exactly one of secret, public_key or jwks_url (mixing them invites algorithm confusion)');
   if (config.secret !== undefined && new TextEncoder().encode(config.secret).length < 32) {
     throw new Error('jwt-auth: secret must be at least 32 bytes for HS256');
   }
-  const allowedForKey: readonly Algorithm[] = config.secret ? SYMMETRIC : ASYMMETRIC;
+  const allowedForKey: readonly Algorithm[] = config.secret ? SYMMETRIC : config.public_key ? [algorithmOfPem(config.public_key)] : ASYMMETRIC;
   const algorithms = (config.algorithms ?? [...allowedForKey]).filter((a) => allowedForKey.includes(a));
   if (config.algorithms && algorithms.length !== config.algorithms.length) {
-    throw new Error(`jwt-auth: algorithms ${config.algorithms.join(', ')} do not fit the configured key (${config.secret ? 'a secret allows HS256 only' : 'a public key or JWKS allows RS256, ES256'})`);
+    throw new Error(`jwt-auth: algorithms ${config.algorithms.join(', ')} do not fit the configured key (${config.secret ? 'a secret allows HS256 only' : config.public_key ? `this public key allows ${allowedForKey.join(', ')} only` : 'a JWKS allows RS256, ES256'})`);
   }
   const clockTolerance = typeof config.clock_skew === 'number' ? config.clock_skew : (config.clock_skew ?? 30);
   const rolesClaim = config.roles_claim ?? 'roles';
@@ -75,8 +89,15 @@ export function createJwtAuth(config: JwtAuthConfig = {}) {
     }
     if (config.jwks_url) return Promise.resolve((key = createRemoteJWKSet(new URL(config.jwks_url), { cooldownDuration: 30_000, timeoutDuration: 5_000 })));
     if (config.public_key) {
-      // One PEM key serves one algorithm family; import it for the token's (allowed) algorithm.
-      keyPromise ??= importSPKI(config.public_key, alg).then((k) => (key = k));
+      // One PEM key serves one algorithm (its type's): `alg` is that one, checked before this.
+      // A failed import is not kept: the next token tries again.
+      keyPromise ??= importSPKI(config.public_key, alg).then(
+        (k) => (key = k),
+        (err: unknown) => {
+          keyPromise = undefined;
+          throw new TokenRejected(`public_key could not be imported for ${alg}: ${(err as Error).message}`);
+        },
+      );
       return keyPromise;
     }
     return Promise.reject(new TokenRejected('no key configured (set secret, public_key or jwks_url)'));
