@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
 import type { PluginInstance } from '../host/types.js';
+import type { PluginMetrics } from '../sdk/types.js';
 import type { AuditLog } from '../state/audit-log.js';
 import { tokenIdentity } from '../state/audit-log.js';
 import { tokenMatches } from '../state/admin-token.js';
@@ -61,7 +62,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
     const info = host.info(p.id);
     let metrics: unknown;
     try {
-      metrics = { ...(await host.metrics(p.id)), gateway: gatewayStats(core, p.id) };
+      metrics = { ...metricsJson(await host.metrics(p.id)), gateway: gatewayStats(core, p.id) };
     } catch (err) {
       metrics = { error: reasonOf(err) };
     }
@@ -119,7 +120,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   app.get<{ Params: { id: string } }>('/plugins/:id/metrics', async (request, reply) => {
     const p = find(request, reply);
     if (!p) return reply;
-    return { id: p.id, version: p.version, ...(await host.metrics(p.id)), gateway: gatewayStats(core, p.id) };
+    return { id: p.id, version: p.version, ...metricsJson(await host.metrics(p.id)), gateway: gatewayStats(core, p.id) };
   });
 
   for (const action of ['enable', 'disable', 'reload'] as const) {
@@ -186,6 +187,23 @@ function actionOf(url: string): string {
 function targetOf(url: string): string {
   const m = /\/plugins\/([^/?]+)/.exec(url);
   return m ? decodeURIComponent(m[1]!) : url;
+}
+
+/**
+ * PluginMetrics as JSON: the SDK's names (requestCount…) and, beside them, the seed's JSON names
+ * (request_count, error_count, response_time_ms, cpu_usage_percent, memory_usage_mb,
+ * active_connections), which the rest of the admin API's snake_case matches.
+ */
+export function metricsJson(m: PluginMetrics): PluginMetrics & Record<string, unknown> {
+  return {
+    ...m,
+    request_count: m.requestCount,
+    error_count: m.errorCount,
+    response_time_ms: m.responseTimeMs,
+    cpu_usage_percent: m.cpuUsagePercent,
+    memory_usage_mb: m.memoryUsageMb,
+    active_connections: m.activeConnections,
+  };
 }
 
 export function gatewayStats(core: GatewayCore, id: string): Record<string, unknown> {

@@ -48,6 +48,7 @@ test('admin routes: list, detail (secrets redacted, dependents), metrics, hooks,
   assert.equal(hello.enabled, true);
   assert.equal(hello.description, 'says hi');
   for (const k of ['requestCount', 'errorCount', 'responseTimeMs', 'cpuUsagePercent', 'memoryUsageMb', 'activeConnections']) assert.ok(k in hello.metrics, k);
+  for (const k of ['request_count', 'error_count', 'response_time_ms', 'cpu_usage_percent', 'memory_usage_mb', 'active_connections']) assert.ok(k in hello.metrics, `seed name ${k}`);
 
   const db = await http(`${gw.url}/admin/plugins/db`, auth);
   assert.equal(db.json.config.password, '[REDACTED]');
@@ -62,6 +63,8 @@ test('admin routes: list, detail (secrets redacted, dependents), metrics, hooks,
   const m = await http(`${gw.url}/admin/plugins/hello/metrics`, auth);
   assert.equal(m.status, 200);
   assert.equal(typeof m.json.requestCount, 'number');
+  assert.equal(m.json.request_count, m.json.requestCount);
+  assert.equal(typeof m.json.response_time_ms, 'number');
   assert.equal(m.json.gateway.circuit, 'closed');
   assert.equal((await http(`${gw.url}/admin/hooks/stats`, auth)).status, 200);
   const health = await http(`${gw.url}/admin/health?refresh=1`, auth);
