@@ -2,7 +2,7 @@
 // mounted under a prefix in an existing Fastify app. Wires the pipeline, admin API,
 // /health, /ready, /metrics, desired state, the audit log and releases (kept versions, hot_reload).
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
@@ -166,8 +166,12 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
         pipeline.finish(route, rid, request.method, path, null, f.status, performance.now());
       });
 
-      scope.get('/health', async () => ({ status: 'ok', uptime_s: Math.round(process.uptime()) }));
-      scope.get('/ready', async (_req, reply) => {
+      // The gateway's own routes echo a request id too (plugin routes do it in the pipeline, admin routes in theirs).
+      const echoRequestId = async (request: FastifyRequest, reply: FastifyReply) => {
+        reply.header('x-request-id', requestIdOf(request.headers['x-request-id']));
+      };
+      scope.get('/health', { onRequest: echoRequestId }, async () => ({ status: 'ok', uptime_s: Math.round(process.uptime()) }));
+      scope.get('/ready', { onRequest: echoRequestId }, async (_req, reply) => {
         const waiting = core
           .plugins()
           .filter((p) => (core.overrides(p.id)?.required ?? true) && host.isEnabled(p.id) && p.state !== 'running')
@@ -175,7 +179,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
         reply.code(waiting.length ? 503 : 200);
         return waiting.length ? { status: 'not_ready', waiting } : { status: 'ready' };
       });
-      scope.get('/metrics', async (_req, reply) => {
+      scope.get('/metrics', { onRequest: echoRequestId }, async (_req, reply) => {
         reply.header('content-type', metrics.registry.contentType);
         return metrics.registry.metrics();
       });

@@ -242,6 +242,8 @@ export class Pipeline {
     if (countsAsPluginFailure(fl.code, fl.status)) guard.breaker.failure();
     else guard.breaker.release();
     if (fl.status >= 500) this.core.logger.warn({ plugin_id: id, request_id: f.preq.id, err: { code: fl.code, message: fl.message } }, 'plugin call failed');
+    // What a plugin threw may carry anything (a connection string, a query): it goes to the log, not to the client.
+    if (fl.status === 500) return { ...fl, message: `Plugin ${id} failed while handling the request; the gateway log has the reason under this request id` };
     return fl;
   }
 

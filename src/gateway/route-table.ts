@@ -33,7 +33,18 @@ export function joinPrefix(prefix: string | undefined, path: string): string {
   return p === '/' ? rest : rest === '/' ? p : p + rest;
 }
 
-/** Collects route definitions from plugins; throws PLW_ERR_ROUTE_CONFLICT naming both plugins. */
+const RESERVED_EXACT = new Set(['/health', '/ready', '/metrics', '/admin', '/dashboard']);
+
+/**
+ * The gateway's own paths: a plugin route there would be shadowed (/metrics) or, worse, served
+ * without the admin token under /admin. Paths are relative to where the gateway is mounted.
+ */
+export function isReservedPath(path: string): boolean {
+  const p = path.replace(/\/+$/, '') || '/';
+  return RESERVED_EXACT.has(p) || p.startsWith('/admin/') || p.startsWith('/dashboard/');
+}
+
+/** Collects route definitions from plugins; throws PLW_ERR_ROUTE_CONFLICT naming both plugins (or plugway for its own paths). */
 export function collectRoutes(plugins: readonly PluginInstance[], prefixOf: (id: string) => string | undefined): RouteDef[] {
   const seen = new Map<string, RouteDef>();
   const out: RouteDef[] = [];
@@ -48,6 +59,7 @@ export function collectRoutes(plugins: readonly PluginInstance[], prefixOf: (id:
         if (prev.pluginId === p.id) continue;
         throw new PlugwayError('PLW_ERR_ROUTE_CONFLICT', { method, path, first: prev.pluginId, second: p.id });
       }
+      if (isReservedPath(path)) throw new PlugwayError('PLW_ERR_ROUTE_CONFLICT', { method, path, first: 'plugway itself (/health, /ready, /metrics, /admin, /dashboard)', second: p.id });
       const def: RouteDef = { pluginId: p.id, endpoint, method, path };
       seen.set(key, def);
       out.push(def);

@@ -53,6 +53,11 @@ test('/metrics: Prometheus text with requests by status, errors, latency, state,
   t.after(() => gw.close());
   for (let i = 0; i < 3; i++) await http(`${gw.url}/e`);
   await http(`${gw.url}/bad`);
+  for (const path of ['/health', '/ready', '/metrics']) {
+    const r = await http(`${gw.url}${path}`, { headers: { 'x-request-id': `rid-${path.slice(1)}` } });
+    assert.equal(r.headers.get('x-request-id'), `rid-${path.slice(1)}`, `${path} echoes X-Request-Id`);
+    assert.match((await http(`${gw.url}${path}`)).headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/, `${path} generates one`);
+  }
   const m = await http(`${gw.url}/metrics`);
   assert.match(m.headers.get('content-type')!, /text\/plain/);
   const t1 = m.text;

@@ -104,6 +104,8 @@ test('errors: 404, 400, 413, 500, 502, 504 — JSON with code and request id, ne
   check(await http(`${gw.url}/echo`, { method: 'POST', json: { big: 'x'.repeat(5000) } }), 413, 'PLW_ERR_BODY_TOO_LARGE');
   const thrown = await http(`${gw.url}/throw`);
   check(thrown, 500, 'PLW_ERR_PLUGIN_THREW');
+  assert.doesNotMatch(thrown.text, /database exploded/, "the plugin's own error text stays in the log");
+  assert.match(thrown.json.error.message, /gateway log/);
   check(await http(`${gw.url}/liar`), 502, 'PLW_ERR_INVALID_RESPONSE');
   check(await http(`${gw.url}/slow`), 504, 'PLW_ERR_PLUGIN_TIMEOUT');
   // The process is fine afterwards.

@@ -52,6 +52,31 @@ test('text and bytes bodies reach the plugin; text and bytes responses go back',
   assert.deepEqual([...new Uint8Array(await r.arrayBuffer())], [1, 2, 3]);
 });
 
+test("a plugin claiming the gateway's own paths (/metrics, /admin/…) is a start-up error; a prefix resolves it", async () => {
+  for (const path of ['/metrics', '/health/', '/admin/x/secret', '/admin/plugins/{id}', '/dashboard']) {
+    const host = await makeHost([{ id: 'squatter', plugin: echoPlugin, manifest: { endpoints: [{ path, method: 'GET' } as never] } }]);
+    await assert.rejects(createGateway({ host, stateDir: await tmpDir(), env: {} }), (e) => {
+      assert.ok(isPlugwayError(e, 'PLW_ERR_ROUTE_CONFLICT'), String(e));
+      assert.match(e.message, /plugway itself/);
+      assert.match(e.message, /squatter/);
+      return true;
+    });
+  }
+  const host = await makeHost(
+    [{ id: 'squatter', plugin: echoPlugin, manifest: { endpoints: [{ path: '/admin/x', method: 'GET' } as never] } }],
+    testConfig((c) => {
+      c.plugins.configs.squatter = { enabled: true, config: {}, dependencies: [], roles: [], required: true, flags: {}, prefix: '/squat' };
+    }),
+  );
+  const gw = await startGateway(host);
+  try {
+    assert.equal((await http(`${gw.url}/squat/admin/x`)).status, 200);
+    assert.notEqual((await http(`${gw.url}/admin/x`)).status, 200, 'the plugin does not answer under /admin');
+  } finally {
+    await gw.close();
+  }
+});
+
 test('two plugins claiming the same route is a start-up error naming both; a prefix resolves it', async () => {
   const plugins = [
     { id: 'first', plugin: echoPlugin, manifest: { endpoints: [{ path: '/items/{id}', method: 'GET' } as never] } },
