@@ -2,12 +2,9 @@
 // registers and starts it (config validated by the host, ctx from the host), connect → diagnose.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import pino from 'pino';
+// The host, the manifest loader and pino are imported when a diagnosis runs: the CLI registers
+// every command on each start, and `plugway plugin …` or `--help` need none of them.
 import { PlugwayError, reasonOf } from '../errors.js';
-import { defaultHostConfig } from '../host/config.js';
-import { createHost } from '../host/index.js';
-import { loadManifestFromDir } from '../manifest/index.js';
-import { ensureTsx } from '../runtimes/tsx.js';
 import type { DiagnosticResult, DiagnosticTarget } from '../sdk/diagnostics.js';
 
 export const SYSTEMS = ['redis', 'mysql', 'postgres', 'kafka'] as const;
@@ -41,6 +38,13 @@ function unwrap(err: unknown): { code: string; message: string } {
 }
 
 export async function runDiagnosis(run: DiagnoseRun): Promise<DiagnoseOutcome> {
+  const [{ default: pino }, { defaultHostConfig }, { createHost }, { loadManifestFromDir }, { ensureTsx }] = await Promise.all([
+    import('pino'),
+    import('../host/config.js'),
+    import('../host/index.js'),
+    import('../manifest/index.js'),
+    import('../runtimes/tsx.js'),
+  ]);
   const id = `${run.system}-diagnostics`;
   const dir = `${run.pluginsDir ?? BUILTIN_PLUGINS_DIR}${id}`;
   if (!existsSync(dir)) return { ok: false, stage: 'load', code: 'PLW_ERR_PLUGIN_NOT_FOUND', message: `No plugin ${id} at ${dir}` };

@@ -2,9 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { PlugwayError, reasonOf } from '../errors.js';
 import { PLUGWAY_VERSION } from '../version.js';
-import { commandModules } from './commands/index.js';
+import { commandModulesFor } from './commands/index.js';
 
-export async function buildProgram(): Promise<Command> {
+/** With `argv`, only the command it names is registered (see commandModulesFor); without, all. */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('plugway')
     .description('plugway: a plugin platform and gateway for Node.js')
     .version(PLUGWAY_VERSION)
@@ -12,12 +13,12 @@ export async function buildProgram(): Promise<Command> {
     // Program options (-V/--version) only before the command: `plugin rollback <id> --version V` is the command's own.
     .enablePositionalOptions()
     .exitOverride();
-  for (const load of commandModules) await (await load()).register(program);
+  for (const load of commandModulesFor(argv)) await (await load()).register(program);
   return program;
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
-  const program = await buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -16,8 +16,12 @@ interface Run {
 }
 
 function plugway(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return node(['bin/plugway.js', 'diagnose', ...args], env);
+}
+
+function node(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/plugway.js', 'diagnose', ...args], {
+    const child = spawn(process.execPath, args, {
       cwd: root,
       env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,4 +127,34 @@ test('usage errors exit 64, not a status code', async () => {
   assert.match(badWindow.stderr, /not a duration/);
   const missing = await plugway(['postgres']);
   assert.equal(missing.code, 64);
+});
+
+// Prints, at exit, how many of Fastify's files the CommonJS loader holds (ESM imports of CommonJS
+// packages go through it too).
+const countFastify =
+  'data:text/javascript,import{createRequire}from"node:module";const r=createRequire(process.cwd()+"/");' +
+  'process.on("exit",()=>process.stderr.write(`\\nfastify-files=${Object.keys(r.cache).filter((k)=>k.includes("/node_modules/fastify/")).length}\\n`))';
+
+function fastifyFiles(run: Run): number {
+  const m = /fastify-files=(\d+)/.exec(run.stderr);
+  assert.ok(m, `no count in stderr: ${run.stderr}`);
+  return Number(m[1]);
+}
+
+test('plugway diagnose registers only its own command: the gateway (Fastify) is not loaded', async () => {
+  const port = await freePort(); // nothing listens there: exit 3 quickly
+  const diagnose = await node(['--import', countFastify, 'bin/plugway.js', 'diagnose', 'redis', `127.0.0.1:${port}`, '--timeout', '1s', '--window', '0s']);
+  assert.equal(diagnose.code, 3, diagnose.stderr);
+  assert.equal(fastifyFiles(diagnose), 0);
+  const help = await node(['--import', countFastify, 'bin/plugway.js', 'diagnose', '--help']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /Exit codes: 0 healthy/);
+  assert.equal(fastifyFiles(help), 0);
+  // The probe sees Fastify when the gateway is loaded: `plugway serve --help` registers serve.
+  const serve = await node(['--import', countFastify, 'bin/plugway.js', 'serve', '--help']);
+  assert.equal(serve.code, 0, serve.stderr);
+  assert.ok(fastifyFiles(serve) > 0, 'serve loads the gateway');
+  // The top-level help still lists every command.
+  const top = await node(['bin/plugway.js', '--help']);
+  for (const name of ['plugin', 'serve', 'diagnose']) assert.match(top.stdout, new RegExp(`^  ${name}\\b`, 'm'));
 });
