@@ -40,8 +40,8 @@ export interface CompiledRoute {
   readonly pluginRoles: readonly string[];
   readonly limiter?: EndpointRateLimiter;
   readonly metrics: RouteMetrics;
-  /** The request logger bound to plugin_id and version (the pipeline makes it on first use). */
-  log?: { version: string | null; logger: Logger };
+  /** Request loggers bound to plugin_id and each version served (the pipeline makes them on first use). */
+  logs?: Map<string | null, Logger>;
 }
 
 export interface CoreOptions {

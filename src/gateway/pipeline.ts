@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
 import { BulkheadRejectedError } from '../resilience/bulkhead.js';
+import type { CallOptions } from '../runtimes/types.js';
 import type { PluginRequest, PluginResponse, Principal } from '../sdk/types.js';
 import type { CompiledRoute, GatewayCore } from './core.js';
 import { countsAsPluginFailure, errorBody, failure, failureFromCall, type HttpFailure } from './http-errors.js';
@@ -34,6 +35,8 @@ class Flow {
   /** The plugin response so far (the handler's, a short-circuiting middleware's, or a replacement on the way out). */
   res: PluginResponse | undefined = undefined;
   wire: WireResponse | undefined = undefined;
+  /** The call's options; the host writes the version that served it into `servedBy`. */
+  options: CallOptions | undefined = undefined;
   constructor(
     readonly route: CompiledRoute,
     readonly preq: PluginRequest,
@@ -113,7 +116,7 @@ export class Pipeline {
       if (hooks.has('onError')) {
         return this.hook('onError', { pluginId: route.pluginId, request: preq, status: out.status, error: { code: out.code, message: out.message } }).then(() => {
           this.sendFailure(reply, out, preq.id);
-          this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start);
+          this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start, f.options?.servedBy);
         });
       }
       this.sendFailure(reply, out, preq.id);
@@ -121,12 +124,12 @@ export class Pipeline {
       if (hooks.has('onResponse')) {
         return this.hook('onResponse', { pluginId: route.pluginId, request: preq, response: { statusCode: out.status, headers: out.headers } }).then(() => {
           this.send(reply, out);
-          this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start);
+          this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start, f.options?.servedBy);
         });
       }
       this.send(reply, out);
     }
-    this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start);
+    this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start, f.options?.servedBy);
     return undefined;
   }
 
@@ -201,7 +204,8 @@ export class Pipeline {
     }
     const host = this.core.host;
     // The deadline starts now: time waiting in the bulkhead's queue counts.
-    const options = { deadline: Date.now() + route.timeoutMs };
+    const options: CallOptions = { deadline: Date.now() + route.timeoutMs };
+    f.options = options;
     let r: unknown;
     try {
       r = guard.bulkhead.run(() => host.invoke(id, 'handleRequest', [preq], options));
@@ -370,7 +374,7 @@ export class Pipeline {
   }
 
   /** Metrics and the one log line of a request (through the route's child logger: plugin_id and version serialized once). */
-  finish(route: CompiledRoute | undefined, rid: string, method: string, path: string, userId: string | null, status: number, start: number): void {
+  finish(route: CompiledRoute | undefined, rid: string, method: string, path: string, userId: string | null, status: number, start: number, servedBy?: string): void {
     const ms = performance.now() - start;
     const responseTimeMs = Math.round(ms * 1000) / 1000;
     if (!route) {
@@ -378,16 +382,19 @@ export class Pipeline {
       return;
     }
     route.metrics.observe(status, ms / 1000);
-    this.logOf(route).info({ request_id: rid, method, path, user_id: userId, response_time_ms: responseTimeMs, status_code: status });
+    this.logOf(route, servedBy).info({ request_id: rid, method, path, user_id: userId, response_time_ms: responseTimeMs, status_code: status });
   }
 
-  /** The route's child logger for the plugin's active version (made again when the version changes). */
-  private logOf(route: CompiledRoute): Logger {
-    const version = this.core.host.get(route.pluginId)?.version ?? null;
-    const cached = route.log;
-    if (cached && cached.version === version) return cached.logger;
-    const logger = this.core.logger.child({ plugin_id: route.pluginId, version });
-    route.log = { version, logger };
+  /** The route's child logger for the version that served (a canary's), else the active one. */
+  private logOf(route: CompiledRoute, servedBy: string | undefined): Logger {
+    const version = servedBy ?? this.core.host.get(route.pluginId)?.version ?? null;
+    const logs = (route.logs ??= new Map());
+    let logger = logs.get(version);
+    if (!logger) {
+      if (logs.size >= 8) logs.clear(); // versions come and go with reloads
+      logger = this.core.logger.child({ plugin_id: route.pluginId, version });
+      logs.set(version, logger);
+    }
     return logger;
   }
 }

@@ -12,6 +12,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Absolute deadline in epoch ms (Date.now()). Absent: now + the plugin's timeout. */
   deadline?: number;
+  /** Set by the host when it picks the instance: the version that serves the call (a canary's or the active one's). */
+  servedBy?: string;
 }
 
 export interface RuntimeStats {
