@@ -1,4 +1,5 @@
-// A plugin's config checked against its manifest's config_schema (ajv, defaults filled in).
+// A plugin's config checked against its manifest's config_schema (ajv, defaults filled in, scalars
+// converted to the schema's type as the host's own settings are: `port: ${PORT:-8080}` is 8080).
 // Validators are compiled once per schema content and shared (manifest validation compiles them first).
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PlugwayError } from '../errors.js';
@@ -7,9 +8,17 @@ import type { PluginManifest } from './types.js';
 
 let shared: AjvInstance | undefined;
 
-/** The ajv instance for plugins' config schemas: all errors, defaults applied, unknown keywords tolerated. */
+/**
+ * Options of every ajv instance that checks plugin config. coerceTypes: `${VAR}` interpolation
+ * always yields text, so a scalar is converted to the type its schema names ("8080" → 8080 for
+ * `type: integer`, "true" → true for `type: boolean`) — the schema decides, not the look of the
+ * value, so `${API_KEY}` = "0123" stays "0123" under `type: string` (docs/configuration.md).
+ */
+const CONFIG_AJV_OPTIONS = { useDefaults: true, strict: false, coerceTypes: true } as const;
+
+/** The ajv instance for plugins' config schemas: all errors, defaults applied, scalars coerced, unknown keywords tolerated. */
 export function configAjv(): AjvInstance {
-  shared ??= createAjv({ useDefaults: true, strict: false });
+  shared ??= createAjv(CONFIG_AJV_OPTIONS);
   return shared;
 }
 
@@ -68,7 +77,7 @@ export function compileConfigSchema(schema: Record<string, unknown>): ValidateFu
     } catch (err) {
       // two plugins may reuse one $id with different content: give such a schema an instance of its own
       if (!/already exists/.test(String(err))) throw err;
-      fn = createAjv({ useDefaults: true, strict: false }).compile(schema);
+      fn = createAjv(CONFIG_AJV_OPTIONS).compile(schema);
     }
     remember(key, fn);
   }
