@@ -1,6 +1,7 @@
 // The OpenAPI 3 description of the admin API (served at GET /admin/openapi.json).
 
 import { PLUGWAY_VERSION } from '../version.js';
+import { discoverOpenApiPaths } from './admin/discover-routes.js';
 import { releaseOpenApiPaths } from './admin/versions-routes.js';
 
 const error = { $ref: '#/components/schemas/Error' };
@@ -32,6 +33,7 @@ export function adminOpenApi(): Record<string, unknown> {
     security: [{ bearer: [] }],
     paths: {
       '/plugins': { get: { summary: 'List plugins', operationId: 'listPlugins', responses: { '200': { description: 'Plugins', ...json({ type: 'object', required: ['plugins', 'count'], properties: { plugins: { type: 'array', items: { $ref: '#/components/schemas/PluginSummary' } }, count: { type: 'integer' } } }) }, ...common } } },
+      ...discoverOpenApiPaths(),
       '/plugins/{id}': { get: { summary: 'One plugin with manifest, config (secrets redacted), dependencies, dependents and endpoints', operationId: 'getPlugin', parameters: [idParam], responses: { '200': { description: 'Plugin', ...json({ $ref: '#/components/schemas/PluginDetail' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/plugins/{id}/enable': action('enable', 'Enable and start a plugin (kept across restarts)'),
       '/plugins/{id}/disable': action('disable', 'Stop and disable a plugin; its routes answer 503 PLW_ERR_PLUGIN_DISABLED (kept across restarts)'),

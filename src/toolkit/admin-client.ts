@@ -64,16 +64,22 @@ export class AdminClient {
     } catch {
       body = text;
     }
-    if (res.statusCode === 401 || res.statusCode === 403) throw new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED');
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      if (this.token) throw new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED');
+      throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), 'PLUGWAY_ADMIN_TOKEN is not set: export it or pass --token (a gateway that generated its token keeps it in <state dir>/admin-token)');
+    }
     if (res.statusCode >= 400) {
       const b = (body && typeof body === 'object' ? body : {}) as { code?: string; message?: string; error?: { code?: string; message?: string } };
       const code = b.code ?? b.error?.code;
-      const message = (b.message ?? b.error?.message ?? (typeof body === 'string' ? body : `HTTP ${res.statusCode}`)).replace(/\s*\n\s*/g, ' ');
-      if (code && code in ERRORS) {
-        const err = new PlugwayError(code as ErrorCode, {});
-        (err as { message: string }).message = message;
-        throw err;
+      // Something answers, but not plugway's admin API (another server, or a gateway with the admin API off).
+      if (res.statusCode === 404 && (code === undefined || code === 'PLW_ERR_ROUTE_NOT_FOUND')) {
+        throw withMessage(
+          new PlugwayError('PLW_ERR_GATEWAY_UNREACHABLE', { url: this.url, reason: 'no plugway admin API there' }),
+          `no plugway admin API at ${this.url} (${method} ${path} answered 404${code ? `: ${code}; is gateway.admin.enabled off?` : '; is --url the gateway?'})`,
+        );
       }
+      const message = (b.message ?? b.error?.message ?? (typeof body === 'string' ? body : `HTTP ${res.statusCode}`)).replace(/\s*\n\s*/g, ' ');
+      if (code && code in ERRORS) throw withMessage(new PlugwayError(code as ErrorCode, {}), message);
       throw new PlugwayError('PLW_ERR_INTERNAL', { reason: `${method} ${path} answered ${res.statusCode}: ${message}` });
     }
     return body as T;
@@ -89,6 +95,11 @@ export class AdminClient {
 
   action(id: string, action: 'enable' | 'disable' | 'reload'): Promise<unknown> {
     return this.send('POST', `/admin/plugins/${encodeURIComponent(id)}/${action}`);
+  }
+
+  /** Asks the gateway to load and start plugins installed into its folders since it started. */
+  discover(): Promise<DiscoverAnswer> {
+    return this.send('POST', '/admin/plugins/discover', {});
   }
 
   // releases (docs/hot-reload.md)
@@ -118,6 +129,17 @@ export class AdminClient {
   abort(id: string): Promise<{ id: string; action: 'abort'; version: string }> {
     return this.send('POST', `/admin/plugins/${encodeURIComponent(id)}/canary/abort`, {});
   }
+}
+
+/** The server's message for a coded error (it already says what and where). */
+function withMessage(err: PlugwayError, message: string): PlugwayError {
+  (err as { message: string }).message = message;
+  return err;
+}
+
+export interface DiscoverAnswer {
+  added: string[];
+  failed: Array<{ id?: string; dir?: string; code: string; message: string }>;
 }
 
 export interface AdminSwap {

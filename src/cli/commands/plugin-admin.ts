@@ -66,6 +66,20 @@ export function register(plugin: Command): void {
     },
   );
 
+  withAdminOptions(
+    plugin.command('discover').description("make a running gateway load and start the plugins installed into its folders since it started (plugin install --url does it for you)"),
+    'plugway plugin discover --url http://127.0.0.1:8080',
+  ).action(async (opts: AdminOpts) => {
+    const r = await client(opts).discover();
+    if (opts.json) out(JSON.stringify(r, null, 2));
+    else {
+      const lines = [r.added.length ? `Added ${r.added.join(', ')}` : 'No new plugins'];
+      for (const f of r.failed) lines.push(`Failed ${f.id ?? f.dir}: ${f.code}: ${f.message}`);
+      out(lines.join('\n'));
+    }
+    if (r.failed.length) process.exitCode = 1;
+  });
+
   for (const action of ['enable', 'disable', 'reload'] as const) {
     const what = { enable: 'enable a plugin (and start it)', disable: 'disable a plugin (its routes answer 503 until enabled)', reload: 're-read a plugin from disk and restart it' }[action];
     withAdminOptions(plugin.command(action).description(what).argument('<id>', 'plugin id'), `plugway plugin ${action} hello`).action(async (id: string, opts: AdminOpts) => {

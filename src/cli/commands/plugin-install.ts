@@ -1,7 +1,9 @@
 // `plugway plugin install <tgz|dir>`: checked, atomic install into a plugins folder.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { installPlugin } from '../../toolkit/install.js';
+import { PlugwayError } from '../../errors.js';
+import { AdminClient, type DiscoverAnswer } from '../../toolkit/admin-client.js';
+import { installPlugin, type InstallResult } from '../../toolkit/install.js';
 import { defaultConfigFile, loadTrustedKeys, readHostConfig } from '../../toolkit/trust.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -17,6 +19,8 @@ export function register(plugin: Command): void {
     .option('--config <file>', 'plugway.yaml (trusted_keys, plugins.directories); default ./plugway.yaml if present')
     .option('--trusted-key <public.pem>', 'trust this public key (repeatable); any trusted key makes a valid signature mandatory', collect, [])
     .option('--force', 'replace an installed plugin with the same id')
+    .option('--url <url>', 'a running gateway that serves the plugins folder: it loads and starts the new plugin (POST /admin/plugins/discover; default: $PLUGWAY_URL)')
+    .option('--token <token>', 'admin bearer token for --url (default: $PLUGWAY_ADMIN_TOKEN)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -24,18 +28,51 @@ export function register(plugin: Command): void {
 Examples:
   $ plugway plugin install hello-0.1.0.tgz --plugins ./plugins
   Installed hello@0.1.0 → plugins/hello
-  $ plugway plugin install hello-0.1.0.tgz --plugins ./plugins --trusted-key keys/plugway-signing.pub`,
+  $ plugway plugin install hello-0.1.0.tgz --plugins ./plugins --trusted-key keys/plugway-signing.pub
+  $ PLUGWAY_ADMIN_TOKEN=… plugway plugin install hello-0.1.0.tgz --plugins ./plugins --url http://127.0.0.1:8080
+  Installed hello@0.1.0 → plugins/hello; the gateway at http://127.0.0.1:8080 started it`,
     )
-    .action(async (source: string, opts: { plugins?: string; config?: string; trustedKey: string[]; force?: boolean; json?: boolean }) => {
+    .action(async (source: string, opts: { plugins?: string; config?: string; trustedKey: string[]; force?: boolean; url?: string; token?: string; json?: boolean }) => {
       const configFile = defaultConfigFile(opts.config);
       const trustedKeys = await loadTrustedKeys({ keyFiles: opts.trustedKey, ...(configFile ? { configFile } : {}) });
       let pluginsDir = opts.plugins;
       if (!pluginsDir && configFile) pluginsDir = (await readHostConfig(configFile)).plugins.directories[0];
       const r = await installPlugin(source, { pluginsDir: resolve(pluginsDir ?? 'plugins'), trustedKeys, force: opts.force ?? false });
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      const url = opts.url ?? (process.env.PLUGWAY_URL || undefined);
+      const line = `Installed ${r.id}@${r.version} → ${r.path}${r.signedBy ? ` (signed by key ${r.signedBy})` : ''}${r.replaced ? ' (replaced the previous one)' : ''}`;
+      if (!url) {
+        process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : `${line}\n`);
         return;
       }
-      process.stdout.write(`Installed ${r.id}@${r.version} → ${r.path}${r.signedBy ? ` (signed by key ${r.signedBy})` : ''}${r.replaced ? ' (replaced the previous one)' : ''}\n`);
+      const token = opts.token ?? (process.env.PLUGWAY_ADMIN_TOKEN || undefined);
+      const gateway = await tellGateway(new AdminClient({ url, ...(token ? { token } : {}) }), r);
+      process.stdout.write(opts.json ? `${JSON.stringify({ ...r, gateway }, null, 2)}\n` : `${line}; the gateway at ${url} ${gateway.action === 'reload' ? 'reloaded' : 'started'} it\n`);
     });
+}
+
+/**
+ * The gateway at --url picks the plugin up: discover for a new id; reload when it already runs that id
+ * (install --force). An error says the plugin is installed, so that a retry is `plugway plugin discover`.
+ */
+async function tellGateway(client: AdminClient, r: InstallResult): Promise<{ url: string; action: 'discover' | 'reload'; answer: unknown }> {
+  const installed = (err: unknown): never => {
+    const e = err instanceof PlugwayError ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: String(err) });
+    (e as { message: string }).message = `${r.id}@${r.version} is installed in ${r.path}, but the gateway at ${client.url} did not start it: ${e.message}`;
+    throw e;
+  };
+  let answer: DiscoverAnswer;
+  try {
+    answer = await client.discover();
+  } catch (err) {
+    return installed(err);
+  }
+  if (answer.added.includes(r.id)) return { url: client.url, action: 'discover', answer };
+  const failed = answer.failed.find((f) => f.id === r.id);
+  if (failed) return installed(Object.assign(new PlugwayError('PLW_ERR_INTERNAL', {}), { code: failed.code, message: failed.message }));
+  // already registered in the gateway: a replaced (or re-installed) plugin is reloaded from disk
+  try {
+    return { url: client.url, action: 'reload', answer: await client.action(r.id, 'reload') };
+  } catch (err) {
+    return installed(err);
+  }
 }
