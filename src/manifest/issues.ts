@@ -2,7 +2,7 @@
 // carries file/line/col itself), and the field path.
 import { PlugwayError, type ErrorCode, type ErrorParams } from '../errors.js';
 import type { ManifestIssue } from './types.js';
-import { formatPath, locate, type PathSegment, type Position, type YamlSource } from './yaml-source.js';
+import { formatPath, locate, sourceTextAt, type PathSegment, type Position, type YamlSource } from './yaml-source.js';
 
 export class IssueCollector {
   readonly errors: ManifestIssue[] = [];
@@ -25,6 +25,23 @@ export class IssueCollector {
   position(path: readonly PathSegment[], which: 'key' | 'value' = 'value'): Position {
     const src = this.src;
     return src ? locate(src, path, which) : { line: 1, col: 1 };
+  }
+
+  /**
+   * A value as an error shows it: a string as is; any other scalar as written in the file
+   * (`version: 1.0` is the number 1 once parsed, and "1" would mislead), else as JSON.
+   */
+  shown(path: readonly PathSegment[], value: unknown): string {
+    if (typeof value === 'string') return value;
+    if (value === null || typeof value !== 'object') {
+      const text = this.src ? sourceTextAt(this.src, path) : undefined;
+      if (text !== undefined && text !== '') return text;
+    }
+    try {
+      return JSON.stringify(value) ?? String(value);
+    } catch {
+      return String(value);
+    }
   }
 
   /** Adds an issue at `path` (or at an explicit position). `params.path` defaults to the formatted path. */

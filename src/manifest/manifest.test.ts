@@ -211,3 +211,19 @@ test('config schemas: one compile per schema content, shared by manifest validat
   const bad = parseManifest('id: d\nversion: 1.0.0\nconfig_schema:\n  type: object\n  properties:\n    n: { type: integr }\n');
   assert.equal(bad.errors[0]?.code, 'PLW_ERR_MANIFEST_BAD_CONFIG_SCHEMA');
 });
+
+test('a value YAML reads as a number is shown as written: version: 1.0 is "1.0", not "1"', async () => {
+  const dir = tmpPlugin('id: numbers\nversion: 1.0\nkind: handler\nengine: 2.0\nresources:\n  timeout: 0x10s\n  memory: 1.50\nrequires: [1.0]\n', { 'index.js': 'export default {}' });
+  const r = await loadManifestFromDir(dir);
+  const byPath = new Map(r.errors.map((e) => [e.path, e]));
+  const version = byPath.get('version');
+  assert.equal(version?.code, 'PLW_ERR_MANIFEST_BAD_SEMVER');
+  assert.match(version!.message, /^version: "1\.0" is not a semantic version/);
+  assert.equal(version!.line, 2);
+  // "2.0" quoted would be a fine range: the message says why it is not one here
+  const engine = byPath.get('engine');
+  assert.equal(engine?.code, 'PLW_ERR_MANIFEST_BAD_RANGE');
+  assert.match(engine!.message, /"2\.0" .*YAML reads 2\.0 as a number: quote it \("2\.0"\)/);
+  assert.ok(!version!.message.includes('quote it'), '"1.0" quoted is no semver either: no such hint');
+  assert.ok(r.errors.every((e) => !/"1"|"2"|\b2 is\b/.test(e.message)), r.errors.map((e) => e.message).join('\n'));
+});

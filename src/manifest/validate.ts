@@ -20,6 +20,14 @@ const FORMAT_CODES: Record<string, ErrorCode> = {
   duration: 'PLW_ERR_MANIFEST_BAD_DURATION',
 };
 
+/** The same checks as the formats, for text: does the value as written pass once quoted? */
+const FORMAT_CHECKS: Record<string, (s: string) => boolean> = {
+  semver: isSemver,
+  'semver-range': isSemverRange,
+  'rate-limit': (s) => tryParseRateLimit(s) !== undefined,
+  duration: isDuration,
+};
+
 let validator: ReturnType<ReturnType<typeof createAjv>['compile']> | undefined;
 
 function structureValidator() {
@@ -43,11 +51,12 @@ function show(v: unknown): string {
   }
 }
 
-function typeName(v: unknown): string {
+/** `shown`: the value as the file writes it (IssueCollector.shown), when known. */
+function typeName(v: unknown, shown = show(v)): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${show(v)}`;
+  return `${typeof v} ${shown}`;
 }
 
 function mapAjvError(c: IssueCollector, e: ErrorObject): void {
@@ -68,19 +77,22 @@ function mapAjvError(c: IssueCollector, e: ErrorObject): void {
     }
     case 'format': {
       const code = FORMAT_CODES[(e.params as { format: string }).format] ?? 'PLW_ERR_MANIFEST_INVALID';
-      c.add(code, path, { value: show(e.data), reason: e.message ?? 'invalid' });
+      c.add(code, path, { value: c.shown(path, e.data), reason: e.message ?? 'invalid' });
       return;
     }
     case 'type':
     case 'minimum':
       if (parentSchema.format && FORMAT_CODES[parentSchema.format]) {
-        c.add(FORMAT_CODES[parentSchema.format]!, path, { value: show(e.data) });
+        const value = c.shown(path, e.data);
+        const issue = c.add(FORMAT_CODES[parentSchema.format]!, path, { value });
+        // `engine: 2.0` is the number 2 to YAML, though the text "2.0" is a fine range
+        if (typeof e.data === 'number' && FORMAT_CHECKS[parentSchema.format]?.(value)) issue.message += `; YAML reads ${value} as a number: quote it ("${value}")`;
         return;
       }
       break;
     case 'enum': {
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
-      const value = show(e.data);
+      const value = c.shown(path, e.data);
       const upper = [...new Set(allowed.map((a) => (a === a.toLowerCase() && /^[a-z]+$/.test(a) && allowed.includes(a.toUpperCase()) ? a.toUpperCase() : a)))];
       const expected = upper.join(', ');
       const hint = didYouMean(value, upper);
@@ -96,15 +108,15 @@ function mapAjvError(c: IssueCollector, e: ErrorObject): void {
     case 'pattern': {
       const reason =
         last === 'path' || last === 'endpoint'
-          ? `"${show(e.data)}" must start with "/" (e.g. /users/{user_id})`
+          ? `"${c.shown(path, e.data)}" must start with "/" (e.g. /users/{user_id})`
           : path.includes('permissions')
-            ? `"${show(e.data)}" is not a permission: write resource:action (e.g. tracks:read)`
-            : `"${show(e.data)}" ${e.message}`;
+            ? `"${c.shown(path, e.data)}" is not a permission: write resource:action (e.g. tracks:read)`
+            : `"${c.shown(path, e.data)}" ${e.message}`;
       c.add('PLW_ERR_MANIFEST_INVALID', path, { reason });
       return;
     }
   }
-  const expected = e.keyword === 'type' ? `expected ${show((e.params as { type: unknown }).type).replace(/,/g, ' or ')}, got ${typeName(e.data)}` : `${e.message ?? 'is invalid'} (got ${show(e.data)})`;
+  const expected = e.keyword === 'type' ? `expected ${show((e.params as { type: unknown }).type).replace(/,/g, ' or ')}, got ${typeName(e.data, c.shown(path, e.data))}` : `${e.message ?? 'is invalid'} (got ${c.shown(path, e.data)})`;
   c.add('PLW_ERR_MANIFEST_INVALID', path, { reason: expected });
 }
 

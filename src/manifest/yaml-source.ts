@@ -20,6 +20,8 @@ export interface DuplicateKey extends Position {
 }
 
 export interface YamlSource {
+  /** The text parsed. */
+  text: string;
   doc: Document.Parsed;
   lines: LineCounter;
   /** The plain JS value (last key wins on duplicates). */
@@ -36,7 +38,7 @@ export function parseYamlSource(text: string): YamlSource {
     const p = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
     return { code: e.code, message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), line: p.line, col: p.col };
   });
-  const src: YamlSource = { doc, lines, value: undefined, syntaxErrors, duplicates: [] };
+  const src: YamlSource = { text, doc, lines, value: undefined, syntaxErrors, duplicates: [] };
   src.value = syntaxErrors.length ? undefined : doc.toJS({ maxAliasCount: 100 });
   collectDuplicates(src, doc.contents as Node | null, [], src.duplicates);
   return src;
@@ -105,6 +107,27 @@ export function locate(src: YamlSource, path: readonly PathSegment[], which: 'ke
     }
   }
   return pos;
+}
+
+/**
+ * The source text of the scalar at `path` (`1.0` where the value is the number 1), or undefined when
+ * the path is absent or not a scalar. Errors quote it, so that they show what the author wrote.
+ */
+export function sourceTextAt(src: YamlSource, path: readonly PathSegment[]): string | undefined {
+  let node = src.doc.contents as Node | null;
+  for (const seg of path) {
+    if (isMap(node)) {
+      let found: Pair | undefined;
+      for (const pair of node.items) if (keyOf(pair) === String(seg)) found = pair;
+      node = (found?.value ?? null) as Node | null;
+    } else if (isSeq(node)) {
+      node = (node.items[Number(seg)] ?? null) as Node | null;
+    } else {
+      return undefined;
+    }
+  }
+  if (!isScalar(node) || !node.range) return undefined;
+  return src.text.slice(node.range[0], node.range[1]);
 }
 
 /** `endpoints[0].rate_limit` from ["endpoints", 0, "rate_limit"]. */
