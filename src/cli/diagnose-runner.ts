@@ -5,7 +5,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 // The host, the manifest loader and pino are imported when a diagnosis runs: the CLI registers
 // every command on each start, and `plugway plugin …` or `--help` need none of them.
 import { PlugwayError, reasonOf } from '../errors.js';
-import type { DiagnosticResult, DiagnosticTarget } from '../sdk/diagnostics.js';
+import { parseDuration, type DiagnosticResult, type DiagnosticTarget } from '../sdk/diagnostics.js';
+import { coerceSettings } from './diagnose-settings.js';
 
 export const SYSTEMS = ['redis', 'mysql', 'postgres', 'kafka'] as const;
 export type DiagnoseSystem = (typeof SYSTEMS)[number];
@@ -17,16 +18,21 @@ export interface DiagnoseRun {
   system: DiagnoseSystem;
   target: DiagnosticTarget;
   categories: string[];
-  windowMs: number;
+  /** Only when given (`--window`): otherwise the plugin's own config decides (`window`, its default or `--set window=…`). */
+  windowMs?: number;
   samples?: number;
-  /** Threshold overrides, merged over the manifest's config_schema defaults by the host. */
-  config: Record<string, unknown>;
+  /**
+   * `--set` overrides as `[key, raw value]`, each read as its key's type in the manifest's
+   * config_schema (see diagnose-settings.ts) and merged over the defaults by the host.
+   */
+  settings?: ReadonlyArray<readonly [string, string]>;
   pluginsDir?: string;
 }
 
+/** `usage`: the settings do not fit the plugin's config_schema (unknown key, wrong type) — the caller's mistake, not the plugin's. */
 export type DiagnoseOutcome =
   | { ok: true; result: DiagnosticResult }
-  | { ok: false; stage: 'load' | 'connect' | 'diagnose'; code: string; message: string };
+  | { ok: false; stage: 'usage' | 'load' | 'connect' | 'diagnose'; code: string; message: string };
 
 /** The plugin's own error code when the host wrapped it (PLW_ERR_PLUGIN_THREW → cause). */
 function unwrap(err: unknown): { code: string; message: string } {
@@ -37,8 +43,18 @@ function unwrap(err: unknown): { code: string; message: string } {
   return { code: typeof code === 'string' ? code : 'PLW_ERR_INTERNAL', message: reasonOf(err) };
 }
 
+/** The config's `window` in ms (0 when the plugin has none); a bad one throws a usage error. */
+function configuredWindowMs(window: unknown): number {
+  if (typeof window !== 'string' && typeof window !== 'number') return 0;
+  try {
+    return parseDuration(window);
+  } catch (err) {
+    throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `window=${window}: ${(err as Error).message}` });
+  }
+}
+
 export async function runDiagnosis(run: DiagnoseRun): Promise<DiagnoseOutcome> {
-  const [{ default: pino }, { defaultHostConfig }, { createHost }, { loadManifestFromDir }, { ensureTsx }] = await Promise.all([
+  const [{ default: pino }, { defaultHostConfig }, { createHost }, { loadManifestFromDir, validatePluginConfig }, { ensureTsx }] = await Promise.all([
     import('pino'),
     import('../host/config.js'),
     import('../host/index.js'),
@@ -53,12 +69,21 @@ export async function runDiagnosis(run: DiagnoseRun): Promise<DiagnoseOutcome> {
     const first = loaded.errors[0];
     return { ok: false, stage: 'load', code: first?.code ?? 'PLW_ERR_ENTRY_NOT_FOUND', message: first?.message ?? `Plugin ${id} has no entry file` };
   }
+  const pluginConfig = coerceSettings(run.settings ?? [], loaded.manifest.configSchema);
+  // Checked here, as the host will check it, so that a bad --set reads as a usage error.
+  let windowMs: number;
+  try {
+    const effective = validatePluginConfig(loaded.manifest, pluginConfig);
+    windowMs = run.windowMs ?? configuredWindowMs(effective.window);
+  } catch (err) {
+    return { ok: false, stage: 'usage', ...unwrap(err) };
+  }
   const config = defaultHostConfig();
   config.plugins.autoLoad = false;
-  config.plugins.configs[id] = { ...(config.plugins.configs[id] ?? {}), enabled: true, config: run.config, dependencies: [], roles: [], required: true };
+  config.plugins.configs[id] = { ...(config.plugins.configs[id] ?? {}), enabled: true, config: pluginConfig, dependencies: [], roles: [], required: true };
   const host = createHost({ config, logger: pino({ level: process.env.PLUGWAY_LOG_LEVEL ?? 'silent' }) });
-  // The window plus generous time for the checks themselves.
-  const deadline = () => Date.now() + run.windowMs + 60_000;
+  // The window (the flag's, else the plugin's config) plus generous time for the checks themselves.
+  const deadline = () => Date.now() + windowMs + 60_000;
   try {
     try {
       // The built-in plugins ship as TypeScript: under plain node (dist/) tsx is registered first.
@@ -75,7 +100,8 @@ export async function runDiagnosis(run: DiagnoseRun): Promise<DiagnoseOutcome> {
       return { ok: false, stage: 'connect', ...unwrap(err) };
     }
     try {
-      const options: Record<string, unknown> = { categories: run.categories, windowMs: run.windowMs };
+      const options: Record<string, unknown> = { categories: run.categories };
+      if (run.windowMs !== undefined) options.windowMs = run.windowMs;
       if (run.samples !== undefined) options.samples = run.samples;
       const result = await host.call<DiagnosticResult>(id, 'diagnose', [options], { deadline: deadline() });
       return { ok: true, result };

@@ -127,6 +127,36 @@ test('usage errors exit 64, not a status code', async () => {
   assert.match(badWindow.stderr, /not a duration/);
   const missing = await plugway(['postgres']);
   assert.equal(missing.code, 64);
+  // Each of these is refused before any connection is tried (port 1 would exit 3 otherwise).
+  const badTimeout = await plugway(['redis', '127.0.0.1:1', '--timeout', 'soon']);
+  assert.equal(badTimeout.code, 64, badTimeout.stderr);
+  assert.match(badTimeout.stderr, /--timeout soon: "soon" is not a duration/);
+  const unknownKey = await plugway(['redis', '127.0.0.1:1', '--set', 'bogus=1']);
+  assert.equal(unknownKey.code, 64, unknownKey.stderr);
+  assert.match(unknownKey.stderr, /config\.bogus is not a known setting/);
+  const wrongType = await plugway(['kafka', '127.0.0.1:1', '--set', 'samples=many']);
+  assert.equal(wrongType.code, 64, wrongType.stderr);
+  assert.match(wrongType.stderr, /config\.samples must be integer/);
+  const badWindow2 = await plugway(['redis', '127.0.0.1:1', '--set', 'window=soon']);
+  assert.equal(badWindow2.code, 64, badWindow2.stderr);
+  const noEquals = await plugway(['redis', '127.0.0.1:1', '--set', 'samples']);
+  assert.equal(noEquals.code, 64, noEquals.stderr);
+});
+
+test("without --window the plugin's own window applies (redis 2 s), and --set window=… is honoured", async (t) => {
+  const skip = await serviceSkip('redis');
+  if (skip) return t.skip(skip);
+  const byDefault = await plugway(['redis', '127.0.0.1:6379', '--json']);
+  assert.ok(byDefault.code !== null && byDefault.code <= 2, byDefault.stderr);
+  const d = JSON.parse(byDefault.stdout).duration_ms as number;
+  assert.ok(d >= 2000 && d < 4500, `redis's default window is 2 s (not the CLI's old 5 s): took ${d} ms`);
+  const set = await plugway(['redis', '127.0.0.1:6379', '--json', '--set', 'window=300ms']);
+  assert.ok(set.code !== null && set.code <= 2, set.stderr);
+  const s = JSON.parse(set.stdout).duration_ms as number;
+  assert.ok(s >= 300 && s < 1800, `--set window=300ms: took ${s} ms`);
+  const flag = await plugway(['redis', '127.0.0.1:6379', '--json', '--set', 'window=10s', '--window', '200ms']);
+  const f = JSON.parse(flag.stdout).duration_ms as number;
+  assert.ok(f >= 200 && f < 1800, `--window wins over --set window: took ${f} ms`);
 });
 
 // Prints, at exit, how many of Fastify's files the CommonJS loader holds (ESM imports of CommonJS

@@ -5,12 +5,14 @@ import { parseDuration } from '../../sdk/diagnostics.js';
 import type { DiagnosticTarget } from '../../sdk/diagnostics.js';
 import { renderReport, useColor } from '../diagnose-report.js';
 import { runDiagnosis, SYSTEMS, type DiagnoseSystem } from '../diagnose-runner.js';
+import { parseSetEntries } from '../diagnose-settings.js';
 
 export const EXIT = { healthy: 0, warning: 1, critical: 2, unreachable: 3, unknown: 3, usage: 64 } as const;
 
 interface DiagnoseFlags {
   category: string[];
-  window: string;
+  /** Undefined unless given: then the plugin's own default applies (Redis 2s, Kafka 3s, MySQL/PostgreSQL 5s). */
+  window?: string;
   samples?: string;
   json?: boolean;
   set: string[];
@@ -23,17 +25,12 @@ interface DiagnoseFlags {
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 const collectRaw = (v: string, prev: string[]) => [...prev, v];
 
-/** key=value → config entry; numbers and booleans are parsed, anything else stays a string. */
-function parseSet(entries: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const e of entries) {
-    const i = e.indexOf('=');
-    if (i <= 0) throw new Error(`--set ${e}: write key=value, e.g. --set connections_warning_ratio=0.7`);
-    const key = e.slice(0, i).trim();
-    const raw = e.slice(i + 1).trim();
-    out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+function durationFlag(flag: string, value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new Error(`${flag} ${value}: ${(err as Error).message}`);
   }
-  return out;
 }
 
 function usage(message: string): number {
@@ -43,11 +40,13 @@ function usage(message: string): number {
 
 async function action(system: string, url: string, flags: DiagnoseFlags): Promise<number> {
   if (!(SYSTEMS as readonly string[]).includes(system)) return usage(`unknown system "${system}"; expected one of ${SYSTEMS.join(', ')}`);
-  let windowMs: number;
-  let config: Record<string, unknown>;
+  let windowMs: number | undefined;
+  let timeoutMs: number | undefined;
+  let settings: Array<[string, string]>;
   try {
-    windowMs = parseDuration(flags.window);
-    config = parseSet(flags.set);
+    windowMs = flags.window === undefined ? undefined : durationFlag('--window', flags.window);
+    timeoutMs = flags.timeout === undefined ? undefined : durationFlag('--timeout', flags.timeout);
+    settings = parseSetEntries(flags.set);
   } catch (err) {
     return usage((err as Error).message);
   }
@@ -58,8 +57,9 @@ async function action(system: string, url: string, flags: DiagnoseFlags): Promis
   const password = flags.password ?? process.env.PLUGWAY_DIAGNOSE_PASSWORD;
   if (password) target.password = password;
   if (flags.tls) target.tls = true;
-  if (flags.timeout) target.timeoutMs = parseDuration(flags.timeout);
-  const outcome = await runDiagnosis({ system: system as DiagnoseSystem, target, categories: flags.category, windowMs, samples, config });
+  if (timeoutMs !== undefined) target.timeoutMs = timeoutMs;
+  const outcome = await runDiagnosis({ system: system as DiagnoseSystem, target, categories: flags.category, windowMs, samples, settings });
+  if (!outcome.ok && outcome.stage === 'usage') return usage(`--set: ${outcome.message}`);
   if (!outcome.ok) {
     const what = outcome.stage === 'connect' ? `could not connect to ${url}` : outcome.stage === 'load' ? `could not load ${system}-diagnostics` : `diagnosis of ${url} failed`;
     if (flags.json) {
@@ -82,10 +82,10 @@ export function register(program: Command): void {
     .argument('<system>', `one of ${SYSTEMS.join(', ')}`)
     .argument('<url>', 'the server: a URL (redis://…, mysql://user@host:3306/db, postgres://…, kafka://…) or host:port')
     .option('--category <name>', 'only these categories (repeatable or comma-separated)', collect, [] as string[])
-    .option('--window <duration>', 'sampling window for rates and trends', '5s')
+    .option('--window <duration>', "sampling window for rates and trends (default: the plugin's own — redis 2s, kafka 3s, mysql and postgres 5s)")
     .option('--samples <n>', 'samples taken across the window (default: the plugin\'s, 3)')
     .option('--json', 'print the DiagnosticResult as JSON')
-    .option('--set <key=value>', 'override a plugin config value, e.g. a threshold (repeatable)', collectRaw, [] as string[])
+    .option('--set <key=value>', 'override a plugin config value, e.g. a threshold (repeatable; a list setting takes a comma list: groups=a,b)', collectRaw, [] as string[])
     .option('--user <name>', 'user name (instead of the one in the URL)')
     .addOption(new Option('--password <secret>', 'password (prefer PLUGWAY_DIAGNOSE_PASSWORD: flags show up in ps)'))
     .option('--tls', 'connect with TLS')
