@@ -32,7 +32,7 @@ function helpOf(cmd: Command): string {
 
 test('each plugin subcommand has an example in --help and a section in docs/cli.md', async () => {
   const plugin = await pluginCommand();
-  const mine = ['create', 'test', 'pack', 'keygen', 'sign', 'verify', 'install', 'list', 'info', 'enable', 'disable', 'reload'];
+  const mine = ['create', 'test', 'pack', 'keygen', 'sign', 'verify', 'install', 'discover', 'list', 'info', 'enable', 'disable', 'reload'];
   for (const name of mine) {
     const cmd = plugin.commands.find((c) => c.name() === name);
     assert.ok(cmd, `plugway plugin ${name} is registered`);
