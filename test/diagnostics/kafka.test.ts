@@ -94,6 +94,14 @@ test('metadata: brokers reachable, controller, few partitions, topic configs unr
   for (const f of r.findings) assert.match(f.code, /^KAFKA_[A-Z_]+$/);
 });
 
+test('an unknown category is an info finding, not a silent "No findings"', { skip }, async () => {
+  const r = await diagnose({ categories: ['brokers', 'lag'] });
+  const unknown = expectFinding(r, 'KAFKA_UNKNOWN_CATEGORY', 'info');
+  assert.deepEqual(unknown.evidence.unknown, ['lag']);
+  assert.ok(r.findings.every((f) => f.category === 'brokers' || f.code === 'KAFKA_UNKNOWN_CATEGORY'));
+  assert.equal(find(await diagnose({ categories: ['brokers'] }), 'KAFKA_UNKNOWN_CATEGORY'), undefined);
+});
+
 test('a one-broker cluster: replication factor 1 is a warning', { skip }, async () => {
   // The mock gives every partition a replica on every broker (it ignores the requested factor), so RF 1 needs one broker.
   const one = await startMockCluster(1);

@@ -39,6 +39,14 @@ test('a healthy local Redis yields no warning or critical finding', { skip }, as
     assert.ok(r.findings.some((f) => f.code === 'REDIS_TOPOLOGY_STANDALONE'), 'topology says why it does not apply');
     const only = await p.diagnose({ windowMs: 200, categories: ['memory'] }, undefined as never);
     assert.ok(only.findings.every((f) => f.category === 'memory'));
+    // An unknown category is said, not silently ignored (as MySQL's and PostgreSQL's).
+    const typo = await p.diagnose({ windowMs: 100, categories: ['memory', 'memroy'] }, undefined as never);
+    const unknown = typo.findings.find((f) => f.code === 'REDIS_UNKNOWN_CATEGORY');
+    assert.ok(unknown, JSON.stringify(typo.findings));
+    assert.equal(unknown.severity, 'info');
+    assert.deepEqual(unknown.evidence.unknown, ['memroy']);
+    assert.ok(typo.findings.every((f) => f.category === 'memory' || f.code === 'REDIS_UNKNOWN_CATEGORY'));
+    assert.equal(only.findings.find((f) => f.code === 'REDIS_UNKNOWN_CATEGORY'), undefined);
     const metrics = await p.getMetrics(undefined as never);
     assert.equal(typeof metrics.connected_clients, 'number');
   } finally {

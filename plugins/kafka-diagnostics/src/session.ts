@@ -3,7 +3,7 @@
 import kafkajs, { type Admin } from 'kafkajs';
 // kafkajs is CommonJS: Node cannot see all of its named exports, so read them from the default export.
 const { Kafka, logLevel, AssignerProtocol, ConfigResourceTypes } = kafkajs;
-import { beginDiagnosis, connectError, errorReason, finding, samplingWindow, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
+import { beginDiagnosis, connectError, errorReason, finding, samplingWindow, unknownCategoriesFinding, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
 import type { KafkaDiagConfig } from './config.js';
 import { addPoint, type OffsetPoint } from './lag-time.js';
 import { sampleOffsets } from './sample.js';
@@ -162,6 +162,9 @@ export class KafkaSession implements DiagnosticsSession {
     findings.push(...(await guard('partitions', () => partitionFindings(input))));
     if (needConsumers) findings.push(...(await guard('consumers', () => consumerFindings(input))));
     findings = findings.filter((f) => wanted.has(f.category));
+    // Category `server`, as in every diagnostics plugin (the SDK's helper).
+    const unknown = unknownCategoriesFinding('KAFKA_UNKNOWN_CATEGORY', [...wanted], CATEGORIES);
+    if (unknown) findings.unshift(unknown);
     return clock.result({ findings, metrics, server: { cluster_id: cluster.clusterId, controller: cluster.controller, brokers: cluster.brokers.length } });
   }
 }

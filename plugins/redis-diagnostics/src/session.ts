@@ -1,7 +1,7 @@
 // One connection to a Redis deployment and a diagnosis over it: which nodes to inspect, the
 // sampling window, running the checks of the wanted categories and folding them into a result.
 import type { Redis, Cluster } from 'ioredis';
-import { beginDiagnosis, samplingWindow, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
+import { beginDiagnosis, samplingWindow, unknownCategoriesFinding, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
 import type { RedisDiagConfig } from './config.js';
 import { readInfo, takeSamples, type Sample } from './sample.js';
 import { openPlan, planConnection, type ConnectionPlan } from './target.js';
@@ -102,6 +102,8 @@ export class RedisSession implements DiagnosticsSession {
     const { windowMs, samples } = samplingWindow(options, this.cfg);
     const wanted = options.categories && options.categories.length > 0 ? new Set(options.categories) : new Set(CATEGORIES);
     const findings: Finding[] = [];
+    const unknown = unknownCategoriesFinding('REDIS_UNKNOWN_CATEGORY', [...wanted], CATEGORIES);
+    if (unknown) findings.push(unknown);
     const metrics: Record<string, number> = {};
     const nodes = this.nodes();
     let server: Record<string, unknown> = { mode: this.plan.mode };
