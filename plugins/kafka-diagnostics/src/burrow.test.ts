@@ -11,6 +11,15 @@ test('zero lag in any sample is OK', () => {
 test('a committed offset going backwards is REWIND', () => {
   assert.equal(evaluatePartition(series([[10, 20], [15, 25], [12, 30]])), 'REWIND');
 });
+test('REWIND is checked before the zero-lag rule: a rewind in a window where lag touched zero is REWIND', () => {
+  // caught up (lag 0), then the committed offset is reset backwards
+  assert.equal(evaluatePartition(series([[20, 20], [20, 25], [5, 30]])), 'REWIND');
+  assert.equal(evaluatePartition(series([[10, 20], [20, 20], [12, 20]])), 'REWIND');
+  // within the allowance as well: a reset is a reset
+  assert.equal(evaluatePartition(series([[20, 22], [15, 22]]), 10), 'REWIND');
+  // a committed offset that only moves forward with a zero-lag sample stays OK
+  assert.equal(evaluatePartition(series([[10, 20], [20, 20], [25, 40]])), 'OK');
+});
 test('a committed offset that never moves is STOP without live members, STALL with them', () => {
   const s = series([[10, 20], [10, 25], [10, 30]]);
   assert.equal(evaluatePartition(s), 'STOP');

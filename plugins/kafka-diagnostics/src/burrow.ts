@@ -20,9 +20,11 @@ export const isCritical = (s: BurrowStatus): boolean => RANK[s] >= 2;
 /** Evaluates one partition; `membersActive` is true/false when the group state is known, undefined otherwise. */
 export function evaluatePartition(samples: readonly OffsetSample[], allowance = 0, membersActive?: boolean): BurrowStatus {
   if (samples.length < 2) return 'OK';
-  // Burrow: a zero lag (here: within the allowance) in any sample means the consumer caught up.
-  if (samples.some((s) => lagOf(s) <= allowance)) return 'OK';
+  // Burrow's order: REWIND first — a committed offset that went back is a reset, even when lag
+  // touched zero in the window (a group reset to the end, then further back, reads caught up).
   for (let i = 1; i < samples.length; i++) if (samples[i]!.committed < samples[i - 1]!.committed) return 'REWIND';
+  // Then a zero lag (here: within the allowance) in any sample means the consumer caught up.
+  if (samples.some((s) => lagOf(s) <= allowance)) return 'OK';
   const moved = samples.some((s) => s.committed !== samples[0]!.committed);
   if (!moved) return membersActive === true ? 'STALL' : 'STOP';
   let decreased = false;
