@@ -3,6 +3,8 @@
 // down broker, consumer lag, a stopped group (Burrow STOP), lag in time, the endpoint.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import kafkajs, { type Producer } from 'kafkajs';
 // kafkajs is CommonJS: Node cannot see all of its named exports, so read them from the default export.
 const { Kafka, logLevel } = kafkajs;
@@ -13,6 +15,7 @@ import { mockSkip, startMockCluster, type MockCluster } from './kafka-mock.js';
 import createKafkaDiagnostics, { DEFAULTS, ACTIONS } from '../../plugins/kafka-diagnostics/src/index.js';
 
 const skip = mockSkip();
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const none = undefined as never;
 let mock: MockCluster | undefined;
 let producer: Producer | undefined;
@@ -179,6 +182,29 @@ test('consumer lag per partition; a stopped group is Burrow STOP (critical); a c
   assert.equal(r.status, 'critical');
   const healthy = await diagnose({ categories: ['consumers'], groups: ['caught-up-group'] });
   assert.equal(healthy.status, 'healthy', JSON.stringify(healthy.findings));
+});
+
+test('plugway diagnose kafka names groups from the CLI: ?groups= in the URL and --set groups=a,b', { skip }, async () => {
+  const cli = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/plugway.js', 'diagnose', 'kafka', ...args, '--category', 'consumers', '--window', '300ms', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  const groupsOf = (stdout: string) => new Set((JSON.parse(stdout) as DiagnosticResult).findings.filter((f) => f.code === 'KAFKA_CONSUMER_LAG').map((f) => f.evidence.group));
+  // The mock cannot list groups: without names nothing is checked; with them the stopped group is STOP (exit 2).
+  const byUrl = await cli([`kafka://${mock!.bootstrap}?groups=stopped-group`]);
+  assert.equal(byUrl.code, 2, byUrl.stderr + byUrl.stdout);
+  assert.deepEqual(groupsOf(byUrl.stdout), new Set(['stopped-group']));
+  const bySet = await cli([mock!.bootstrap, '--set', 'groups=stopped-group,caught-up-group']);
+  assert.equal(bySet.code, 2, bySet.stderr + bySet.stdout);
+  assert.deepEqual(groupsOf(bySet.stdout), new Set(['stopped-group', 'caught-up-group']));
+  const healthy = await cli([`kafka://${mock!.bootstrap}/?groups=caught-up-group`]);
+  assert.equal(healthy.code, 0, healthy.stderr + healthy.stdout);
+  assert.deepEqual(groupsOf(healthy.stdout), new Set(['caught-up-group']));
 });
 
 test('actions: lag-snapshot reads; reset-offsets refused unless allow_destructive; unknown refused', { skip }, async () => {

@@ -1,5 +1,6 @@
 // Turns a DiagnosticTarget (kafka://h1:9092,h2:9092, kafkas://…, or h1:9092,h2:9092, plus options
-// for SASL PLAIN / SCRAM-SHA-256/512 and TLS) into a kafkajs client configuration.
+// for SASL PLAIN / SCRAM-SHA-256/512 and TLS) into a kafkajs client configuration. The URL's
+// query names groups and topics (`?groups=a,b&topics=orders`), as options.groups/topics do.
 import { badTargetError, targetOf, type DiagnosticTarget } from 'plugway/sdk';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 
@@ -20,7 +21,9 @@ export function planConnection(target: DiagnosticTarget | string, connectTimeout
   const raw = String(t.url ?? '').trim();
   const opts = t.options ?? {};
   const bad = (reason: string) => badTargetError('kafka', raw, reason);
-  let rest = raw;
+  const q = raw.indexOf('?');
+  const query = queryLists(q >= 0 ? raw.slice(q + 1) : '', bad);
+  let rest = q >= 0 ? raw.slice(0, q) : raw;
   let tls: boolean | Record<string, unknown> | undefined = t.tls;
   let username = t.username;
   let password = t.password;
@@ -28,7 +31,7 @@ export function planConnection(target: DiagnosticTarget | string, connectTimeout
   if (scheme) {
     if (!['kafka', 'kafkas', 'kafka+ssl'].includes(scheme)) throw bad(`unknown scheme "${scheme}://" (use kafka:// or kafkas://)`);
     if (scheme !== 'kafka') tls ??= true;
-    rest = raw.slice(scheme.length + 3).replace(/\/.*$/, '');
+    rest = rest.slice(scheme.length + 3).replace(/\/.*$/, '');
     const at = rest.lastIndexOf('@');
     if (at >= 0) {
       const cred = rest.slice(0, at);
@@ -52,8 +55,9 @@ export function planConnection(target: DiagnosticTarget | string, connectTimeout
     sasl = { mechanism: mechanism as 'plain', username: user, password: pass };
   }
   const ssl = tls === true ? true : tls && typeof tls === 'object' ? (tls as KafkaConfig['ssl']) : undefined;
-  const groups = Array.isArray(opts.groups) ? opts.groups.map(String) : [];
-  const topics = Array.isArray(opts.topics) ? opts.topics.map(String) : undefined;
+  const groups = [...new Set([...(Array.isArray(opts.groups) ? opts.groups.map(String) : []), ...query.groups])];
+  const optTopics = Array.isArray(opts.topics) ? opts.topics.map(String) : undefined;
+  const topics = optTopics || query.topics.length ? [...new Set([...(optTopics ?? []), ...query.topics])] : undefined;
   const label = `${ssl ? 'kafkas' : 'kafka'}://${brokers.join(',')}`;
   return {
     brokers,
@@ -73,4 +77,16 @@ export function planConnection(target: DiagnosticTarget | string, connectTimeout
       ...(sasl ? { sasl } : {}),
     },
   };
+}
+
+const QUERY_KEYS = ['groups', 'topics'] as const;
+
+/** `groups=a,b&topics=orders` (each repeatable, comma lists); any other key is refused, not dropped. */
+function queryLists(query: string, bad: (reason: string) => Error): Record<(typeof QUERY_KEYS)[number], string[]> {
+  const out = { groups: [] as string[], topics: [] as string[] };
+  for (const [key, value] of new URLSearchParams(query)) {
+    if (!(QUERY_KEYS as readonly string[]).includes(key)) throw bad(`unknown query parameter "${key}" (known: ${QUERY_KEYS.join(', ')}, e.g. ?groups=billing,orders)`);
+    out[key as (typeof QUERY_KEYS)[number]].push(...value.split(',').map((v) => v.trim()).filter(Boolean));
+  }
+  return out;
 }
