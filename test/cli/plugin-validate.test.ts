@@ -160,3 +160,42 @@ test('entries outside a "type": "module" package: an ESM index.js and a TypeScri
     }
   }
 });
+
+test('a folder holding only <name>.yaml (the KubeStack layout): that manifest, with the entry beside it, as discovery reads it', () => {
+  const kube = validate(join(fixtures, 'kubestack'));
+  assert.equal(kube.code, 0, kube.out + kube.err);
+  assert.match(kube.out, /^✓ my-plugin@1\.0\.0 \(middleware, inprocess\): valid — 0 endpoints\n$/);
+
+  const handler = 'export default { handleRequest() { return { statusCode: 200 }; } };\n';
+  const dir = plugin({ 'greeter.yaml': 'id: greeter\nversion: 0.2.0\nkind: handler\n', 'greeter.js': handler });
+  const r = validate(dir, '--json');
+  assert.equal(r.code, 0, r.out + r.err);
+  const report = JSON.parse(r.out) as { id: string; file: string; entry: string };
+  assert.equal(report.file, join(dir, 'greeter.yaml'));
+  assert.equal(report.entry, join(dir, 'greeter.js'), 'the file beside the manifest is the entry');
+
+  // other YAML beside it (a config, say) is not a plugin: only one manifest has an entry beside it
+  const mixed = plugin({ 'greeter.yaml': 'id: greeter\nversion: 0.2.0\nkind: handler\n', 'greeter.js': handler, 'settings.yaml': 'a: 1\n' });
+  const m = validate(mixed);
+  assert.equal(m.code, 0, m.out + m.err);
+  assert.equal(m.out, '✓ greeter@0.2.0 (handler, inprocess): valid — 0 endpoints\n');
+
+  // the manifest's errors are the file's, at its lines
+  const broken = plugin({ 'greeter.yaml': 'id: greeter\nversion: 1.0\nkind: handler\n', 'greeter.js': handler });
+  const b = validate(broken);
+  assert.equal(b.code, 1);
+  assert.match(b.out, new RegExp(`${join(broken, 'greeter.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:10 PLW_ERR_MANIFEST_BAD_SEMVER version: "1\\.0"`));
+});
+
+test('a folder with several <name>.yaml and no plugin.yaml: an error naming them, not a guess', () => {
+  const handler = 'export default { handleRequest() { return { statusCode: 200 }; } };\n';
+  const two = plugin({ 'a.yaml': 'id: a\nversion: 1.0.0\n', 'a.js': handler, 'b.yml': 'id: b\nversion: 1.0.0\n', 'b.mjs': handler });
+  const r = validate(two);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /PLW_ERR_MANIFEST_NOT_FOUND No plugin\.yaml in .*, and 2 manifests could be the plugin \(a\.yaml, b\.yml\), each with an entry beside it: the folder holds several plugins; validate one file, e\.g\. plugway plugin validate .*a\.yaml/);
+
+  const loose = plugin({ 'one.yaml': 'id: one\nversion: 1.0.0\n', 'two.yaml': 'id: two\nversion: 1.0.0\n' });
+  const l = validate(loose);
+  assert.equal(l.code, 1);
+  assert.match(l.out, /PLW_ERR_MANIFEST_NOT_FOUND No plugin\.yaml in .*, and 2 manifests could be the plugin \(one\.yaml, two\.yaml\); validate one file/);
+});

@@ -1,10 +1,10 @@
 // `plugway plugin validate <dir>`: check a plugin folder (or a manifest file) without starting it —
 // plugin.yaml, the entry file, what its kind needs, and that `engine` admits this plugway.
-import { statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { discover, readCandidate } from '../../host/loader.js';
-import { checkEntry, formatIssue, loadManifestFile, loadManifestFromDir } from '../../manifest/index.js';
+import { DEFAULT_MANIFEST_FILES, checkEntry, formatIssue, loadManifestFile, loadManifestFromDir } from '../../manifest/index.js';
 import type { ManifestIssue, ManifestLoadResult } from '../../manifest/types.js';
 import { PLUGWAY_VERSION } from '../../version.js';
 
@@ -37,6 +37,37 @@ async function loadManifestFileAsHost(file: string): Promise<ManifestLoadResult>
   return { ...result, entryPath, warnings: result.warnings.filter((w) => w.code !== 'PLW_ERR_ENTRY_NOT_FOUND') };
 }
 
+/**
+ * A folder without plugin.yaml: the one `<name>.yaml` (or .yml) in it, as discovery reads the
+ * KubeStack layout (`my-plugin.yaml` beside `my-plugin.js`). Several: those with an entry beside
+ * them, as discovery would load them; still several (or none of several): an error naming them.
+ */
+async function manifestOfFolder(dir: string): Promise<ManifestLoadResult> {
+  const abs = resolve(dir);
+  let names: string[] = [];
+  try {
+    if (DEFAULT_MANIFEST_FILES.some((f) => existsSync(join(abs, f)))) return loadManifestFromDir(abs);
+    names = readdirSync(abs, { withFileTypes: true })
+      .filter((e) => e.isFile() && (extname(e.name) === '.yaml' || extname(e.name) === '.yml'))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    // not a folder we can read: the directory loader says so
+  }
+  if (names.length === 1) return loadManifestFileAsHost(join(abs, names[0]!));
+  if (names.length === 0) return loadManifestFromDir(abs);
+  const beside = (await discover(abs)).flatMap((c) => ('manifestFile' in c ? [c.manifestFile] : []));
+  if (beside.length === 1) return loadManifestFileAsHost(beside[0]!);
+  const listed = beside.length ? beside.map((f) => basename(f)) : names;
+  const shown = relative(process.cwd(), abs) || '.';
+  const file = join(abs, DEFAULT_MANIFEST_FILES[0]!);
+  const message =
+    `No plugin.yaml in ${abs}, and ${listed.length} manifests could be the plugin (${listed.join(', ')})` +
+    `${beside.length ? ', each with an entry beside it: the folder holds several plugins' : ''}; ` +
+    `validate one file, e.g. plugway plugin validate ${join(shown, listed[0]!)}`;
+  return { source: { dir: abs }, errors: [{ code: 'PLW_ERR_MANIFEST_NOT_FOUND', message, file, line: 1, col: 1, severity: 'error' }], warnings: [] };
+}
+
 /** Validates like the command does; `entryImported` says whether plugin code was run. */
 export async function validatePluginDir(target: string): Promise<{ report: ValidateReport; result: ManifestLoadResult; entryImported: boolean }> {
   let isFile = false;
@@ -45,7 +76,7 @@ export async function validatePluginDir(target: string): Promise<{ report: Valid
   } catch {
     // a missing path is reported by the directory loader as PLW_ERR_MANIFEST_NOT_FOUND
   }
-  const result = isFile ? await loadManifestFileAsHost(target) : await loadManifestFromDir(target);
+  const result = isFile ? await loadManifestFileAsHost(target) : await manifestOfFolder(target);
   const errors = [...result.errors];
   let entryImported = false;
   if (result.manifest && errors.length === 0) {
@@ -69,7 +100,7 @@ export async function validatePluginDir(target: string): Promise<{ report: Valid
 export function register(plugin: Command): void {
   plugin
     .command('validate')
-    .argument('<dir>', "the plugin's folder (with plugin.yaml), or a manifest file")
+    .argument('<dir>', "the plugin's folder (with plugin.yaml, or a single <name>.yaml), or a manifest file")
     .description("check a plugin's manifest, entry, kind contract and engine range; exit 1 listing every error")
     .option('--json', 'print a machine-readable result')
     .addHelpText(
