@@ -81,7 +81,7 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 export async function createGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   const host = opts.host;
   const config = opts.config ?? host.config;
-  const logger = opts.logger ?? createRequestLogger({ level: config.logging.level, destination: opts.logDestination, redact: config.logging.redact });
+  const logger = opts.logger ?? createRequestLogger({ level: config.logging.level, destination: opts.logDestination, redact: config.logging.redact, timestamp: config.logging.timestamp });
   const stateDir = opts.stateDir ?? config.state.dir;
   const prefix = opts.prefix ? `/${opts.prefix.replace(/^\/+|\/+$/g, '')}` : '';
 

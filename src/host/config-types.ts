@@ -90,6 +90,8 @@ export interface HostConfig {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
     /** Extra pino redact paths. */
     redact: string[];
+    /** Whether the gateway's log lines carry pino's `time` (request lines otherwise have exactly the seed's nine fields). */
+    timestamp: boolean;
   };
   /** Signing keys trusted by `plugway plugin install` (ed25519 public keys, PEM or base64 DER). */
   trustedKeys: string[];

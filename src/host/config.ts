@@ -44,7 +44,7 @@ export interface RawHostConfig {
   };
   state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string }; keep_versions: number };
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
-  logging: { level: HostConfig['logging']['level']; redact: string[] };
+  logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
   trusted_keys: string[];
 }
 
@@ -74,7 +74,7 @@ const DEFAULTS: RawHostConfig = {
   },
   state: { dir: '.plugway', store: 'file', etcd: { endpoints: [], prefix: '/plugway/' }, keep_versions: 5 },
   reload: { watch_window: '30s', error_rate_threshold: 0.5, min_calls: 10, drain_timeout: '10s' },
-  logging: { level: 'info', redact: [] },
+  logging: { level: 'info', redact: [], timestamp: false },
   trusted_keys: [],
 };
 
@@ -97,6 +97,7 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'com
   PLUGWAY_STATE_STORE: { path: ['state', 'store'] },
   PLUGWAY_ETCD_ENDPOINTS: { path: ['state', 'etcd', 'endpoints'], list: 'comma' },
   PLUGWAY_LOG_LEVEL: { path: ['logging', 'level'] },
+  PLUGWAY_LOG_TIMESTAMP: { path: ['logging', 'timestamp'] },
 };
 
 // ---- schema ----
@@ -131,7 +132,7 @@ const hostConfigSchema = obj({
   }),
   state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str }), keep_versions: { type: 'integer', minimum: 1 } }),
   reload: obj({ watch_window: duration, error_rate_threshold: { type: 'number', minimum: 0, maximum: 1 }, min_calls: int0, drain_timeout: duration }),
-  logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs }),
+  logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs, timestamp: bool }),
   trusted_keys: strs,
 });
 
@@ -334,7 +335,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
       watchWindowMs: toDurationMs(raw.reload.watch_window)!, errorRateThreshold: raw.reload.error_rate_threshold,
       minCalls: raw.reload.min_calls, drainTimeoutMs: toDurationMs(raw.reload.drain_timeout)!,
     },
-    logging: { level: raw.logging.level, redact: raw.logging.redact },
+    logging: { level: raw.logging.level, redact: raw.logging.redact, timestamp: raw.logging.timestamp },
     trustedKeys: raw.trusted_keys,
   };
   if (file) cfg.file = file;

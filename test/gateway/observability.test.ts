@@ -71,3 +71,15 @@ test('/metrics: Prometheus text with requests by status, errors, latency, state,
   assert.match(t1, /plugway_circuit_state\{plugin="bad"\} 0/);
   assert.match(t1, /plugway_process_resident_memory_bytes \d+/);
 });
+
+test('logging.timestamp: true adds pino time to the request line', async (t) => {
+  const host = await makeHost([{ id: 'echo', plugin: echoPlugin, manifest: { endpoints: [{ path: '/t', method: 'GET' }] as never } }], testConfig((c) => {
+    c.logging.timestamp = true;
+  }));
+  const gw = await startGateway(host);
+  t.after(() => gw.close());
+  await http(`${gw.url}/t`);
+  const [line] = gw.logs.requestLines();
+  assert.equal(typeof line?.time, 'number');
+  assert.ok(Math.abs(Number(line!.time) - Date.now()) < 60_000);
+});
