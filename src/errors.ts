@@ -110,6 +110,7 @@ export const ERRORS = {
   PLW_ERR_RELOAD_FAILED: def('Plugin {id}: reload failed at {step}: {reason}; the previous version keeps serving', 500),
   PLW_ERR_VERSION_NOT_FOUND: def('Plugin {id} has no kept version {version}', 404),
   PLW_ERR_CANARY_INVALID: def('Canary for {id} is invalid: {reason}', 400),
+  PLW_ERR_CANARY_RUNNING: def('Plugin {id}: a canary ({version}) is running; promote or abort it before a reload', 409),
 
   // --- packages (pack, sign, install) ---
   PLW_ERR_PACKAGE_INVALID: def('Package {file} is invalid: {reason}'),

@@ -4,6 +4,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
+import { releasesOf } from '../host/release-manager.js';
 import type { PluginInstance } from '../host/types.js';
 import type { PluginMetrics } from '../sdk/types.js';
 import type { AuditLog } from '../state/audit-log.js';
@@ -14,7 +15,7 @@ import type { GatewayCore } from './core.js';
 import { errorBody, failure } from './http-errors.js';
 import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
-import { registerReleaseRoutes } from './admin/versions-routes.js';
+import { registerReleaseRoutes, withStep } from './admin/versions-routes.js';
 import { requestIdOf } from './pipeline.js';
 import { joinPrefix } from './route-table.js';
 
@@ -35,7 +36,7 @@ function bearer(request: FastifyRequest): string | undefined {
 function sendError(reply: FastifyReply, err: PlugwayError, rid: string, headers?: Record<string, string>): FastifyReply {
   const f = failure(err, headers);
   if (f.headers) reply.headers(f.headers);
-  return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(f, rid));
+  return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(withStep(errorBody(f, rid), err));
 }
 
 export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Promise<void> {
@@ -128,6 +129,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
       const id = request.params.id;
       const actor = tokenIdentity(bearer(request));
       const rid = ridOf(request);
+      let unchanged = false;
       if (!host.get(id)) {
         await audit.append({ actor, action, target: id, result: 'error', code: 'PLW_ERR_PLUGIN_NOT_FOUND' });
         return sendError(reply, new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id }), rid);
@@ -140,9 +142,15 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
           await host.disable(id);
           await store.setEnabled(id, false);
         } else {
-          const inst = await host.reload(id);
-          await store.update(id, { version: inst.version });
-          core.guard(id).breaker.reset();
+          // Through the release manager when there is one, so the swap is counted as trigger="api" (not "host").
+          const releases = releasesOf(host);
+          const report = releases ? await releases.reload(id, 'api') : undefined;
+          const inst = report ? report.instance : await host.reload(id);
+          unchanged = report?.unchanged === true;
+          if (!unchanged) {
+            await store.update(id, { version: inst.version });
+            core.guard(id).breaker.reset();
+          }
         }
       } catch (err) {
         const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
@@ -153,7 +161,8 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
       core.tryRebuild(`${action} ${id}`);
       const p = host.get(id)!;
       await audit.append({ actor, action, target: id, result: 'ok' });
-      return { id, action, enabled: host.isEnabled(id), state: p.state, version: p.version };
+      const body = { id, action, enabled: host.isEnabled(id), state: p.state, version: p.version };
+      return action === 'reload' ? { ...body, unchanged } : body;
     });
   }
 

@@ -60,6 +60,8 @@ export async function wireReleases(releases: ReleaseManager, deps: { core: Gatew
   if (config.plugins.hotReload) {
     watcher = new ReloadWatcher({
       logger: core.logger,
+      // plugins.reload_interval: the quiet time after the last change before a reload.
+      debounceMs: config.plugins.reloadIntervalMs,
       onReload: async (id) => {
         try {
           const r = await releases.reload(id, 'watch');

@@ -23,6 +23,8 @@ export interface SwapReport {
   cutOverMs: number;
   drainMs: number;
   drained: boolean;
+  /** The reloaded content was the active version's own (same content hash): nothing was swapped. */
+  unchanged?: boolean;
 }
 
 export interface RolledBack {
@@ -133,16 +135,32 @@ export class ReleaseManager {
 
   // --- reload ---------------------------------------------------------------------------------
 
-  /** Blue-green reload from the plugin's folder on disk; the watch window follows. */
+  /**
+   * Blue-green reload from the plugin's folder on disk; the watch window follows. Content equal to
+   * the serving version's is a no-op (`unchanged`): no swap, no rename, no new watch window.
+   */
   reload(id: string, trigger: ReleaseTrigger = 'host'): Promise<SwapReport> {
     const t0 = performance.now();
     return this.deps.registry.lock(id, async () => {
       const old = this.require(id);
-      if (this.canaries.has(id)) throw reloadFailed(id, 'canary', 'a canary is running; promote or abort it first');
+      const canary = this.canaries.get(id);
+      if (canary) throw new PlugwayError('PLW_ERR_CANARY_RUNNING', { id, version: canary.rec.version });
       const origin = this.originOf(old);
       if (!origin) throw reloadFailed(id, 'read', 'it was registered in code, not loaded from disk');
-      await this.settleWatch(id);
-      const { rec, hash, fresh } = await this.bringUp(id, origin);
+      let diskHash: string;
+      try {
+        diskHash = await hashPluginFiles(origin);
+      } catch (err) {
+        throw reloadFailed(id, 'read', err);
+      }
+      // Only a hash known for this instance counts (hashOf would hash the folder as it is now, not as it was loaded).
+      if (old.state === 'running' && this.hashes.get(old) === diskHash) {
+        await this.emit('plugin.reload_unchanged', { id, version: old.version, hash: diskHash, trigger });
+        return { instance: old, from: old.version, to: old.version, hash: diskHash, trigger, cutOverMs: 0, drainMs: 0, drained: true, unchanged: true };
+      }
+      const { rec, hash, fresh } = await this.bringUpBeside(id, origin, diskHash);
+      // A pending watch ends only now that the new version is up: a failed bring-up leaves it (and its rollback) running.
+      await this.settleWatch(id, rec);
       try {
         const report = await this.switchTo(old, rec, hash, trigger, t0, { watch: true, pinned: false });
         await this.emit('plugin.swapped', { id, from: report.from, to: report.to, trigger, cut_over_ms: report.cutOverMs, drain_ms: report.drainMs });
@@ -152,6 +170,33 @@ export class ReleaseManager {
         throw err;
       }
     });
+  }
+
+  /**
+   * Brings `source` up beside the active instance; when its content is the stopped standby's of the
+   * running watch, that standby is restarted instead (a second instance would be renamed `<version>+<hash8>`).
+   */
+  private async bringUpBeside(id: string, source: DiskCandidate, knownHash?: string): Promise<{ rec: PluginRecord; hash: string; fresh: boolean }> {
+    const w = this.watches.get(id);
+    const standbyHash = w ? this.hashes.get(w.standby) : undefined;
+    if (w && standbyHash && w.standby.state === 'stopped' && w.standby.runtime) {
+      const hash = knownHash ?? (await hashPluginFiles(source).catch(() => undefined));
+      if (hash === standbyHash) {
+        const standby = w.standby;
+        try {
+          await this.deps.lifecycle.start(standby);
+          const h = await this.deps.health.check(standby);
+          if (h.status === 'unhealthy') throw new Error(`health check: ${h.message ?? 'unhealthy'}`);
+        } catch (err) {
+          // The watch keeps it as its standby; its rollback loads the kept copy when the standby cannot restart.
+          if (standby.state === 'running') await this.deps.lifecycle.stop(standby).catch(() => undefined);
+          void this.emit('plugin.reload_failed', { id, step: 'start', message: reasonOf(err) });
+          throw reloadFailed(id, 'start', err);
+        }
+        return { rec: standby, hash: standbyHash, fresh: false };
+      }
+    }
+    return this.bringUp(id, source, knownHash);
   }
 
   /** Snapshots (when versions are kept) and brings `source` up beside the active instance. */
@@ -214,13 +259,13 @@ export class ReleaseManager {
 
   // --- watch window ---------------------------------------------------------------------------
 
-  /** The watch of `id` ends early (a new release supersedes it): the standby is dropped. */
-  private async settleWatch(id: string): Promise<void> {
+  /** The watch of `id` ends early (a new release supersedes it): the standby is dropped, unless it is `keep` (the new release). */
+  private async settleWatch(id: string, keep?: PluginRecord): Promise<void> {
     const w = this.watches.get(id);
     if (!w) return;
     this.watches.delete(id);
     w.watch.cancel();
-    await discard(w.standby, this.deps);
+    if (w.standby !== keep) await discard(w.standby, this.deps);
   }
 
   private passed(id: string, next: PluginRecord): Promise<void> {
@@ -264,8 +309,15 @@ export class ReleaseManager {
       target = (await this.bringUp(id, this.versions!.candidateFor(id, kept.hash, kept.layout), kept.hash)).rec;
     }
     const report = await this.switchTo(bad, target, hash, automatic ? 'auto_rollback' : 'rollback', t0, { watch: false, pinned: true, reason });
+    if (automatic) await this.markRejected(id, bad, reason);
     this.noteRollback({ id, from: bad.version, to: target.version, reason, cause, automatic, canary: false });
     return report;
+  }
+
+  /** A version the rollback rules threw out is never "the previous version" of a later rollback. */
+  private async markRejected(id: string, rec: PluginRecord, reason: string): Promise<void> {
+    const hash = this.hashes.get(rec);
+    if (hash && this.versions) await this.versions.markRejected(id, hash, reason).catch((err) => this.deps.logger.warn({ err }, 'versions index not written'));
   }
 
   private noteRollback(r: RolledBack): void {
@@ -282,7 +334,10 @@ export class ReleaseManager {
 
   // --- manual rollback ------------------------------------------------------------------------
 
-  /** Back to the previous version (the standby of a watch window, else the newest other kept one) or a named one. */
+  /**
+   * Back to the previous version (the standby of a watch window, else the most recently active other
+   * kept one that no automatic rollback rejected) or a named one.
+   */
   rollback(id: string, ref?: string, trigger: ReleaseTrigger = 'api'): Promise<SwapReport> {
     return this.deps.registry.lock(id, async () => {
       const active = this.require(id);
@@ -296,7 +351,7 @@ export class ReleaseManager {
       }
       const store = this.versions;
       if (!store) throw new PlugwayError('PLW_ERR_VERSION_NOT_FOUND', { id, version: ref ?? 'previous (no versions are kept without a state dir)' });
-      const kept = ref ? await store.get(id, ref) : (await store.list(id)).find((v) => v.hash !== activeHash);
+      const kept = ref ? await store.get(id, ref) : await store.previous(id, activeHash ? [activeHash] : []);
       if (!kept) throw new PlugwayError('PLW_ERR_VERSION_NOT_FOUND', { id, version: ref ?? 'previous' });
       if (kept.hash === activeHash) throw new PlugwayError('PLW_ERR_RELOAD_FAILED', { id, step: 'rollback', reason: `${kept.version} (${kept.hash.slice(0, 12)}) is already serving` });
       await this.settleWatch(id);
@@ -330,7 +385,6 @@ export class ReleaseManager {
       const stable = this.require(id);
       if (this.canaries.has(id)) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `a canary (${this.canaries.get(id)!.rec.version}) is already running; promote or abort it first` });
       if (stable.state !== 'running') throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `the active version is ${stable.state}` });
-      await this.settleWatch(id);
       const stableHash = await this.hashOf(stable);
       let source: DiskCandidate | undefined;
       let knownHash: string | undefined;
@@ -345,11 +399,14 @@ export class ReleaseManager {
         source = this.versions!.candidateFor(id, kept.hash, kept.layout);
         knownHash = kept.hash;
       }
-      const { rec, hash } = await this.bringUp(id, source, knownHash);
+      if (knownHash && knownHash === stableHash) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `version ${req.version} is the one already serving` });
+      const { rec, hash } = await this.bringUpBeside(id, source, knownHash);
       if (hash === stableHash) {
         await discard(rec, this.deps);
         throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `version ${req.version} is the one already serving` });
       }
+      // A pending watch ends only once the canary is up (a failed bring-up leaves it and its rollback running).
+      await this.settleWatch(id, rec);
       const watch = new RollbackWatch(rec, { ...this.rules, windowMs: Infinity }, this.deps, (reason, cause) => void this.canaryTripped(id, rec, reason, cause));
       const state: CanaryState = {
         id, rec, hash, percent: req.percent, stickyBy: req.stickyBy, startedAt: new Date().toISOString(),
@@ -374,9 +431,13 @@ export class ReleaseManager {
       const c = this.canaries.get(id);
       if (!c) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: 'no canary is running' });
       const stable = this.require(id);
+      // A promoted kept version that is not what the folder holds is pinned, or a restart would serve the folder's.
+      const origin = this.originOf(stable);
+      const diskHash = origin ? await hashPluginFiles(origin).catch(() => undefined) : undefined;
+      const pinned = diskHash !== c.hash;
       this.canaries.delete(id);
       c.watch.cancel();
-      const report = await this.switchTo(stable, c.rec, c.hash, trigger === 'api' ? 'canary' : trigger, t0, { watch: true, pinned: false });
+      const report = await this.switchTo(stable, c.rec, c.hash, trigger === 'api' ? 'canary' : trigger, t0, { watch: true, pinned, reason: pinned ? `canary ${c.rec.version} promoted` : undefined });
       await this.emit('plugin.canary_promoted', { id, version: c.rec.version });
       return report;
     });
@@ -404,6 +465,7 @@ export class ReleaseManager {
     await this.deps.traffic.drain(c.rec, this.deps.config.reload.drainTimeoutMs);
     await discard(c.rec, this.deps);
     await this.emit('plugin.canary_aborted', { id, version: c.rec.version, reason, automatic });
+    if (automatic && this.versions) await this.versions.markRejected(id, c.hash, reason).catch(() => undefined);
     if (automatic) this.noteRollback({ id, from: c.rec.version, to: c.stable.version, reason, cause, automatic, canary: true });
   }
 

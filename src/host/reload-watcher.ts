@@ -12,7 +12,7 @@ import { listPluginFiles } from '../state/versions.js';
 import { readCandidate, type DiskCandidate } from './loader.js';
 
 export interface ReloadWatcherOptions {
-  /** Quiet time after the last change before reloading, ms (default 300). */
+  /** Quiet time after the last change before reloading, ms (default 300; the gateway passes plugins.reload_interval). */
   debounceMs?: number;
   /** The files must keep the same size and mtime this long, ms (default 150). */
   stableMs?: number;

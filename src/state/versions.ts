@@ -19,6 +19,8 @@ export interface KeptVersion {
   files: string[];
   /** 'dir' (plugin.yaml in the folder) or the manifest and entry file names of a single-file plugin. */
   layout: { kind: 'dir' } | { kind: 'file'; manifest: string; entry: string };
+  /** Set when an automatic rollback threw this version out (cleared when it becomes active again). */
+  rejected?: { at: string; reason: string };
 }
 
 export interface DesiredVersion {
@@ -190,10 +192,33 @@ export class VersionStore {
     );
   }
 
+  /**
+   * "The previous version": the most recently active kept version that is not in `exclude` (the
+   * active one) and that no automatic rollback rejected.
+   */
+  async previous(id: string, exclude: readonly string[] = []): Promise<KeptVersion | undefined> {
+    const { history } = await this.index(id);
+    const skip = new Set(exclude);
+    return history
+      .map((v, i) => ({ v, i, t: Date.parse(v.savedAt) || 0 }))
+      .sort((a, b) => b.t - a.t || a.i - b.i)
+      .map((x) => x.v)
+      .find((v) => !skip.has(v.hash) && !v.rejected);
+  }
+
+  /** Marks a kept version as rejected by an automatic rollback (no-op when it is not in the history). */
+  markRejected(id: string, hash: string, reason: string): Promise<void> {
+    return this.mutate(id, async (index) => {
+      const v = index.history.find((h) => h.hash === hash);
+      if (v) v.rejected = { at: new Date().toISOString(), reason };
+    });
+  }
+
   /** Records `v` as the newest entry and prunes beyond `keep` (never a hash in `protect` or the desired one). */
   record(id: string, v: Omit<KeptVersion, 'savedAt'>, protect: readonly string[] = []): Promise<KeptVersion[]> {
     return this.mutate(id, async (index) => {
-      const entry: KeptVersion = { ...v, savedAt: new Date().toISOString() };
+      const { rejected: _cleared, ...fields } = v as KeptVersion;
+      const entry: KeptVersion = { ...fields, savedAt: new Date().toISOString() };
       const rest = index.history.filter((h) => h.hash !== v.hash);
       const keepSet = new Set([v.hash, ...protect, ...(index.desired ? [index.desired.hash] : [])]);
       const history = [entry];

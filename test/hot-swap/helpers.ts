@@ -50,6 +50,8 @@ export function swapConfig(mutate?: (c: HostConfig) => void): HostConfig {
   c.logging.level = 'silent';
   c.plugins.defaultTimeoutMs = 5000;
   c.reload = { watchWindowMs: 1500, errorRateThreshold: 0.5, minCalls: 5, drainTimeoutMs: 3000 };
+  // hot_reload's debounce (the default 30 s suits a server, not a test).
+  c.plugins.reloadIntervalMs = 300;
   // The test counts every answer; the gateway's breaker must not turn the 500-version's answers into 503s.
   c.gateway.circuitBreaker.failureThreshold = 1_000_000;
   mutate?.(c);

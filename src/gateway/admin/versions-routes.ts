@@ -24,6 +24,15 @@ function actorOf(request: FastifyRequest): string {
   return tokenIdentity(m ? m[1]!.trim() : undefined);
 }
 
+/** A failed release names its step machine-readably too: `error.step` beside the message. */
+export function withStep(body: string, err: PlugwayError): string {
+  const step = err.code === 'PLW_ERR_RELOAD_FAILED' ? err.params.step : undefined;
+  if (typeof step !== 'string') return body;
+  const parsed = JSON.parse(body) as { error: Record<string, unknown> };
+  parsed.error.step = step;
+  return JSON.stringify(parsed);
+}
+
 function swapBody(id: string, action: string, r: SwapReport) {
   return { id, action, from: r.from, version: r.to, hash: r.hash ?? null, state: r.instance.state, cut_over_ms: Math.round(r.cutOverMs * 10) / 10, drain_ms: Math.round(r.drainMs * 10) / 10, drained: r.drained };
 }
@@ -51,7 +60,7 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
       const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
       await audit.append({ actor, action, target: id, result: 'error', code: e.code, message: e.message }).catch(() => undefined);
       const f = failure(e);
-      return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(f, rid));
+      return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(withStep(errorBody(f, rid), e));
     }
   };
 
@@ -67,7 +76,7 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
         desired: kept.desired ?? null,
         watching: releases.watching(id) ?? null,
         canary: releases.canaryStatus(id) ?? null,
-        versions: kept.history.map((v) => ({ version: v.version, hash: v.hash, saved_at: v.savedAt, files: v.files, active: v.hash === activeHash })),
+        versions: kept.history.map((v) => ({ version: v.version, hash: v.hash, saved_at: v.savedAt, files: v.files, active: v.hash === activeHash, rejected: v.rejected ?? null })),
         kept_in: store ? store.dirOf(id) : null,
       };
     }),
