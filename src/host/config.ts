@@ -63,7 +63,7 @@ const MiB = 1024 * 1024;
 
 const DEFAULTS: RawHostConfig = {
   plugins: {
-    enabled: true, directories: [], directory: '', auto_load: true, hot_reload: false, reload_interval: '30s',
+    enabled: true, directories: [], directory: '', auto_load: true, hot_reload: false, reload_interval: '300ms',
     max_plugins: 1000, default_timeout: '30s', shutdown_timeout: '10s', configs: {},
   },
   gateway: {
