@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiagnosticResult } from 'plugway/sdk';
-import { binarySkip } from '../helpers/services.js';
+import { binarySkip, freePort } from '../helpers/services.js';
 import { expectFinding, find } from './harness.js';
 import { startRedis, waitFor, type TestRedis } from './redis-servers.js';
 import createRedisDiagnostics from '../../plugins/redis-diagnostics/src/index.js';
@@ -195,6 +195,40 @@ test('default user without password: info on a loopback-only server, warning whe
   assert.equal(find(r3, 'REDIS_DEFAULT_USER_NOPASS'), undefined);
   const p = createRedisDiagnostics({});
   await assert.rejects(() => Promise.resolve(p.connect({ url: `redis://:wrong@127.0.0.1:${locked.port}` }, none)), { code: 'PLW_ERR_DIAG_CONNECT' });
+});
+
+test('a user denied CONFIG GET and SCAN: persistence and big keys say why they were not checked; key-count and scripts findings stay', { skip }, async () => {
+  const s = await server();
+  const c = await s.client();
+  await c.set('k1', 'v');
+  await c.set('k2', 'v');
+  await c.script('LOAD', 'return 1');
+  await c.call('ACL', 'SETUSER', 'diag', 'on', '>diag-pw', '~*', '&*', '+@all', '-config|get', '-scan');
+  const r = await diagnose(`redis://diag:diag-pw@127.0.0.1:${s.port}`, { categories: ['keyspace', 'persistence'], config: { many_keys: 1, cached_scripts_max: 0 } });
+  expectFinding(r, 'REDIS_MANY_KEYS', 'info');
+  expectFinding(r, 'REDIS_MANY_CACHED_SCRIPTS', 'warning');
+  const unavailable = r.findings.filter((f) => f.code === 'REDIS_CHECK_UNAVAILABLE');
+  const scan = unavailable.find((f) => f.category === 'keyspace');
+  assert.ok(scan, JSON.stringify(r.findings));
+  assert.match(String(scan.evidence.reason), /NOPERM|permission/i);
+  const persistence = unavailable.find((f) => f.category === 'persistence');
+  assert.ok(persistence, JSON.stringify(r.findings));
+  assert.match(persistence.message, /CONFIG GET save/);
+  assert.equal(find(r, 'REDIS_PERSISTENCE_DISABLED'), undefined);
+  // The same server seen by the default user (CONFIG allowed): persistence is judged, no SCAN complaint.
+  const full = await diagnose(s.url, { categories: ['keyspace', 'persistence'] });
+  assert.equal(full.findings.filter((f) => f.code === 'REDIS_CHECK_UNAVAILABLE').length, 0, JSON.stringify(full.findings));
+});
+
+test('a refused connection names the cause (ECONNREFUSED), not "Connection is closed."', { skip }, async () => {
+  const port = await freePort(); // nothing listens there
+  const p = createRedisDiagnostics({});
+  await assert.rejects(() => Promise.resolve(p.connect({ url: `redis://127.0.0.1:${port}` }, none)), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'PLW_ERR_DIAG_CONNECT');
+    assert.match(err.message, /ECONNREFUSED/);
+    assert.doesNotMatch(err.message, /Connection is closed/);
+    return true;
+  });
 });
 
 test('big keys by bounded SCAN, low hit rate, KEYS in use during the window', { skip }, async () => {

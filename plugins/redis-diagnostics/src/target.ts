@@ -113,14 +113,33 @@ export function planConnection(target: DiagnosticTarget | string, timeoutMs: num
 /** A one-off connection to one node (sentinels, cluster nodes), same credentials and TLS. */
 export async function openNode(plan: ConnectionPlan, ep: HostPort, overrides: RedisOptions = {}): Promise<Redis> {
   const r = new Redis({ ...plan.base, host: ep.host, port: ep.port, ...overrides });
-  r.on('error', () => {});
+  const lastError = keepLastError(r);
   try {
     await r.connect();
   } catch (err) {
     r.disconnect();
-    throw err;
+    throw causeOf(err, lastError());
   }
   return r;
+}
+
+/**
+ * Records the client's last `error` event. With retries off, ioredis rejects connect() with a bare
+ * "Connection is closed." whatever happened; the event carries the cause (ECONNREFUSED,
+ * ETIMEDOUT, ENOTFOUND, a TLS or AUTH error).
+ */
+function keepLastError(client: Redis | Cluster): () => Error | undefined {
+  let last: Error | undefined;
+  client.on('error', (err: Error) => {
+    last = err;
+  });
+  return () => last;
+}
+
+/** The connect rejection, or the last error event when the rejection only says the connection closed. */
+function causeOf(err: unknown, last: Error | undefined): unknown {
+  if (!last || last === err) return err;
+  return /connection is closed/i.test(errorReason(err)) ? last : err;
 }
 
 export async function openPlan(plan: ConnectionPlan): Promise<Redis | Cluster> {
@@ -146,7 +165,7 @@ export async function openPlan(plan: ConnectionPlan): Promise<Redis | Cluster> {
   } else {
     client = new Redis({ ...plan.base, host: plan.endpoints[0]!.host, port: plan.endpoints[0]!.port });
   }
-  client.on('error', () => {});
+  const lastError = keepLastError(client);
   let timer: NodeJS.Timeout | undefined;
   // ioredis can keep a cluster connect pending forever (e.g. nodes announcing an empty IP): bound it.
   const limit = Number(plan.base.connectTimeout ?? 3000) + 2000;
@@ -159,7 +178,7 @@ export async function openPlan(plan: ConnectionPlan): Promise<Redis | Cluster> {
   } catch (err) {
     clearTimeout(timer);
     client.disconnect();
-    throw connectError(plan.label, err);
+    throw connectError(plan.label, causeOf(err, lastError()));
   }
   return client;
 }

@@ -4,6 +4,9 @@ import type { Finding } from 'plugway/sdk';
 import { num } from '../info.js';
 import { finding, fmtMb, last, pct, type Check } from './types.js';
 
+/** Above this many clients CLIENT LIST (one line each) is not read: it would block the server. */
+export const CLIENT_LIST_MAX = 10_000;
+
 export const clientsCheck: Check = async ({ node, samples, config, cfg, metrics }) => {
   const s = await samples;
   const a = s[0]!.info;
@@ -54,7 +57,11 @@ export const clientsCheck: Check = async ({ node, samples, config, cfg, metrics 
       'Some clients read replies slowly or run huge MONITOR/pub-sub streams: find them with CLIENT LIST (omem) and set client-output-buffer-limit.'));
   }
   // CLIENT LIST for idle time; bounded so a server with tens of thousands of clients is not flooded.
-  if (connected <= 10_000) {
+  if (connected > CLIENT_LIST_MAX) {
+    out.push(finding('clients', 'info', 'REDIS_CHECK_UNAVAILABLE', `Idle clients not checked: ${connected} clients are connected, CLIENT LIST is skipped above ${CLIENT_LIST_MAX}`,
+      { check: 'idle-clients', connected_clients: connected, limit: CLIENT_LIST_MAX, reason: `more than ${CLIENT_LIST_MAX} clients` },
+      'Look for idle clients with CLIENT LIST at a quiet moment, or set the timeout config so idle connections are closed.'));
+  } else {
     try {
       const list = String(await node.call('CLIENT', 'LIST'));
       const idle: Array<{ addr: string; idle: number; name: string }> = [];

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Finding } from 'plugway/sdk';
 import type { RedisDiagConfig } from '../config.js';
 import { num, parseKv, totalKeys } from '../info.js';
-import { finding, type Check } from './types.js';
+import { cannotRun, finding, type Check } from './types.js';
 
 const SIZE_CMD: Record<string, string> = { string: 'STRLEN', hash: 'HLEN', set: 'SCARD', list: 'LLEN', zset: 'ZCARD', stream: 'XLEN' };
 
@@ -70,26 +70,33 @@ export const keyspaceCheck: Check = async ({ node, info, cfg, plan, metrics }) =
   let complete = true;
   const big: BigKey[] = [];
   const ownDb = plan.base.db ?? 0;
-  for (const db of dbs) {
-    if (seen >= cfg.scan_max_keys || Date.now() >= deadline) {
-      complete = false;
-      break;
+  // A SCAN (or TYPE, SELECT) the ACL denies ends the big-key search, not the check: the key count
+  // and scripts findings above stand, and the search says why it stopped.
+  try {
+    for (const db of dbs) {
+      if (seen >= cfg.scan_max_keys || Date.now() >= deadline) {
+        complete = false;
+        break;
+      }
+      let conn = node;
+      if (db !== ownDb) {
+        if (plan.mode === 'cluster') continue;
+        conn = node.duplicate({ db, lazyConnect: true });
+        conn.on('error', () => {});
+      }
+      try {
+        if (conn !== node) await conn.connect();
+        const r = await scanDb(conn, db, cfg, cfg.scan_max_keys - seen, deadline);
+        seen += r.seen;
+        complete &&= r.complete;
+        big.push(...r.big);
+      } finally {
+        if (conn !== node) conn.disconnect();
+      }
     }
-    let conn = node;
-    if (db !== ownDb) {
-      if (plan.mode === 'cluster') continue;
-      conn = node.duplicate({ db, lazyConnect: true });
-      conn.on('error', () => {});
-      await conn.connect();
-    }
-    try {
-      const r = await scanDb(conn, db, cfg, cfg.scan_max_keys - seen, deadline);
-      seen += r.seen;
-      complete &&= r.complete;
-      big.push(...r.big);
-    } finally {
-      if (conn !== node) conn.disconnect();
-    }
+  } catch (err) {
+    complete = false;
+    out.push(cannotRun('keyspace', 'big-key SCAN', err, 'Grant the diagnosing user +scan, +type and the size commands (+strlen +hlen +scard +llen +zcard +xlen) to find big keys.'));
   }
   metrics.keys_scanned = seen;
   if (big.length > 0) {

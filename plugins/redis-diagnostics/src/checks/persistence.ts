@@ -2,7 +2,7 @@
 // fsyncs, persistence switched off, slow forks (only above an RSS floor: tiny forks are noise).
 import type { Finding } from 'plugway/sdk';
 import { num } from '../info.js';
-import { finding, last, type Check } from './types.js';
+import { cannotRun, finding, last, type Check } from './types.js';
 
 export const persistenceCheck: Check = async ({ samples, config, cfg, metrics }) => {
   const s = await samples;
@@ -32,9 +32,15 @@ export const persistenceCheck: Check = async ({ samples, config, cfg, metrics })
   if (num(b, 'loading') === 1) {
     out.push(finding('persistence', 'info', 'REDIS_LOADING', 'Redis is loading its data set', { loading_loaded_perc: num(b, 'loading_loaded_perc') }, 'Wait for the load to finish.'));
   }
-  if (!(dir instanceof Error) && (dir.save ?? '') === '' && num(b, 'aof_enabled') === 0) {
-    out.push(finding('persistence', 'info', 'REDIS_PERSISTENCE_DISABLED', 'Neither RDB snapshots (save "") nor AOF are enabled: a restart loses all data',
-      { save: dir.save, aof_enabled: 0 }, 'Fine for a pure cache; otherwise enable appendonly or a save schedule.'));
+  if (num(b, 'aof_enabled') === 0) {
+    if (dir instanceof Error) {
+      // The save schedule is only in CONFIG: without it, say that this was not checked.
+      out.push(cannotRun('persistence', 'persistence-disabled check (CONFIG GET save)', dir,
+        'Grant CONFIG GET to the diagnosing user (+config|get) to check whether RDB snapshots are scheduled; AOF is off.'));
+    } else if ((dir.save ?? '') === '') {
+      out.push(finding('persistence', 'info', 'REDIS_PERSISTENCE_DISABLED', 'Neither RDB snapshots (save "") nor AOF are enabled: a restart loses all data',
+        { save: dir.save, aof_enabled: 0 }, 'Fine for a pure cache; otherwise enable appendonly or a save schedule.'));
+    }
   }
   const forkUsec = num(b, 'latest_fork_usec') ?? 0;
   const rss = num(b, 'used_memory_rss') ?? 0;
