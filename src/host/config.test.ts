@@ -53,7 +53,7 @@ test('the GoLeapAI seed block loads unchanged: directory alias, durations, per-p
   assert.deepEqual(c.plugins.directories, [resolve(seed, '..', 'plugins')]);
   assert.equal(c.plugins.autoLoad, true);
   assert.equal(c.plugins.hotReload, false);
-  assert.equal(c.plugins.reloadIntervalMs, 300);
+  assert.equal(c.plugins.reloadIntervalMs, 30_000);
   assert.equal(c.plugins.maxPlugins, 100);
   const p = c.plugins.configs['example-provider']!;
   assert.equal(p.enabled, true);
