@@ -4,7 +4,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PlugwayError } from '../errors.js';
+
+/** This plugway's package folder (src/toolkit or dist/toolkit → two up). */
+const PLUGWAY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface BuildResult {
   built: boolean;
@@ -39,7 +43,9 @@ export async function buildPlugin(dir: string, options: { entry?: string; force?
     return { built: false, durationMs: 0, output: '' };
   }
   const started = performance.now();
-  const child = spawn(process.execPath, [script], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The plugway running this is the build's fallback for compilers and SDK types (plugway-tools.mjs).
+  const env = { ...process.env, PLUGWAY_ROOT: process.env.PLUGWAY_ROOT || PLUGWAY_ROOT };
+  const child = spawn(process.execPath, [script], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -1,14 +1,13 @@
 // `plugway plugin create`: writes a plugin folder (manifest, typed source, fixtures, unit test,
 // README, build script) that builds, validates and passes its own test straight away.
 
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlugwayError } from '../errors.js';
 import { PLUGIN_KINDS, RUNTIME_TYPES, type PluginKind, type RuntimeType } from '../sdk/types.js';
 import { PLUGWAY_VERSION } from '../version.js';
-import { nodeBuildScript, wasmBuildScript, type ToolPaths } from './templates/build-scripts.js';
+import { nodeBuildScript, toolsScript, wasmBuildScript } from './templates/build-scripts.js';
 import { nodeKindTemplate, nodeTestPreamble, type KindTemplate } from './templates/node-kinds.js';
 import { wasmHandlerTemplate } from './templates/wasm-handler.js';
 
@@ -32,14 +31,26 @@ const ID_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 /** Kinds the wasm ABI can serve (handle_request); other kinds need a Node runtime. */
 export const WASM_KINDS: readonly PluginKind[] = ['handler'];
 
-const req = createRequire(import.meta.url);
+/** This plugway's package folder (src/toolkit or dist/toolkit → two levels up). */
+export function plugwayRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
 
-/** Where this plugway and its compilers live (baked into the scaffold's build script as a fallback). */
-export function toolPaths(): ToolPaths {
-  const ascPkg = req.resolve('assemblyscript/package.json');
-  const nodeModules = dirname(dirname(ascPkg));
-  const plugwayRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return { plugwayRoot, nodeModules };
+/** What a scaffold's build (and its wasm unit test) needs, per runtime. */
+const BUILD_TOOLS: Record<'node' | 'wasm', readonly string[]> = {
+  node: ['typescript', '@types/node'],
+  wasm: ['assemblyscript', '@extism/as-pdk', '@extism/extism'],
+};
+
+/** devDependencies for a scaffold: its build tools at the versions this plugway builds with. */
+export function buildDevDependencies(runtime: RuntimeType): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(join(plugwayRoot(), 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const out: Record<string, string> = {};
+  for (const name of BUILD_TOOLS[runtime === 'wasm' ? 'wasm' : 'node']) {
+    const range = pkg.devDependencies?.[name] ?? pkg.dependencies?.[name];
+    if (range) out[name] = range;
+  }
+  return out;
 }
 
 /** A range that admits this plugway and later minors of its major. */
@@ -81,8 +92,10 @@ A \`${kind}\` plugin for plugway, running in the \`${runtime}\` runtime.
 | fixtures.json | sample calls and the answers expected (used by \`plugway plugin test\`) |
 | test/plugin.test.mjs | a unit test of the built plugin |
 | build.mjs | the build (\`npm run build\`) |
+| plugway-tools.mjs | where the build finds its compilers and plugway's SDK types: \`node_modules\` here (\`npm install\`), else the plugway that runs it (\`PLUGWAY_ROOT\`, or \`plugway\` on PATH) |
 
 \`\`\`sh
+npm install                   # the build tools package.json lists (optional next to a plugway)
 npm run build                 # compile to ${runtime === 'wasm' ? 'plugin.wasm' : 'dist/index.js'}
 npm test                      # unit test
 plugway plugin validate .     # manifest and entry
@@ -94,7 +107,7 @@ See docs/authoring.md in plugway for the lifecycle, the context and the kinds.
 `;
 }
 
-function packageJson(id: string): string {
+function packageJson(id: string, runtime: RuntimeType): string {
   return `${JSON.stringify(
     {
       name: id,
@@ -106,20 +119,23 @@ function packageJson(id: string): string {
         test: 'node --test test/',
         check: 'plugway plugin validate . && plugway plugin test .',
       },
+      // What the build needs; without \`npm install\`, build.mjs borrows them from the plugway that runs it.
+      devDependencies: buildDevDependencies(runtime),
     },
     null,
     2,
   )}\n`;
 }
 
-function tsconfig(paths: ToolPaths, runtime: RuntimeType): string {
+/** Editor settings without machine paths: those are in .plugway/tsconfig.json, which build.mjs writes. */
+function tsconfig(runtime: RuntimeType): string {
   if (runtime === 'wasm') {
-    return `${JSON.stringify({ extends: join(paths.nodeModules, 'assemblyscript/std/assembly.json'), include: ['src/**/*.ts'] }, null, 2)}\n`;
+    return `${JSON.stringify({ extends: './.plugway/tsconfig.json', include: ['src/**/*.ts'] }, null, 2)}\n`;
   }
-  // For editors; build.mjs type-checks with the same settings.
-  const sdk = join(paths.plugwayRoot, 'src/sdk/index.ts');
+  // build.mjs type-checks with the same settings.
   return `${JSON.stringify(
     {
+      extends: './.plugway/tsconfig.json',
       compilerOptions: {
         target: 'ES2022',
         module: 'NodeNext',
@@ -128,9 +144,7 @@ function tsconfig(paths: ToolPaths, runtime: RuntimeType): string {
         skipLibCheck: true,
         noEmit: true,
         verbatimModuleSyntax: true,
-        typeRoots: ['./node_modules/@types', join(paths.nodeModules, '@types')],
         types: ['node'],
-        paths: { 'plugway/sdk': [sdk] },
       },
       include: ['src/**/*.ts'],
     },
@@ -162,18 +176,17 @@ export function createPlugin(options: CreateOptions): CreateResult {
     throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `${dir} already exists and is not empty; pick another name or --dir` });
   }
 
-  const paths = toolPaths();
   const memoryMb = runtime === 'wasm' ? 32 : 64;
   let t: KindTemplate;
   let build: string;
   let testFile: string;
   if (runtime === 'wasm') {
-    t = wasmHandlerTemplate(id, req.resolve('@extism/extism'));
-    build = wasmBuildScript(paths, memoryMb * 16);
+    t = wasmHandlerTemplate(id);
+    build = wasmBuildScript(memoryMb * 16);
     testFile = t.test;
   } else {
     t = nodeKindTemplate(kind, id);
-    build = nodeBuildScript(paths);
+    build = nodeBuildScript();
     testFile = nodeTestPreamble(id) + t.test;
   }
   const entry = runtime === 'wasm' ? 'plugin.wasm' : 'dist/index.js';
@@ -183,10 +196,11 @@ export function createPlugin(options: CreateOptions): CreateResult {
     'fixtures.json': `${JSON.stringify(t.fixtures, null, 2)}\n`,
     'test/plugin.test.mjs': testFile,
     'build.mjs': build,
-    'package.json': packageJson(id),
-    'tsconfig.json': tsconfig(paths, runtime),
+    'plugway-tools.mjs': toolsScript(),
+    'package.json': packageJson(id, runtime),
+    'tsconfig.json': tsconfig(runtime),
     'README.md': readme(id, kind, runtime),
-    '.gitignore': runtime === 'wasm' ? 'plugin.wasm\nnode_modules/\n*.tgz\n*.tgz.sig\n' : 'dist/\nnode_modules/\n*.tgz\n*.tgz.sig\n',
+    '.gitignore': `${runtime === 'wasm' ? 'plugin.wasm' : 'dist/'}\nnode_modules/\n.plugway/\n*.tgz\n*.tgz.sig\n`,
   };
   for (const [rel, content] of Object.entries(files)) {
     const p = join(dir, rel);

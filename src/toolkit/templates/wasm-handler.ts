@@ -3,7 +3,7 @@
 
 import type { KindTemplate } from './node-kinds.js';
 
-export function wasmHandlerTemplate(id: string, extismEntry: string): KindTemplate {
+export function wasmHandlerTemplate(id: string): KindTemplate {
   return {
     source: `// ${id}: a wasm handler plugin in AssemblyScript on the Extism PDK.
 // ABI: handle_request reads the PluginRequest as JSON and writes the PluginResponse as JSON;
@@ -74,19 +74,13 @@ config_schema:
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-
-function locate(spec) {
-  try {
-    return createRequire(new URL('../package.json', import.meta.url)).resolve(spec);
-  } catch {
-    return ${JSON.stringify(extismEntry)};
-  }
-}
+import { locate } from '../plugway-tools.mjs';
 
 test('greets by name', async () => {
-  const { default: createPlugin } = await import(pathToFileURL(locate('@extism/extism')).href);
+  const extism = locate('@extism/extism');
+  assert.ok(extism, 'npm install here (package.json lists @extism/extism), or set PLUGWAY_ROOT=/path/to/plugway');
+  const { default: createPlugin } = await import(pathToFileURL(extism).href);
   const wasm = readFileSync(new URL('../plugin.wasm', import.meta.url));
   const plugin = await createPlugin({ wasm: [{ data: wasm }], config: { greeting: 'Hi' } }, { useWasi: false });
   try {
