@@ -10,6 +10,14 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .description('plugway: a plugin platform and gateway for Node.js')
     .version(PLUGWAY_VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ plugway serve                                   # the bundled examples on http://127.0.0.1:8080
+  $ plugway plugin create hello && plugway plugin test ./hello
+  $ plugway plugin --help                           # create, test, pack, sign, install, list, …`,
+    )
     // Program options (-V/--version) only before the command: `plugin rollback <id> --version V` is the command's own.
     .enablePositionalOptions()
     .exitOverride();

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import semver from 'semver';
 import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
 import { loadManifestFromDir, manifestError } from '../manifest/index.js';
@@ -81,7 +81,9 @@ async function installTgz(pkg: string, options: InstallOptions): Promise<Install
     verifyIntegrity(staged, pkg);
     const r = await loadManifestFromDir(staged);
     if (!r.manifest || r.errors.length) {
-      throw new PlugwayError('PLW_ERR_PACKAGE_INVALID', { file: pkg, reason: manifestError(r).message });
+      // paths inside the package, not in the temporary copy that is gone when the user reads this
+      const reason = manifestError(r).message.split(`${staged}${sep}`).join('').split(staged).join('.');
+      throw new PlugwayError('PLW_ERR_PACKAGE_INVALID', { file: pkg, reason });
     }
     const m = r.manifest;
     checkEngine(m, options.plugwayVersion ?? PLUGWAY_VERSION);

@@ -39,7 +39,9 @@ export function formatReport(r: HarnessReport): string {
     );
   }
   out.push('');
-  if (r.ok) out.push(`PASS ${p?.id ?? ''}: ${r.fixtures.length} fixtures, every step ok`);
-  else out.push(`FAIL ${p?.id ?? ''}: ${r.failures.length} problem${r.failures.length === 1 ? '' : 's'}`, ...r.failures.map((f) => `  - ${f}`));
+  // before the manifest is read (no such folder, a broken plugin.yaml) the folder names the plugin
+  const name = p?.id ?? r.dir;
+  if (r.ok) out.push(`PASS ${name}: ${r.fixtures.length} fixtures, every step ok`);
+  else out.push(`FAIL ${name}: ${r.failures.length} problem${r.failures.length === 1 ? '' : 's'}`, ...r.failures.map((f) => `  - ${f}`));
   return `${out.join('\n')}\n`;
 }

@@ -168,7 +168,7 @@ export function createPlugin(options: CreateOptions): CreateResult {
   }
   if (runtime === 'wasm' && !WASM_KINDS.includes(kind)) {
     throw new PlugwayError('PLW_ERR_CLI_USAGE', {
-      reason: `a wasm plugin can be of kind ${WASM_KINDS.join(', ')} (the wasm ABI serves handle_request); use --runtime worker for a ${kind} plugin`,
+      reason: `a wasm plugin can be of kind ${WASM_KINDS.join(', ')} (the wasm ABI serves handle_request); use --runtime worker for ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} plugin`,
     });
   }
   const dir = resolve(options.dir ?? process.cwd(), id);

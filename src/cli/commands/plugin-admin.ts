@@ -43,26 +43,7 @@ export function register(plugin: Command): void {
     async (id: string, opts: AdminOpts) => {
       const p = await client(opts).info(id);
       if (opts.json) return out(JSON.stringify(p, null, 2));
-      const rows: Array<[string, unknown]> = [
-        ['id', p.id],
-        ['version', p.version],
-        ['kind', p.kind],
-        ['runtime', p.runtime],
-        ['description', p.description],
-        ['enabled', p.enabled ? 'yes' : 'no'],
-        ['state', p.state],
-        ['health', p.health],
-        ['loaded at', short(p.loaded_at)],
-        ['last used', short(p.last_used)],
-      ];
-      const deps = p.dependencies as unknown[] | undefined;
-      if (Array.isArray(deps)) rows.push(['dependencies', deps.map((d) => (typeof d === 'string' ? d : `${(d as { id?: string }).id ?? ''} ${(d as { range?: string }).range ?? ''}`.trim())).join(', ') || '-']);
-      if (Array.isArray(p.dependents)) rows.push(['dependents', (p.dependents as string[]).join(', ') || '-']);
-      let text = table(['field', 'value'], rows);
-      const endpoints = p.endpoints as Array<{ method?: string; path?: string; auth?: string }> | undefined;
-      if (Array.isArray(endpoints) && endpoints.length) text += `\n\n${table(['method', 'path', 'auth'], endpoints.map((e) => [e.method, e.path, e.auth]))}`;
-      if (p.metrics && typeof p.metrics === 'object') text += `\n\n${table(['metric', 'value'], Object.entries(p.metrics).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 100) / 100 : JSON.stringify(v)]))}`;
-      out(text);
+      out(formatInfo(p));
     },
   );
 
@@ -89,4 +70,30 @@ export function register(plugin: Command): void {
       out(`${{ enable: 'Enabled', disable: 'Disabled', reload: 'Reloaded' }[action]} ${id}${state}`);
     });
   }
+}
+
+/** `plugin info`'s tables: fields, config (as the gateway sends it, secrets "[REDACTED]"), endpoints, metrics. */
+export function formatInfo(p: AdminPlugin): string {
+  const rows: Array<[string, unknown]> = [
+    ['id', p.id],
+    ['version', p.version],
+    ['kind', p.kind],
+    ['runtime', p.runtime],
+    ['description', p.description],
+    ['enabled', p.enabled ? 'yes' : 'no'],
+    ['state', p.state],
+    ['health', p.health],
+    ['loaded at', short(p.loaded_at)],
+    ['last used', short(p.last_used)],
+  ];
+  const deps = p.dependencies as unknown[] | undefined;
+  if (Array.isArray(deps)) rows.push(['dependencies', deps.map((d) => (typeof d === 'string' ? d : `${(d as { id?: string }).id ?? ''} ${(d as { range?: string }).range ?? ''}`.trim())).join(', ') || '-']);
+  if (Array.isArray(p.dependents)) rows.push(['dependents', (p.dependents as string[]).join(', ') || '-']);
+  let text = table(['field', 'value'], rows);
+  const config = p.config && typeof p.config === 'object' ? Object.entries(p.config as Record<string, unknown>) : undefined;
+  if (config) text += `\n\n${config.length ? table(['config', 'value'], config.map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) : 'config: (none)'}`;
+  const endpoints = p.endpoints as Array<{ method?: string; path?: string; auth?: string }> | undefined;
+  if (Array.isArray(endpoints) && endpoints.length) text += `\n\n${table(['method', 'path', 'auth'], endpoints.map((e) => [e.method, e.path, e.auth]))}`;
+  if (p.metrics && typeof p.metrics === 'object') text += `\n\n${table(['metric', 'value'], Object.entries(p.metrics).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 100) / 100 : JSON.stringify(v)]))}`;
+  return text;
 }
