@@ -57,6 +57,15 @@ export class MysqlSession implements DiagnosticsSession {
     const at = Date.now();
     const status = await this.keyValues('SHOW GLOBAL STATUS');
     const s: StatusSample = { at, status };
+    if (status.Innodb_deadlocks === undefined) {
+      try {
+        const rows = await this.query("SELECT COUNT AS c FROM information_schema.INNODB_METRICS WHERE NAME = 'lock_deadlocks'");
+        if (rows.length) s.lockDeadlocks = Number(rows[0]!.c);
+        else s.lockDeadlocksError = 'INNODB_METRICS has no lock_deadlocks counter';
+      } catch (err) {
+        s.lockDeadlocksError = errorReason(err);
+      }
+    }
     try {
       // MariaDB 10.5+ and MySQL 8.0.22+ know SHOW REPLICA STATUS; older ones only the SLAVE form.
       let rows: Row[];

@@ -14,6 +14,12 @@ export interface StatusSample {
   /** SHOW REPLICA STATUS's first row; null on a server that is not a replica; undefined when unreadable. */
   replica?: Row | null;
   replicaError?: string;
+  /**
+   * INNODB_METRICS `lock_deadlocks`, read in every sample when SHOW GLOBAL STATUS has no
+   * Innodb_deadlocks (MySQL; MariaDB has the status variable); the error when it cannot be read.
+   */
+  lockDeadlocks?: number;
+  lockDeadlocksError?: string;
 }
 
 export interface ServerInfo {

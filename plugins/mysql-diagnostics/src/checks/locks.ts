@@ -38,22 +38,34 @@ export const locksCheck: Check = {
         { row_lock_waits_in_window: waitsInWindow, row_lock_time_avg_ms: avgWaitMs, current_row_lock_waits: latest(input, 'Innodb_row_lock_current_waits') },
         'Some transactions contend for the same rows; watch whether this grows.'));
     }
-    // MariaDB counts deadlocks as a status variable; MySQL keeps them in INNODB_METRICS.
+    // MariaDB counts deadlocks as a status variable; MySQL keeps them in INNODB_METRICS, which
+    // every sample then reads (session.ts), so the window's delta comes from either.
     let deadlocks = windowDelta(input, 'Innodb_deadlocks');
     let total = latest(input, 'Innodb_deadlocks');
+    let source = 'Innodb_deadlocks';
     if (!Number.isFinite(total)) {
-      const m = await input.query("SELECT COUNT AS c FROM information_schema.INNODB_METRICS WHERE NAME = 'lock_deadlocks'");
-      total = m.length ? num(m[0]!.c) : NaN;
-      deadlocks = 0;
+      const first = input.samples[0]!;
+      const last = input.samples[input.samples.length - 1]!;
+      source = 'INNODB_METRICS lock_deadlocks';
+      if (first.lockDeadlocks !== undefined && last.lockDeadlocks !== undefined && Number.isFinite(first.lockDeadlocks) && Number.isFinite(last.lockDeadlocks)) {
+        total = last.lockDeadlocks;
+        deadlocks = Math.max(0, last.lockDeadlocks - first.lockDeadlocks);
+      } else {
+        total = NaN;
+        deadlocks = 0;
+        const reason = last.lockDeadlocksError ?? first.lockDeadlocksError ?? 'no deadlock counter (neither Innodb_deadlocks nor INNODB_METRICS lock_deadlocks)';
+        out.push(finding(C, 'info', 'MYSQL_CHECK_UNAVAILABLE', `Deadlocks could not be counted: ${reason}`, { check: 'deadlocks', error: reason },
+          'Grant PROCESS (INNODB_METRICS needs it) to the diagnostics user.'));
+      }
     }
     if (Number.isFinite(total)) input.metrics.deadlocks_total = total;
     if (deadlocks > 0) {
       out.push(finding(C, 'warning', 'MYSQL_DEADLOCKS', `${deadlocks} deadlock(s) during the window.`,
-        { deadlocks_in_window: deadlocks, deadlocks_total: total },
+        { deadlocks_in_window: deadlocks, deadlocks_total: total, source },
         'SHOW ENGINE INNODB STATUS (action innodb-status) shows the latest deadlock; make transactions lock rows in one order.'));
     } else if (total > 0) {
       out.push(finding(C, 'info', 'MYSQL_DEADLOCKS_PAST', `${total} deadlock(s) since the server started, none during the window.`,
-        { deadlocks_total: total }, 'SHOW ENGINE INNODB STATUS shows the latest one.'));
+        { deadlocks_total: total, source }, 'SHOW ENGINE INNODB STATUS shows the latest one.'));
     }
     return out;
   },

@@ -63,8 +63,9 @@ export const replicationCheck: Check = {
         const firstLag = first.replica ? lagOf(first.replica) : null;
         const trend = firstLag === null ? 'unknown' : lag > firstLag ? 'growing' : lag < firstLag ? 'recovering' : 'steady';
         const { replica_lag_warning_seconds: warn, replica_lag_critical_seconds: crit } = input.config;
-        // mysqld_exporter: lag above the warning level that keeps growing is as bad as the critical level.
-        const severity = lag > crit || (lag > warn && trend === 'growing') ? 'critical' : lag > warn ? 'warning' : null;
+        // mysqld_exporter: lag above the warning level that is not recovering (growing, steady, or
+        // of unknown trend) is as bad as the critical level; only a shrinking lag stays a warning.
+        const severity = lag > crit || (lag > warn && trend !== 'recovering') ? 'critical' : lag > warn ? 'warning' : null;
         if (severity) {
           out.push(finding(C, severity, 'MYSQL_REPLICA_LAG', `Replica is ${lag} s behind its source and ${trend}.`,
             { lag_seconds: lag, trend, samples: lags, sql_delay: num(field(row, 'SQL_Delay')) || 0, warning_seconds: warn, critical_seconds: crit },
