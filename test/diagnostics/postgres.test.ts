@@ -144,6 +144,47 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
     }
   });
 
+  test('WAL segments held beyond max_wal_size (wal_keep_size): PG_WAL_FILES by the 10/15 thresholds; a role without pg_monitor gets an info finding', async () => {
+    const c = await srv.client();
+    try {
+      await c.query("ALTER SYSTEM SET max_wal_size = '32MB'");
+      await c.query("ALTER SYSTEM SET min_wal_size = '32MB'");
+      await c.query("ALTER SYSTEM SET wal_keep_size = '1GB'");
+      await c.query('SELECT pg_reload_conf()');
+      await c.query('CREATE TABLE IF NOT EXISTS wal_fill (i int)');
+      for (let i = 0; i < 16; i++) {
+        await c.query('INSERT INTO wal_fill SELECT generate_series(1, 100)');
+        await c.query('SELECT pg_switch_wal()');
+      }
+      await c.query('CHECKPOINT');
+      const r = await diagnose(srv.url, {}, 200, ['maintenance']);
+      const f = find(r, 'PG_WAL_FILES');
+      assert.ok(f, codes(r).join());
+      assert.ok((f.evidence.wal_files as number) >= 15, JSON.stringify(f.evidence));
+      assert.equal(f.severity, 'critical');
+      assert.equal(r.metrics.wal_files, f.evidence.wal_files);
+      // The same count within max_wal_size is what checkpoints keep: info, not a warning.
+      await c.query("ALTER SYSTEM SET max_wal_size = '1GB'");
+      await c.query('SELECT pg_reload_conf()');
+      await until('max_wal_size to be 1GB', async () => (await c.query("SELECT current_setting('max_wal_size') AS v")).rows[0].v === '1GB');
+      const within = find(await diagnose(srv.url, {}, 200, ['maintenance']), 'PG_WAL_FILES');
+      assert.equal(within?.severity, 'info');
+      // pg_ls_waldir() needs pg_monitor (or a superuser).
+      await c.query('CREATE ROLE plw_nomonitor LOGIN');
+      const denied = await diagnose(srv.url.replace('postgres@', 'plw_nomonitor@'), {}, 200, ['maintenance']);
+      const unavailable = denied.findings.find((x) => x.code === 'PG_CHECK_UNAVAILABLE' && x.evidence.check === 'wal files');
+      assert.ok(unavailable, JSON.stringify(denied.findings));
+      assert.equal(find(denied, 'PG_WAL_FILES'), undefined);
+    } finally {
+      await c.query('DROP ROLE IF EXISTS plw_nomonitor').catch(() => undefined);
+      for (const k of ['max_wal_size', 'min_wal_size', 'wal_keep_size']) await c.query(`ALTER SYSTEM RESET ${k}`).catch(() => undefined);
+      await c.query('SELECT pg_reload_conf()').catch(() => undefined);
+      await c.query('DROP TABLE IF EXISTS wal_fill').catch(() => undefined);
+      await c.query('CHECKPOINT').catch(() => undefined);
+      await c.end();
+    }
+  });
+
   test('a prepared transaction left open', async () => {
     const c = await srv.client();
     try {

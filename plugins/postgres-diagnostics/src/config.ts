@@ -41,6 +41,8 @@ export interface PostgresDiagnosticsConfig {
   prepared_xact_critical_seconds: number;
   sequence_warning_ratio: number;
   sequence_critical_ratio: number;
+  wal_files_warning: number;
+  wal_files_critical: number;
   unused_index_max_scans: number;
   unused_index_min_bytes: number;
   allow_destructive: boolean;
@@ -85,6 +87,8 @@ export const DEFAULT_CONFIG: PostgresDiagnosticsConfig = {
   prepared_xact_critical_seconds: 30,
   sequence_warning_ratio: 0.85,
   sequence_critical_ratio: 0.95,
+  wal_files_warning: 10,
+  wal_files_critical: 15,
   unused_index_max_scans: 50,
   unused_index_min_bytes: 10_485_760,
   allow_destructive: false,

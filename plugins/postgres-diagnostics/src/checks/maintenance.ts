@@ -1,6 +1,7 @@
 // Checklist 11 (part): prepared transactions left open (check_postgres: 1 s / 30 s), sequences
-// near their limit or their column's type limit (85/95%), and WAL archiver failures.
-import type { Finding } from 'plugway/sdk';
+// near their limit or their column's type limit (85/95%), WAL archiver failures, and the number
+// of WAL segments in pg_wal (check_postgres wal_files: 10/15).
+import { errorReason, type Finding } from 'plugway/sdk';
 import { finding, level, num, round, type Check, type CheckInput } from '../types.js';
 
 const C = 'maintenance';
@@ -62,6 +63,40 @@ export const maintenanceCheck: Check = {
           'WAL accumulates until archive_command succeeds: fix the command or its destination, and watch pg_wal\'s disk.'));
       }
     }
+    out.push(...(await walFiles(input)));
     return out;
   },
 };
+
+const MB = 1024 * 1024;
+
+/**
+ * check_postgres wal_files: WAL segments in pg_wal (pg_ls_waldir(): superuser or pg_monitor).
+ * Up to max_wal_size is where checkpoints keep WAL on a healthy server (64 segments by default),
+ * so a count over the thresholds but within it is info (*ours*); past it, WAL is being held
+ * (a slot, wal_keep_size, a failing archiver) and the thresholds apply.
+ */
+async function walFiles(input: CheckInput): Promise<Finding[]> {
+  const c = input.config;
+  let count: number;
+  try {
+    const rows = await input.query("SELECT count(*)::int AS n FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'");
+    count = num(rows[0]?.n);
+  } catch (err) {
+    return [finding(C, 'info', 'PG_CHECK_UNAVAILABLE', `The WAL file count could not be read: ${errorReason(err)}`, { check: 'wal files', error: errorReason(err) },
+      'pg_ls_waldir() needs a superuser or the pg_monitor role: GRANT pg_monitor TO the diagnostics user.')];
+  }
+  input.metrics.wal_files = count;
+  const sev = level(count, c.wal_files_warning, c.wal_files_critical);
+  if (!sev) return [];
+  const segmentBytes = num(input.settings.wal_segment_size) || 16 * MB;
+  const maxWalBytes = num(input.settings.max_wal_size) * MB; // pg_settings gives MB
+  const withinMax = Number.isFinite(maxWalBytes) && maxWalBytes > 0 && count * segmentBytes <= maxWalBytes;
+  const evidence = { wal_files: count, wal_bytes: count * segmentBytes, max_wal_size_bytes: Number.isFinite(maxWalBytes) ? maxWalBytes : undefined, warning: c.wal_files_warning, critical: c.wal_files_critical };
+  if (withinMax) {
+    return [finding(C, 'info', 'PG_WAL_FILES', `${count} WAL segments in pg_wal (≥ ${c.wal_files_warning}), within max_wal_size: checkpoints keep this much.`, evidence,
+      'Nothing to do unless the disk is tight; lower max_wal_size to keep less WAL.')];
+  }
+  return [finding(C, sev, 'PG_WAL_FILES', `${count} WAL segments in pg_wal, more than max_wal_size lets checkpoints keep: WAL is being held.`, evidence,
+    'Look for what holds WAL: an inactive replication slot (pg_replication_slots), wal_keep_size, a failing archive_command (PG_ARCHIVER_FAILING), or checkpoints that cannot finish.')];
+}
