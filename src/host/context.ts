@@ -1,17 +1,19 @@
 // Builds the PluginContext a plugin receives: identity, validated config, a child logger,
-// feature flags, the event bus scoped to the plugin, namespaced storage, services, stop signal.
+// feature flags, the event bus and hooks scoped to the plugin, namespaced storage, services, stop signal.
 
 import type { Logger } from 'pino';
 import { PlugwayError } from '../errors.js';
-import type { EventHandler, FeatureFlags, PluginContext, PluginLogger, ServiceRef, ServiceRegistry } from '../sdk/context.js';
-import type { DomainEvent } from '../sdk/types.js';
+import type { EventHandler, FeatureFlags, PluginContext, PluginHookName, PluginHooks, PluginLogger, ServiceRef, ServiceRegistry } from '../sdk/context.js';
+import type { DomainEvent, PluginState } from '../sdk/types.js';
 import type { EventBusImpl } from './events.js';
+import type { HookManagerImpl } from './hooks.js';
 import type { PluginRecord, Registry } from './registry.js';
 import type { MemoryStorage } from './storage.js';
 
 export interface ContextDeps {
   registry: Registry;
   events: EventBusImpl;
+  hooks: HookManagerImpl;
   storage: MemoryStorage;
   logger: Logger;
   /** Publishes to bus subscribers and to running plugins' handleEvent. */
@@ -57,6 +59,40 @@ function createServices(rec: PluginRecord, deps: ContextDeps): ServiceRegistry {
   };
 }
 
+const STATES: readonly PluginState[] = ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'];
+const HOOK_NAMES: ReadonlySet<string> = new Set(['onRequest', 'onResponse', 'onError', 'onProviderSwitch', ...STATES.map((s) => `lifecycle.${s}`)]);
+
+/**
+ * ctx.hooks: hooks owned by this version of the plugin (`id@version`, so that a hot swap stopping
+ * the old version keeps the new one's), removed when the plugin's stop signal fires — on stop and
+ * on failure, as its event subscriptions are.
+ */
+function createHooks(rec: PluginRecord, deps: ContextDeps, logger: PluginLogger): PluginHooks {
+  return {
+    on(name, handler, options = {}) {
+      if (!HOOK_NAMES.has(name)) throw new TypeError(`Plugin ${rec.id}: ctx.hooks.on: unknown hook "${String(name)}"; known: ${[...HOOK_NAMES].join(', ')}`);
+      if (typeof handler !== 'function') throw new TypeError(`Plugin ${rec.id}: ctx.hooks.on("${name}"): the handler must be a function`);
+      const t = options.timeoutMs;
+      if (t !== undefined && !(typeof t === 'number' && t > 0 && Number.isFinite(t))) {
+        throw new TypeError(`Plugin ${rec.id}: ctx.hooks.on("${name}"): timeoutMs must be a positive number of milliseconds`);
+      }
+      const signal = rec.abort?.signal;
+      if (!signal || signal.aborted) {
+        // registered after stop (a late timer): it would outlive the plugin
+        logger.warn({ hook: name }, `hook ${name} not registered: plugin ${rec.id} is ${rec.state}`);
+        return () => undefined;
+      }
+      const remove = deps.hooks.add(name as PluginHookName, handler as (payload: unknown) => unknown, { owner: rec.key, ...(t !== undefined ? { timeoutMs: t } : {}) });
+      const off = (): void => {
+        signal.removeEventListener('abort', off);
+        remove();
+      };
+      signal.addEventListener('abort', off, { once: true });
+      return off;
+    },
+  };
+}
+
 export function buildContext(rec: PluginRecord, deps: ContextDeps): PluginContext {
   const logger = deps.logger.child({ plugin_id: rec.id, version: rec.version }) as unknown as PluginLogger;
   const storage = deps.storage.namespace(rec.id);
@@ -66,6 +102,7 @@ export function buildContext(rec: PluginRecord, deps: ContextDeps): PluginContex
     emit: <T>(type: string, data: T) => deps.publish({ type, data, source: rec.id }),
     on: <T>(type: string, handler: EventHandler<T>) => deps.events.on(type, handler, rec.key),
   };
+  const hooks = createHooks(rec, deps, logger);
   return {
     pluginId: rec.id,
     version: rec.version,
@@ -73,6 +110,7 @@ export function buildContext(rec: PluginRecord, deps: ContextDeps): PluginContex
     logger,
     flags,
     events,
+    hooks,
     storage,
     services,
     // The controller is replaced on every start after a stop, so read it late.

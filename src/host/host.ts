@@ -14,6 +14,7 @@ import { EventBusImpl } from './events.js';
 import { defaultHostConfig } from './config.js';
 import { HealthMonitor, type HealthOptions } from './health.js';
 import { HookManagerImpl } from './hooks.js';
+import { ProviderSelector } from './hooks-provider-switch.js';
 import { Lifecycle } from './lifecycle.js';
 import { Loader, candidateOf, mapLimit, readCandidate } from './loader.js';
 import { Orchestrator, type FullStartReport } from './orchestrator.js';
@@ -22,7 +23,8 @@ import { PluginRecord, Registry } from './registry.js';
 import { ReleaseManager } from './release-manager.js';
 import { Traffic } from './traffic.js';
 import { MemoryStorage } from './storage.js';
-import type { Host, PluginInstance } from './types.js';
+import type { Host, PluginInstance, ProviderSelection, SelectProviderOptions } from './types.js';
+import type { ProviderRequest } from '../sdk/plugin.js';
 
 export interface CreateHostOptions {
   config?: HostConfig;
@@ -58,6 +60,7 @@ export class PluginHost implements Host {
   readonly traffic = new Traffic();
   /** Blue-green reloads, rollbacks, canaries, kept versions. */
   readonly releases: ReleaseManager;
+  private readonly providers: ProviderSelector;
 
   constructor(options: CreateHostOptions = {}) {
     this.config = options.config ?? defaultHostConfig();
@@ -71,6 +74,7 @@ export class PluginHost implements Host {
     this.contextDeps = {
       registry: this.registry,
       events: this.events,
+      hooks: this.hooks,
       storage: this.storage,
       logger: this.logger,
       publish: (e) => this.publish(e),
@@ -98,6 +102,13 @@ export class PluginHost implements Host {
       logger: this.logger,
       isEnabled: (id) => this.isEnabled(id),
       reread: (rec) => this.reread(rec),
+    });
+    this.providers = new ProviderSelector({
+      running: (kind) => this.registry.list({ kind, state: 'running' }).filter((r) => this.isEnabled(r.id)),
+      call: (id, method, args, signal) => this.call(id, method, args, signal ? { signal } : undefined),
+      priority: (id) => this.config.plugins.configs[id]?.priority ?? 0,
+      hooks: this.hooks,
+      logger: this.logger,
     });
     this.releases = new ReleaseManager(this, {
       registry: this.registry, lifecycle: this.lifecycle, loader: this.loader, health: this.health,
@@ -350,6 +361,10 @@ export class PluginHost implements Host {
 
   checkHealth(id: string): Promise<HealthStatus> {
     return this.health.check(this.require(id));
+  }
+
+  selectProvider(request: ProviderRequest, options?: SelectProviderOptions): Promise<ProviderSelection | undefined> {
+    return this.providers.select(request, options);
   }
 
   async publish(event: Omit<DomainEvent, 'time'> & { time?: string }): Promise<void> {

@@ -6,7 +6,8 @@ import type { PlugwayError } from '../errors.js';
 import type { ManifestSource, PluginManifest } from '../manifest/types.js';
 import type { CallOptions, PluginRuntime, RuntimeStats } from '../runtimes/types.js';
 import type { DomainEvent, HealthState, HealthStatus, PluginInfo, PluginMetrics, PluginState } from '../sdk/types.js';
-import type { EventHandler, HostStorage } from '../sdk/context.js';
+import type { EventHandler, HostStorage, ProviderSwitchEvent } from '../sdk/context.js';
+import type { ProviderRequest } from '../sdk/plugin.js';
 import type { HostConfig } from './config-types.js';
 
 /** One loaded version of a plugin. Instances are keyed by id and version. */
@@ -72,6 +73,22 @@ export interface HookManager {
   stats(): Record<string, HookStats>;
 }
 
+/** What host.selectProvider() chose. */
+export interface ProviderSelection {
+  provider: string;
+  reason: ProviderSwitchEvent['reason'];
+  /** The router plugin that chose (reason `router`). */
+  router?: string;
+  /** The key's previous pick, when this one differs (onProviderSwitch ran). */
+  switchedFrom?: string;
+}
+
+export interface SelectProviderOptions {
+  /** What switches are tracked by (a route, a tenant…); the request's model by default. */
+  key?: string;
+  signal?: AbortSignal;
+}
+
 export interface StartReport {
   running: string[];
   failed: Array<{ id: string; code: string; message: string }>;
@@ -133,6 +150,14 @@ export interface Host {
   runtimeStats(id: string): RuntimeStats | undefined;
   /** Runs a health check now. */
   checkHealth(id: string): Promise<HealthStatus>;
+
+  /**
+   * Picks a running provider plugin for an LLM-style request: the router plugins are asked in
+   * priority order (canRoute, then selectProvider over the candidates), else the request's
+   * preferredProvider, else the first provider serving the model that is not unhealthy; undefined
+   * when none fits. Runs onProviderSwitch when the pick for `key` differs from its previous one.
+   */
+  selectProvider(request: ProviderRequest, options?: SelectProviderOptions): Promise<ProviderSelection | undefined>;
 
   /** Emits a DomainEvent to subscribers and to plugins' handleEvent. */
   publish(event: Omit<DomainEvent, 'time'> & { time?: string }): Promise<void>;

@@ -1,7 +1,7 @@
-// What plugway hands a plugin: its identity, config, logger, flags, events, storage and the
-// services its dependencies expose.
+// What plugway hands a plugin: its identity, config, logger, flags, events, hooks, storage and
+// the services its dependencies expose.
 
-import type { DomainEvent } from './types.js';
+import type { DomainEvent, PluginRequest, PluginState } from './types.js';
 
 /** The subset of a pino logger a plugin gets; its lines carry plugin_id and version. */
 export interface PluginLogger {
@@ -31,6 +31,65 @@ export interface EventBus {
   emit<T = unknown>(type: string, data: T): Promise<void>;
   /** Subscribe; `type` may end in `*` ("plugin.*"). Returns an unsubscribe function. */
   on<T = unknown>(type: string, handler: EventHandler<T>): () => void;
+}
+
+/** What the gateway hands onRequest hooks: the routed plugin and the request (after auth and rate limit). */
+export interface RequestHookPayload {
+  pluginId: string;
+  request: PluginRequest;
+}
+
+export interface ResponseHookPayload extends RequestHookPayload {
+  response: { statusCode: number; headers?: Record<string, string | string[]> };
+}
+
+export interface ErrorHookPayload extends RequestHookPayload {
+  status: number;
+  error: { code: string; message: string };
+}
+
+/** host.selectProvider() picked another provider for a key (a model, or the caller's route key) than last time. */
+export interface ProviderSwitchEvent {
+  /** What the pick is remembered by: the caller's key, else the request's model. */
+  key: string;
+  model: string;
+  /** The previous pick for this key. */
+  from: string;
+  to: string;
+  /** `router`: a router plugin chose; `preferred`: the request's preferredProvider; `fallback`: the host's own choice. */
+  reason: 'router' | 'preferred' | 'fallback';
+  /** The router plugin that chose, for reason `router`. */
+  router?: string;
+}
+
+/** A lifecycle transition of any plugin. */
+export interface LifecycleHookPayload {
+  id: string;
+  version: string;
+  from: PluginState;
+  to: PluginState;
+  error?: { code: string; message: string };
+}
+
+/** The hooks a plugin may register, with what each receives. */
+export interface HookPayloads {
+  onRequest: RequestHookPayload;
+  onResponse: ResponseHookPayload;
+  onError: ErrorHookPayload;
+  onProviderSwitch: ProviderSwitchEvent;
+}
+
+export type PluginHookName = keyof HookPayloads | `lifecycle.${PluginState}`;
+export type HookPayload<N extends PluginHookName> = N extends keyof HookPayloads ? HookPayloads[N] : LifecycleHookPayload;
+
+export interface PluginHooks {
+  /**
+   * Registers a hook (the GoLeapAI seed's OnRequest/OnResponse/OnError/OnProviderSwitch). It runs
+   * with a timeout (the host's, 5 s by default, or timeoutMs); a throw or a timeout is logged and
+   * counted, never passed on. Returns a function that removes it; the host removes it anyway when
+   * the plugin stops or fails — register in init() or start(), and again after a restart in start().
+   */
+  on<N extends PluginHookName>(name: N, handler: (payload: HookPayload<N>) => void | Promise<void>, options?: { timeoutMs?: number }): () => void;
 }
 
 /** The host's key-value storage, namespaced per plugin. */
@@ -64,6 +123,12 @@ export interface PluginContext<Config = Record<string, unknown>> {
   readonly logger: PluginLogger;
   readonly flags: FeatureFlags;
   readonly events: EventBus;
+  /**
+   * Hooks into the gateway's requests, the host's provider switches and lifecycle. In-process
+   * plugins only: absent in the worker and wasm runtimes (a hook's payload is the live request,
+   * which cannot cross a thread), hence optional — `ctx.hooks?.on(…)` or check it in init.
+   */
+  readonly hooks?: PluginHooks;
   readonly storage: HostStorage;
   readonly services: ServiceRegistry;
   /** Fires when the plugin is being stopped. */
