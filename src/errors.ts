@@ -81,6 +81,7 @@ export const ERRORS = {
   PLW_ERR_WASM_INVALID_MODULE: def('Plugin {id}: {file} is not a valid WebAssembly module: {reason}'),
   PLW_ERR_WASM_MEMORY_TOO_LARGE: def('Plugin {id}: module needs at least {minMb} MB of linear memory, above its limit of {limitMb} MB (resources.memory)'),
   PLW_ERR_WASM_MEMORY_LIMIT: def('Plugin {id}: {method} hit the linear memory limit of {limitMb} MB', 502),
+  PLW_ERR_WASM_HOST_MEMORY_LIMIT: def('Plugin {id}: {method} asked for more than {limitMb} MB of Extism host memory (blocks from extism:host/env alloc and host-function results; resources.memory)', 502),
   PLW_ERR_WASM_TRAP: def('Plugin {id}: {method} trapped: {reason}', 500),
   PLW_ERR_WASM_FS_REFUSED: def('Plugin {id}: wasm plugins cannot be granted filesystem access (permissions.fs): Node\'s WASI preopens are not a sandbox'),
   PLW_ERR_WASM_HOST_DENIED: def('Plugin {id}: HTTP to {host} is not allowed; grant it in permissions.network', 403),

@@ -4,6 +4,7 @@
 // against infinite loops (the thread is terminated) while a call stays a few microseconds.
 
 import { createHash } from 'node:crypto';
+import type { ResourceLimits } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
 import { PlugwayError, reasonOf } from '../../errors.js';
 import type { PluginMetrics } from '../../sdk/types.js';
@@ -19,6 +20,31 @@ import { rewriteMemoryMaximum, WASM_PAGE_BYTES, WasmFormatError } from './memory
 
 /** Linear memory allowed when the manifest sets no resources.memory. */
 export const DEFAULT_WASM_MEMORY_MB = 256;
+
+/**
+ * Extism's host-side memory options for a plugin allowed `limitMb`: its blocks (what a module
+ * allocates through extism:host/env alloc, its input and host-function results) up to the same
+ * number of pages as its linear memory, vars up to a quarter of it, HTTP bodies up to the
+ * response limit. wasm-worker.ts charges module blocks before they are allocated.
+ */
+export function extismMemoryOptions(limitMb: number, maxResponseBytes: number): { maxPages: number; maxVarBytes: number; maxHttpResponseBytes: number } {
+  const bytes = limitMb * 1024 * 1024;
+  return {
+    maxPages: Math.max(1, Math.floor(bytes / WASM_PAGE_BYTES)),
+    maxVarBytes: Math.max(4096, Math.floor(bytes / 4)),
+    maxHttpResponseBytes: Math.min(bytes, maxResponseBytes),
+  };
+}
+
+/**
+ * The wasm thread's own V8 heap: Extism's JavaScript, the request and the decoded response (a string
+ * and its parsed JSON, up to maxResponseBytes each). Without it the thread gets V8's default (~4 GB).
+ * Linear memory and Extism's blocks are ArrayBuffers outside this heap: they are capped above.
+ */
+export function wasmThreadLimits(maxResponseBytes: number): ResourceLimits {
+  const responseMb = Math.ceil(maxResponseBytes / 1048576);
+  return { maxOldGenerationSizeMb: 96 + 3 * responseMb, maxYoungGenerationSizeMb: 16 };
+}
 
 const PROVIDED_IMPORTS = new Set(['extism:host/env', 'extism:host/user', 'wasi_snapshot_preview1']);
 
@@ -103,6 +129,7 @@ class WasmRuntime implements PluginRuntime {
     // A checkout's wasm-worker.ts is bundled once per process: no tsx registered in every thread.
     const serve = await serveModule(import.meta.url, 'wasm-worker');
     const network = manifest.permissions.network;
+    const threadLimits = wasmThreadLimits(this.tuning.maxResponseBytes);
     this.inner = new IsolatedRuntime(this.init, {
       type: 'wasm',
       serveModule: serve.url,
@@ -114,10 +141,14 @@ class WasmRuntime implements PluginRuntime {
         endpoints: manifest.endpoints,
         capPages,
         useWasi: imports.some((i) => i.module === 'wasi_snapshot_preview1'),
+        memory: extismMemoryOptions(limitMb, this.tuning.maxResponseBytes),
       },
+      resourceLimits: threadLimits,
+      memoryMb: threadLimits.maxOldGenerationSizeMb!,
       tuning: this.tuning,
       toError: (wire) => {
         if (wire.code === 'PLW_ERR_WASM_MEMORY_LIMIT') this.init.onEvent?.({ type: 'runtime.wasm_memory_limit', data: { pluginId: id, ...wire.params } });
+        if (wire.code === 'PLW_ERR_WASM_HOST_MEMORY_LIMIT') this.init.onEvent?.({ type: 'runtime.wasm_host_memory_limit', data: { pluginId: id, runtime: 'wasm', ...wire.params } });
         if (wire.code === 'PLW_ERR_WASM_HOST_DENIED') this.init.onEvent?.({ type: 'runtime.wasm_host_denied', data: { pluginId: id, ...wire.params } });
         return undefined;
       },

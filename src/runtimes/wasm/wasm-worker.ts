@@ -23,6 +23,8 @@ const extra = boot.extra as {
   endpoints: EndpointSpec[];
   capPages: number;
   useWasi: boolean;
+  /** Extism's memory options, derived from resources.memory by the runtime (index.ts). */
+  memory: { maxPages: number; maxVarBytes: number; maxHttpResponseBytes: number };
 };
 const log = side.logger({ instance: boot.instance });
 const coded = (code: string, params: Record<string, unknown>, message: string) => Object.assign(new Error(message), { code, params });
@@ -34,6 +36,56 @@ let lastStatus = 0;
 const lifecycleDone: string[] = [];
 
 const text = (cc: CallContext, addr: bigint) => cc.read(addr)?.text() ?? '';
+
+// Extism keeps the blocks a module allocates (extism:host/env alloc) as ArrayBuffers on the host,
+// outside the module's linear memory and outside V8's heap limit; its own `maxPages` check runs
+// after the buffer is allocated and keeps it. So every block is charged here, before it exists:
+// past the cap the call fails (PLW_ERR_WASM_HOST_MEMORY_LIMIT). Blocks live until the next call
+// (Extism resets them when a call starts); a block the module frees is credited back when the
+// running total reaches the cap and the live blocks are counted again.
+const hostCapBytes = extra.memory.maxPages * 65536;
+/** What a block costs besides its bytes (the Block and ArrayBuffer objects): a flood of empty blocks is charged too. */
+const BLOCK_OVERHEAD = 128;
+let hostCharged = 0;
+let hostBlocks: Array<[addr: bigint, bytes: number]> = [];
+let hostLimitHit = false;
+
+function chargeHost(cc: CallContext, bytes: number): void {
+  const cost = bytes + BLOCK_OVERHEAD;
+  if (hostCharged + cost > hostCapBytes) {
+    // Count again what is still live: freed blocks read as length 0.
+    hostBlocks = hostBlocks.filter(([addr, n]) => n === 0 || cc.length(addr) !== 0n);
+    hostCharged = hostBlocks.reduce((sum, [, n]) => sum + n + BLOCK_OVERHEAD, 0);
+  }
+  if (hostCharged + cost > hostCapBytes) {
+    hostLimitHit = true;
+    throw new Error(`Extism host memory limit: ${bytes} more bytes with ${hostCharged} in use, above ${hostCapBytes}`);
+  }
+  hostCharged += cost;
+}
+
+function allocHost(cc: CallContext, size: bigint | number): bigint {
+  const bytes = Number(size);
+  chargeHost(cc, bytes);
+  const addr = cc.alloc(bytes);
+  if (addr === 0n) {
+    // Extism's own maxPages check (it counts the call's input too) refused it.
+    hostLimitHit = true;
+    throw new Error(`Extism host memory limit: ${bytes} bytes refused`);
+  }
+  hostBlocks.push([addr, bytes]);
+  return addr;
+}
+
+/** cc.store for host-function results, charged like a module's own blocks. */
+function storeHost(cc: CallContext, data: string | Uint8Array): bigint {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const addr = allocHost(cc, bytes.byteLength);
+  const block = cc.read(addr);
+  // read() views the block's own buffer (an ArrayBuffer on this thread, not a copy).
+  if (block && bytes.byteLength) new Uint8Array(block.arrayBuffer()).set(bytes);
+  return addr;
+}
 
 const functions = {
   'extism:host/user': {
@@ -51,7 +103,7 @@ const functions = {
     plugway_kv_get(cc: CallContext, keyAddr: bigint): bigint {
       const v = side.bridgeSync('storage.get', [text(cc, keyAddr)]);
       if (v === undefined || v === null) return 0n;
-      return cc.store(typeof v === 'string' ? v : JSON.stringify(v));
+      return storeHost(cc, typeof v === 'string' ? v : JSON.stringify(v));
     },
     plugway_kv_set(cc: CallContext, keyAddr: bigint, valueAddr: bigint) {
       side.bridgeSync('storage.set', [text(cc, keyAddr), text(cc, valueAddr)]);
@@ -72,6 +124,7 @@ const functions = {
   },
   // Extism's own HTTP import (what every PDK's Http.request calls), served with our allow-list.
   'extism:host/env': {
+    alloc: allocHost,
     http_request(cc: CallContext, reqAddr: bigint, bodyAddr: bigint): bigint {
       lastStatus = 0;
       const spec = cc.read(reqAddr)?.json() as { url: string; method?: string; headers?: Record<string, string>; header?: Record<string, string> };
@@ -86,7 +139,7 @@ const functions = {
         { url: spec.url, method, headers: spec.headers ?? spec.header ?? {}, ...(body ? { body: Buffer.from(body).toString('base64') } : {}) },
       ]) as { status: number; body: string };
       lastStatus = res.status;
-      return cc.store(new Uint8Array(Buffer.from(res.body, 'base64')));
+      return storeHost(cc, new Uint8Array(Buffer.from(res.body, 'base64')));
     },
     http_status_code(): number {
       return lastStatus;
@@ -107,7 +160,7 @@ async function instantiate(): Promise<Plugin> {
   } as unknown as Console;
   return createPlugin(
     { wasm: [{ module: extra.module as never }], config: extra.config },
-    { useWasi: extra.useWasi, runInWorker: false, functions, logger: consoleLike, logLevel, allowedPaths: {} },
+    { useWasi: extra.useWasi, runInWorker: false, functions, logger: consoleLike, logLevel, allowedPaths: {}, memory: extra.memory },
   );
 }
 
@@ -125,6 +178,9 @@ async function callExport(method: string, name: string, input: string | Uint8Arr
     for (const step of lifecycleDone) await plugin.call(step, '');
   }
   deniedHost = undefined;
+  hostLimitHit = false;
+  hostCharged = 0;
+  hostBlocks = [];
   try {
     const out = await plugin.call(name, input);
     if (!out) return undefined;
@@ -136,6 +192,9 @@ async function callExport(method: string, name: string, input: string | Uint8Arr
   } catch (err) {
     if ((err as { code?: string }).code) throw err;
     broken = true;
+    if (hostLimitHit) {
+      throw coded('PLW_ERR_WASM_HOST_MEMORY_LIMIT', { id: boot.pluginId, method, limitMb: Math.round(hostCapBytes / 1048576) }, err instanceof Error ? err.message : String(err));
+    }
     if (deniedHost) throw coded('PLW_ERR_WASM_HOST_DENIED', { id: boot.pluginId, host: deniedHost }, `HTTP to ${deniedHost} denied`);
     const reason = err instanceof Error ? err.message : String(err);
     const used = memoryBytes((await plugin.getInstance().catch(() => undefined)) as WasmInstance | undefined);
