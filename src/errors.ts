@@ -76,6 +76,7 @@ export const ERRORS = {
   PLW_ERR_WORKER_TERMINATED: def('Plugin {id}: worker instance {instance} did not give the thread back after its deadline and was terminated', 504),
   PLW_ERR_WORKER_START_FAILED: def('Plugin {id}: worker instance {instance} failed to start: {reason}'),
   PLW_ERR_WORKER_RESTART_LIMIT: def('Plugin {id}: crashed {count} times; giving up and marking it failed'),
+  PLW_ERR_PLUGIN_LOAD_TIMEOUT: def('Plugin {id}: instance {instance} did not finish loading within {timeoutMs} ms (a loop at the top level of its entry or in a wasm start function?); resources.timeout sets the limit', 504),
 
   // --- wasm runtime ---
   PLW_ERR_WASM_INVALID_MODULE: def('Plugin {id}: {file} is not a valid WebAssembly module: {reason}'),

@@ -57,6 +57,22 @@ test('a heap bomb is ended at resources.memory with PLW_ERR_WORKER_OUT_OF_MEMORY
   );
 });
 
+test('Buffers past resources.memory end the instance with PLW_ERR_WORKER_OUT_OF_MEMORY; short-lived ones do not', async () => {
+  await withHostile(
+    async (rt, h) => {
+      assert.deepEqual(await rt.call('handleRequest', [request('/buffer-churn')], { deadline: Date.now() + 20_000 }), { statusCode: 200, body: 'churned 20' });
+      await assert.rejects(
+        rt.call('handleRequest', [request('/buffer')], { deadline: Date.now() + 20_000 }),
+        (e: Error & { code: string; params: Record<string, unknown> }) => e.code === 'PLW_ERR_WORKER_OUT_OF_MEMORY' && e.params.limit === 'external' && (e.params.externalMb as number) >= 512 && e.params.memoryMb === 48,
+      );
+      const ev = await h.nextEvent('runtime.worker_oom');
+      assert.equal(ev.data.code, 'PLW_ERR_WORKER_OUT_OF_MEMORY');
+      await recovers(rt, h);
+    },
+    { id: 'hostile', resources: { memory: 48 } },
+  );
+});
+
 test('process.exit() inside the plugin ends only its thread (PLW_ERR_WORKER_EXITED)', async () => {
   await withHostile(async (rt, h) => {
     await assert.rejects(rt.call('handleRequest', [request('/exit')]), (e: Error & { code: string }) => e.code === 'PLW_ERR_WORKER_EXITED' && /process\.exit\(7\)/.test(e.message));

@@ -53,7 +53,8 @@ export function createWorkerRuntime(init: RuntimeInit, tuning: Partial<RuntimeTu
     },
     extra: { entryPath },
     ...(limits ? { resourceLimits: limits } : {}),
-    ...(memoryMb ? { memoryMb } : {}),
+    // The same number bounds Buffers and ArrayBuffers, which the heap limit does not see.
+    ...(memoryMb ? { memoryMb, externalLimitMb: memoryMb } : {}),
     tuning: { ...DEFAULT_TUNING, ...(init.maxResponseBytes ? { maxResponseBytes: init.maxResponseBytes } : {}), ...tuning },
   });
 }

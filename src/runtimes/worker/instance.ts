@@ -84,7 +84,15 @@ export class WorkerInstance {
     });
     return new Promise<string[]>((resolve, reject) => {
       let settled = false;
-      const timer = setTimeout(() => fail(new Error(`no ready signal within ${this.spec.startTimeoutMs} ms`)), this.spec.startTimeoutMs);
+      // Counted from the moment the thread runs: spawning many threads at once is not the plugin's doing.
+      let timer: NodeJS.Timeout | undefined;
+      this.worker.once('online', () => {
+        if (settled) return;
+        timer = setTimeout(
+          () => fail(new PlugwayError('PLW_ERR_PLUGIN_LOAD_TIMEOUT', { id: boot.pluginId, instance: this.index, timeoutMs: this.spec.startTimeoutMs })),
+          this.spec.startTimeoutMs,
+        );
+      });
       const fail = (err: Error) => {
         if (settled) return;
         settled = true;
@@ -136,6 +144,18 @@ export class WorkerInstance {
       case 'ready':
       case 'load-error':
         this.onReady?.(msg);
+        return;
+      case 'oom':
+        this.kill(
+          new PlugwayError('PLW_ERR_WORKER_OUT_OF_MEMORY', {
+            id: this.spec.boot.pluginId,
+            instance: this.index,
+            memoryMb: Math.round(msg.limit / 1048576),
+            limit: 'external',
+            externalMb: Math.round(msg.external / 1048576),
+          }),
+          'oom',
+        );
         return;
       case 'pong':
       case 'usage':

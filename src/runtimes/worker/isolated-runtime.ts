@@ -23,8 +23,26 @@ export interface RuntimeTuning {
   giveBackGraceMs: number;
   /** Bytes of each SharedArrayBuffer ring (two per instance); larger messages go by postMessage. */
   ringBytes: number;
-  startTimeoutMs: number;
+  /** How long an instance has to load (import / instantiate) before it is ended; default loadTimeoutMs(manifest). */
+  startTimeoutMs?: number;
   maxResponseBytes: number;
+}
+
+/** Load timeout of an instance when the manifest sets no resources.timeout. */
+export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
+/**
+ * The least a load is given, whatever resources.timeout says: a thread's start (tsx, Extism, the
+ * module) took over 5 s on this 2-CPU machine with several gateways starting at once.
+ */
+export const MIN_LOAD_TIMEOUT_MS = 10_000;
+
+/**
+ * How long an isolated instance may take to load, counted from the moment its thread runs:
+ * resources.timeout if longer than MIN_LOAD_TIMEOUT_MS, else that (DEFAULT_LOAD_TIMEOUT_MS when unset). A loop at the top level of a worker entry or in a wasm start
+ * function is ended then with PLW_ERR_PLUGIN_LOAD_TIMEOUT.
+ */
+export function loadTimeoutMs(resources: { timeoutMs?: number }): number {
+  return Math.max(MIN_LOAD_TIMEOUT_MS, resources.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
 }
 
 export const DEFAULT_TUNING: RuntimeTuning = {
@@ -34,7 +52,6 @@ export const DEFAULT_TUNING: RuntimeTuning = {
   restartWindowMs: 60_000,
   giveBackGraceMs: 100,
   ringBytes: 1 << 20,
-  startTimeoutMs: 30_000,
   maxResponseBytes: 10 * 1024 * 1024,
 };
 
@@ -48,6 +65,8 @@ export interface IsolatedOptions {
   extra: Record<string, unknown>;
   resourceLimits?: ResourceLimits;
   memoryMb?: number;
+  /** Cap on each thread's Buffers/ArrayBuffers (MB), enforced from inside the thread; absent: none. */
+  externalLimitMb?: number;
   tuning: RuntimeTuning;
   /** Maps a plugin error to the caller's error; return undefined for the default mapping. */
   toError?(wire: WireError, method: string): Error | undefined;
@@ -104,6 +123,7 @@ export class IsolatedRuntime implements PluginRuntime {
         config: this.init.config,
         flags: this.init.context.flags.all(),
         maxResponseBytes: this.opts.tuning.maxResponseBytes,
+        ...(this.opts.externalLimitMb ? { externalLimitBytes: this.opts.externalLimitMb * 1048576 } : {}),
         extra: this.opts.extra,
         logLevel: this.init.logger.level,
       },
@@ -112,7 +132,7 @@ export class IsolatedRuntime implements PluginRuntime {
       ...(this.opts.memoryMb ? { memoryMb: this.opts.memoryMb } : {}),
       ringBytes: this.opts.tuning.ringBytes,
       giveBackGraceMs: this.opts.tuning.giveBackGraceMs,
-      startTimeoutMs: this.opts.tuning.startTimeoutMs,
+      startTimeoutMs: this.opts.tuning.startTimeoutMs ?? loadTimeoutMs(manifest.resources),
       toError: (wire, method) => this.toError(wire, method),
       onMessage: (inst, msg) => this.onMessage(inst, msg),
       onDeath: (inst, err, kind) => this.onDeath(inst, err, kind),

@@ -32,7 +32,9 @@ export type ToMain =
   | { t: 'log'; l: LogLevel; o?: Record<string, unknown>; s?: string }
   | { t: 'br'; id: number; op: BridgeOp; a: unknown[] }
   | { t: 'pong'; id: number }
-  | { t: 'usage'; id: number; heapUsed: number; heapTotal: number; heapLimit: number; external: number };
+  | { t: 'usage'; id: number; heapUsed: number; heapTotal: number; heapLimit: number; external: number }
+  /** The thread's Buffers/ArrayBuffers passed its cap (bytes): the main thread ends the instance. */
+  | { t: 'oom'; external: number; limit: number };
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -58,6 +60,8 @@ export interface WorkerBoot {
   config: Record<string, unknown>;
   flags: Record<string, boolean>;
   maxResponseBytes: number;
+  /** Cap on the thread's external memory (Buffers, ArrayBuffers) in bytes; absent: not enforced. */
+  externalLimitBytes?: number;
   extra: Record<string, unknown>;
 }
 

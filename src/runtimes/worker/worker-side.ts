@@ -2,7 +2,8 @@
 // gives the plugin code a bridge back to the main thread (logs, storage, events, flags, HTTP).
 
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Ring, decodeMessage, encodeMessage, pumpRing } from './channel.js';
 import { toWireError } from './protocol.js';
 import type { BridgeOp, LogLevel, ToMain, ToWorker, WorkerBoot } from './protocol.js';
@@ -28,6 +29,8 @@ export class WorkerSide {
   private subSeq = 0;
   private deferred: ToWorker[] = [];
   private readonly minLevel: number;
+  private readonly externalLimit: number;
+  private overExternal = false;
 
   constructor() {
     this.boot = workerData as WorkerBoot & { logLevel?: string };
@@ -35,6 +38,30 @@ export class WorkerSide {
     this.inRing = new Ring(this.boot.rings.toWorker);
     this.outRing = new Ring(this.boot.rings.toMain);
     this.minLevel = LEVELS[(this.boot.logLevel as LogLevel) ?? 'info'] ?? 30;
+    this.externalLimit = this.boot.externalLimitBytes ?? 0;
+  }
+
+  /**
+   * resourceLimits bound the V8 heap only: Buffers and ArrayBuffers live outside it. Their total
+   * (V8's external memory) is checked after every call and every 100 ms; past the cap, after one
+   * full GC (garbage buffers count until collected), the main thread is told and ends this
+   * instance with PLW_ERR_WORKER_OUT_OF_MEMORY. Returns true once over.
+   */
+  checkExternal(): boolean {
+    if (!this.externalLimit || this.overExternal) return this.overExternal;
+    const external = this.externalOver();
+    if (external === undefined) return false;
+    this.overExternal = true;
+    this.send({ t: 'oom', external, limit: this.externalLimit });
+    return true;
+  }
+
+  /** The external memory in bytes if it is above the cap (after a full GC), else undefined. */
+  private externalOver(): number | undefined {
+    if (!this.externalLimit || getHeapStatistics().external_memory <= this.externalLimit) return undefined;
+    fullGc();
+    const external = getHeapStatistics().external_memory;
+    return external > this.externalLimit ? external : undefined;
   }
 
   send(msg: ToMain): void {
@@ -50,6 +77,12 @@ export class WorkerSide {
     void pumpRing(this.inRing, (text) => this.onMessage(decodeMessage<ToWorker>(text)), () => false);
     try {
       this.plugin = await load();
+      const over = this.externalOver();
+      if (over !== undefined) {
+        const params = { id: this.boot.pluginId, instance: this.boot.instance, memoryMb: Math.round(this.externalLimit / 1048576), limit: 'external', externalMb: Math.round(over / 1048576) };
+        throw Object.assign(new Error(`Buffers and ArrayBuffers reached ${params.externalMb} MB while loading`), { code: 'PLW_ERR_WORKER_OUT_OF_MEMORY', params });
+      }
+      if (this.externalLimit) setInterval(() => this.checkExternal(), 100).unref();
       this.send({ t: 'ready', methods: this.plugin.methods });
     } catch (err) {
       this.send({ t: 'load-error', e: toWireError(err) });
@@ -114,6 +147,8 @@ export class WorkerSide {
     } catch (err) {
       text = encodeMessage({ t: 'res', id, ok: false, e: toWireError(err) });
     }
+    // Over its memory cap: no answer; the main thread fails the call with the instance.
+    if (this.externalLimit && this.checkExternal()) return;
     if (!this.outRing.write(text)) parentPort!.postMessage(text);
   }
 
@@ -183,6 +218,21 @@ export class WorkerSide {
       child: (b: Record<string, unknown>) => this.logger({ ...bindings, ...b }),
     } as PluginLogger;
   }
+}
+
+let gc: (() => void) | null | undefined;
+
+/** A full collection, if V8 lets this thread have one (`gc` exposed to a fresh context). */
+function fullGc(): void {
+  if (gc === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
 }
 
 /** Log fields that survive JSON: errors become {type, message, stack}. */
