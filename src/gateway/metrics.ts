@@ -4,7 +4,8 @@
 // prom-client child still hashes and validates its labels on every inc/observe (~1 µs a request).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Host } from '../host/types.js';
+import type { Host, HostEventBus } from '../host/types.js';
+import type { PluginMetrics } from '../sdk/types.js';
 import { CIRCUIT_STATE_VALUE, type CircuitState } from '../resilience/circuit-breaker.js';
 
 const STATES = ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] as const;
@@ -131,6 +132,7 @@ export class GatewayMetrics {
   private readonly latencyCells = new Map<string, LatencyCells>();
   readonly circuitChanges: Counter<'plugin' | 'to'>;
   readonly bulkheadRejected: Counter<'plugin'>;
+  private readonly offRuntimeEvents: () => void;
 
   constructor(host: Host, circuitOf: (id: string) => CircuitState | undefined) {
     const registers = [this.registry];
@@ -217,7 +219,13 @@ export class GatewayMetrics {
     hookStat('plugway_hook_timeouts', 'Hook timeouts per hook name', (s) => s.timeouts);
     hookStat('plugway_hook_mean_seconds', 'Mean hook duration per hook name', (s) => s.meanMs / 1000);
     hookStat('plugway_hook_p99_seconds', 'p99 hook duration per hook name', (s) => s.p99Ms / 1000);
+    this.offRuntimeEvents = runtimeSeries(host, registers);
     collectDefaultMetrics({ register: this.registry, prefix: 'plugway_' });
+  }
+
+  /** Stops counting the host's runtime events (the host may outlive this gateway). */
+  close(): void {
+    this.offRuntimeEvents();
   }
 
   /** A route's series (one per plugin, path and method; the gateway keeps them across rebuilds). */
@@ -233,4 +241,65 @@ export class GatewayMetrics {
   hook(name: string, seconds: number): void {
     this.hookDuration.labels(name).observe(seconds);
   }
+}
+
+interface InstanceUsage {
+  index: number;
+  state: string;
+  cpuPercent: number;
+  heapUsedMb: number;
+  externalMb: number;
+}
+
+/**
+ * Series about isolated runtimes, none on the request path: plugway_runtime_events_total counts
+ * the events runtimes report (the host forwards them as `runtime.*` events: worker_crashed,
+ * worker_oom, worker_terminated, worker_restarting, worker_restarted, worker_restart_limit,
+ * wasm_memory_limit, wasm_host_memory_limit, wasm_host_denied); the per-instance gauges ask each
+ * worker/wasm runtime for its usage when /metrics is read (one reading per scrape for all three).
+ */
+function runtimeSeries(host: Host, registers: Registry[]): () => void {
+  const events = new Counter({
+    name: 'plugway_runtime_events_total',
+    help: 'Events reported by the worker and wasm runtimes, per plugin and type (worker_crashed, worker_oom, worker_restarted, wasm_memory_limit, ...)',
+    labelNames: ['plugin', 'type'],
+    registers,
+  });
+  const bus = host.events as HostEventBus | undefined;
+  const off = bus?.on('runtime.*', (e) => {
+    const d = (e.data ?? {}) as { id?: unknown; pluginId?: unknown };
+    events.inc({ plugin: String(d.id ?? d.pluginId ?? 'unknown'), type: e.type.slice('runtime.'.length) });
+  });
+
+  let reading: { at: number; value: Promise<Array<{ plugin: string; instances: InstanceUsage[] }>> } | undefined;
+  const usage = () => {
+    if (reading && Date.now() - reading.at < 1000) return reading.value;
+    const value = Promise.all(
+      host
+        .list()
+        .filter((p) => p.state === 'running' && p.runtime && p.runtime.type !== 'inprocess')
+        .map(async (p) => {
+          const u = (await p.runtime!.resourceUsage().catch(() => ({}))) as Partial<PluginMetrics> & { instances?: InstanceUsage[] };
+          return { plugin: p.id, instances: u.instances ?? [] };
+        }),
+    );
+    reading = { at: Date.now(), value };
+    return value;
+  };
+  const perInstance = (name: string, help: string, pick: (i: InstanceUsage) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['plugin', 'instance'],
+      registers,
+      async collect() {
+        const all = await usage();
+        this.reset();
+        for (const { plugin, instances } of all) for (const i of instances) if (i.state === 'ready') this.set({ plugin, instance: String(i.index) }, pick(i));
+      },
+    });
+  perInstance('plugway_runtime_instance_cpu_percent', 'CPU % of each worker/wasm instance (event-loop utilisation since the previous reading)', (i) => i.cpuPercent);
+  perInstance('plugway_runtime_instance_heap_used_mb', 'V8 heap used by each worker/wasm instance, MB', (i) => i.heapUsedMb);
+  perInstance('plugway_runtime_instance_external_mb', 'Buffers and ArrayBuffers (V8 external memory) of each worker/wasm instance, MB', (i) => i.externalMb);
+  return off ?? (() => undefined);
 }
