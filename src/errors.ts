@@ -71,7 +71,7 @@ export const ERRORS = {
 
   // --- worker runtime ---
   PLW_ERR_WORKER_CRASHED: def('Plugin {id}: worker instance {instance} crashed: {reason}', 502),
-  PLW_ERR_WORKER_OUT_OF_MEMORY: def('Plugin {id}: worker instance {instance} exceeded its heap limit of {memoryMb} MB', 502),
+  PLW_ERR_WORKER_OUT_OF_MEMORY: def('Plugin {id}: worker instance {instance} exceeded its memory limit of {memoryMb} MB (resources.memory: V8 heap, or Buffers and ArrayBuffers outside it)', 502),
   PLW_ERR_WORKER_EXITED: def('Plugin {id}: worker instance {instance} called process.exit({exitCode})', 502),
   PLW_ERR_WORKER_TERMINATED: def('Plugin {id}: worker instance {instance} did not give the thread back after its deadline and was terminated', 504),
   PLW_ERR_WORKER_START_FAILED: def('Plugin {id}: worker instance {instance} failed to start: {reason}'),

@@ -201,6 +201,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     for (const off of offs) off();
     await wiring?.close();
     unfollow();
+    metrics.close(); // its runtime-event subscription on the host
     if (!opts.store) await store.close?.();
     if (redis) redis.disconnect();
   });
