@@ -2,6 +2,7 @@
 // create → test → pack → sign → install (--url) into the folder the running gateway serves → the
 // gateway serves it → plugin list shows it running → tampered, unsigned and foreign-signed packages
 // are refused. Prints the time from create to the first served request per runtime, with the targets.
+import { runCli, type CliRun } from '../helpers/cli.js';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,22 +19,10 @@ const work = mkdtempSync(join(tmpdir(), 'plugway-e2e-toolkit-'));
 const TOKEN = 'e2e-admin-token';
 const admin = { PLUGWAY_ADMIN_TOKEN: TOKEN };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: work, env: { ...process.env, PLUGWAY_URL: '', PLUGWAY_ADMIN_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { cwd: work, env });
 }
 
 async function ok(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {

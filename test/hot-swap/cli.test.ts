@@ -2,34 +2,18 @@
 // loopback: versions, rollback (previous and named), canary start / status / promote / abort, --json,
 // and one-line coded errors for a wrong token, an unreachable gateway and a bad request.
 
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/services.js';
 import { startStack, swapConfig, tmp, writeVersion, type Stack } from './helpers.js';
 
-const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'plugway.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** Spawned (not spawnSync): the gateway answering it runs in this process's event loop. */
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const { PLUGWAY_URL: _u, PLUGWAY_ADMIN_TOKEN: _t, ...base } = process.env;
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { env });
 }
 
 function runner(s: Stack) {

@@ -1,12 +1,11 @@
 // A running gateway picks up plugins installed into the folder it serves: POST /admin/plugins/discover
 // (audited, in the OpenAPI document), `plugway plugin install --url` and `plugway plugin discover`.
 // Conflicting and broken newcomers are reported and leave the served routes as they were.
+import { runCli, type CliRun } from '../helpers/cli.js';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -17,7 +16,6 @@ import { createHost } from '../../src/host/index.js';
 import type { Host } from '../../src/host/types.js';
 import { installPlugin } from '../../src/toolkit/install.js';
 
-const bin = fileURLToPath(new URL('../../bin/plugway.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'plugway-discover-'));
 const served = join(work, 'plugins');
 const stateDir = join(work, 'state');
@@ -47,16 +45,8 @@ async function discover(headers: Record<string, string> = auth): Promise<{ statu
   return { status: res.statusCode, body: await res.body.json() };
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: work, env: { ...process.env, PLUGWAY_URL: '', PLUGWAY_ADMIN_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCli(args, { cwd: work, env });
 }
 
 before(async () => {
