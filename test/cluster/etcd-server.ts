@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../helpers/services.js';
+import { freePort, ownChild } from '../helpers/services.js';
 
 export interface EtcdServer {
   endpoint: string;
@@ -36,7 +36,7 @@ export async function createEtcdServer(): Promise<EtcdServer> {
         '--initial-cluster', `n1=${peer}`, '--initial-cluster-state', 'new',
         '--logger', 'zap', '--log-outputs', 'stderr',
       ];
-      const proc = spawn('etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const proc = ownChild(spawn('etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
       child = proc;
       let log = '';
       const timer = setTimeout(() => fail(new Error(`etcd did not become ready in 20 s:\n${log.slice(-2000)}`)), 20_000);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ownChild } from '../helpers/services.js';
 
 const SOURCE = fileURLToPath(new URL('../fixtures/kafka-mock/mock-cluster.c', import.meta.url));
 const HEADER = '/usr/include/librdkafka/rdkafka_mock.h';
@@ -36,7 +37,7 @@ export async function startMockCluster(brokers = 3): Promise<MockCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'plw-kafka-mock-'));
   const bin = join(dir, 'mock-cluster');
   execFileSync('cc', ['-O1', '-o', bin, SOURCE, '-lrdkafka'], { stdio: 'pipe' });
-  const proc = spawn(bin, [String(brokers)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = ownChild(spawn(bin, [String(brokers)], { stdio: ['pipe', 'pipe', 'inherit'] }));
   const lines: string[] = [];
   const waiters: Array<(l: string) => void> = [];
   createInterface({ input: proc.stdout! }).on('line', (l) => {

@@ -22,10 +22,15 @@ describe('a private MariaDB primary and replica', { skip: binarySkip('mariadbd',
   let r: mysql.Connection;
   before(async () => {
     // Statement-based logging makes the replica re-run SLEEP(), which is how the lag test lags.
-    [primary, replica] = await Promise.all([
+    // allSettled: when one fails to start, the other is still stopped in after().
+    const [a, b] = await Promise.allSettled([
       startPrivateMariadb(['--log-bin=mysql-bin', '--server-id=1', '--binlog-format=STATEMENT']),
       startPrivateMariadb(['--server-id=2']),
     ]);
+    if (a.status === 'fulfilled') primary = a.value;
+    if (b.status === 'fulfilled') replica = b.value;
+    if (a.status === 'rejected') throw a.reason;
+    if (b.status === 'rejected') throw b.reason;
     p = await primary.connect();
     r = await replica.connect();
     await p.query('CREATE TABLE t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB');

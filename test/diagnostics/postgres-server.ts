@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from '../helpers/services.js';
+import { freePort, ownChild } from '../helpers/services.js';
 import { stopProcess, waitUntilAnswers } from './server-process.js';
 
 const run = promisify(execFile);
@@ -49,7 +49,7 @@ export async function startPrivatePostgres(settings: Record<string, string | num
   const port = await freePort();
   const flags = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'];
   for (const [k, v] of Object.entries(settings)) flags.push('-c', `${k}=${v}`);
-  const child = spawn(...asPostgres(join(PG_BIN, 'postgres'), flags), { stdio: 'ignore' });
+  const child = ownChild(spawn(...asPostgres(join(PG_BIN, 'postgres'), flags), { stdio: 'ignore' }));
   const client = async () => {
     // socketOnlyReady: TCP needs a password there, so readiness and admin go through the socket.
     const c = new pg.Client({ host: options.socketOnlyReady ? dir : '127.0.0.1', port, user: 'postgres', database: 'postgres' });

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from '../helpers/services.js';
+import { freePort, ownChild } from '../helpers/services.js';
 
 export interface TestRedis {
   port: number;
@@ -38,7 +38,7 @@ export async function startRedis(args: string[] = [], opts: { sentinel?: boolean
   const dir = mkdtempSync(join(tmpdir(), 'plw-redis-'));
   const base = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', join(dir, 'redis.log'), '--daemonize', 'no'];
   const argv = opts.sentinel ? [opts.conf!, '--sentinel', ...base, ...args] : [...base, '--save', '', '--appendonly', 'no', ...args];
-  const proc = spawn('redis-server', argv, { stdio: 'ignore' });
+  const proc = ownChild(spawn('redis-server', argv, { stdio: 'ignore' }));
   const clients: Redis[] = [];
   const open = async () => {
     const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -1,7 +1,7 @@
 // Test helpers for real services: reachability checks that fail loudly in CI and skip locally
 // with the command that starts the service, and free loopback ports for extra servers.
 import { createServer, Socket } from 'node:net';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 
 export const SERVICES = {
   redis: { host: '127.0.0.1', port: 6379, start: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log' },
@@ -61,4 +61,25 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+const owned = new Set<ChildProcess>();
+let reaperInstalled = false;
+
+/**
+ * Makes sure a server a test spawned does not outlive the test file: it no longer keeps the event
+ * loop alive (a test whose `before` failed half-way cannot hang the run), and whatever is still
+ * running when the process exits is killed (SIGKILL). Returns the child.
+ */
+export function ownChild<T extends ChildProcess>(child: T): T {
+  owned.add(child);
+  child.once('exit', () => owned.delete(child));
+  child.unref();
+  if (!reaperInstalled) {
+    reaperInstalled = true;
+    process.once('exit', () => {
+      for (const c of owned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    });
+  }
+  return child;
 }
