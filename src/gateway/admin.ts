@@ -50,9 +50,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
     const token = bearer(request);
     if (!tokenMatches(token, deps.tokenDigest)) {
       if (request.method === 'POST') {
-        await audit
-          .append({ actor: tokenIdentity(token), action: actionOf(request.url), target: targetOf(request.url), result: 'denied', code: 'PLW_ERR_ADMIN_UNAUTHORIZED' })
-          .catch(() => undefined);
+        await audit.appendDenied({ actor: tokenIdentity(token), action: actionOf(request.url), target: targetOf(request.url), code: 'PLW_ERR_ADMIN_UNAUTHORIZED' }).catch(() => undefined);
       }
       return sendError(reply, new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), rid, { 'www-authenticate': 'Bearer realm="plugway-admin"' });
     }

@@ -2,7 +2,7 @@
 // (<dir>/<plugin>/plugin.yaml, and <name>.yaml beside <name>.js|.mjs|.ts). A bad plugin is
 // registered as failed with its error; the others load.
 
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import semver from 'semver';
 import { PlugwayError, isPlugwayError, reasonOf } from '../errors.js';
@@ -68,8 +68,21 @@ async function exists(p: string): Promise<boolean> {
 export async function discover(dir: string): Promise<DiskCandidate[]> {
   const abs = resolve(dir);
   const entries = await readdir(abs, { withFileTypes: true });
-  const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
-  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules');
+  // Symbolic links are followed (`ln -s ~/src/my-plugin plugins/`, as while developing a plugin);
+  // a dangling one is skipped.
+  const kinds = await Promise.all(
+    entries.map(async (e) => {
+      if (!e.isSymbolicLink()) return e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other';
+      try {
+        const st = await stat(join(abs, e.name));
+        return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+      } catch {
+        return 'other';
+      }
+    }),
+  );
+  const files = new Set(entries.filter((_, i) => kinds[i] === 'file').map((e) => e.name));
+  const folders = entries.filter((e, i) => kinds[i] === 'dir' && !e.name.startsWith('.') && e.name !== 'node_modules');
   const found = await mapLimit(folders, DISCOVERY_CONCURRENCY, async (e) => {
     for (const name of DEFAULT_MANIFEST_FILES) if (await exists(join(abs, e.name, name))) return { dir: join(abs, e.name) };
     return undefined;

@@ -143,3 +143,25 @@ setInterval(() => {}, 1000);
   assert.equal(code, 0, out);
   assert.deepEqual(out.trim().split('\n').slice(1), ['stop:api', 'stop:db']);
 });
+
+test('discovery follows symbolic links to plugin folders and manifest files; a dangling link is skipped', async () => {
+  const { symlink, mkdir } = await import('node:fs/promises');
+  const elsewhere = await tempDir();
+  const linked = await writePlugin(elsewhere, 'linked', `export default { handleRequest() { return { statusCode: 200, body: 'linked' }; } };`);
+  await writeFile(join(elsewhere, 'solo.yaml'), 'id: solo\nname: solo\nversion: 1.0.0\nkind: handler\n');
+  await writeFile(join(elsewhere, 'solo.mjs'), `export default { handleRequest() { return { statusCode: 200, body: 'solo' }; } };`);
+  const root = await tempDir();
+  await mkdir(root, { recursive: true });
+  await symlink(linked, join(root, 'linked'));
+  await symlink(join(elsewhere, 'solo.yaml'), join(root, 'solo.yaml'));
+  await symlink(join(elsewhere, 'solo.mjs'), join(root, 'solo.mjs'));
+  await symlink(join(elsewhere, 'gone'), join(root, 'dangling'));
+  const host = createHost({ config: testConfig(), logger: silent, pluginDirs: [root] });
+  try {
+    await host.start();
+    assert.deepEqual(host.list().map((p) => `${p.id} ${p.state}`).sort(), ['linked running', 'solo running']);
+    assert.equal(((await host.call('linked', 'handleRequest', [{}])) as { body: string }).body, 'linked');
+  } finally {
+    await host.stop();
+  }
+});
