@@ -87,3 +87,16 @@ test('a public key verifies its own algorithm only, and a token with another alg
   assert.throws(() => createJwtAuth({ public_key: 'not a pem' }), /not a PEM public key/);
   assert.throws(() => createJwtAuth({ public_key: rsaPem, algorithms: ['ES256'] }), /this public key allows RS256 only/);
 });
+
+test('require_exp refuses tokens that never expire; max_token_age refuses old ones', async () => {
+  const key = new TextEncoder().encode(SECRET);
+  const auth = (p: ReturnType<typeof createJwtAuth>, t: string) => p.authenticate({ headers: { authorization: `Bearer ${t}` } } as never, {} as never);
+  const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('1').sign(key);
+  const expiring = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setIssuedAt().setExpirationTime('1h').sign(key);
+  const old = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime('1h').sign(key);
+  assert.equal((await auth(createJwtAuth({ secret: SECRET }), forever))?.id, '1', 'by default exp is optional (RFC 7519)');
+  const strict = createJwtAuth({ secret: SECRET, require_exp: true, max_token_age: '1h' });
+  assert.equal(await auth(strict, forever), null);
+  assert.equal((await auth(strict, expiring))?.id, '1');
+  assert.equal(await auth(strict, old), null);
+});

@@ -25,6 +25,10 @@ export interface JwtAuthConfig {
   cache_size?: number;
   /** Longest a verified token is remembered, in seconds (never past its `exp`). */
   cache_ttl?: number;
+  /** Refuse tokens without an `exp` claim (tokens that never expire). Default false. */
+  require_exp?: boolean;
+  /** Refuse tokens whose `iat` is older than this (seconds or "1h"); implies an `iat` claim. */
+  max_token_age?: string | number;
 }
 
 type Key = CryptoKey | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey;
@@ -74,6 +78,7 @@ export function createJwtAuth(config: JwtAuthConfig = {}) {
   const rolesClaim = config.roles_claim ?? 'roles';
   const permsClaim = config.permissions_claim ?? 'permissions';
   const userClaim = config.user_id_claim ?? 'sub';
+  const requiredClaims = config.require_exp ? ['exp'] : [];
   const cache = new TokenCache(config.cache_size ?? 10_000, (config.cache_ttl ?? 60) * 1000);
 
   let key: Key | undefined;
@@ -117,7 +122,7 @@ export function createJwtAuth(config: JwtAuthConfig = {}) {
     const k = await getKey(alg);
     let payload: JWTPayload;
     try {
-      const opts = { algorithms: [...algorithms], clockTolerance, issuer: config.issuer, audience: config.audience };
+      const opts = { algorithms: [...algorithms], clockTolerance, issuer: config.issuer, audience: config.audience, requiredClaims, maxTokenAge: config.max_token_age };
       payload = (typeof k === 'function' ? await jwtVerify(token, k, opts) : await jwtVerify(token, k, opts)).payload;
     } catch (err) {
       throw new TokenRejected((err as Error).message);
