@@ -101,11 +101,12 @@ function runModule(file: string, cwd: string): { done: Promise<{ code: number | 
 }
 
 // ---------------------------------------------------------------------------------------------
-// The shell blocks, run. Independent walk-throughs run side by side.
+// The shell blocks, run. Independent walk-throughs run side by side, four at a time (each spawns
+// plugway processes; all ten at once overloaded a 2-CPU CI machine past their timeouts).
 
 const TOKEN_LINE = /admin token \(generated[^\n]*:\n\s+(\S+)/;
 
-describe('run for real, side by side: the shell blocks and the runnable ```ts blocks', { concurrency: true }, () => {
+describe('run for real, side by side: the shell blocks and the runnable ```ts blocks', { concurrency: 4 }, () => {
   test('`plugway serve` on embedded defaults: README quickstart, gateway.md, admin-api.md, dashboard.md', { timeout: 120_000 }, async (t) => {
     const s = session('embedded');
     let token = '';
@@ -385,7 +386,7 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
     });
   });
 
-  test('docs/manifest.md: plugway plugin validate and the output it shows', { timeout: 60_000 }, async (t) => {
+  test('docs/manifest.md: plugway plugin validate and the output it shows', { timeout: 180_000 }, async (t) => {
     const s = session('manifest');
     cpSync(join(ROOT, 'examples', 'hello'), join(s.cwd, 'plugins', 'hello'), { recursive: true });
     writeFileSync(join(s.cwd, 'my-plugin.yaml'), 'id: my-plugin\nversion: 0.1.0\nkind: handler\n');
@@ -411,7 +412,7 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
   });
 
   // ```ts blocks that are cheap to run
-  test('docs/gateway.md: the embedding example mounts plugway under /plugway in an existing Fastify app', { timeout: 60_000 }, async (t) => {
+  test('docs/gateway.md: the embedding example mounts plugway under /plugway in an existing Fastify app', { timeout: 180_000 }, async (t) => {
     const b = block('docs/gateway.md', 'ts', /^import Fastify from 'fastify';/);
     const port = await freePort();
     const file = runnable(b, { edit: (c) => c.replace('app.listen({ port: 3000 })', `app.listen({ port: ${port} })`) });
@@ -438,7 +439,7 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
     assert.equal((await request(`${base}/hello`)).status, 404, 'nothing outside the prefix');
   });
 
-  test('docs/host.md: the host example starts, calls its builtin plugin and reports as the comments say', { timeout: 60_000 }, async () => {
+  test('docs/host.md: the host example starts, calls its builtin plugin and reports as the comments say', { timeout: 180_000 }, async () => {
     const b = block('docs/host.md', 'ts', /^import \{ createHost/);
     const file = runnable(b, { append: "\nprocess.stdout.write(`\\n@@doc-result ${JSON.stringify({ report, res })}\\n`);\nawait host.stop();\nprocess.exit(0);\n" });
     const cwd = session('host').cwd;
@@ -466,7 +467,7 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
     }
   });
 
-  test('docs/diagnostics-{redis,mysql,postgres}.md: the "use" snippets connect, diagnose and disconnect', { timeout: 60_000 }, async (t) => {
+  test('docs/diagnostics-{redis,mysql,postgres}.md: the "use" snippets connect, diagnose and disconnect', { timeout: 180_000 }, async (t) => {
     const skip = (await serviceSkip('redis')) || (await serviceSkip('postgres')) || (await serviceSkip('mariadb'));
     if (skip) return t.skip(skip);
     (globalThis as Record<string, unknown>).__plugwayDocCtx = { config: {}, logger: pino({ level: 'silent' }), signal: new AbortController().signal };
