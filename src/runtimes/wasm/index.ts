@@ -133,6 +133,7 @@ class WasmRuntime implements PluginRuntime {
     this.inner = new IsolatedRuntime(this.init, {
       type: 'wasm',
       serveModule: serve.url,
+      sdkHook: false, // the thread runs Extism, no plugin JavaScript
       ...(serve.typescript ? { tsx: tsxApiUrls() } : {}),
       extra: {
         module,

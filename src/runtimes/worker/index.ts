@@ -8,6 +8,7 @@ import type { PluginRuntime, RuntimeInit } from '../types.js';
 import { DEFAULT_TUNING, IsolatedRuntime } from './isolated-runtime.js';
 import { serveModule } from './serve-module.js';
 import { tsxApiUrls } from '../tsx.js';
+import { needsSdkResolution } from '../sdk-resolve.js';
 import type { RuntimeTuning } from './isolated-runtime.js';
 
 export type { RuntimeTuning } from './isolated-runtime.js';
@@ -48,8 +49,8 @@ export function createWorkerRuntime(init: RuntimeInit, tuning: Partial<RuntimeTu
     ...(needsTsx ? { tsx: tsxApiUrls() } : {}),
     // tsx costs ~200 ms per thread: registered only for a TypeScript entry (or if the bundle is not possible).
     resolveServe: async () => {
-      const m = await serveModule(import.meta.url, 'plugin-worker');
-      return { serveModule: m.url, ...(m.typescript || tsEntry ? { tsx: tsxApiUrls() } : {}) };
+      const [m, sdkHook] = await Promise.all([serveModule(import.meta.url, 'plugin-worker'), needsSdkResolution(entryPath)]);
+      return { serveModule: m.url, ...(m.typescript || tsEntry ? { tsx: tsxApiUrls() } : {}), sdkHook };
     },
     extra: { entryPath },
     ...(limits ? { resourceLimits: limits } : {}),

@@ -12,6 +12,8 @@ export interface InstanceSpec {
   index: number;
   boot: Omit<WorkerBoot, 'rings' | 'bulkPort' | 'instance'> & { logLevel?: string };
   tsx?: { esm: string; cjs: string };
+  /** Register the plugway/sdk resolve hook in the thread (needsSdkResolution). Default true. */
+  sdkHook?: boolean;
   resourceLimits?: ResourceLimits;
   ringBytes: number;
   memoryMb?: number;
@@ -73,7 +75,7 @@ export class WorkerInstance {
     const { port1, port2 } = new MessageChannel();
     this.bulk = port1;
     const boot: WorkerBoot = { ...this.spec.boot, rings, bulkPort: port2, instance: this.index };
-    this.worker = new Worker(bootstrapSource(this.spec.tsx), {
+    this.worker = new Worker(bootstrapSource(this.spec.tsx, this.spec.sdkHook ?? true), {
       eval: true,
       workerData: boot,
       transferList: [port2],

@@ -61,7 +61,9 @@ export interface IsolatedOptions {
   /** tsx's API URLs, when the thread must load TypeScript. */
   tsx?: { esm: string; cjs: string };
   /** Settles serveModule and tsx before the first thread starts (a checkout bundles its .ts once). */
-  resolveServe?: () => Promise<{ serveModule: string; tsx?: { esm: string; cjs: string } }>;
+  resolveServe?: () => Promise<{ serveModule: string; tsx?: { esm: string; cjs: string }; sdkHook?: boolean }>;
+  /** Register the plugway/sdk resolve hook in each thread (default true; wasm threads run no plugin JS). */
+  sdkHook?: boolean;
   extra: Record<string, unknown>;
   resourceLimits?: ResourceLimits;
   memoryMb?: number;
@@ -128,6 +130,7 @@ export class IsolatedRuntime implements PluginRuntime {
         logLevel: this.init.logger.level,
       },
       ...(this.opts.tsx ? { tsx: this.opts.tsx } : {}),
+      ...(this.opts.sdkHook !== undefined ? { sdkHook: this.opts.sdkHook } : {}),
       ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
       ...(this.opts.memoryMb ? { memoryMb: this.opts.memoryMb } : {}),
       ringBytes: this.opts.tuning.ringBytes,
@@ -144,6 +147,7 @@ export class IsolatedRuntime implements PluginRuntime {
       const r = await this.opts.resolveServe();
       this.opts.serveModule = r.serveModule;
       this.opts.tsx = r.tsx;
+      if (r.sdkHook !== undefined) this.opts.sdkHook = r.sdkHook;
     }
     const n = Math.max(1, this.init.manifest.runtime.instances || 1);
     const started = await Promise.allSettled(

@@ -89,10 +89,10 @@ let sdkUrls: Record<string, string> | undefined;
 
 /**
  * The code a Worker is started with (eval mode): registers tsx when TypeScript has to be loaded
- * (Node 20 ignores `--import` hooks for a worker's entry module) and the `plugway/sdk` resolution
- * hook (sdk-resolve.ts), then imports the serving module.
+ * (Node 20 ignores `--import` hooks for a worker's entry module) and, when `sdkHook`, the
+ * `plugway/sdk` resolution hook (sdk-resolve.ts; it costs a hooks thread), then imports the serving module.
  */
-export function bootstrapSource(tsx: { esm: string; cjs: string } | undefined): string {
-  const reg = (tsx ? registerTsxSource(tsx) : '') + registerSdkResolutionSource((sdkUrls ??= sdkModuleUrls()));
+export function bootstrapSource(tsx: { esm: string; cjs: string } | undefined, sdkHook = true): string {
+  const reg = (tsx ? registerTsxSource(tsx) : '') + (sdkHook ? registerSdkResolutionSource((sdkUrls ??= sdkModuleUrls())) : '');
   return `(async () => { const { workerData } = await import('node:worker_threads'); ${reg} await import(workerData.serveModule); })().catch((err) => { setImmediate(() => { throw err; }); });`;
 }
