@@ -81,6 +81,20 @@ export async function wireReleases(releases: ReleaseManager, deps: { core: Gatew
       if (origin) plugins.push([p.id, origin]);
     }
     await watcher.start(plugins);
+    // Plugins that arrive later (POST /admin/plugins/discover, a host.loadFrom in code) are watched
+    // too; a plugin unregistered for good stops being watched. Versions of a plugin already watched
+    // (a swap registers the new one beside the old) change nothing.
+    const w = watcher;
+    offs.push(
+      host.events.on<{ id: string }>('plugin.registered', (e) => {
+        const rec = host.get(e.data.id) as PluginRecord | undefined;
+        const origin = rec && !w.has(rec.id) ? releases.originOf(rec) : undefined;
+        if (origin) void w.add(rec!.id, origin).catch((err) => core.logger.warn({ plugin_id: rec!.id, err: { message: reasonOf(err) } }, 'could not watch the plugin for hot_reload'));
+      }),
+      host.events.on<{ id: string }>('plugin.unregistered', (e) => {
+        if (!host.get(e.data.id)) w.remove(e.data.id);
+      }),
+    );
   }
   return {
     watcher,

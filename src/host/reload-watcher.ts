@@ -62,6 +62,29 @@ export class ReloadWatcher extends EventEmitter {
     this.emit('ready');
   }
 
+  /** Whether a plugin's files are watched. */
+  has(id: string): boolean {
+    return this.plugins.has(id);
+  }
+
+  /** Watches one more plugin (one discovered or installed after start). */
+  async add(id: string, c: DiskCandidate): Promise<void> {
+    if (this.closed || this.plugins.has(id)) return;
+    if (!this.watcher) return this.start([[id, c]]);
+    this.plugins.set(id, c);
+    this.watcher.add('dir' in c ? c.dir : [c.manifestFile, c.entryFile]);
+  }
+
+  /** Stops watching a plugin that is gone. */
+  remove(id: string): void {
+    const c = this.plugins.get(id);
+    if (!c) return;
+    this.plugins.delete(id);
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    void this.watcher?.unwatch('dir' in c ? c.dir : [c.manifestFile, c.entryFile]);
+  }
+
   private idOf(path: string): string | undefined {
     for (const [id, c] of this.plugins) {
       if ('dir' in c ? path === c.dir || path.startsWith(c.dir + sep) : path === c.manifestFile || path === c.entryFile) return id;

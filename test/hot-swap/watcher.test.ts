@@ -62,3 +62,23 @@ test('hot_reload: true in the config: the gateway reloads a plugin when its fold
     await s.close();
   }
 });
+
+test('hot_reload: a plugin discovered after start (POST /admin/plugins/discover) is watched too', async () => {
+  const root = await tmp('plugins');
+  await writeVersion(root, 'early', { version: '1.0.0' });
+  const s = await startStack(root, { config: swapConfig((c) => ((c.plugins.hotReload = true), (c.reload.watchWindowMs = 0))) });
+  try {
+    const { nextEvent } = await import('./helpers.js');
+    await writeVersion(root, 'late', { version: '1.0.0' });
+    const d = await s.admin('POST', '/plugins/discover');
+    assert.equal(d.status, 200, JSON.stringify(d.json));
+    assert.deepEqual(d.json.added, ['late']);
+    assert.equal(((await (await fetch(`${s.url}/late`)).json()) as { version: string }).version, '1.0.0');
+    const swapped = nextEvent(s.host, 'plugin.swapped', (x: any) => x.id === 'late' && x.trigger === 'watch');
+    await writeVersion(root, 'late', { version: '2.0.0' });
+    await swapped;
+    assert.equal(((await (await fetch(`${s.url}/late`)).json()) as { version: string }).version, '2.0.0');
+  } finally {
+    await s.close();
+  }
+});
