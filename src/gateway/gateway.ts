@@ -139,32 +139,39 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     }
   }
 
+  const bodyLimit = config.gateway.bodyLimit;
+  // Errors Fastify raises before a handler (body parsing, limits, a malformed URL): the gateway's
+  // error body with a code and the request id, one log line, counted on the route when there is one.
+  let pipeline!: Pipeline;
+  const onFrameworkError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const f = failureFromFastify(err as { code?: string; statusCode?: number; message?: string }, bodyLimit);
+    const rid = requestIdOf(request.headers['x-request-id']);
+    reply.header('x-request-id', rid);
+    pipeline.sendFailure(reply, f, rid);
+    const path = pipeline.pathOf(request.url);
+    const route = core.table.find(request.method, path)?.route;
+    if (route) route.metrics.error(f.code);
+    pipeline.finish(route, rid, request.method, path, null, f.status, performance.now());
+  };
   const app =
     opts.app ??
     Fastify({
       logger: false,
-      bodyLimit: config.gateway.bodyLimit,
+      bodyLimit,
       return503OnClosing: true,
       routerOptions: { ignoreTrailingSlash: true },
+      // A malformed URL (bad percent-encoding) never reaches a route's error handler. An app that
+      // embeds plugway keeps its own frameworkErrors.
+      frameworkErrors: onFrameworkError,
     });
-  const pipeline = new Pipeline(core, prefix);
-  const bodyLimit = config.gateway.bodyLimit;
+  pipeline = new Pipeline(core, prefix);
 
   await app.register(
     async (scope) => {
       // Any content type reaches plugins: JSON parsed, text as a string, the rest as bytes.
       scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
 
-      scope.setErrorHandler((err, request, reply) => {
-        const f = failureFromFastify(err as { code?: string; statusCode?: number; message?: string }, bodyLimit);
-        const rid = requestIdOf(request.headers['x-request-id']);
-        reply.header('x-request-id', rid);
-        pipeline.sendFailure(reply, f, rid);
-        const path = pipeline.pathOf(request.url);
-        const route = core.table.find(request.method, path)?.route;
-        if (route) route.metrics.error(f.code);
-        pipeline.finish(route, rid, request.method, path, null, f.status, performance.now());
-      });
+      scope.setErrorHandler(onFrameworkError);
 
       // The gateway's own routes echo a request id too (plugin routes do it in the pipeline, admin routes in theirs).
       const echoRequestId = async (request: FastifyRequest, reply: FastifyReply) => {

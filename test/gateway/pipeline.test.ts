@@ -102,6 +102,10 @@ test('errors: 404, 400, 413, 500, 502, 504 — JSON with code and request id, ne
   check(await http(`${gw.url}/nowhere`), 404, 'PLW_ERR_ROUTE_NOT_FOUND');
   check(await http(`${gw.url}/echo`, { method: 'POST', body: '{"a":', headers: { 'content-type': 'application/json' } }), 400, 'PLW_ERR_BAD_REQUEST');
   check(await http(`${gw.url}/echo`, { method: 'POST', json: { big: 'x'.repeat(5000) } }), 413, 'PLW_ERR_BODY_TOO_LARGE');
+  // A malformed URL fails before routing (Fastify's frameworkErrors): the same body, code and request id.
+  const badUrl = await http(`${gw.url}/echo/%E0%A4%A`, { headers: { 'x-request-id': 'bad-url-1' } });
+  check(badUrl, 400, 'PLW_ERR_BAD_REQUEST');
+  assert.equal(badUrl.json.request_id, 'bad-url-1');
   const thrown = await http(`${gw.url}/throw`);
   check(thrown, 500, 'PLW_ERR_PLUGIN_THREW');
   assert.doesNotMatch(thrown.text, /database exploded/, "the plugin's own error text stays in the log");
