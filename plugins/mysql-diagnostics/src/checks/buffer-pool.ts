@@ -4,6 +4,8 @@ import type { Finding } from 'plugway/sdk';
 import { finding, judgeRatio, latest, pct, ratioEvidence, ratioSeverity, round, variable, windowDelta, type Check, type CheckInput } from '../types.js';
 
 const C = 'innodb';
+/** Page read requests the window needs before read efficiency is judged on it (else lifetime counters). */
+export const BUFFER_POOL_MIN_READS = 1000;
 
 export const bufferPoolCheck: Check = {
   name: 'buffer pool',
@@ -14,7 +16,9 @@ export const bufferPoolCheck: Check = {
     const total = latest(input, 'Innodb_buffer_pool_pages_total');
     const free = latest(input, 'Innodb_buffer_pool_pages_free');
     if (Number.isFinite(total) && total > 0) input.metrics.buffer_pool_used_ratio = round(1 - free / total);
-    const misses = judgeRatio(input, 'Innodb_buffer_pool_reads', 'Innodb_buffer_pool_read_requests');
+    // A few hundred page reads say little (a buffer pool warming up after a start misses by design,
+    // and the diagnosis's own metadata reads are among them): the window is judged from 1,000 reads.
+    const misses = judgeRatio(input, 'Innodb_buffer_pool_reads', 'Innodb_buffer_pool_read_requests', Math.max(input.config.min_window_events, BUFFER_POOL_MIN_READS));
     if (misses) {
       const efficiency = 1 - misses.ratio;
       input.metrics.buffer_pool_read_efficiency = round(efficiency);
