@@ -38,9 +38,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.PLUGWAY_TEST_CONCURRENCY ?? '2';
-// A stuck test file fails after 10 min (the timeout applies to each file as a whole; the slowest, test/e2e/toolkit, takes 2-5 min on a loaded 2-CPU machine) instead of holding CI
-// for its 90; once a file's tests are done its process exits even if something (a server a
-// failed `before` left running) would keep it alive.
+// A stuck test file fails after 10 min instead of holding CI for its 90 (the timeout applies to
+// each file as a whole; the slowest, test/e2e/toolkit, takes 2-5 min on a loaded 2-CPU machine).
+// Once a file's tests are done its process exits even if something (a server a failed `before`
+// left running) would keep it alive.
 const timeoutMs = process.env.PLUGWAY_TEST_TIMEOUT_MS ?? '600000';
 const result = spawnSync(
   process.execPath,

@@ -142,7 +142,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   const bodyLimit = config.gateway.bodyLimit;
   // Errors Fastify raises before a handler (body parsing, limits, a malformed URL): the gateway's
   // error body with a code and the request id, one log line, counted on the route when there is one.
-  let pipeline!: Pipeline;
+  const pipeline = new Pipeline(core, prefix);
   const onFrameworkError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const f = failureFromFastify(err as { code?: string; statusCode?: number; message?: string }, bodyLimit);
     const rid = requestIdOf(request.headers['x-request-id']);
@@ -164,7 +164,6 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       // embeds plugway keeps its own frameworkErrors.
       frameworkErrors: onFrameworkError,
     });
-  pipeline = new Pipeline(core, prefix);
 
   await app.register(
     async (scope) => {

@@ -88,8 +88,9 @@ export async function wireReleases(releases: ReleaseManager, deps: { core: Gatew
     offs.push(
       host.events.on<{ id: string }>('plugin.registered', (e) => {
         const rec = host.get(e.data.id) as PluginRecord | undefined;
-        const origin = rec && !w.has(rec.id) ? releases.originOf(rec) : undefined;
-        if (origin) void w.add(rec!.id, origin).catch((err) => core.logger.warn({ plugin_id: rec!.id, err: { message: reasonOf(err) } }, 'could not watch the plugin for hot_reload'));
+        if (!rec || w.has(rec.id)) return;
+        const origin = releases.originOf(rec);
+        if (origin) void w.add(rec.id, origin).catch((err) => core.logger.warn({ plugin_id: rec.id, err: { message: reasonOf(err) } }, 'could not watch the plugin for hot_reload'));
       }),
       host.events.on<{ id: string }>('plugin.unregistered', (e) => {
         if (!host.get(e.data.id)) w.remove(e.data.id);

@@ -64,23 +64,17 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+function kindOf(e: { isDirectory(): boolean; isFile(): boolean } | undefined): 'dir' | 'file' | 'other' {
+  return e?.isDirectory() ? 'dir' : e?.isFile() ? 'file' : 'other';
+}
+
 /** Lists the plugins in `dir` without reading their manifests. Folders without a manifest are skipped. */
 export async function discover(dir: string): Promise<DiskCandidate[]> {
   const abs = resolve(dir);
   const entries = await readdir(abs, { withFileTypes: true });
   // Symbolic links are followed (`ln -s ~/src/my-plugin plugins/`, as while developing a plugin);
   // a dangling one is skipped.
-  const kinds = await Promise.all(
-    entries.map(async (e) => {
-      if (!e.isSymbolicLink()) return e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other';
-      try {
-        const st = await stat(join(abs, e.name));
-        return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
-      } catch {
-        return 'other';
-      }
-    }),
-  );
+  const kinds = await Promise.all(entries.map(async (e) => kindOf(e.isSymbolicLink() ? await stat(join(abs, e.name)).catch(() => undefined) : e)));
   const files = new Set(entries.filter((_, i) => kinds[i] === 'file').map((e) => e.name));
   const folders = entries.filter((e, i) => kinds[i] === 'dir' && !e.name.startsWith('.') && e.name !== 'node_modules');
   const found = await mapLimit(folders, DISCOVERY_CONCURRENCY, async (e) => {

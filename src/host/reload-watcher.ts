@@ -23,6 +23,9 @@ export interface ReloadWatcherOptions {
   onReload(id: string): Promise<unknown>;
 }
 
+/** What is watched of a plugin: its folder, or its manifest and entry files. */
+const pathsOf = (c: DiskCandidate): string[] => ('dir' in c ? [c.dir] : [c.manifestFile, c.entryFile]);
+
 /** Events: 'reload' {id}, 'reloaded' {id}, 'reload_failed' {id, error}, 'skipped' {id, reason}, 'ready'. */
 export class ReloadWatcher extends EventEmitter {
   private watcher?: FSWatcher;
@@ -47,8 +50,7 @@ export class ReloadWatcher extends EventEmitter {
     const paths: string[] = [];
     for (const [id, c] of plugins) {
       this.plugins.set(id, c);
-      if ('dir' in c) paths.push(c.dir);
-      else paths.push(c.manifestFile, c.entryFile);
+      paths.push(...pathsOf(c));
     }
     if (paths.length === 0) return;
     this.watcher = watch(paths, {
@@ -72,7 +74,7 @@ export class ReloadWatcher extends EventEmitter {
     if (this.closed || this.plugins.has(id)) return;
     if (!this.watcher) return this.start([[id, c]]);
     this.plugins.set(id, c);
-    this.watcher.add('dir' in c ? c.dir : [c.manifestFile, c.entryFile]);
+    this.watcher.add(pathsOf(c));
   }
 
   /** Stops watching a plugin that is gone. */
@@ -82,7 +84,7 @@ export class ReloadWatcher extends EventEmitter {
     this.plugins.delete(id);
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
-    void this.watcher?.unwatch('dir' in c ? c.dir : [c.manifestFile, c.entryFile]);
+    void this.watcher?.unwatch(pathsOf(c));
   }
 
   private idOf(path: string): string | undefined {

@@ -4,8 +4,11 @@
 // plugin that brings its own plugway keeps it). Registered once per thread: worker threads run
 // registerSdkResolutionSource() in their bootstrap, since hooks do not reach them from the main thread.
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { register } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { listPluginFiles } from '../state/versions.js';
 
 /** The URLs `plugway` and `plugway/sdk` stand for here: the built dist/, else the sources (run through tsx). */
 export function sdkModuleUrls(): Record<string, string> {
@@ -70,54 +73,42 @@ export function registerSdkResolutionSource(urls: Record<string, string>): strin
 const RUNTIME_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["'`]plugway(?:\/sdk)?["'`]/;
 const TYPE_ONLY = /\b(?:import|export)\s+type\s[^;]*?from\s*["'][^"']*["']/g;
 const SOURCE_FILE = /\.(?:[cm]?js|[cm]?ts|[jt]sx)$/;
-const SCAN_MAX_FILES = 2000;
 const SCAN_MAX_BYTES = 32 * 1024 * 1024;
+
+const importsPlugway = (text: string): boolean => text.includes('plugway') && RUNTIME_IMPORT.test(text.replace(TYPE_ONLY, ''));
 
 /**
  * Whether a worker thread serving this plugin needs the `plugway`/`plugway/sdk` resolve hook: in
  * Node 20 a thread that registers a module hook starts a second (hooks) thread, which doubled a
- * worker's start (~60 ms of ~60 ms on a loaded 2-CPU machine). The hook is needed only when the
- * plugin's own files import plugway at run time (scaffolded plugins import its types only). The
- * folder scanned is the plugin's (the entry's, up to the nearest plugin.yaml or package.json, three
- * levels at most), without node_modules; a folder too large to scan, or unreadable, gets the hook.
+ * worker's start (62 → 125 ms for a trivial thread on a loaded 2-CPU machine). The hook is needed
+ * only when the plugin's own files import plugway at run time (scaffolded plugins import its types
+ * only). The files read are the plugin folder's as kept versions list them (listPluginFiles: no
+ * node_modules, no dot files), the folder being the entry's, up to the nearest plugin.yaml or
+ * package.json three levels up at most. A folder too large to read, or unreadable, gets the hook.
  */
 export async function needsSdkResolution(entryPath: string): Promise<boolean> {
-  const { readdir, readFile, stat } = await import('node:fs/promises');
-  const { dirname, join } = await import('node:path');
-  let root = dirname(entryPath);
-  for (let dir = root, up = 0; up <= 3; up++, dir = dirname(dir)) {
-    const found = await Promise.all(['plugin.yaml', 'plugin.yml', 'package.json'].map((f) => stat(join(dir, f)).then(() => true, () => false)));
-    if (found.some(Boolean)) {
-      root = dir;
-      break;
-    }
-    if (dirname(dir) === dir) break;
-  }
-  let files = 0;
-  let bytes = 0;
-  const scan = async (dir: string): Promise<boolean> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    for (const e of entries) {
-      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (await scan(p)) return true;
-      } else if ((e.isFile() || e.isSymbolicLink()) && SOURCE_FILE.test(e.name)) {
-        if (++files > SCAN_MAX_FILES) return true;
-        const text = await readFile(p, 'utf8');
-        bytes += text.length;
-        if (bytes > SCAN_MAX_BYTES) return true;
-        if (text.includes('plugway') && RUNTIME_IMPORT.test(text.replace(TYPE_ONLY, ''))) return true;
-      }
-    }
-    return false;
-  };
   try {
-    if (await scan(root)) return true;
-    // The entry itself, wherever it is (a symlink, a file outside the folder scanned).
-    const text = await readFile(entryPath, 'utf8');
-    return text.includes('plugway') && RUNTIME_IMPORT.test(text.replace(TYPE_ONLY, ''));
+    const root = await pluginRootOf(entryPath);
+    const { files } = await listPluginFiles({ dir: root });
+    let bytes = 0;
+    for (const f of files) {
+      if (!SOURCE_FILE.test(f)) continue;
+      const text = await readFile(join(root, f), 'utf8');
+      bytes += text.length;
+      if (bytes > SCAN_MAX_BYTES || importsPlugway(text)) return true;
+    }
+    // The entry itself, wherever it is (a symlink, a file outside the folder read).
+    return importsPlugway(await readFile(entryPath, 'utf8'));
   } catch {
     return true;
   }
+}
+
+async function pluginRootOf(entryPath: string): Promise<string> {
+  for (let dir = dirname(entryPath), up = 0; up <= 3; up++, dir = dirname(dir)) {
+    const marks = await Promise.all(['plugin.yaml', 'plugin.yml', 'package.json'].map((f) => stat(join(dir, f)).then(() => true, () => false)));
+    if (marks.some(Boolean)) return dir;
+    if (dirname(dir) === dir) break;
+  }
+  return dirname(entryPath);
 }

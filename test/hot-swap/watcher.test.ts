@@ -10,7 +10,7 @@ import pino from 'pino';
 import { createHost } from '../../src/host/index.js';
 import { releasesOf } from '../../src/host/release-manager.js';
 import { ReloadWatcher } from '../../src/host/reload-watcher.js';
-import { manifestOf, pluginCode, startStack, swapConfig, tmp, writeVersion } from './helpers.js';
+import { manifestOf, nextEvent, pluginCode, startStack, swapConfig, tmp, writeVersion } from './helpers.js';
 
 test('watcher: a burst of changes is one reload; a half-written manifest is skipped, then loaded when complete', async (t) => {
   const root = await tmp('plugins');
@@ -47,37 +47,41 @@ test('watcher: a burst of changes is one reload; a half-written manifest is skip
   assert.deepEqual(reloads, ['w', 'w']);
 });
 
-test('hot_reload: true in the config: the gateway reloads a plugin when its folder changes', async () => {
+/** A gateway with hot_reload on, serving `id` 1.0.0 from a fresh plugins folder. */
+async function hotReloadStack(id: string): Promise<{ root: string; s: Awaited<ReturnType<typeof startStack>> }> {
   const root = await tmp('plugins');
-  await writeVersion(root, 'hr', { version: '1.0.0' });
+  await writeVersion(root, id, { version: '1.0.0' });
   const s = await startStack(root, { config: swapConfig((c) => ((c.plugins.hotReload = true), (c.reload.watchWindowMs = 0))) });
+  return { root, s };
+}
+
+/** Writes `version` of `id` into the folder and waits for the watcher's swap; the version then served. */
+async function swapByWatch(stack: { root: string; s: Awaited<ReturnType<typeof startStack>> }, id: string, version: string): Promise<string> {
+  const swapped = nextEvent(stack.s.host, 'plugin.swapped', (d: any) => d.id === id && d.trigger === 'watch');
+  await writeVersion(stack.root, id, { version });
+  await swapped;
+  return ((await (await fetch(`${stack.s.url}/${id}`)).json()) as { version: string }).version;
+}
+
+test('hot_reload: true in the config: the gateway reloads a plugin when its folder changes', async () => {
+  const stack = await hotReloadStack('hr');
   try {
-    const { nextEvent } = await import('./helpers.js');
-    const swapped = nextEvent(s.host, 'plugin.swapped', (d: any) => d.id === 'hr' && d.trigger === 'watch');
-    await writeVersion(root, 'hr', { version: '2.0.0' });
-    await swapped;
-    const r = await fetch(`${s.url}/hr`);
-    assert.equal(((await r.json()) as { version: string }).version, '2.0.0');
+    assert.equal(await swapByWatch(stack, 'hr', '2.0.0'), '2.0.0');
   } finally {
-    await s.close();
+    await stack.s.close();
   }
 });
 
 test('hot_reload: a plugin discovered after start (POST /admin/plugins/discover) is watched too', async () => {
-  const root = await tmp('plugins');
-  await writeVersion(root, 'early', { version: '1.0.0' });
-  const s = await startStack(root, { config: swapConfig((c) => ((c.plugins.hotReload = true), (c.reload.watchWindowMs = 0))) });
+  const stack = await hotReloadStack('early');
+  const { root, s } = stack;
   try {
-    const { nextEvent } = await import('./helpers.js');
     await writeVersion(root, 'late', { version: '1.0.0' });
     const d = await s.admin('POST', '/plugins/discover');
     assert.equal(d.status, 200, JSON.stringify(d.json));
     assert.deepEqual(d.json.added, ['late']);
     assert.equal(((await (await fetch(`${s.url}/late`)).json()) as { version: string }).version, '1.0.0');
-    const swapped = nextEvent(s.host, 'plugin.swapped', (x: any) => x.id === 'late' && x.trigger === 'watch');
-    await writeVersion(root, 'late', { version: '2.0.0' });
-    await swapped;
-    assert.equal(((await (await fetch(`${s.url}/late`)).json()) as { version: string }).version, '2.0.0');
+    assert.equal(await swapByWatch(stack, 'late', '2.0.0'), '2.0.0');
   } finally {
     await s.close();
   }
