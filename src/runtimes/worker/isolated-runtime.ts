@@ -1,6 +1,6 @@
 // A PluginRuntime over N worker threads: least-busy dispatch, deadlines, lifecycle replay after a
-// restart, crash → restart with exponential backoff → `failed` after too many, and the bridge
-// that serves the plugin's context (logs, storage, events, flags) on the main thread.
+// restart, crash → restart with exponential backoff → `failed` after too many. The plugin's
+// context (logs, storage, events) is served on the main thread by bridge-server.ts.
 // The worker runtime and the wasm runtime are both this, with a different module in the thread.
 
 import type { ResourceLimits } from 'node:worker_threads';
@@ -10,7 +10,8 @@ import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
 import { WorkerInstance } from './instance.js';
 import type { DeathKind, InstanceSpec } from './instance.js';
-import type { BridgeOp, ToMain, WireError } from './protocol.js';
+import type { BridgeOp, WireError } from './protocol.js';
+import { BridgeServer } from './bridge-server.js';
 
 export interface RuntimeTuning {
   /** First restart delay; doubles per crash within the window. */
@@ -100,11 +101,11 @@ export class IsolatedRuntime implements PluginRuntime {
   private failed?: PlugwayError;
   private disposed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly subscriptions = new Map<WorkerInstance, Map<number, () => void>>();
   private readonly prevElu = new Map<WorkerInstance, ReturnType<WorkerInstance['thread']['performance']['eventLoopUtilization']>>();
   private flagsJson = '';
   private readonly counters: RuntimeStats = { calls: 0, errors: 0, timeouts: 0, inFlight: 0, totalMs: 0, restarts: 0 };
   private readonly id: string;
+  private readonly bridge: BridgeServer;
 
   constructor(
     private readonly init: RuntimeInit,
@@ -112,6 +113,7 @@ export class IsolatedRuntime implements PluginRuntime {
   ) {
     this.type = opts.type;
     this.id = init.manifest.id;
+    this.bridge = new BridgeServer(init, opts.bridgeOp?.bind(opts));
   }
 
   private spec(index: number): InstanceSpec {
@@ -137,7 +139,7 @@ export class IsolatedRuntime implements PluginRuntime {
       giveBackGraceMs: this.opts.tuning.giveBackGraceMs,
       startTimeoutMs: this.opts.tuning.startTimeoutMs ?? loadTimeoutMs(manifest.resources),
       toError: (wire, method) => this.toError(wire, method),
-      onMessage: (inst, msg) => this.onMessage(inst, msg),
+      onMessage: (inst, msg) => this.bridge.onMessage(inst, msg),
       onDeath: (inst, err, kind) => this.onDeath(inst, err, kind),
     };
   }
@@ -309,62 +311,8 @@ export class IsolatedRuntime implements PluginRuntime {
     }
   }
 
-  private onMessage(inst: WorkerInstance, msg: ToMain): void {
-    if (msg.t === 'log') {
-      const fields = { ...(msg.o ?? {}), instance: inst.index };
-      const log = this.init.logger[msg.l === 'fatal' ? 'fatal' : msg.l].bind(this.init.logger);
-      if (msg.s === undefined) log(fields);
-      else log(fields, msg.s);
-      return;
-    }
-    if (msg.t === 'br') {
-      this.bridge(inst, msg.op, msg.a).then(
-        (v) => inst.send({ t: 'br', id: msg.id, ok: true, v: v === undefined ? null : v }),
-        (err: unknown) => inst.send({ t: 'br', id: msg.id, ok: false, e: { message: reasonOf(err), ...(typeof (err as PlugwayError).code === 'string' ? { code: (err as PlugwayError).code, params: (err as PlugwayError).params } : {}) } }),
-      );
-    }
-  }
-
-  private async bridge(inst: WorkerInstance, op: BridgeOp, a: unknown[]): Promise<unknown> {
-    const { storage, events } = this.init.context;
-    switch (op) {
-      case 'storage.get':
-        return storage.get(String(a[0]));
-      case 'storage.set':
-        return storage.set(String(a[0]), a[1], typeof a[2] === 'number' ? a[2] : undefined);
-      case 'storage.delete':
-        return storage.delete(String(a[0]));
-      case 'storage.exists':
-        return storage.exists(String(a[0]));
-      case 'events.emit':
-        return events.emit(String(a[0]), a[1]);
-      case 'events.on': {
-        const sub = Number(a[1]);
-        const off = events.on(String(a[0]), (event) => inst.send({ t: 'event', sub, v: event }));
-        let subs = this.subscriptions.get(inst);
-        if (!subs) this.subscriptions.set(inst, (subs = new Map()));
-        subs.set(sub, off);
-        return true;
-      }
-      case 'events.off': {
-        const subs = this.subscriptions.get(inst);
-        subs?.get(Number(a[0]))?.();
-        subs?.delete(Number(a[0]));
-        return true;
-      }
-      default:
-        if (this.opts.bridgeOp) return this.opts.bridgeOp(op, a);
-        throw new Error(`unknown bridge op ${op}`);
-    }
-  }
-
-  private dropSubscriptions(inst: WorkerInstance): void {
-    for (const off of this.subscriptions.get(inst)?.values() ?? []) off();
-    this.subscriptions.delete(inst);
-  }
-
   private onDeath(inst: WorkerInstance, error: PlugwayError, kind: DeathKind): void {
-    this.dropSubscriptions(inst);
+    this.bridge.drop(inst);
     this.prevElu.delete(inst);
     const type = kind === 'oom' ? 'runtime.worker_oom' : kind === 'terminated' ? 'runtime.worker_terminated' : 'runtime.worker_crashed';
     this.emit(type, { instance: inst.index, code: error.code, reason: error.message });
@@ -462,7 +410,7 @@ export class IsolatedRuntime implements PluginRuntime {
       clearTimeout(q.timer);
       q.reject(new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id: this.id, state: 'disposed' }));
     }
-    for (const inst of this.instances) if (inst) this.dropSubscriptions(inst);
+    for (const inst of this.instances) if (inst) this.bridge.drop(inst);
     await Promise.all(this.instances.map((i) => i?.stop()));
   }
 }
