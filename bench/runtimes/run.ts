@@ -23,20 +23,45 @@ const SMALL = { id: 'r1', method: 'POST', path: '/bench', params: {}, query: {},
 const LARGE = { ...SMALL, body: 'x'.repeat(64 * 1024) };
 const plugin = (await import('./bench-plugin.mjs')).default as { handleRequest(req: unknown): unknown };
 
-// A wasm handle_request that ignores its input and answers a constant PluginResponse.
+// A wasm handle_request that does the I/O an Extism PDK does (as @extism/as-pdk's Host.input and
+// Host.outputString do): it reads the whole request 8 bytes at a time (input_load_u64, the tail with
+// input_load_u8) into its memory, then writes a constant PluginResponse into an Extism block 8 bytes
+// at a time (store_u64, the tail with store_u8). What it costs beyond that is the runtime's.
 const RESPONSE = '{"statusCode":200,"body":{"ok":true}}';
+const RESPONSE_WORDS = Math.floor(RESPONSE.length / 8) * 8;
 const WAT = `(module
+  (import "extism:host/env" "input_length" (func $input_length (result i64)))
+  (import "extism:host/env" "input_load_u64" (func $input_load_u64 (param i64) (result i64)))
+  (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
   (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u64" (func $store_u64 (param i64 i64)))
   (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
   (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
-  (memory (export "memory") 1)
+  (memory (export "memory") 3)
   (data (i32.const 0) ${JSON.stringify(RESPONSE)})
-  (func (export "handle_request") (result i32) (local $off i64) (local $i i32)
+  (func (export "handle_request") (result i32) (local $len i64) (local $i i64) (local $off i64)
+    (local.set $len (call $input_length))
+    (block $words (loop $next
+      (br_if $words (i64.gt_u (i64.add (local.get $i) (i64.const 8)) (local.get $len)))
+      (i64.store (i32.wrap_i64 (i64.add (i64.const 1024) (local.get $i))) (call $input_load_u64 (local.get $i)))
+      (local.set $i (i64.add (local.get $i) (i64.const 8)))
+      (br $next)))
+    (block $bytes (loop $next
+      (br_if $bytes (i64.ge_u (local.get $i) (local.get $len)))
+      (i32.store8 (i32.wrap_i64 (i64.add (i64.const 1024) (local.get $i))) (call $input_load_u8 (local.get $i)))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br $next)))
     (local.set $off (call $alloc (i64.const ${RESPONSE.length})))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $i) (i32.const ${RESPONSE.length})))
-      (call $store_u8 (i64.add (local.get $off) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (local.set $i (i64.const 0))
+    (block $words (loop $next
+      (br_if $words (i64.ge_u (local.get $i) (i64.const ${RESPONSE_WORDS})))
+      (call $store_u64 (i64.add (local.get $off) (local.get $i)) (i64.load (i32.wrap_i64 (local.get $i))))
+      (local.set $i (i64.add (local.get $i) (i64.const 8)))
+      (br $next)))
+    (block $bytes (loop $next
+      (br_if $bytes (i64.ge_u (local.get $i) (i64.const ${RESPONSE.length})))
+      (call $store_u8 (i64.add (local.get $off) (local.get $i)) (i32.load8_u (i32.wrap_i64 (local.get $i))))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
       (br $next)))
     (call $output_set (local.get $off) (i64.const ${RESPONSE.length}))
     (i32.const 0)))`;
@@ -58,7 +83,7 @@ function manifest(type: RuntimeType, instances: number): PluginManifest {
   };
 }
 
-function init(type: RuntimeType, instances: number, entryPath?: string): RuntimeInit {
+function init(type: RuntimeType, instances: number, entryPath?: string, pollUs?: number): RuntimeInit {
   const m = manifest(type, instances);
   const context = {
     pluginId: m.id, version: m.version, config: {}, logger,
@@ -70,7 +95,7 @@ function init(type: RuntimeType, instances: number, entryPath?: string): Runtime
   } as unknown as PluginContext;
   return {
     manifest: m, ...(entryPath ? { entryPath } : { instance: plugin }), config: {}, context, logger,
-    defaultTimeoutMs: 10_000, onAsyncError: (e) => console.error('async error', e),
+    defaultTimeoutMs: 10_000, onAsyncError: (e) => console.error('async error', e), ...(pollUs !== undefined ? { pollUs } : {}),
   };
 }
 
@@ -119,14 +144,17 @@ await measure('direct call', async (req) => plugin.handleRequest(req));
 
 const workerEntry = join(here, 'bench-plugin.mjs');
 const wasmEntry = await wasmFile();
-const targets: Array<[string, RuntimeType, number, string]> = [
+const targets: Array<[string, RuntimeType, number, string, number?]> = [
   ['worker x1', 'worker', 1, workerEntry],
   [`worker x${N_INSTANCES}`, 'worker', N_INSTANCES, workerEntry],
+  // The same calls with ring polling off (runtimes.poll_window_us: 0): every answer wakes a sleeping thread.
+  ['worker x1, polling off', 'worker', 1, workerEntry, 0],
   ['wasm x1', 'wasm', 1, wasmEntry],
+  ['wasm x1, polling off', 'wasm', 1, wasmEntry, 0],
   [`wasm x${N_INSTANCES}`, 'wasm', N_INSTANCES, wasmEntry],
 ];
-for (const [name, type, n, entry] of targets) {
-  const rt = await createRuntime(type, init(type, n, entry));
+for (const [name, type, n, entry, pollUs] of targets) {
+  const rt = await createRuntime(type, init(type, n, entry, pollUs));
   await rt.load();
   await measure(name, (req) => rt.call('handleRequest', [req]));
   await rt.dispose();
@@ -185,6 +213,13 @@ console.log('gateway (plugway serve, autocannon 32 connections, GET → same han
 if (Array.isArray(gateway)) console.table(gateway);
 else console.log(gateway);
 const direct = rows.find((r) => r.runtime === 'direct call' && r.payload === 'small')!;
+const small = (name: string) => rows.find((r) => r.runtime === name && r.payload === 'small');
+const verdict = (got: number | undefined, target: number) => (got === undefined ? 'not measured' : `${got} µs (target ≤ ${target}: ${got <= target ? 'met' : 'NOT met'})`);
+console.log(`targets: worker x1 small p50 ${verdict(small('worker x1')?.p50Us, 25)}, p99 ${verdict(small('worker x1')?.p99Us, 100)}; wasm x1 small p50 ${verdict(small('wasm x1')?.p50Us, 25)}`);
+for (const rt of ['worker x1', 'wasm x1']) {
+  const on = small(rt), off = small(`${rt}, polling off`);
+  if (on && off) console.log(`${rt}: ring polling makes the small round trip ${(off.p50Us / on.p50Us).toFixed(2)}× faster at p50 (${off.p50Us} → ${on.p50Us} µs)`);
+}
 const result = {
   date: new Date().toISOString(),
   node: process.version,

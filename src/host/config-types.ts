@@ -86,6 +86,13 @@ export interface HostConfig {
     /** How long the old version may drain, ms. */
     drainTimeoutMs: number;
   };
+  runtimes: {
+    /**
+     * After a message, a worker or wasm thread (and the main thread, while it awaits their answers)
+     * looks for the next one once per event-loop turn for this many µs before sleeping. 0: sleep at once.
+     */
+    pollWindowUs: number;
+  };
   logging: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
     /** Extra pino redact paths. */

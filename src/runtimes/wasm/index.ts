@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { PlugwayError, reasonOf } from '../../errors.js';
 import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
-import { DEFAULT_TUNING, IsolatedRuntime } from '../worker/isolated-runtime.js';
+import { IsolatedRuntime, tuningOf } from '../worker/isolated-runtime.js';
 import type { RuntimeTuning } from '../worker/isolated-runtime.js';
 import { tsxApiUrls } from '../tsx.js';
 import { serveModule } from '../worker/serve-module.js';
@@ -208,5 +208,5 @@ class WasmRuntime implements PluginRuntime {
 }
 
 export function createWasmRuntime(init: RuntimeInit, tuning: Partial<RuntimeTuning> = {}): PluginRuntime {
-  return new WasmRuntime(init, { ...DEFAULT_TUNING, ...(init.maxResponseBytes ? { maxResponseBytes: init.maxResponseBytes } : {}), ...tuning });
+  return new WasmRuntime(init, tuningOf(init, tuning));
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ring, createRingBuffers, decodeMessage, encodeMessage } from './channel.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Ring, createRingBuffers, decodeMessage, encodeMessage, RingPump } from './channel.js';
 
 test('the ring carries messages in order, wraps around, and refuses what does not fit', () => {
   const { toWorker } = createRingBuffers(4096);
@@ -37,4 +38,84 @@ test('a waiting reader is woken by a write', async () => {
   new Ring(toMain).write('hello');
   await woke;
   assert.equal(r.read(), 'hello');
+});
+
+const WAITING = 4; // Ring's control slot counting armed waits
+
+test('a pump polls after a message (a write then needs no wake-up), then sleeps until woken', async () => {
+  const { toMain } = createRingBuffers(4096);
+  const reader = new Ring(toMain);
+  const writer = new Ring(toMain);
+  const got: string[] = [];
+  let stop = false;
+  const pump = new RingPump(reader, (m) => got.push(m), () => stop, { pollUs: 400_000 });
+  const done = pump.run();
+  writer.write('first');
+  await sleep(20);
+  assert.deepEqual(got, ['first']);
+  assert.equal(Atomics.load(reader.ctl, WAITING), 0, 'within the window the pump polls: no wait armed');
+  writer.write('second'); // no notify is sent (nobody waits): the poll must find it
+  await sleep(20);
+  assert.deepEqual(got, ['first', 'second']);
+  assert.equal(pump.pollWindowUs, 400_000, 'a poll that found a message keeps the window');
+  // Past the window the pump sleeps on the ring, with a halved window, and a write wakes it.
+  await sleep(600);
+  assert.equal(Atomics.load(reader.ctl, WAITING), 1, 'after the window the pump sleeps on Atomics.waitAsync');
+  assert.equal(pump.pollWindowUs, 200_000);
+  writer.write('third');
+  await sleep(20);
+  assert.deepEqual(got, ['first', 'second', 'third']);
+  stop = true;
+  writer.wake();
+  await done;
+});
+
+test('the poll window shrinks while polls find nothing and widens when messages come soon after a sleep', async () => {
+  const { toMain } = createRingBuffers(4096);
+  const reader = new Ring(toMain);
+  const writer = new Ring(toMain);
+  let stop = false;
+  const pump = new RingPump(reader, () => undefined, () => stop, { pollUs: 10_000 });
+  const done = pump.run();
+  // Sparse messages (every 25 ms, past the 10 ms window): each poll misses, down to the floor.
+  for (let i = 0; i < 12; i++) {
+    writer.write('sparse');
+    await sleep(25);
+  }
+  assert.equal(pump.pollWindowUs, 10, 'halved on every miss, down to 10 µs');
+  // One more, then the next ~300 µs after the pump fell asleep: within half of pollUs, so a window
+  // of twice that gap would have caught it.
+  writer.write('x');
+  const turn = () => new Promise((r) => setImmediate(r));
+  while (Atomics.load(reader.ctl, WAITING) !== 0) await turn(); // woken by 'x'
+  while (Atomics.load(reader.ctl, WAITING) === 0) await turn(); // asleep again
+  const until = performance.now() + 0.3; // 300 µs after it fell asleep (this thread can spin: the pump sleeps)
+  while (performance.now() < until);
+  writer.write('soon');
+  while (Atomics.load(reader.ctl, WAITING) !== 0) await turn(); // woken by 'soon': the window is widened now (a later miss halves it)
+  assert.ok(pump.pollWindowUs >= 600 && pump.pollWindowUs <= 10_000, `widened to twice the gap, got ${pump.pollWindowUs}`);
+  stop = true;
+  writer.wake();
+  await done;
+});
+
+test('a kick makes a sleeping pump poll', async () => {
+  const { toMain } = createRingBuffers(4096);
+  const reader = new Ring(toMain);
+  const got: string[] = [];
+  let stop = false;
+  const pump = new RingPump(reader, (m) => got.push(m), () => stop, { pollUs: 40_000 });
+  const done = pump.run();
+  await sleep(100);
+  assert.equal(Atomics.load(reader.ctl, WAITING), 1, 'nothing came within the window: asleep');
+  // A call was sent: the answer is polled for, not waited on.
+  pump.kick();
+  await sleep(2);
+  const ring = new Ring(toMain);
+  ring.ctl[WAITING] = 0; // pretend nobody waits: write() sends no notify, so only polling can see it
+  ring.write('answer');
+  await sleep(10);
+  assert.deepEqual(got, ['answer']);
+  stop = true;
+  await done;
 });

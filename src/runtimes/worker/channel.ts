@@ -9,8 +9,6 @@ const WAITING = 4; // waits armed on SEQ (an async and a blocking one may overla
 const HEADER_BYTES = 32;
 const WRAP = 0xffffffff;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export interface RingBuffers {
   /** main → worker */
@@ -26,7 +24,8 @@ export function createRingBuffers(capacityBytes: number): RingBuffers {
 
 export class Ring {
   readonly ctl: Int32Array;
-  private readonly data: Uint8Array;
+  /** The data area as a Buffer: UTF-8 is written into and read out of the shared memory in place (no copies). */
+  private readonly data: Buffer;
   private readonly view: DataView;
   private readonly cap: number;
   /** Largest message the ring takes; larger ones go by postMessage. */
@@ -34,7 +33,7 @@ export class Ring {
 
   constructor(sab: SharedArrayBuffer) {
     this.ctl = new Int32Array(sab, 0, 5);
-    this.data = new Uint8Array(sab, HEADER_BYTES);
+    this.data = Buffer.from(sab, HEADER_BYTES);
     this.view = new DataView(sab, HEADER_BYTES);
     this.cap = this.data.length;
     this.maxMessageBytes = Math.floor(this.cap / 2) - 8;
@@ -44,8 +43,7 @@ export class Ring {
   write(text: string): boolean {
     // A UTF-8 encoding is at most 3 bytes per UTF-16 unit: skip encoding what cannot fit.
     if (text.length > this.maxMessageBytes) return false;
-    const bytes = encoder.encode(text);
-    const len = bytes.length;
+    const len = Buffer.byteLength(text);
     if (len > this.maxMessageBytes) return false;
     const need = 4 + ((len + 3) & ~3);
     let tail = Atomics.load(this.ctl, TAIL);
@@ -58,7 +56,7 @@ export class Ring {
       tail = 0;
     }
     this.view.setUint32(tail, len, true);
-    this.data.set(bytes, tail + 4);
+    this.data.write(text, tail + 4, len, 'utf8');
     tail += need;
     if (tail === this.cap) tail = 0;
     Atomics.store(this.ctl, TAIL, tail);
@@ -82,8 +80,8 @@ export class Ring {
       head = 0;
     }
     const len = this.view.getUint32(head, true);
-    // Copy out before decoding: the writer may reuse the bytes as soon as HEAD moves.
-    const text = decoder.decode(this.data.slice(head + 4, head + 4 + len));
+    // Decoded before HEAD moves: the writer may reuse the bytes from then on.
+    const text = this.data.toString('utf8', head + 4, head + 4 + len);
     const need = 4 + ((len + 3) & ~3);
     head += need;
     if (head === this.cap) head = 0;
@@ -123,14 +121,110 @@ export class Ring {
   }
 }
 
-/** Calls `onMessage` for every message as it arrives, until `stopped()`; one async loop, no polling. */
-export async function pumpRing(ring: Ring, onMessage: (text: string) => void, stopped: () => boolean): Promise<void> {
-  while (!stopped()) {
-    const seen = ring.seq();
-    for (let m = ring.read(); m !== undefined; m = ring.read()) onMessage(m);
-    if (stopped()) return;
-    const p = ring.waitAsync(seen);
-    if (p) await p;
+export interface PumpOptions {
+  /**
+   * After the ring runs dry, look again once per event-loop turn for up to this many µs before
+   * sleeping on Atomics.waitAsync (0: sleep at once). A message that lands in that window is read
+   * without the two wake-ups a sleeping reader costs (the writer's futex wake, then the reader's
+   * event-loop wake-up): about 30 µs of a round trip on this machine. Looking once per turn, not
+   * in a busy loop, leaves the thread's own I/O and timers running meanwhile.
+   */
+  pollUs: number;
+  /**
+   * Within each event-loop turn of the poll, keep looking for up to this many µs before yielding
+   * (fewer turns, fewer allocations, so fewer GC pauses). It delays the thread's own I/O by as
+   * much: for plugin threads, not for the gateway's main thread. Default 0.
+   */
+  sliceUs?: number;
+}
+
+/** The least a poll window shrinks to, µs: enough to catch a quick answer and grow back. */
+const MIN_POLL_US = 10;
+
+/**
+ * Reads a ring on its thread and calls `onMessage` for every message as it arrives, until
+ * `stopped()`: one async loop that polls for a while after the last message (an adaptive window of
+ * up to `opts.pollUs`), then sleeps until a write wakes it, or until `kick()` says a message is now
+ * expected (the main thread kicks when it sends a call, so that the answer is polled for too).
+ */
+export class RingPump {
+  private kicked: (() => void) | undefined;
+  /**
+   * The current poll window, µs, between MIN_POLL_US and pollUs: halved after a poll that found
+   * nothing, doubled after one that did, and widened to twice the wait when a sleep was ended by a
+   * message that came within half of pollUs. Polling pays only while the peer answers within the
+   * window; when it does not (sparse traffic, or both threads sharing one CPU, where each one's
+   * polling keeps the other off it) the window shrinks towards plain sleeping.
+   */
+  private windowUs: number;
+
+  constructor(
+    private readonly ring: Ring,
+    private readonly onMessage: (text: string) => void,
+    private readonly stopped: () => boolean,
+    private readonly opts: PumpOptions = { pollUs: 0 },
+  ) {
+    this.windowUs = opts.pollUs;
+  }
+
+  /** The poll window now, µs (for tests and metrics). */
+  get pollWindowUs(): number {
+    return this.windowUs;
+  }
+
+  /** Runs the loop; resolves when `stopped()`. */
+  async run(): Promise<void> {
+    const { ring, opts } = this;
+    while (!this.stopped()) {
+      const seen = ring.seq();
+      for (let m = ring.read(); m !== undefined; m = ring.read()) this.onMessage(m);
+      if (this.stopped()) return;
+      if (opts.pollUs > 0 && (await this.polled(seen))) continue;
+      // SEQ is still `seen` when polling gave up; a write since then makes the wait return at once.
+      const woken = ring.waitAsync(seen);
+      if (!woken) continue;
+      if (opts.pollUs === 0) {
+        await woken;
+        continue;
+      }
+      const slept = performance.now();
+      const byMessage = await Promise.race([woken.then(() => true), new Promise<boolean>((resolve) => (this.kicked = () => resolve(false)))]);
+      this.kicked = undefined;
+      if (byMessage) {
+        // Had the window been long enough for this message, polling would have saved the wake-up: widen it.
+        const gapUs = this.windowUs + (performance.now() - slept) * 1000;
+        if (gapUs <= opts.pollUs / 2) this.windowUs = Math.max(this.windowUs, 2 * gapUs);
+      }
+    }
+  }
+
+  /** A message is now expected: a sleeping loop starts polling (its armed wait stays, harmlessly). */
+  kick(): void {
+    this.kicked?.();
+  }
+
+  /** Whether SEQ moved past `seen` within the poll window (looking once per event-loop turn, or for sliceUs per turn). */
+  private polled(seen: number): Promise<boolean> {
+    const { ring, opts } = this;
+    const until = performance.now() + this.windowUs / 1000;
+    const slice = (opts.sliceUs ?? 0) / 1000;
+    return new Promise((resolve) => {
+      const look = (): void => {
+        if (slice > 0) {
+          // performance.now() allocates in Node 20 (process.hrtime's array): look at the clock every 256 loads only.
+          const end = Math.min(until, performance.now() + slice);
+          for (let i = 1; ring.seq() === seen; i++) if ((i & 255) === 0 && performance.now() >= end) break;
+        }
+        if (ring.seq() !== seen || this.stopped()) {
+          this.windowUs = Math.min(opts.pollUs, this.windowUs * 2);
+          resolve(true);
+        } else if (performance.now() >= until) {
+          this.windowUs = Math.max(Math.min(MIN_POLL_US, opts.pollUs), this.windowUs / 2);
+          resolve(false);
+        } else setImmediate(look);
+      };
+      setImmediate(look);
+    });
   }
 }
 

@@ -5,7 +5,7 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { PlugwayError } from '../../errors.js';
 import type { PluginRuntime, RuntimeInit } from '../types.js';
-import { DEFAULT_TUNING, IsolatedRuntime } from './isolated-runtime.js';
+import { IsolatedRuntime, tuningOf } from './isolated-runtime.js';
 import { serveModule } from './serve-module.js';
 import { tsxApiUrls } from '../tsx.js';
 import { needsSdkResolution } from '../sdk-resolve.js';
@@ -56,6 +56,6 @@ export function createWorkerRuntime(init: RuntimeInit, tuning: Partial<RuntimeTu
     ...(limits ? { resourceLimits: limits } : {}),
     // The same number bounds Buffers and ArrayBuffers, which the heap limit does not see.
     ...(memoryMb ? { memoryMb, externalLimitMb: memoryMb } : {}),
-    tuning: { ...DEFAULT_TUNING, ...(init.maxResponseBytes ? { maxResponseBytes: init.maxResponseBytes } : {}), ...tuning },
+    tuning: tuningOf(init, tuning),
   });
 }

@@ -4,7 +4,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { PlugwayError } from '../../errors.js';
-import { Ring, createRingBuffers, decodeMessage, encodeMessage, pumpRing } from './channel.js';
+import { Ring, RingPump, createRingBuffers, decodeMessage, encodeMessage } from './channel.js';
 import { bootstrapSource } from './protocol.js';
 import type { ToMain, ToWorker, WireError, WorkerBoot } from './protocol.js';
 
@@ -45,6 +45,7 @@ export class WorkerInstance {
   private worker!: Worker;
   private toWorker!: Ring;
   private toMain!: Ring;
+  private pump: RingPump | undefined;
   private bulk!: MessagePort;
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
@@ -126,7 +127,8 @@ export class WorkerInstance {
         if (!settled) return fail(new Error(`worker exited with code ${code} while starting`));
         this.die(undefined, code);
       });
-      void pumpRing(this.toMain, (text) => this.handle(text), () => this.state === 'dead');
+      this.pump = new RingPump(this.toMain, (text) => this.handle(text), () => this.state === 'dead', { pollUs: this.spec.boot.pollUs });
+      void this.pump.run();
     });
   }
 
@@ -198,6 +200,7 @@ export class WorkerInstance {
         signal.addEventListener('abort', p.onAbort, { once: true });
       }
       this.send({ t: 'call', id, m: method, a: args as unknown[] });
+      this.pump?.kick();
     });
   }
 

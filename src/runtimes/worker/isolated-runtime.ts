@@ -7,7 +7,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { ERRORS, PlugwayError, reasonOf } from '../../errors.js';
 import type { ErrorCode, ErrorParams } from '../../errors.js';
 import type { PluginMetrics } from '../../sdk/types.js';
-import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
+import { DEFAULT_POLL_US, type CallOptions, type PluginRuntime, type RuntimeInit, type RuntimeStats } from '../types.js';
 import { WorkerInstance } from './instance.js';
 import type { DeathKind, InstanceSpec } from './instance.js';
 import type { BridgeOp, WireError } from './protocol.js';
@@ -24,6 +24,8 @@ export interface RuntimeTuning {
   giveBackGraceMs: number;
   /** Bytes of each SharedArrayBuffer ring (two per instance); larger messages go by postMessage. */
   ringBytes: number;
+  /** How long both ends of a ring poll for the next message before sleeping, µs (PumpOptions.pollUs; 0: never poll). */
+  pollUs: number;
   /** How long an instance has to load (import / instantiate) before it is ended; default loadTimeoutMs(manifest). */
   startTimeoutMs?: number;
   maxResponseBytes: number;
@@ -53,8 +55,19 @@ export const DEFAULT_TUNING: RuntimeTuning = {
   restartWindowMs: 60_000,
   giveBackGraceMs: 100,
   ringBytes: 1 << 20,
+  pollUs: DEFAULT_POLL_US,
   maxResponseBytes: 10 * 1024 * 1024,
 };
+
+/** A runtime's tuning: the defaults, what the host passed in `init`, then explicit overrides. */
+export function tuningOf(init: RuntimeInit, overrides: Partial<RuntimeTuning>): RuntimeTuning {
+  return {
+    ...DEFAULT_TUNING,
+    ...(init.maxResponseBytes ? { maxResponseBytes: init.maxResponseBytes } : {}),
+    ...(init.pollUs !== undefined ? { pollUs: init.pollUs } : {}),
+    ...overrides,
+  };
+}
 
 export interface IsolatedOptions {
   type: 'worker' | 'wasm';
@@ -127,6 +140,7 @@ export class IsolatedRuntime implements PluginRuntime {
         config: this.init.config,
         flags: this.init.context.flags.all(),
         maxResponseBytes: this.opts.tuning.maxResponseBytes,
+        pollUs: this.opts.tuning.pollUs,
         ...(this.opts.externalLimitMb ? { externalLimitBytes: this.opts.externalLimitMb * 1048576 } : {}),
         extra: this.opts.extra,
         logLevel: this.init.logger.level,

@@ -60,6 +60,8 @@ export interface WorkerBoot {
   config: Record<string, unknown>;
   flags: Record<string, boolean>;
   maxResponseBytes: number;
+  /** How long the thread polls its ring for the next call before sleeping, µs. */
+  pollUs: number;
   /** Cap on the thread's external memory (Buffers, ArrayBuffers) in bytes; absent: not enforced. */
   externalLimitBytes?: number;
   extra: Record<string, unknown>;

@@ -4,7 +4,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Ring, decodeMessage, encodeMessage, pumpRing } from './channel.js';
+import { Ring, RingPump, decodeMessage, encodeMessage } from './channel.js';
 import { toWireError } from './protocol.js';
 import type { BridgeOp, LogLevel, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 import type { PluginLogger } from '../../sdk/context.js';
@@ -14,6 +14,8 @@ export interface ServedPlugin {
   call(method: string, args: unknown[]): unknown;
 }
 
+/** A plugin thread polls its ring in slices of this many µs per event-loop turn (PumpOptions.sliceUs). */
+const POLL_SLICE_US = 20;
 const LEVELS: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 
 export class WorkerSide {
@@ -74,7 +76,7 @@ export class WorkerSide {
     this.boot.bulkPort.on('message', (text: string) => this.onMessage(decodeMessage<ToWorker>(text)));
     // The port listener keeps this thread alive; the ring pump alone would not.
     parentPort!.on('message', () => undefined);
-    void pumpRing(this.inRing, (text) => this.onMessage(decodeMessage<ToWorker>(text)), () => false);
+    void new RingPump(this.inRing, (text) => this.onMessage(decodeMessage<ToWorker>(text)), () => false, { pollUs: this.boot.pollUs, sliceUs: POLL_SLICE_US }).run();
     try {
       this.plugin = await load();
       const over = this.externalOver();
