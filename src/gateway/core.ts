@@ -42,6 +42,8 @@ export interface CompiledRoute {
   readonly metrics: RouteMetrics;
   /** Request loggers bound to plugin_id and each version served (the pipeline makes them on first use). */
   logs?: Map<string | null, Logger>;
+  /** The same for the fast request-line writer: serialized plugin_id and version per version served. */
+  lineBindings?: Map<string | null, string>;
 }
 
 export interface CoreOptions {

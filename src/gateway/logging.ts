@@ -26,7 +26,8 @@ export const REDACT_PATHS = [
  * a line is written at the latest LOG_FLUSH_MS (100 ms) after it was logged, and at exit.
  */
 export function createRequestLogger(opts: { level?: string; destination?: DestinationStream; dest?: number | string; redact?: string[]; timestamp?: boolean } = {}): Logger {
-  return pino(
+  const destination = opts.destination ?? new BatchedDestination(opts.dest);
+  const logger = pino(
     {
       level: opts.level ?? 'info',
       base: null,
@@ -37,8 +38,53 @@ export function createRequestLogger(opts: { level?: string; destination?: Destin
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...REDACT_PATHS, ...(opts.redact ?? [])], censor: '[REDACTED]' },
     },
-    opts.destination ?? new BatchedDestination(opts.dest),
+    destination,
   );
+  // Extra redact paths that reach a request line's own fields need pino's redaction on every line.
+  if (!(opts.redact ?? []).some((p) => p.startsWith('*') || LINE_FIELDS.has(p.split(/[.[]/)[0]!))) {
+    sinks.set(logger, { stream: destination, timestamp: opts.timestamp ?? false });
+  }
+  return logger;
+}
+
+/** The fields of a request line (the seed's nine) and pino's `time`. */
+const LINE_FIELDS = new Set(['level', 'time', 'plugin_id', 'version', 'request_id', 'method', 'path', 'user_id', 'response_time_ms', 'status_code', 'msg']);
+const sinks = new WeakMap<Logger, { stream: DestinationStream; timestamp: boolean }>();
+const INFO = 30;
+
+/**
+ * Writes request lines straight to the destination of a logger made by createRequestLogger, byte
+ * for byte what `logger.child({ plugin_id, version }).info({ request_id, method, path, user_id,
+ * response_time_ms, status_code })` writes, at a third of its cost (pino's generic serializer and
+ * its redaction pass over every line were ~3 µs of a ~44 µs request here). Undefined for any other
+ * logger (an embedder's keeps its own format).
+ */
+export function requestLineWriter(logger: Logger): RequestLineWriter | undefined {
+  const sink = sinks.get(logger);
+  return sink ? new RequestLineWriter(logger, sink.stream, sink.timestamp) : undefined;
+}
+
+export class RequestLineWriter {
+  constructor(
+    private readonly logger: Logger,
+    private readonly stream: DestinationStream,
+    private readonly timestamp: boolean,
+  ) {}
+
+  /** The part after the level (and time) that a plugin version's lines share. */
+  static bindings(pluginId: string | null, version: string | null): string {
+    return `,"plugin_id":${JSON.stringify(pluginId)},"version":${JSON.stringify(version)}`;
+  }
+
+  /** `requestId` and `method` are header-safe tokens (requestIdOf, Node's parser): written unescaped. */
+  write(bindings: string, requestId: string, method: string, path: string, userId: string | null, responseTimeMs: number, statusCode: number): void {
+    // The level can change at run time (logger.level = 'warn').
+    if (this.logger.levelVal > INFO) return;
+    const time = this.timestamp ? `,"time":${Date.now()}` : '';
+    this.stream.write(
+      `{"level":"info"${time}${bindings},"request_id":"${requestId}","method":"${method}","path":${JSON.stringify(path)},"user_id":${userId === null ? 'null' : JSON.stringify(userId)},"response_time_ms":${responseTimeMs},"status_code":${statusCode}}\n`,
+    );
+  }
 }
 
 const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|private[-_]?key|credential|authorization|cookie/i;

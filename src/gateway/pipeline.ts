@@ -14,10 +14,12 @@ import type { CompiledRoute, GatewayCore } from './core.js';
 import { countsAsPluginFailure, errorBody, failure, failureFromCall, type HttpFailure } from './http-errors.js';
 import { asPrincipal, hasAnyRole, hasPermission, splitPermission } from './rbac.js';
 import { toWireResponse, type WireResponse } from './response.js';
+import { RequestLineWriter, requestLineWriter } from './logging.js';
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** The request id: the caller's X-Request-Id when it is a safe token (1–200 of `\w.:@/+=-`), else a new UUID. */
 export function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
@@ -52,11 +54,17 @@ class Flow {
  * first promise a plugin returns continues the rest of the way in its `then`.
  */
 export class Pipeline {
+  /** The request line's fast writer when the gateway made its logger (else lines go through pino). */
+  private readonly lines: RequestLineWriter | undefined;
+  private readonly noRouteBindings = RequestLineWriter.bindings(null, null);
+
   constructor(
     private readonly core: GatewayCore,
     /** Mount prefix to strip from request URLs ('' when standalone). */
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.lines = requestLineWriter(core.logger);
+  }
 
   pathOf(url: string): string {
     const q = url.indexOf('?');
@@ -377,12 +385,28 @@ export class Pipeline {
   finish(route: CompiledRoute | undefined, rid: string, method: string, path: string, userId: string | null, status: number, start: number, servedBy?: string): void {
     const ms = performance.now() - start;
     const responseTimeMs = Math.round(ms * 1000) / 1000;
+    const lines = this.lines;
     if (!route) {
-      this.core.logger.info({ plugin_id: null, version: null, request_id: rid, method, path, user_id: userId, response_time_ms: responseTimeMs, status_code: status });
+      if (lines) lines.write(this.noRouteBindings, rid, method, path, userId, responseTimeMs, status);
+      else this.core.logger.info({ plugin_id: null, version: null, request_id: rid, method, path, user_id: userId, response_time_ms: responseTimeMs, status_code: status });
       return;
     }
     route.metrics.observe(status, ms / 1000);
-    this.logOf(route, servedBy).info({ request_id: rid, method, path, user_id: userId, response_time_ms: responseTimeMs, status_code: status });
+    if (lines) lines.write(this.bindingsOf(route, servedBy), rid, method, path, userId, responseTimeMs, status);
+    else this.logOf(route, servedBy).info({ request_id: rid, method, path, user_id: userId, response_time_ms: responseTimeMs, status_code: status });
+  }
+
+  /** The serialized plugin_id and version of the route's lines for the version that served. */
+  private bindingsOf(route: CompiledRoute, servedBy: string | undefined): string {
+    const version = servedBy ?? this.core.host.get(route.pluginId)?.version ?? null;
+    const heads = (route.lineBindings ??= new Map());
+    let b = heads.get(version);
+    if (b === undefined) {
+      if (heads.size >= 8) heads.clear(); // versions come and go with reloads
+      b = RequestLineWriter.bindings(route.pluginId, version);
+      heads.set(version, b);
+    }
+    return b;
   }
 
   /** The route's child logger for the version that served (a canary's), else the active one. */

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequestLogger, requestLineWriter, RequestLineWriter } from './logging.js';
+import { requestIdOf } from './pipeline.js';
+
+function capture() {
+  const lines: string[] = [];
+  return { lines, destination: { write: (s: string) => (lines.push(s), true) } };
+}
+
+type Case = [pluginId: string | null, version: string | null, rid: string, method: string, path: string, userId: string | null, ms: number, status: number];
+const CASES: Case[] = [
+  ['echo', '1.0.0', requestIdOf(undefined), 'POST', '/echo', null, 0.123, 200],
+  ['echo', null, 'caller-id.1:2@x/y+z=w', 'GET', '/e"c\\h\u2028o\u0001/ünï/😀', 'u"ser\n1', 12, 404],
+  [null, null, 'abc', 'DELETE', '/', 'alice', 1e-7, 500],
+  ['a-b', '2.0.0-rc.1+build.5', 'r', 'PATCH', '/x/{id}', '', 123456.789, 201],
+];
+
+test('the fast request line is byte for byte the line pino writes, with and without time', () => {
+  for (const timestamp of [false, true]) {
+    const viaPino = capture();
+    const viaFast = capture();
+    const pinoLogger = createRequestLogger({ destination: viaPino.destination, timestamp, redact: ['extra.secret'] });
+    const fast = requestLineWriter(createRequestLogger({ destination: viaFast.destination, timestamp }))!;
+    assert.ok(fast, 'a logger made by createRequestLogger gets the fast writer');
+    for (const [pluginId, version, rid, method, path, userId, ms, status] of CASES) {
+      pinoLogger.child({ plugin_id: pluginId, version }).info({ request_id: rid, method, path, user_id: userId, response_time_ms: ms, status_code: status });
+      fast.write(RequestLineWriter.bindings(pluginId, version), rid, method, path, userId, ms, status);
+    }
+    const strip = (l: string) => (timestamp ? l.replace(/"time":\d+/, '"time":0') : l);
+    assert.deepEqual(viaFast.lines.map(strip), viaPino.lines.map(strip));
+    for (const l of viaFast.lines) assert.ok(JSON.parse(l), l);
+    if (timestamp) for (const l of viaFast.lines) assert.match(l, /^\{"level":"info","time":\d{13},"plugin_id"/);
+  }
+});
+
+test('the fast writer follows the level, and is not used where pino must redact a line field or for a foreign logger', async () => {
+  const out = capture();
+  const logger = createRequestLogger({ destination: out.destination });
+  const fast = requestLineWriter(logger)!;
+  logger.level = 'warn';
+  fast.write(RequestLineWriter.bindings('p', '1'), 'r', 'GET', '/', null, 1, 200);
+  assert.equal(out.lines.length, 0, 'info lines are off at warn');
+  logger.level = 'info';
+  fast.write(RequestLineWriter.bindings('p', '1'), 'r', 'GET', '/', null, 1, 200);
+  assert.equal(out.lines.length, 1);
+  assert.equal(requestLineWriter(createRequestLogger({ destination: out.destination, redact: ['path'] })), undefined);
+  assert.equal(requestLineWriter(createRequestLogger({ destination: out.destination, redact: ['*.x'] })), undefined);
+  const { pino } = await import('pino');
+  assert.equal(requestLineWriter(pino()), undefined);
+});
+
+test('request ids are tokens that the line can write unescaped', () => {
+  const ids = new Set(Array.from({ length: 10_000 }, () => requestIdOf(undefined)));
+  assert.equal(ids.size, 10_000);
+  for (const id of [...ids].slice(0, 100)) assert.match(id, /^[\da-f-]{36}$/);
+  assert.equal(requestIdOf('given-1'), 'given-1');
+  assert.notEqual(requestIdOf('bad"id'), 'bad"id');
+});
