@@ -139,6 +139,12 @@ export type ErrorCode = keyof typeof ERRORS;
 
 export type ErrorParams = Record<string, string | number | boolean | undefined | null>;
 
+/** A code's message with its params filled in, and its HTTP status (what a PlugwayError carries, without the Error). */
+export function describeError(code: ErrorCode, params: ErrorParams = {}): { message: string; status: number } {
+  const d: ErrorDef = ERRORS[code];
+  return { message: render(d.message, params), status: d.status ?? 500 };
+}
+
 function render(template: string, params: ErrorParams): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
     const v = params[key];
@@ -152,11 +158,11 @@ export class PlugwayError extends Error {
   readonly params: ErrorParams;
 
   constructor(code: ErrorCode, params: ErrorParams = {}, options?: { cause?: unknown }) {
-    const d: ErrorDef = ERRORS[code];
-    super(render(d.message, params), options);
+    const d = describeError(code, params);
+    super(d.message, options);
     this.name = 'PlugwayError';
     this.code = code;
-    this.status = d.status ?? 500;
+    this.status = d.status;
     this.params = params;
   }
 

@@ -1,7 +1,7 @@
 // Maps anything that went wrong on a request to a status and the JSON error body
 // `{ error: { code, message }, request_id }` — never a stack trace.
 
-import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
+import { describeError, isPlugwayError, PlugwayError, reasonOf, type ErrorCode, type ErrorParams } from '../errors.js';
 
 export interface HttpFailure {
   status: number;
@@ -14,23 +14,35 @@ export function failure(err: PlugwayError, headers?: Record<string, string>, sta
   return headers ? { status, code: err.code, message: err.message, headers } : { status, code: err.code, message: err.message };
 }
 
+/**
+ * A refusal the gateway answers itself (404, 401, 403, 429, 503…): the same code, message and status
+ * as failure(new PlugwayError(code, params)), without building an Error. Capturing an Error's stack
+ * cost ~9 µs here, which made a flood of refused requests twice as costly as served ones.
+ */
+export function refuse(code: ErrorCode, params: ErrorParams, headers?: Record<string, string>, status?: number): HttpFailure {
+  const d = describeError(code, params);
+  const f: HttpFailure = { status: status ?? d.status, code, message: d.message };
+  if (headers) f.headers = headers;
+  return f;
+}
+
 /** Errors a plugin call can end with; anything unknown is an internal error. */
 export function failureFromCall(err: unknown): HttpFailure {
   if (isPlugwayError(err)) return failure(err);
-  return failure(new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) }));
+  return refuse('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
 }
 
 /** Errors Fastify raises before our handler (body parsing and limits). */
 export function failureFromFastify(err: { code?: string; statusCode?: number; message?: string }, bodyLimit: number): HttpFailure {
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
-    return failure(new PlugwayError('PLW_ERR_BODY_TOO_LARGE', { limit: bodyLimit }));
+    return refuse('PLW_ERR_BODY_TOO_LARGE', { limit: bodyLimit });
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     const reason = err.code === 'FST_ERR_CTP_INVALID_JSON' || err.message?.includes('JSON') ? `body is not valid JSON (${err.message})` : (err.message ?? 'bad request');
-    const f = failure(new PlugwayError('PLW_ERR_BAD_REQUEST', { reason }));
+    const f = refuse('PLW_ERR_BAD_REQUEST', { reason });
     return err.statusCode === 400 ? f : { ...f, status: err.statusCode };
   }
-  return failure(new PlugwayError('PLW_ERR_INTERNAL', { reason: err.message ?? 'unknown' }));
+  return refuse('PLW_ERR_INTERNAL', { reason: err.message ?? 'unknown' });
 }
 
 /** Whether a failed plugin call counts against its circuit breaker. */

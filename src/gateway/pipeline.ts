@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
+import { isPlugwayError, reasonOf } from '../errors.js';
 import { BulkheadRejectedError } from '../resilience/bulkhead.js';
 import type { CallOptions } from '../runtimes/types.js';
 import type { PluginRequest, PluginResponse, Principal } from '../sdk/types.js';
 import type { CompiledRoute, GatewayCore } from './core.js';
-import { countsAsPluginFailure, errorBody, failure, failureFromCall, type HttpFailure } from './http-errors.js';
+import { countsAsPluginFailure, errorBody, failure, failureFromCall, refuse, type HttpFailure } from './http-errors.js';
 import { asPrincipal, hasAnyRole, hasPermission, splitPermission } from './rbac.js';
 import { toWireResponse, type WireResponse } from './response.js';
 import { RequestLineWriter, requestLineWriter } from './logging.js';
@@ -83,7 +83,7 @@ export class Pipeline {
     const table = this.core.table;
     const match = table.find(method, path) ?? (method === 'HEAD' ? table.find('GET', path) : undefined);
     if (!match) {
-      const f = failure(new PlugwayError('PLW_ERR_ROUTE_NOT_FOUND', { method, path }));
+      const f = refuse('PLW_ERR_ROUTE_NOT_FOUND', { method, path });
       this.sendFailure(reply, f, rid);
       this.finish(undefined, rid, method, path, null, f.status, start);
       return undefined;
@@ -151,9 +151,9 @@ export class Pipeline {
   private run(f: Flow): Maybe<Outcome> {
     const host = this.core.host;
     const id = f.route.pluginId;
-    if (!host.isEnabled(id)) return failure(new PlugwayError('PLW_ERR_PLUGIN_DISABLED', { id }));
+    if (!host.isEnabled(id)) return refuse('PLW_ERR_PLUGIN_DISABLED', { id });
     const inst = host.get(id);
-    if (!inst || inst.state !== 'running') return failure(new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: inst?.state ?? 'unregistered' }));
+    if (!inst || inst.state !== 'running') return refuse('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: inst?.state ?? 'unregistered' });
     return this.middlewareIn(f, 0);
   }
 
@@ -208,7 +208,7 @@ export class Pipeline {
     const id = route.pluginId;
     if (!guard.breaker.tryAcquire()) {
       const retryAfter = guard.breaker.retryAfterSec();
-      return failure(new PlugwayError('PLW_ERR_CIRCUIT_OPEN', { id, retryAfter }), { 'retry-after': String(retryAfter) });
+      return refuse('PLW_ERR_CIRCUIT_OPEN', { id, retryAfter }, { 'retry-after': String(retryAfter) });
     }
     const host = this.core.host;
     // The deadline starts now: time waiting in the bulkhead's queue counts.
@@ -248,7 +248,7 @@ export class Pipeline {
     if (err instanceof BulkheadRejectedError) {
       guard.breaker.release();
       this.core.metrics.bulkheadRejected.labels(id).inc();
-      return failure(new PlugwayError('PLW_ERR_BULKHEAD_FULL', { id, limit: guard.bulkhead.settings.maxConcurrent }), { 'retry-after': '1' });
+      return refuse('PLW_ERR_BULKHEAD_FULL', { id, limit: guard.bulkhead.settings.maxConcurrent }, { 'retry-after': '1' });
     }
     const fl = failureFromCall(err);
     if (countsAsPluginFailure(fl.code, fl.status)) guard.breaker.failure();
@@ -297,7 +297,7 @@ export class Pipeline {
   private authFailed(route: CompiledRoute, preq: PluginRequest, err: unknown): Maybe<HttpFailure | undefined> {
     const authId = this.core.authPluginId!;
     if (isPlugwayError(err) && (err.code === 'PLW_ERR_PLUGIN_NOT_RUNNING' || err.code === 'PLW_ERR_PLUGIN_DISABLED' || err.code === 'PLW_ERR_PLUGIN_NOT_FOUND')) {
-      return failure(new PlugwayError('PLW_ERR_SERVICE_UNAVAILABLE', { id: route.pluginId, service: authId, reason: err.message }), { 'retry-after': '5' }, 503);
+      return refuse('PLW_ERR_SERVICE_UNAVAILABLE', { id: route.pluginId, service: authId, reason: err.message }, { 'retry-after': '5' }, 503);
     }
     // A throwing auth plugin means the credentials could not be accepted.
     this.core.logger.warn({ plugin_id: authId, request_id: preq.id, err: { message: reasonOf(err) } }, 'authenticate failed');
@@ -313,7 +313,7 @@ export class Pipeline {
       const presented = preq.headers.authorization !== undefined;
       const challenge = presented ? 'Bearer realm="plugway", error="invalid_token"' : 'Bearer realm="plugway"';
       const reason = presented ? 'the credentials were not accepted' : 'send Authorization: Bearer <token>';
-      return failure(new PlugwayError('PLW_ERR_UNAUTHENTICATED', { reason }), { 'www-authenticate': challenge });
+      return refuse('PLW_ERR_UNAUTHENTICATED', { reason }, { 'www-authenticate': challenge });
     }
     if (!route.needsPrincipal) return undefined;
     if (!hasAnyRole(principal, route.pluginRoles)) return forbid(`plugin ${route.pluginId} admits roles ${route.pluginRoles.join(', ')}`);
@@ -350,7 +350,7 @@ export class Pipeline {
     reply.header('ratelimit-reset', d.resetSec);
     if (d.allowed) return undefined;
     route.metrics.rateLimited();
-    return failure(new PlugwayError('PLW_ERR_RATE_LIMITED', { limit: route.limiter!.spec.raw, retryAfter: d.retryAfterSec }), { 'retry-after': String(d.retryAfterSec) });
+    return refuse('PLW_ERR_RATE_LIMITED', { limit: route.limiter!.spec.raw, retryAfter: d.retryAfterSec }, { 'retry-after': String(d.retryAfterSec) });
   }
 
   clientIp(request: FastifyRequest): string {
@@ -424,5 +424,5 @@ export class Pipeline {
 }
 
 function forbid(reason: string): HttpFailure {
-  return failure(new PlugwayError('PLW_ERR_FORBIDDEN', { reason }), { 'www-authenticate': 'Bearer realm="plugway", error="insufficient_scope"' });
+  return refuse('PLW_ERR_FORBIDDEN', { reason }, { 'www-authenticate': 'Bearer realm="plugway", error="insufficient_scope"' });
 }
