@@ -2,6 +2,7 @@
 // limiter, timeout, metrics children) precomputed once and rebuilt when plugins change state.
 
 import type { Logger } from 'pino';
+import type { RequestLine } from './logging.js';
 import type { Redis } from 'ioredis';
 import { PlugwayError, reasonOf } from '../errors.js';
 import type { Host, PluginInstance } from '../host/types.js';
@@ -40,10 +41,8 @@ export interface CompiledRoute {
   readonly pluginRoles: readonly string[];
   readonly limiter?: EndpointRateLimiter;
   readonly metrics: RouteMetrics;
-  /** Request loggers bound to plugin_id and each version served (the pipeline makes them on first use). */
-  logs?: Map<string | null, Logger>;
-  /** The same for the fast request-line writer: serialized plugin_id and version per version served. */
-  lineBindings?: Map<string | null, string>;
+  /** Request lines of each version served (the pipeline makes them on first use). */
+  lines?: Map<string | null, RequestLine>;
 }
 
 export interface CoreOptions {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequestLogger, requestLineWriter, RequestLineWriter } from './logging.js';
+import { createRequestLogger, requestLines, writesLinesDirectly } from './logging.js';
 import { requestIdOf } from './pipeline.js';
 
 function capture() {
@@ -21,11 +21,12 @@ test('the fast request line is byte for byte the line pino writes, with and with
     const viaPino = capture();
     const viaFast = capture();
     const pinoLogger = createRequestLogger({ destination: viaPino.destination, timestamp, redact: ['extra.secret'] });
-    const fast = requestLineWriter(createRequestLogger({ destination: viaFast.destination, timestamp }))!;
-    assert.ok(fast, 'a logger made by createRequestLogger gets the fast writer');
+    const fastLogger = createRequestLogger({ destination: viaFast.destination, timestamp });
+    const fast = requestLines(fastLogger);
+    assert.ok(writesLinesDirectly(fastLogger), 'a logger made by createRequestLogger gets the fast writer');
     for (const [pluginId, version, rid, method, path, userId, ms, status] of CASES) {
       pinoLogger.child({ plugin_id: pluginId, version }).info({ request_id: rid, method, path, user_id: userId, response_time_ms: ms, status_code: status });
-      fast.write(RequestLineWriter.bindings(pluginId, version), rid, method, path, userId, ms, status);
+      fast(pluginId, version).write(rid, method, path, userId, ms, status);
     }
     const strip = (l: string) => (timestamp ? l.replace(/"time":\d+/, '"time":0') : l);
     assert.deepEqual(viaFast.lines.map(strip), viaPino.lines.map(strip));
@@ -37,17 +38,17 @@ test('the fast request line is byte for byte the line pino writes, with and with
 test('the fast writer follows the level, and is not used where pino must redact a line field or for a foreign logger', async () => {
   const out = capture();
   const logger = createRequestLogger({ destination: out.destination });
-  const fast = requestLineWriter(logger)!;
+  const fast = requestLines(logger)('p', '1');
   logger.level = 'warn';
-  fast.write(RequestLineWriter.bindings('p', '1'), 'r', 'GET', '/', null, 1, 200);
+  fast.write('r', 'GET', '/', null, 1, 200);
   assert.equal(out.lines.length, 0, 'info lines are off at warn');
   logger.level = 'info';
-  fast.write(RequestLineWriter.bindings('p', '1'), 'r', 'GET', '/', null, 1, 200);
+  fast.write('r', 'GET', '/', null, 1, 200);
   assert.equal(out.lines.length, 1);
-  assert.equal(requestLineWriter(createRequestLogger({ destination: out.destination, redact: ['path'] })), undefined);
-  assert.equal(requestLineWriter(createRequestLogger({ destination: out.destination, redact: ['*.x'] })), undefined);
+  assert.equal(writesLinesDirectly(createRequestLogger({ destination: out.destination, redact: ['path'] })), false);
+  assert.equal(writesLinesDirectly(createRequestLogger({ destination: out.destination, redact: ['*.x'] })), false);
   const { pino } = await import('pino');
-  assert.equal(requestLineWriter(pino()), undefined);
+  assert.equal(writesLinesDirectly(pino()), false);
 });
 
 test('request ids are tokens that the line can write unescaped', () => {

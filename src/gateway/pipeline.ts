@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import { isPlugwayError, reasonOf } from '../errors.js';
 import { BulkheadRejectedError } from '../resilience/bulkhead.js';
 import type { CallOptions } from '../runtimes/types.js';
@@ -14,7 +13,7 @@ import type { CompiledRoute, GatewayCore } from './core.js';
 import { countsAsPluginFailure, errorBody, failure, failureFromCall, refuse, type HttpFailure } from './http-errors.js';
 import { asPrincipal, hasAnyRole, hasPermission, splitPermission } from './rbac.js';
 import { toWireResponse, type WireResponse } from './response.js';
-import { RequestLineWriter, requestLineWriter } from './logging.js';
+import { requestLines, type RequestLine } from './logging.js';
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -54,16 +53,18 @@ class Flow {
  * first promise a plugin returns continues the rest of the way in its `then`.
  */
 export class Pipeline {
-  /** The request line's fast writer when the gateway made its logger (else lines go through pino). */
-  private readonly lines: RequestLineWriter | undefined;
-  private readonly noRouteBindings = RequestLineWriter.bindings(null, null);
+  /** A plugin version's request lines (logging.ts: straight to the destination when the gateway made the logger). */
+  private readonly lineOf: (pluginId: string | null, version: string | null) => RequestLine;
+  /** Lines of requests that matched no route. */
+  private readonly noRouteLine: RequestLine;
 
   constructor(
     private readonly core: GatewayCore,
     /** Mount prefix to strip from request URLs ('' when standalone). */
     private readonly prefix: string,
   ) {
-    this.lines = requestLineWriter(core.logger);
+    this.lineOf = requestLines(core.logger);
+    this.noRouteLine = this.lineOf(null, null);
   }
 
   pathOf(url: string): string {
@@ -385,41 +386,25 @@ export class Pipeline {
   finish(route: CompiledRoute | undefined, rid: string, method: string, path: string, userId: string | null, status: number, start: number, servedBy?: string): void {
     const ms = performance.now() - start;
     const responseTimeMs = Math.round(ms * 1000) / 1000;
-    const lines = this.lines;
     if (!route) {
-      if (lines) lines.write(this.noRouteBindings, rid, method, path, userId, responseTimeMs, status);
-      else this.core.logger.info({ plugin_id: null, version: null, request_id: rid, method, path, user_id: userId, response_time_ms: responseTimeMs, status_code: status });
+      this.noRouteLine.write(rid, method, path, userId, responseTimeMs, status);
       return;
     }
     route.metrics.observe(status, ms / 1000);
-    if (lines) lines.write(this.bindingsOf(route, servedBy), rid, method, path, userId, responseTimeMs, status);
-    else this.logOf(route, servedBy).info({ request_id: rid, method, path, user_id: userId, response_time_ms: responseTimeMs, status_code: status });
+    this.lineFor(route, servedBy).write(rid, method, path, userId, responseTimeMs, status);
   }
 
-  /** The serialized plugin_id and version of the route's lines for the version that served. */
-  private bindingsOf(route: CompiledRoute, servedBy: string | undefined): string {
+  /** The route's request lines for the version that served (a canary's), else the active one. */
+  private lineFor(route: CompiledRoute, servedBy: string | undefined): RequestLine {
     const version = servedBy ?? this.core.host.get(route.pluginId)?.version ?? null;
-    const heads = (route.lineBindings ??= new Map());
-    let b = heads.get(version);
-    if (b === undefined) {
-      if (heads.size >= 8) heads.clear(); // versions come and go with reloads
-      b = RequestLineWriter.bindings(route.pluginId, version);
-      heads.set(version, b);
+    const lines = (route.lines ??= new Map());
+    let line = lines.get(version);
+    if (!line) {
+      if (lines.size >= 8) lines.clear(); // versions come and go with reloads
+      line = this.lineOf(route.pluginId, version);
+      lines.set(version, line);
     }
-    return b;
-  }
-
-  /** The route's child logger for the version that served (a canary's), else the active one. */
-  private logOf(route: CompiledRoute, servedBy: string | undefined): Logger {
-    const version = servedBy ?? this.core.host.get(route.pluginId)?.version ?? null;
-    const logs = (route.logs ??= new Map());
-    let logger = logs.get(version);
-    if (!logger) {
-      if (logs.size >= 8) logs.clear(); // versions come and go with reloads
-      logger = this.core.logger.child({ plugin_id: route.pluginId, version });
-      logs.set(version, logger);
-    }
-    return logger;
+    return line;
   }
 }
 

@@ -42,14 +42,25 @@ test('a waiting reader is woken by a write', async () => {
 
 const WAITING = 4; // Ring's control slot counting armed waits
 
-test('a pump polls after a message (a write then needs no wake-up), then sleeps until woken', async () => {
+/** A running pump over a fresh ring: its reader, a writer, what it got, and `end()` to stop it. */
+function startPump(pollUs: number) {
   const { toMain } = createRingBuffers(4096);
   const reader = new Ring(toMain);
   const writer = new Ring(toMain);
   const got: string[] = [];
   let stop = false;
-  const pump = new RingPump(reader, (m) => got.push(m), () => stop, { pollUs: 400_000 });
+  const pump = new RingPump(reader, (m) => got.push(m), () => stop, { pollUs });
   const done = pump.run();
+  const end = async () => {
+    stop = true;
+    writer.wake();
+    await done;
+  };
+  return { reader, writer, got, pump, end };
+}
+
+test('a pump polls after a message (a write then needs no wake-up), then sleeps until woken', async () => {
+  const { reader, writer, got, pump, end } = startPump(400_000);
   writer.write('first');
   await sleep(20);
   assert.deepEqual(got, ['first']);
@@ -65,18 +76,11 @@ test('a pump polls after a message (a write then needs no wake-up), then sleeps 
   writer.write('third');
   await sleep(20);
   assert.deepEqual(got, ['first', 'second', 'third']);
-  stop = true;
-  writer.wake();
-  await done;
+  await end();
 });
 
 test('the poll window shrinks while polls find nothing and widens when messages come soon after a sleep', async () => {
-  const { toMain } = createRingBuffers(4096);
-  const reader = new Ring(toMain);
-  const writer = new Ring(toMain);
-  let stop = false;
-  const pump = new RingPump(reader, () => undefined, () => stop, { pollUs: 10_000 });
-  const done = pump.run();
+  const { reader, writer, pump, end } = startPump(10_000);
   // Sparse messages (every 25 ms, past the 10 ms window): each poll misses, down to the floor.
   for (let i = 0; i < 12; i++) {
     writer.write('sparse');
@@ -94,28 +98,19 @@ test('the poll window shrinks while polls find nothing and widens when messages 
   writer.write('soon');
   while (Atomics.load(reader.ctl, WAITING) !== 0) await turn(); // woken by 'soon': the window is widened now (a later miss halves it)
   assert.ok(pump.pollWindowUs >= 600 && pump.pollWindowUs <= 10_000, `widened to twice the gap, got ${pump.pollWindowUs}`);
-  stop = true;
-  writer.wake();
-  await done;
+  await end();
 });
 
 test('a kick makes a sleeping pump poll', async () => {
-  const { toMain } = createRingBuffers(4096);
-  const reader = new Ring(toMain);
-  const got: string[] = [];
-  let stop = false;
-  const pump = new RingPump(reader, (m) => got.push(m), () => stop, { pollUs: 40_000 });
-  const done = pump.run();
+  const { reader, writer, got, pump, end } = startPump(40_000);
   await sleep(100);
   assert.equal(Atomics.load(reader.ctl, WAITING), 1, 'nothing came within the window: asleep');
   // A call was sent: the answer is polled for, not waited on.
   pump.kick();
   await sleep(2);
-  const ring = new Ring(toMain);
-  ring.ctl[WAITING] = 0; // pretend nobody waits: write() sends no notify, so only polling can see it
-  ring.write('answer');
+  writer.ctl[WAITING] = 0; // pretend nobody waits: write() sends no notify, so only polling can see it
+  writer.write('answer');
   await sleep(10);
   assert.deepEqual(got, ['answer']);
-  stop = true;
-  await done;
+  await end();
 });
