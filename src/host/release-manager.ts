@@ -3,7 +3,8 @@
 
 import { PlugwayError, isPlugwayError, reasonOf } from '../errors.js';
 import { hashPluginFiles, type KeptVersion, type VersionStore } from '../state/versions.js';
-import { canaryStatus, type CanaryRequest, type CanaryState } from './canary.js';
+import type { canaryStatus, CanaryRequest } from './canary.js';
+import { CanaryReleases, type ReleaseSteps } from './canary-releases.js';
 import type { HostConfig } from './config-types.js';
 import { cutOver, discard, prepareBeside, reloadFailed, type SwapDeps } from './hot-swap.js';
 import { candidateOf, readCandidate, type DiskCandidate } from './loader.js';
@@ -54,23 +55,23 @@ export function releasesOf(host: object): ReleaseManager | undefined {
   return handles.get(host);
 }
 
-export class ReleaseManager {
+export class ReleaseManager implements ReleaseSteps {
   versions?: VersionStore;
   private readonly origins = new Map<string, DiskCandidate>();
   private readonly hashes = new WeakMap<PluginRecord, string>();
   private readonly meta = new WeakMap<PluginRecord, Pick<KeptVersion, 'files' | 'layout'>>();
   private readonly watches = new Map<string, Watch>();
-  private readonly canaries = new Map<string, CanaryState>();
+  private readonly canaries = new CanaryReleases(this);
   private readonly rolledBack: RolledBack[] = [];
 
   constructor(
     owner: object,
-    private readonly deps: ReleaseDeps,
+    readonly deps: ReleaseDeps,
   ) {
     handles.set(owner, this);
   }
 
-  private get rules() {
+  get rules() {
     const r = this.deps.config.reload;
     return { windowMs: r.watchWindowMs, errorRateThreshold: r.errorRateThreshold, minCalls: r.minCalls };
   }
@@ -143,7 +144,7 @@ export class ReleaseManager {
     const t0 = performance.now();
     return this.deps.registry.lock(id, async () => {
       const old = this.require(id);
-      const canary = this.canaries.get(id);
+      const canary = this.canaries.running(id);
       if (canary) throw new PlugwayError('PLW_ERR_CANARY_RUNNING', { id, version: canary.rec.version });
       const origin = this.originOf(old);
       if (!origin) throw reloadFailed(id, 'read', 'it was registered in code, not loaded from disk');
@@ -176,7 +177,8 @@ export class ReleaseManager {
    * Brings `source` up beside the active instance; when its content is the stopped standby's of the
    * running watch, that standby is restarted instead (a second instance would be renamed `<version>+<hash8>`).
    */
-  private async bringUpBeside(id: string, source: DiskCandidate, knownHash?: string): Promise<{ rec: PluginRecord; hash: string; fresh: boolean }> {
+  /** @internal a step of canaries */
+  async bringUpBeside(id: string, source: DiskCandidate, knownHash?: string): Promise<{ rec: PluginRecord; hash: string; fresh: boolean }> {
     const w = this.watches.get(id);
     const standbyHash = w ? this.hashes.get(w.standby) : undefined;
     if (w && standbyHash && w.standby.state === 'stopped' && w.standby.runtime) {
@@ -230,7 +232,8 @@ export class ReleaseManager {
   }
 
   /** Cut-over to `next`, drain and stop `old`; keeps `old` as the standby of a watch window, or drops it. */
-  private async switchTo(
+  /** @internal a step of canaries */
+  async switchTo(
     old: PluginRecord,
     next: PluginRecord,
     hash: string,
@@ -260,7 +263,8 @@ export class ReleaseManager {
   // --- watch window ---------------------------------------------------------------------------
 
   /** The watch of `id` ends early (a new release supersedes it): the standby is dropped, unless it is `keep` (the new release). */
-  private async settleWatch(id: string, keep?: PluginRecord): Promise<void> {
+  /** @internal a step of canaries */
+  async settleWatch(id: string, keep?: PluginRecord): Promise<void> {
     const w = this.watches.get(id);
     if (!w) return;
     this.watches.delete(id);
@@ -320,7 +324,8 @@ export class ReleaseManager {
     if (hash && this.versions) await this.versions.markRejected(id, hash, reason).catch((err) => this.deps.logger.warn({ err }, 'versions index not written'));
   }
 
-  private noteRollback(r: RolledBack): void {
+  /** @internal a step of canaries */
+  noteRollback(r: RolledBack): void {
     this.rolledBack.push(r);
     if (this.rolledBack.length > 100) this.rolledBack.shift();
     const level = r.automatic ? 'warn' : 'info';
@@ -341,7 +346,7 @@ export class ReleaseManager {
   rollback(id: string, ref?: string, trigger: ReleaseTrigger = 'api'): Promise<SwapReport> {
     return this.deps.registry.lock(id, async () => {
       const active = this.require(id);
-      if (this.canaries.has(id)) await this.abortLocked(id, 'a rollback was asked', false);
+      if (this.canaries.running(id)) await this.canaries.abort(id, 'a rollback was asked', false);
       const w = this.watches.get(id);
       const activeHash = await this.hashOf(active);
       if (w && (!ref || ref === w.standby.version || (this.hashes.get(w.standby) ?? '').startsWith(ref))) {
@@ -378,95 +383,23 @@ export class ReleaseManager {
     return this.switchTo(old, rec, kept.hash, trigger, t0, { watch, pinned, reason });
   }
 
-  // --- canary ---------------------------------------------------------------------------------
+  // --- canary (canary-releases.ts) ------------------------------------------------------------
 
   canary(id: string, req: CanaryRequest): Promise<ReturnType<typeof canaryStatus>> {
-    return this.deps.registry.lock(id, async () => {
-      const stable = this.require(id);
-      if (this.canaries.has(id)) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `a canary (${this.canaries.get(id)!.rec.version}) is already running; promote or abort it first` });
-      if (stable.state !== 'running') throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `the active version is ${stable.state}` });
-      const stableHash = await this.hashOf(stable);
-      let source: DiskCandidate | undefined;
-      let knownHash: string | undefined;
-      const origin = this.originOf(stable);
-      if (origin) {
-        const onDisk = await readCandidate(origin);
-        if (onDisk.result.manifest?.version === req.version || req.version === 'disk') source = origin;
-      }
-      if (!source) {
-        const kept = await this.versions?.get(id, req.version);
-        if (!kept) throw new PlugwayError('PLW_ERR_VERSION_NOT_FOUND', { id, version: req.version });
-        source = this.versions!.candidateFor(id, kept.hash, kept.layout);
-        knownHash = kept.hash;
-      }
-      if (knownHash && knownHash === stableHash) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `version ${req.version} is the one already serving` });
-      const { rec, hash } = await this.bringUpBeside(id, source, knownHash);
-      if (hash === stableHash) {
-        await discard(rec, this.deps);
-        throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: `version ${req.version} is the one already serving` });
-      }
-      // A pending watch ends only once the canary is up (a failed bring-up leaves it and its rollback running).
-      await this.settleWatch(id, rec);
-      const watch = new RollbackWatch(rec, { ...this.rules, windowMs: Infinity }, this.deps, (reason, cause) => void this.canaryTripped(id, rec, reason, cause));
-      const state: CanaryState = {
-        id, rec, hash, percent: req.percent, stickyBy: req.stickyBy, startedAt: new Date().toISOString(),
-        stable, stableBaseline: { ...this.deps.traffic.countersOf(stable) }, watch,
-      };
-      this.canaries.set(id, state);
-      watch.start();
-      this.deps.traffic.setSplit(id, { canary: rec, percent: req.percent, stickyBy: req.stickyBy });
-      await this.emit('plugin.canary_started', { id, version: rec.version, percent: req.percent, sticky_by: req.stickyBy });
-      return canaryStatus(state, this.deps.traffic);
-    });
+    return this.deps.registry.lock(id, () => this.canaries.start(id, req));
   }
 
   canaryStatus(id: string): ReturnType<typeof canaryStatus> | undefined {
-    const c = this.canaries.get(id);
-    return c ? canaryStatus(c, this.deps.traffic) : undefined;
+    return this.canaries.status(id);
   }
 
   promote(id: string, trigger: ReleaseTrigger = 'api'): Promise<SwapReport> {
     const t0 = performance.now();
-    return this.deps.registry.lock(id, async () => {
-      const c = this.canaries.get(id);
-      if (!c) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: 'no canary is running' });
-      const stable = this.require(id);
-      // A promoted kept version that is not what the folder holds is pinned, or a restart would serve the folder's.
-      const origin = this.originOf(stable);
-      const diskHash = origin ? await hashPluginFiles(origin).catch(() => undefined) : undefined;
-      const pinned = diskHash !== c.hash;
-      this.canaries.delete(id);
-      c.watch.cancel();
-      const report = await this.switchTo(stable, c.rec, c.hash, trigger === 'api' ? 'canary' : trigger, t0, { watch: true, pinned, reason: pinned ? `canary ${c.rec.version} promoted` : undefined });
-      await this.emit('plugin.canary_promoted', { id, version: c.rec.version });
-      return report;
-    });
+    return this.deps.registry.lock(id, () => this.canaries.promote(id, trigger, t0));
   }
 
   abort(id: string, reason = 'abort asked'): Promise<void> {
-    return this.deps.registry.lock(id, () => this.abortLocked(id, reason, false));
-  }
-
-  private canaryTripped(id: string, rec: PluginRecord, reason: string, cause: TripCause): Promise<void> {
-    return this.deps.registry
-      .lock(id, async () => {
-        if (this.canaries.get(id)?.rec !== rec) return;
-        await this.abortLocked(id, reason, true, cause);
-      })
-      .catch((err) => this.deps.logger.error({ plugin_id: id, err: { message: reasonOf(err) } }, 'aborting the canary failed'));
-  }
-
-  private async abortLocked(id: string, reason: string, automatic: boolean, cause: TripCause | 'manual' = 'manual'): Promise<void> {
-    const c = this.canaries.get(id);
-    if (!c) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: 'no canary is running' });
-    this.canaries.delete(id);
-    c.watch.cancel();
-    this.deps.traffic.clearSplit(id);
-    await this.deps.traffic.drain(c.rec, this.deps.config.reload.drainTimeoutMs);
-    await discard(c.rec, this.deps);
-    await this.emit('plugin.canary_aborted', { id, version: c.rec.version, reason, automatic });
-    if (automatic && this.versions) await this.versions.markRejected(id, c.hash, reason).catch(() => undefined);
-    if (automatic) this.noteRollback({ id, from: c.rec.version, to: c.stable.version, reason, cause, automatic, canary: true });
+    return this.deps.registry.lock(id, () => this.canaries.abort(id, reason, false));
   }
 
   // --- status and shutdown --------------------------------------------------------------------
@@ -488,21 +421,18 @@ export class ReleaseManager {
       w.watch.cancel();
       await discard(w.standby, this.deps).catch(() => undefined);
     }
-    for (const [id, c] of [...this.canaries]) {
-      this.canaries.delete(id);
-      c.watch.cancel();
-      this.deps.traffic.clearSplit(id);
-      await discard(c.rec, this.deps).catch(() => undefined);
-    }
+    await this.canaries.shutdown();
   }
 
-  private require(id: string): PluginRecord {
+  /** @internal a step of canaries */
+  require(id: string): PluginRecord {
     const rec = this.deps.registry.get(id);
     if (!rec) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
     return rec;
   }
 
-  private emit(type: string, data: unknown): Promise<void> {
+  /** @internal a step of canaries */
+  emit(type: string, data: unknown): Promise<void> {
     return this.deps.events.emit(type, data).catch(() => undefined);
   }
 }
