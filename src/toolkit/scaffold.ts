@@ -8,7 +8,8 @@ import { PlugwayError } from '../errors.js';
 import { PLUGIN_KINDS, RUNTIME_TYPES, type PluginKind, type RuntimeType } from '../sdk/types.js';
 import { PLUGWAY_VERSION } from '../version.js';
 import { nodeBuildScript, toolsScript, wasmBuildScript } from './templates/build-scripts.js';
-import { nodeKindTemplate, nodeTestPreamble, type KindTemplate } from './templates/node-kinds.js';
+import { nodeKindTemplate, type KindTemplate } from './templates/node-kinds.js';
+import { nodeTestPreamble } from './templates/node-test-preamble.js';
 import { wasmHandlerTemplate } from './templates/wasm-handler.js';
 
 export interface CreateOptions {

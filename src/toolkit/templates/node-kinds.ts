@@ -1,5 +1,5 @@
 // What `plugway plugin create` writes per kind for Node runtimes (inprocess, worker): the typed
-// source, the manifest fields the kind needs, sample fixtures and a dependency-free unit test.
+// source, the manifest fields the kind needs, sample fixtures and the unit test cases (below node-test-preamble.ts's shared top).
 
 import type { PluginKind } from '../../sdk/types.js';
 
@@ -419,36 +419,4 @@ ${lifecycle('ActionPlugin')}
 `,
       };
   }
-}
-
-/** Shared top of test/plugin.test.mjs: a minimal context, so the test needs no plugway. */
-export function nodeTestPreamble(id: string): string {
-  return `// Unit test of the built plugin (run: npm run build && npm test). No plugway needed: the
-// plugin only imports types from it. \`plugway plugin test .\` runs it through the real host.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import plugin from '../dist/index.js';
-
-function fakeContext(config) {
-  const noop = () => {};
-  const logger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop };
-  logger.child = () => logger;
-  return {
-    pluginId: ${JSON.stringify(id)},
-    version: '0.1.0',
-    config,
-    logger,
-    flags: { isEnabled: () => false, all: () => ({}) },
-    events: { emit: async () => {}, on: () => noop },
-    storage: { get: async () => undefined, set: async () => {}, delete: async () => false, exists: async () => false },
-    services: { get: () => { throw new Error('no services in unit tests'); }, tryGet: () => undefined },
-    signal: new AbortController().signal,
-  };
-}
-
-function request(partial) {
-  return { id: 'test', method: 'GET', path: '/', params: {}, query: {}, headers: {}, context: {}, ...partial };
-}
-
-`;
 }
