@@ -42,6 +42,15 @@ test('a waiting reader is woken by a write', async () => {
 
 const WAITING = 4; // Ring's control slot counting armed waits
 
+/** Waits until `cond` holds (these tests run beside others: no fixed sleeps for the pump to act). */
+async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1);
+  }
+}
+
 /** A running pump over a fresh ring: its reader, a writer, what it got, and `end()` to stop it. */
 function startPump(pollUs: number) {
   const { toMain } = createRingBuffers(4096);
@@ -62,32 +71,38 @@ function startPump(pollUs: number) {
 test('a pump polls after a message (a write then needs no wake-up), then sleeps until woken', async () => {
   const { reader, writer, got, pump, end } = startPump(400_000);
   writer.write('first');
-  await sleep(20);
+  await waitFor(() => got.length === 1, 'the first message');
   assert.deepEqual(got, ['first']);
   assert.equal(Atomics.load(reader.ctl, WAITING), 0, 'within the window the pump polls: no wait armed');
   writer.write('second'); // no notify is sent (nobody waits): the poll must find it
-  await sleep(20);
+  await waitFor(() => got.length === 2, 'the second message');
   assert.deepEqual(got, ['first', 'second']);
   assert.equal(pump.pollWindowUs, 400_000, 'a poll that found a message keeps the window');
   // Past the window the pump sleeps on the ring, with a halved window, and a write wakes it.
-  await sleep(600);
+  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, 'the pump to sleep');
   assert.equal(Atomics.load(reader.ctl, WAITING), 1, 'after the window the pump sleeps on Atomics.waitAsync');
   assert.equal(pump.pollWindowUs, 200_000);
   writer.write('third');
-  await sleep(20);
+  await waitFor(() => got.length === 3, 'the third message');
   assert.deepEqual(got, ['first', 'second', 'third']);
   await end();
 });
 
 test('the poll window shrinks while polls find nothing and widens when messages come soon after a sleep', async () => {
-  const { reader, writer, pump, end } = startPump(10_000);
-  // Sparse messages (every 25 ms, past the 10 ms window): each poll misses, down to the floor.
-  for (let i = 0; i < 12; i++) {
+  const { reader, writer, got, pump, end } = startPump(100_000);
+  // Sparse messages (each 60 ms after the pump fell asleep, past half of pollUs): each poll misses,
+  // and no wake-up widens the window, down to the floor.
+  const asleep = () => Atomics.load(reader.ctl, WAITING) === 1;
+  for (let i = 0; i < 40 && pump.pollWindowUs > 10; i++) {
+    await waitFor(asleep, 'the pump to sleep');
+    await sleep(60);
     writer.write('sparse');
-    await sleep(25);
+    await waitFor(() => got.length === i + 1, 'a sparse message');
   }
+  await waitFor(asleep, 'the pump to sleep');
   assert.equal(pump.pollWindowUs, 10, 'halved on every miss, down to 10 µs');
-  // One more, then the next ~300 µs after the pump fell asleep: within half of pollUs, so a window
+  await sleep(60);
+  // One more, then the next ~300 µs after the pump fell asleep: well within half of pollUs, so a window
   // of twice that gap would have caught it.
   writer.write('x');
   const turn = () => new Promise((r) => setImmediate(r));
@@ -97,20 +112,20 @@ test('the poll window shrinks while polls find nothing and widens when messages 
   while (performance.now() < until);
   writer.write('soon');
   while (Atomics.load(reader.ctl, WAITING) !== 0) await turn(); // woken by 'soon': the window is widened now (a later miss halves it)
-  assert.ok(pump.pollWindowUs >= 600 && pump.pollWindowUs <= 10_000, `widened to twice the gap, got ${pump.pollWindowUs}`);
+  assert.ok(pump.pollWindowUs >= 600 && pump.pollWindowUs <= 100_000, `widened to twice the gap, got ${pump.pollWindowUs}`);
   await end();
 });
 
 test('a kick makes a sleeping pump poll', async () => {
-  const { reader, writer, got, pump, end } = startPump(40_000);
-  await sleep(100);
+  const { reader, writer, got, pump, end } = startPump(400_000);
+  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, 'the pump to sleep');
   assert.equal(Atomics.load(reader.ctl, WAITING), 1, 'nothing came within the window: asleep');
   // A call was sent: the answer is polled for, not waited on.
-  pump.kick();
+  pump.kick(); // it now polls for its (halved) 200 ms window
   await sleep(2);
   writer.ctl[WAITING] = 0; // pretend nobody waits: write() sends no notify, so only polling can see it
   writer.write('answer');
-  await sleep(10);
+  await waitFor(() => got.length === 1, 'the answer');
   assert.deepEqual(got, ['answer']);
   await end();
 });
