@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isPlugwayError, reasonOf } from '../errors.js';
 import { BulkheadRejectedError } from '../resilience/bulkhead.js';
 import type { CallOptions } from '../runtimes/types.js';
+import type { RateDecision } from '../resilience/rate-limit.js';
 import type { PluginRequest, PluginResponse, Principal } from '../sdk/types.js';
 import type { CompiledRoute, GatewayCore } from './core.js';
 import { countsAsPluginFailure, errorBody, failure, failureFromCall, refuse, type HttpFailure } from './http-errors.js';
@@ -193,8 +194,10 @@ export class Pipeline {
   }
 
   private limit(f: Flow): Maybe<Outcome> {
-    if (f.route.limiter) return this.rateLimit(f.route, f.preq, f.request, f.reply).then((limited) => limited ?? this.hooked(f));
-    return this.hooked(f);
+    if (!f.route.limiter) return this.hooked(f);
+    const limited = this.rateLimit(f.route, f.preq, f.request, f.reply);
+    if (limited instanceof Promise) return limited.then((l) => l ?? this.hooked(f));
+    return limited ?? this.hooked(f);
   }
 
   private hooked(f: Flow): Maybe<Outcome> {
@@ -336,16 +339,31 @@ export class Pipeline {
     return undefined;
   }
 
-  private async rateLimit(route: CompiledRoute, preq: PluginRequest, request: FastifyRequest, reply: FastifyReply): Promise<HttpFailure | undefined> {
+  /** The memory store decides at once; Redis answers with a promise. */
+  private rateLimit(route: CompiledRoute, preq: PluginRequest, request: FastifyRequest, reply: FastifyReply): Maybe<HttpFailure | undefined> {
     const key = preq.userId !== undefined ? `u:${preq.userId}` : `ip:${this.clientIp(request)}`;
-    let d;
+    let d: Maybe<RateDecision>;
     try {
-      d = await route.limiter!.consume(key);
+      d = route.limiter!.consume(key);
     } catch (err) {
-      // The store failed and its insurance too: let the request through rather than fail it.
-      this.core.logger.warn({ plugin_id: route.pluginId, err: { message: reasonOf(err) } }, 'rate limit store failed; request let through');
-      return undefined;
+      return this.limitStoreFailed(route, err);
     }
+    if (d instanceof Promise) {
+      return d.then(
+        (v) => this.applyLimit(route, reply, v),
+        (err: unknown) => this.limitStoreFailed(route, err),
+      );
+    }
+    return this.applyLimit(route, reply, d);
+  }
+
+  /** The store failed and its insurance too: let the request through rather than fail it. */
+  private limitStoreFailed(route: CompiledRoute, err: unknown): undefined {
+    this.core.logger.warn({ plugin_id: route.pluginId, err: { message: reasonOf(err) } }, 'rate limit store failed; request let through');
+    return undefined;
+  }
+
+  private applyLimit(route: CompiledRoute, reply: FastifyReply, d: RateDecision): HttpFailure | undefined {
     reply.header('ratelimit-limit', d.limit);
     reply.header('ratelimit-remaining', d.remaining);
     reply.header('ratelimit-reset', d.resetSec);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { EndpointRateLimiter, parseRateLimit } from './rate-limit.js';
 import { Bulkhead, BulkheadRejectedError } from './bulkhead.js';
 
@@ -20,6 +21,34 @@ test('memory limiter refuses the request over the limit with retry-after and rem
   assert.equal(b.remaining, 0);
   assert.ok(c.retryAfterSec >= 1 && c.retryAfterSec <= 60);
   assert.equal((await l.consume('other')).allowed, true, 'keys are independent');
+});
+
+test('the memory limiter decides synchronously, as rate-limiter-flexible decides, window by window', async () => {
+  const l = new EndpointRateLimiter({ points: 3, durationSec: 1, raw: '3/s' }, 'sync', { store: 'memory', keyPrefix: 't' });
+  // Fails when an upgrade of rate-limiter-flexible removes the storage the synchronous path uses
+  // (consume() then still works, through the library's promise).
+  assert.equal(l.syncMemory, true, 'rate-limiter-flexible no longer exposes _memoryStorage.incrby');
+  const lib = new RateLimiterMemory({ points: 3, duration: 1, keyPrefix: 'lib' });
+  const libDecision = async () => {
+    try {
+      const r = await lib.consume('k');
+      return { allowed: true, remaining: r.remainingPoints };
+    } catch (e) {
+      return { allowed: false, remaining: (e as RateLimiterRes).remainingPoints };
+    }
+  };
+  for (let i = 0; i < 5; i++) {
+    const d = l.consume('k');
+    assert.ok(!(d instanceof Promise), 'a memory decision is not a promise');
+    const want = await libDecision();
+    assert.deepEqual({ allowed: d.allowed, remaining: d.remaining }, want, `request ${i + 1}`);
+    assert.ok(d.resetSec >= 0 && d.resetSec <= 1);
+    if (!d.allowed) assert.equal(d.retryAfterSec, 1);
+  }
+  // The next window admits again.
+  await new Promise((r) => setTimeout(r, 1100));
+  const next = l.consume('k') as Exclude<ReturnType<typeof l.consume>, Promise<unknown>>;
+  assert.deepEqual([next.allowed, next.remaining], [true, 2]);
 });
 
 test('bulkhead refuses a call beyond maxConcurrent + queue', async () => {
