@@ -328,7 +328,6 @@ export class PluginHost implements Host {
     if (this.enabled.get(id) === false) throw new PlugwayError('PLW_ERR_PLUGIN_DISABLED', { id });
     if (rec.state !== 'running') throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: rec.state });
     const target = this.traffic.choose(rec, payload);
-    target.lastUsedMs = Date.now();
     if (options) options.servedBy = target.version;
     return this.traffic.invoke<T>(target, method, payload, options);
   }

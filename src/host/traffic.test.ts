@@ -58,3 +58,42 @@ test('rollback rule: the error rate counts only over at least minCalls calls and
   assert.equal(errorRateVerdict({ calls: 10, errors: 5 }, rules), undefined);
   assert.match(errorRateVerdict({ calls: 10, errors: 6 }, rules)!, /error rate 60\.0% \(6 of 10 calls\)/);
 });
+
+test('traffic: a runtime that times its calls lends its readings; others are timed by the host', async () => {
+  // A runtime with `timing` (as the in-process one): the host counts the call with its readings.
+  const timing = { start: 0, syncMs: 0 };
+  const lent = {
+    id: 'lent', version: '1', state: 'running',
+    runtime: {
+      timing,
+      invoke: (m: string) => {
+        timing.syncMs = 0;
+        if (m === 'refused') throw new Error('refused before it began');
+        timing.start = performance.now() - 40;
+        if (m === 'async') return new Promise((r) => setTimeout(() => r('late'), 30));
+        timing.syncMs = 7.5;
+        if (m === 'throws') throw new Error('plugin threw');
+        return 'now';
+      },
+    },
+  } as unknown as PluginRecord;
+  const t = new Traffic();
+  const before = Date.now();
+  assert.equal(t.invoke(lent, 'm', [], undefined), 'now');
+  assert.equal(t.countersOf(lent).totalMs, 7.5, 'the runtime\'s duration, not a second reading');
+  assert.ok(Math.abs(lent.lastUsedMs - (before - 40)) < 25, `lastUsedMs ${lent.lastUsedMs} is the call's start (${before - 40})`);
+  assert.throws(() => t.invoke(lent, 'throws', [], undefined), /plugin threw/);
+  assert.equal(t.countersOf(lent).totalMs, 15);
+  assert.throws(() => t.invoke(lent, 'refused', [], undefined), /refused/);
+  assert.equal(t.countersOf(lent).totalMs, 15, 'a call refused before it began adds no time');
+  assert.equal(await t.invoke(lent, 'async', [], undefined), 'late');
+  const c = t.countersOf(lent);
+  assert.ok(c.totalMs >= 15 + 40 + 25, `an async call is timed from the runtime's start to its end (${c.totalMs})`);
+  assert.deepEqual([c.calls, c.errors, c.inFlight], [4, 2, 0]);
+
+  // Without `timing`: the host reads the clock itself.
+  const plain = { id: 'plain', version: '1', state: 'running', runtime: { invoke: () => { const end = performance.now() + 5; while (performance.now() < end); return 1; } } } as unknown as PluginRecord;
+  t.invoke(plain, 'm', [], undefined);
+  assert.ok(t.countersOf(plain).totalMs >= 5, `timed by the host (${t.countersOf(plain).totalMs})`);
+  assert.ok(plain.lastUsedMs >= before && plain.lastUsedMs <= Date.now() + 1);
+});

@@ -4,6 +4,9 @@
 import type { CallOptions } from '../runtimes/types.js';
 import type { PluginRecord } from './registry.js';
 
+/** Epoch ms at performance.now() = 0. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 export interface CallCounters {
   inFlight: number;
   calls: number;
@@ -106,29 +109,39 @@ export class Traffic {
     const c = this.countersOf(rec);
     c.inFlight++;
     c.calls++;
-    const t0 = performance.now();
     const runtime = rec.runtime!;
+    // A runtime that reads the clock around its calls (in-process) lends its readings.
+    const timing = runtime.invoke ? runtime.timing : undefined;
+    const t0 = timing ? 0 : performance.now();
     let r: T | Promise<T>;
     try {
       r = runtime.invoke ? runtime.invoke<T>(method, payload, options) : runtime.call<T>(method, payload, options);
     } catch (err) {
-      this.settled(rec, c, t0, true);
+      this.used(rec, timing ? timing.start : t0);
+      this.settled(rec, c, timing ? timing.syncMs : performance.now() - t0, true);
       throw err;
     }
+    const start = timing ? timing.start : t0;
+    this.used(rec, start);
     if (!(r instanceof Promise)) {
-      this.settled(rec, c, t0, method === 'handleRequest' && isServerError(r));
+      this.settled(rec, c, timing ? timing.syncMs : performance.now() - start, method === 'handleRequest' && isServerError(r));
       return r;
     }
     return r.then(
       (result) => {
-        this.settled(rec, c, t0, method === 'handleRequest' && isServerError(result));
+        this.settled(rec, c, performance.now() - start, method === 'handleRequest' && isServerError(result));
         return result;
       },
       (err: unknown) => {
-        this.settled(rec, c, t0, true);
+        this.settled(rec, c, performance.now() - start, true);
         throw err;
       },
     );
+  }
+
+  /** `lastUsedMs` (epoch ms) from a performance.now() reading: no second clock reading per call. */
+  private used(rec: PluginRecord, start: number): void {
+    rec.lastUsedMs = TIME_ORIGIN + start;
   }
 
   /** Resolves once `rec` has nothing in flight, or after timeoutMs with what is left. */
@@ -153,10 +166,10 @@ export class Traffic {
     return () => void this.listeners.delete(fn);
   }
 
-  private settled(rec: PluginRecord, c: CallCounters, t0: number, failed: boolean): void {
+  private settled(rec: PluginRecord, c: CallCounters, ms: number, failed: boolean): void {
     c.inFlight--;
     if (failed) c.errors++;
-    c.totalMs += performance.now() - t0;
+    c.totalMs += ms;
     if (c.inFlight === 0) {
       const waiters = this.idleWaiters.get(rec);
       if (waiters) for (const w of [...waiters]) w();

@@ -45,6 +45,20 @@ test('call: results, coded throws with cause, deadlines, not implemented, action
   assert.equal(s.inFlight, 0);
 });
 
+test('timing: each invoke() leaves its start and synchronous duration for the host to count with', async () => {
+  const rt = runtime({ handleRequest: () => ({ statusCode: 200 }), spin: () => { const end = performance.now() + 3; while (performance.now() < end); return 1; } });
+  await rt.load();
+  const before = performance.now();
+  const total0 = rt.stats().totalMs;
+  assert.equal(rt.invoke!('spin', []), 1);
+  const t = rt.timing!;
+  assert.ok(t.start >= before && t.start <= performance.now(), 'start is the call\'s');
+  assert.ok(t.syncMs >= 3, `syncMs ${t.syncMs}`);
+  assert.equal(rt.stats().totalMs - total0, t.syncMs, 'the same reading the runtime counts');
+  assert.throws(() => rt.invoke!('nope', []), { code: 'PLW_ERR_METHOD_NOT_IMPLEMENTED' });
+  assert.equal(t.syncMs, 0, 'a refused call took no time');
+});
+
 test('call: an aborted signal rejects with PLW_ERR_CALL_ABORTED and reaches the plugin as ctx.signal', async () => {
   let seen: AbortSignal | undefined;
   const rt = runtime({

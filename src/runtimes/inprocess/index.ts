@@ -6,7 +6,7 @@ import { PlugwayError, reasonOf } from '../../errors.js';
 import type { PluginContext } from '../../sdk/context.js';
 import { missingForKind } from '../../sdk/plugin.js';
 import type { PluginMetrics } from '../../sdk/types.js';
-import type { CallOptions, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
+import type { CallOptions, CallTiming, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
 import { installAsyncErrorHandler, pluginScope, type PluginScope } from './async-errors.js';
 import { addDeadline, removeDeadline, type Deadline } from './deadlines.js';
 import { pluginExportOf } from '../module-interop.js';
@@ -49,6 +49,7 @@ class InProcessRuntime implements PluginRuntime {
   private inFlight = 0;
   private totalMs = 0;
   private lastT0 = 0;
+  readonly timing: CallTiming = { start: 0, syncMs: 0 };
 
   constructor(private readonly init: RuntimeInit) {
     this.id = init.manifest.id;
@@ -111,6 +112,7 @@ class InProcessRuntime implements PluginRuntime {
 
   /** A synchronous answer stays synchronous (no promise, no deadline); a promise gets the deadline. */
   invoke<T = unknown>(method: string, payload: readonly unknown[] = EMPTY, options?: CallOptions): T | Promise<T> {
+    this.timing.syncMs = 0;
     const plugin = this.plugin;
     const fn = plugin?.[method];
     if (typeof fn !== 'function') throw new PlugwayError('PLW_ERR_METHOD_NOT_IMPLEMENTED', { id: this.id, method });
@@ -126,6 +128,7 @@ class InProcessRuntime implements PluginRuntime {
     this.inFlight++;
     const t0 = performance.now();
     this.lastT0 = t0;
+    this.timing.start = t0;
     let result: unknown;
     try {
       result = pluginScope.run(this.scope, invoke, fn, plugin!, payload, ctx);
@@ -166,7 +169,9 @@ class InProcessRuntime implements PluginRuntime {
   finish(t0: number, failed: boolean): void {
     this.inFlight--;
     if (failed) this.errors++;
-    this.totalMs += performance.now() - t0;
+    const ms = performance.now() - t0;
+    this.totalMs += ms;
+    this.timing.syncMs = ms;
   }
 
   /** @internal */
