@@ -63,3 +63,17 @@ test('createRequestLogger with a destination stream writes through it (tests cap
   assert.equal(out.length, 1);
   assert.equal(JSON.parse(out[0]!).request_id, 'r3');
 });
+
+test('unicode lines, a line longer than a batch and lines around it come out whole and in order', () => {
+  const file = tmpFile();
+  const d = new BatchedDestination(file);
+  const uni = '{"path":"/café/😀/日本"}\n';
+  const long = `${'é'.repeat(LOG_BATCH_CHARS * 2)}\n`;
+  const lines = [uni, 'short\n', long, uni];
+  for (let i = 0; i < 200; i++) lines.push(`${i}:${'ü'.repeat(i * 7)}\n`);
+  for (const l of lines) d.write(l);
+  d.flush();
+  assert.equal(read(file), lines.join(''));
+  assert.equal(d.dropped, 0);
+  d.end();
+});

@@ -31,8 +31,15 @@ export function asPrincipal(value: unknown): Principal | null {
   const v = value as Record<string, unknown>;
   const id = typeof v.id === 'number' ? String(v.id) : v.id;
   if (typeof id !== 'string' || id === '') return null;
-  const strings = (x: unknown) => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
-  const p: Principal = { id, roles: strings(v.roles), permissions: strings(v.permissions) };
+  const p: Principal = { id, roles: stringsOf(v.roles), permissions: stringsOf(v.permissions) };
   if (v.claims && typeof v.claims === 'object') p.claims = v.claims as Record<string, unknown>;
   return p;
+}
+
+/** The strings of an array (a copy: the plugin keeps its own), else []. */
+function stringsOf(x: unknown): string[] {
+  if (!Array.isArray(x)) return [];
+  const out: string[] = [];
+  for (let i = 0; i < x.length; i++) if (typeof x[i] === 'string') out.push(x[i] as string);
+  return out;
 }

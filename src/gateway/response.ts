@@ -15,24 +15,27 @@ export interface WireResponse {
 const DROPPED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+function invalid(pluginId: string, reason: string): PlugwayError {
+  return new PlugwayError('PLW_ERR_INVALID_RESPONSE', { id: pluginId, reason });
+}
+
 export function toWireResponse(pluginId: string, res: unknown, maxBytes: number): WireResponse {
-  const bad = (reason: string) => new PlugwayError('PLW_ERR_INVALID_RESPONSE', { id: pluginId, reason });
-  if (res === null || typeof res !== 'object' || Array.isArray(res)) throw bad(`expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
+  if (res === null || typeof res !== 'object' || Array.isArray(res)) throw invalid(pluginId, `expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
   const r = res as PluginResponse;
   const status = r.statusCode;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
-    throw bad(`statusCode must be an integer 100-599, got ${JSON.stringify(status)}`);
+    throw invalid(pluginId, `statusCode must be an integer 100-599, got ${JSON.stringify(status)}`);
   }
   const out: WireResponse = { status };
   let contentType: string | undefined;
   if (r.headers !== undefined) {
-    if (r.headers === null || typeof r.headers !== 'object') throw bad('headers must be an object of strings');
+    if (r.headers === null || typeof r.headers !== 'object') throw invalid(pluginId, 'headers must be an object of strings');
     const headers: Record<string, string | string[]> = {};
     for (const name in r.headers) {
       const v = r.headers[name];
-      if (!HEADER_NAME.test(name)) throw bad(`header name ${JSON.stringify(name)} is not a valid token`);
+      if (!HEADER_NAME.test(name)) throw invalid(pluginId, `header name ${JSON.stringify(name)} is not a valid token`);
       if (typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
-        throw bad(`header ${name} must be a string or an array of strings`);
+        throw invalid(pluginId, `header ${name} must be a string or an array of strings`);
       }
       const lower = name.toLowerCase();
       if (DROPPED_HEADERS.has(lower)) continue;
@@ -58,13 +61,13 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
     try {
       json = JSON.stringify(body);
     } catch (err) {
-      throw bad(`body cannot be serialized as JSON: ${(err as Error).message}`);
+      throw invalid(pluginId, `body cannot be serialized as JSON: ${(err as Error).message}`);
     }
     out.payload = json ?? 'null';
     out.contentType = contentType ?? 'application/json; charset=utf-8';
     size = out.payload.length > maxBytes / 4 ? Buffer.byteLength(out.payload) : out.payload.length;
   } else {
-    throw bad(`body must be an object, array, string or Uint8Array, got ${typeof body}`);
+    throw invalid(pluginId, `body must be an object, array, string or Uint8Array, got ${typeof body}`);
   }
   if (size > maxBytes) {
     throw new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: pluginId, method: 'handleRequest', size, limit: maxBytes });
