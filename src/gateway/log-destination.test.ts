@@ -77,3 +77,33 @@ test('unicode lines, a line longer than a batch and lines around it come out who
   assert.equal(d.dropped, 0);
   d.end();
 });
+
+test('a non-blocking pipe that takes part of a batch gets the rest: nothing lost, nothing doubled', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'plugway-logpipe-'));
+  const fifo = join(dir, 'fifo');
+  const out = join(dir, 'out.log');
+  execFileSync('mkfifo', [fifo]);
+  const { spawn } = await import('node:child_process');
+  const { openSync, constants } = await import('node:fs');
+  // A reader slower than the writer: the pipe (64 KiB) fills, writes come back short or EAGAIN.
+  const reader = spawn('sh', ['-c', `exec 3<"${fifo}"; sleep 0.3; cat <&3 > "${out}"`]);
+  let fd = -1;
+  for (let i = 0; i < 200 && fd < 0; i++) {
+    try {
+      fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch {
+      await sleep(10); // ENXIO until the reader has opened it
+    }
+  }
+  assert.ok(fd >= 0, 'the pipe opened');
+  const d = new BatchedDestination(fd);
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) lines.push(`{"i":${i},"path":"/ünïcødé/${'é'.repeat(i % 50)}"}\n`);
+  for (const l of lines) d.write(l);
+  d.flush();
+  assert.equal(d.dropped, 0);
+  const { closeSync } = await import('node:fs');
+  closeSync(fd);
+  await new Promise((r) => reader.once('exit', r));
+  assert.equal(read(out), lines.join(''));
+});

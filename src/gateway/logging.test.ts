@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequestLogger, requestLines, writesLinesDirectly } from './logging.js';
@@ -54,7 +55,12 @@ test('the fast writer follows the level, and is not used where pino must redact 
 test('request ids are tokens that the line can write unescaped', () => {
   const ids = new Set(Array.from({ length: 10_000 }, () => requestIdOf(undefined)));
   assert.equal(ids.size, 10_000);
-  for (const id of [...ids].slice(0, 100)) assert.match(id, /^[\da-f-]{36}$/);
+  for (const id of [...ids].slice(0, 100)) assert.match(id, /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/);
+  // Generated ids pass the check a caller's X-Request-Id must pass (a proxy in front may send them back).
+  for (const id of [...ids].slice(0, 100)) assert.equal(requestIdOf(id), id);
+  // Another process draws another base: ids are unique across nodes, not just within one.
+  const other = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { requestIdOf } = await import(${JSON.stringify(new URL('./pipeline.ts', import.meta.url).href)}); process.stdout.write(requestIdOf(undefined));`], { encoding: 'utf8' });
+  assert.notEqual(other.slice(0, 24), [...ids][0]!.slice(0, 24));
   assert.equal(requestIdOf('given-1'), 'given-1');
   assert.notEqual(requestIdOf('bad"id'), 'bad"id');
 });
