@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequestLogger, requestLines, writesLinesDirectly } from './logging.js';
-import { requestIdOf } from './pipeline.js';
+import { requestIdOf, setRequestIdCounterForTest } from './pipeline.js';
 
 function capture() {
   const lines: string[] = [];
@@ -61,6 +61,9 @@ test('request ids are tokens that the line can write unescaped', () => {
   // Another process draws another base: ids are unique across nodes, not just within one.
   const other = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { requestIdOf } = await import(${JSON.stringify(new URL('./pipeline.ts', import.meta.url).href)}); process.stdout.write(requestIdOf(undefined));`], { encoding: 'utf8' });
   assert.notEqual(other.slice(0, 24), [...ids][0]!.slice(0, 24));
+  // The count carries from the low 24 bits into the high ones, and counts on.
+  setRequestIdCounterForTest(0x00abcd, 0xfffffe);
+  assert.deepEqual([requestIdOf(undefined), requestIdOf(undefined), requestIdOf(undefined)].map((id) => id.slice(24)), ['00abcdffffff', '00abce000000', '00abce000001']);
   assert.equal(requestIdOf('given-1'), 'given-1');
   assert.notEqual(requestIdOf('bad"id'), 'bad"id');
 });
