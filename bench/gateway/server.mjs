@@ -1,5 +1,6 @@
 // One benchmark server per process: `bare` (Fastify hello) or the gateway with an in-process echo
-// plugin and N middleware (`mw:N`), optionally with JWT auth + a rate limit (`mw:N:auth`).
+// plugin and N middleware (`mw:N`), optionally with JWT auth + a rate limit (`mw:N:auth`), and with
+// runtimes.async_context off (`…:noctx`).
 // Plain node on dist/ (what an installed plugway runs) unless BENCH_SOURCE=src (tsx on src/, what
 // `npm start` in a checkout runs). Prints the URL on stdout when listening.
 import Fastify from 'fastify';
@@ -29,9 +30,10 @@ if (scenario === 'bare') {
   const { defaultHostConfig } = await import(new URL(`host/config${ext}`, base).href);
   const { createGateway, createRequestLogger } = await import(new URL(`gateway/index${ext}`, base).href);
 
-  const [, n, withAuth] = scenario.split(':');
+  const [, n, ...flags] = scenario.split(':');
   const config = defaultHostConfig();
-  const auth = withAuth === 'auth';
+  const auth = flags.includes('auth');
+  if (flags.includes('noctx')) config.runtimes.asyncContext = false;
   if (auth) {
     config.gateway.auth.plugin = 'jwt-auth';
     config.plugins.configs['jwt-auth'] = { enabled: true, config: { secret }, dependencies: [], roles: [], required: true, flags: {} };

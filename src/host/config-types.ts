@@ -92,6 +92,12 @@ export interface HostConfig {
      * looks for the next one once per event-loop turn for this many µs before sleeping. 0: sleep at once.
      */
     pollWindowUs: number;
+    /**
+     * In-process plugins: every call runs in the plugin's AsyncLocalStorage scope, so an error from
+     * anything it started is attributed to it. False saves Node 20's AsyncLocalStorage tax (on every
+     * promise and async resource in the process) and attributes by stack frame only.
+     */
+    asyncContext: boolean;
   };
   logging: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

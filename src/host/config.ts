@@ -45,7 +45,7 @@ export interface RawHostConfig {
   };
   state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string }; keep_versions: number };
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
-  runtimes: { poll_window_us: number };
+  runtimes: { poll_window_us: number; async_context: boolean };
   logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
   trusted_keys: string[];
 }
@@ -76,7 +76,7 @@ const DEFAULTS: RawHostConfig = {
   },
   state: { dir: '.plugway', store: 'file', etcd: { endpoints: [], prefix: '/plugway/' }, keep_versions: 5 },
   reload: { watch_window: '30s', error_rate_threshold: 0.5, min_calls: 10, drain_timeout: '10s' },
-  runtimes: { poll_window_us: DEFAULT_POLL_US },
+  runtimes: { poll_window_us: DEFAULT_POLL_US, async_context: true },
   logging: { level: 'info', redact: [], timestamp: false },
   trusted_keys: [],
 };
@@ -100,6 +100,7 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'com
   PLUGWAY_STATE_STORE: { path: ['state', 'store'] },
   PLUGWAY_ETCD_ENDPOINTS: { path: ['state', 'etcd', 'endpoints'], list: 'comma' },
   PLUGWAY_POLL_WINDOW_US: { path: ['runtimes', 'poll_window_us'] },
+  PLUGWAY_ASYNC_CONTEXT: { path: ['runtimes', 'async_context'] },
   PLUGWAY_LOG_LEVEL: { path: ['logging', 'level'] },
   PLUGWAY_LOG_TIMESTAMP: { path: ['logging', 'timestamp'] },
 };
@@ -136,7 +137,7 @@ const hostConfigSchema = obj({
   }),
   state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str }), keep_versions: { type: 'integer', minimum: 1 } }),
   reload: obj({ watch_window: duration, error_rate_threshold: { type: 'number', minimum: 0, maximum: 1 }, min_calls: int0, drain_timeout: duration }),
-  runtimes: obj({ poll_window_us: { type: 'integer', minimum: 0, maximum: 100_000 } }),
+  runtimes: obj({ poll_window_us: { type: 'integer', minimum: 0, maximum: 100_000 }, async_context: bool }),
   logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs, timestamp: bool }),
   trusted_keys: strs,
 });
@@ -340,7 +341,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
       watchWindowMs: toDurationMs(raw.reload.watch_window)!, errorRateThreshold: raw.reload.error_rate_threshold,
       minCalls: raw.reload.min_calls, drainTimeoutMs: toDurationMs(raw.reload.drain_timeout)!,
     },
-    runtimes: { pollWindowUs: raw.runtimes.poll_window_us },
+    runtimes: { pollWindowUs: raw.runtimes.poll_window_us, asyncContext: raw.runtimes.async_context },
     logging: { level: raw.logging.level, redact: raw.logging.redact, timestamp: raw.logging.timestamp },
     trustedKeys: raw.trusted_keys,
   };

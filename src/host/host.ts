@@ -148,6 +148,8 @@ export class PluginHost implements Host {
     return createRuntime(rec.manifest.runtime.type, {
       manifest: rec.manifest,
       entryPath: rec.entryPath,
+      pluginDir: rec.entryPath ? rec.source.dir : undefined,
+      asyncContext: this.config.runtimes.asyncContext,
       instance: rec.instance,
       config: rec.config,
       context: rec.context,

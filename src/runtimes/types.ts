@@ -41,6 +41,17 @@ export interface RuntimeInit {
   manifest: PluginManifest;
   /** Absolute path of the plugin's entry (module or .wasm); undefined for programmatic plugins. */
   entryPath?: string;
+  /**
+   * The folder the plugin was loaded from (its manifest's). In-process: a stack frame in it attributes
+   * an escaped error to this plugin. Only given with entryPath.
+   */
+  pluginDir?: string;
+  /**
+   * In-process: run every call in the plugin's AsyncLocalStorage scope, so errors from whatever the
+   * call started are attributed to it (host config runtimes.async_context; absent: true). False leaves
+   * attribution to the stack.
+   */
+  asyncContext?: boolean;
   /** A plugin object or factory given in code (registerBuiltin / register); inprocess only. */
   instance?: unknown;
   /** The validated config (defaults applied). */

@@ -7,7 +7,7 @@ import type { PluginContext } from '../../sdk/context.js';
 import { missingForKind } from '../../sdk/plugin.js';
 import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, CallTiming, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
-import { installAsyncErrorHandler, pluginScope, type PluginScope } from './async-errors.js';
+import { installAsyncErrorHandler, pluginScope, registerPluginFiles, type FileScopeHandle, type PluginScope } from './async-errors.js';
 import { addDeadline, removeDeadline, type Deadline } from './deadlines.js';
 import { pluginExportOf } from '../module-interop.js';
 import { ensureSdkResolution } from '../sdk-resolve.js';
@@ -42,6 +42,9 @@ class InProcessRuntime implements PluginRuntime {
   private plugin: Record<string, unknown> | undefined;
   private readonly id: string;
   private readonly scope: PluginScope;
+  /** False: calls run without the AsyncLocalStorage scope (runtimes.async_context). */
+  private readonly scoped: boolean;
+  private readonly files: FileScopeHandle | undefined;
   private readonly allowed: ReadonlySet<string>;
   private calls = 0;
   private errors = 0;
@@ -55,6 +58,8 @@ class InProcessRuntime implements PluginRuntime {
     this.id = init.manifest.id;
     this.allowed = new Set(init.manifest.actions);
     this.scope = { pluginKey: `${init.manifest.id}@${init.manifest.version}`, onAsyncError: (err) => init.onAsyncError(err) };
+    this.scoped = init.asyncContext !== false;
+    this.files = init.entryPath && init.pluginDir ? registerPluginFiles(init.pluginDir, this.scope) : undefined;
     installAsyncErrorHandler({ logger: init.logger });
   }
 
@@ -71,7 +76,8 @@ class InProcessRuntime implements PluginRuntime {
       const url = pathToFileURL(entry).href + (n > 1 ? `?v=${n}` : '');
       let mod: Record<string, unknown>;
       try {
-        mod = await pluginScope.run(this.scope, () => import(url));
+        this.files?.loaded(url);
+        mod = await (this.scoped ? pluginScope.run(this.scope, () => import(url)) : import(url));
       } catch (err) {
         throw new PlugwayError('PLW_ERR_PLUGIN_IMPORT_FAILED', { id: this.id, entry, reason: reasonOf(err) }, { cause: err });
       }
@@ -83,7 +89,7 @@ class InProcessRuntime implements PluginRuntime {
     if (typeof exported === 'function') {
       const factory = exported as (config: unknown) => unknown;
       try {
-        exported = await pluginScope.run(this.scope, () => factory(init.config));
+        exported = await (this.scoped ? pluginScope.run(this.scope, () => factory(init.config)) : factory(init.config));
       } catch (err) {
         throw new PlugwayError('PLW_ERR_PLUGIN_IMPORT_FAILED', { id: this.id, entry: init.entryPath ?? '(factory)', reason: `factory threw: ${reasonOf(err)}` }, { cause: err });
       }
@@ -131,7 +137,7 @@ class InProcessRuntime implements PluginRuntime {
     this.timing.start = t0;
     let result: unknown;
     try {
-      result = pluginScope.run(this.scope, invoke, fn, plugin!, payload, ctx);
+      result = this.scoped ? pluginScope.run(this.scope, invoke, fn, plugin!, payload, ctx) : invoke(fn, plugin!, payload, ctx);
     } catch (err) {
       this.finish(t0, true);
       throw this.threw(method, err);
@@ -207,6 +213,7 @@ class InProcessRuntime implements PluginRuntime {
 
   async dispose(): Promise<void> {
     this.plugin = undefined;
+    this.files?.dispose();
   }
 }
 
