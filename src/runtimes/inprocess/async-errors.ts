@@ -138,9 +138,18 @@ export function asyncErrorCounts(): { attributed: number; unattributed: number }
   return { ...counts };
 }
 
+/** err.stack, unless reading it throws (a getter of a hostile error). */
+function stackOf(err: Error): unknown {
+  try {
+    return err.stack;
+  } catch {
+    return undefined;
+  }
+}
+
 function handle(raw: unknown, origin: 'uncaughtException' | 'unhandledRejection'): void {
   const err = raw instanceof Error ? raw : new Error(typeof raw === 'string' ? raw : `non-error thrown: ${String(raw)}`);
-  const scope = pluginScope.getStore() ?? scopeFromStack(err.stack);
+  const scope = pluginScope.getStore() ?? scopeFromStack(stackOf(err));
   if (scope) {
     counts.attributed++;
     try {
