@@ -16,7 +16,7 @@ import { errorBody, failure } from './http-errors.js';
 import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
 import { registerReleaseRoutes, withStep } from './admin/versions-routes.js';
-import { requestIdOf } from './pipeline.js';
+import { requestIdOf } from './request-id.js';
 import { joinPrefix } from './route-table.js';
 
 export interface AdminDeps {

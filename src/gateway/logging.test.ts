@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequestLogger, requestLines, writesLinesDirectly } from './logging.js';
-import { requestIdOf, setRequestIdCounterForTest } from './pipeline.js';
+import { requestIdOf, setRequestIdCounterForTest } from './request-id.js';
 
 function capture() {
   const lines: string[] = [];
@@ -59,7 +59,7 @@ test('request ids are tokens that the line can write unescaped', () => {
   // Generated ids pass the check a caller's X-Request-Id must pass (a proxy in front may send them back).
   for (const id of [...ids].slice(0, 100)) assert.equal(requestIdOf(id), id);
   // Another process draws another base: ids are unique across nodes, not just within one.
-  const other = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { requestIdOf } = await import(${JSON.stringify(new URL('./pipeline.ts', import.meta.url).href)}); process.stdout.write(requestIdOf(undefined));`], { encoding: 'utf8' });
+  const other = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { requestIdOf } = await import(${JSON.stringify(new URL('./request-id.ts', import.meta.url).href)}); process.stdout.write(requestIdOf(undefined));`], { encoding: 'utf8' });
   assert.notEqual(other.slice(0, 24), [...ids][0]!.slice(0, 24));
   // The count carries from the low 24 bits into the high ones, and counts on.
   setRequestIdCounterForTest(0x00abcd, 0xfffffe);

@@ -9,7 +9,7 @@ import { tokenIdentity, type AuditLog } from '../../state/audit-log.js';
 import type { StateStore } from '../../state/types.js';
 import type { GatewayCore } from '../core.js';
 import { errorBody, failure } from '../http-errors.js';
-import { requestIdOf } from '../pipeline.js';
+import { requestIdOf } from '../request-id.js';
 
 export interface ReleaseRouteDeps {
   core: GatewayCore;
