@@ -148,7 +148,7 @@ export class PluginHost implements Host {
     return createRuntime(rec.manifest.runtime.type, {
       manifest: rec.manifest,
       entryPath: rec.entryPath,
-      pluginDir: rec.entryPath ? rec.source.dir : undefined,
+      pluginDir: rec.source.dir,
       asyncContext: this.config.runtimes.asyncContext,
       instance: rec.instance,
       config: rec.config,

@@ -42,8 +42,8 @@ export interface RuntimeInit {
   /** Absolute path of the plugin's entry (module or .wasm); undefined for programmatic plugins. */
   entryPath?: string;
   /**
-   * The folder the plugin was loaded from (its manifest's). In-process: a stack frame in it attributes
-   * an escaped error to this plugin. Only given with entryPath.
+   * The folder the plugin's manifest is in. In-process, for a plugin with an entryPath: a stack frame
+   * in it attributes an escaped error to this plugin.
    */
   pluginDir?: string;
   /**

@@ -101,9 +101,15 @@ function scopeOfFile(path: string, location: string): FileScope | undefined {
   for (const fs of fileScopes) {
     if (!path.startsWith(fs.root)) continue;
     if (fs.entryUrl === location) return fs;
-    if (!best || fs.root.length > best.root.length || (fs.root.length === best.root.length && (best.disposed || !fs.disposed))) best = fs;
+    if (!best || preferred(fs, best)) best = fs;
   }
   return best;
+}
+
+/** `later` (registered after `best`) wins with a deeper folder, or the same folder unless only it is unloaded. */
+function preferred(later: FileScope, best: FileScope): boolean {
+  if (later.root.length !== best.root.length) return later.root.length > best.root.length;
+  return !later.disposed || best.disposed;
 }
 
 let installed = false;

@@ -75,9 +75,9 @@ class InProcessRuntime implements PluginRuntime {
       importCounts.set(entry, n);
       const url = pathToFileURL(entry).href + (n > 1 ? `?v=${n}` : '');
       let mod: Record<string, unknown>;
+      this.files?.loaded(url);
       try {
-        this.files?.loaded(url);
-        mod = await (this.scoped ? pluginScope.run(this.scope, () => import(url)) : import(url));
+        mod = await this.inScope(() => import(url));
       } catch (err) {
         throw new PlugwayError('PLW_ERR_PLUGIN_IMPORT_FAILED', { id: this.id, entry, reason: reasonOf(err) }, { cause: err });
       }
@@ -89,7 +89,7 @@ class InProcessRuntime implements PluginRuntime {
     if (typeof exported === 'function') {
       const factory = exported as (config: unknown) => unknown;
       try {
-        exported = await (this.scoped ? pluginScope.run(this.scope, () => factory(init.config)) : factory(init.config));
+        exported = await this.inScope(() => factory(init.config));
       } catch (err) {
         throw new PlugwayError('PLW_ERR_PLUGIN_IMPORT_FAILED', { id: this.id, entry: init.entryPath ?? '(factory)', reason: `factory threw: ${reasonOf(err)}` }, { cause: err });
       }
@@ -100,6 +100,11 @@ class InProcessRuntime implements PluginRuntime {
     const missing = missingForKind(init.manifest.kind, exported);
     if (missing.length) throw new PlugwayError('PLW_ERR_KIND_CONTRACT', { id: this.id, kind: init.manifest.kind, missing: missing.join(', ') });
     this.plugin = exported as Record<string, unknown>;
+  }
+
+  /** Runs fn in the plugin's async scope (unless runtimes.async_context is off). Calls use run() with arguments, without a closure. */
+  private inScope<T>(fn: () => T): T {
+    return this.scoped ? pluginScope.run(this.scope, fn) : fn();
   }
 
   implements(method: string): boolean {
