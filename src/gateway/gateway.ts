@@ -17,6 +17,8 @@ import { registerAdmin } from './admin.js';
 import { registerDashboard } from './dashboard/index.js';
 import { GatewayCore } from './core.js';
 import { failureFromFastify } from './http-errors.js';
+import { writeClientError } from './client-errors.js';
+import { applyConnectionLimits, serverTimeouts } from './connection-limits.js';
 import { createRequestLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
@@ -154,6 +156,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (route) route.metrics.error(f.code);
     pipeline.finish(route, rid, request.method, path, null, f.status, performance.now());
   };
+  const limits = config.gateway.limits;
   const app =
     opts.app ??
     Fastify({
@@ -162,9 +165,13 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       return503OnClosing: true,
       routerOptions: { ignoreTrailingSlash: true },
       // A malformed URL (bad percent-encoding) never reaches a route's error handler. An app that
-      // embeds plugway keeps its own frameworkErrors.
+      // embeds plugway keeps its own frameworkErrors, parser error answers and server limits.
       frameworkErrors: onFrameworkError,
+      // Parser errors (a malformed header, headers over the limit, a request not received in time).
+      clientErrorHandler: (err, socket) => writeClientError(err as NodeJS.ErrnoException, socket, { maxHeaderSize: limits.maxHeaderBytes, requestTimeoutMs: limits.requestTimeoutMs, headersTimeoutMs: limits.headersTimeoutMs }),
+      ...serverTimeouts(limits),
     });
+  if (!opts.app) applyConnectionLimits(app, limits, config.gateway.trustProxy, (r) => pipeline.clientIp(r));
 
   await app.register(
     async (scope) => {

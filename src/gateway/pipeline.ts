@@ -10,7 +10,7 @@ import type { CallOptions } from '../runtimes/types.js';
 import type { RateDecision } from '../resilience/rate-limit.js';
 import type { PluginRequest, PluginResponse, Principal } from '../sdk/types.js';
 import type { CompiledRoute, GatewayCore } from './core.js';
-import { countsAsPluginFailure, errorBody, failure, failureFromCall, refuse, type HttpFailure } from './http-errors.js';
+import { carriesPluginText, clientFailure, countsAsPluginFailure, errorBody, failure, failureFromCall, refuse, type HttpFailure } from './http-errors.js';
 import { asPrincipal, hasAnyRole, hasPermission, splitPermission } from './rbac.js';
 import { toWireResponse, type WireResponse } from './response.js';
 import { requestLines, type RequestLine } from './logging.js';
@@ -115,6 +115,10 @@ export class Pipeline {
     const { route, preq, reply } = f;
     const hooks = this.core.host.hooks;
     const userId = preq.userId ?? null;
+    if (isFailure(out) && carriesPluginText(out)) {
+      if (!out.logged) this.core.logger.warn({ plugin_id: route.pluginId, request_id: preq.id, err: { code: out.code, message: out.message } }, 'plugin call failed');
+      out = clientFailure(out, route.pluginId);
+    }
     if (isFailure(out)) {
       route.metrics.error(out.code);
       if (hooks.has('onError')) {
@@ -251,9 +255,11 @@ export class Pipeline {
     const fl = failureFromCall(err);
     if (countsAsPluginFailure(fl.code, fl.status)) guard.breaker.failure();
     else guard.breaker.release();
-    if (fl.status >= 500) this.core.logger.warn({ plugin_id: id, request_id: f.preq.id, err: { code: fl.code, message: fl.message } }, 'plugin call failed');
-    // What a plugin threw may carry anything (a connection string, a query): it goes to the log, not to the client.
-    if (fl.status === 500) return { ...fl, message: `Plugin ${id} failed while handling the request; the gateway log has the reason under this request id` };
+    if (fl.status >= 500) {
+      this.core.logger.warn({ plugin_id: id, request_id: f.preq.id, err: { code: fl.code, message: fl.message } }, 'plugin call failed');
+      // What a plugin threw may carry anything (a connection string, a query): respond() keeps it from the client.
+      fl.logged = true;
+    }
     return fl;
   }
 

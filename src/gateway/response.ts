@@ -11,9 +11,12 @@ export interface WireResponse {
   payload?: string | Buffer;
 }
 
-// Framing is Node's job; a plugin setting these would corrupt the connection.
-const DROPPED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade']);
+// Framing is Node's job; a plugin setting these would corrupt the connection. The request id is
+// the gateway's: a plugin cannot replace the one the log line and the caller share.
+const DROPPED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'x-request-id']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Node's own rule for a header value: CR, LF, NUL and other controls would split or corrupt the response. */
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 function invalid(pluginId: string, reason: string): PlugwayError {
   return new PlugwayError('PLW_ERR_INVALID_RESPONSE', { id: pluginId, reason });
@@ -23,9 +26,11 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
   if (res === null || typeof res !== 'object' || Array.isArray(res)) throw invalid(pluginId, `expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
   const r = res as PluginResponse;
   const status = r.statusCode;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
-    throw invalid(pluginId, `statusCode must be an integer 100-599, got ${JSON.stringify(status)}`);
+  if (typeof status !== 'number' || !Number.isInteger(status)) {
+    throw invalid(pluginId, `statusCode must be an integer 200-599, got ${JSON.stringify(status)}`);
   }
+  // A 1xx on a keep-alive connection reads as an interim answer (101: a tunnel) to a front proxy.
+  if (status < 200 || status > 599) throw new PlugwayError('PLW_ERR_INVALID_STATUS', { id: pluginId, status });
   const out: WireResponse = { status };
   let contentType: string | undefined;
   if (r.headers !== undefined) {
@@ -39,6 +44,9 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
       }
       const lower = name.toLowerCase();
       if (DROPPED_HEADERS.has(lower)) continue;
+      if (typeof v === 'string' ? BAD_HEADER_VALUE.test(v) : v.some((x) => BAD_HEADER_VALUE.test(x))) {
+        throw new PlugwayError('PLW_ERR_INVALID_HEADER', { id: pluginId, header: JSON.stringify(name) });
+      }
       if (lower === 'content-type') contentType = Array.isArray(v) ? v[0] : v;
       else headers[lower] = v;
     }
@@ -61,7 +69,7 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
     try {
       json = JSON.stringify(body);
     } catch (err) {
-      throw invalid(pluginId, `body cannot be serialized as JSON: ${(err as Error).message}`);
+      throw invalid(pluginId, `body cannot be serialized as JSON (${(err as Error)?.name ?? 'error'}: a cycle, a BigInt or a throwing toJSON)`);
     }
     out.payload = json ?? 'null';
     out.contentType = contentType ?? 'application/json; charset=utf-8';

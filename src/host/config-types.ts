@@ -17,6 +17,31 @@ export interface BulkheadSettings {
   queue: number;
 }
 
+export interface GatewayLimits {
+  /** The request line and headers must arrive within this, ms. */
+  headersTimeoutMs: number;
+  /** The whole request (headers and body) must arrive within this, ms. */
+  requestTimeoutMs: number;
+  /** Longest pause between two chunks of a request body, ms. */
+  bodyIdleTimeoutMs: number;
+  /** Open connections the gateway accepts; more are closed at once. */
+  maxConnections: number;
+  /** Open connections per client IP (with trust_proxy: requests in flight per forwarded client IP). */
+  maxConnectionsPerIp: number;
+  /** Largest request line + headers, bytes. */
+  maxHeaderBytes: number;
+}
+
+/** What isolated plugins' HTTP (wasm's http_request, the process runtime's fetch) may reach and read. */
+export interface FetchPolicy {
+  /** Operator's cap on permissions.network: a plugin reaches a host only if both allow it. */
+  allowedHosts: string[];
+  /** Largest response body a plugin's fetch may read; the download is aborted there. */
+  maxResponseBytes: number;
+  /** How long one fetch may take, ms. */
+  timeoutMs: number;
+}
+
 export interface PluginOverrides {
   enabled: boolean;
   /** Middleware priority override (higher runs first). */
@@ -65,9 +90,23 @@ export interface HostConfig {
     rateLimit: { store: 'memory' | 'redis'; redisUrl?: string; keyPrefix: string };
     circuitBreaker: CircuitBreakerSettings;
     bulkhead: BulkheadSettings;
-    admin: { enabled: boolean; token?: string };
+    admin: {
+      enabled: boolean;
+      token?: string;
+      /**
+       * Host header names (besides IP literals and localhost) the admin API and dashboard answer to;
+       * any other name is refused, so a DNS-rebinding page cannot reach them through the browser.
+       */
+      allowedHosts: string[];
+    };
     /** Largest response body a plugin may return, bytes. */
     maxResponseBytes: number;
+    /** Slow-client defences (docs/security.md). */
+    limits: GatewayLimits;
+    /** `Content-Security-Policy: sandbox …` on every plugin response (a plugin page gets an origin of its own). */
+    sandboxPluginResponses: boolean;
+    /** /metrics behind a bearer token and/or on a listener of its own. */
+    metrics: { token?: string; port?: number; host?: string };
   };
   state: {
     dir: string;
@@ -98,6 +137,7 @@ export interface HostConfig {
      * promise and async resource in the process) and attributes by stack frame only.
      */
     asyncContext: boolean;
+    fetch: FetchPolicy;
   };
   logging: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

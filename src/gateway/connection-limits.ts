@@ -1,0 +1,121 @@
+// Slow-client defences on the gateway's own server: open connections in all and per client IP,
+// and an idle limit between the chunks of a request body (Node's requestTimeout and headersTimeout,
+// set in the server options, bound the whole request and its headers).
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { GatewayLimits } from '../host/config-types.js';
+import { PlugwayError } from '../errors.js';
+
+/** Counts per key, dropping a key at zero (the map cannot grow past the number of open things). */
+class Tally {
+  private readonly counts = new Map<string, number>();
+  tryTake(key: string, max: number): boolean {
+    const n = this.counts.get(key) ?? 0;
+    if (n >= max) return false;
+    this.counts.set(key, n + 1);
+    return true;
+  }
+  give(key: string): void {
+    const n = (this.counts.get(key) ?? 1) - 1;
+    if (n <= 0) this.counts.delete(key);
+    else this.counts.set(key, n);
+  }
+  get size(): number {
+    return this.counts.size;
+  }
+}
+
+/** Errors the body stream with a coded 408 when no chunk arrived for `idleMs`. */
+class BodyIdleGuard extends Transform {
+  private timer: NodeJS.Timeout;
+  receivedEncodedLength = 0;
+  constructor(private readonly idleMs: number) {
+    super();
+    this.timer = this.arm();
+  }
+  private arm(): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      const err = new PlugwayError('PLW_ERR_REQUEST_TIMEOUT', { timeoutMs: this.idleMs, what: 'the body stopped arriving' });
+      this.destroy(Object.assign(err, { statusCode: 408 }));
+    }, this.idleMs);
+    t.unref();
+    return t;
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    clearTimeout(this.timer);
+    this.timer = this.arm();
+    this.receivedEncodedLength += chunk.length;
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    clearTimeout(this.timer);
+    cb();
+  }
+  override _destroy(err: Error | null, cb: (error: Error | null) => void): void {
+    clearTimeout(this.timer);
+    cb(err);
+  }
+}
+
+/** Node's server options that carry the limits (for Fastify's `http` option and its own). */
+export function serverTimeouts(limits: GatewayLimits): { requestTimeout: number; http: { headersTimeout: number; maxHeaderSize: number; connectionsCheckingInterval: number } } {
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      // Node checks for expired headers/requests this often (its default, 30 s, would let them run long past the limit).
+      connectionsCheckingInterval: Math.max(250, Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4))),
+    },
+  };
+}
+
+/**
+ * Connection caps and the body idle guard on `app`. Without trust_proxy, connections are counted
+ * per socket address; behind a trusted proxy every socket is the proxy's, so requests in flight are
+ * counted per forwarded client IP instead (the rate limiter's rule, `clientIp`).
+ */
+export function applyConnectionLimits(app: FastifyInstance, limits: GatewayLimits, trustProxy: boolean, clientIp: (r: FastifyRequest) => string): void {
+  const server = app.server;
+  server.maxConnections = limits.maxConnections;
+  const perIp = new Tally();
+  if (!trustProxy) {
+    server.on('connection', (socket: Socket) => {
+      const ip = socket.remoteAddress ?? 'unknown';
+      if (!perIp.tryTake(ip, limits.maxConnectionsPerIp)) {
+        socket.destroy();
+        return;
+      }
+      socket.once('close', () => perIp.give(ip));
+    });
+  } else {
+    app.addHook('onRequest', (request, reply, done) => {
+      const ip = clientIp(request);
+      if (!perIp.tryTake(ip, limits.maxConnectionsPerIp)) {
+        reply.header('connection', 'close');
+        done(Object.assign(new PlugwayError('PLW_ERR_TOO_MANY_CONNECTIONS', { limit: limits.maxConnectionsPerIp }), { statusCode: 429 }));
+        return;
+      }
+      let given = false;
+      const give = () => {
+        if (given) return;
+        given = true;
+        perIp.give(ip);
+      };
+      reply.raw.once('close', give);
+      done();
+    });
+  }
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    const guard = new BodyIdleGuard(limits.bodyIdleTimeoutMs);
+    // A client that stalls its body does not get to keep the connection after the 408.
+    guard.once('error', () => {
+      reply.header('connection', 'close');
+      reply.raw.once('finish', () => request.raw.socket?.destroy());
+    });
+    payload.once('error', (err) => guard.destroy(err));
+    done(null, payload.pipe(guard));
+  });
+}
