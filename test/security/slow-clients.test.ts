@@ -1,0 +1,104 @@
+// Item 3 of issue 23: slow clients. A gateway limited to 1,024 descriptors (as a small container
+// is) is attacked from 127.0.0.2 by 2,500 connections that send a body one byte at a time, or
+// headers that never end; a healthy client on 127.0.0.1 keeps getting answers (>= 95 %), and the
+// attacking connections are closed by the limits instead of being held.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pluginFolders, handlerYaml } from './helpers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ATTACKERS = 2500;
+const HEALTHY = 50;
+
+async function serveLimited(fdLimit: number) {
+  const plugins = await pluginFolders([
+    { id: 'echo', yaml: `${handlerYaml('inprocess', ['/ok'])}  - path: /upload\n    method: POST\n`, code: `export default { handleRequest(req) { return { statusCode: 200, body: { ok: true } }; } };` },
+  ]);
+  const cwd = await mkdtemp(join(tmpdir(), 'plugway-slow-'));
+  // Short limits so that the test ends in seconds; the defaults are longer (docs/security.md).
+  await writeFile(join(cwd, 'plugway.yaml'), `plugins:\n  directories: [${JSON.stringify(plugins)}]\ngateway:\n  headers_timeout: 3s\n  request_timeout: 6s\n  body_timeout: 2s\n  max_connections_per_ip: 200\n`);
+  const node = [process.execPath, join(ROOT, 'bin/plugway.js'), 'serve', '--config', 'plugway.yaml', '--port', '0', '--state-dir', join(cwd, 'state')].map((a) => `'${a}'`).join(' ');
+  const child = spawn('sh', ['-c', `ulimit -n ${fdLimit} && exec ${node}`], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLUGWAY_ADMIN_TOKEN: '', PLUGWAY_LOG_LEVEL: 'warn' } });
+  let out = '';
+  child.stderr.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+  const stop = () =>
+    new Promise<void>((r) => {
+      if (child.exitCode !== null || child.signalCode !== null) return r();
+      child.once('exit', () => r());
+      child.kill('SIGKILL');
+    });
+  return { url: new URL(url), stop };
+}
+
+function attack(port: number, kind: 'body' | 'headers'): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+    s.setTimeout(5000, () => s.destroy());
+    s.once('connect', () => {
+      s.setTimeout(0);
+      s.write(kind === 'body' ? 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\na' : 'GET /ok HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      resolve(s);
+    });
+    s.on('error', () => resolve(undefined));
+    s.on('data', () => undefined);
+  });
+}
+
+test('slow clients cannot starve healthy ones, and their connections are closed', { timeout: 120_000 }, async (t) => {
+  const gw = await serveLimited(1024);
+  t.after(() => gw.stop());
+  const port = Number(gw.url.port);
+  assert.equal((await fetch(new URL('/ok', gw.url))).status, 200);
+
+  const sockets: Socket[] = [];
+  const closed = new Set<Socket>();
+  const drip = setInterval(() => {
+    for (const s of sockets) if (!closed.has(s) && !s.destroyed) s.write('a');
+  }, 1500);
+  t.after(() => {
+    clearInterval(drip);
+    for (const s of sockets) s.destroy();
+  });
+  for (let i = 0; i < ATTACKERS; i += 250) {
+    const batch = await Promise.all(Array.from({ length: 250 }, (_, j) => attack(port, (i + j) % 5 === 0 ? 'headers' : 'body')));
+    for (const s of batch) {
+      if (!s) continue;
+      sockets.push(s);
+      s.once('close', () => closed.add(s));
+    }
+  }
+
+  let ok = 0;
+  const failures: string[] = [];
+  for (let i = 0; i < HEALTHY; i++) {
+    try {
+      const r = await fetch(new URL('/ok', gw.url), { signal: AbortSignal.timeout(5000) });
+      if (r.status === 200) ok++;
+      else failures.push(String(r.status));
+      await r.arrayBuffer();
+    } catch (err) {
+      failures.push((err as Error).name);
+    }
+  }
+  t.diagnostic(`attacking connections opened: ${sockets.length}; healthy client answered ${ok}/${HEALTHY}`);
+  assert.ok(ok / HEALTHY >= 0.95, `healthy client: ${ok}/${HEALTHY} answered (${failures.join(', ')})`);
+
+  // Every attacking connection ends: refused at once past the per-IP cap, else timed out (body 2 s idle, headers 3 s, request 6 s).
+  const deadline = Date.now() + 20_000;
+  while (closed.size < sockets.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(closed.size, sockets.length, `${sockets.length - closed.size} of ${sockets.length} attacking connections still open`);
+});
