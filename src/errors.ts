@@ -67,6 +67,7 @@ export const ERRORS = {
   PLW_ERR_PLUGIN_NOT_RUNNING: def('Plugin {id} is {state}, not running', 503),
   PLW_ERR_PLUGIN_DISABLED: def('Plugin {id} is disabled', 503),
   PLW_ERR_ASYNC_ERROR: def('Plugin {id}: an error escaped from its timers or promises: {reason}'),
+  PLW_ERR_EVENT_RESERVED: def('Plugin {id} cannot emit "{type}": the namespaces {prefixes} belong to plugway; name the event after your plugin (e.g. "{id}.{suffix}")', 403),
   PLW_ERR_RUNTIME_UNKNOWN: def('Unknown runtime "{type}"; available: {available}'),
 
   // --- worker runtime ---

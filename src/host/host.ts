@@ -159,7 +159,8 @@ export class PluginHost implements Host {
       pollUs: this.config.runtimes.pollWindowUs,
       onAsyncError: (err) => void this.asyncError(rec, err),
       // runtimes name their events in full (runtime.worker_crashed, …)
-      onEvent: (event) => void this.events.emit(event.type, { id: rec.id, version: rec.version, ...event.data }),
+      // The id and version are the host's: what a runtime reports cannot name another plugin.
+      onEvent: (event) => void this.events.emit(event.type, { ...event.data, id: rec.id, version: rec.version }),
     });
   }
 
