@@ -44,6 +44,8 @@ export async function wireReleases(releases: ReleaseManager, deps: { core: Gatew
       const r = e.data;
       rollbacks.labels(r.id, String(r.automatic), r.cause, String(r.canary)).inc();
       if (r.automatic) {
+        // The breaker opened on the version rolled back from; the restored one starts with a closed one.
+        core.guard(r.id).breaker.reset();
         void audit.append({ actor: 'plugway', action: r.canary ? 'canary_abort' : 'rollback', target: r.id, result: 'ok', message: r.reason }).catch(() => undefined);
         void store.update(r.id, { version: host.get(r.id)?.version }).catch(() => undefined);
       }
