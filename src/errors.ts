@@ -87,6 +87,8 @@ export const ERRORS = {
   PLW_ERR_WASM_TRAP: def('Plugin {id}: {method} trapped: {reason}', 500),
   PLW_ERR_WASM_FS_REFUSED: def('Plugin {id}: wasm plugins cannot be granted filesystem access (permissions.fs): Node\'s WASI preopens are not a sandbox'),
   PLW_ERR_WASM_HOST_DENIED: def('Plugin {id}: HTTP to {host} is not allowed; grant it in permissions.network', 403),
+  PLW_ERR_FETCH_HOST_NOT_ALLOWED: def('Plugin {id}: HTTP to {host} is outside runtimes.fetch.allowed_hosts in plugway.yaml (the operator\'s cap on what any permissions.network may grant)', 403),
+  PLW_ERR_FETCH_TOO_LARGE: def('Plugin {id}: the response from {host} passed {size} bytes, above runtimes.fetch.max_response_bytes ({limit}); the download was aborted', 502),
   PLW_ERR_WASM_EXPORT_MISSING: def('Plugin {id}: module does not export {export}'),
   PLW_ERR_RESPONSE_TOO_LARGE: def('Plugin {id}: {method} returned {size} bytes, above the limit of {limit} bytes', 502),
 

@@ -1,6 +1,8 @@
 // The host configuration (plugway.yaml) after merging file, PLUGWAY_* environment and flags,
 // interpolation and defaults. YAML keys are snake_case; durations are normalized to ms here.
 
+import type { FetchPolicy } from '../runtimes/fetch-policy.js';
+
 export interface CircuitBreakerSettings {
   /** Consecutive failures that open the circuit. Seed default: 5. */
   failureThreshold: number;
@@ -30,16 +32,6 @@ export interface GatewayLimits {
   maxConnectionsPerIp: number;
   /** Largest request line + headers, bytes. */
   maxHeaderBytes: number;
-}
-
-/** What isolated plugins' HTTP (wasm's http_request, the process runtime's fetch) may reach and read. */
-export interface FetchPolicy {
-  /** Operator's cap on permissions.network: a plugin reaches a host only if both allow it. */
-  allowedHosts: string[];
-  /** Largest response body a plugin's fetch may read; the download is aborted there. */
-  maxResponseBytes: number;
-  /** How long one fetch may take, ms. */
-  timeoutMs: number;
 }
 
 export interface PluginOverrides {

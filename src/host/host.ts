@@ -157,6 +157,7 @@ export class PluginHost implements Host {
       defaultTimeoutMs: this.lifecycle.timeoutOf(rec),
       maxResponseBytes: this.config.gateway.maxResponseBytes,
       pollUs: this.config.runtimes.pollWindowUs,
+      fetchPolicy: this.config.runtimes.fetch,
       onAsyncError: (err) => void this.asyncError(rec, err),
       // runtimes name their events in full (runtime.worker_crashed, …)
       // The id and version are the host's: what a runtime reports cannot name another plugin.
