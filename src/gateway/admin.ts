@@ -18,12 +18,15 @@ import { adminOpenApi } from './openapi.js';
 import { registerReleaseRoutes, withStep } from './admin/versions-routes.js';
 import { requestIdOf } from './request-id.js';
 import { joinPrefix } from './route-table.js';
+import { adminHostAllowed, hostName } from './host-check.js';
 
 export interface AdminDeps {
   core: GatewayCore;
   store: StateStore;
   audit: AuditLog;
   tokenDigest: Buffer;
+  /** gateway.admin.allowed_hosts (host-check.ts). */
+  allowedHosts?: readonly string[];
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -47,6 +50,9 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
     const rid = requestIdOf(request.headers['x-request-id']);
     reply.header('x-request-id', rid);
     (request as FastifyRequest & { rid?: string }).rid = rid;
+    if (!adminHostAllowed(request.headers.host, deps.allowedHosts ?? [])) {
+      return sendError(reply, new PlugwayError('PLW_ERR_HOST_NOT_ALLOWED', { host: hostName(request.headers.host) }), rid);
+    }
     const token = bearer(request);
     if (!tokenMatches(token, deps.tokenDigest)) {
       if (request.method === 'POST') {
@@ -182,6 +188,8 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   });
 
   app.get('/openapi.json', async () => adminOpenApi());
+  // Unknown admin paths are answered after the token check (the hook above), so route names cannot be probed.
+  app.all('/*', async (request, reply) => sendError(reply, new PlugwayError('PLW_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0] }), ridOf(request)));
 
   // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
   await registerReleaseRoutes(app, { core, store, audit });

@@ -61,6 +61,8 @@ export class GatewayCore {
   readonly authPluginId?: string;
   readonly trustProxy: boolean;
   readonly maxResponseBytes: number;
+  /** gateway.sandbox_plugin_responses: CSP sandbox on plugin responses (response.ts). */
+  readonly sandboxResponses: boolean;
   table: RouteTable<CompiledRoute> = new RouteTable<CompiledRoute>([]);
   private readonly guards = new Map<string, PluginGuard>();
   private readonly limiters = new Map<string, EndpointRateLimiter>();
@@ -76,6 +78,7 @@ export class GatewayCore {
     this.authPluginId = opts.config.gateway.auth.plugin;
     this.trustProxy = opts.config.gateway.trustProxy;
     this.maxResponseBytes = opts.config.gateway.maxResponseBytes;
+    this.sandboxResponses = opts.config.gateway.sandboxPluginResponses ?? true;
   }
 
   overrides(id: string): Partial<PluginOverrides> | undefined {

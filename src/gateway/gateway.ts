@@ -199,8 +199,9 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       });
 
       if (config.gateway.admin.enabled) {
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest }), { prefix: '/admin' });
-        registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
+        const allowedHosts = config.gateway.admin.allowedHosts;
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, allowedHosts }), { prefix: '/admin' });
+        registerDashboard(scope, allowedHosts); // GET /dashboard: a page over the admin API, off with it
       }
 
       const handler = (request: Parameters<Pipeline['handle']>[0], reply: Parameters<Pipeline['handle']>[1]) => pipeline.handle(request, reply);

@@ -175,7 +175,7 @@ export class Pipeline {
   /** Whether a middleware answered (and the answer is now the response). */
   private answeredBy(f: Flow, id: string, r: PluginResponse | undefined): boolean {
     if (r === undefined || r === null) return false;
-    f.wire = toWireResponse(id, r, this.core.maxResponseBytes);
+    f.wire = toWireResponse(id, r, this.core.maxResponseBytes, this.core.sandboxResponses);
     f.res = r;
     return true;
   }
@@ -234,7 +234,7 @@ export class Pipeline {
   private handled(f: Flow, r: unknown): Maybe<Outcome> {
     const guard = f.route.guard;
     try {
-      f.wire = toWireResponse(f.route.pluginId, r, this.core.maxResponseBytes);
+      f.wire = toWireResponse(f.route.pluginId, r, this.core.maxResponseBytes, this.core.sandboxResponses);
     } catch (err) {
       guard.breaker.failure();
       return failureFromCall(err);

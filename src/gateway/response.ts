@@ -22,7 +22,22 @@ function invalid(pluginId: string, reason: string): PlugwayError {
   return new PlugwayError('PLW_ERR_INVALID_RESPONSE', { id: pluginId, reason });
 }
 
-export function toWireResponse(pluginId: string, res: unknown, maxBytes: number): WireResponse {
+/**
+ * On every plugin response unless gateway.sandbox_plugin_responses is false: the browser gives a
+ * plugin's page an opaque origin of its own, so its scripts cannot read the dashboard's window or
+ * this origin's storage, and its requests to /admin are cross-origin (no CORS: refused).
+ */
+export const PLUGIN_SANDBOX_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-downloads';
+
+/** Adds the sandbox to whatever CSP a plugin set (every policy sent is enforced). */
+export function withSandbox(headers: Record<string, string | string[]> | undefined): Record<string, string | string[]> {
+  const out = headers ?? {};
+  const own = out['content-security-policy'];
+  out['content-security-policy'] = own === undefined ? PLUGIN_SANDBOX_CSP : [...(Array.isArray(own) ? own : [own]), PLUGIN_SANDBOX_CSP];
+  return out;
+}
+
+export function toWireResponse(pluginId: string, res: unknown, maxBytes: number, sandbox = false): WireResponse {
   if (res === null || typeof res !== 'object' || Array.isArray(res)) throw invalid(pluginId, `expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
   const r = res as PluginResponse;
   const status = r.statusCode;
@@ -81,5 +96,6 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
     throw new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: pluginId, method: 'handleRequest', size, limit: maxBytes });
   }
   if (out.contentType === undefined && contentType !== undefined) out.contentType = contentType;
+  if (sandbox) out.headers = withSandbox(out.headers);
   return out;
 }
