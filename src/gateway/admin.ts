@@ -189,7 +189,9 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
 
   app.get('/openapi.json', async () => adminOpenApi());
   // Unknown admin paths are answered after the token check (the hook above), so route names cannot be probed.
-  app.all('/*', async (request, reply) => sendError(reply, new PlugwayError('PLW_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0] }), ridOf(request)));
+  const unknownPath = async (request: FastifyRequest, reply: FastifyReply) => sendError(reply, new PlugwayError('PLW_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0] }), ridOf(request));
+  app.all('/*', unknownPath);
+  app.all('/', unknownPath);
 
   // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
   await registerReleaseRoutes(app, { core, store, audit });

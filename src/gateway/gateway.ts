@@ -19,6 +19,8 @@ import { GatewayCore } from './core.js';
 import { failureFromFastify } from './http-errors.js';
 import { writeClientError } from './client-errors.js';
 import { applyConnectionLimits, serverTimeouts } from './connection-limits.js';
+import { metricsHook, startMetricsListener } from './metrics-endpoint.js';
+import type { Server } from 'node:http';
 import { createRequestLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
@@ -54,6 +56,8 @@ export interface GatewayHandle {
   adminToken: AdminTokenResolution;
   stateDir: string;
   prefix: string;
+  /** Where /metrics is served when gateway.metrics.port gives it a listener of its own (set once listening). */
+  metricsUrl?: string;
 }
 
 const handles = new WeakMap<FastifyInstance, GatewayHandle>();
@@ -193,10 +197,13 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
         reply.code(waiting.length ? 503 : 200);
         return waiting.length ? { status: 'not_ready', waiting } : { status: 'ready' };
       });
-      scope.get('/metrics', { onRequest: echoRequestId }, async (_req, reply) => {
-        reply.header('content-type', metrics.registry.contentType);
-        return metrics.registry.metrics();
-      });
+      // With a listener of its own (gateway.metrics.port), /metrics is not served here at all.
+      if (config.gateway.metrics.port === undefined) {
+        scope.get('/metrics', { onRequest: metricsHook(config.gateway.metrics) }, async (_req, reply) => {
+          reply.header('content-type', metrics.registry.contentType);
+          return metrics.registry.metrics();
+        });
+      }
 
       if (config.gateway.admin.enabled) {
         const allowedHosts = config.gateway.admin.allowedHosts;
@@ -211,7 +218,20 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     { prefix },
   );
 
+  let metricsServer: Server | undefined;
+  const metricsPort = config.gateway.metrics.port;
+  if (metricsPort !== undefined) {
+    // Opened with the gateway's own listener (and closed with it).
+    app.addHook('onListen', async () => {
+      if (metricsServer) return;
+      const l = await startMetricsListener(metrics, { ...config.gateway.metrics, port: metricsPort }, config.gateway.host);
+      metricsServer = l.server;
+      handles.get(app)!.metricsUrl = l.url;
+    });
+  }
+
   app.addHook('onClose', async () => {
+    if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
     await wiring?.close();
