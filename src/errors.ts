@@ -114,6 +114,7 @@ export const ERRORS = {
   // --- admin, state ---
   PLW_ERR_HOST_NOT_ALLOWED: def('This gateway\'s admin API and dashboard do not answer to Host "{host}": use an IP address or localhost, or list the name in gateway.admin.allowed_hosts', 403),
   PLW_ERR_METRICS_UNAUTHORIZED: def('/metrics needs a valid bearer token (gateway.metrics.token, PLUGWAY_METRICS_TOKEN)', 401),
+  PLW_ERR_ADMIN_TOKEN_EXPOSED: def('This admin token is refused: plugin code can read it from the gateway process\'s environment ({where}). Start the gateway with plugway serve (it moves PLUGWAY_ADMIN_TOKEN out of the environment), or use gateway.admin.token, PLUGWAY_ADMIN_TOKEN_FD or the generated <state dir>/admin-token', 401),
   PLW_ERR_ADMIN_UNAUTHORIZED: def('Admin API needs a valid bearer token (PLUGWAY_ADMIN_TOKEN)', 401),
   PLW_ERR_STATE_CORRUPT: def('State file {file} is unreadable: {reason}'),
   PLW_ERR_STATE_WRITE: def('Cannot write state to {file}: {reason}'),

@@ -27,6 +27,8 @@ export interface AdminDeps {
   tokenDigest: Buffer;
   /** gateway.admin.allowed_hosts (host-check.ts). */
   allowedHosts?: readonly string[];
+  /** The configured token, when plugin code can read it (refused with its own code). */
+  exposed?: { digest: Buffer; where: string };
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -54,6 +56,10 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
       return sendError(reply, new PlugwayError('PLW_ERR_HOST_NOT_ALLOWED', { host: hostName(request.headers.host) }), rid);
     }
     const token = bearer(request);
+    if (deps.exposed && tokenMatches(token, deps.exposed.digest)) {
+      await audit.appendDenied({ actor: 'exposed-token', action: actionOf(request.url), target: targetOf(request.url), code: 'PLW_ERR_ADMIN_TOKEN_EXPOSED' }).catch(() => undefined);
+      return sendError(reply, new PlugwayError('PLW_ERR_ADMIN_TOKEN_EXPOSED', { where: deps.exposed.where }), rid, { 'www-authenticate': 'Bearer realm="plugway-admin", error="invalid_token"' });
+    }
     if (!tokenMatches(token, deps.tokenDigest)) {
       if (request.method === 'POST') {
         await audit.appendDenied({ actor: tokenIdentity(token), action: actionOf(request.url), target: targetOf(request.url), code: 'PLW_ERR_ADMIN_UNAUTHORIZED' }).catch(() => undefined);

@@ -10,7 +10,8 @@ import { PlugwayError, reasonOf } from '../errors.js';
 import type { Host } from '../host/types.js';
 import type { HostConfig } from '../host/config-types.js';
 import { AuditLog } from '../state/audit-log.js';
-import { resolveAdminToken, tokenDigest, type AdminTokenResolution } from '../state/admin-token.js';
+import { resolveAdminToken, tokenDigest, tokenExposure, type AdminTokenResolution } from '../state/admin-token.js';
+import { randomBytes } from 'node:crypto';
 import { createStateStore } from '../state/create-store.js';
 import type { StateStore } from '../state/types.js';
 import { registerAdmin } from './admin.js';
@@ -101,7 +102,15 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   }
   const audit = new AuditLog(stateDir);
   const adminToken = await resolveAdminToken({ stateDir, configToken: config.gateway.admin.token, env: opts.env });
-  const digest = tokenDigest(adminToken.token);
+  // A token plugin code can read from this process's environment is never accepted: the digest of
+  // a random token stands in for it, and presenting it gets PLW_ERR_ADMIN_TOKEN_EXPOSED.
+  const exposure = tokenExposure(adminToken.token);
+  const digest = tokenDigest(exposure ? randomBytes(32).toString('hex') : adminToken.token);
+  const exposed = exposure ? { digest: tokenDigest(adminToken.token), where: exposure } : undefined;
+  if (exposure) logger.error({ code: 'PLW_ERR_ADMIN_TOKEN_EXPOSED', where: exposure }, `the admin token is readable by plugins (${exposure}); the admin API refuses it`);
+  // Only the digest is kept for a token from the environment (the handle keeps the raw one only
+  // when it is the state dir's file, which holds it anyway).
+  if (adminToken.source === 'env') adminToken.token = '';
 
   let redis: Redis | undefined;
   if (config.gateway.rateLimit.store === 'redis') {
@@ -207,7 +216,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
 
       if (config.gateway.admin.enabled) {
         const allowedHosts = config.gateway.admin.allowedHosts;
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, allowedHosts }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, allowedHosts, ...(exposed ? { exposed } : {}) }), { prefix: '/admin' });
         registerDashboard(scope, allowedHosts); // GET /dashboard: a page over the admin API, off with it
       }
 
