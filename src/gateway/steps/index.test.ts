@@ -1,0 +1,21 @@
+// Compiling a route: only the steps that apply, in the documented order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { stepBench } from '../../../test/helpers/steps.js';
+import { echoPlugin, rl } from '../../../test/gateway/helpers.js';
+
+test('a plain route compiles to accounting, send, availability, call; a full one adds middleware, auth, rate limit in order', async (t) => {
+  const b = await stepBench(
+    [
+      { id: 'auth', plugin: { authenticate: () => ({ id: 'u' }) }, manifest: { kind: 'auth' } },
+      { id: 'mw', plugin: { onRequest: () => undefined }, manifest: { kind: 'middleware', middleware: { priority: 1, routes: ['/full'] } } },
+      { id: 'api', plugin: echoPlugin, manifest: { endpoints: [{ path: '/plain', method: 'GET' }, { path: '/full', method: 'GET', auth: 'required', rateLimit: rl('5/s') }] as never } },
+    ],
+    (c) => {
+      c.gateway.auth.plugin = 'auth';
+    },
+  );
+  t.after(() => b.close());
+  assert.deepEqual(b.stepsOf('GET', '/plain'), ['accounting', 'send', 'availability', 'call']);
+  assert.deepEqual(b.stepsOf('GET', '/full'), ['accounting', 'send', 'availability', 'middleware:mw', 'auth', 'rate-limit', 'call']);
+});
