@@ -2,7 +2,7 @@
 // status, the user), the route's metrics, and the error body with the request id for failures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stepBench } from '../../../test/helpers/steps.js';
+import { stepBench } from './step-bench.test-helper.js';
 
 test('accounting + send: one line per request, metrics by status and error code, error body with request_id', async (t) => {
   const b = await stepBench([

@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PluginRequest } from '../../sdk/types.js';
-import { stepBench } from '../../../test/helpers/steps.js';
-import { echoPlugin } from '../../../test/gateway/helpers.js';
+import { stepBench, echoPlugin } from './step-bench.test-helper.js';
 
 const tokens: Record<string, { id: string; roles: string[] }> = { alice: { id: 'alice', roles: ['admin'] }, bob: { id: 'bob', roles: [] } };
 const authPlugin = {

@@ -1,8 +1,7 @@
 // The availability step: a disabled or stopped plugin is refused with 503 before anything else runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stepBench } from '../../../test/helpers/steps.js';
-import { echoPlugin } from '../../../test/gateway/helpers.js';
+import { stepBench, echoPlugin } from './step-bench.test-helper.js';
 
 test('availability: disabled → 503 PLW_ERR_PLUGIN_DISABLED, stopped → 503 PLW_ERR_PLUGIN_NOT_RUNNING', async (t) => {
   const b = await stepBench([{ id: 'api', plugin: echoPlugin, manifest: { endpoints: [{ path: '/x', method: 'GET' }] as never } }]);

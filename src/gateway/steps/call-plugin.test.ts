@@ -2,7 +2,7 @@
 // reason in the log), the breaker opened by failures and refusing with 503 PLW_ERR_CIRCUIT_OPEN.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stepBench } from '../../../test/helpers/steps.js';
+import { stepBench } from './step-bench.test-helper.js';
 
 test('call: sync and async answers, a throw is a 500 without the reason, failures open the breaker', async (t) => {
   const b = await stepBench(

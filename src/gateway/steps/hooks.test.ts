@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
-import { stepBench } from '../../../test/helpers/steps.js';
+import { stepBench } from './step-bench.test-helper.js';
 
 test('hooks: compiled in when added, out when removed; onError for failures, onResponse otherwise', async (t) => {
   const b = await stepBench([

@@ -1,8 +1,7 @@
 // Compiling a route: only the steps that apply, in the documented order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stepBench } from '../../../test/helpers/steps.js';
-import { echoPlugin, rl } from '../../../test/gateway/helpers.js';
+import { stepBench, echoPlugin, rl } from './step-bench.test-helper.js';
 
 test('a plain route compiles to accounting, send, availability, call; a full one adds middleware, auth, rate limit in order', async (t) => {
   const b = await stepBench(

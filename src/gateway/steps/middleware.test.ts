@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
-import { stepBench } from '../../../test/helpers/steps.js';
-import { echoPlugin } from '../../../test/gateway/helpers.js';
+import { stepBench, echoPlugin } from './step-bench.test-helper.js';
 
 const route = { id: 'api', plugin: echoPlugin, manifest: { endpoints: [{ path: '/x', method: 'GET' }] as never } };
 

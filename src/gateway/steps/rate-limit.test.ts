@@ -2,8 +2,7 @@
 // retry-after when the budget is spent, counted per route.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stepBench } from '../../../test/helpers/steps.js';
-import { echoPlugin, rl } from '../../../test/gateway/helpers.js';
+import { stepBench, echoPlugin, rl } from './step-bench.test-helper.js';
 
 test('rate limit: headers, 429 PLW_ERR_RATE_LIMITED with retry-after, absent where no limit is declared', async (t) => {
   const b = await stepBench([{ id: 'api', plugin: echoPlugin, manifest: { endpoints: [{ path: '/l', method: 'GET', rateLimit: rl('2/min') }, { path: '/free', method: 'GET' }] as never } }]);

@@ -1,16 +1,38 @@
-// For the tests beside src/gateway/steps/: a real host and GatewayCore (routes compiled as the
+// For the tests beside src/gateway/steps/ (not built into dist/): a real host and GatewayCore (routes compiled as the
 // gateway compiles them) and requests run through RequestEntry with an Exchange that records the answer.
 
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
-import { GatewayCore } from '../../src/gateway/core.js';
-import { createRequestLogger } from '../../src/gateway/logging.js';
-import { GatewayMetrics } from '../../src/gateway/metrics.js';
-import { RequestEntry } from '../../src/gateway/request-entry.js';
-import type { Exchange } from '../../src/gateway/steps/context.js';
-import type { HostConfig } from '../../src/host/config-types.js';
-import type { Host } from '../../src/host/types.js';
-import { makeHost, testConfig, type InlinePlugin } from '../gateway/helpers.js';
+import { GatewayCore } from '../core.js';
+import { createRequestLogger } from '../logging.js';
+import { GatewayMetrics } from '../metrics.js';
+import { RequestEntry } from '../request-entry.js';
+import type { Exchange } from './context.js';
+import { defaultHostConfig } from '../../host/config.js';
+import type { HostConfig } from '../../host/config-types.js';
+import { createHost } from '../../host/index.js';
+import type { Host } from '../../host/types.js';
+import type { PluginManifest } from '../../manifest/types.js';
+import { parseRateLimit, type RateLimitSpec } from '../../resilience/rate-limit.js';
+
+export interface InlinePlugin {
+  id: string;
+  plugin: unknown;
+  manifest?: Partial<PluginManifest>;
+}
+
+export function rl(raw: string): RateLimitSpec {
+  const r = parseRateLimit(raw);
+  if (!r) throw new Error(`bad rate limit ${raw}`);
+  return r;
+}
+
+/** A handler plugin that answers with what it got. */
+export const echoPlugin = {
+  handleRequest(req: { params: unknown; query: unknown; body: unknown; path: string; method: string; userId?: string; context: unknown }) {
+    return { statusCode: 200, body: { params: req.params, query: req.query, body: req.body ?? null, path: req.path, method: req.method, userId: req.userId ?? null, context: req.context } };
+  },
+};
 
 export interface Answer {
   status: number;
@@ -43,8 +65,11 @@ export interface StepBench {
 }
 
 export async function stepBench(plugins: InlinePlugin[], mutate?: (c: HostConfig) => void): Promise<StepBench> {
-  const config = testConfig(mutate);
-  const host = await makeHost(plugins, config);
+  const config = defaultHostConfig();
+  mutate?.(config);
+  const host = createHost({ config, logger: pino({ level: 'silent' }) });
+  for (const p of plugins) host.registerBuiltin(p.id, p.plugin, p.manifest ?? {});
+  await host.start();
   const lines: Array<Record<string, unknown>> = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -84,5 +109,3 @@ export async function stepBench(plugins: InlinePlugin[], mutate?: (c: HostConfig
     },
   };
 }
-
-export const silent = pino({ level: 'silent' });
