@@ -20,6 +20,7 @@ import { failureFromFastify } from './http-errors.js';
 import { createRequestLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
 import { FastifyExchange, RequestEntry } from './request-entry.js';
+import { FastPath } from './fast-path.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
 import { releasesOf } from '../host/release-manager.js';
@@ -151,9 +152,12 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     const f = failureFromFastify(err as { code?: string; statusCode?: number; message?: string }, bodyLimit);
     entry.refuseEarly(request.method, request.url, request.headers, new FastifyExchange(request, reply), f);
   };
+  // Standalone, plugin routes are served on node:http directly (fast-path.ts); an embedder's app keeps Fastify for everything.
+  const fast = opts.app ? undefined : new FastPath(entry);
   const app =
     opts.app ??
     Fastify({
+      serverFactory: fast!.serverFactory,
       logger: false,
       bodyLimit,
       return503OnClosing: true,
@@ -200,6 +204,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     { prefix },
   );
 
+  if (fast) app.addHook('preClose', async () => fast.close());
   app.addHook('onClose', async () => {
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();

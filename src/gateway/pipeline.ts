@@ -1,65 +1,108 @@
 // The dispatcher: runs a route's compiled step array (steps/) on one request, `enter` forward
 // and `leave` backward, synchronously while every step answers synchronously and in the promise's
 // `then` from the first step that returns one (Hono's compose.ts, without a promise per step).
+// steps/context.ts describes a step.
 
 import { failureFromCall } from './http-errors.js';
-import type { Maybe, Outcome, RequestContext, Step } from './steps/context.js';
+import type { Outcome, RequestContext, Step } from './steps/context.js';
 
 export type { Step, RequestContext, Outcome, Exchange } from './steps/context.js';
 
-/** Runs `steps` on `ctx`: undefined when it finished synchronously, else a promise of the end. */
-export function dispatch(steps: readonly Step[], ctx: RequestContext): Promise<void> | undefined {
+type Done = Promise<void> | undefined;
+
+/** Runs `steps` on `ctx`: undefined when it finished synchronously, else a promise of the end (it never rejects). */
+export function dispatch(steps: readonly Step[], ctx: RequestContext): Done {
   return enterFrom(steps, ctx, 0);
 }
 
-function enterFrom(steps: readonly Step[], ctx: RequestContext, from: number): Promise<void> | undefined {
+function enterFrom(steps: readonly Step[], ctx: RequestContext, from: number): Done {
   for (let i = from; i < steps.length; i++) {
-    const enter = steps[i]!.enter;
-    if (!enter) continue;
-    let r: Maybe<Outcome | undefined>;
+    const step = steps[i]!;
+    if (!step.enter) continue;
+    let r: unknown;
     try {
-      r = enter(ctx);
+      r = step.enter(ctx);
     } catch (err) {
-      ctx.outcome = failureFromCall(err);
-      return leaveFrom(steps, ctx, i - 1);
+      return afterEnter(steps, ctx, i, enterFailed(step, ctx, err));
     }
     if (r instanceof Promise) {
       return r.then(
-        (o) => (o === undefined ? enterFrom(steps, ctx, i + 1) : answered(steps, ctx, i, o)),
-        (err: unknown) => answered(steps, ctx, i, failureFromCall(err)),
+        (v) => afterEnter(steps, ctx, i, entered(step, ctx, v)),
+        (err: unknown) => afterEnter(steps, ctx, i, enterFailed(step, ctx, err)),
       );
     }
-    if (r !== undefined) return answered(steps, ctx, i, r);
+    if (step.entered) r = entered(step, ctx, r);
+    if (r instanceof Promise) return afterEnter(steps, ctx, i, r);
+    if (r !== undefined) return answered(steps, ctx, i, r as Outcome);
   }
   // No step answered: a route's array always ends with the handler, so this is a compile bug.
   return answered(steps, ctx, steps.length, failureFromCall(new Error('no step answered the request')));
 }
 
-function answered(steps: readonly Step[], ctx: RequestContext, at: number, o: Outcome): Promise<void> | undefined {
+/** What step i's result means (its `entered`), a throw in it handled as a failure of the step. */
+function entered(step: Step, ctx: RequestContext, v: unknown): unknown {
+  if (!step.entered) return v;
+  try {
+    return step.entered(ctx, v);
+  } catch (err) {
+    return failureFromCall(err);
+  }
+}
+
+function enterFailed(step: Step, ctx: RequestContext, err: unknown): unknown {
+  if (!step.enterFailed) return failureFromCall(err);
+  try {
+    return step.enterFailed(ctx, err);
+  } catch (e) {
+    return failureFromCall(e);
+  }
+}
+
+/** Step i's enter settled with `v` (an Outcome, undefined to go on, or a promise of either). */
+function afterEnter(steps: readonly Step[], ctx: RequestContext, i: number, v: unknown): Done {
+  if (v instanceof Promise) {
+    return v.then(
+      (o) => afterEnter(steps, ctx, i, o),
+      (err: unknown) => answered(steps, ctx, i, failureFromCall(err)),
+    );
+  }
+  return v === undefined ? enterFrom(steps, ctx, i + 1) : answered(steps, ctx, i, v as Outcome);
+}
+
+function answered(steps: readonly Step[], ctx: RequestContext, at: number, o: Outcome): Done {
   ctx.outcome = o;
   return leaveFrom(steps, ctx, at - 1);
 }
 
-function leaveFrom(steps: readonly Step[], ctx: RequestContext, from: number): Promise<void> | undefined {
+function leaveFrom(steps: readonly Step[], ctx: RequestContext, from: number): Done {
   for (let i = from; i >= 0; i--) {
-    const leave = steps[i]!.leave;
-    if (!leave) continue;
-    let r: Maybe<void>;
+    const step = steps[i]!;
+    if (!step.leave) continue;
+    let r: unknown;
     try {
-      r = leave(ctx);
+      r = step.leave(ctx);
+      if (!(r instanceof Promise)) {
+        if (step.left) step.left(ctx, r);
+        continue;
+      }
     } catch (err) {
       ctx.outcome = failureFromCall(err);
       continue;
     }
-    if (r instanceof Promise) {
-      return r.then(
-        () => leaveFrom(steps, ctx, i - 1),
-        (err: unknown) => {
+    return r.then(
+      (v) => {
+        try {
+          if (step.left) step.left(ctx, v);
+        } catch (err) {
           ctx.outcome = failureFromCall(err);
-          return leaveFrom(steps, ctx, i - 1);
-        },
-      );
-    }
+        }
+        return leaveFrom(steps, ctx, i - 1);
+      },
+      (err: unknown) => {
+        ctx.outcome = failureFromCall(err);
+        return leaveFrom(steps, ctx, i - 1);
+      },
+    );
   }
   return undefined;
 }

@@ -8,6 +8,7 @@ import type { PluginRequest } from '../sdk/types.js';
 import type { CompiledRoute, GatewayCore } from './core.js';
 import { refuse, type HttpFailure } from './http-errors.js';
 import type { RequestLine } from './logging.js';
+import type { RouteMatch } from './route-table.js';
 import { dispatch } from './pipeline.js';
 import { requestIdOf } from './request-id.js';
 import { elapsedMs } from './steps/accounting.js';
@@ -62,18 +63,29 @@ export class RequestEntry {
 
   /** One request through its route's steps, whatever server it came through. */
   handle(method: string, url: string, headers: Headers, query: PluginRequest['query'], body: unknown, io: Exchange): Promise<void> | undefined {
-    const start = performance.now();
-    const id = requestIdOf(headers['x-request-id']);
-    const path = this.pathOf(url);
-    const table = this.core.table;
-    const match = table.find(method, path) ?? (method === 'HEAD' ? table.find('GET', path) : undefined);
-    const preq: PluginRequest = { id, method, path, params: match ? match.params : {}, query, headers, body: body ?? undefined, context: {} };
-    const ctx = new RequestContext(preq, io, start);
+    const match = this.match(method, url);
     if (!match) {
-      this.refuse(ctx, refuse('PLW_ERR_ROUTE_NOT_FOUND', { method, path }));
+      const start = performance.now();
+      const path = this.pathOf(url);
+      const preq: PluginRequest = { id: requestIdOf(headers['x-request-id']), method, path, params: {}, query, headers, body: body ?? undefined, context: {} };
+      this.refuse(new RequestContext(preq, io, start), refuse('PLW_ERR_ROUTE_NOT_FOUND', { method, path }));
       return undefined;
     }
-    return dispatch(match.route.steps, ctx);
+    return this.run(match, method, url, headers, query, body, io);
+  }
+
+  /** The route `url` is for (HEAD falls back to GET); undefined when none. */
+  match(method: string, url: string): RouteMatch<CompiledRoute> | undefined {
+    const path = this.pathOf(url);
+    const table = this.core.table;
+    return table.find(method, path) ?? (method === 'HEAD' ? table.find('GET', path) : undefined);
+  }
+
+  /** Runs a matched route's steps. */
+  run(match: RouteMatch<CompiledRoute>, method: string, url: string, headers: Headers, query: PluginRequest['query'], body: unknown, io: Exchange): Promise<void> | undefined {
+    const start = performance.now();
+    const preq: PluginRequest = { id: requestIdOf(headers['x-request-id']), method, path: this.pathOf(url), params: match.params, query, headers, body: body ?? undefined, context: {} };
+    return dispatch(match.route.steps, new RequestContext(preq, io, start));
   }
 
   /** A request the server refused before its route's steps ran (`route` when the URL matched one). */

@@ -66,21 +66,8 @@ export function authStep(host: Host, authId: string, route: AuthRoute, logger: L
 
   return {
     name: 'auth',
-    enter(ctx: RequestContext): Maybe<Outcome | undefined> {
-      const preq = ctx.preq;
-      let r: unknown;
-      try {
-        r = host.invoke(authId, 'authenticate', [preq]);
-      } catch (err) {
-        return failed(preq, err);
-      }
-      if (r instanceof Promise) {
-        return r.then(
-          (v) => authorize(preq, asPrincipal(v)),
-          (err: unknown) => failed(preq, err),
-        );
-      }
-      return authorize(preq, asPrincipal(r));
-    },
+    enter: (ctx: RequestContext) => host.invoke(authId, 'authenticate', [ctx.preq]),
+    entered: (ctx: RequestContext, v: unknown) => authorize(ctx.preq, asPrincipal(v)),
+    enterFailed: (ctx: RequestContext, err: unknown) => failed(ctx.preq, err),
   };
 }

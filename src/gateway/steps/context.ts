@@ -25,19 +25,26 @@ export interface Exchange {
 export type Maybe<T> = T | Promise<T>;
 
 /**
- * One step of a route's compiled array. Both halves are optional.
- * - `enter` runs on the way in, in array order. Returning undefined goes on to the next step;
- *   returning an Outcome answers the request here (the steps after it do not run).
+ * One step of a route's compiled array; every member but `name` is optional.
+ * - `enter` runs on the way in, in array order, and returns its raw result (a plugin's answer, a
+ *   limiter's decision), a value or a promise. `entered(ctx, value)` says what the result means,
+ *   whichever way it came: undefined goes on to the next step, an Outcome answers the request here
+ *   (the steps after it do not run). Without `entered`, enter's result is that already.
+ *   `enterFailed(ctx, err)` does the same for a throw or a rejection (default: the error as the outcome).
  * - `leave` runs on the way out, in reverse order, for every step before the one that answered
  *   (a step's own `leave` does not run when its `enter` answered). It reads and may replace
- *   `ctx.outcome`.
- * A throw or rejection in either half becomes the outcome (failureFromCall) and the way out goes on.
+ *   `ctx.outcome`; `left(ctx, value)` receives its result. A throw or rejection becomes the outcome.
+ * The dispatcher (pipeline.ts) does the sync-or-promise bookkeeping once, for every step: a step
+ * never writes `.then`, and a plugin's promise costs one continuation, not one per layer.
  */
 export interface Step {
   /** For docs, tests and `describe()`: which concern this is (`auth`, `rate-limit`, `middleware:cors`…). */
   readonly name: string;
-  enter?(ctx: RequestContext): Maybe<Outcome | undefined>;
-  leave?(ctx: RequestContext): Maybe<void>;
+  enter?(ctx: RequestContext): unknown;
+  entered?(ctx: RequestContext, value: any): Maybe<Outcome | undefined>;
+  enterFailed?(ctx: RequestContext, err: unknown): Maybe<Outcome | undefined>;
+  leave?(ctx: RequestContext): unknown;
+  left?(ctx: RequestContext, value: any): void;
 }
 
 /** One request on its way through a route. */

@@ -28,7 +28,7 @@ async function runHook(deps: HookDeps, name: 'onRequest' | 'onResponse' | 'onErr
 export function requestHooksStep(deps: HookDeps, pluginId: string): Step {
   return {
     name: 'hooks:onRequest',
-    enter: (ctx: RequestContext) => runHook(deps, 'onRequest', { pluginId, request: ctx.preq }).then(() => undefined),
+    enter: (ctx: RequestContext) => runHook(deps, 'onRequest', { pluginId, request: ctx.preq }),
   };
 }
 

@@ -5,11 +5,13 @@ import type { CompiledRouteSpec, GatewayCore } from '../core.js';
 import { authStep } from './auth.js';
 import { availabilityStep } from './availability.js';
 import { callPluginStep } from './call-plugin.js';
+import { circuitBreakerStep } from './circuit-breaker.js';
 import type { Step } from './context.js';
 import { requestHooksStep, responseHooksStep } from './hooks.js';
 import { middlewareStep } from './middleware.js';
 import { rateLimitStep } from './rate-limit.js';
 import { sendStep } from './send.js';
+import { serializeStep } from './serialize.js';
 
 /** `accounting` is the route's accounting step (core.ts keeps it for requests refused before the steps). */
 export function compileSteps(core: GatewayCore, route: CompiledRouteSpec, accounting: Step): Step[] {
@@ -17,6 +19,7 @@ export function compileSteps(core: GatewayCore, route: CompiledRouteSpec, accoun
   const id = route.pluginId;
   const steps: Step[] = [accounting, sendStep];
   if (host.hooks.has('onResponse') || host.hooks.has('onError')) steps.push(responseHooksStep({ host, metrics, logger }, id));
+  steps.push(serializeStep(id, route.guard, core.maxResponseBytes));
   steps.push(availabilityStep(host, id));
   for (const mw of route.middleware) steps.push(middlewareStep(host, mw, core.maxResponseBytes));
   if ((route.auth !== 'none' || route.needsPrincipal) && core.authPluginId) {
@@ -24,6 +27,7 @@ export function compileSteps(core: GatewayCore, route: CompiledRouteSpec, accoun
   }
   if (route.limiter) steps.push(rateLimitStep(core, id, route.limiter, route.metrics));
   if (host.hooks.has('onRequest')) steps.push(requestHooksStep({ host, metrics, logger }, id));
+  steps.push(circuitBreakerStep(id, route.guard));
   steps.push(callPluginStep({ host, metrics, logger, maxResponseBytes: core.maxResponseBytes }, id, route.guard, route.timeoutMs));
   return steps;
 }

@@ -4,8 +4,8 @@
 
 import type { Host } from '../../host/types.js';
 import type { PluginResponse } from '../../sdk/types.js';
-import { toWireResponse } from '../response.js';
-import { isFailure, type Maybe, type Outcome, type RequestContext, type Step } from './context.js';
+import { checkResponse } from '../response.js';
+import { isFailure, type Outcome, type RequestContext, type Step } from './context.js';
 
 export interface MiddlewareSpec {
   id: string;
@@ -18,27 +18,18 @@ export function middlewareStep(host: Host, mw: MiddlewareSpec, maxResponseBytes:
   /** A middleware's answer (undefined: it did not answer). */
   const answer = (ctx: RequestContext, r: PluginResponse | undefined | null): Outcome | undefined => {
     if (r === undefined || r === null) return undefined;
-    const wire = toWireResponse(id, r, maxResponseBytes);
+    const wire = checkResponse(id, r, maxResponseBytes);
     ctx.res = r;
     return wire;
   };
-  const step: { name: string; enter?: Step['enter']; leave?: Step['leave'] } = { name: `middleware:${id}` };
+  const step: { -readonly [K in keyof Step]: Step[K] } = { name: `middleware:${id}` };
   if (mw.onRequest) {
-    step.enter = (ctx): Maybe<Outcome | undefined> => {
-      const r = host.invoke<PluginResponse | undefined>(id, 'onRequest', [ctx.preq]);
-      return r instanceof Promise ? r.then((v) => answer(ctx, v)) : answer(ctx, r);
-    };
+    step.enter = (ctx) => host.invoke(id, 'onRequest', [ctx.preq]);
+    step.entered = answer;
   }
   if (mw.onResponse) {
-    step.leave = (ctx): Maybe<void> => {
-      if (isFailure(ctx.outcome)) return;
-      const r = host.invoke<PluginResponse | undefined>(id, 'onResponse', [ctx.preq, ctx.res]);
-      if (r instanceof Promise) {
-        return r.then((v) => {
-          const o = answer(ctx, v);
-          if (o) ctx.outcome = o;
-        });
-      }
+    step.leave = (ctx) => (isFailure(ctx.outcome) ? undefined : host.invoke(id, 'onResponse', [ctx.preq, ctx.res]));
+    step.left = (ctx, r: PluginResponse | undefined) => {
       const o = answer(ctx, r);
       if (o) ctx.outcome = o;
     };

@@ -31,16 +31,10 @@ export function rateLimitStep(deps: RateLimitDeps, pluginId: string, limiter: En
   };
   return {
     name: 'rate-limit',
-    enter(ctx: RequestContext): Maybe<Outcome | undefined> {
-      const key = ctx.preq.userId !== undefined ? `u:${ctx.preq.userId}` : `ip:${deps.clientIp(ctx)}`;
-      let d: Maybe<RateDecision>;
-      try {
-        d = limiter.consume(key);
-      } catch (err) {
-        return storeFailed(err);
-      }
-      if (d instanceof Promise) return d.then((v) => apply(ctx, v), storeFailed);
-      return apply(ctx, d);
+    enter(ctx: RequestContext): Maybe<RateDecision> {
+      return limiter.consume(ctx.preq.userId !== undefined ? `u:${ctx.preq.userId}` : `ip:${deps.clientIp(ctx)}`);
     },
+    entered: apply,
+    enterFailed: (_ctx: RequestContext, err: unknown) => storeFailed(err),
   };
 }

@@ -1,4 +1,4 @@
-// Writes the outcome to the client: a plugin's response as checked by toWireResponse, or a
+// Writes the outcome to the client: a plugin's response as checked by checkResponse and serialized, or a
 // failure as the gateway's JSON error body `{ error: { code, message }, request_id }`.
 
 import { errorBody } from '../http-errors.js';
