@@ -2,7 +2,9 @@
 // and an idle limit between the chunks of a request body (Node's requestTimeout and headersTimeout,
 // set in the server options, bound the whole request and its headers).
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientIpOf } from './client-ip.js';
 import type { Socket } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { GatewayLimits } from '../host/config-types.js';
@@ -73,38 +75,56 @@ export function serverTimeouts(limits: GatewayLimits): { requestTimeout: number;
 }
 
 /**
- * Connection caps and the body idle guard on `app`. Without trust_proxy, connections are counted
- * per socket address; behind a trusted proxy every socket is the proxy's, so requests in flight are
- * counted per forwarded client IP instead (the rate limiter's rule, `clientIp`).
+ * Open connections or requests per client. Without trust_proxy: connections per socket address,
+ * refused by closing the socket. Behind a trusted proxy every socket is the proxy's, so requests in
+ * flight are counted per forwarded client IP instead (the rate limiter's rule, client-ip.ts) and
+ * refused with 429 PLW_ERR_TOO_MANY_CONNECTIONS.
  */
-export function applyConnectionLimits(app: FastifyInstance, limits: GatewayLimits, trustProxy: boolean, clientIp: (r: FastifyRequest) => string): void {
+export class PerClientLimit {
+  private readonly tally = new Tally();
+
+  constructor(
+    readonly max: number,
+    readonly perRequest: boolean,
+  ) {}
+
+  /** Counts a new connection; false when its address is at the limit (the caller closes it). */
+  connection(socket: Socket): boolean {
+    const ip = socket.remoteAddress ?? 'unknown';
+    if (!this.tally.tryTake(ip, this.max)) return false;
+    socket.once('close', () => this.tally.give(ip));
+    return true;
+  }
+
+  /**
+   * Admits a request (trust_proxy): counted until its response closes. Always true when counting
+   * connections. The fast path calls it before serving; a refused request goes on to Fastify, whose
+   * onRequest hook answers the 429.
+   */
+  readonly gate = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (!this.perRequest) return true;
+    const ip = clientIpOf(req.headers, () => req.socket.remoteAddress ?? 'unknown', true);
+    if (!this.tally.tryTake(ip, this.max)) return false;
+    res.once('close', () => this.tally.give(ip));
+    return true;
+  };
+}
+
+/** The limits on a standalone gateway's server and the body idle guard. */
+export function applyConnectionLimits(app: FastifyInstance, limits: GatewayLimits, perClient: PerClientLimit): void {
   const server = app.server;
   server.maxConnections = limits.maxConnections;
-  const perIp = new Tally();
-  if (!trustProxy) {
+  if (!perClient.perRequest) {
     server.on('connection', (socket: Socket) => {
-      const ip = socket.remoteAddress ?? 'unknown';
-      if (!perIp.tryTake(ip, limits.maxConnectionsPerIp)) {
-        socket.destroy();
-        return;
-      }
-      socket.once('close', () => perIp.give(ip));
+      if (!perClient.connection(socket)) socket.destroy();
     });
   } else {
     app.addHook('onRequest', (request, reply, done) => {
-      const ip = clientIp(request);
-      if (!perIp.tryTake(ip, limits.maxConnectionsPerIp)) {
+      if (!perClient.gate(request.raw, reply.raw)) {
         reply.header('connection', 'close');
-        done(Object.assign(new PlugwayError('PLW_ERR_TOO_MANY_CONNECTIONS', { limit: limits.maxConnectionsPerIp }), { statusCode: 429 }));
+        done(Object.assign(new PlugwayError('PLW_ERR_TOO_MANY_CONNECTIONS', { limit: perClient.max }), { statusCode: 429 }));
         return;
       }
-      let given = false;
-      const give = () => {
-        if (given) return;
-        given = true;
-        perIp.give(ip);
-      };
-      reply.raw.once('close', give);
       done();
     });
   }
