@@ -102,3 +102,37 @@ test('slow clients cannot starve healthy ones, and their connections are closed'
   while (closed.size < sockets.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   assert.equal(closed.size, sockets.length, `${sockets.length - closed.size} of ${sockets.length} attacking connections still open`);
 });
+
+test('behind a trusted proxy, requests in flight are limited per forwarded client IP (fast path and Fastify alike)', async (t) => {
+  const { gatewayWith } = await import('./helpers.js');
+  const { http } = await import('../gateway/helpers.js');
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let entered = 0;
+  let bothIn!: () => void;
+  const twoHeld = new Promise<void>((r) => (bothIn = r));
+  Object.assign(globalThis, { __plugwaySlowGate: gate, __plugwayEntered: () => ++entered === 2 && bothIn() });
+  const gw = await gatewayWith(
+    [{ id: 'slow', yaml: `${handlerYaml('inprocess', ['/slow'])}  - path: /slow\n    method: POST\n`, code: `export default { async handleRequest() { globalThis.__plugwayEntered(); await globalThis.__plugwaySlowGate; return { statusCode: 200 }; } };` }],
+    (c) => {
+      c.gateway.trustProxy = true;
+      c.gateway.limits.maxConnectionsPerIp = 2;
+    },
+  );
+  t.after(() => gw.close());
+  const from = (ip: string, method = 'GET') => http(`${gw.url}/slow`, { method, headers: { 'x-forwarded-for': `${ip}, 10.0.0.1` }, ...(method === 'POST' ? { body: 'x' } : {}) });
+  const held = [from('203.0.113.7'), from('203.0.113.7', 'POST')];
+  await twoHeld;
+  const third = await from('203.0.113.7');
+  assert.equal(third.status, 429, third.text);
+  assert.equal(third.json.error.code, 'PLW_ERR_TOO_MANY_CONNECTIONS');
+  const post = await from('203.0.113.7', 'POST');
+  assert.equal(post.status, 429);
+  // Another client behind the same proxy is not affected.
+  const otherDone = from('198.51.100.9');
+  release();
+  assert.equal((await otherDone).status, 200);
+  for (const r of await Promise.all(held)) assert.equal(r.status, 200);
+  // Released: the first client may call again.
+  assert.equal((await from('203.0.113.7')).status, 200);
+});
