@@ -24,6 +24,7 @@ import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
 import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
+import { joinCluster, type ClusterNode } from '../cluster/index.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -52,6 +53,8 @@ export interface GatewayHandle {
   adminToken: AdminTokenResolution;
   stateDir: string;
   prefix: string;
+  /** This node in the cluster's node list (state.store: etcd); undefined for a single node. */
+  cluster?: ClusterNode;
 }
 
 const handles = new WeakMap<FastifyInstance, GatewayHandle>();
@@ -125,6 +128,16 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   }
   const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.tryRebuild(type)));
 
+  let cluster: ClusterNode | undefined;
+  try {
+    cluster = await joinCluster(host, store, logger);
+  } catch (err) {
+    for (const off of offs) off();
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
+  }
+
   // Releases live here, not in the admin API: kept versions, the pinned version restored at start,
   // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
   const releases = releasesOf(host);
@@ -134,6 +147,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       wiring = await wireReleases(releases, { core, store, audit, stateDir });
     } catch (err) {
       for (const off of offs) off();
+      await cluster?.close();
       unfollow();
       if (!opts.store) await store.close?.();
       throw err;
@@ -192,7 +206,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       });
 
       if (config.gateway.admin.enabled) {
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, cluster }), { prefix: '/admin' });
         registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
       }
 
@@ -203,9 +217,17 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     { prefix },
   );
 
+  if (cluster) {
+    app.addHook('onListen', async () => {
+      const a = app.server.address();
+      if (a && typeof a === 'object') cluster.setAddress(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+    });
+  }
+
   app.addHook('onClose', async () => {
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
+    await cluster?.close();
     await wiring?.close();
     unfollow();
     metrics.close(); // its runtime-event subscription on the host
@@ -213,7 +235,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (redis) redis.disconnect();
   });
 
-  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix });
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster });
   return app;
 }
 
