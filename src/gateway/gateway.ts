@@ -25,6 +25,7 @@ import { followDesiredState } from './state-sync.js';
 import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 import { joinCluster, type ClusterNode } from '../cluster/index.js';
+import { versionPinApplier } from '../cluster/pins.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -118,7 +119,18 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
 
   await applyDesiredState(host, store, logger);
   // A shared store (etcd) delivers changes made on other nodes.
-  const unfollow = followDesiredState(host, store, { logger });
+  // A version pinned on another node is applied here once releases are wired (versions attached).
+  let releasesWired!: () => void;
+  const wired = new Promise<void>((r) => (releasesWired = r));
+  let cluster: ClusterNode | undefined;
+  const applyPin = versionPinApplier({ releases: () => releasesOf(host), problem: (p) => cluster?.problem(p), logger });
+  const unfollow = followDesiredState(host, store, {
+    logger,
+    applyVersionPin: async (id, version) => {
+      await wired;
+      await applyPin(id, version);
+    },
+  });
   try {
     core.rebuild(); // start-up: a route conflict or a missing auth provider throws here
   } catch (err) {
@@ -128,7 +140,6 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   }
   const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.tryRebuild(type)));
 
-  let cluster: ClusterNode | undefined;
   try {
     cluster = await joinCluster(host, store, logger);
   } catch (err) {
@@ -153,6 +164,8 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       throw err;
     }
   }
+
+  releasesWired();
 
   const bodyLimit = config.gateway.bodyLimit;
   // Errors Fastify raises before a handler (body parsing, limits, a malformed URL): the gateway's
