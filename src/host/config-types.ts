@@ -86,6 +86,8 @@ export interface HostConfig {
     /** How long the old version may drain, ms. */
     drainTimeoutMs: number;
   };
+  /** ctx.storage: the host's memory (default) or a storage plugin (kind: storage), e.g. redis-storage. */
+  storage: { plugin?: string };
   cluster: {
     /** This node's id in the cluster's node list (default `<hostname>-<random>` per start). */
     nodeId?: string;

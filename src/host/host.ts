@@ -23,7 +23,8 @@ import { PluginRecord, Registry } from './registry.js';
 import { ReleaseManager } from './release-manager.js';
 import { Traffic } from './traffic.js';
 import { MemoryStorage } from './storage.js';
-import type { Host, PluginInstance, ProviderSelection, SelectProviderOptions } from './types.js';
+import { createPluginStorage } from './plugin-storage.js';
+import type { Host, PluginInstance, ProviderSelection, SelectProviderOptions, StateChange } from './types.js';
 import type { ProviderRequest } from '../sdk/plugin.js';
 
 export interface CreateHostOptions {
@@ -75,7 +76,12 @@ export class PluginHost implements Host {
       registry: this.registry,
       events: this.events,
       hooks: this.hooks,
-      storage: this.storage,
+      storage: createPluginStorage({
+        memory: this.storage,
+        plugin: this.config.storage.plugin,
+        call: (id, method, args) => this.call(id, method, args),
+        whenRunning: (id, ms) => this.whenRunning(id, ms),
+      }),
       logger: this.logger,
       publish: (e) => this.publish(e),
       isEnabled: (id) => this.isEnabled(id),
@@ -268,6 +274,26 @@ export class PluginHost implements Host {
     if (rec.state === 'failed') return;
     const graph = this.orchestrator.graph();
     await this.orchestrator.startAll(new Set([id, ...this.dependencyClosure(id), ...graph.transitiveDependentsOf(id)]));
+  }
+
+  /** Resolves once `id` is running; rejects when it fails, or after `ms`. */
+  private whenRunning(id: string, ms: number): Promise<void> {
+    const state = () => this.registry.get(id)?.state;
+    if (state() === 'running') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        off();
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = setTimeout(() => done(new Error(`${id} is ${state() ?? 'not registered'} after ${ms} ms`)), ms);
+      const off = this.events.on<StateChange>('plugin.state_changed', (e) => {
+        if (e.data.id !== id) return;
+        if (e.data.to === 'running') done();
+        else if (e.data.to === 'failed') done(new Error(`${id} failed: ${e.data.error?.message ?? 'unknown error'}`));
+      });
+    });
   }
 
   isEnabled(id: string): boolean {

@@ -36,7 +36,7 @@ export async function startServeNode(opts: { etcd: string; prefix: string; token
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m && out.includes('try: curl')) {
+      if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
       }
