@@ -4,7 +4,7 @@
 // list and the version skew between nodes.
 
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { reasonOf } from '../errors.js';
 import type { KvClient, LeasedKey } from '../state/etcd-client.js';
@@ -41,15 +41,19 @@ export interface NodeRegistryOptions {
   prefix: string;
   /** Lease TTL in seconds (default 10): how long a dead node stays listed. */
   ttlSeconds?: number;
-  /** This node's id (default `<hostname>-<6 random hex>`). */
-  nodeId?: string;
+  /** This node's id (see defaultNodeId). */
+  nodeId: string;
   /** Builds this node's description when it is (re)published. */
   describe: () => Omit<NodeInfo, 'id' | 'updated_at' | 'started_at' | 'plugway_version'>;
   plugwayVersion: string;
   logger?: Logger;
 }
 
-export const defaultNodeId = () => `${hostname()}-${randomBytes(3).toString('hex')}`;
+/**
+ * `<hostname>-<6 hex of the state dir's path>`: stable across restarts of one node (a durable
+ * event subscription is named after it), distinct for two nodes on one machine.
+ */
+export const defaultNodeId = (stateDir: string) => `${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}-${createHash('sha256').update(stateDir).digest('hex').slice(0, 6)}`;
 
 export class NodeRegistry {
   readonly nodeId: string;
@@ -62,7 +66,7 @@ export class NodeRegistry {
   private regrant?: NodeJS.Timeout;
 
   constructor(private readonly opts: NodeRegistryOptions) {
-    this.nodeId = opts.nodeId ?? defaultNodeId();
+    this.nodeId = opts.nodeId;
     this.keyPrefix = `${opts.prefix.replace(/\/+$/, '')}/nodes/`;
   }
 

@@ -141,7 +141,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.tryRebuild(type)));
 
   try {
-    cluster = await joinCluster(host, store, logger);
+    cluster = await joinCluster(host, store, logger, metrics.registry);
   } catch (err) {
     for (const off of offs) off();
     unfollow();

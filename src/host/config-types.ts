@@ -89,7 +89,7 @@ export interface HostConfig {
   /** ctx.storage: the host's memory (default) or a storage plugin (kind: storage), e.g. redis-storage. */
   storage: { plugin?: string };
   cluster: {
-    /** This node's id in the cluster's node list (default `<hostname>-<random>` per start). */
+    /** This node's id in the cluster (default `<hostname>-<6 hex of the state dir path>`, stable across restarts). */
     nodeId?: string;
     /** The URL other nodes and operators reach this gateway at (default http://<gateway.host>:<port>). */
     address?: string;

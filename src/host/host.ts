@@ -24,7 +24,7 @@ import { ReleaseManager } from './release-manager.js';
 import { Traffic } from './traffic.js';
 import { MemoryStorage } from './storage.js';
 import { createPluginStorage } from './plugin-storage.js';
-import type { Host, PluginInstance, ProviderSelection, SelectProviderOptions, StateChange } from './types.js';
+import type { Host, PluginInstance, ProviderSelection, PublishOptions, SelectProviderOptions, StateChange } from './types.js';
 import type { ProviderRequest } from '../sdk/plugin.js';
 
 export interface CreateHostOptions {
@@ -395,11 +395,13 @@ export class PluginHost implements Host {
     return this.providers.select(request, options);
   }
 
-  async publish(event: Omit<DomainEvent, 'time'> & { time?: string }): Promise<void> {
+  async publish(event: Omit<DomainEvent, 'time'> & { time?: string }, options: PublishOptions = {}): Promise<void> {
     const full: DomainEvent = { ...event, time: event.time ?? new Date().toISOString() };
+    // Events born here go to the cluster's transport too (events from other nodes do not go back).
+    if (!options.remote) for (const relay of this.relays) relay(full);
     const deliveries: Promise<unknown>[] = [this.events.publish(full)];
     for (const rec of this.registry.list({ state: 'running' })) {
-      if (rec.id === full.source || !rec.runtime?.implements('handleEvent')) continue;
+      if (rec.id === full.source || !rec.runtime?.implements('handleEvent') || options.exclude?.(rec.id)) continue;
       deliveries.push(
         rec.runtime.call('handleEvent', [full]).catch((err) => {
           this.logger.error({ plugin_id: rec.id, event_type: full.type, err }, `handleEvent failed: ${reasonOf(err)}`);
@@ -407,6 +409,19 @@ export class PluginHost implements Host {
       );
     }
     await Promise.all(deliveries);
+  }
+
+  private readonly relays = new Set<(event: DomainEvent) => void>();
+
+  onPublish(relay: (event: DomainEvent) => void): () => void {
+    this.relays.add(relay);
+    return () => this.relays.delete(relay);
+  }
+
+  async deliverEvent(id: string, event: DomainEvent): Promise<void> {
+    const rec = this.require(id);
+    if (rec.state !== 'running' || !rec.runtime?.implements('handleEvent')) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: rec.state });
+    await rec.runtime.call('handleEvent', [event]);
   }
 
   private require(id: string): PluginRecord {

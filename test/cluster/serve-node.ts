@@ -17,14 +17,12 @@ export interface ServeNode {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServeNode(opts: { etcd: string; prefix: string; token: string; nodeId?: string; args?: string[]; env?: Record<string, string>; stateDir?: string }): Promise<ServeNode> {
+export async function startServeNode(opts: { etcd?: string; prefix?: string; token: string; nodeId?: string; args?: string[]; env?: Record<string, string>; stateDir?: string }): Promise<ServeNode> {
   const stateDir = opts.stateDir ?? (await tmpDir('node-state'));
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PLUGWAY_ADMIN_TOKEN: opts.token,
-    PLUGWAY_STATE_STORE: 'etcd',
-    PLUGWAY_ETCD_ENDPOINTS: opts.etcd,
-    PLUGWAY_ETCD_PREFIX: opts.prefix,
+    ...(opts.etcd ? { PLUGWAY_STATE_STORE: 'etcd', PLUGWAY_ETCD_ENDPOINTS: opts.etcd, PLUGWAY_ETCD_PREFIX: opts.prefix ?? '/plugway' } : { PLUGWAY_STATE_STORE: 'file' }),
     ...(opts.nodeId ? { PLUGWAY_NODE_ID: opts.nodeId } : {}),
     ...opts.env,
   };

@@ -59,7 +59,7 @@ test('a value written through ctx.storage on node A is read on node B (redis-sto
   const cfgDir = await tmpDir('storage-cfg');
   const cfg = join(cfgDir, 'plugway.yaml');
   await writeFile(cfg, `storage: { plugin: redis-storage }\nplugins:\n  directories: [${JSON.stringify(dir)}]\n  configs:\n    redis-storage:\n      config: { url: "redis://127.0.0.1:6379", key_prefix: ${JSON.stringify(PREFIX)} }\n`);
-  for (let i = 0; i < 2; i++) nodes.push(await startServeNode({ etcd: '', prefix: '', token: TOKEN, args: ['--config', cfg], env: { PLUGWAY_STATE_STORE: 'file', PLUGWAY_ETCD_ENDPOINTS: '' } }));
+  for (let i = 0; i < 2; i++) nodes.push(await startServeNode({ token: TOKEN, args: ['--config', cfg] }));
   const [a, b] = nodes as [ServeNode, ServeNode];
 
   assert.equal((await http(`${a.url}/notes/greeting`, { method: 'PUT', json: { text: 'written on A' } })).status, 204);
@@ -92,7 +92,7 @@ test('with its Redis unreachable, storage calls fail with PLW_ERR_STORAGE_UNAVAI
   const cfg = join(cfgDir, 'plugway.yaml');
   // A port nothing listens on.
   await writeFile(cfg, `storage: { plugin: redis-storage }\nplugins:\n  directories: [${JSON.stringify(dir)}]\n  configs:\n    redis-storage:\n      config: { url: "redis://127.0.0.1:1", timeout: 300 }\n`);
-  const n = await startServeNode({ etcd: '', prefix: '', token: TOKEN, args: ['--config', cfg], env: { PLUGWAY_STATE_STORE: 'file', PLUGWAY_ETCD_ENDPOINTS: '' } });
+  const n = await startServeNode({ token: TOKEN, args: ['--config', cfg] });
   nodes.push(n);
   const res = await http(`${n.url}/notes/x`, { method: 'PUT', json: 1 });
   assert.equal(res.status, 503, res.text);

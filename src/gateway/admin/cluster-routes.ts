@@ -15,7 +15,7 @@ const startedAt = new Date().toISOString();
 export async function registerClusterRoutes(app: FastifyInstance, deps: { core: GatewayCore; cluster?: ClusterNode }): Promise<void> {
   const { core, cluster } = deps;
   app.get('/nodes', async (request, reply) => {
-    if (!cluster) {
+    if (!cluster?.registry) {
       const self = {
         id: hostname(),
         plugway_version: PLUGWAY_VERSION,
