@@ -109,6 +109,8 @@ export const ERRORS = {
   PLW_ERR_STATE_WRITE: def('Cannot write state to {file}: {reason}'),
   PLW_ERR_STATE_UNAVAILABLE: def('Desired-state store {store} is unreachable: {reason}; check that it runs and that state.etcd.endpoints (PLUGWAY_ETCD_ENDPOINTS) points at it', 503),
   PLW_ERR_STORAGE_UNAVAILABLE: def('Plugin storage through the storage plugin {id} failed ({method}): {reason}; check that {id} is running and its backend answers (storage.plugin in plugway.yaml)', 503),
+  PLW_ERR_PACKAGE_STORE_UNAVAILABLE: def('The cluster package store {store} failed to {action}: {reason}; check that NATS with JetStream runs and cluster.nats.servers points at it', 503),
+  PLW_ERR_CLUSTER_REQUIRED: def('{action} needs a cluster: {reason}', 409),
   PLW_ERR_STATE_CONFLICT: def('Desired state of {id} ({key}) kept changing under concurrent writers; gave up after {attempts} attempts, retry', 409),
   PLW_ERR_RELOAD_FAILED: def('Plugin {id}: reload failed at {step}: {reason}; the previous version keeps serving', 500),
   PLW_ERR_VERSION_NOT_FOUND: def('Plugin {id} has no kept version {version}', 404),

@@ -5,6 +5,11 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { EventBridge } from './event-bridge.js';
+import { deployDirOf } from './paths.js';
+import { releasesOf } from '../host/release-manager.js';
+import { parsePublicKey } from '../toolkit/signing.js';
+import { ClusterDeploys } from './deploys.js';
+import { natsPackageStore, type PackageStore } from './package-store.js';
 import { reasonOf } from '../errors.js';
 import type { Host } from '../host/types.js';
 import { EtcdStateStore } from '../state/etcd-store.js';
@@ -12,6 +17,7 @@ import type { StateStore } from '../state/types.js';
 import { PLUGWAY_VERSION } from '../version.js';
 import { defaultNodeId, NodeRegistry, versionSkew, type NodeInfo, type VersionSkew } from './node-registry.js';
 
+export { deployDirOf } from './paths.js';
 export { NodeRegistry, versionSkew, type NodeInfo, type VersionSkew } from './node-registry.js';
 
 export interface ClusterNode {
@@ -20,6 +26,8 @@ export interface ClusterNode {
   readonly registry?: NodeRegistry;
   /** Domain events across nodes (NATS); absent without cluster.nats.servers. */
   readonly events?: EventBridge;
+  /** Plugin packages deployed cluster-wide (etcd records + NATS object store); needs both. */
+  readonly deploys?: ClusterDeploys;
   /** Sets the address published for this node (known once the gateway listens). */
   setAddress(address: string): void;
   /** Records a cluster action this node could not apply; shown in GET /admin/nodes. */
@@ -34,7 +42,19 @@ const PUBLISH_ON = ['plugin.state_changed', 'plugin.health_changed', 'plugin.reg
  * Joins the node list when the store is shared (etcd) and the event transport when NATS servers
  * are configured; undefined for a single node with neither.
  */
-export async function joinCluster(host: Host, store: StateStore, logger?: Logger, metrics?: Registry): Promise<ClusterNode | undefined> {
+export interface JoinClusterOptions {
+  host: Host;
+  store: StateStore;
+  logger?: Logger;
+  metrics?: Registry;
+  /** Loads and starts plugins new in the plugin folders (deploys of plugins this node lacks). */
+  discover?: () => Promise<{ added: string[]; failed: Array<{ id?: string; code: string; message: string }> }>;
+  /** Routes changed after a deploy. */
+  changed?: (why: string) => void;
+}
+
+
+export async function joinCluster({ host, store, logger, metrics, discover, changed }: JoinClusterOptions): Promise<ClusterNode | undefined> {
   const config = host.config;
   const etcd = store instanceof EtcdStateStore ? store : undefined;
   const nats = config.cluster.nats;
@@ -63,6 +83,21 @@ export async function joinCluster(host: Host, store: StateStore, logger?: Logger
     offs.push(...PUBLISH_ON.map((type) => host.events.on(type, () => void registry.publish())));
     logger?.info({ node_id: nodeId, ttl_s: config.cluster.nodeTtlS }, 'joined the cluster node list');
   }
+  let deploys: ClusterDeploys | undefined;
+  let packages: PackageStore | undefined;
+  const problem = (p: { plugin?: string; code: string; message: string }) => {
+    problems.push({ ...p, at: new Date().toISOString() });
+    void registry?.publish();
+  };
+  if (etcd && nats.servers.length && discover) {
+    packages = natsPackageStore({ servers: nats.servers, user: nats.user, pass: nats.pass, token: nats.token, bucket: `${etcd.prefix.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^_+/, '') || 'plugway'}_packages` });
+    const deployDir = deployDirOf(config.state.dir);
+    if (!config.plugins.directories.includes(deployDir)) config.plugins.directories.push(deployDir);
+    deploys = new ClusterDeploys({
+      host, kv: etcd.kv, prefix: etcd.prefix, store: packages, nodeId, releases: () => releasesOf(host), discover, deployDir,
+      trustedKeys: config.trustedKeys.map((k) => parsePublicKey(k)), problem, logger, applied: (id) => changed?.(`deploy ${id}`),
+    });
+  }
   let events: EventBridge | undefined;
   if (nats.servers.length) {
     events = new EventBridge({ host, nodeId, servers: nats.servers, user: nats.user, pass: nats.pass, token: nats.token, buffer: nats.buffer, logger, registry: metrics });
@@ -77,10 +112,8 @@ export async function joinCluster(host: Host, store: StateStore, logger?: Logger
       address = a;
       void registry?.publish();
     },
-    problem(p) {
-      problems.push({ ...p, at: new Date().toISOString() });
-      void registry?.publish();
-    },
+    problem,
+    deploys,
     async nodes() {
       if (!registry) throw new Error('no node list without a shared state store (state.store: etcd)');
       const nodes = await registry.list();
@@ -89,6 +122,8 @@ export async function joinCluster(host: Host, store: StateStore, logger?: Logger
     async close() {
       for (const off of offs) off();
       await events?.close();
+      await deploys?.close();
+      await packages?.close();
       await registry?.stop().catch((err) => logger?.warn({ err: { message: reasonOf(err) } }, 'could not leave the node list cleanly; the lease expires by itself'));
     },
   };

@@ -141,7 +141,11 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.tryRebuild(type)));
 
   try {
-    cluster = await joinCluster(host, store, logger, metrics.registry);
+    cluster = await joinCluster({
+      host, store, logger, metrics: metrics.registry,
+      discover: async () => (await import('./admin/discover-routes.js')).discoverPlugins(core),
+      changed: (why) => core.tryRebuild(why),
+    });
   } catch (err) {
     for (const off of offs) off();
     unfollow();
@@ -166,6 +170,17 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   }
 
   releasesWired();
+  // Before this node serves: it installs and runs what the cluster deployed.
+  try {
+    await cluster?.deploys?.start();
+  } catch (err) {
+    for (const off of offs) off();
+    await wiring?.close();
+    await cluster?.close();
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
+  }
 
   const bodyLimit = config.gateway.bodyLimit;
   // Errors Fastify raises before a handler (body parsing, limits, a malformed URL): the gateway's

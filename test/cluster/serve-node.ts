@@ -22,7 +22,7 @@ export async function startServeNode(opts: { etcd?: string; prefix?: string; tok
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PLUGWAY_ADMIN_TOKEN: opts.token,
-    ...(opts.etcd ? { PLUGWAY_STATE_STORE: 'etcd', PLUGWAY_ETCD_ENDPOINTS: opts.etcd, PLUGWAY_ETCD_PREFIX: opts.prefix ?? '/plugway' } : { PLUGWAY_STATE_STORE: 'file' }),
+    ...(opts.etcd ? { PLUGWAY_STATE_STORE: 'etcd', PLUGWAY_ETCD_ENDPOINTS: opts.etcd, PLUGWAY_ETCD_PREFIX: opts.prefix ?? '/plugway' } : {}),
     ...(opts.nodeId ? { PLUGWAY_NODE_ID: opts.nodeId } : {}),
     ...opts.env,
   };
