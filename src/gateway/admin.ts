@@ -12,6 +12,7 @@ import { tokenIdentity } from '../state/audit-log.js';
 import { tokenMatches } from '../state/admin-token.js';
 import type { StateStore } from '../state/types.js';
 import type { GatewayCore } from './core.js';
+import type { ClusterNode } from '../cluster/index.js';
 import type { Operator } from './operator.js';
 import { adminHostAllowed, hostName } from './host-check.js';
 import { errorBody, failure } from './http-errors.js';
@@ -26,6 +27,8 @@ export interface AdminDeps {
   store: StateStore;
   audit: AuditLog;
   tokenDigest: Buffer;
+  /** This node in the cluster (etcd); GET /admin/nodes lists only this node without it. */
+  cluster?: ClusterNode;
   operator: Operator;
   /** gateway.admin.allowed_hosts (host-check.ts). */
   allowedHosts?: readonly string[];
@@ -197,6 +200,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   app.all('/*', unknownPath);
   app.all('/', unknownPath);
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
+  await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit }); // GET /nodes
 }
 
 function actionOf(url: string): string {
