@@ -69,12 +69,13 @@ test('a streamed response is aborted at max_response_bytes and counted against t
   const ev = await h.nextEvent('runtime.fetch_too_large');
   assert.equal(ev.data.limit, 2 * MiB);
   // The downloads stopped: the server's sockets were closed long before its 400 MiB, and memory stayed flat.
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   while (src.stats.closedEarly < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(src.stats.closedEarly, 2, 'both downloads were aborted');
   assert.ok(src.stats.written < 100 * MiB, `server wrote ${Math.round(src.stats.written / MiB)} MiB`);
   const grew = (process.memoryUsage().rss - rss0) / MiB;
-  assert.ok(grew < 150, `RSS grew by ${Math.round(grew)} MiB`);
+  // Buffered whole, the two streams took 800 MiB; streamed and aborted, a few MiB (the rest is the noise of a loaded machine).
+  assert.ok(grew < 250, `RSS grew by ${Math.round(grew)} MiB`);
 });
 
 test("runtimes.fetch.allowed_hosts caps a manifest's permissions.network, even \"*\"", async (t) => {
