@@ -114,6 +114,14 @@ export class PerClientLimit {
 export function applyConnectionLimits(app: FastifyInstance, limits: GatewayLimits, perClient: PerClientLimit): void {
   const server = app.server;
   server.maxConnections = limits.maxConnections;
+  // Node's headersTimeout starts with a request's first byte: a connection that sends nothing would
+  // be kept forever. Idle that long without a request in flight, it is closed; one whose request is
+  // in flight (a plugin working, a body arriving) is left alone, which Node's own timeout would not do.
+  server.setTimeout(limits.headersTimeoutMs);
+  server.on('timeout', (socket: Socket & { _httpMessage?: { writableEnded?: boolean } | null }) => {
+    const res = socket._httpMessage;
+    if (!res || res.writableEnded) socket.destroy();
+  });
   if (!perClient.perRequest) {
     server.on('connection', (socket: Socket) => {
       if (!perClient.connection(socket)) socket.destroy();

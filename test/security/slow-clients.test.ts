@@ -1,6 +1,6 @@
 // Item 3 of issue 23: slow clients. A gateway limited to 1,024 descriptors (as a small container
-// is) is attacked from 127.0.0.2 by 2,500 connections that send a body one byte at a time, or
-// headers that never end; a healthy client on 127.0.0.1 keeps getting answers (>= 95 %), and the
+// is) is attacked from 127.0.0.2 by 2,500 connections that send a body one byte at a time,
+// headers that never end, or nothing at all; a healthy client on 127.0.0.1 keeps getting answers (>= 95 %), and the
 // attacking connections are closed by the limits instead of being held.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,13 +44,13 @@ async function serveLimited(fdLimit: number) {
   return { url: new URL(url), stop };
 }
 
-function attack(port: number, kind: 'body' | 'headers'): Promise<Socket | undefined> {
+function attack(port: number, kind: 'body' | 'headers' | 'silent'): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     const s = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' });
     s.setTimeout(5000, () => s.destroy());
     s.once('connect', () => {
       s.setTimeout(0);
-      s.write(kind === 'body' ? 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\na' : 'GET /ok HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      if (kind !== 'silent') s.write(kind === 'body' ? 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\na' : 'GET /ok HTTP/1.1\r\nHost: x\r\nX-Slow: ');
       resolve(s);
     });
     s.on('error', () => resolve(undefined));
@@ -66,17 +66,20 @@ test('slow clients cannot starve healthy ones, and their connections are closed'
 
   const sockets: Socket[] = [];
   const closed = new Set<Socket>();
+  const silent = new Set<Socket>();
   const drip = setInterval(() => {
-    for (const s of sockets) if (!closed.has(s) && !s.destroyed) s.write('a');
+    for (const s of sockets) if (!closed.has(s) && !s.destroyed && !silent.has(s)) s.write('a');
   }, 1500);
   t.after(() => {
     clearInterval(drip);
     for (const s of sockets) s.destroy();
   });
   for (let i = 0; i < ATTACKERS; i += 250) {
-    const batch = await Promise.all(Array.from({ length: 250 }, (_, j) => attack(port, (i + j) % 5 === 0 ? 'headers' : 'body')));
-    for (const s of batch) {
+    const kinds = Array.from({ length: 250 }, (_, j) => ((i + j) % 5 === 0 ? 'headers' : (i + j) % 5 === 1 ? 'silent' : 'body') as 'headers' | 'silent' | 'body');
+    const batch = await Promise.all(kinds.map((k) => attack(port, k)));
+    for (const [j, s] of batch.entries()) {
       if (!s) continue;
+      if (kinds[j] === 'silent') silent.add(s);
       sockets.push(s);
       s.once('close', () => closed.add(s));
     }
