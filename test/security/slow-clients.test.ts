@@ -139,3 +139,30 @@ test('behind a trusted proxy, requests in flight are limited per forwarded clien
   // Released: the first client may call again.
   assert.equal((await from('203.0.113.7')).status, 200);
 });
+
+test('a connection that sends nothing is closed after headers_timeout; one whose request is in flight is not', async (t) => {
+  const { gatewayWith } = await import('./helpers.js');
+  const gw = await gatewayWith(
+    [{ id: 'slowish', yaml: handlerYaml('inprocess', ['/slowish']), code: `export default { handleRequest() { return new Promise((r) => setTimeout(() => r({ statusCode: 200, body: 'late' }), 1800)); } };` }],
+    (c) => {
+      c.gateway.limits.headersTimeoutMs = 600;
+      c.gateway.limits.requestTimeoutMs = 1200;
+    },
+  );
+  t.after(() => gw.close());
+  const u = new URL(gw.url);
+  const t0 = Date.now();
+  const closedAfter = await new Promise<number>((resolve) => {
+    const s = connect(Number(u.port), u.hostname);
+    s.once('close', () => resolve(Date.now() - t0));
+    // Bounded: without the idle limit the connection would stay open for good.
+    const giveUp = setTimeout(() => resolve(Infinity), 5000);
+    s.once('close', () => clearTimeout(giveUp));
+    t.after(() => s.destroy());
+  });
+  assert.ok(closedAfter < 3000, `a silent connection stayed open ${closedAfter} ms`);
+  // A plugin working longer than the idle limit keeps its connection: the answer arrives.
+  const r = await fetch(`${gw.url}/slowish`);
+  assert.equal(r.status, 200);
+  assert.equal(await r.text(), 'late');
+});
