@@ -152,14 +152,14 @@ test('a connection that sends nothing is closed after headers_timeout; one whose
   t.after(() => gw.close());
   const u = new URL(gw.url);
   const t0 = Date.now();
+  const s = connect(Number(u.port), u.hostname);
   const closedAfter = await new Promise<number>((resolve) => {
-    const s = connect(Number(u.port), u.hostname);
     s.once('close', () => resolve(Date.now() - t0));
     // Bounded: without the idle limit the connection would stay open for good.
     const giveUp = setTimeout(() => resolve(Infinity), 5000);
     s.once('close', () => clearTimeout(giveUp));
-    t.after(() => s.destroy());
   });
+  s.destroy();
   assert.ok(closedAfter < 3000, `a silent connection stayed open ${closedAfter} ms`);
   // A plugin working longer than the idle limit keeps its connection: the answer arrives.
   const r = await fetch(`${gw.url}/slowish`);
