@@ -57,6 +57,13 @@ export class PostgresSession implements DiagnosticsSession {
     for (const f of DB_FIELDS) s.db[f] = Number(db?.[f]);
     const [archiver] = await this.query('SELECT archived_count::float8 AS archived_count, failed_count::float8 AS failed_count, last_failed_wal, last_failed_time::text AS last_failed_time, last_archived_time::text AS last_archived_time FROM pg_stat_archiver');
     s.archiver = archiver;
+    s.tables = new Map();
+    const tables = await this.query(
+      `SELECT relid::text AS relid, schemaname, relname, seq_scan::float8 AS seq_scan, seq_tup_read::float8 AS seq_tup_read,
+              coalesce(idx_scan, 0)::float8 AS idx_scan, n_live_tup::float8 AS n_live_tup
+         FROM pg_stat_user_tables`,
+    );
+    for (const t of tables) s.tables.set(String(t.relid), t);
     return s;
   }
 

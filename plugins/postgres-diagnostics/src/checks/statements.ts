@@ -19,9 +19,13 @@ export const statementsCheck: Check = {
     const c = input.config;
     const ext = await input.query("SELECT n.nspname AS schema, e.extversion FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'");
     if (ext.length === 0) {
+      // Already preloaded: only the extension's views are missing, no restart is needed.
+      const preloaded = (input.settings.shared_preload_libraries ?? '').split(',').map((l) => l.trim().replace(/^"|"$/g, '')).includes('pg_stat_statements');
       return [finding(C, 'info', 'PG_STAT_STATEMENTS_MISSING', `pg_stat_statements is not installed in ${input.server.database}: statement statistics (slow and top queries) cannot be read.`,
-        { shared_preload_libraries: input.settings.shared_preload_libraries },
-        "Add pg_stat_statements to shared_preload_libraries (restart), then CREATE EXTENSION pg_stat_statements.")];
+        { shared_preload_libraries: input.settings.shared_preload_libraries, preloaded },
+        preloaded
+          ? `pg_stat_statements is already in shared_preload_libraries: run CREATE EXTENSION pg_stat_statements in ${input.server.database} (no restart needed).`
+          : 'Add pg_stat_statements to shared_preload_libraries (restart), then CREATE EXTENSION pg_stat_statements.')];
     }
     const schema = String(ext[0]!.schema).replace(/"/g, '""');
     // PostgreSQL 13 renamed total_time/mean_time to total_exec_time/mean_exec_time.
