@@ -103,7 +103,7 @@ test('redis localhost:6379 (host:port, no scheme) works as the README shows', as
 
 test('an unreachable target exits 3 for every system, with a JSON error under --json', async (t) => {
   const port = await freePort(); // nothing listens there
-  for (const system of ['mysql', 'postgres', 'redis', 'kafka']) {
+  for (const system of ['mysql', 'postgres', 'redis', 'kafka', 'rabbitmq']) {
     if (!existsSync(`${root}plugins/${system}-diagnostics/plugin.yaml`)) {
       t.diagnostic(`${system}-diagnostics is not there yet: skipped`);
       continue;
