@@ -26,7 +26,8 @@ export class ManagementApi {
     try {
       res = await fetch(`${this.plan.managementUrl}${path}`, {
         method,
-        headers: { authorization: this.auth, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        // The API answers 406 to a DELETE that asks for JSON back: only reads ask for it.
+        headers: { authorization: this.auth, ...(method === 'GET' ? { accept: 'application/json' } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         body: body !== undefined ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.timeoutMs),
       });

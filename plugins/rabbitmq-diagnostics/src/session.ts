@@ -60,6 +60,16 @@ export class RabbitSession implements DiagnosticsSession {
       const reason = amqpDown ? `${errorReason(err)}; AMQP on port ${plan.amqpPort} fails too: ${errorReason(amqpDown)}` : errorReason(err);
       throw connectError(plan.label, err, reason);
     }
+    // A management API that answers on the default port may belong to another broker than the
+    // AMQP port named: when the node does not list that port and nothing speaks AMQP there, the
+    // target is unreachable (exit 3), not a broker with a dead listener.
+    const listeners = Array.isArray(overview.listeners) ? (overview.listeners as Array<{ port?: number }>) : [];
+    if (!listeners.some((l) => Number(l.port) === plan.amqpPort)) {
+      const amqpDown = await probeAmqp(plan, timeout);
+      if (amqpDown) {
+        throw connectError(plan.label, amqpDown, `${errorReason(amqpDown)} (the management API at ${plan.managementUrl} answers for a node listening on ${listeners.map((l) => l.port).join(', ') || 'no port'})`);
+      }
+    }
     return new RabbitSession(plan, api, cfg, overview);
   }
 
