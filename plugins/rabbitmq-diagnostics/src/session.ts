@@ -25,11 +25,18 @@ const QUEUE_COLUMNS = 'name,vhost,type,state,node,messages,messages_ready,messag
 
 /** Opens an AMQP connection and closes it: what check_port_connectivity proves. */
 export async function probeAmqp(plan: RabbitPlan, timeoutMs: number): Promise<Error | undefined> {
+  const r = await handshake(plan, timeoutMs);
+  return r instanceof Error ? r : undefined;
+}
+
+/** The server properties of an AMQP handshake (cluster_name, version), or the error. */
+async function handshake(plan: RabbitPlan, timeoutMs: number): Promise<Record<string, unknown> | Error> {
   try {
     const conn = await amqp.connect(plan.amqpUrl, { timeout: timeoutMs });
     conn.on('error', () => undefined);
+    const props = { ...(conn.connection.serverProperties as unknown as Record<string, unknown>) };
     await conn.close();
-    return undefined;
+    return props;
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
@@ -60,15 +67,19 @@ export class RabbitSession implements DiagnosticsSession {
       const reason = amqpDown ? `${errorReason(err)}; AMQP on port ${plan.amqpPort} fails too: ${errorReason(amqpDown)}` : errorReason(err);
       throw connectError(plan.label, err, reason);
     }
-    // A management API that answers on the default port may belong to another broker than the
-    // AMQP port named: when the node does not list that port and nothing speaks AMQP there, the
-    // target is unreachable (exit 3), not a broker with a dead listener.
+    // The management API (on its default port unless options say otherwise) must belong to the
+    // broker behind the AMQP port named: the cluster names tell. When nothing speaks AMQP there,
+    // the target is unreachable (exit 3) unless the node lists that port as its own listener,
+    // which the connectivity check then reports as down.
+    const amqpSide = await handshake(plan, timeout);
     const listeners = Array.isArray(overview.listeners) ? (overview.listeners as Array<{ port?: number }>) : [];
-    if (!listeners.some((l) => Number(l.port) === plan.amqpPort)) {
-      const amqpDown = await probeAmqp(plan, timeout);
-      if (amqpDown) {
-        throw connectError(plan.label, amqpDown, `${errorReason(amqpDown)} (the management API at ${plan.managementUrl} answers for a node listening on ${listeners.map((l) => l.port).join(', ') || 'no port'})`);
+    if (amqpSide instanceof Error) {
+      if (!listeners.some((l) => Number(l.port) === plan.amqpPort)) {
+        throw connectError(plan.label, amqpSide, `${errorReason(amqpSide)} (the management API at ${plan.managementUrl} answers for a node listening on ${listeners.map((l) => l.port).join(', ') || 'no port'})`);
       }
+    } else if (amqpSide.cluster_name !== undefined && overview.cluster_name !== undefined && String(amqpSide.cluster_name) !== String(overview.cluster_name)) {
+      throw connectError(plan.label, new Error('different brokers'),
+        `the AMQP port belongs to cluster "${String(amqpSide.cluster_name)}" but the management API at ${plan.managementUrl} to "${String(overview.cluster_name)}": give options.management_url (or management_port) of this broker`);
     }
     return new RabbitSession(plan, api, cfg, overview);
   }
