@@ -93,6 +93,25 @@ export const digestsCheck: Check = {
         { percentile: hasQuantile ? 'p95' : 'avg', warning_seconds: limit, min_executions: minExec, digests: slow.slice(0, 10).map(brief) },
         'EXPLAIN these statements (action explain) and add the indexes they miss, or cache their results.'));
     }
+    // Lifetime sums say a statement once ran without an index; the window says it does now.
+    if (input.digestsBefore) {
+      const hot = [];
+      for (const r of rows) {
+        const b = input.digestsBefore.get(`${String(r.SCHEMA_NAME)}|${String(r.DIGEST)}`);
+        const runs = num(r.COUNT_STAR) - (b ? num(b.COUNT_STAR) : 0);
+        const noIndexRuns = num(r.SUM_NO_INDEX_USED) + num(r.SUM_NO_GOOD_INDEX_USED) - (b ? num(b.SUM_NO_INDEX_USED) + num(b.SUM_NO_GOOD_INDEX_USED) : 0);
+        const examined = num(r.SUM_ROWS_EXAMINED) - (b ? num(b.SUM_ROWS_EXAMINED) : 0);
+        if (runs >= input.config.digest_hot_min_executions && noIndexRuns > 0 && examined / runs >= input.config.full_scan_min_rows_examined) {
+          hot.push({ ...brief(toDigest(r, hasQuantile)), executions_in_window: runs, no_index_in_window: noIndexRuns, rows_examined_per_execution: Math.round(examined / runs) });
+        }
+      }
+      hot.sort((a, b) => b.executions_in_window * b.rows_examined_per_execution - a.executions_in_window * a.rows_examined_per_execution);
+      if (hot.length > 0) {
+        out.push(finding(C, 'warning', 'MYSQL_HOT_FULL_SCAN_DIGEST', `${hot.length} statement digest(s) ran ${input.config.digest_hot_min_executions}+ times during the window without an index, examining ${hot[0]!.rows_examined_per_execution} rows a run (worst).`,
+          { digests: hot.slice(0, 10), min_executions: input.config.digest_hot_min_executions, min_rows_examined: input.config.full_scan_min_rows_examined },
+          'EXPLAIN these statements (action explain): index the columns they filter on, so each run stops reading the whole table.'));
+      }
+    }
     const noIndex = digests.filter((d) => d.count >= minExec && d.noIndex > 0);
     if (noIndex.length > 0) {
       out.push(finding(C, 'info', 'MYSQL_NO_INDEX_QUERIES', `${noIndex.length} frequent statement digest(s) run without a (good) index.`,
