@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type mysql from 'mysql2/promise';
 import createMysqlDiagnostics from '../../plugins/mysql-diagnostics/src/index.js';
 import { binarySkip } from '../helpers/services.js';
-import { codes, diagnoser, expectFinding, find, until } from './harness.js';
+import { codes, diagnoser, expectFinding, find, plugwayDiagnose, until } from './harness.js';
 import { startPrivateMariadb, type PrivateMariadb } from './mysql-server.js';
 
 const diagnose = diagnoser(createMysqlDiagnostics, { windowMs: 1000 });
@@ -38,13 +38,6 @@ describe('private MariaDB servers (performance_schema off, and on)', { skip: bin
       startPrivateMariadb(['--performance-schema=ON']),
     ]);
     admin = await off.connect();
-    await admin.query('CREATE TABLE scanned (id INT PRIMARY KEY AUTO_INCREMENT, k INT, pad CHAR(60))');
-    // 200,000 rows (~20 MB): larger than the 6 MB buffer pool, so scans read ahead from disk.
-    await admin.query("INSERT INTO scanned (k, pad) SELECT seq % 1000, REPEAT('p', 60) FROM seq_1_to_200000");
-    await admin.query('CREATE TABLE ja (x INT)');
-    await admin.query('CREATE TABLE jb (x INT)');
-    await admin.query('INSERT INTO ja SELECT seq FROM seq_1_to_300');
-    await admin.query('INSERT INTO jb SELECT seq FROM seq_1_to_300');
   });
   after(async () => {
     await admin?.end().catch(() => undefined);
@@ -55,9 +48,19 @@ describe('private MariaDB servers (performance_schema off, and on)', { skip: bin
     const r = await diagnose(off.url, {}, 500);
     assert.deepEqual(r.findings.filter((f) => f.severity !== 'info'), []);
     assert.equal(find(r, 'MYSQL_FULL_TABLE_SCANS'), undefined, 'the diagnosis\'s own SHOW statements are not counted as scans');
+    const cli = await plugwayDiagnose(['mysql', off.url, '--json', '--window', '300ms']);
+    assert.equal(cli.code, 0, cli.stdout + cli.stderr);
   });
 
   test('repeated full table scans and joins without indexes during the window, reported without performance_schema', async () => {
+    // The tables the following tests use too (created after the fresh-server test, which they would disturb).
+    await admin.query('CREATE TABLE scanned (id INT PRIMARY KEY AUTO_INCREMENT, k INT, pad CHAR(60))');
+    // 200,000 rows (~20 MB): larger than the 6 MB buffer pool, so scans read ahead from disk.
+    await admin.query("INSERT INTO scanned (k, pad) SELECT seq % 1000, REPEAT('p', 60) FROM seq_1_to_200000");
+    await admin.query('CREATE TABLE ja (x INT)');
+    await admin.query('CREATE TABLE jb (x INT)');
+    await admin.query('INSERT INTO ja SELECT seq FROM seq_1_to_300');
+    await admin.query('INSERT INTO jb SELECT seq FROM seq_1_to_300');
     const stopScans = loop(off, (c) => c.query("SELECT COUNT(*) FROM scanned WHERE pad = 'nope'"));
     const stopJoins = loop(off, (c) => c.query('SELECT COUNT(*) FROM ja JOIN jb ON ja.x = jb.x'));
     try {

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { DiagnosticResult, DiagnosticsPlugin, PluginContext } from 'plugway/sdk';
 import createPostgresDiagnostics, { ACTIONS, DEFAULT_CONFIG } from '../../plugins/postgres-diagnostics/src/index.js';
 import { serviceSkip } from '../helpers/services.js';
-import { assertHealthy, assertManifestMatches, assertResultShape, codes, ctxOf, diagnoser, find, until } from './harness.js';
+import { assertHealthy, assertManifestMatches, assertResultShape, codes, ctxOf, diagnoser, find, plugwayDiagnose, until } from './harness.js';
 import { postgresBinariesSkip, startPrivatePostgres, type PrivatePostgres } from './postgres-server.js';
 
 type Cfg = Partial<typeof DEFAULT_CONFIG>;
@@ -38,6 +38,8 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
     assert.ok(codes(r).includes('PG_NOT_A_REPLICA'));
     assert.ok(codes(r).includes('PG_STAT_STATEMENTS_MISSING'));
     assert.equal(r.metrics.max_connections, 12);
+    const cli = await plugwayDiagnose(['postgres', srv.url, '--json', '--window', '300ms']);
+    assert.equal(cli.code, 0, cli.stdout + cli.stderr);
   });
 
   test('a session idle in a transaction', async () => {

@@ -3,18 +3,15 @@
 // from a consumer that never acks, low consumer utilisation and connection churn are induced for real.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { DiagnosticResult } from 'plugway/sdk';
 import amqp from 'amqplib';
 import { missingForKind } from 'plugway/sdk';
 import createRabbitDiagnostics, { ACTIONS, CATEGORIES, DEFAULTS } from '../../plugins/rabbitmq-diagnostics/src/index.js';
 import { freePort, serviceSkip } from '../helpers/services.js';
-import { assertHealthy, assertManifestMatches, codes, expectFinding, find } from './harness.js';
+import { assertHealthy, assertManifestMatches, codes, expectFinding, find, plugwayDiagnose } from './harness.js';
 import { createVhost, eventually, type TestVhost } from './rabbitmq-vhost.js';
 
 const skip = (await serviceSkip('rabbitmq')) || (await serviceSkip('rabbitmq_management'));
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const none = undefined as never;
 
 async function diagnose(url: string, categories?: string[], config: Record<string, unknown> = {}, windowMs = 500): Promise<DiagnosticResult> {
@@ -27,16 +24,7 @@ async function diagnose(url: string, categories?: string[], config: Record<strin
   }
 }
 
-function plugway(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/plugway.js', 'diagnose', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const plugway = (args: string[]) => plugwayDiagnose(args);
 
 interface ApiQueue {
   messages_ready?: number;
@@ -124,7 +112,9 @@ describe('the shared RabbitMQ, on a vhost of its own', { skip }, () => {
     await bounded.consume('slow', () => undefined, { noAck: false });
     await eventually('the API to show the unacked messages and the utilisation', async () => {
       const [jobs, slow] = await Promise.all(['jobs', 'slow'].map((q) => vh.api<ApiQueue>('GET', `/api/queues/${vh.name}/${q}`)));
-      return (jobs!.messages_unacknowledged ?? 0) >= 1500 && typeof slow!.consumer_utilisation === 'number' && slow!.consumer_utilisation < 0.5;
+      const channels = await vh.api<Array<{ messages_unacknowledged?: number; prefetch_count?: number }>>('GET', `/api/vhosts/${vh.name}/channels`);
+      return (jobs!.messages_unacknowledged ?? 0) >= 1500 && typeof slow!.consumer_utilisation === 'number' && slow!.consumer_utilisation < 0.5 &&
+        channels.some((c) => c.messages_unacknowledged === 1500 && c.prefetch_count === 0);
     });
     const r = await diagnose(vh.url, ['queues']);
     const un = expectFinding(r, 'RABBITMQ_UNACKED_HIGH', 'warning');

@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DiagnosticResult } from 'plugway/sdk';
 import { binarySkip } from '../helpers/services.js';
-import { expectFinding, find } from './harness.js';
+import { assertHealthy, expectFinding, find, plugwayDiagnose } from './harness.js';
 import { startRedis, waitFor, type TestRedis } from './redis-servers.js';
 import createRedisDiagnostics from '../../plugins/redis-diagnostics/src/index.js';
 
@@ -29,6 +29,13 @@ async function diagnose(url: string, categories: string[], config: Record<string
     await p.disconnect(none);
   }
 }
+
+test('a fresh redis-server is healthy: exit 0 from plugway diagnose redis', { skip }, async () => {
+  const s = await server();
+  assertHealthy(await diagnose(s.url, []));
+  const cli = await plugwayDiagnose(['redis', s.url, '--json', '--window', '300ms']);
+  assert.equal(cli.code, 0, cli.stdout + cli.stderr);
+});
 
 test('a big list among 500,001 keys is found by a scan of the whole keyspace; a scan cut short by its budget says how much it saw and starts elsewhere next time', { skip }, async () => {
   const s = await server(['--enable-debug-command', 'yes']);
