@@ -95,3 +95,21 @@ test('a replica in its first full sync (link down, master_link_down_since_second
   assert.equal(typeof f.evidence.master_sync_read_bytes, 'number');
   assert.equal(r.status, 'healthy');
 });
+
+test('misses and OOM rejections before the window are history: info, not a warning', { skip }, async () => {
+  const s = await server(['--maxmemory', '3mb', '--maxmemory-policy', 'noeviction']);
+  const c = await s.client();
+  await c.pipeline(Array.from({ length: 11_000 }, (_, i) => ['get', `missing:${i}`])).exec();
+  await waitFor('an OOM rejection', async () => {
+    try {
+      await c.set(`k${Math.random()}`, 'x'.repeat(10_000));
+      return false;
+    } catch (err) {
+      return /OOM/.test((err as Error).message);
+    }
+  }, 20_000, 0);
+  const r = await diagnose(s.url, ['stats', 'memory']);
+  expectFinding(r, 'REDIS_HIT_RATE_LOW', 'info');
+  const oom = expectFinding(r, 'REDIS_OOM_ERRORS', 'info');
+  assert.match(oom.message, /since start/);
+});
