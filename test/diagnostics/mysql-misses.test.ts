@@ -171,6 +171,12 @@ describe('private MariaDB servers (performance_schema off, and on)', { skip: bin
     const quiet = await diagnose(on.url, {}, 300, ['queries']);
     assert.equal(find(quiet, 'MYSQL_HOT_FULL_SCAN_DIGEST'), undefined, 'nothing ran during this window');
     expectFinding(quiet, 'MYSQL_NO_INDEX_QUERIES', 'info');
+    // A slow digest that ran only before the window is history too.
+    const sleeper = await on.connect();
+    for (let i = 0; i < 3; i++) await sleeper.query('SELECT SLEEP(0.15)');
+    await sleeper.end();
+    const past = await diagnose(on.url, { digest_p95_warning_seconds: 0.1, digest_min_executions: 3 }, 300, ['queries']);
+    expectFinding(past, 'MYSQL_SLOW_DIGEST', 'info');
     assert.ok(!quiet.findings.some((x) => x.severity !== 'info'), JSON.stringify(quiet.findings.filter((x) => x.severity !== 'info')));
   });
 });

@@ -137,6 +137,15 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
       assert.match(s.query, /pg_sleep/);
       assert.ok(s.calls >= 100 && s.mean_ms >= 20);
       assert.ok(codes(r).includes('PG_TOP_STATEMENTS'));
+      // They all ran before the window: history, info.
+      assert.equal(slow.severity, 'info');
+      // One more run during the window makes it current: a warning.
+      let done = false;
+      const during = p.diagnose({ windowMs: 1000, categories: ['queries'] }, ctx()).finally(() => (done = true));
+      while (!done) await clients[0]!.query('SELECT pg_sleep(0.025)');
+      const current = find(await during, 'PG_SLOW_STATEMENTS');
+      assert.equal(current?.severity, 'warning', JSON.stringify(current));
+      assert.equal(current?.evidence.ran_in_window, 1);
       assert.deepEqual(await p.execute!('pg_stat_statements_reset', {}, ctx()), { reset: true });
       const again = await p.diagnose({ windowMs: 100, categories: ['queries'] }, ctx());
       assert.equal(find(again, 'PG_SLOW_STATEMENTS'), undefined);

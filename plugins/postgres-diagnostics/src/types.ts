@@ -31,6 +31,8 @@ export interface CheckInput {
   config: PostgresDiagnosticsConfig;
   server: ServerInfo;
   metrics: Record<string, number>;
+  /** pg_stat_statements calls by userid|dbid|queryid when the window opened; absent without the extension. */
+  statementsBefore?: Map<string, number>;
 }
 
 export type Check = SdkCheck<CheckInput>;

@@ -87,10 +87,13 @@ export const digestsCheck: Check = {
     const minExec = input.config.digest_min_executions;
     const limit = input.config.digest_p95_warning_seconds;
     const slow = digests.filter((d) => d.count >= minExec && (d.p95S ?? d.avgS) >= limit);
+    // Digest sums run since the server started (or the table was truncated): a digest warns only
+    // when it also ran during the window; otherwise it is history (info).
+    const ranInWindow = (d: Digest) => !input.digestsBefore || d.count > num(input.digestsBefore.get(`${String(d.schema)}|${d.digest}`)?.COUNT_STAR ?? 0);
     if (slow.length > 0) {
-      out.push(finding(C, 'warning', 'MYSQL_SLOW_DIGEST',
-        `${slow.length} statement digest(s) take ${limit} s or more at the ${hasQuantile ? '95th percentile' : 'mean (this server keeps no percentiles)'} over ${minExec}+ executions.`,
-        { percentile: hasQuantile ? 'p95' : 'avg', warning_seconds: limit, min_executions: minExec, digests: slow.slice(0, 10).map(brief) },
+      out.push(finding(C, slow.some(ranInWindow) ? 'warning' : 'info', 'MYSQL_SLOW_DIGEST',
+        `${slow.length} statement digest(s) take ${limit} s or more at the ${hasQuantile ? '95th percentile' : 'mean (this server keeps no percentiles)'} over ${minExec}+ executions${slow.some(ranInWindow) ? '' : ', none of them during the window (since start)'}.`,
+        { percentile: hasQuantile ? 'p95' : 'avg', warning_seconds: limit, min_executions: minExec, ran_in_window: slow.filter(ranInWindow).length, digests: slow.slice(0, 10).map((d) => ({ ...brief(d), ran_in_window: ranInWindow(d) })) },
         'EXPLAIN these statements (action explain) and add the indexes they miss, or cache their results.'));
     }
     // Lifetime sums say a statement once ran without an index; the window says it does now.
