@@ -116,13 +116,25 @@ describe('the shared RabbitMQ, on a vhost of its own', { skip }, () => {
     const bounded = await conn.createChannel();
     await bounded.prefetch(10);
     await bounded.consume('slow', () => undefined, { noAck: false });
+    // Utilisation is a moving average the queue updates while it is busy: keep feeding it.
+    let feeding = true;
+    const feeder = (async () => {
+      while (feeding) {
+        pub.sendToQueue('slow', Buffer.from('more'));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
     await eventually('the API to show the unacked messages and the utilisation', async () => {
       const [jobs, slow] = await Promise.all(['jobs', 'slow'].map((q) => vh.api<ApiQueue>('GET', `/api/queues/${vh.name}/${q}`)));
+      if ((slow!.messages_ready ?? 0) < 1000) return false;
       const channels = await vh.api<Array<{ messages_unacknowledged?: number; prefetch_count?: number }>>('GET', `/api/vhosts/${vh.name}/channels`);
       return (jobs!.messages_unacknowledged ?? 0) >= 1500 && typeof slow!.consumer_utilisation === 'number' && slow!.consumer_utilisation < 0.5 &&
         channels.some((c) => c.messages_unacknowledged === 1500 && c.prefetch_count === 0);
     });
-    const r = await diagnose(vh.url, ['queues']);
+    const r = await diagnose(vh.url, ['queues']).finally(async () => {
+      feeding = false;
+      await feeder;
+    });
     const un = expectFinding(r, 'RABBITMQ_UNACKED_HIGH', 'warning');
     assert.deepEqual((un.evidence.queues as Array<{ queue: string }>).map((q) => q.queue), ['jobs']);
     assert.ok((un.evidence.channels_without_prefetch as number) >= 1, JSON.stringify(un.evidence));
@@ -152,6 +164,20 @@ describe('the shared RabbitMQ, on a vhost of its own', { skip }, () => {
       churning = false;
       await churn;
     }
+  });
+
+  test('POST /diagnostics/rabbitmq: a DiagnosticResult for a target, 400 for a bad body or another system\'s URL', async () => {
+    const p = createRabbitDiagnostics({});
+    const req = (body: unknown) => ({ id: 'r1', method: 'POST', path: '/diagnostics/rabbitmq', params: {}, query: {}, headers: {}, body, context: {} });
+    const ok = await p.handleRequest(req({ target: vh.url, window: '200ms', categories: ['queues', 'alarms'] }));
+    assert.equal(ok.statusCode, 200, JSON.stringify(ok.body));
+    assert.equal((ok.body as DiagnosticResult).plugin_id, 'rabbitmq-diagnostics');
+    for (const bad of [{ target: vh.url, categories: ['nope'] }, { window: '1s' }]) {
+      const res = await p.handleRequest(req(bad));
+      assert.equal(res.statusCode, 400, JSON.stringify(bad));
+    }
+    const foreign = await p.handleRequest(req({ target: 'redis://127.0.0.1:6379' }));
+    assert.equal((foreign.body as { error: { code: string } }).error.code, 'PLW_ERR_DIAG_BAD_TARGET');
   });
 
   test('actions: queues lists backlog; purge-queue only with allow_destructive', async () => {
