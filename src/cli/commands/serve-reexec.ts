@@ -20,7 +20,8 @@ export function reexecWithoutAdminToken(env: NodeJS.ProcessEnv = process.env): P
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     // fd 3: the token; fd 4: stays open while this process lives (the child ends when it closes).
     stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'],
-    env: { ...rest, PLUGWAY_ADMIN_TOKEN_FD: '3', PLUGWAY_PARENT_FD: '4' },
+    // Defined but empty: a plugway.yaml that interpolates ${PLUGWAY_ADMIN_TOKEN} still loads.
+    env: { ...rest, PLUGWAY_ADMIN_TOKEN: '', PLUGWAY_ADMIN_TOKEN_FD: '3', PLUGWAY_PARENT_FD: '4' },
   });
   const pipe = child.stdio[3] as NodeJS.WritableStream;
   pipe.on('error', () => undefined);

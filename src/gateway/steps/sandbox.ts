@@ -10,6 +10,7 @@ export const sandboxStep: Step = {
   leave(ctx: RequestContext): void {
     const out = ctx.outcome;
     if (isFailure(out)) return; // the gateway's JSON error body: nothing for a browser to run
-    ctx.outcome = { ...out, headers: withSandbox(out.headers ? { ...out.headers } : undefined) };
+    // checkResponse built these headers for this request (never the plugin's own object): added in place.
+    out.headers = withSandbox(out.headers);
   },
 };
