@@ -38,6 +38,8 @@ export class Operator {
     let result: T;
     let keep: Remembered | undefined;
     try {
+      // A shared store that cannot take the write (etcd away): refuse before anything changes here.
+      store.assertWritable?.();
       result = await core.routesChanging(`${a.action} ${a.id}`, async () => {
         const r = await a.run();
         keep = a.remember ? a.remember(r) : { version: core.host.get(a.id)?.version };

@@ -25,6 +25,8 @@ export interface StateStore {
    * each changed plugin once. Returns an unsubscribe function.
    */
   watch?(listener: (change: DesiredStateChange) => void): () => void;
+  /** Throws PLW_ERR_STATE_UNAVAILABLE when a write cannot reach the store now (shared stores). */
+  assertWritable?(): void;
   /** Releases connections and watches (stores that hold none may omit it). */
   close?(): Promise<void>;
 }
