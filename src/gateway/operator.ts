@@ -14,6 +14,8 @@ export interface Remembered {
   version?: string;
   /** A new version serves: its breaker starts closed. */
   resetBreaker?: boolean;
+  /** The plugin's config set at run time (shared with every node through the desired state). */
+  config?: Record<string, unknown>;
 }
 
 export interface OperatorAction<T> {
@@ -52,7 +54,8 @@ export class Operator {
       throw e;
     }
     if (keep?.resetBreaker) core.guard(a.id).breaker.reset();
-    if (keep?.version) await store.update(a.id, { version: keep.version }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'desired version not stored'));
+    if (keep?.config) await store.update(a.id, { config: keep.config, ...(keep.version ? { version: keep.version } : {}) }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'config not stored in the desired state'));
+    else if (keep?.version) await store.update(a.id, { version: keep.version }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'desired version not stored'));
     await audit.append({ actor: a.actor, action: a.action, target: a.id, result: 'ok' });
     return result;
   }

@@ -5,6 +5,8 @@ export interface PluginDesiredState {
   enabled: boolean;
   /** The version an operator pinned (reserved for hot swap / rollback). */
   version?: string;
+  /** The plugin's config as last set through the admin API (PUT /admin/plugins/:id/config); replaces plugway.yaml's. */
+  config?: Record<string, unknown>;
   updatedAt: string;
 }
 
