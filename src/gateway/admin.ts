@@ -200,7 +200,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   app.all('/*', unknownPath);
   app.all('/', unknownPath);
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
-  await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit }); // GET /nodes
+  await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit, operator: deps.operator }); // GET /nodes
 }
 
 function actionOf(url: string): string {
