@@ -108,4 +108,6 @@ export interface HostConfig {
   };
   /** Signing keys trusted by `plugway plugin install` (ed25519 public keys, PEM or base64 DER). */
   trustedKeys: string[];
+  /** Process plugins run under bubblewrap (plugway.yaml `sandbox`, default true); false runs them unsandboxed, with a warning at every start. */
+  sandbox: boolean;
 }

@@ -48,6 +48,8 @@ export interface RawHostConfig {
   runtimes: { poll_window_us: number; async_context: boolean };
   logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
   trusted_keys: string[];
+  /** Process plugins run under bubblewrap; false runs them unsandboxed (a warning at every start). */
+  sandbox: boolean;
 }
 
 export interface LoadHostConfigOptions {
@@ -79,6 +81,7 @@ const DEFAULTS: RawHostConfig = {
   runtimes: { poll_window_us: DEFAULT_POLL_US, async_context: true },
   logging: { level: 'info', redact: [], timestamp: false },
   trusted_keys: [],
+  sandbox: true,
 };
 
 /** PLUGWAY_* variables and the key each sets (documented in docs/configuration.md). */
@@ -101,6 +104,7 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'com
   PLUGWAY_ETCD_ENDPOINTS: { path: ['state', 'etcd', 'endpoints'], list: 'comma' },
   PLUGWAY_POLL_WINDOW_US: { path: ['runtimes', 'poll_window_us'] },
   PLUGWAY_ASYNC_CONTEXT: { path: ['runtimes', 'async_context'] },
+  PLUGWAY_SANDBOX: { path: ['sandbox'] },
   PLUGWAY_LOG_LEVEL: { path: ['logging', 'level'] },
   PLUGWAY_LOG_TIMESTAMP: { path: ['logging', 'timestamp'] },
 };
@@ -140,6 +144,7 @@ const hostConfigSchema = obj({
   runtimes: obj({ poll_window_us: { type: 'integer', minimum: 0, maximum: 100_000 }, async_context: bool }),
   logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs, timestamp: bool }),
   trusted_keys: strs,
+  sandbox: bool,
 });
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1000, mb: 1e6, gb: 1e9, k: 1024, kib: 1024, m: MiB, mib: MiB, g: 1024 * MiB, gib: 1024 * MiB };
@@ -344,6 +349,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
     runtimes: { pollWindowUs: raw.runtimes.poll_window_us, asyncContext: raw.runtimes.async_context },
     logging: { level: raw.logging.level, redact: raw.logging.redact, timestamp: raw.logging.timestamp },
     trustedKeys: raw.trusted_keys,
+    sandbox: raw.sandbox,
   };
   if (file) cfg.file = file;
   return cfg;
