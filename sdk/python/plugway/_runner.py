@@ -208,9 +208,11 @@ class Runner:
 
 
 def _wire_error(err: BaseException) -> Dict[str, Any]:
-    out: Dict[str, Any] = {"name": type(err).__name__, "message": str(err) or type(err).__name__, "stack": "".join(traceback.format_exception(err))[-4000:]}
+    name = type(err).__name__
+    out: Dict[str, Any] = {"name": name, "message": f"{name}: {err}" if str(err) else name, "stack": "".join(traceback.format_exception(err))[-4000:]}
     code = getattr(err, "code", None)
     if isinstance(code, str):
+        out["message"] = str(err) or code
         out["code"] = code
         params = getattr(err, "params", None)
         if isinstance(params, dict):

@@ -2,7 +2,7 @@
 // in the unified tree): it holds resources.cpu, resources.memory and resources.pids, and its counters
 // tell the runtime why a process died (OOM kill, pids limit) and how much CPU it used.
 
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CgroupLimits {
@@ -60,6 +60,52 @@ function ownPaths(): Map<string, string> {
   return out;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes a folder of plugin cgroups and the (empty) cgroups in it; false when something still runs there. */
+function removeTree(dir: string): boolean {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return true;
+  }
+  let ok = true;
+  for (const e of entries) {
+    try {
+      rmdirSync(join(dir, e));
+    } catch {
+      ok = false;
+    }
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    ok = false;
+  }
+  return ok;
+}
+
+/** The cgroup folders of gateways that are gone (killed before they could clean up). */
+function sweepStale(parent: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(parent).filter((n) => /^plugway-\d+$/.test(n));
+  } catch {
+    return;
+  }
+  for (const n of names) if (Number(n.slice(8)) !== process.pid && !alive(Number(n.slice(8)))) removeTree(join(parent, n));
+}
+
+const bases = new Set<string>();
+
 /** A writable folder to make plugin cgroups in: under this process's own cgroup when possible, else the root. */
 function writableBase(mount: string, own: string | undefined): string | undefined {
   const tag = `plugway-${process.pid}`;
@@ -67,7 +113,10 @@ function writableBase(mount: string, own: string | undefined): string | undefine
     if (!parent || !existsSync(parent)) continue;
     const dir = join(parent, tag);
     try {
+      sweepStale(parent);
       mkdirSync(dir, { recursive: true });
+      if (bases.size === 0) process.once('exit', () => bases.forEach(removeTree));
+      bases.add(dir);
       return dir;
     } catch {
       /* read-only or not ours: try the next */

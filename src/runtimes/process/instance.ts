@@ -304,15 +304,17 @@ export class ProcessInstance implements IsolatedInstance {
   }
 
   async stop(): Promise<void> {
-    if (this.state === 'dead' && this.child?.exitCode !== null) return;
     this.expectedExit = true;
-    const wasDead = this.state === 'dead';
-    this.state = 'dead';
-    if (!wasDead) this.failAll(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method: 'call', reason: 'the runtime was disposed' }));
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.hardKill();
-    await exited;
+    if (this.state !== 'dead') {
+      this.state = 'dead';
+      this.failAll(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method: 'call', reason: 'the runtime was disposed' }));
+    }
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+      this.hardKill();
+      await exited;
+    }
+    await this.removeCgroup();
   }
 
   private hardKill(): void {
@@ -337,7 +339,7 @@ export class ProcessInstance implements IsolatedInstance {
     if (counters && base && counters.pidsMaxHits > base.pidsMaxHits) {
       this.proc.onLimit('pids_limit', { instance: this.index, pids: this.proc.limits.pids ?? 'unset', refused: counters.pidsMaxHits - base.pidsMaxHits });
     }
-    this.removeCgroup();
+    void this.removeCgroup();
     const reason = spawnError ? spawnError.message : signal ? `killed by ${signal}` : `exited with code ${code}`;
     if (this.onStartDeath) {
       const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
@@ -367,12 +369,20 @@ export class ProcessInstance implements IsolatedInstance {
     this.die();
   }
 
-  private removeCgroup(attempt = 0): void {
+  private cgroupRemoved: Promise<void> | undefined;
+
+  /** Kills what is left in the cgroup and removes it (retried while the kernel still counts dying tasks). */
+  private removeCgroup(): Promise<void> {
     const cg = this.cgroup;
-    if (!cg) return;
-    cg.killAll();
-    if (cg.remove() || attempt >= 40) return;
-    setTimeout(() => this.removeCgroup(attempt + 1), 50).unref();
+    if (!cg) return Promise.resolve();
+    this.cgroupRemoved ??= (async () => {
+      for (let attempt = 0; attempt < 40; attempt++) {
+        cg.killAll();
+        if (cg.remove()) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    return this.cgroupRemoved;
   }
 
   private die(): void {
