@@ -11,6 +11,9 @@ import { launchOf } from './command.js';
 import { ProcessInstance, type ProcessSpec } from './instance.js';
 import { bwrapPath, DEFAULT_DISK_MB, sandboxProblem } from './sandbox.js';
 import { dirname } from 'node:path';
+import { grantedEnv } from '../granted-env.js';
+
+export { grantedEnv };
 
 /** resources.memory when the manifest sets none, MB. */
 export const DEFAULT_PROCESS_MEMORY_MB = 512;
@@ -18,18 +21,6 @@ export const DEFAULT_PROCESS_MEMORY_MB = 512;
 export const DEFAULT_PROCESS_PIDS = 128;
 /** RLIMIT_CPU when no cgroup holds the CPU quota: CPU seconds a process may use before it is ended and restarted. */
 export const RLIMIT_CPU_BACKSTOP_S = 600;
-
-/** The values of the variables permissions.env names (`NAME`, or `PREFIX_*`) that are set here. */
-export function grantedEnv(names: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of names) {
-    if (name.endsWith('*')) {
-      const prefix = name.slice(0, -1);
-      for (const [k, v] of Object.entries(env)) if (k.startsWith(prefix) && v !== undefined) out[k] = v;
-    } else if (env[name] !== undefined) out[name] = env[name]!;
-  }
-  return out;
-}
 
 interface FetchRequest {
   url: string;

@@ -15,6 +15,8 @@ export interface InstanceSpec {
   /** Register the plugway/sdk resolve hook in the thread (needsSdkResolution). Default true. */
   sdkHook?: boolean;
   resourceLimits?: ResourceLimits;
+  /** The thread's process.env (permissions.env); absent: a copy of the gateway's. */
+  env?: Record<string, string>;
   ringBytes: number;
   memoryMb?: number;
   giveBackGraceMs: number;
@@ -105,6 +107,7 @@ export class WorkerInstance implements IsolatedInstance {
       workerData: boot,
       transferList: [port2],
       ...(this.spec.resourceLimits ? { resourceLimits: this.spec.resourceLimits } : {}),
+      ...(this.spec.env ? { env: this.spec.env } : {}),
       name: `plugway:${boot.pluginId}#${this.index}`,
       stdout: false,
       stderr: false,

@@ -84,6 +84,8 @@ export interface IsolatedOptions {
   sdkHook?: boolean;
   extra: Record<string, unknown>;
   resourceLimits?: ResourceLimits;
+  /** Each thread's process.env (the worker runtime: only what permissions.env grants). */
+  env?: Record<string, string>;
   memoryMb?: number;
   /** Cap on each thread's Buffers/ArrayBuffers (MB), enforced from inside the thread; absent: none. */
   externalLimitMb?: number;
@@ -151,6 +153,7 @@ export class IsolatedRuntime implements PluginRuntime {
       ...(this.opts.tsx ? { tsx: this.opts.tsx } : {}),
       ...(this.opts.sdkHook !== undefined ? { sdkHook: this.opts.sdkHook } : {}),
       ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
+      ...(this.opts.env ? { env: this.opts.env } : {}),
       ...(this.opts.memoryMb ? { memoryMb: this.opts.memoryMb } : {}),
       ringBytes: this.opts.tuning.ringBytes,
       giveBackGraceMs: this.opts.tuning.giveBackGraceMs,
