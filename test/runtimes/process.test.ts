@@ -256,3 +256,18 @@ test('without bwrap a process plugin fails with a code naming the Debian package
     else process.env.PLUGWAY_BWRAP = saved;
   }
 });
+
+test('long request bodies cross as raw bytes after the call line: exact text, newlines and non-ASCII included', { skip }, async () => {
+  const { h } = await plugin({ 'plugin.py': 'import hashlib\ndef handle_request(req, ctx):\n    return {"status_code": 200, "body": {"len": len(req.body), "sha": hashlib.sha256(req.body.encode()).hexdigest(), "path": req.path}}\n' });
+  const rt = createProcessRuntime(h.init);
+  await rt.load();
+  try {
+    const { createHash } = await import('node:crypto');
+    for (const body of ['short', 'é\n"x"\\'.repeat(5000) + 'end', 'a'.repeat(70_000)]) {
+      const res = await rt.call<PluginResponse>('handleRequest', [req('/raw', { body })]);
+      assert.deepEqual(res.body, { len: body.length, sha: createHash('sha256').update(body).digest('hex'), path: '/raw' });
+    }
+  } finally {
+    await rt.dispose();
+  }
+});

@@ -87,9 +87,14 @@ class Runner:
         line = self._r.readline()
         if not line:
             return None
-        if b'"__plw_u8"' in line:
-            return json.loads(line, object_hook=_bytes_hook)
-        return json.loads(line)
+        msg = json.loads(line, object_hook=_bytes_hook) if b'"__plw_u8"' in line else json.loads(line)
+        raw = msg.get("raw_body")
+        if raw is not None:
+            # a long request body follows its call line as raw UTF-8 (docs/process-abi.md#framing)
+            data = self._r.read(int(raw))
+            params = msg.get("params") or [{}]
+            params[0]["body"] = data.decode("utf-8", "replace")
+        return msg
 
     # ---- host calls (blocking: the process serves one call at a time) ----
     def host_call(self, op: str, args: List[Any]) -> Any:
@@ -187,7 +192,7 @@ class Runner:
             fn = getattr(plugin, name)
             self._fns[name] = fn
             self._arity[name] = _arity(fn)
-        self.send({"type": "ready", "abi": ABI_VERSION, "methods": list(self._fns)})
+        self.send({"type": "ready", "abi": ABI_VERSION, "methods": list(self._fns), "features": ["raw_body"]})
         backlog = self._backlog
         while True:
             msg = backlog.popleft() if backlog else self._read()
@@ -233,7 +238,16 @@ def main(entry: str) -> None:
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     except AttributeError:
         pass
-    runner = Runner(os.fdopen(proto_in, "rb", buffering=1 << 16), proto_out)
+    # A 64 KiB pipe (Linux's default) makes a 64 KiB message a handful of blocked writes and wake-ups:
+    # ask for 1 MiB both ways (the most an unprivileged process gets by default).
+    for fd in (proto_in, proto_out):
+        try:
+            import fcntl
+
+            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        except (ImportError, OSError):
+            pass
+    runner = Runner(os.fdopen(proto_in, "rb", buffering=1 << 20), proto_out)
     try:
         runner.serve(entry)
     except KeyboardInterrupt:

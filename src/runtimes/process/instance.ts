@@ -10,7 +10,7 @@ import type { ToMain, ToWorker } from '../worker/protocol.js';
 import { Cgroup, type CgroupCounters, type CgroupLimits } from './cgroup.js';
 import { CONFINE_SCRIPT, type Launch } from './command.js';
 import { bwrapArgs, type SandboxSpec } from './sandbox.js';
-import { decodeFromPlugin, encodeToPlugin, LineReader, PROCESS_ABI_VERSION, ProtocolError } from './wire.js';
+import { decodeFromPlugin, encodeRawCall, encodeToPlugin, LineReader, PROCESS_ABI_VERSION, ProtocolError } from './wire.js';
 
 export interface ProcessSpec {
   launch: Launch;
@@ -61,6 +61,8 @@ export class ProcessInstance implements IsolatedInstance {
   private prevCpu: { at: number; ns: number } | undefined;
   private onReady?: (msg: Extract<ToMain, { t: 'ready' | 'load-error' }>) => void;
   private onStartDeath?: (err: Error) => void;
+  /** The plugin reads long request bodies as raw bytes after the call line (its `ready` said so). */
+  private rawBody = false;
 
   constructor(
     private readonly spec: InstanceSpec,
@@ -198,6 +200,9 @@ export class ProcessInstance implements IsolatedInstance {
         return;
       }
       case 'ready':
+        this.rawBody = (msg as { features?: string[] }).features?.includes('raw_body') ?? false;
+        this.onReady?.(msg);
+        return;
       case 'load-error':
         this.onReady?.(msg);
         return;
@@ -212,6 +217,14 @@ export class ProcessInstance implements IsolatedInstance {
 
   send(msg: ToWorker): void {
     if (this.state === 'dead' || !this.child) return;
+    if (msg.t === 'call' && this.rawBody) {
+      const raw = encodeRawCall(msg);
+      if (raw) {
+        this.child.stdin.write(raw[0]);
+        this.child.stdin.write(raw[1]);
+        return;
+      }
+    }
     const line = (msg as { t: string }).t === 'hello' ? this.hello() : encodeToPlugin(msg);
     if (line !== undefined) this.child.stdin.write(line);
   }

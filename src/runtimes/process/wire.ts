@@ -74,6 +74,24 @@ export function fromWireResult(method: string, value: unknown): unknown {
   return value;
 }
 
+/** A request body at least this long goes after its call line as raw bytes, to a plugin that said it reads them. */
+export const RAW_BODY_MIN_CHARS = 2048;
+
+/**
+ * A call whose request body is a long string, for a plugin whose `ready` listed the `raw_body`
+ * feature: the line carries `"raw_body": <bytes>` and `body: null`, and exactly that many bytes of
+ * UTF-8 follow it. Neither side then escapes, scans or unescapes the body as JSON (for 64 KiB,
+ * Python's json.loads alone is ~10× a UTF-8 decode). Undefined when the call does not qualify.
+ */
+export function encodeRawCall(msg: Extract<ToWorker, { t: 'call' }>): [line: string, body: Buffer] | undefined {
+  if (msg.m !== 'handleRequest' && msg.m !== 'onRequest' && msg.m !== 'authenticate' && msg.m !== 'onResponse') return undefined;
+  const req = msg.a[0] as PluginRequest | undefined;
+  if (!req || typeof req.body !== 'string' || req.body.length < RAW_BODY_MIN_CHARS) return undefined;
+  const body = Buffer.from(req.body, 'utf8');
+  const params = toWireArgs(msg.m, [{ ...req, body: undefined }, ...msg.a.slice(1)]);
+  return [encodeMessage({ type: 'call', id: msg.id, method: snakeMethod(msg.m), params, raw_body: body.length }) + '\n', body];
+}
+
 /** Host → plugin: a worker-protocol message as a wire line (undefined: nothing to send). */
 export function encodeToPlugin(msg: ToWorker): string | undefined {
   switch (msg.t) {
@@ -143,8 +161,11 @@ export function decodeFromPlugin(line: string, methodOf: (id: number) => string 
       const fields = m.fields && typeof m.fields === 'object' ? (m.fields as Record<string, unknown>) : undefined;
       return { t: 'log', l: level, ...(fields ? { o: fields } : {}), s: String(m.message ?? '') };
     }
-    case 'ready':
-      return { t: 'ready', methods: (Array.isArray(m.methods) ? m.methods : []).map((x) => camelMethod(String(x))) };
+    case 'ready': {
+      const ready: ToMain & { features?: string[] } = { t: 'ready', methods: (Array.isArray(m.methods) ? m.methods : []).map((x) => camelMethod(String(x))) };
+      if (Array.isArray(m.features)) ready.features = m.features.map(String);
+      return ready;
+    }
     case 'load_error':
       return { t: 'load-error', e: wireError(m.error) };
     case 'pong':
