@@ -3,6 +3,7 @@
 // for a small and a 64 KB request; cold start per instance and memory per idle instance. Prints a
 // table and writes bench/results/runtimes.json.
 // Run: npm run bench:runtimes   (node --import tsx bench/runtimes/run.ts)
+//      add --process-only for the process rows alone (cold start, memory and 64 KB ratio included)
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -152,6 +153,7 @@ async function measure(name: string, call: (req: unknown) => Promise<unknown>): 
   }
 }
 
+const processOnly = process.argv.includes('--process-only');
 await measure('direct call', async (req) => plugin.handleRequest(req));
 
 const workerEntry = join(here, 'bench-plugin.mjs');
@@ -165,7 +167,7 @@ const targets: Array<[string, RuntimeType, number, string, number?]> = [
   ['wasm x1, polling off', 'wasm', 1, wasmEntry, 0],
   [`wasm x${N_INSTANCES}`, 'wasm', N_INSTANCES, wasmEntry],
 ];
-for (const [name, type, n, entry, pollUs] of targets) {
+for (const [name, type, n, entry, pollUs] of processOnly ? [] : targets) {
   const rt = await createRuntime(type, init(type, n, entry, pollUs));
   await rt.load();
   await measure(name, (req) => rt.call('handleRequest', [req]));
@@ -187,7 +189,7 @@ if (processSkipped) extra.processSkipped = processSkipped;
 
 // Last: the in-process runtime attributes async errors through AsyncLocalStorage, which slows every
 // promise in the process from then on; worker x1 is measured again after it to show that cost.
-try {
+if (!processOnly) try {
   const rt = await createRuntime('inprocess', init('inprocess', 1));
   await rt.load();
   await measure('inprocess', (req) => rt.call('handleRequest', [req]));
@@ -203,7 +205,7 @@ try {
 
 // Cold start (load of one instance, ready to serve) and memory per idle instance.
 const cold: Record<string, { coldStartMs: number; idleRssMbPerInstance: number }> = {};
-for (const [type, entry] of [['worker', workerEntry], ['wasm', wasmEntry]] as const) {
+for (const [type, entry] of processOnly ? [] : ([['worker', workerEntry], ['wasm', wasmEntry]] as const)) {
   const starts: number[] = [];
   for (let i = 0; i < 5; i++) {
     const rt = await createRuntime(type, init(type, 1, entry));
@@ -246,7 +248,8 @@ for (const kind of Object.keys(PROCESS_KINDS) as Array<keyof typeof PROCESS_KIND
 
 // The gateway with the same handler in each runtime, as a ratio to the in-process handler.
 let gateway: unknown;
-try {
+if (processOnly) gateway = { skipped: '--process-only' };
+else try {
   gateway = await gatewayThroughput(workerEntry, wasmEntry, processSkipped ? undefined : pythonEntry);
 } catch (err) {
   gateway = { skipped: (err as Error).message };
@@ -290,6 +293,6 @@ const result = {
   ...extra,
 };
 if (extra.inprocessSkipped) console.log(extra.inprocessSkipped);
-const out = join(here, '..', 'results', 'runtimes.json');
+const out = join(here, '..', 'results', processOnly ? 'runtimes-process.json' : 'runtimes.json');
 await writeFile(out, JSON.stringify(result, null, 2));
 console.log(`written ${out}`);
