@@ -378,14 +378,18 @@ export class IsolatedRuntime implements PluginRuntime {
     if (this.disposed || this.failed) return;
     const inst = this.newInstance(index);
     this.instances[index] = inst;
+    let started = false;
     try {
       await inst.start();
+      started = true;
       // Bring the fresh copy to where its siblings are before it takes traffic.
       inst.state = 'starting';
       for (const step of this.replay) await inst.call(step.method, step.args, Date.now() + this.init.defaultTimeoutMs, undefined, this.init.defaultTimeoutMs);
       inst.state = 'ready';
     } catch (err) {
-      if (inst.state === 'dead') return; // its death was reported and a restart scheduled
+      // Died while replaying: that death was reported and a restart scheduled. A failed start reports
+      // nothing (an instance that dies before it is ready ends quietly): it counts as a crash here.
+      if (started && inst.state === 'dead') return;
       await inst.stop();
       const error = err instanceof PlugwayError ? err : new PlugwayError(this.unit === 'process' ? 'PLW_ERR_PROCESS_START_FAILED' : 'PLW_ERR_WORKER_START_FAILED', { id: this.id, instance: index, reason: reasonOf(err) });
       this.emit(`runtime.${this.unit}_crashed`, { instance: index, code: error.code, reason: error.message });
