@@ -271,3 +271,47 @@ test('long request bodies cross as raw bytes after the call line: exact text, ne
     await rt.dispose();
   }
 });
+
+test('the sandbox filesystem: its folder read-only, /tmp bounded by resources.disk, no /etc/passwd, no home, no network', { skip }, async () => {
+  const { h } = await plugin(
+    {
+      'plugin.py': `import errno, os, socket
+def attempt(fn):
+    try:
+        fn()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+def write(path, n):
+    with open(path, "wb") as f:
+        f.write(b"x" * n)
+def handle_request(req, ctx):
+    return {"status_code": 200, "body": {
+        "own_folder": attempt(lambda: write("/plugin/new-file", 10)),
+        "tmp_small": attempt(lambda: write("/tmp/small", 1000)),
+        "tmp_big": attempt(lambda: write("/tmp/big", 3 * 1024 * 1024)),
+        "passwd": attempt(lambda: open("/etc/passwd").read()),
+        "home": attempt(lambda: os.listdir("/root")),
+        "net": attempt(lambda: socket.create_connection(("127.0.0.1", 6379), timeout=1)),
+        "root": sorted(os.listdir("/")),
+    }}
+`,
+    },
+    { resources: { disk: 2 } },
+  );
+  const rt = createProcessRuntime(h.init);
+  await rt.load();
+  try {
+    const res = await rt.call<PluginResponse>('handleRequest', [req('/')]);
+    const b = res.body as Record<string, unknown>;
+    assert.equal(b.own_folder, 'EROFS');
+    assert.equal(b.tmp_small, 'ok');
+    assert.equal(b.tmp_big, 'ENOSPC');
+    assert.equal(b.passwd, 'ENOENT');
+    assert.equal(b.home, 'ENOENT');
+    assert.equal(b.net, 'ECONNREFUSED');
+    assert.deepEqual((b.root as string[]).filter((d) => !['bin', 'lib', 'lib64', 'lib32', 'sbin'].includes(d)), ['dev', 'etc', 'opt', 'plugin', 'proc', 'tmp', 'usr']);
+  } finally {
+    await rt.dispose();
+  }
+});
