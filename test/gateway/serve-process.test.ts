@@ -73,3 +73,31 @@ test('serve: Python and shell-script plugins answer in their sandboxes; a Python
   const admin = await fetch(`${url}/guarded`, { headers: { authorization: `Bearer ${jwt({ sub: 'root', roles: ['admin'] })}` } });
   assert.equal(admin.status, 200);
 });
+
+test('serve without a working bwrap: process plugins fail with PLW_ERR_SANDBOX_UNAVAILABLE naming the package; the rest serves', { timeout: 60_000 }, async (t) => {
+  const cwd = await mkdtemp(join(tmpdir(), 'plugway-serve-nobwrap-'));
+  const child = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', '--state-dir', join(cwd, 'state'), '--plugins', join(ROOT, 'examples')], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PLUGWAY_ADMIN_TOKEN: 't', PLUGWAY_BWRAP: join(cwd, 'no-bwrap-here') },
+  });
+  t.after(() => child.kill('SIGTERM'));
+  let out = '';
+  child.stderr.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+  assert.match(out, /python-hello\s+1\.0\.0\s+handler\s+process\s+failed/);
+  assert.equal((await fetch(`${url}/hello`)).status, 200, 'an in-process example still answers');
+  const info = (await (await fetch(`${url}/admin/plugins/python-hello`, { headers: { authorization: 'Bearer t' } })).json()) as { state: string; error?: { code: string; message: string } };
+  assert.equal(info.state, 'failed');
+  assert.equal(info.error?.code, 'PLW_ERR_SANDBOX_UNAVAILABLE');
+  assert.match(info.error!.message, /apt-get install bubblewrap/);
+  const call = await fetch(`${url}/py/hello`);
+  assert.equal(call.status, 503);
+});
