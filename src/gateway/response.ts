@@ -16,9 +16,26 @@ export interface WireResponse {
   pending?: { pluginId: string; body: unknown };
 }
 
-// Framing is Node's job; a plugin setting these would corrupt the connection.
-const DROPPED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade']);
+// Framing is Node's job; a plugin setting these would corrupt the connection. The request id is
+// the gateway's: a plugin cannot replace the one the log line and the caller share.
+const DROPPED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'x-request-id']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Node's own rule for a header value: CR, LF, NUL and other controls would split or corrupt the response. */
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * On every plugin response unless gateway.sandbox_plugin_responses is false (steps/sandbox.ts): the
+ * browser gives a plugin's page an opaque origin of its own.
+ */
+export const PLUGIN_SANDBOX_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-downloads';
+
+/** Adds the sandbox to whatever CSP a plugin set (every policy sent is enforced). */
+export function withSandbox(headers: Record<string, string | string[]> | undefined): Record<string, string | string[]> {
+  const out = headers ?? {};
+  const own = out['content-security-policy'];
+  out['content-security-policy'] = own === undefined ? PLUGIN_SANDBOX_CSP : [...(Array.isArray(own) ? own : [own]), PLUGIN_SANDBOX_CSP];
+  return out;
+}
 
 function invalid(pluginId: string, reason: string): PlugwayError {
   return new PlugwayError('PLW_ERR_INVALID_RESPONSE', { id: pluginId, reason });
@@ -37,7 +54,7 @@ export function serializePending(out: WireResponse, maxBytes: number): WireRespo
   try {
     json = JSON.stringify(p.body);
   } catch (err) {
-    throw invalid(p.pluginId, `body cannot be serialized as JSON: ${(err as Error).message}`);
+    throw invalid(p.pluginId, `body cannot be serialized as JSON (${(err as Error)?.name ?? 'error'}: a cycle, a BigInt or a throwing toJSON)`);
   }
   const payload = json ?? 'null';
   const size = payload.length > maxBytes / 4 ? Buffer.byteLength(payload) : payload.length;
@@ -53,9 +70,11 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
   if (res === null || typeof res !== 'object' || Array.isArray(res)) throw invalid(pluginId, `expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
   const r = res as PluginResponse;
   const status = r.statusCode;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
-    throw invalid(pluginId, `statusCode must be an integer 100-599, got ${JSON.stringify(status)}`);
+  if (typeof status !== 'number' || !Number.isInteger(status)) {
+    throw invalid(pluginId, `statusCode must be an integer 200-599, got ${JSON.stringify(status)}`);
   }
+  // A 1xx on a keep-alive connection reads as an interim answer (101: a tunnel) to a front proxy.
+  if (status < 200 || status > 599) throw new PlugwayError('PLW_ERR_INVALID_STATUS', { id: pluginId, status });
   const out: WireResponse = { status };
   let contentType: string | undefined;
   if (r.headers !== undefined) {
@@ -69,6 +88,9 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
       }
       const lower = name.toLowerCase();
       if (DROPPED_HEADERS.has(lower)) continue;
+      if (typeof v === 'string' ? BAD_HEADER_VALUE.test(v) : v.some((x) => BAD_HEADER_VALUE.test(x))) {
+        throw new PlugwayError('PLW_ERR_INVALID_HEADER', { id: pluginId, header: JSON.stringify(name) });
+      }
       if (lower === 'content-type') contentType = Array.isArray(v) ? v[0] : v;
       else headers[lower] = v;
     }

@@ -9,6 +9,7 @@ import type { EventBusImpl } from './events.js';
 import type { HookManagerImpl } from './hooks.js';
 import type { PluginRecord, Registry } from './registry.js';
 import type { NamespacedStorage } from './plugin-storage.js';
+import { isReservedEventType, RESERVED_EVENT_PREFIXES } from './reserved-events.js';
 
 export interface ContextDeps {
   registry: Registry;
@@ -99,7 +100,13 @@ export function buildContext(rec: PluginRecord, deps: ContextDeps): PluginContex
   const flags = createFlags(rec, deps.flagOverrides(rec.id));
   const services = createServices(rec, deps);
   const events = {
-    emit: <T>(type: string, data: T) => deps.publish({ type, data, source: rec.id }),
+    emit: <T>(type: string, data: T) => {
+      if (typeof type !== 'string' || isReservedEventType(type)) {
+        const t = String(type);
+        return Promise.reject(new PlugwayError('PLW_ERR_EVENT_RESERVED', { id: rec.id, type: t, prefixes: RESERVED_EVENT_PREFIXES.map((p) => `${p}*`).join(', '), suffix: t.slice(t.indexOf('.') + 1) || 'happened' }));
+      }
+      return deps.publish({ type, data, source: rec.id });
+    },
     on: <T>(type: string, handler: EventHandler<T>) => deps.events.on(type, handler, rec.key),
   };
   const hooks = createHooks(rec, deps, logger);

@@ -164,9 +164,11 @@ export class PluginHost implements Host {
       maxResponseBytes: this.config.gateway.maxResponseBytes,
       pollUs: this.config.runtimes.pollWindowUs,
       sandbox: this.config.sandbox,
+      fetchPolicy: this.config.runtimes.fetch,
       onAsyncError: (err) => void this.asyncError(rec, err),
       // runtimes name their events in full (runtime.worker_crashed, …)
-      onEvent: (event) => void this.events.emit(event.type, { id: rec.id, version: rec.version, ...event.data }),
+      // The id and version are the host's: what a runtime reports cannot name another plugin.
+      onEvent: (event) => void this.events.emit(event.type, { ...event.data, id: rec.id, version: rec.version }),
     });
   }
 

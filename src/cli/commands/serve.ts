@@ -13,6 +13,7 @@ import { createHost, installSignalHandlers } from '../../host/index.js';
 import { createGateway, gatewayOf } from '../../gateway/index.js';
 import { createStateStore } from '../../state/create-store.js';
 import { PlugwayError } from '../../errors.js';
+import { reexecWithoutAdminToken, stopWithParent } from './serve-reexec.js';
 
 /** The package root (src/cli/commands or dist/cli/commands → three levels up), not the cwd. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -92,7 +93,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     out.push(`  admin token (generated, shown once; kept in ${adminToken.file} with mode 0600):`);
     out.push(`    ${adminToken.token}`);
   } else if (adminToken.source === 'file') out.push(`  admin token: from ${adminToken.file}`);
-  else if (adminToken.source === 'env') out.push('  admin token: from PLUGWAY_ADMIN_TOKEN');
+  else if (adminToken.source === 'env') out.push(`  admin token: from ${process.env.PLUGWAY_ADMIN_TOKEN_FD ? 'PLUGWAY_ADMIN_TOKEN (moved out of the environment; only its digest is kept)' : 'PLUGWAY_ADMIN_TOKEN'}`);
   else out.push(`  admin token: from ${config.file ?? 'the config'} (gateway.admin.token)`);
   if (authDefaulted) out.push('  auth plugin: jwt-auth (built-in; configure it under plugins.configs.jwt-auth.config)');
   out.push(`  plugins (${host.list().length}, started in ${Math.round(report.durationMs)} ms):`);
@@ -124,6 +125,9 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where desired state, audit log and admin token live (default .plugway)')
     .addHelpText('after', '\nExamples:\n  $ plugway serve\n  $ plugway serve --config plugway.yaml --port 9000\n  $ curl http://127.0.0.1:8080/hello')
     .action(async (opts: ServeOptions) => {
+      // PLUGWAY_ADMIN_TOKEN must not stay where plugins can read it: a child without it serves.
+      await reexecWithoutAdminToken();
+      stopWithParent();
       await serve(opts);
       // Keep running: the server holds the event loop open until a signal stops it.
       await new Promise<never>(() => undefined);

@@ -10,7 +10,10 @@ export const DASHBOARD_SCRIPT = `
   // The admin API sits beside the dashboard, also when the gateway is mounted under a prefix.
   var BASE = location.pathname.replace(/\\/dashboard\\/?$/, '') + '/admin';
 
-  var token = sessionStorage.getItem(TOKEN_KEY) || '';
+  // The token lives in this page's memory only: storage is shared with every page of this origin,
+  // plugin pages included (docs/admin-api.md). A token an older dashboard stored is removed.
+  var token = '';
+  try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* storage disabled */ }
   var selected = null;
   var timer = null;
   var refreshing = false;
@@ -102,10 +105,9 @@ export const DASHBOARD_SCRIPT = `
       var probe = await api('GET', '/health');
       if (!probe.ok) { showLogin('The admin API answered ' + probe.status + ' ' + probe.code + ': ' + probe.message); return; }
     } catch (e) {
-      if (e instanceof Unauthorized) { token = ''; sessionStorage.removeItem(TOKEN_KEY); showLogin(unauthorizedMessage(e)); return; }
+      if (e instanceof Unauthorized) { token = ''; showLogin(unauthorizedMessage(e)); return; }
       throw e;
     }
-    sessionStorage.setItem(TOKEN_KEY, token);
     $('login').hidden = true;
     $('login-error').hidden = true;
     $('app').hidden = false;
@@ -121,7 +123,6 @@ export const DASHBOARD_SCRIPT = `
   });
   $('logout').addEventListener('click', function () {
     token = '';
-    sessionStorage.removeItem(TOKEN_KEY);
     rows.forEach(function (r) { r.tr.remove(); });
     rows.clear();
     selected = null;
@@ -144,7 +145,7 @@ export const DASHBOARD_SCRIPT = `
       $('updated').textContent = failed.length ? 'refresh failed: ' + failed[0].code : 'updated ' + new Date().toLocaleTimeString();
       if (selected) await refreshDetails();
     } catch (e) {
-      if (e instanceof Unauthorized) { token = ''; sessionStorage.removeItem(TOKEN_KEY); refreshing = false; showLogin('The admin token is no longer accepted (' + e.code + '). Enter it again.'); return; }
+      if (e instanceof Unauthorized) { token = ''; refreshing = false; showLogin('The admin token is no longer accepted (' + e.code + '). Enter it again.'); return; }
       $('updated').textContent = 'refresh failed: ' + (e && e.message ? e.message : e);
     }
     refreshing = false;
@@ -229,7 +230,7 @@ export const DASHBOARD_SCRIPT = `
     try {
       out = await api('POST', path, body);
     } catch (e) {
-      if (e instanceof Unauthorized) { token = ''; sessionStorage.removeItem(TOKEN_KEY); showLogin(unauthorizedMessage(e)); return; }
+      if (e instanceof Unauthorized) { token = ''; showLogin(unauthorizedMessage(e)); return; }
       out = { ok: false, status: 0, code: 'CLIENT_ERROR', message: String(e && e.message ? e.message : e) };
     }
     var what = (label || action) + ' ' + id;

@@ -51,9 +51,11 @@ export function callPluginStep(deps: CallDeps, id: string, guard: PluginGuard, t
       const fl = failureFromCall(err);
       if (countsAsPluginFailure(fl.code, fl.status)) guard.breaker.failure();
       else guard.breaker.release();
-      if (fl.status >= 500) deps.logger.warn({ plugin_id: id, request_id: ctx.preq.id, err: { code: fl.code, message: fl.message } }, 'plugin call failed');
-      // What a plugin threw may carry anything (a connection string, a query): it goes to the log, not to the client.
-      if (fl.status === 500) return { ...fl, message: `Plugin ${id} failed while handling the request; the gateway log has the reason under this request id` };
+      if (fl.status >= 500) {
+        deps.logger.warn({ plugin_id: id, request_id: ctx.preq.id, err: { code: fl.code, message: fl.message } }, 'plugin call failed');
+        // What a plugin threw may carry anything (a connection string, a query): the error-text step keeps it from the client.
+        fl.logged = true;
+      }
       return fl;
     },
   };

@@ -104,6 +104,8 @@ interface Queued {
   method: string;
   args: readonly unknown[];
   deadline: number;
+  /** ms the call had when it was queued (what a timeout message names). */
+  budget: number;
   signal?: AbortSignal;
   resolve(v: unknown): void;
   reject(e: Error): void;
@@ -297,17 +299,20 @@ export class IsolatedRuntime implements PluginRuntime {
   }
 
   private enqueue(method: string, args: readonly unknown[], deadline: number, signal?: AbortSignal): Promise<unknown> {
+    // The budget the call was given, for the message: measured at expiry it would read "0 ms".
+    const budget = this.timeoutOf(deadline);
     return new Promise((resolve, reject) => {
       const q: Queued = {
         method,
         args,
         deadline,
+        budget,
         resolve,
         reject,
         ...(signal ? { signal } : {}),
         timer: setTimeout(() => {
           this.queue = this.queue.filter((x) => x !== q);
-          reject(new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method, timeoutMs: this.timeoutOf(deadline) }));
+          reject(new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method, timeoutMs: budget }));
         }, Math.max(0, deadline - Date.now())),
       };
       this.queue.push(q);
@@ -320,7 +325,7 @@ export class IsolatedRuntime implements PluginRuntime {
       if (!inst) return;
       const q = this.queue.shift()!;
       clearTimeout(q.timer);
-      inst.call(q.method, q.args, q.deadline, q.signal, this.timeoutOf(q.deadline)).then(q.resolve, q.reject);
+      inst.call(q.method, q.args, q.deadline, q.signal, q.budget).then(q.resolve, q.reject);
     }
   }
 
