@@ -188,7 +188,10 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       });
       scope.get('/metrics', { onRequest: echoRequestId }, async (_req, reply) => {
         reply.header('content-type', metrics.registry.contentType);
-        return metrics.registry.metrics();
+        const own = await metrics.registry.metrics();
+        // Series plugins defined (ctx.metrics), e.g. the llm-gateway's plugway_llm_*.
+        const extra = host.pluginMetrics ? await host.pluginMetrics.registry.metrics() : '';
+        return extra ? `${own}${own.endsWith('\n') ? '' : '\n'}${extra}` : own;
       });
 
       if (config.gateway.admin.enabled) {

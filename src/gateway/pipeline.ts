@@ -13,6 +13,7 @@ import type { CompiledRoute, GatewayCore } from './core.js';
 import { countsAsPluginFailure, errorBody, failure, failureFromCall, refuse, type HttpFailure } from './http-errors.js';
 import { asPrincipal, hasAnyRole, hasPermission, splitPermission } from './rbac.js';
 import { toWireResponse, type WireResponse } from './response.js';
+import { sendEventStream } from './event-stream.js';
 import { requestLines, type RequestLine } from './logging.js';
 import { requestIdOf } from './request-id.js';
 
@@ -127,17 +128,18 @@ export class Pipeline {
     } else {
       if (hooks.has('onResponse')) {
         return this.hook('onResponse', { pluginId: route.pluginId, request: preq, response: { statusCode: out.status, headers: out.headers } }).then(() => {
-          this.send(reply, out);
+          this.send(reply, out, f);
           this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start, f.options?.servedBy);
         });
       }
-      this.send(reply, out);
+      this.send(reply, out, f);
     }
     this.finish(route, preq.id, preq.method, preq.path, userId, out.status, f.start, f.options?.servedBy);
     return undefined;
   }
 
-  private send(reply: FastifyReply, out: WireResponse): void {
+  private send(reply: FastifyReply, out: WireResponse, f?: Flow): void {
+    if (out.stream) return sendEventStream(reply, out.status, out.headers, out.contentType, out.stream, { logger: this.core.logger, pluginId: f?.route.pluginId ?? '', requestId: f?.preq.id ?? '' });
     reply.code(out.status);
     if (out.headers) reply.headers(out.headers);
     if (out.contentType) reply.header('content-type', out.contentType);

@@ -3,12 +3,15 @@
 
 import { PlugwayError } from '../errors.js';
 import type { PluginResponse } from '../sdk/types.js';
+import { EVENT_STREAM_TYPE, isAsyncIterable } from './event-stream.js';
 
 export interface WireResponse {
   status: number;
   headers?: Record<string, string | string[]>;
   contentType?: string;
   payload?: string | Buffer;
+  /** A body that is an async iterable: sent as server-sent events (event-stream.ts), one per item. */
+  stream?: AsyncIterable<unknown>;
 }
 
 // Framing is Node's job; a plugin setting these would corrupt the connection.
@@ -56,6 +59,9 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
     out.payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     out.contentType = contentType ?? 'application/octet-stream';
     size = body.byteLength;
+  } else if (isAsyncIterable(body)) {
+    out.stream = body;
+    out.contentType = contentType ?? EVENT_STREAM_TYPE;
   } else if (typeof body === 'object' || typeof body === 'number' || typeof body === 'boolean') {
     let json: string | undefined;
     try {
@@ -67,7 +73,7 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
     out.contentType = contentType ?? 'application/json; charset=utf-8';
     size = out.payload.length > maxBytes / 4 ? Buffer.byteLength(out.payload) : out.payload.length;
   } else {
-    throw invalid(pluginId, `body must be an object, array, string or Uint8Array, got ${typeof body}`);
+    throw invalid(pluginId, `body must be an object, array, string, Uint8Array or async iterable, got ${typeof body}`);
   }
   if (size > maxBytes) {
     throw new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: pluginId, method: 'handleRequest', size, limit: maxBytes });

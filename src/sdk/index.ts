@@ -3,6 +3,7 @@
 export * from './types.js';
 export * from './context.js';
 export * from './plugin.js';
+export * from './llm.js';
 export * from './diagnostics.js';
 export * from './diagnostics-errors.js';
 export * from './diagnostics-sampling.js';
