@@ -4,6 +4,8 @@ export * from './types.js';
 export * from './context.js';
 export * from './plugin.js';
 export * from './llm.js';
+export * from './sse.js';
+export * from './llm-http.js';
 export * from './diagnostics.js';
 export * from './diagnostics-errors.js';
 export * from './diagnostics-sampling.js';
