@@ -2,8 +2,8 @@
 // text/event-stream, one event written (and flushed) per item; a client that goes away cancels it.
 
 import { Readable } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import type { Logger } from 'pino';
 import { reasonOf } from '../errors.js';
 
 export const EVENT_STREAM_TYPE = 'text/event-stream; charset=utf-8';
@@ -100,17 +100,32 @@ export function eventStream(iterable: AsyncIterable<unknown>, onError: (err: unk
   });
 }
 
-/** Sends the stream with the response's status and headers (no caching, no proxy buffering). */
-export function sendEventStream(reply: FastifyReply, status: number, headers: Record<string, string | string[]> | undefined, contentType: string | undefined, iterable: AsyncIterable<unknown>, log: { logger: Logger; pluginId: string; requestId: string }): void {
+/** The headers an event stream goes with (the handler's own win): no caching, no proxy buffering. */
+export function streamHeaders(headers: Record<string, string | number | string[]>, contentType: string | undefined): Record<string, string | number | string[]> {
+  headers['content-type'] = contentType ?? EVENT_STREAM_TYPE;
+  if (headers['cache-control'] === undefined) headers['cache-control'] = 'no-cache';
+  headers['x-accel-buffering'] = 'no';
+  return headers;
+}
+
+/** Over Fastify: its stream handling destroys `body` (cancelling the iterator) when the client goes away. */
+export function streamOverFastify(reply: FastifyReply, status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
   reply.code(status);
-  if (headers) reply.headers(headers);
-  reply.header('content-type', contentType ?? EVENT_STREAM_TYPE);
-  if (!headers?.['cache-control']) reply.header('cache-control', 'no-cache');
-  reply.header('x-accel-buffering', 'no');
-  const onError = (err: unknown) => log.logger.warn({ plugin_id: log.pluginId, request_id: log.requestId, err: { message: reasonOf(err) } }, 'event stream failed after it started');
-  reply.send(eventStream(iterable, onError));
+  reply.headers(streamHeaders(headers, contentType));
+  reply.send(body);
   // Node holds the status line until the first body write; a client (EventSource's onopen) should
   // not wait for the first event to learn that the stream is open.
   const raw = reply.raw;
   if (!raw.headersSent && !raw.writableEnded) raw.flushHeaders();
+}
+
+/** Over node:http (plugway serve's fast path): the same, by hand. */
+export function streamOverNode(res: ServerResponse, status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
+  res.writeHead(status, streamHeaders(headers, contentType));
+  res.flushHeaders();
+  body.pipe(res);
+  res.on('close', () => {
+    if (!res.writableFinished) body.destroy();
+  });
+  body.on('error', () => res.destroy());
 }
