@@ -45,7 +45,7 @@ export interface LlmGateway {
 }
 
 /** A gateway from a plugway.yaml with `llm` as plugins.configs.llm-gateway.config (and more configs if given). */
-export async function startLlmGateway(llm: Record<string, unknown>, opts: { configs?: Record<string, unknown>; gateway?: Record<string, unknown>; extraPlugins?: string[] } = {}): Promise<LlmGateway> {
+export async function startLlmGateway(llm: Record<string, unknown>, opts: { configs?: Record<string, unknown>; gateway?: Record<string, unknown>; extraPlugins?: string[]; builtins?: Array<{ id: string; plugin: unknown; manifest?: Record<string, unknown> }> } = {}): Promise<LlmGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'plugway-llm-'));
   const plugins = await pluginsDir(opts.extraPlugins);
   await mkdir(join(dir, 'state'));
@@ -59,6 +59,7 @@ export async function startLlmGateway(llm: Record<string, unknown>, opts: { conf
   await writeFile(file, stringify(yaml));
   const config = await loadHostConfig({ file, env: { ...process.env } });
   const host = createHost({ config, logger: pino({ level: 'silent' }) });
+  for (const b of opts.builtins ?? []) host.registerBuiltin(b.id, b.plugin, b.manifest ?? {});
   const report = await host.start();
   if (report.failed.length) throw new Error(`plugins failed: ${JSON.stringify(report.failed)}`);
   const logs = new LogCapture();
@@ -109,4 +110,20 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (want.every((w) => line.includes(w))) return Number(line.split(' ').pop());
   }
   return 0;
+}
+
+/** A plugin that records the seed's LLM hooks it receives. */
+export function hookRecorder() {
+  const seen: Record<string, any[]> = { on_request: [], on_response: [], on_error: [], on_provider_switch: [] };
+  const plugin = {
+    init(ctx: { hooks?: { on(name: string, fn: (p: unknown) => void): void } }) {
+      for (const name of Object.keys(seen)) ctx.hooks!.on(name, (p) => void seen[name]!.push(p));
+    },
+    handleRequest: () => ({ statusCode: 204 }),
+  };
+  return { seen, builtin: { id: 'hook-recorder', plugin, manifest: { endpoints: [] } } };
+}
+
+export async function metricsText(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
 }
