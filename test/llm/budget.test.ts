@@ -91,6 +91,32 @@ test('the exact-match cache answers a repeated temperature-0 request without the
   assert.equal(mock.stats.chat, 3, 'only temperature 0 is cached');
 });
 
+test('the cache in Redis: a second gateway answers from what the first stored', { skip: await serviceSkip('redis') }, async (t) => {
+  const mock = await startMockProvider({ name: 'p' });
+  const prefix = `plw:test:llm:${randomUUID()}:`;
+  const config = {
+    providers: [{ name: 'p', type: 'openai-compatible', base_url: `${mock.url}/v1`, models: ['gpt-4o-mini'] }],
+    cache: { enabled: true, ttl: '1m', store: 'redis', key_prefix: prefix },
+  };
+  const a = await startLlmGateway(config);
+  const b = await startLlmGateway(config);
+  const redis = new Redis('redis://127.0.0.1:6379');
+  t.after(async () => {
+    await a.close();
+    await b.close();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    await mock.close();
+  });
+  const first = await postJson(`${a.url}/v1/chat/completions`, chatBody({ temperature: 0 }));
+  const second = await postJson(`${b.url}/v1/chat/completions`, chatBody({ temperature: 0 }));
+  assert.equal(second.headers.get('x-plugway-cache'), 'hit');
+  assert.deepEqual(second.json, first.json);
+  assert.equal(mock.stats.chat, 1);
+  assert.ok((await redis.pttl((await redis.keys(`${prefix}cache:*`))[0]!)) > 50_000, 'stored with its TTL');
+});
+
 /** `plugway serve` on a free port with this plugway.yaml; resolves with its URL. */
 async function serve(dir: string, name: string, yaml: unknown): Promise<{ url: string; child: ChildProcess }> {
   const file = join(dir, `${name}.yaml`);

@@ -168,3 +168,23 @@ test('hook stats at GET /admin/hooks/stats and its alias /admin/plugins/hooks/st
     for (const k of ['fired', 'count', 'errors', 'timeouts', 'meanMs', 'p99Ms']) assert.ok(k in s.hooks.on_response, k);
   }
 });
+
+test('retries are bounded by router.deadline: two hanging providers give a 504 when it passes, not after their timeouts', async (t) => {
+  const { gw, primary, backup } = await pair(t, { router: { strategy: 'priority', deadline: '400ms' } });
+  primary.set({ mode: 'hang' });
+  backup.set({ mode: 'hang' });
+  const t0 = Date.now();
+  const r = await postJson(`${gw.url}/v1/chat/completions`, chatBody());
+  const took = Date.now() - t0;
+  assert.equal(r.status, 504);
+  assert.equal(r.json.error.code, 'PLW_ERR_LLM_TIMEOUT');
+  assert.ok(took < 5_000, `gave up after ${took} ms (the providers' own timeout is 60 s)`);
+});
+
+test('retries are bounded by router.retries: with 0, no second provider is tried', async (t) => {
+  const { gw, primary, backup } = await pair(t, { router: { strategy: 'priority', retries: 0 } });
+  primary.set({ mode: '500' });
+  const r = await postJson(`${gw.url}/v1/chat/completions`, chatBody());
+  assert.equal(r.status, 502);
+  assert.equal(backup.stats.chat, 0);
+});
