@@ -2,7 +2,7 @@
 // end), charged after it with the real usage. In memory, or in Redis so that nodes share one.
 // Between check and charge nothing is reserved: overspend is at most what the calls already in
 // flight when the budget ran out cost, never more.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Budget } from './config.js';
 
 export type BudgetDecision = { allowed: true } | { allowed: false; resource: 'tokens' | 'cost'; limit: number; retryAfterSec: number };
@@ -60,11 +60,17 @@ export class MemoryBudgetStore implements BudgetStore {
 }
 
 export class RedisBudgetStore implements BudgetStore {
-  private readonly redis: Redis;
+  private constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
-  constructor(url: string, private readonly prefix: string) {
-    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true });
-    this.redis.on('error', () => undefined); // reported by the calls that fail
+  /** ioredis is loaded only when a Redis store is configured (startup of an unconfigured gateway stays light). */
+  static async connect(url: string, prefix: string): Promise<RedisBudgetStore> {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+    redis.on('error', () => undefined); // reported by the calls that fail
+    return new RedisBudgetStore(redis, prefix);
   }
 
   private key(subject: string, b: Budget, now: number): { key: string; endMs: number } {

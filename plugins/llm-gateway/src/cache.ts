@@ -1,7 +1,7 @@
 // The optional exact-match cache: non-streamed requests at temperature 0, keyed by a hash of the
 // body (stream and user fields aside), kept for a TTL in memory (bounded LRU) or Redis.
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 export interface CachedAnswer {
   provider: string;
@@ -53,10 +53,17 @@ export class MemoryCache implements AnswerCache {
 }
 
 export class RedisCache implements AnswerCache {
-  private readonly redis: Redis;
-  constructor(url: string, private readonly prefix: string, private readonly ttlMs: number) {
-    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    this.redis.on('error', () => undefined);
+  private constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  static async connect(url: string, prefix: string, ttlMs: number): Promise<RedisCache> {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    redis.on('error', () => undefined);
+    return new RedisCache(redis, prefix, ttlMs);
   }
 
   async get(key: string): Promise<CachedAnswer | undefined> {

@@ -194,8 +194,8 @@ export default function create(): HandlerPlugin<LlmGatewayConfig> {
       const states = settings.providers.map((p) => new ProviderState(p, settings.breaker));
       run = { settings, telemetry, failover: new Failover(ctx as PluginContext, settings, states, telemetry) };
       const budgeted = settings.budget || [...settings.keys.values()].some((k) => k.budget);
-      if (budgeted) run.budgets = settings.budgetStore.type === 'redis' ? new RedisBudgetStore(settings.budgetStore.redisUrl, settings.budgetStore.keyPrefix) : new MemoryBudgetStore();
-      if (settings.cache) run.cache = settings.cache.store === 'redis' ? new RedisCache(settings.cache.redisUrl, settings.cache.keyPrefix, settings.cache.ttlMs) : new MemoryCache(settings.cache.ttlMs, settings.cache.maxEntries);
+      if (budgeted) run.budgets = settings.budgetStore.type === 'redis' ? await RedisBudgetStore.connect(settings.budgetStore.redisUrl, settings.budgetStore.keyPrefix) : new MemoryBudgetStore();
+      if (settings.cache) run.cache = settings.cache.store === 'redis' ? await RedisCache.connect(settings.cache.redisUrl, settings.cache.keyPrefix, settings.cache.ttlMs) : new MemoryCache(settings.cache.ttlMs, settings.cache.maxEntries);
     },
 
     async stop() {
