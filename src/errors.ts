@@ -123,6 +123,18 @@ export const ERRORS = {
   PLW_ERR_CIRCUIT_OPEN: def('Plugin {id} is failing and its circuit is open; retry in {retryAfter} s', 503),
   PLW_ERR_BULKHEAD_FULL: def('Plugin {id} has too many calls in flight ({limit})', 503),
   PLW_ERR_INTERNAL: def('Internal error: {reason}', 500),
+  PLW_ERR_STREAM_FAILED: def('Plugin {id}: its event stream failed after the response started: {reason}', 502),
+
+  // --- LLM gateway (plugins/llm-gateway; the plugin answers these codes itself) ---
+  PLW_ERR_LLM_NOT_CONFIGURED: def('The LLM gateway has no providers; add plugins.configs.llm-gateway.config.providers to plugway.yaml (docs/llm-gateway.md)', 503),
+  PLW_ERR_LLM_BAD_REQUEST: def('Bad LLM request: {reason}', 400),
+  PLW_ERR_LLM_MODEL_NOT_FOUND: def('No configured provider serves model {model}; GET /v1/models lists them', 404),
+  PLW_ERR_LLM_NO_PROVIDER: def('No provider could answer for model {model}: {reason}', 503),
+  PLW_ERR_LLM_PROVIDER_FAILED: def('Provider {provider} failed: {reason}', 502),
+  PLW_ERR_LLM_TIMEOUT: def('Provider {provider} did not answer within {timeoutMs} ms', 504),
+  PLW_ERR_LLM_BUDGET_EXCEEDED: def('The {resource} budget of {subject} ({limit} per {period}) is spent; retry in {retryAfter} s', 429),
+  PLW_ERR_LLM_UNAUTHENTICATED: def('The LLM gateway needs one of its API keys: send Authorization: Bearer <key>', 401),
+  PLW_ERR_LLM_STREAM_CUT: def('Provider {provider} cut the stream after it started: {reason}', 502),
 
   // --- admin, state ---
   PLW_ERR_HOST_NOT_ALLOWED: def('This gateway\'s admin API and dashboard do not answer to Host "{host}": use an IP address or localhost, or list the name in gateway.admin.allowed_hosts', 403),
