@@ -92,6 +92,19 @@ export const ERRORS = {
   PLW_ERR_WASM_EXPORT_MISSING: def('Plugin {id}: module does not export {export}'),
   PLW_ERR_RESPONSE_TOO_LARGE: def('Plugin {id}: {method} returned {size} bytes, above the limit of {limit} bytes', 502),
 
+  // --- process runtime (sandboxed child processes) ---
+  PLW_ERR_SANDBOX_UNAVAILABLE: def('Plugin {id}: the process sandbox is not available: {reason}. Install Debian\'s bubblewrap package (apt-get install bubblewrap) and allow user namespaces, or set sandbox: false in plugway.yaml to run process plugins unsandboxed'),
+  PLW_ERR_PROCESS_COMMAND: def('Plugin {id}: cannot run {command}: {reason}'),
+  PLW_ERR_PROCESS_CRASHED: def('Plugin {id}: process instance {instance} died: {reason}', 502),
+  PLW_ERR_PROCESS_OUT_OF_MEMORY: def('Plugin {id}: process instance {instance} was killed at its memory limit of {memoryMb} MB (resources.memory)', 502),
+  PLW_ERR_PROCESS_PIDS_LIMIT: def('Plugin {id}: process instance {instance} hit its limit of {pids} processes (resources.pids) and was ended', 502),
+  PLW_ERR_PROCESS_CPU_LIMIT: def('Plugin {id}: process instance {instance} used up its CPU time limit of {seconds} s (RLIMIT_CPU backstop) and was ended', 502),
+  PLW_ERR_PROCESS_PROTOCOL: def('Plugin {id}: process instance {instance} broke the wire protocol (docs/process-abi.md): {reason}', 502),
+  PLW_ERR_PROCESS_TERMINATED: def('Plugin {id}: process instance {instance} did not answer after its deadline and was killed', 504),
+  PLW_ERR_PROCESS_START_FAILED: def('Plugin {id}: process instance {instance} failed to start: {reason}'),
+  PLW_ERR_PROCESS_RESTART_LIMIT: def('Plugin {id}: its process crashed {count} times; giving up and marking it failed'),
+  PLW_ERR_HOST_DENIED: def('Plugin {id}: fetch of {host} is not allowed; grant it in permissions.network', 403),
+
   // --- gateway ---
   PLW_ERR_ROUTE_NOT_FOUND: def('No route for {method} {path}', 404),
   PLW_ERR_ROUTE_CONFLICT: def('Route {method} {path} is claimed by both {first} and {second}; give one a prefix in plugway.yaml (plugins.configs.<id>.prefix)'),
@@ -111,6 +124,18 @@ export const ERRORS = {
   PLW_ERR_BULKHEAD_FULL: def('Plugin {id} has too many calls in flight ({limit})', 503),
   PLW_ERR_SHUTTING_DOWN: def('The gateway is shutting down; retry on another node or in a moment', 503),
   PLW_ERR_INTERNAL: def('Internal error: {reason}', 500),
+  PLW_ERR_STREAM_FAILED: def('Plugin {id}: its event stream failed after the response started: {reason}', 502),
+
+  // --- LLM gateway (plugins/llm-gateway; the plugin answers these codes itself) ---
+  PLW_ERR_LLM_NOT_CONFIGURED: def('The LLM gateway has no providers; add plugins.configs.llm-gateway.config.providers to plugway.yaml (docs/llm-gateway.md)', 503),
+  PLW_ERR_LLM_BAD_REQUEST: def('Bad LLM request: {reason}', 400),
+  PLW_ERR_LLM_MODEL_NOT_FOUND: def('No configured provider serves model {model}; GET /v1/models lists them', 404),
+  PLW_ERR_LLM_NO_PROVIDER: def('No provider could answer for model {model}: {reason}', 503),
+  PLW_ERR_LLM_PROVIDER_FAILED: def('Provider {provider} failed: {reason}', 502),
+  PLW_ERR_LLM_TIMEOUT: def('Provider {provider} did not answer within {timeoutMs} ms', 504),
+  PLW_ERR_LLM_BUDGET_EXCEEDED: def('The {resource} budget of {subject} ({limit} per {period}) is spent; retry in {retryAfter} s', 429),
+  PLW_ERR_LLM_UNAUTHENTICATED: def('The LLM gateway needs one of its API keys: send Authorization: Bearer <key>', 401),
+  PLW_ERR_LLM_STREAM_CUT: def('Provider {provider} cut the stream after it started: {reason}', 502),
 
   // --- admin, state ---
   PLW_ERR_HOST_NOT_ALLOWED: def('This gateway\'s admin API and dashboard do not answer to Host "{host}": use an IP address or localhost, or list the name in gateway.admin.allowed_hosts', 403),

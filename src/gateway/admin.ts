@@ -174,7 +174,10 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
     });
   }
 
-  app.get('/hooks/stats', async () => ({ hooks: host.hooks.stats() }));
+  // Stats per hook name; the seed's handleHookStats is mounted at /plugins/hooks/stats, kept as an alias.
+  const hookStats = async () => ({ hooks: host.hooks.stats() });
+  app.get('/hooks/stats', hookStats);
+  app.get('/plugins/hooks/stats', hookStats);
 
   app.get<{ Querystring: { refresh?: string } }>('/health', async (request) => {
     const refresh = request.query.refresh === '1' || request.query.refresh === 'true';

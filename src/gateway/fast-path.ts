@@ -5,6 +5,8 @@
 // keeps using as before. docs/gateway.md has the numbers that made this worth it.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { streamOverNode } from './event-stream.js';
 import querystring from 'fast-querystring';
 import type { FastifyServerOptions } from 'fastify';
 import { errorBody } from './http-errors.js';
@@ -40,6 +42,10 @@ class NodeExchange implements Exchange {
       return;
     }
     res.end(payload);
+  }
+
+  stream(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
+    streamOverNode(this.res, status, headers, contentType, body);
   }
 }
 

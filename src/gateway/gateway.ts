@@ -267,7 +267,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       if (config.gateway.metrics.port === undefined) {
         scope.get('/metrics', { onRequest: metricsHook(config.gateway.metrics) }, async (_req, reply) => {
           reply.header('content-type', metrics.registry.contentType);
-          return metrics.registry.metrics();
+          return metrics.text();
         });
       }
 

@@ -57,7 +57,7 @@ export async function startMetricsListener(metrics: GatewayMetrics, access: Metr
       res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="plugway-metrics"' }).end(refusal(rid));
       return;
     }
-    metrics.registry.metrics().then(
+    metrics.text().then(
       (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
       (err: Error) => res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(errorBody(refuse('PLW_ERR_INTERNAL', { reason: err.message }), rid)),
     );

@@ -136,7 +136,7 @@ export class GatewayMetrics {
   readonly bulkheadRejected: Counter<'plugin'>;
   private readonly offRuntimeEvents: () => void;
 
-  constructor(host: Host, circuitOf: (id: string) => CircuitState | undefined) {
+  constructor(private readonly host: Host, circuitOf: (id: string) => CircuitState | undefined) {
     const registers = [this.registry];
     const routes = this.routes;
     this.requests = new Counter({
@@ -226,6 +226,13 @@ export class GatewayMetrics {
   }
 
   /** Stops counting the host's runtime events (the host may outlive this gateway). */
+  /** The exposition text: the gateway's series, then those plugins defined (ctx.metrics, e.g. plugway_llm_*). */
+  async text(): Promise<string> {
+    const own = await this.registry.metrics();
+    const extra = this.host.pluginMetrics ? await this.host.pluginMetrics.registry.metrics() : '';
+    return extra ? `${own}${own.endsWith('\n') ? '' : '\n'}${extra}` : own;
+  }
+
   close(): void {
     this.offRuntimeEvents();
   }

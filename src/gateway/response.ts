@@ -3,12 +3,17 @@
 
 import { PlugwayError } from '../errors.js';
 import type { PluginResponse } from '../sdk/types.js';
+import { EVENT_STREAM_TYPE, isAsyncIterable } from './event-stream.js';
 
 export interface WireResponse {
   status: number;
   headers?: Record<string, string | string[]>;
   contentType?: string;
   payload?: string | Buffer;
+  /** A body that is an async iterable: sent as server-sent events (event-stream.ts), one per item. */
+  stream?: AsyncIterable<unknown>;
+  /** Told when the stream fails after it started (the status line is gone; the call step logs it). */
+  onStreamError?: (err: unknown) => void;
   /**
    * A JSON body checked but not serialized yet (checkResponse): middleware on the way out often
    * replace the response with the same body, so it is serialized once, by the serialize step.
@@ -108,11 +113,14 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
     out.payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     out.contentType = contentType ?? 'application/octet-stream';
     size = body.byteLength;
+  } else if (isAsyncIterable(body)) {
+    out.stream = body;
+    out.contentType = contentType ?? EVENT_STREAM_TYPE;
   } else if (typeof body === 'object' || typeof body === 'number' || typeof body === 'boolean') {
     out.pending = { pluginId, body };
     out.contentType = contentType ?? 'application/json; charset=utf-8';
   } else {
-    throw invalid(pluginId, `body must be an object, array, string or Uint8Array, got ${typeof body}`);
+    throw invalid(pluginId, `body must be an object, array, string, Uint8Array or async iterable, got ${typeof body}`);
   }
   if (size > maxBytes) {
     throw new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: pluginId, method: 'handleRequest', size, limit: maxBytes });

@@ -79,6 +79,8 @@ export interface RuntimeInit {
    * sleeps, µs (host config runtimes.poll_window_us; absent: DEFAULT_POLL_US). Ignored in-process.
    */
   pollUs?: number;
+  /** Process runtime: run under bubblewrap (host config `sandbox`; absent: true). */
+  sandbox?: boolean;
   /** Isolated runtimes' HTTP for plugins: the operator's host cap and response limit (runtimes.fetch). */
   fetchPolicy?: FetchPolicy;
 }

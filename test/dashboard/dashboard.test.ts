@@ -170,6 +170,10 @@ test('a running canary shows in the details panel and is aborted from there', { 
 test('hook stats and health panels; screenshot; no CSP violation or script error', { skip, timeout: 30_000 }, async () => {
   await page.waitForSelector('#hooks-table table, #hooks-table p');
   await page.waitForSelector('#health-table tr');
+  // The Nodes panel lists this gateway (on its own: one row, and the hint about etcd).
+  await page.waitForSelector('#nodes-table tr[data-node-id]');
+  assert.equal(await page.locator('#nodes-table tr[data-node-id]').count(), 1);
+  assert.match((await page.locator('#nodes-table').textContent())!, /hello 1\.0\.0|hello 1\.1\.0/);
   await page.setViewportSize({ width: 1440, height: 1300 });
   const shot = join(root, 'dashboard.png');
   await page.screenshot({ path: shot, fullPage: true });

@@ -136,10 +136,11 @@ export const DASHBOARD_SCRIPT = `
     refreshing = true;
     clearTimeout(timer);
     try {
-      var res = await Promise.all([api('GET', '/plugins'), api('GET', '/health'), api('GET', '/hooks/stats')]);
+      var res = await Promise.all([api('GET', '/plugins'), api('GET', '/health'), api('GET', '/hooks/stats'), api('GET', '/nodes')]);
       if (res[0].ok) renderPlugins(res[0].json);
       if (res[1].ok) renderHealth(res[1].json);
       if (res[2].ok) renderHooks(res[2].json);
+      if (res[3].ok) renderNodes(res[3].json);
       var failed = res.filter(function (r) { return !r.ok; });
       $('updated').textContent = failed.length ? 'refresh failed: ' + failed[0].code : 'updated ' + new Date().toLocaleTimeString();
       if (selected) await refreshDetails();
@@ -368,6 +369,21 @@ export const DASHBOARD_SCRIPT = `
       var x = hooks[n] || {};
       return el('tr', { kids: [cell(n, 'mono'), cell(num(x.count), 'num'), cell(num(x.errors), 'num'), cell(num(x.timeouts), 'num'), cell(num(x.meanMs, 2), 'num'), cell(num(x.p99Ms, 2), 'num')] });
     }), [1, 2, 3, 4, 5]) : el('p', { cls: 'muted', text: 'No hook has run yet.' }));
+  }
+
+  // ---- nodes: the cluster's node list (one row for a gateway on its own), skew and problems ----
+  function renderNodes(d) {
+    var nodes = d && Array.isArray(d.nodes) ? d.nodes : [];
+    var kids = [table(['node', 'address', 'plugway', 'plugins', 'started', 'problems'], nodes.map(function (n) {
+      var plugins = (n.plugins || []).map(function (p) { return p.id + ' ' + p.version + (p.health && p.health !== 'healthy' ? ' (' + p.health + ')' : ''); }).join(', ');
+      var problems = (n.problems || []).map(function (p) { return (p.plugin ? p.plugin + ': ' : '') + p.code; }).join(', ');
+      return el('tr', { data: { nodeId: String(n.id) }, kids: [cell(String(n.id) + (n.id === d.self ? ' \u2022' : ''), 'mono'), cell(n.address || '\u2014', 'mono'), cell(String(n.plugway_version || '')), cell(plugins), cell(ago(n.started_at)), cell(problems || '\u2014', problems ? 'error-text' : 'muted')] });
+    }))];
+    (d && Array.isArray(d.skew) ? d.skew : []).forEach(function (s) {
+      kids.push(el('p', { cls: 'error-box', text: 'version skew: ' + s.plugin + ' \u2014 ' + Object.keys(s.versions).map(function (v) { return v + ' on ' + s.versions[v].join(', '); }).join('; ') }));
+    });
+    if (!d || !d.cluster) kids.push(el('p', { cls: 'muted', text: 'A gateway on its own: set state.store: etcd to see a cluster here.' }));
+    $('nodes-table').replaceChildren.apply($('nodes-table'), kids);
   }
 
   document.addEventListener('visibilitychange', function () { if (!document.hidden && token && !$('app').hidden) refresh(); });

@@ -45,6 +45,7 @@ const BODY = `
     <div class="grid">
       <section><h2>Health</h2><div id="health-table"></div></section>
       <section><h2>Hooks</h2><div id="hooks-table"></div></section>
+      <section><h2>Nodes</h2><div id="nodes-table"></div></section>
     </div>
   </section>
 </main>
