@@ -41,7 +41,7 @@ export function adminOpenApi(): Record<string, unknown> {
       ...releaseOpenApiPaths(),
       '/plugins/{id}/metrics': { get: { summary: 'A plugin\'s metrics', operationId: 'getPluginMetrics', parameters: [idParam], responses: { '200': { description: 'PluginMetrics', ...json({ $ref: '#/components/schemas/PluginMetrics' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/hooks/stats': { get: { summary: 'Hook statistics per hook name', operationId: 'getHookStats', responses: { '200': { description: 'Stats', ...json({ type: 'object', properties: { hooks: { type: 'object', additionalProperties: { $ref: '#/components/schemas/HookStats' } } } }) }, ...common } } },
-      '/health': { get: { summary: 'Every plugin\'s health', operationId: 'getHealth', parameters: [{ name: 'refresh', in: 'query', required: false, schema: { type: 'string', enum: ['1', 'true'] }, description: 'Run the health checks now' }], responses: { '200': { description: 'Health', ...json({ type: 'object', properties: { status: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy'] }, plugins: { type: 'array', items: { type: 'object' } } } }) }, ...common } } },
+      '/health': { get: { summary: 'Every plugin\'s health', operationId: 'getHealth', parameters: [{ name: 'refresh', in: 'query', required: false, schema: { type: 'string', enum: ['1', 'true'] }, description: 'Run the health checks now' }], responses: { '200': { description: 'Health', ...json({ type: 'object', properties: { status: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown'] }, counts: { type: 'object' }, plugins: { type: 'array', items: { type: 'object' } } } }) }, ...common } } },
       '/openapi.json': { get: { summary: 'This document', operationId: 'getOpenApi', responses: { '200': { description: 'OpenAPI 3 document', ...json({ type: 'object' }) }, ...common } } },
     },
     components: {
@@ -57,7 +57,7 @@ export function adminOpenApi(): Record<string, unknown> {
             kind: { type: 'string', enum: ['handler', 'middleware', 'auth', 'storage', 'provider', 'router', 'diagnostics', 'action'] },
             runtime: { type: 'string', enum: ['inprocess', 'worker', 'wasm'] }, description: { type: 'string', nullable: true },
             enabled: { type: 'boolean' }, state: { type: 'string', enum: ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] },
-            health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown'] },
+            health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown', 'disabled'] },
             loaded_at: { type: 'string', format: 'date-time', nullable: true }, last_used: { type: 'string', format: 'date-time', nullable: true },
             metrics: { $ref: '#/components/schemas/PluginMetrics' },
             error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },

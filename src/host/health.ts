@@ -61,7 +61,7 @@ export class HealthMonitor {
     } else {
       const timeoutMs = rec.manifest.healthCheck?.timeoutMs ?? rec.manifest.resources.timeoutMs ?? this.defaultTimeoutMs;
       try {
-        const r = await rec.runtime.call<HealthStatus | undefined>('healthCheck', [], { deadline: Date.now() + timeoutMs });
+        const r = await rec.runtime.call<HealthStatus | undefined>('healthCheck', [], { deadline: Date.now() + timeoutMs, probe: true });
         status = r && typeof r === 'object' && typeof r.status === 'string' ? r : { status: 'healthy' };
       } catch (err) {
         status = { status: 'unhealthy', message: reasonOf(err), details: { code: (err as { code?: string }).code } };
@@ -77,8 +77,8 @@ export class HealthMonitor {
     if (status.status === 'healthy') {
       this.failures.set(rec, 0);
       next = 'healthy';
-    } else if (status.status === 'degraded') {
-      next = 'degraded';
+    } else if (status.status === 'degraded' || status.status === 'disabled') {
+      next = status.status;
     } else {
       const n = (this.failures.get(rec) ?? 0) + 1;
       this.failures.set(rec, n);

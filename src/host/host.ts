@@ -341,7 +341,7 @@ export class PluginHost implements Host {
     const usage = runtime ? await runtime.resourceUsage().catch(() => ({})) : {};
     let own: Partial<PluginMetrics> = {};
     if (rec.state === 'running' && runtime?.implements('metrics')) {
-      own = (await runtime.call<Partial<PluginMetrics>>('metrics').catch(() => undefined)) ?? {};
+      own = (await runtime.call<Partial<PluginMetrics>>('metrics', [], { probe: true }).catch(() => undefined)) ?? {};
     }
     // The plugin's own figures add to, but never replace, what the host counted.
     return {

@@ -84,7 +84,9 @@ test('the right token: plugin rows in state running, token in sessionStorage, ne
   assert.equal(await page.locator(`${row('hello')} td[data-col="runtime"]`).textContent(), 'inprocess');
   assert.equal(await page.evaluate(() => sessionStorage.getItem('plugway.admin-token')), stack!.token);
   assert.ok(!page.url().includes(stack!.token));
-  await page.waitForSelector('#health-badge[data-status="healthy"]');
+  // Nothing has been checked yet: the overall state says so instead of claiming "healthy".
+  await page.waitForSelector('#health-badge[data-status="unknown"]');
+  assert.match((await page.locator('#health-badge').textContent()) ?? '', /not checked yet/);
   assert.equal(await page.locator('#login').isVisible(), false);
 });
 
