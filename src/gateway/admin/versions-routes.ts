@@ -44,13 +44,15 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
   if (!releases) return;
 
   /** Runs an audited release action; errors become coded JSON answers. */
-  const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>) => {
+  /** A read (`read: true`) writes nothing: no audit line, no desired state, no route rebuild (opening a panel is not an action). */
+  const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>, read = false) => {
     const id = request.params.id;
     const rid = (reply.getHeader('x-request-id') as string | undefined) ?? requestIdOf(undefined);
     const actor = actorOf(request);
     try {
       if (!host.get(id)) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
       const out = await fn(id);
+      if (read) return out;
       core.tryRebuild(`${action} ${id}`);
       await audit.append({ actor, action, target: id, result: 'ok' });
       const v = host.get(id)?.version;
@@ -58,7 +60,7 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
       return out;
     } catch (err) {
       const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
-      await audit.append({ actor, action, target: id, result: 'error', code: e.code, message: e.message }).catch(() => undefined);
+      if (!read) await audit.append({ actor, action, target: id, result: 'error', code: e.code, message: e.message }).catch(() => undefined);
       const f = failure(e);
       return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(withStep(errorBody(f, rid), e));
     }
@@ -76,10 +78,10 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
         desired: kept.desired ?? null,
         watching: releases.watching(id) ?? null,
         canary: releases.canaryStatus(id) ?? null,
-        versions: kept.history.map((v) => ({ version: v.version, hash: v.hash, saved_at: v.savedAt, files: v.files, active: v.hash === activeHash, rejected: v.rejected ?? null })),
+        versions: kept.history.map((v) => ({ version: v.version, hash: v.hash, entry: v.entry ?? null, entry_hash: v.entryHash ?? null, saved_at: v.savedAt, files: v.files, active: v.hash === activeHash, rejected: v.rejected ?? null })),
         kept_in: store ? store.dirOf(id) : null,
       };
-    }),
+    }, true),
   );
 
   app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/rollback', async (request, reply) =>
@@ -91,7 +93,7 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
   );
 
   app.get<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary', async (request, reply) =>
-    act(request, reply, 'canary_status', async (id) => releases.canaryStatus(id) ?? { id, canary: null }),
+    act(request, reply, 'canary_status', async (id) => releases.canaryStatus(id) ?? { id, canary: null }, true),
   );
 
   app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary', async (request, reply) => {
