@@ -12,6 +12,7 @@ import type { HostConfig } from '../host/config-types.js';
 import { AuditLog } from '../state/audit-log.js';
 import { resolveAdminToken, tokenDigest, type AdminTokenResolution } from '../state/admin-token.js';
 import { createStateStore } from '../state/create-store.js';
+import { lockStateDir } from '../state/state-lock.js';
 import type { StateStore } from '../state/types.js';
 import { registerAdmin } from './admin.js';
 import { registerDashboard } from './dashboard/index.js';
@@ -80,6 +81,19 @@ export async function applyDesiredState(host: Host, store: StateStore, logger?: 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export async function createGateway(opts: GatewayOptions): Promise<FastifyInstance> {
+  // One gateway process per state dir (token, desired state, audit, versions): a second one fails here.
+  const lock = await lockStateDir(opts.stateDir ?? (opts.config ?? opts.host.config).state.dir);
+  try {
+    const app = await buildGateway(opts);
+    app.addHook('onClose', () => lock.release());
+    return app;
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   const host = opts.host;
   const config = opts.config ?? host.config;
   const logger = opts.logger ?? createRequestLogger({ level: config.logging.level, destination: opts.logDestination, redact: config.logging.redact, timestamp: config.logging.timestamp });

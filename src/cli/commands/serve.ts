@@ -11,6 +11,7 @@ import type { HostConfig } from '../../host/config-types.js';
 import { createHost, installSignalHandlers } from '../../host/index.js';
 import { createGateway, gatewayOf } from '../../gateway/index.js';
 import { createStateStore } from '../../state/create-store.js';
+import { lockStateDir } from '../../state/state-lock.js';
 import { PlugwayError } from '../../errors.js';
 
 /** The package root (src/cli/commands or dist/cli/commands → three levels up), not the cwd. */
@@ -62,14 +63,17 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const authDefaulted = !config.gateway.auth.plugin && config.plugins.directories.some((d) => resolve(d, 'jwt-auth') === builtinAuth);
   if (authDefaulted) config.gateway.auth.plugin = 'jwt-auth';
 
+  // Before any plugin starts: a second gateway on this state dir stops here, with PLW_ERR_STATE_DIR_LOCKED.
+  const lock = await lockStateDir(config.state.dir);
   const logger = pino({ level: config.logging.level, base: null, formatters: { level: (label) => ({ level: label }) } });
+  if (lock.tookOver) logger.warn({ pid: lock.tookOver.pid, since: lock.tookOver.started_at }, `took over the state dir lock of process ${lock.tookOver.pid}, which is gone`);
   const store = createStateStore(config, { logger });
   applyStoredEnabled(config, (await store.load()).plugins);
 
   const host = createHost({ config, logger });
   const report = await host.start();
   const app = await createGateway({ host, store });
-  installSignalHandlers({ ...host, logger: host.logger, config: host.config, stop: async () => { await app.close(); await store.close?.(); await host.stop(); } });
+  installSignalHandlers({ ...host, logger: host.logger, config: host.config, stop: async () => { await app.close(); await store.close?.(); await host.stop(); await lock.release(); } });
   const address = await app.listen({ port: config.gateway.port, host: config.gateway.host });
   const { adminToken } = gatewayOf(app);
 
