@@ -25,6 +25,7 @@ import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
 import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
+import { reloadTls, tlsServerOptions, watchTls } from './tls.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -53,6 +54,8 @@ export interface GatewayHandle {
   adminToken: AdminTokenResolution;
   stateDir: string;
   prefix: string;
+  /** With gateway.tls: re-reads the certificate and key now (throws PLW_ERR_TLS_INVALID; the old pair keeps serving). */
+  reloadTls?: () => void;
 }
 
 const handles = new WeakMap<FastifyInstance, GatewayHandle>();
@@ -98,6 +101,9 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   const config = opts.config ?? host.config;
   const logger = opts.logger ?? createRequestLogger({ level: config.logging.level, destination: opts.logDestination, redact: config.logging.redact, timestamp: config.logging.timestamp });
   const stateDir = opts.stateDir ?? config.state.dir;
+  // Read first: unreadable or mismatched files fail here, before anything is opened.
+  const tls = opts.app ? undefined : config.gateway.tls;
+  const tlsOptions = tls ? tlsServerOptions(tls) : {};
   const prefix = opts.prefix ? `/${opts.prefix.replace(/^\/+|\/+$/g, '')}` : '';
 
   const store = opts.store ?? createStateStore(config, { dir: stateDir, logger });
@@ -178,6 +184,8 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
       // A malformed URL (bad percent-encoding) never reaches a route's error handler. An app that
       // embeds plugway keeps its own frameworkErrors.
       frameworkErrors: onFrameworkError,
+      // HTTPS / HTTP/2 (gateway.tls): request and reply keep the shapes the pipeline uses.
+      ...(tlsOptions as object),
     });
 
   await app.register(
@@ -217,7 +225,21 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
     { prefix },
   );
 
+  // Certificates renewed on disk are served without a restart (SIGHUP does the same through serve).
+  const tlsHandle = tls
+    ? {
+        reload: () => {
+          reloadTls(app.server, tls);
+          void host.events.emit('gateway.tls_reloaded', { cert: tls.cert }, 'plugway').catch(() => undefined);
+        },
+        unwatch: watchTls(app.server, tls, logger, (ok, err) =>
+          void host.events.emit(ok ? 'gateway.tls_reloaded' : 'gateway.tls_reload_failed', { cert: tls.cert, ...(err ? { code: err.code, message: err.message } : {}) }, 'plugway').catch(() => undefined),
+        ),
+      }
+    : undefined;
+
   app.addHook('onClose', async () => {
+    await tlsHandle?.unwatch();
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
     await wiring?.close();
@@ -227,7 +249,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
     if (redis) redis.disconnect();
   });
 
-  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix });
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, ...(tlsHandle ? { reloadTls: tlsHandle.reload } : {}) });
   return app;
 }
 

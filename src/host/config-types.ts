@@ -68,6 +68,8 @@ export interface HostConfig {
     admin: { enabled: boolean; token?: string };
     /** Largest response body a plugin may return, bytes. */
     maxResponseBytes: number;
+    /** HTTPS listener: PEM files (re-read when they change or on SIGHUP); http2 adds HTTP/2 beside HTTP/1.1. */
+    tls?: { cert: string; key: string; http2: boolean };
   };
   state: {
     dir: string;

@@ -42,6 +42,7 @@ export interface RawHostConfig {
     host: string; port: number; body_limit: Size; trust_proxy: boolean; auth: { plugin: string };
     rate_limit: { store: 'memory' | 'redis'; redis_url: string; key_prefix: string };
     circuit_breaker: RawBreaker; bulkhead: RawBulkhead; admin: { enabled: boolean; token: string }; max_response_bytes: Size;
+    tls?: { cert?: string; key?: string; http2?: boolean };
   };
   state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string }; keep_versions: number };
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
@@ -103,6 +104,9 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'com
   PLUGWAY_ASYNC_CONTEXT: { path: ['runtimes', 'async_context'] },
   PLUGWAY_LOG_LEVEL: { path: ['logging', 'level'] },
   PLUGWAY_LOG_TIMESTAMP: { path: ['logging', 'timestamp'] },
+  PLUGWAY_TLS_CERT: { path: ['gateway', 'tls', 'cert'] },
+  PLUGWAY_TLS_KEY: { path: ['gateway', 'tls', 'key'] },
+  PLUGWAY_HTTP2: { path: ['gateway', 'tls', 'http2'] },
 };
 
 // ---- schema ----
@@ -134,6 +138,7 @@ const hostConfigSchema = obj({
     host: str, port: { type: 'integer', minimum: 0, maximum: 65535 }, body_limit: size, trust_proxy: bool, auth: obj({ plugin: str }),
     rate_limit: obj({ store: { enum: ['memory', 'redis'] }, redis_url: str, key_prefix: str }),
     circuit_breaker: breaker, bulkhead, admin: obj({ enabled: bool, token: str }), max_response_bytes: size,
+    tls: obj({ cert: str, key: str, http2: bool }),
   }),
   state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str }), keep_versions: { type: 'integer', minimum: 1 } }),
   reload: obj({ watch_window: duration, error_rate_threshold: { type: 'number', minimum: 0, maximum: 1 }, min_calls: int0, drain_timeout: duration }),
@@ -335,6 +340,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
       bulkhead: bulkheadOf(g.bulkhead) as HostConfig['gateway']['bulkhead'],
       admin: { enabled: g.admin.enabled, ...(g.admin.token ? { token: g.admin.token } : {}) },
       maxResponseBytes: toBytes(g.max_response_bytes)!,
+      ...tlsOf(g.tls, base),
     },
     state: { dir: resolve(base('state.dir'), raw.state.dir), store: raw.state.store, etcd: { ...raw.state.etcd }, keepVersions: raw.state.keep_versions },
     reload: {
@@ -347,6 +353,12 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
   };
   if (file) cfg.file = file;
   return cfg;
+}
+
+/** gateway.tls with its files resolved (both or neither: checked in loadHostConfig). */
+function tlsOf(t: RawHostConfig['gateway']['tls'], base: (key: string) => string): Pick<HostConfig['gateway'], 'tls'> {
+  if (!t?.cert || !t.key) return {};
+  return { tls: { cert: resolve(base('gateway.tls.cert'), t.cert), key: resolve(base('gateway.tls.key'), t.key), http2: t.http2 === true } };
 }
 
 /** plugway's defaults as a HostConfig (relative paths against the current folder). */
@@ -400,6 +412,10 @@ export async function loadHostConfig(options: LoadHostConfigOptions = {}): Promi
       const d = describe(e);
       problems.push({ code: 'PLW_ERR_CONFIG_INVALID', path: d.path, params: { reason: d.reason } });
     }
+  }
+  const tls = (merged.gateway as Obj).tls as Obj | undefined;
+  if (tls && (tls.cert || tls.key) && !(tls.cert && tls.key)) {
+    problems.push({ code: 'PLW_ERR_CONFIG_INVALID', path: ['gateway', 'tls', tls.cert ? 'key' : 'cert'], params: { reason: 'gateway.tls needs both cert and key (PEM files)' } });
   }
   if (problems.length) fail(problems, file, src, origins);
   return normalize(merged as unknown as RawHostConfig, file, cwd, origins);

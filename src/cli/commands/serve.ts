@@ -75,13 +75,25 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const app = await createGateway({ host, store });
   installSignalHandlers({ ...host, logger: host.logger, config: host.config, stop: async () => { await app.close(); await store.close?.(); await host.stop(); await lock.release(); } });
   const address = await app.listen({ port: config.gateway.port, host: config.gateway.host });
-  const { adminToken } = gatewayOf(app);
+  const { adminToken, reloadTls } = gatewayOf(app);
+  if (reloadTls) {
+    // SIGHUP: re-read gateway.tls.cert/key now (a renewal tool's usual nudge); a bad pair is logged and the old one kept.
+    process.on('SIGHUP', () => {
+      try {
+        reloadTls();
+        logger.info('TLS certificate reloaded (SIGHUP)');
+      } catch (err) {
+        logger.error({ err: { code: (err as PlugwayError).code, message: (err as Error).message } }, 'TLS certificate not reloaded; the previous one keeps serving');
+      }
+    });
+  }
 
   const out: string[] = [];
   out.push(`plugway gateway listening on ${address}`);
   if (embedded) out.push(`  serving the examples and built-in plugins from ${PACKAGE_ROOT} (no config file)`);
   else if (config.file) out.push(`  config: ${config.file}`);
   out.push(`  state dir: ${config.state.dir}`);
+  if (config.gateway.tls) out.push(`  tls: ${config.gateway.tls.cert}${config.gateway.tls.http2 ? ' (HTTP/2 and HTTP/1.1)' : ''}; reloaded when the files change or on SIGHUP`);
   if (config.state.store === 'etcd') out.push(`  desired state: etcd ${config.state.etcd.endpoints.join(', ')} (prefix ${config.state.etcd.prefix})`);
   if (adminToken.source === 'generated') {
     out.push(`  admin token (generated, shown once; kept in ${adminToken.file} with mode 0600):`);
