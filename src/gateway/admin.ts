@@ -188,6 +188,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
   await registerReleaseRoutes(app, { core, store, audit });
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
+  await (await import('./admin/flags-routes.js')).registerFlagRoutes(app, { core, audit }); // PUT /plugins/:id/flags/:name
 }
 
 function actionOf(url: string): string {

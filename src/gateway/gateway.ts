@@ -16,6 +16,7 @@ import { lockStateDir } from '../state/state-lock.js';
 import type { StateStore } from '../state/types.js';
 import { registerAdmin } from './admin.js';
 import { registerDashboard } from './dashboard/index.js';
+import { registerSeedAliases } from './admin/seed-aliases.js';
 import { GatewayCore } from './core.js';
 import { failureFromFastify } from './http-errors.js';
 import { createRequestLogger } from './logging.js';
@@ -216,6 +217,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
       if (config.gateway.admin.enabled) {
         await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest }), { prefix: '/admin' });
         registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
+        registerSeedAliases(scope, `${prefix}/admin`); // CovetPy's /_plugins routes, forwarded to /admin
       }
 
       const handler = (request: Parameters<Pipeline['handle']>[0], reply: Parameters<Pipeline['handle']>[1]) => pipeline.handle(request, reply);
