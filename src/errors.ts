@@ -142,6 +142,7 @@ export const ERRORS = {
   PLW_ERR_FLAG_UNKNOWN: def('Plugin {id} declares no feature flag "{flag}" (declared: {declared})', 404),
   PLW_ERR_FLAG_VALUE_INVALID: def('Feature flag {flag} of {id}: {reason}; send {"enabled": true} or {"enabled": false}', 400),
   PLW_ERR_PLUGIN_NOT_LOADABLE: def('{file}: {reason}'),
+  PLW_ERR_DEPENDENCY_CYCLE_ALLOWED: def('Dependency cycle {cycle} allowed (plugins.allow_circular_dependencies): started in id order ({order}); not awaited: {ignored}'),
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

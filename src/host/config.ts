@@ -12,6 +12,7 @@ import { didYouMean } from '../manifest/suggest.js';
 import { formatPath, locate, parseYamlSource, pointerToPath, type PathSegment, type YamlSource } from '../manifest/yaml-source.js';
 import { DEFAULT_POLL_US } from '../runtimes/types.js';
 import type { HostConfig, PluginOverrides } from './config-types.js';
+import { COVETPY_SCHEMA, expandHome, hotReloadOf, liftCovetKeys, memoryLimitMb } from './seed-config.js';
 
 export type DeepPartial<T> = T extends unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 type Duration = string | number;
@@ -32,6 +33,9 @@ export interface RawHostConfig {
     max_plugins: number;
     default_timeout: Duration;
     shutdown_timeout: Duration;
+    /** CovetPy's keys (seed-config.ts). */
+    plugin_paths?: string[]; reload_on_change?: boolean; auto_resolve_dependencies?: boolean; allow_circular_dependencies?: boolean;
+    sandbox_enabled?: boolean; memory_limit?: Size; cpu_limit?: number;
     configs: Record<string, {
       enabled: boolean; priority: number; prefix: string; config: Record<string, unknown>; dependencies: string[];
       roles: string[]; required: boolean; timeout: Duration; circuit_breaker: Partial<RawBreaker>; bulkhead: Partial<RawBulkhead>;
@@ -124,6 +128,7 @@ const hostConfigSchema = obj({
   plugins: obj({
     enabled: bool, directories: strs, directory: str, auto_load: bool, hot_reload: bool, reload_interval: duration,
     max_plugins: { type: 'integer', minimum: 1 }, default_timeout: duration, shutdown_timeout: duration,
+    ...COVETPY_SCHEMA,
     configs: {
       type: 'object',
       propertyNames: { pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' },
@@ -308,10 +313,11 @@ function bulkheadOf(b: Partial<RawBulkhead> | undefined): Partial<HostConfig['ga
 function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, origins: Origins): HostConfig {
   const fileDir = file ? dirname(file) : cwd;
   const base = (key: string) => (origins.get(key) === 'file' ? fileDir : cwd);
-  const dirs = [...raw.plugins.directories.map((d) => resolve(base('plugins.directories'), d))];
+  const dirs = [...raw.plugins.directories.map((d) => resolve(base('plugins.directories'), expandHome(d)))];
+  for (const d of raw.plugins.plugin_paths ?? []) dirs.push(resolve(base('plugins.plugin_paths'), expandHome(d)));
   // the seed's single `directory` joins `directories` from the same layer; a higher layer (env, flags) replaces both
   const rank = (key: string) => ['file', 'env', 'override'].indexOf((origins.get(key) ?? '').replace(/^env:.*/, 'env'));
-  if (raw.plugins.directory && rank('plugins.directory') >= rank('plugins.directories')) dirs.push(resolve(base('plugins.directory'), raw.plugins.directory));
+  if (raw.plugins.directory && rank('plugins.directory') >= rank('plugins.directories')) dirs.push(resolve(base('plugins.directory'), expandHome(raw.plugins.directory)));
   const configs: Record<string, PluginOverrides> = {};
   for (const [id, c] of Object.entries(raw.plugins.configs)) {
     const o: PluginOverrides = {
@@ -328,7 +334,9 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
   const g = raw.gateway;
   const cfg: HostConfig = {
     plugins: {
-      enabled: raw.plugins.enabled, directories: [...new Set(dirs)], autoLoad: raw.plugins.auto_load, hotReload: raw.plugins.hot_reload,
+      enabled: raw.plugins.enabled, directories: [...new Set(dirs)], autoLoad: raw.plugins.auto_load,
+      hotReload: hotReloadOf(raw.plugins.hot_reload, raw.plugins.reload_on_change, origins.has('plugins.hot_reload')),
+      ...covetOf(raw.plugins),
       reloadIntervalMs: toDurationMs(raw.plugins.reload_interval)!, maxPlugins: raw.plugins.max_plugins,
       defaultTimeoutMs: toDurationMs(raw.plugins.default_timeout)!, shutdownTimeoutMs: toDurationMs(raw.plugins.shutdown_timeout)!, configs,
     },
@@ -353,6 +361,18 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
   };
   if (file) cfg.file = file;
   return cfg;
+}
+
+/** CovetPy's dependency, sandbox and limit keys, when written. */
+function covetOf(p: RawHostConfig['plugins']): Partial<HostConfig['plugins']> {
+  const out: Partial<HostConfig['plugins']> = {};
+  if (p.auto_resolve_dependencies !== undefined) out.autoResolveDependencies = p.auto_resolve_dependencies;
+  if (p.allow_circular_dependencies !== undefined) out.allowCircularDependencies = p.allow_circular_dependencies;
+  if (p.sandbox_enabled !== undefined) out.sandboxEnabled = p.sandbox_enabled;
+  const mb = memoryLimitMb(p.memory_limit);
+  if (mb !== undefined) out.memoryLimitMb = mb;
+  if (p.cpu_limit !== undefined) out.cpuLimit = p.cpu_limit;
+  return out;
 }
 
 /** gateway.tls with its files resolved (both or neither: checked in loadHostConfig). */
@@ -393,7 +413,7 @@ export async function loadHostConfig(options: LoadHostConfigOptions = {}): Promi
     for (const d of src.duplicates) problems.push({ code: 'PLW_ERR_CONFIG_INVALID', path: d.path, params: { reason: `duplicate key "${d.key}": keep only one` } });
     const value = src.value ?? {};
     if (!isObj(value)) throw new PlugwayError('PLW_ERR_CONFIG_INVALID', { file, path: '(root)', reason: 'expected a mapping of sections (plugins, gateway, state, …)' });
-    merge(merged, interpolate(value, env, [], problems), 'file', origins);
+    merge(merged, interpolate(liftCovetKeys(value), env, [], problems), 'file', origins);
   }
   const envLayer = fromEnv(env);
   for (const [name, m] of Object.entries(ENV_MAPPING)) if (env[name]) origins.set(formatPath(m.path), `env:${name}`);

@@ -67,8 +67,21 @@ export class HealthMonitor {
         status = { status: 'unhealthy', message: reasonOf(err), details: { code: (err as { code?: string }).code } };
       }
     }
+    if (status.status === 'healthy') status = await this.cpuVerdict(rec, status);
     await this.record(rec, status);
     return status;
+  }
+
+  /**
+   * resources.cpu (or CovetPy's cpu_limit) is measured, not enforced (no per-thread CPU quota in Node):
+   * a plugin whose isolated instances use more than that share of a core is degraded, saying so.
+   */
+  private async cpuVerdict(rec: PluginRecord, status: HealthStatus): Promise<HealthStatus> {
+    const limit = rec.manifest.resources.cpu;
+    if (limit === undefined || !rec.runtime) return status;
+    const used = (await rec.runtime.resourceUsage().catch(() => ({}) as { cpuUsagePercent?: number })).cpuUsagePercent;
+    if (typeof used !== 'number' || used <= limit * 100) return status;
+    return { status: 'degraded', message: `CPU ${used.toFixed(0)}% of a core, above its limit of ${Math.round(limit * 100)}% (resources.cpu / cpu_limit)`, hint: 'measured, not enforced: find the hot path, raise the limit, or run it as wasm', details: { cpu_percent: used, limit_percent: limit * 100 } };
   }
 
   /** A healthy answer resets the count; unhealthy answers, throws and timeouts count as failures. */

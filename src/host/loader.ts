@@ -21,6 +21,7 @@ import {
 import type { DependencySpec, ManifestLoadResult, ManifestSource, PluginManifest } from '../manifest/types.js';
 import type { HostConfig } from './config-types.js';
 import { PluginRecord, type Registry } from './registry.js';
+import { applyRuntimePolicy } from './seed-config.js';
 
 /** Manifests read from disk at once (discovery of 1,000 plugins must not open 1,000 files together). */
 export const DISCOVERY_CONCURRENCY = 64;
@@ -223,6 +224,8 @@ export class Loader {
     opts: { builtin: boolean; instance?: unknown; entryPath?: string; error?: PlugwayError; beside?: boolean },
   ): PluginRecord {
     const { registry, config } = this.deps;
+    // CovetPy's sandbox_enabled / memory_limit / cpu_limit, for plugins read from disk.
+    manifest = applyRuntimePolicy(manifest, config.plugins, !opts.builtin && opts.instance === undefined);
     const existing = registry.get(manifest.id);
     if (existing && !opts.beside) {
       throw new PlugwayError('PLW_ERR_PLUGIN_DUPLICATE', { id: manifest.id, version: manifest.version, existing: existing.source.file ?? (existing.builtin ? 'built-in' : existing.source.dir) });
