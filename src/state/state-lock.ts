@@ -1,8 +1,9 @@
 // One gateway process per state dir: <dir>/gateway.lock names the process that holds it. A second
-// process fails with PLW_ERR_STATE_DIR_LOCKED; a lock left by a process that is gone is taken over.
+// process fails with PLW_ERR_STATE_DIR_LOCKED; a lock left by a process that is gone is taken over
+// (same host: its pid is gone; another host, e.g. a pod on a shared volume: no heartbeat for 30 s).
 
 import { hostname } from 'node:os';
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PlugwayError } from '../errors.js';
 
@@ -21,8 +22,12 @@ export interface StateDirLock {
   release(): Promise<void>;
 }
 
+/** The holder touches the file this often; a lock from another host untouched for STALE_AFTER_MS is stale. */
+export const LOCK_HEARTBEAT_MS = 10_000;
+const STALE_AFTER_MS = 3 * LOCK_HEARTBEAT_MS;
+
 /** Gateways of this process per state dir: several may share it knowingly (tests, an app mounting two). */
-const held = new Map<string, { count: number; tookOver?: LockBody }>();
+const held = new Map<string, { count: number; tookOver?: LockBody; heartbeat: NodeJS.Timeout }>();
 
 function alive(pid: number): boolean {
   try {
@@ -62,15 +67,21 @@ export async function lockStateDir(dir: string): Promise<StateDirLock> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new PlugwayError('PLW_ERR_STATE_WRITE', { file, reason: (err as Error).message });
     }
     const other = await readLock(file);
-    // A process on another machine (a shared volume) cannot be probed: its lock holds until removed by hand.
-    const live = other && (other.host !== body.host ? true : other.pid !== process.pid && alive(other.pid));
+    // A process on another machine (a shared volume, another pod) cannot be probed: its heartbeat is.
+    const age = Date.now() - ((await stat(file).catch(() => undefined))?.mtimeMs ?? 0);
+    const live = other && (other.host !== body.host ? age < STALE_AFTER_MS : other.pid !== process.pid && alive(other.pid));
     if (live || attempt >= 2) {
       throw new PlugwayError('PLW_ERR_STATE_DIR_LOCKED', { dir: key, pid: other ? (other.host === body.host ? other.pid : `${other.pid} on ${other.host}`) : '?', since: other?.started_at ?? '?' });
     }
     tookOver = other;
     await unlink(file).catch(() => undefined);
   }
-  held.set(key, { count: 1, tookOver });
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    void utimes(file, now, now).catch(() => undefined);
+  }, LOCK_HEARTBEAT_MS);
+  heartbeat.unref();
+  held.set(key, { count: 1, tookOver, heartbeat });
   return { file, tookOver, release: () => release(key, file) };
 }
 
@@ -79,6 +90,7 @@ async function release(key: string, file: string): Promise<void> {
   if (!h) return;
   if (--h.count > 0) return;
   held.delete(key);
+  clearInterval(h.heartbeat);
   const cur = await readLock(file);
   if (cur?.pid === process.pid) await unlink(file).catch(() => undefined);
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLUGWAY_BIN, runCli } from '../helpers/cli.js';
@@ -71,6 +71,18 @@ test('a second gateway on the same state dir fails with a clear code; the first 
   } finally {
     await next.stop();
   }
+});
+
+test('a lock held on another host counts while its heartbeat is fresh, and is taken over once it is not', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'plugway-lock-host-'));
+  const file = join(dir, 'gateway.lock');
+  await writeFile(file, JSON.stringify({ pid: 1, host: 'another-pod', started_at: 'then' }) + '\n');
+  await assert.rejects(lockStateDir(dir), (e: Error & { code: string }) => e.code === 'PLW_ERR_STATE_DIR_LOCKED' && /pid 1 on another-pod/.test(e.message));
+  const old = new Date(Date.now() - 60_000);
+  await utimes(file, old, old);
+  const lock = await lockStateDir(dir);
+  assert.equal(lock.tookOver?.host, 'another-pod');
+  await lock.release();
 });
 
 test('gateways of one process share a state dir; the lock goes with the last', async () => {

@@ -76,17 +76,17 @@ export async function serve(opts: ServeOptions): Promise<void> {
   installSignalHandlers({ ...host, logger: host.logger, config: host.config, stop: async () => { await app.close(); await store.close?.(); await host.stop(); await lock.release(); } });
   const address = await app.listen({ port: config.gateway.port, host: config.gateway.host });
   const { adminToken, reloadTls } = gatewayOf(app);
-  if (reloadTls) {
-    // SIGHUP: re-read gateway.tls.cert/key now (a renewal tool's usual nudge); a bad pair is logged and the old one kept.
-    process.on('SIGHUP', () => {
-      try {
-        reloadTls();
-        logger.info('TLS certificate reloaded (SIGHUP)');
-      } catch (err) {
-        logger.error({ err: { code: (err as PlugwayError).code, message: (err as Error).message } }, 'TLS certificate not reloaded; the previous one keeps serving');
-      }
-    });
-  }
+  // SIGHUP (systemctl reload, a renewal tool's nudge): re-read gateway.tls.cert/key; a bad pair is logged
+  // and the old one kept. Handled without TLS too: Node's default for SIGHUP would end the gateway.
+  process.on('SIGHUP', () => {
+    if (!reloadTls) return void logger.info('SIGHUP: nothing to reload (no gateway.tls)');
+    try {
+      reloadTls();
+      logger.info('TLS certificate reloaded (SIGHUP)');
+    } catch (err) {
+      logger.error({ err: { code: (err as PlugwayError).code, message: (err as Error).message } }, 'TLS certificate not reloaded; the previous one keeps serving');
+    }
+  });
 
   const out: string[] = [];
   out.push(`plugway gateway listening on ${address}`);
