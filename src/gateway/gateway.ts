@@ -21,12 +21,14 @@ import { GatewayCore } from './core.js';
 import { failureFromFastify } from './http-errors.js';
 import { createRequestLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
-import { Pipeline } from './pipeline.js';
+import { FastifyExchange, RequestEntry } from './request-entry.js';
+import { FastPath } from './fast-path.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
 import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 import { reloadTls, tlsServerOptions, watchTls } from './tls.js';
+import { Operator } from './operator.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -144,15 +146,17 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
     if (!opts.store) await store.close?.();
     throw err;
   }
-  const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.tryRebuild(type)));
+  const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.routesChanged(type)));
+  offs.push(host.hooks.onChange(() => core.routesChanged('hooks changed')));
 
   // Releases live here, not in the admin API: kept versions, the pinned version restored at start,
   // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
+  const operator = new Operator(core, store, audit);
   const releases = releasesOf(host);
   let wiring: ReleaseWiring | undefined;
   if (releases) {
     try {
-      wiring = await wireReleases(releases, { core, store, audit, stateDir });
+      wiring = await wireReleases(releases, { core, operator, stateDir });
     } catch (err) {
       for (const off of offs) off();
       unfollow();
@@ -164,20 +168,18 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   const bodyLimit = config.gateway.bodyLimit;
   // Errors Fastify raises before a handler (body parsing, limits, a malformed URL): the gateway's
   // error body with a code and the request id, one log line, counted on the route when there is one.
-  const pipeline = new Pipeline(core, prefix);
+  const entry = new RequestEntry(core, prefix);
   const onFrameworkError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const f = failureFromFastify(err as { code?: string; statusCode?: number; message?: string }, bodyLimit);
-    const rid = requestIdOf(request.headers['x-request-id']);
-    reply.header('x-request-id', rid);
-    pipeline.sendFailure(reply, f, rid);
-    const path = pipeline.pathOf(request.url);
-    const route = core.table.find(request.method, path)?.route;
-    if (route) route.metrics.error(f.code);
-    pipeline.finish(route, rid, request.method, path, null, f.status, performance.now());
+    entry.refuseEarly(request.method, request.url, request.headers, new FastifyExchange(request, reply), f);
   };
+  // Standalone, plugin routes are served on node:http directly (fast-path.ts); an embedder's app keeps Fastify for everything.
+  // With gateway.tls Fastify makes the https / http2 server itself (the fast path is node:http only, for now).
+  const fast = opts.app || tls ? undefined : new FastPath(entry);
   const app =
     opts.app ??
     Fastify({
+      ...(fast ? { serverFactory: fast.serverFactory } : {}),
       logger: false,
       bodyLimit,
       return503OnClosing: true,
@@ -215,12 +217,12 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
       });
 
       if (config.gateway.admin.enabled) {
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator }), { prefix: '/admin' });
         registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
         registerSeedAliases(scope, `${prefix}/admin`); // CovetPy's /_plugins routes, forwarded to /admin
       }
 
-      const handler = (request: Parameters<Pipeline['handle']>[0], reply: Parameters<Pipeline['handle']>[1]) => pipeline.handle(request, reply);
+      const handler = (request: FastifyRequest, reply: FastifyReply) => entry.handleFastify(request, reply);
       scope.route({ method: [...ALL_METHODS], url: '/*', bodyLimit, handler });
       scope.route({ method: [...ALL_METHODS], url: '/', bodyLimit, handler });
     },
@@ -240,6 +242,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
       }
     : undefined;
 
+  if (fast) app.addHook('preClose', async () => fast.close());
   app.addHook('onClose', async () => {
     await tlsHandle?.unwatch();
     if (!opts.logger) logger.flush(); // the default destination batches lines
