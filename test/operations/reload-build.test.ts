@@ -40,10 +40,11 @@ async function writePlugin(root: string, id: string, opts: { buildScript: boolea
   };
 }
 
-async function serve(root: string) {
+async function serve(root: string, hotReload = false) {
   const config = testConfig((c) => {
     c.plugins.directories = [root];
     c.reload.watchWindowMs = 0;
+    c.plugins.hotReload = hotReload;
   });
   const host = createHost({ config, logger: pino({ level: 'silent' }) });
   await host.start();
@@ -92,6 +93,27 @@ test('with build.mjs the reload builds first: 0.2.0 serves the code built as 0.2
     assert.equal(active.entry_hash, createHash('sha256').update(built).digest('hex'));
     const first = v.json.versions.find((x: { version: string }) => x.version === '0.1.0');
     assert.ok(first.entry_hash && first.entry_hash !== active.entry_hash);
+  } finally {
+    await s.close();
+  }
+});
+
+test('the file watcher: an edited source is refused without a build, built and swapped in with build.mjs', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'plugway-watch-build-'));
+  const stale = await writePlugin(root, 'watch-stale', { buildScript: false });
+  const built = await writePlugin(root, 'watch-built', { buildScript: true });
+  const s = await serve(root, true);
+  const once = <T>(type: string, id: string) => new Promise<T>((res) => { const off = s.host.events.on(type, (e) => { if ((e.data as { id: string }).id === id) (off(), res(e.data as T)); }); });
+  try {
+    const refused = once<{ step: string; code: string }>('plugin.reload_failed', 'watch-stale');
+    await stale.edit('new', '0.2.0');
+    assert.deepEqual(await refused.then((d) => [d.step, d.code]), ['build', 'PLW_ERR_PLUGIN_BUILD_STALE']);
+    assert.deepEqual((await http(`${s.gw.url}/watch-stale`)).json, { word: 'old' });
+
+    const swapped = once<{ to: string }>('plugin.swapped', 'watch-built');
+    await built.edit('new', '0.2.0');
+    assert.equal((await swapped).to, '0.2.0');
+    assert.deepEqual((await http(`${s.gw.url}/watch-built`)).json, { word: 'new' });
   } finally {
     await s.close();
   }
