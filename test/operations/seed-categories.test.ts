@@ -7,6 +7,7 @@ import { CATEGORIES as REDIS } from '../../plugins/redis-diagnostics/src/index.j
 import { CATEGORIES as KAFKA } from '../../plugins/kafka-diagnostics/src/index.js';
 import { CATEGORIES as MYSQL } from '../../plugins/mysql-diagnostics/src/index.js';
 import { CATEGORIES as POSTGRES } from '../../plugins/postgres-diagnostics/src/index.js';
+import { CATEGORIES as RABBITMQ } from '../../plugins/rabbitmq-diagnostics/src/index.js';
 import { runCli } from '../helpers/cli.js';
 import { serviceSkip } from '../helpers/services.js';
 
@@ -18,7 +19,7 @@ test('mapCategories: own names kept, seed names mapped, the rest not applicable'
 });
 
 test('every built-in diagnostics plugin maps the seed names onto categories it has', async () => {
-  const plugins = [['redis-diagnostics', REDIS], ['kafka-diagnostics', KAFKA], ['mysql-diagnostics', MYSQL], ['postgres-diagnostics', POSTGRES]] as const;
+  const plugins = [['redis-diagnostics', REDIS], ['kafka-diagnostics', KAFKA], ['mysql-diagnostics', MYSQL], ['postgres-diagnostics', POSTGRES], ['rabbitmq-diagnostics', RABBITMQ]] as const;
   for (const [id, own] of plugins) {
     // The HTTP body accepts each seed name for each plugin.
     const { options } = parseDiagnoseBody({ target: 'x://h', categories: [...SEED_CATEGORIES] }, { categories: own, example: 'x://h' });
@@ -27,7 +28,7 @@ test('every built-in diagnostics plugin maps the seed names onto categories it h
   }
   // Mapped names are the plugin's own (a typo in a mapping would silently check nothing).
   const source = async (sys: string) => (await import('node:fs/promises')).readFile(new URL(`../../plugins/${sys}-diagnostics/src/index.ts`, import.meta.url), 'utf8');
-  for (const [sys, own] of [['redis', REDIS], ['kafka', KAFKA], ['mysql', MYSQL], ['postgres', POSTGRES]] as const) {
+  for (const [sys, own] of [['redis', REDIS], ['kafka', KAFKA], ['mysql', MYSQL], ['postgres', POSTGRES], ['rabbitmq', RABBITMQ]] as const) {
     const m = /categoryAliases: (\{[^\n]*\}),\n/.exec(await source(sys));
     assert.ok(m, sys);
     const aliases = Function(`return (${m[1]})`)() as Record<string, string[]>;
