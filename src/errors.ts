@@ -89,6 +89,19 @@ export const ERRORS = {
   PLW_ERR_WASM_EXPORT_MISSING: def('Plugin {id}: module does not export {export}'),
   PLW_ERR_RESPONSE_TOO_LARGE: def('Plugin {id}: {method} returned {size} bytes, above the limit of {limit} bytes', 502),
 
+  // --- process runtime (sandboxed child processes) ---
+  PLW_ERR_SANDBOX_UNAVAILABLE: def('Plugin {id}: the process sandbox is not available: {reason}. Install Debian\'s bubblewrap package (apt-get install bubblewrap) and allow user namespaces, or set sandbox: false in plugway.yaml to run process plugins unsandboxed'),
+  PLW_ERR_PROCESS_COMMAND: def('Plugin {id}: cannot run {command}: {reason}'),
+  PLW_ERR_PROCESS_CRASHED: def('Plugin {id}: process instance {instance} died: {reason}', 502),
+  PLW_ERR_PROCESS_OUT_OF_MEMORY: def('Plugin {id}: process instance {instance} was killed at its memory limit of {memoryMb} MB (resources.memory)', 502),
+  PLW_ERR_PROCESS_PIDS_LIMIT: def('Plugin {id}: process instance {instance} hit its limit of {pids} processes (resources.pids) and was ended', 502),
+  PLW_ERR_PROCESS_CPU_LIMIT: def('Plugin {id}: process instance {instance} used up its CPU time limit of {seconds} s (RLIMIT_CPU backstop) and was ended', 502),
+  PLW_ERR_PROCESS_PROTOCOL: def('Plugin {id}: process instance {instance} broke the wire protocol (docs/process-abi.md): {reason}', 502),
+  PLW_ERR_PROCESS_TERMINATED: def('Plugin {id}: process instance {instance} did not answer after its deadline and was killed', 504),
+  PLW_ERR_PROCESS_START_FAILED: def('Plugin {id}: process instance {instance} failed to start: {reason}'),
+  PLW_ERR_PROCESS_RESTART_LIMIT: def('Plugin {id}: its process crashed {count} times; giving up and marking it failed'),
+  PLW_ERR_HOST_DENIED: def('Plugin {id}: fetch of {host} is not allowed; grant it in permissions.network', 403),
+
   // --- gateway ---
   PLW_ERR_ROUTE_NOT_FOUND: def('No route for {method} {path}', 404),
   PLW_ERR_ROUTE_CONFLICT: def('Route {method} {path} is claimed by both {first} and {second}; give one a prefix in plugway.yaml (plugins.configs.<id>.prefix)'),

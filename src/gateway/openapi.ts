@@ -2,6 +2,7 @@
 
 import { PLUGWAY_VERSION } from '../version.js';
 import { discoverOpenApiPaths } from './admin/discover-routes.js';
+import { clusterOpenApiPaths } from './admin/cluster-routes.js';
 import { releaseOpenApiPaths } from './admin/versions-routes.js';
 
 const error = { $ref: '#/components/schemas/Error' };
@@ -34,6 +35,7 @@ export function adminOpenApi(): Record<string, unknown> {
     paths: {
       '/plugins': { get: { summary: 'List plugins', operationId: 'listPlugins', responses: { '200': { description: 'Plugins', ...json({ type: 'object', required: ['plugins', 'count'], properties: { plugins: { type: 'array', items: { $ref: '#/components/schemas/PluginSummary' } }, count: { type: 'integer' } } }) }, ...common } } },
       ...discoverOpenApiPaths(),
+      ...clusterOpenApiPaths(),
       '/plugins/{id}': { get: { summary: 'One plugin with manifest, config (secrets redacted), dependencies, dependents and endpoints', operationId: 'getPlugin', parameters: [idParam], responses: { '200': { description: 'Plugin', ...json({ $ref: '#/components/schemas/PluginDetail' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/plugins/{id}/enable': action('enable', 'Enable and start a plugin (kept across restarts)'),
       '/plugins/{id}/disable': action('disable', 'Stop and disable a plugin; its routes answer 503 PLW_ERR_PLUGIN_DISABLED (kept across restarts)'),

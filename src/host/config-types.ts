@@ -84,7 +84,8 @@ export interface HostConfig {
   state: {
     dir: string;
     store: 'file' | 'etcd';
-    etcd: { endpoints: string[]; prefix: string };
+    /** username/password: etcd's password auth; tls: files of the CA (and a client cert and key) for https:// endpoints. */
+    etcd: { endpoints: string[]; prefix: string; username?: string; password?: string; tls?: { ca?: string; cert?: string; key?: string } };
     /** Versions kept per plugin for rollback. */
     keepVersions: number;
   };
@@ -108,7 +109,7 @@ export interface HostConfig {
     /** Seconds a node stays listed after it stops renewing its lease (default 10). */
     nodeTtlS: number;
     /** NATS for domain events across nodes and the package store; off when no servers are set. */
-    nats: { servers: string[]; user?: string; pass?: string; token?: string; buffer: number };
+    nats: { servers: string[]; user?: string; pass?: string; token?: string; buffer: number; tls?: { ca?: string; cert?: string; key?: string } };
   };
   runtimes: {
     /**
@@ -132,4 +133,6 @@ export interface HostConfig {
   };
   /** Signing keys trusted by `plugway plugin install` (ed25519 public keys, PEM or base64 DER). */
   trustedKeys: string[];
+  /** Process plugins run under bubblewrap (plugway.yaml `sandbox`, default true); false runs them unsandboxed, with a warning at every start. */
+  sandbox: boolean;
 }

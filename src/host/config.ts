@@ -48,13 +48,15 @@ export interface RawHostConfig {
     circuit_breaker: RawBreaker; bulkhead: RawBulkhead; admin: { enabled: boolean; token: string }; max_response_bytes: Size;
     tls?: { cert?: string; key?: string; http2?: boolean };
   };
-  state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string }; keep_versions: number };
+  state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string; username?: string; password?: string; tls?: { ca?: string; cert?: string; key?: string } }; keep_versions: number };
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
   runtimes: { poll_window_us: number; async_context: boolean };
   storage: { plugin: string };
-  cluster: { node_id: string; node_ttl: Duration; address: string; nats: { servers: string[]; user: string; pass: string; token: string; buffer: number } };
+  cluster: { node_id: string; node_ttl: Duration; address: string; nats: { servers: string[]; user: string; pass: string; token: string; buffer: number; tls: { ca: string; cert: string; key: string } } };
   logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
   trusted_keys: string[];
+  /** Process plugins run under bubblewrap; false runs them unsandboxed (a warning at every start). */
+  sandbox: boolean;
 }
 
 export interface LoadHostConfigOptions {
@@ -88,6 +90,7 @@ const DEFAULTS: RawHostConfig = {
   cluster: { node_ttl: '10s', nats: { servers: [], buffer: 10_000 } } as unknown as RawHostConfig['cluster'],
   logging: { level: 'info', redact: [], timestamp: false },
   trusted_keys: [],
+  sandbox: true,
 };
 
 /** PLUGWAY_* variables and the key each sets (documented in docs/configuration.md). */
@@ -109,12 +112,15 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'com
   PLUGWAY_STATE_STORE: { path: ['state', 'store'] },
   PLUGWAY_ETCD_ENDPOINTS: { path: ['state', 'etcd', 'endpoints'], list: 'comma' },
   PLUGWAY_ETCD_PREFIX: { path: ['state', 'etcd', 'prefix'] },
+  PLUGWAY_ETCD_USERNAME: { path: ['state', 'etcd', 'username'] },
+  PLUGWAY_ETCD_PASSWORD: { path: ['state', 'etcd', 'password'] },
   PLUGWAY_STORAGE_PLUGIN: { path: ['storage', 'plugin'] },
   PLUGWAY_NODE_ID: { path: ['cluster', 'node_id'] },
   PLUGWAY_NODE_TTL: { path: ['cluster', 'node_ttl'] },
   PLUGWAY_NATS_SERVERS: { path: ['cluster', 'nats', 'servers'], list: 'comma' },
   PLUGWAY_POLL_WINDOW_US: { path: ['runtimes', 'poll_window_us'] },
   PLUGWAY_ASYNC_CONTEXT: { path: ['runtimes', 'async_context'] },
+  PLUGWAY_SANDBOX: { path: ['sandbox'] },
   PLUGWAY_LOG_LEVEL: { path: ['logging', 'level'] },
   PLUGWAY_LOG_TIMESTAMP: { path: ['logging', 'timestamp'] },
   PLUGWAY_TLS_CERT: { path: ['gateway', 'tls', 'cert'] },
@@ -154,16 +160,17 @@ const hostConfigSchema = obj({
     circuit_breaker: breaker, bulkhead, admin: obj({ enabled: bool, token: str }), max_response_bytes: size,
     tls: obj({ cert: str, key: str, http2: bool }),
   }),
-  state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str }), keep_versions: { type: 'integer', minimum: 1 } }),
+  state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str, username: str, password: str, tls: obj({ ca: str, cert: str, key: str }) }), keep_versions: { type: 'integer', minimum: 1 } }),
   reload: obj({ watch_window: duration, error_rate_threshold: { type: 'number', minimum: 0, maximum: 1 }, min_calls: int0, drain_timeout: duration }),
   runtimes: obj({ poll_window_us: { type: 'integer', minimum: 0, maximum: 100_000 }, async_context: bool }),
   storage: obj({ plugin: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' } }),
   cluster: obj({
     node_id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' }, node_ttl: duration, address: str,
-    nats: obj({ servers: strs, user: str, pass: str, token: str, buffer: { type: 'integer', minimum: 0 } }),
+    nats: obj({ servers: strs, user: str, pass: str, token: str, buffer: { type: 'integer', minimum: 0 }, tls: obj({ ca: str, cert: str, key: str }) }),
   }),
   logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs, timestamp: bool }),
   trusted_keys: strs,
+  sandbox: bool,
 });
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1000, mb: 1e6, gb: 1e9, k: 1024, kib: 1024, m: MiB, mib: MiB, g: 1024 * MiB, gib: 1024 * MiB };
@@ -379,11 +386,13 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
         servers: raw.cluster.nats.servers,
         ...(raw.cluster.nats.user ? { user: raw.cluster.nats.user, pass: raw.cluster.nats.pass ?? '' } : {}),
         ...(raw.cluster.nats.token ? { token: raw.cluster.nats.token } : {}),
+        ...(raw.cluster.nats.tls ? { tls: { ...raw.cluster.nats.tls } } : {}),
         buffer: raw.cluster.nats.buffer,
       },
     },
     logging: { level: raw.logging.level, redact: raw.logging.redact, timestamp: raw.logging.timestamp },
     trustedKeys: raw.trusted_keys,
+    sandbox: raw.sandbox,
   };
   if (file) cfg.file = file;
   return cfg;

@@ -164,6 +164,7 @@ export class PluginHost implements Host {
       defaultTimeoutMs: this.lifecycle.timeoutOf(rec),
       maxResponseBytes: this.config.gateway.maxResponseBytes,
       pollUs: this.config.runtimes.pollWindowUs,
+      sandbox: this.config.sandbox,
       onAsyncError: (err) => void this.asyncError(rec, err),
       // runtimes name their events in full (runtime.worker_crashed, …)
       onEvent: (event) => void this.events.emit(event.type, { id: rec.id, version: rec.version, ...event.data }),

@@ -1,5 +1,6 @@
 // Files the KubeStack seed's layouts put where a plugway entry would be (plugin.so, a Python file):
-// plugway cannot run them, so they are reported with what to do, by the loader and by `plugin validate` alike.
+// a shared library plugway cannot run at all, Python only under the process runtime; each is reported
+// with what to do, by the loader and by `plugin validate` alike.
 
 import { readdirSync } from 'node:fs';
 import { existsSync } from 'node:fs';
@@ -33,12 +34,11 @@ export function nativeFilesIn(dir: string): string[] {
 export function nativeHint(file: string): string {
   const name = basename(file);
   const ext = extname(file).toLowerCase();
+  if (ext === '.py') {
+    return `${name} is Python source, which runs under the process runtime only: declare runtime: {type: process, entry: ${name}} in its plugin.yaml (the Python SDK: docs/runtimes.md#process)`;
+  }
   const what = NATIVE[ext] ?? 'not JavaScript, TypeScript or WebAssembly';
-  const how =
-    ext === '.py'
-      ? 'compile it to WebAssembly with the Extism Python PDK (extism-py) and set runtime: {type: wasm, entry: plugin.wasm}, or port it to TypeScript (plugway plugin create)'
-      : 'build the plugin to WebAssembly instead (Go: TinyGo with the Extism Go PDK; C/Rust: the Extism PDKs) and set runtime: {type: wasm, entry: plugin.wasm}, or port it to TypeScript (plugway plugin create)';
-  return `${name} is ${what}, which plugway cannot load (it runs JavaScript/TypeScript in-process or in a worker, and WebAssembly): ${how}`;
+  return `${name} is ${what}, which plugway cannot load into a process: build the plugin to WebAssembly (Go: TinyGo with the Extism Go PDK; C/Rust: the Extism PDKs) and set runtime: {type: wasm, entry: plugin.wasm}, or build an executable and run it with runtime: {type: process, entry: <executable>}`;
 }
 
 /**
@@ -46,8 +46,11 @@ export function nativeHint(file: string): string {
  * found and none declared) a same-named native file beside a <name>.yaml, or one in a plugin folder.
  */
 export function nativeEntryOf(result: ManifestLoadResult, entryPath = result.entryPath): string | undefined {
-  if (entryPath) return isNativeEntry(entryPath) ? entryPath : undefined;
-  if (!result.manifest || result.manifest.runtime.entry !== undefined) return undefined;
+  // The process runtime runs a .py entry (and any executable): only a shared library is beyond it.
+  const processRuntime = result.manifest?.runtime.type === 'process';
+  const unloadable = (f: string) => isNativeEntry(f) && !(processRuntime && extname(f).toLowerCase() === '.py');
+  if (entryPath) return unloadable(entryPath) ? entryPath : undefined;
+  if (!result.manifest || result.manifest.runtime.entry !== undefined || processRuntime) return undefined;
   const file = result.source.file;
   const name = file ? basename(file) : '';
   if (file && !/^(plugin|manifest)\.ya?ml$/.test(name)) {

@@ -80,6 +80,8 @@ export interface RuntimeInit {
    * sleeps, µs (host config runtimes.poll_window_us; absent: DEFAULT_POLL_US). Ignored in-process.
    */
   pollUs?: number;
+  /** Process runtime: run under bubblewrap (host config `sandbox`; absent: true). */
+  sandbox?: boolean;
 }
 
 /** Updated by the runtime on every invoke(); read by the host right after invoke() returns. */

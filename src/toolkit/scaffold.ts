@@ -11,6 +11,10 @@ import { nodeBuildScript, toolsScript, wasmBuildScript } from './templates/build
 import { nodeKindTemplate, type KindTemplate } from './templates/node-kinds.js';
 import { nodeTestPreamble } from './templates/node-test-preamble.js';
 import { wasmHandlerTemplate } from './templates/wasm-handler.js';
+import { PYTHON_KINDS, pythonKindTemplate, pythonReadme } from './templates/python-kinds.js';
+
+export const LANGUAGES = ['typescript', 'python'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 export interface CreateOptions {
   name: string;
@@ -18,6 +22,8 @@ export interface CreateOptions {
   runtime?: RuntimeType;
   /** Parent folder; the plugin goes to <dir>/<name>. Default: the current directory. */
   dir?: string;
+  /** typescript (default) or python (runtime process; the default language there). */
+  language?: Language;
 }
 
 export interface CreateResult {
@@ -172,10 +178,18 @@ export function createPlugin(options: CreateOptions): CreateResult {
       reason: `a wasm plugin can be of kind ${WASM_KINDS.join(', ')} (the wasm ABI serves handle_request); use --runtime worker for ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} plugin`,
     });
   }
+  const language = options.language ?? (runtime === 'process' ? 'python' : 'typescript');
+  if (!LANGUAGES.includes(language)) throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `unknown language "${language}"; expected one of ${LANGUAGES.join(', ')}` });
+  if ((language === 'python') !== (runtime === 'process')) {
+    throw new PlugwayError('PLW_ERR_CLI_USAGE', {
+      reason: language === 'python' ? `Python plugins run in the process runtime: use --runtime process --language python` : 'process plugins are scaffolded in Python: use --runtime process --language python (any other executable: see docs/process-abi.md)',
+    });
+  }
   const dir = resolve(options.dir ?? process.cwd(), id);
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `${dir} already exists and is not empty; pick another name or --dir` });
   }
+  if (language === 'python') return writeFiles(dir, id, kind, runtime, pythonFiles(id, kind));
 
   const memoryMb = runtime === 'wasm' ? 32 : 64;
   let t: KindTemplate;
@@ -203,10 +217,29 @@ export function createPlugin(options: CreateOptions): CreateResult {
     'README.md': readme(id, kind, runtime),
     '.gitignore': `${runtime === 'wasm' ? 'plugin.wasm' : 'dist/'}\nnode_modules/\n.plugway/\n*.tgz\n*.tgz.sig\n`,
   };
+  return writeFiles(dir, id, kind, runtime, files);
+}
+
+function writeFiles(dir: string, id: string, kind: PluginKind, runtime: RuntimeType, files: Record<string, string>): CreateResult {
   for (const [rel, content] of Object.entries(files)) {
     const p = join(dir, rel);
     mkdirSync(dirname(p), { recursive: true });
     writeFileSync(p, content);
   }
   return { dir, id, kind, runtime, files: Object.keys(files) };
+}
+
+function pythonFiles(id: string, kind: PluginKind): Record<string, string> {
+  if (!PYTHON_KINDS.includes(kind)) {
+    throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `the Python scaffold covers kinds ${PYTHON_KINDS.join(', ')}; for ${kind}, start from one and add the methods (docs/process-abi.md lists them)` });
+  }
+  const t = pythonKindTemplate(kind, id);
+  return {
+    'plugin.yaml': manifestYaml({ id, kind, runtime: 'process', entry: 'plugin.py', extra: t.manifest, memoryMb: 64 }),
+    'plugin.py': t.source,
+    'fixtures.json': `${JSON.stringify(t.fixtures, null, 2)}\n`,
+    'test_plugin.py': t.test,
+    'README.md': pythonReadme(id, kind),
+    '.gitignore': '__pycache__/\n.plugway/\n*.tgz\n*.tgz.sig\n',
+  };
 }

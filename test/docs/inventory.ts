@@ -137,5 +137,6 @@ export const SHOWN_NOT_RUN: Record<string, { reason: string; check: (line: Comma
 export const COVERED_ELSEWHERE: Array<{ file: string; match: (b: Block) => boolean; by: string; title: string }> = [
   { file: 'docs/authoring.md', match: (b) => /^(file|fixtures)=/.test(b.attrs), by: 'test/toolkit/authoring-docs.test.ts', title: 'the ${kind} example builds and passes its fixtures through the host' },
   { file: 'docs/manifest.md', match: (b) => b.lang === 'yaml' && b.body.startsWith('id: track-search'), by: 'src/manifest/manifest.test.ts', title: 'docs/manifest.md: its complete example validates' },
+  { file: 'docs/process-abi.md', match: (b) => b.lang === 'python', by: 'test/runtimes/process-docs.test.ts', title: 'docs/process-abi.md: its Python examples load and answer' },
 ];
 export const coveredElsewhere = (b: Block) => COVERED_ELSEWHERE.some((c) => c.file === b.file && c.match(b));

@@ -38,6 +38,9 @@ async function layout(): Promise<string> {
   await writeFile(join(root, 'lone.py'), 'print("hi")\n');
   await mkdir(join(root, 'py-folder'));
   await writeFile(join(root, 'py-folder', 'main.py'), 'x = 1\n');
+  // Python under the process runtime: loadable (whether bwrap is here is the runtime's business).
+  await writeFile(join(root, 'py-process.yaml'), 'id: py-process\nversion: 1.0.0\nkind: handler\nruntime:\n  type: process\n');
+  await writeFile(join(root, 'py-process.py'), 'print(1)\n');
   return root;
 }
 
@@ -50,9 +53,9 @@ test('manifest.yaml loads like plugin.yaml; .so and .py are listed as failed wit
     assert.equal(js?.state, 'running');
     assert.deepEqual((await host.call<{ body: unknown }>('js-plugin', 'handleRequest', [{ id: 'r', method: 'GET', path: '/js', params: {}, query: {}, headers: {}, context: {} }])).body, { from: 'manifest.yaml' });
     for (const [id, file, hint] of [
-      ['my-plugin', 'my-plugin.so', /native shared library.*Extism Go PDK/],
+      ['my-plugin', 'my-plugin.so', /native shared library.*Extism Go PDK.*type: process/],
       ['another-plugin', 'plugin.so', /native shared library/],
-      ['lone', 'lone.py', /Python source.*extism-py/],
+      ['lone', 'lone.py', /Python source.*runtime: \{type: process, entry: lone\.py\}/],
       ['py-folder', 'main.py', /Python source/],
     ] as const) {
       const p = host.get(id);
@@ -62,6 +65,8 @@ test('manifest.yaml loads like plugin.yaml; .so and .py are listed as failed wit
       assert.match(p!.error!.message, hint);
     }
     assert.equal(host.get('another-plugin')?.manifest.kind, 'middleware', 'the seed manifest was read (type: → kind)');
+    // A Python entry under the process runtime is a plugin, not a native file to report.
+    assert.equal(host.get('py-process')?.error?.code === 'PLW_ERR_PLUGIN_NOT_LOADABLE', false);
   } finally {
     await host.stop();
   }
@@ -72,6 +77,8 @@ test('plugin validate agrees with the loader on the seed layouts', async () => {
   const ok = await runCli(['plugin', 'validate', join(root, 'js-plugin')]);
   assert.equal(ok.code, 0, ok.stderr + ok.stdout);
   assert.match(ok.stdout, /js-plugin@1\.0\.0/);
+  const py = await runCli(['plugin', 'validate', join(root, 'py-process.yaml')]);
+  assert.doesNotMatch(py.stdout + py.stderr, /PLW_ERR_PLUGIN_NOT_LOADABLE/);
   for (const target of [join(root, 'another-plugin'), join(root, 'my-plugin.yaml')]) {
     const r = await runCli(['plugin', 'validate', target]);
     assert.equal(r.code, 1, r.stdout);
