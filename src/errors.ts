@@ -172,6 +172,16 @@ export const ERRORS = {
   // --- CLI ---
   PLW_ERR_CLI_USAGE: def('{reason}'),
   PLW_ERR_GATEWAY_UNREACHABLE: def('Cannot reach the gateway at {url}: {reason}'),
+
+  // --- operations (issue 22: honest reloads and health, TLS, one gateway per state dir, the seeds' names) ---
+  PLW_ERR_WORKER_RESTARTING: def('Plugin {id}: no worker instance was ready within the call\'s {timeoutMs} ms (an instance is restarting); retry in {retryAfter} s', 503),
+  PLW_ERR_PLUGIN_BUILD_STALE: def('Plugin {id}: {source} is newer than the built entry {entry}; build it first ({build}) and reload again', 409),
+  PLW_ERR_STATE_DIR_LOCKED: def('State dir {dir} is in use by another plugway (pid {pid}, started {since}); give each gateway its own state dir (--state-dir, state.dir) or stop the other one'),
+  PLW_ERR_TLS_INVALID: def('gateway.tls: {reason} ({file})'),
+  PLW_ERR_FLAG_UNKNOWN: def('Plugin {id} declares no feature flag "{flag}" (declared: {declared})', 404),
+  PLW_ERR_FLAG_VALUE_INVALID: def('Feature flag {flag} of {id}: {reason}; send {"enabled": true} or {"enabled": false}', 400),
+  PLW_ERR_PLUGIN_NOT_LOADABLE: def('{file}: {reason}'),
+  PLW_ERR_DEPENDENCY_CYCLE_ALLOWED: def('Dependency cycle {cycle} allowed (plugins.allow_circular_dependencies): started in id order ({order}); not awaited: {ignored}'),
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

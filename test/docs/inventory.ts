@@ -8,6 +8,7 @@ import { adminOpenApi } from '../../src/gateway/index.js';
 import { parseManifest } from '../../src/manifest/index.js';
 import { allBlocks, commandLines, isShell, ROOT, type Block, type CommandLine } from './blocks.js';
 import { shellWords } from './cli-parse.js';
+import { PRODUCTION_SHOWN_NOT_RUN } from './production-lines.js';
 
 export const BLOCKS = allBlocks();
 export const LINES = BLOCKS.filter(isShell).flatMap(commandLines);
@@ -91,6 +92,7 @@ export const openApiHas = (method: string, path: string) => {
 
 /** Lines shown but not run here, each with the reason and what is checked instead. */
 export const SHOWN_NOT_RUN: Record<string, { reason: string; check: (line: CommandLine) => void | Promise<void> }> = {
+  ...PRODUCTION_SHOWN_NOT_RUN,
   [key('README.md', 'npm start')]: {
     reason: 'serves on port 8080 until stopped; it is ensure-ready + `node bin/plugway.js serve`, which docs/dashboard.md\'s block runs here on a free port',
     check: npmScript('start', /&& node bin\/plugway\.js serve$/),
