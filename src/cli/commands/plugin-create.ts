@@ -12,6 +12,7 @@ export function register(plugin: Command): void {
     .addOption(new Option('--kind <kind>', 'what the plugin does').choices(PLUGIN_KINDS).default('handler'))
     .addOption(new Option('--runtime <runtime>', 'where it runs (wasm: AssemblyScript on Extism)').choices(RUNTIME_TYPES).default('inprocess'))
     .option('--dir <dir>', 'parent folder (the plugin goes to <dir>/<name>)', '.')
+    .option('--plugway <spec>', 'the devDependency on plugway in package.json: a range ("^0.1.0"), a packed .tgz or a folder (default: this plugway\'s folder, file:…)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -21,8 +22,8 @@ Examples:
   $ plugway plugin create greeter --runtime wasm --dir ./plugins
   $ plugway plugin create audit-log --kind middleware --runtime worker`,
     )
-    .action((name: string, opts: { kind: PluginKind; runtime: RuntimeType; dir: string; json?: boolean }) => {
-      const r = createPlugin({ name, kind: opts.kind, runtime: opts.runtime, dir: opts.dir });
+    .action((name: string, opts: { kind: PluginKind; runtime: RuntimeType; dir: string; plugway?: string; json?: boolean }) => {
+      const r = createPlugin({ name, kind: opts.kind, runtime: opts.runtime, dir: opts.dir, ...(opts.plugway ? { plugwaySpec: opts.plugway } : {}) });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return;
@@ -31,7 +32,7 @@ Examples:
       process.stdout.write(
         `Created ${r.kind} plugin ${r.id} (${r.runtime}) in ${where}\n` +
           r.files.map((f) => `  ${f}\n`).join('') +
-          `\nNext:\n  cd ${where}\n  npm run build && npm test\n  plugway plugin test .\n  plugway plugin pack .\n`,
+          `\nNext:\n  cd ${where}\n  npm install\n  npm run build && npm test\n  plugway plugin test .\n  plugway plugin pack .    # or npm publish, then: plugway plugin install npm:${r.id}\n`,
       );
     });
 }
