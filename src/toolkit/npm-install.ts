@@ -122,16 +122,28 @@ export async function installNpmPlugin(spec: string, options: NpmInstallOptions)
     let report: AuditReport | null = null;
     if (deps > 0) {
       debug(`npm: installing ${deps} dependenc${deps === 1 ? 'y' : 'ies'} of ${label} into its folder (scripts off)`);
-      await npm(['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', `--registry=${registry.url}`], staged);
-      const scripted = scriptedDependencies(staged);
-      if (scripted.length) {
-        if (!options.allowScripts) throw new PlugwayError('PLW_ERR_INSTALL_SCRIPTS', { name: v.name, version: v.version, scripts: `its dependencies ${scripted.join(', ')}` });
-        debug(`npm: running the install scripts of ${scripted.join(', ')} (--allow-scripts)`);
-        await npm(['rebuild', '--foreground-scripts'], staged);
-      }
-      if (options.audit !== false) {
-        report = await audit(staged, registry.url);
-        debug(`npm: audit ${report.available ? `${report.total} vulnerabilities` : `not available: ${report.reason}`}`);
+      // npm resolves devDependencies even with --omit=dev: the author's build tools (and a file: link
+      // to their plugway) need not exist here, so npm sees the package without them
+      const original = readFileSync(join(staged, 'package.json'));
+      const { devDependencies: _dev, ...runtimeOnly } = JSON.parse(original.toString('utf8')) as Record<string, unknown>;
+      writeFileSync(join(staged, 'package.json'), JSON.stringify(runtimeOnly, null, 2));
+      try {
+        await npm(['install', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', `--registry=${registry.url}`], staged);
+        const scripted = scriptedDependencies(staged);
+        if (scripted.length) {
+          if (!options.allowScripts) throw new PlugwayError('PLW_ERR_INSTALL_SCRIPTS', { name: v.name, version: v.version, scripts: `its dependencies ${scripted.join(', ')}` });
+          debug(`npm: running the install scripts of ${scripted.join(', ')} (--allow-scripts)`);
+          // npm ≥ 11.19 also gates dependencies' scripts: package.json's allowScripts names which may run
+          const allowScripts = Object.fromEntries(scripted.map((s) => [s.replace(/@[^@]*$/, ''), true]));
+          writeFileSync(join(staged, 'package.json'), JSON.stringify({ ...runtimeOnly, allowScripts }, null, 2));
+          await npm(['rebuild', '--foreground-scripts'], staged);
+        }
+        if (options.audit !== false) {
+          report = await audit(staged, registry.url);
+          debug(`npm: audit ${report.available ? `${report.total} vulnerabilities` : `not available: ${report.reason}`}`);
+        }
+      } finally {
+        writeFileSync(join(staged, 'package.json'), original);
       }
     }
     rmSync(tgz);

@@ -96,13 +96,18 @@ export class NpmRegistry {
       const url = `${this.url}-/v1/search?text=${encodeURIComponent(text)}&size=${size}`;
       const { status, body } = await get(this.url, url, 'a search', this.timeoutMs);
       if (status !== 200) throw new PlugwayError('PLW_ERR_NPM_REGISTRY', { registry: this.url, what: 'a search', reason: `HTTP ${status}` });
-      const r = JSON.parse(body.toString('utf8')) as { objects?: Array<{ package: SearchHit }> };
-      return (r.objects ?? []).map((o) => o.package);
+      const r = JSON.parse(body.toString('utf8')) as { objects?: Array<{ package: SearchHit & { 'dist-tags'?: Record<string, string> } }> };
+      // npmjs.org names the version; Verdaccio gives dist-tags instead
+      return (r.objects ?? []).map(({ package: { 'dist-tags': tags, ...hit } }) => ({ ...hit, version: hit.version ?? tags?.latest ?? '' }));
     };
     const keyword = `keywords:${PLUGIN_KEYWORD}`;
-    // npmjs.org understands the keywords: qualifier; registries that do not (Verdaccio) get the words alone
+    // npmjs.org understands the keywords: qualifier; registries that do not (Verdaccio matches names
+    // and descriptions) get the words alone, then an empty text (all packages), filtered here
     let hits = await ask(words ? `${words} ${keyword}` : keyword);
-    if (hits.length === 0) hits = await ask(words || PLUGIN_KEYWORD);
+    for (const text of words ? [words, ''] : ['']) {
+      if (hits.some((h) => h.keywords?.includes(PLUGIN_KEYWORD))) break;
+      hits = await ask(text).catch(() => []);
+    }
     const terms = words.toLowerCase().split(/\s+/).filter(Boolean);
     return hits.filter((h) => h.keywords?.includes(PLUGIN_KEYWORD) && terms.every((t) => `${h.name} ${h.description ?? ''} ${(h.keywords ?? []).join(' ')}`.toLowerCase().includes(t)));
   }
