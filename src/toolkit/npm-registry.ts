@@ -149,6 +149,7 @@ export function checkIntegrity(data: Buffer, v: NpmVersion): void {
 /** The lifecycle scripts npm runs at install time that a package declares (binding.gyp implies one). */
 export function installScriptsOf(v: Pick<NpmVersion, 'scripts' | 'gypfile' | 'hasInstallScript'>): string[] {
   const s = ['preinstall', 'install', 'postinstall'].filter((k) => typeof v.scripts?.[k] === 'string');
-  if (s.length === 0 && (v.gypfile || v.hasInstallScript)) s.push('install (node-gyp)');
+  if (s.length === 0 && v.gypfile) s.push('install (node-gyp)');
+  else if (s.length === 0 && v.hasInstallScript) s.push('install');
   return s;
 }
