@@ -19,11 +19,15 @@ import { GatewayCore } from './core.js';
 import { failureFromFastify } from './http-errors.js';
 import { createRequestLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
-import { Pipeline } from './pipeline.js';
+import { FastifyExchange, RequestEntry } from './request-entry.js';
+import { FastPath } from './fast-path.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
 import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
+import { joinCluster, type ClusterNode } from '../cluster/index.js';
+import { versionPinApplier } from '../cluster/pins.js';
+import { Operator } from './operator.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -52,6 +56,8 @@ export interface GatewayHandle {
   adminToken: AdminTokenResolution;
   stateDir: string;
   prefix: string;
+  /** This node in the cluster's node list (state.store: etcd); undefined for a single node. */
+  cluster?: ClusterNode;
 }
 
 const handles = new WeakMap<FastifyInstance, GatewayHandle>();
@@ -115,7 +121,18 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
 
   await applyDesiredState(host, store, logger);
   // A shared store (etcd) delivers changes made on other nodes.
-  const unfollow = followDesiredState(host, store, { logger });
+  // A version pinned on another node is applied here once releases are wired (versions attached).
+  let releasesWired!: () => void;
+  const wired = new Promise<void>((r) => (releasesWired = r));
+  let cluster: ClusterNode | undefined;
+  const applyPin = versionPinApplier({ releases: () => releasesOf(host), problem: (p) => cluster?.problem(p), logger });
+  const unfollow = followDesiredState(host, store, {
+    logger,
+    applyVersionPin: async (id, version) => {
+      await wired;
+      await applyPin(id, version);
+    },
+  });
   try {
     core.rebuild(); // start-up: a route conflict or a missing auth provider throws here
   } catch (err) {
@@ -123,40 +140,66 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (!opts.store) await store.close?.();
     throw err;
   }
-  const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.tryRebuild(type)));
+  const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.routesChanged(type)));
+  offs.push(host.hooks.onChange(() => core.routesChanged('hooks changed')));
+
+  try {
+    cluster = await joinCluster({
+      host, store, logger, metrics: metrics.registry,
+      discover: async () => (await import('./admin/discover-routes.js')).discoverPlugins(core),
+      changed: (why) => core.routesChanged(why),
+    });
+  } catch (err) {
+    for (const off of offs) off();
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
+  }
 
   // Releases live here, not in the admin API: kept versions, the pinned version restored at start,
   // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
+  const operator = new Operator(core, store, audit);
   const releases = releasesOf(host);
   let wiring: ReleaseWiring | undefined;
   if (releases) {
     try {
-      wiring = await wireReleases(releases, { core, store, audit, stateDir });
+      wiring = await wireReleases(releases, { core, operator, stateDir });
     } catch (err) {
       for (const off of offs) off();
+      await cluster?.close();
       unfollow();
       if (!opts.store) await store.close?.();
       throw err;
     }
   }
 
+  releasesWired();
+  // Before this node serves: it installs and runs what the cluster deployed.
+  try {
+    await cluster?.deploys?.start();
+  } catch (err) {
+    for (const off of offs) off();
+    await wiring?.close();
+    await cluster?.close();
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
+  }
+
   const bodyLimit = config.gateway.bodyLimit;
   // Errors Fastify raises before a handler (body parsing, limits, a malformed URL): the gateway's
   // error body with a code and the request id, one log line, counted on the route when there is one.
-  const pipeline = new Pipeline(core, prefix);
+  const entry = new RequestEntry(core, prefix);
   const onFrameworkError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const f = failureFromFastify(err as { code?: string; statusCode?: number; message?: string }, bodyLimit);
-    const rid = requestIdOf(request.headers['x-request-id']);
-    reply.header('x-request-id', rid);
-    pipeline.sendFailure(reply, f, rid);
-    const path = pipeline.pathOf(request.url);
-    const route = core.table.find(request.method, path)?.route;
-    if (route) route.metrics.error(f.code);
-    pipeline.finish(route, rid, request.method, path, null, f.status, performance.now());
+    entry.refuseEarly(request.method, request.url, request.headers, new FastifyExchange(request, reply), f);
   };
+  // Standalone, plugin routes are served on node:http directly (fast-path.ts); an embedder's app keeps Fastify for everything.
+  const fast = opts.app ? undefined : new FastPath(entry);
   const app =
     opts.app ??
     Fastify({
+      serverFactory: fast!.serverFactory,
       logger: false,
       bodyLimit,
       return503OnClosing: true,
@@ -192,20 +235,29 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       });
 
       if (config.gateway.admin.enabled) {
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster }), { prefix: '/admin' });
         registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
       }
 
-      const handler = (request: Parameters<Pipeline['handle']>[0], reply: Parameters<Pipeline['handle']>[1]) => pipeline.handle(request, reply);
+      const handler = (request: FastifyRequest, reply: FastifyReply) => entry.handleFastify(request, reply);
       scope.route({ method: [...ALL_METHODS], url: '/*', bodyLimit, handler });
       scope.route({ method: [...ALL_METHODS], url: '/', bodyLimit, handler });
     },
     { prefix },
   );
 
+  if (cluster) {
+    app.addHook('onListen', async () => {
+      const a = app.server.address();
+      if (a && typeof a === 'object') cluster.setAddress(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+    });
+  }
+
+  if (fast) app.addHook('preClose', async () => fast.close());
   app.addHook('onClose', async () => {
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
+    await cluster?.close();
     await wiring?.close();
     unfollow();
     metrics.close(); // its runtime-event subscription on the host
@@ -213,7 +265,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (redis) redis.disconnect();
   });
 
-  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix });
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster });
   return app;
 }
 

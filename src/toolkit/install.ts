@@ -24,6 +24,11 @@ export interface InstallOptions {
   force?: boolean;
   /** plugway's version to check `engine` against (default: this one). */
   plugwayVersion?: string;
+  /**
+   * Leave the dependency check to the host that loads it (cluster deploys: the plugins it needs may
+   * live in another of the node's folders).
+   */
+  skipDependencyCheck?: boolean;
 }
 
 export interface InstallResult {
@@ -86,7 +91,7 @@ export async function admitStaged(staged: string, temp: string, label: string, o
   }
   const m = r.manifest;
   checkEngine(m, options.plugwayVersion ?? PLUGWAY_VERSION);
-  await checkDependencies(m, pluginsDir);
+  if (!options.skipDependencyCheck) await checkDependencies(m, pluginsDir);
 
   const target = join(pluginsDir, m.id);
   let old: string | undefined;

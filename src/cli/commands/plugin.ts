@@ -16,15 +16,16 @@ const test: Loader = () => import('./plugin-test.js');
 const admin: Loader = () => import('./plugin-admin.js');
 const release: Loader = () => import('./plugin-release.js');
 const validate: Loader = () => import('./plugin-validate.js');
+const deploy: Loader = () => import('./plugin-deploy.js');
 
 /** In help order. */
-const subcommands: Loader[] = [create, pack, sign, install, search, test, admin, release, validate];
+const subcommands: Loader[] = [create, pack, sign, install, search, test, admin, release, validate, deploy];
 
 /** Which module registers a subcommand; a name missing here loads them all (slower, still right). */
 const bySubcommand: Record<string, Loader> = {
   create, pack, keygen: sign, sign, verify: sign, install, search, test,
   list: admin, info: admin, discover: admin, enable: admin, disable: admin, reload: admin,
-  versions: release, rollback: release, canary: release, validate,
+  versions: release, rollback: release, canary: release, validate, deploy, nodes: deploy,
 };
 
 export async function register(program: Command, argv?: readonly string[]): Promise<void> {
