@@ -16,13 +16,14 @@ let mirror: NpmMirror;
 let env: NodeJS.ProcessEnv;
 let bin = '';
 let pkg = '';
+let tarball = '';
 const children: ChildProcess[] = [];
 
 before(async () => {
   mirror = await startNpmMirror(CHECKOUT);
   env = npmEnv(join(work, 'home'), mirror.url);
-  const tgz = await packCheckout(join(work, 'pack'), env);
-  ({ bin, pkg } = await installGlobally(tgz, join(work, 'prefix'), env));
+  tarball = await packCheckout(join(work, 'pack'), env);
+  ({ bin, pkg } = await installGlobally(tarball, join(work, 'prefix'), env));
 }, { timeout: 240_000 });
 
 after(async () => {
@@ -43,6 +44,12 @@ test('the installed plugway answers --version and --help from dist/ (the package
   assert.equal(h.code, 0, h.stderr);
   for (const c of ['plugin', 'serve', 'diagnose', '--log-level']) assert.ok(h.stdout.includes(c), `--help lists ${c}`);
 });
+
+test('npx runs plugway from the packed tarball without installing it', async () => {
+  const r = await run('npx', ['--yes', '--package', tarball, 'plugway', '--version'], { cwd: work, env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), version);
+}, { timeout: 180_000 });
 
 /** Starts `plugway serve` and resolves with its address once it says it listens. */
 function serve(cwd: string, extra: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess; output: () => string }> {

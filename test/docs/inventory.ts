@@ -111,7 +111,7 @@ export const SHOWN_NOT_RUN: Record<string, { reason: string; check: (line: Comma
           assert.ok(pkg.files.includes('dist'));
           assert.match(pkg.scripts.prepack ?? '', /ensure-ready/);
           assert.ok(!command!.includes('.tgz') || command!.includes(`plugway-${pkg.version}.tgz`), `${command} names this version's tarball`);
-          assert.match(read('test/cli/installed-package.test.ts'), /installGlobally\(tgz/);
+          assert.match(read('test/cli/installed-package.test.ts'), /installGlobally\(tarball/);
         },
       },
     ]),
