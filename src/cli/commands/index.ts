@@ -23,8 +23,15 @@ export const commandModules: CommandModule[] = Object.values(modules);
 export const commandSummaries: ReadonlyArray<{ name: string; operands: string; description: string }> = [
   { name: 'plugin', operands: '', description: 'create, check, package and steer plugins' },
   { name: 'serve', operands: '', description: 'serve plugins over HTTP (with no arguments: the bundled examples on embedded defaults)' },
-  { name: 'diagnose', operands: '<system> <url>', description: 'diagnose a Redis, MySQL/MariaDB, PostgreSQL or Kafka server with its built-in diagnostics plugin' },
+  { name: 'diagnose', operands: '<system> <url>', description: 'diagnose a Redis, MySQL/MariaDB, PostgreSQL, Kafka or RabbitMQ server with its built-in diagnostics plugin' },
 ];
+
+/** A command's description, for its module to register (one text for both helps). */
+export function summaryOf(name: string): string {
+  const s = commandSummaries.find((x) => x.name === name);
+  if (!s) throw new Error(`no summary for command ${name}`);
+  return s.description;
+}
 
 /** The operands of argv (node, script, …): what is not an option nor an option's value. */
 export function operandsOf(argv: readonly string[] | undefined, valued: readonly string[] = ['--log-level']): string[] {

@@ -2,7 +2,7 @@
 // A run registers only the module of the subcommand it names (start-up: `plugin list` must not load
 // the host, the manifest schema and the toolkit); `plugway plugin --help` and unknown names load all.
 import type { Command } from 'commander';
-import { operandsOf } from './index.js';
+import { operandsOf, summaryOf } from './index.js';
 
 type Register = (plugin: Command) => void | Promise<void>;
 type Loader = () => Promise<{ register: Register }>;
@@ -31,7 +31,7 @@ const bySubcommand: Record<string, Loader> = {
 export async function register(program: Command, argv?: readonly string[]): Promise<void> {
   const plugin = program
     .command('plugin')
-    .description('create, check, package and steer plugins')
+    .description(summaryOf('plugin'))
     .addHelpText('after', '\nExample:\n  $ plugway plugin validate ./plugins/hello');
   const operands = operandsOf(argv);
   const name = operands[0] === 'plugin' ? operands[1] : undefined;
