@@ -163,6 +163,13 @@ export const ERRORS = {
   PLW_ERR_ALREADY_INSTALLED: def('Plugin {id}@{version} is already installed at {path}; pass --force to replace it'),
   PLW_ERR_FIXTURES_INVALID: def('{file}: {path}: {reason}'),
 
+  // --- npm as the marketplace (plugin install npm:…, plugin search) ---
+  PLW_ERR_NPM_REGISTRY: def('The npm registry {registry} did not answer {what}: {reason}'),
+  PLW_ERR_NPM_VERSION_NOT_FOUND: def('npm package {name} has no version matching {range} in {registry} (it has: {versions})'),
+  PLW_ERR_NPM_NOT_A_PLUGIN: def('npm package {name}@{version} is not a plugway plugin: it has no plugin.yaml at its root'),
+  PLW_ERR_INSTALL_SCRIPTS: def('npm package {name}@{version}: {scripts} would run install scripts; refused (pass --allow-scripts to run them)'),
+  PLW_ERR_NPM_FAILED: def('npm {command} failed in {dir} (exit {code}): {output}'),
+
   // --- diagnostics ---
   PLW_ERR_DIAG_CONNECT: def('Cannot connect to {target}: {reason}'),
   PLW_ERR_DIAG_NOT_CONNECTED: def('Plugin {id} is not connected; call connect(target) first'),

@@ -220,6 +220,7 @@ export class PluginHost implements Host {
       for (const dir of [...this.config.plugins.directories, ...this.pluginDirs]) {
         if (this.dirsLoaded.has(dir)) continue;
         this.dirsLoaded.add(dir);
+        this.logger.debug({ dir }, `looking for plugins in ${dir}`);
         const { errors } = await this.loadDirectory(dir);
         for (const e of errors) this.logger.warn({ code: e.code, dir }, e.message);
       }

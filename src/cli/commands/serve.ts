@@ -16,6 +16,7 @@ import { createStateStore } from '../../state/create-store.js';
 import { lockStateDir } from '../../state/state-lock.js';
 import { PlugwayError } from '../../errors.js';
 import { reexecWithoutAdminToken, stopWithParent } from './serve-reexec.js';
+import { summaryOf } from './index.js';
 
 /** The package root (src/cli/commands or dist/cli/commands → three levels up), not the cwd. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -157,7 +158,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('serve plugins over HTTP (with no arguments: the bundled examples on embedded defaults)')
+    .description(summaryOf('serve'))
     .option('-c, --config <file>', 'plugway.yaml')
     .option('-p, --plugins <dir>', 'a plugins folder (repeatable)', collect)
     .option('--port <port>', 'port to listen on (default 8080)')
