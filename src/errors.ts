@@ -164,6 +164,13 @@ export const ERRORS = {
   PLW_ERR_ALREADY_INSTALLED: def('Plugin {id}@{version} is already installed at {path}; pass --force to replace it'),
   PLW_ERR_FIXTURES_INVALID: def('{file}: {path}: {reason}'),
 
+  // --- npm as the marketplace (plugin install npm:…, plugin search) ---
+  PLW_ERR_NPM_REGISTRY: def('The npm registry {registry} did not answer {what}: {reason}'),
+  PLW_ERR_NPM_VERSION_NOT_FOUND: def('npm package {name} has no version matching {range} in {registry} (it has: {versions})'),
+  PLW_ERR_NPM_NOT_A_PLUGIN: def('npm package {name}@{version} is not a plugway plugin: it has no plugin.yaml at its root'),
+  PLW_ERR_INSTALL_SCRIPTS: def('npm package {name}@{version}: {scripts} would run install scripts; refused (pass --allow-scripts to run them)'),
+  PLW_ERR_NPM_FAILED: def('npm {command} failed in {dir} (exit {code}): {output}'),
+
   // --- diagnostics ---
   PLW_ERR_DIAG_CONNECT: def('Cannot connect to {target}: {reason}'),
   PLW_ERR_DIAG_NOT_CONNECTED: def('Plugin {id} is not connected; call connect(target) first'),
@@ -173,6 +180,16 @@ export const ERRORS = {
   // --- CLI ---
   PLW_ERR_CLI_USAGE: def('{reason}'),
   PLW_ERR_GATEWAY_UNREACHABLE: def('Cannot reach the gateway at {url}: {reason}'),
+
+  // --- operations (issue 22: honest reloads and health, TLS, one gateway per state dir, the seeds' names) ---
+  PLW_ERR_WORKER_RESTARTING: def('Plugin {id}: no worker instance was ready within the call\'s {timeoutMs} ms (an instance is restarting); retry in {retryAfter} s', 503),
+  PLW_ERR_PLUGIN_BUILD_STALE: def('Plugin {id}: {source} is newer than the built entry {entry}; build it first ({build}) and reload again', 409),
+  PLW_ERR_STATE_DIR_LOCKED: def('State dir {dir} is in use by another plugway (pid {pid}, started {since}); give each gateway its own state dir (--state-dir, state.dir) or stop the other one'),
+  PLW_ERR_TLS_INVALID: def('gateway.tls: {reason} ({file})'),
+  PLW_ERR_FLAG_UNKNOWN: def('Plugin {id} declares no feature flag "{flag}" (declared: {declared})', 404),
+  PLW_ERR_FLAG_VALUE_INVALID: def('Feature flag {flag} of {id}: {reason}; send {"enabled": true} or {"enabled": false}', 400),
+  PLW_ERR_PLUGIN_NOT_LOADABLE: def('{file}: {reason}'),
+  PLW_ERR_DEPENDENCY_CYCLE_ALLOWED: def('Dependency cycle {cycle} allowed (plugins.allow_circular_dependencies): started in id order ({order}); not awaited: {ignored}'),
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -18,6 +18,7 @@ import { adminHostAllowed, hostName } from './host-check.js';
 import { errorBody, failure } from './http-errors.js';
 import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
+import { summarizeHealth } from './health-summary.js';
 import { registerReleaseRoutes, withStep } from './admin/versions-routes.js';
 import { requestIdOf } from './request-id.js';
 import { joinPrefix } from './route-table.js';
@@ -186,12 +187,13 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
         let detail = p.healthDetail;
         if (refresh && p.state === 'running') detail = await host.checkHealth(p.id).catch((err) => ({ status: 'unhealthy' as const, message: reasonOf(err) }));
         const cur = host.get(p.id) ?? p;
-        return { id: p.id, state: cur.state, enabled: host.isEnabled(p.id), health: detail?.status ?? cur.health, message: detail?.message ?? null, circuit: core.circuitState(p.id) ?? 'closed' };
+        // Once the state moved on (stopped, reloaded), the kept detail no longer describes it.
+        const health = cur.health === 'unknown' && !refresh ? 'unknown' : (detail?.status ?? cur.health);
+        return { id: p.id, state: cur.state, enabled: host.isEnabled(p.id), health, message: detail?.message ?? null, hint: detail?.hint ?? null, circuit: core.circuitState(p.id) ?? 'closed' };
       }),
     );
-    const bad = plugins.filter((p) => p.enabled && (p.health === 'unhealthy' || p.state === 'failed'));
-    const status = bad.length ? 'unhealthy' : plugins.some((p) => p.health === 'degraded') ? 'degraded' : 'healthy';
-    return { status, plugins };
+    const { status, counts } = summarizeHealth(plugins);
+    return { status, counts, plugins };
   });
 
   app.get('/openapi.json', async () => adminOpenApi());
@@ -203,6 +205,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   app.all('/*', unknownPath);
   app.all('/', unknownPath);
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
+  await (await import('./admin/flags-routes.js')).registerFlagRoutes(app, { core, audit }); // PUT /plugins/:id/flags/:name
   await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit, operator: deps.operator }); // GET /nodes
 }
 

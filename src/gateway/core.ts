@@ -225,7 +225,9 @@ export class GatewayCore {
     const roles = e.roles ?? [];
     const permissions = e.permissions ?? [];
     const needsPrincipal = roles.length > 0 || permissions.length > 0 || pluginRoles.length > 0;
-    if ((e.auth !== 'none' || needsPrincipal) && !this.authPluginId) {
+    // Only a running plugin's endpoints make a missing auth plugin fatal: a failed or stopped one's
+    // answer 503 anyway (and would fail closed: no auth plugin, no principal), so it never stops the gateway.
+    if ((e.auth !== 'none' || needsPrincipal) && !this.authPluginId && plugin.state === 'running') {
       throw new PlugwayError('PLW_ERR_AUTH_PROVIDER_MISSING', { method: def.method, path: def.path, id: def.pluginId });
     }
     let limiter: EndpointRateLimiter | undefined;

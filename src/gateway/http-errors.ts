@@ -54,7 +54,7 @@ export function refuse(code: ErrorCode, params: ErrorParams, headers?: Record<st
 
 /** Errors a plugin call can end with; anything unknown is an internal error. */
 export function failureFromCall(err: unknown): HttpFailure {
-  if (isPlugwayError(err)) return failure(err);
+  if (isPlugwayError(err)) return err.code === 'PLW_ERR_WORKER_RESTARTING' ? failure(err, { 'retry-after': String(err.params.retryAfter ?? 1) }) : failure(err);
   return refuse('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
 }
 
@@ -76,7 +76,7 @@ export function failureFromFastify(err: { code?: string; statusCode?: number; me
 /** Whether a failed plugin call counts against its circuit breaker. */
 export function countsAsPluginFailure(code: string, status: number): boolean {
   if (status < 500) return false;
-  return code !== 'PLW_ERR_PLUGIN_NOT_RUNNING' && code !== 'PLW_ERR_PLUGIN_DISABLED' && code !== 'PLW_ERR_CIRCUIT_OPEN' && code !== 'PLW_ERR_BULKHEAD_FULL';
+  return code !== 'PLW_ERR_PLUGIN_NOT_RUNNING' && code !== 'PLW_ERR_WORKER_RESTARTING' && code !== 'PLW_ERR_PLUGIN_DISABLED' && code !== 'PLW_ERR_CIRCUIT_OPEN' && code !== 'PLW_ERR_BULKHEAD_FULL';
 }
 
 export function errorBody(f: HttpFailure, requestId: string): string {

@@ -10,7 +10,7 @@ import { ERRORS } from '../errors.js';
 import { CIRCUIT_STATE_VALUE, type CircuitState } from '../resilience/circuit-breaker.js';
 
 const STATES = ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] as const;
-const HEALTHS = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
+const HEALTHS = ['healthy', 'degraded', 'unhealthy', 'unknown', 'disabled'] as const;
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface RouteMetrics {

@@ -70,6 +70,16 @@ export interface HostConfig {
     /** Deadline for stopping everything on shutdown. */
     shutdownTimeoutMs: number;
     configs: Record<string, PluginOverrides>;
+    /** CovetPy's keys (docs/configuration.md): false starts plugins in id order, each needing its dependencies already running. */
+    autoResolveDependencies?: boolean;
+    /** True: a dependency cycle starts in id order with a warning instead of failing its members. */
+    allowCircularDependencies?: boolean;
+    /** True: plugins from disk declared `inprocess` run in a worker. */
+    sandboxEnabled?: boolean;
+    /** Default resources.memory (MB) for plugins from disk that set none. */
+    memoryLimitMb?: number;
+    /** Default resources.cpu (share of one core) for plugins from disk that set none; measured, degrading health above it. */
+    cpuLimit?: number;
   };
   gateway: {
     host: string;
@@ -99,6 +109,8 @@ export interface HostConfig {
     sandboxPluginResponses: boolean;
     /** /metrics behind a bearer token and/or on a listener of its own. */
     metrics: { token?: string; port?: number; host?: string };
+    /** HTTPS listener: PEM files (re-read when they change or on SIGHUP); http2 adds HTTP/2 beside HTTP/1.1. */
+    tls?: { cert: string; key: string; http2: boolean };
   };
   state: {
     dir: string;

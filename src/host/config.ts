@@ -12,6 +12,7 @@ import { didYouMean } from '../manifest/suggest.js';
 import { formatPath, locate, parseYamlSource, pointerToPath, type PathSegment, type YamlSource } from '../manifest/yaml-source.js';
 import { DEFAULT_POLL_US } from '../runtimes/types.js';
 import type { HostConfig, PluginOverrides } from './config-types.js';
+import { COVETPY_SCHEMA, expandHome, hotReloadOf, liftCovetKeys, memoryLimitMb } from './seed-config.js';
 
 export type DeepPartial<T> = T extends unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 type Duration = string | number;
@@ -32,6 +33,9 @@ export interface RawHostConfig {
     max_plugins: number;
     default_timeout: Duration;
     shutdown_timeout: Duration;
+    /** CovetPy's keys (seed-config.ts). */
+    plugin_paths?: string[]; reload_on_change?: boolean; auto_resolve_dependencies?: boolean; allow_circular_dependencies?: boolean;
+    sandbox_enabled?: boolean; memory_limit?: Size; cpu_limit?: number;
     configs: Record<string, {
       enabled: boolean; priority: number; prefix: string; config: Record<string, unknown>; dependencies: string[];
       roles: string[]; required: boolean; timeout: Duration; circuit_breaker: Partial<RawBreaker>; bulkhead: Partial<RawBulkhead>;
@@ -44,6 +48,7 @@ export interface RawHostConfig {
     circuit_breaker: RawBreaker; bulkhead: RawBulkhead; admin: { enabled: boolean; token: string; allowed_hosts: string[] }; max_response_bytes: Size;
     headers_timeout: Duration; request_timeout: Duration; body_timeout: Duration; max_connections: number; max_connections_per_ip: number;
     max_header_size: Size; sandbox_plugin_responses: boolean; metrics: { token: string; port: number; host: string };
+    tls?: { cert?: string; key?: string; http2?: boolean };
   };
   state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string; username?: string; password?: string; tls?: { ca?: string; cert?: string; key?: string } }; keep_versions: number };
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
@@ -125,6 +130,9 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'com
   PLUGWAY_SANDBOX: { path: ['sandbox'] },
   PLUGWAY_LOG_LEVEL: { path: ['logging', 'level'] },
   PLUGWAY_LOG_TIMESTAMP: { path: ['logging', 'timestamp'] },
+  PLUGWAY_TLS_CERT: { path: ['gateway', 'tls', 'cert'] },
+  PLUGWAY_TLS_KEY: { path: ['gateway', 'tls', 'key'] },
+  PLUGWAY_HTTP2: { path: ['gateway', 'tls', 'http2'] },
 };
 
 // ---- schema ----
@@ -142,6 +150,7 @@ const hostConfigSchema = obj({
   plugins: obj({
     enabled: bool, directories: strs, directory: str, auto_load: bool, hot_reload: bool, reload_interval: duration,
     max_plugins: { type: 'integer', minimum: 1 }, default_timeout: duration, shutdown_timeout: duration,
+    ...COVETPY_SCHEMA,
     configs: {
       type: 'object',
       propertyNames: { pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' },
@@ -159,6 +168,7 @@ const hostConfigSchema = obj({
     headers_timeout: duration, request_timeout: duration, body_timeout: duration, max_connections: { type: 'integer', minimum: 1 },
     max_connections_per_ip: { type: 'integer', minimum: 1 }, max_header_size: size, sandbox_plugin_responses: bool,
     metrics: obj({ token: str, port: { type: 'integer', minimum: 0, maximum: 65535 }, host: str }),
+    tls: obj({ cert: str, key: str, http2: bool }),
   }),
   state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str, username: str, password: str, tls: obj({ ca: str, cert: str, key: str }) }), keep_versions: { type: 'integer', minimum: 1 } }),
   reload: obj({ watch_window: duration, error_rate_threshold: { type: 'number', minimum: 0, maximum: 1 }, min_calls: int0, drain_timeout: duration }),
@@ -337,10 +347,11 @@ function bulkheadOf(b: Partial<RawBulkhead> | undefined): Partial<HostConfig['ga
 function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, origins: Origins): HostConfig {
   const fileDir = file ? dirname(file) : cwd;
   const base = (key: string) => (origins.get(key) === 'file' ? fileDir : cwd);
-  const dirs = [...raw.plugins.directories.map((d) => resolve(base('plugins.directories'), d))];
+  const dirs = [...raw.plugins.directories.map((d) => resolve(base('plugins.directories'), expandHome(d)))];
+  for (const d of raw.plugins.plugin_paths ?? []) dirs.push(resolve(base('plugins.plugin_paths'), expandHome(d)));
   // the seed's single `directory` joins `directories` from the same layer; a higher layer (env, flags) replaces both
   const rank = (key: string) => ['file', 'env', 'override'].indexOf((origins.get(key) ?? '').replace(/^env:.*/, 'env'));
-  if (raw.plugins.directory && rank('plugins.directory') >= rank('plugins.directories')) dirs.push(resolve(base('plugins.directory'), raw.plugins.directory));
+  if (raw.plugins.directory && rank('plugins.directory') >= rank('plugins.directories')) dirs.push(resolve(base('plugins.directory'), expandHome(raw.plugins.directory)));
   const configs: Record<string, PluginOverrides> = {};
   for (const [id, c] of Object.entries(raw.plugins.configs)) {
     const o: PluginOverrides = {
@@ -357,7 +368,9 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
   const g = raw.gateway;
   const cfg: HostConfig = {
     plugins: {
-      enabled: raw.plugins.enabled, directories: [...new Set(dirs)], autoLoad: raw.plugins.auto_load, hotReload: raw.plugins.hot_reload,
+      enabled: raw.plugins.enabled, directories: [...new Set(dirs)], autoLoad: raw.plugins.auto_load,
+      hotReload: hotReloadOf(raw.plugins.hot_reload, raw.plugins.reload_on_change, origins.has('plugins.hot_reload')),
+      ...covetOf(raw.plugins),
       reloadIntervalMs: toDurationMs(raw.plugins.reload_interval)!, maxPlugins: raw.plugins.max_plugins,
       defaultTimeoutMs: toDurationMs(raw.plugins.default_timeout)!, shutdownTimeoutMs: toDurationMs(raw.plugins.shutdown_timeout)!, configs,
     },
@@ -380,6 +393,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
         ...(g.metrics.port !== undefined ? { port: g.metrics.port } : {}),
         ...(g.metrics.host ? { host: g.metrics.host } : {}),
       },
+      ...tlsOf(g.tls, base),
     },
     state: { dir: resolve(base('state.dir'), raw.state.dir), store: raw.state.store, etcd: { ...raw.state.etcd }, keepVersions: raw.state.keep_versions },
     reload: {
@@ -414,6 +428,24 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
   return cfg;
 }
 
+/** CovetPy's dependency, sandbox and limit keys, when written. */
+function covetOf(p: RawHostConfig['plugins']): Partial<HostConfig['plugins']> {
+  const out: Partial<HostConfig['plugins']> = {};
+  if (p.auto_resolve_dependencies !== undefined) out.autoResolveDependencies = p.auto_resolve_dependencies;
+  if (p.allow_circular_dependencies !== undefined) out.allowCircularDependencies = p.allow_circular_dependencies;
+  if (p.sandbox_enabled !== undefined) out.sandboxEnabled = p.sandbox_enabled;
+  const mb = memoryLimitMb(p.memory_limit);
+  if (mb !== undefined) out.memoryLimitMb = mb;
+  if (p.cpu_limit !== undefined) out.cpuLimit = p.cpu_limit;
+  return out;
+}
+
+/** gateway.tls with its files resolved (both or neither: checked in loadHostConfig). */
+function tlsOf(t: RawHostConfig['gateway']['tls'], base: (key: string) => string): Pick<HostConfig['gateway'], 'tls'> {
+  if (!t?.cert || !t.key) return {};
+  return { tls: { cert: resolve(base('gateway.tls.cert'), t.cert), key: resolve(base('gateway.tls.key'), t.key), http2: t.http2 === true } };
+}
+
 /** plugway's defaults as a HostConfig (relative paths against the current folder). */
 export function defaultHostConfig(): HostConfig {
   return normalize(structuredClone(DEFAULTS), undefined, process.cwd(), new Map());
@@ -446,7 +478,7 @@ export async function loadHostConfig(options: LoadHostConfigOptions = {}): Promi
     for (const d of src.duplicates) problems.push({ code: 'PLW_ERR_CONFIG_INVALID', path: d.path, params: { reason: `duplicate key "${d.key}": keep only one` } });
     const value = src.value ?? {};
     if (!isObj(value)) throw new PlugwayError('PLW_ERR_CONFIG_INVALID', { file, path: '(root)', reason: 'expected a mapping of sections (plugins, gateway, state, …)' });
-    merge(merged, interpolate(value, env, [], problems), 'file', origins);
+    merge(merged, interpolate(liftCovetKeys(value), env, [], problems), 'file', origins);
   }
   const envLayer = fromEnv(env);
   for (const [name, m] of Object.entries(ENV_MAPPING)) if (env[name]) origins.set(formatPath(m.path), `env:${name}`);
@@ -465,6 +497,10 @@ export async function loadHostConfig(options: LoadHostConfigOptions = {}): Promi
       const d = describe(e);
       problems.push({ code: 'PLW_ERR_CONFIG_INVALID', path: d.path, params: { reason: d.reason } });
     }
+  }
+  const tls = (merged.gateway as Obj).tls as Obj | undefined;
+  if (tls && (tls.cert || tls.key) && !(tls.cert && tls.key)) {
+    problems.push({ code: 'PLW_ERR_CONFIG_INVALID', path: ['gateway', 'tls', tls.cert ? 'key' : 'cert'], params: { reason: 'gateway.tls needs both cert and key (PEM files)' } });
   }
   if (problems.length) fail(problems, file, src, origins);
   return normalize(merged as unknown as RawHostConfig, file, cwd, origins);

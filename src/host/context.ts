@@ -32,13 +32,17 @@ export interface ContextDeps {
   pluginMetrics: PluginMetricStore;
 }
 
-export function createFlags(rec: PluginRecord, overrides: Record<string, boolean> = {}): FeatureFlags {
-  const values: Record<string, boolean> = {};
-  for (const f of rec.manifest.featureFlags) values[f.name] = f.default;
-  Object.assign(values, overrides);
+/**
+ * Manifest defaults under the overrides. `overrides` may be a function: read on every call, so a flag
+ * toggled at run time (PUT /admin/plugins/:id/flags/:name) is seen at once.
+ */
+export function createFlags(rec: PluginRecord, overrides: Record<string, boolean> | (() => Record<string, boolean> | undefined) = {}): FeatureFlags {
+  const defaults: Record<string, boolean> = {};
+  for (const f of rec.manifest.featureFlags) defaults[f.name] = f.default;
+  const current = typeof overrides === 'function' ? overrides : () => overrides;
   return {
-    isEnabled: (name) => values[name] === true,
-    all: () => ({ ...values }),
+    isEnabled: (name) => (current()?.[name] ?? defaults[name]) === true,
+    all: () => ({ ...defaults, ...current() }),
   };
 }
 
@@ -148,7 +152,7 @@ function createPluginCalls(rec: PluginRecord, deps: ContextDeps): PluginCalls {
 export function buildContext(rec: PluginRecord, deps: ContextDeps): PluginContext {
   const logger = deps.logger.child({ plugin_id: rec.id, version: rec.version }) as unknown as PluginLogger;
   const storage = deps.storage.namespace(rec.id);
-  const flags = createFlags(rec, deps.flagOverrides(rec.id));
+  const flags = createFlags(rec, () => deps.flagOverrides(rec.id));
   const services = createServices(rec, deps);
   const events = {
     emit: <T>(type: string, data: T) => {

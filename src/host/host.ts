@@ -113,6 +113,7 @@ export class PluginHost implements Host {
       logger: this.logger,
       isEnabled: (id) => this.isEnabled(id),
       reread: (rec) => this.reread(rec),
+      policy: () => ({ allowCycles: this.config.plugins.allowCircularDependencies === true, autoResolve: this.config.plugins.autoResolveDependencies !== false }),
     });
     this.providers = new ProviderSelector({
       running: (kind) => this.registry.list({ kind, state: 'running' }).filter((r) => this.isEnabled(r.id)),
@@ -219,6 +220,7 @@ export class PluginHost implements Host {
       for (const dir of [...this.config.plugins.directories, ...this.pluginDirs]) {
         if (this.dirsLoaded.has(dir)) continue;
         this.dirsLoaded.add(dir);
+        this.logger.debug({ dir }, `looking for plugins in ${dir}`);
         const { errors } = await this.loadDirectory(dir);
         for (const e of errors) this.logger.warn({ code: e.code, dir }, e.message);
       }
@@ -314,6 +316,8 @@ export class PluginHost implements Host {
 
   /** The ids `id` requires, transitively. */
   private dependencyClosure(id: string): string[] {
+    // auto_resolve_dependencies: false — a plugin's dependencies are not started on its behalf.
+    if (this.config.plugins.autoResolveDependencies === false) return [];
     const graph = this.orchestrator.graph();
     const seen = new Set<string>();
     const walk = (x: string): void => {
@@ -375,7 +379,7 @@ export class PluginHost implements Host {
     const usage = runtime ? await runtime.resourceUsage().catch(() => ({})) : {};
     let own: Partial<PluginMetrics> = {};
     if (rec.state === 'running' && runtime?.implements('metrics')) {
-      own = (await runtime.call<Partial<PluginMetrics>>('metrics').catch(() => undefined)) ?? {};
+      own = (await runtime.call<Partial<PluginMetrics>>('metrics', [], { probe: true }).catch(() => undefined)) ?? {};
     }
     // The plugin's own figures add to, but never replace, what the host counted.
     return {

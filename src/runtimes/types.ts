@@ -15,6 +15,8 @@ export interface CallOptions {
   deadline?: number;
   /** Set by the host when it picks the instance: the version that serves the call (a canary's or the active one's). */
   servedBy?: string;
+  /** A call the host makes for itself (health check, metrics): not a request, left out of stats(). */
+  probe?: boolean;
 }
 
 export interface RuntimeStats {

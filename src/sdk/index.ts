@@ -13,4 +13,5 @@ export * from './diagnostics-checks.js';
 export * from './diagnostics-target.js';
 export * from './diagnostics-http.js';
 export * from './diagnostics-plugin.js';
+export * from './diagnostics-categories.js';
 export * from './define.js';

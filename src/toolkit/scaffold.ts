@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import semver from 'semver';
 import { PlugwayError } from '../errors.js';
 import { PLUGIN_KINDS, RUNTIME_TYPES, type PluginKind, type RuntimeType } from '../sdk/types.js';
 import { PLUGWAY_VERSION } from '../version.js';
@@ -24,6 +25,12 @@ export interface CreateOptions {
   dir?: string;
   /** typescript (default) or python (runtime process; the default language there). */
   language?: Language;
+  /**
+   * The plugin's devDependency on plugway, as npm spells it: a range once plugway is on your registry
+   * ("^0.1.0"), a packed tarball or a folder (a path, written as file:<absolute path>). Default: the
+   * folder of the plugway that scaffolds (file:…), so that `npm install` finds its SDK and types.
+   */
+  plugwaySpec?: string;
 }
 
 export interface CreateResult {
@@ -102,32 +109,51 @@ A \`${kind}\` plugin for plugway, running in the \`${runtime}\` runtime.
 | plugway-tools.mjs | where the build finds its compilers and plugway's SDK types: \`node_modules\` here (\`npm install\`), else the plugway that runs it (\`PLUGWAY_ROOT\`, or \`plugway\` on PATH) |
 
 \`\`\`sh
-npm install                   # the build tools package.json lists (optional next to a plugway)
+npm install                   # plugway (its SDK types) and the build tools package.json lists
 npm run build                 # compile to ${runtime === 'wasm' ? 'plugin.wasm' : 'dist/index.js'}
 npm test                      # unit test
 plugway plugin validate .     # manifest and entry
 plugway plugin test .         # through the real host: lifecycle, fixtures, timings
 plugway plugin pack .         # ${id}-0.1.0.tgz for plugway plugin install
+npm publish                   # or to an npm registry: plugway plugin install npm:${id}
 \`\`\`
+
+package.json's \`plugway\` devDependency points at the plugway that created this folder
+(\`file:…\`); once plugway comes from your registry, make it a range (\`"^0.1.0"\`). The keyword
+\`plugway-plugin\` makes \`plugway plugin search\` find the published package, and \`files\` lists
+what it ships: the manifest and the built entry.
 
 See docs/authoring.md in plugway for the lifecycle, the context and the kinds.
 `;
 }
 
-function packageJson(id: string, runtime: RuntimeType): string {
+/** The devDependency on plugway: a range as given, a path as file:<absolute path>; default this plugway's folder. */
+export function plugwayDevSpec(spec?: string, cwd = process.cwd()): string {
+  if (!spec) return `file:${plugwayRoot()}`;
+  if (/^(file|npm|https?|git\+?\w*):/.test(spec) || semver.validRange(spec) !== null || /^[a-z][\w-]*$/.test(spec)) return spec;
+  return `file:${resolve(cwd, spec)}`;
+}
+
+function packageJson(id: string, kind: PluginKind, runtime: RuntimeType, plugwaySpec: string): string {
   return `${JSON.stringify(
     {
       name: id,
       version: '0.1.0',
-      private: true,
+      description: `A ${kind} plugin for plugway (${runtime} runtime)`,
+      // \`plugway plugin search\` finds packages by this keyword; \`plugway plugin install npm:${id}\` installs them
+      keywords: ['plugway-plugin', `plugway-${kind}`],
       type: 'module',
+      // what \`npm publish\` ships: what the gateway loads (package.json always goes along)
+      files: ['plugin.yaml', runtime === 'wasm' ? 'plugin.wasm' : 'dist/', 'fixtures.json', 'README.md'],
       scripts: {
         build: 'node build.mjs',
         test: 'node --test test/',
         check: 'plugway plugin validate . && plugway plugin test .',
+        // npm pack / npm publish ship a fresh build
+        prepack: 'node build.mjs',
       },
       // What the build needs; without \`npm install\`, build.mjs borrows them from the plugway that runs it.
-      devDependencies: buildDevDependencies(runtime),
+      devDependencies: { plugway: plugwaySpec, ...buildDevDependencies(runtime) },
     },
     null,
     2,
@@ -212,7 +238,7 @@ export function createPlugin(options: CreateOptions): CreateResult {
     'test/plugin.test.mjs': testFile,
     'build.mjs': build,
     'plugway-tools.mjs': toolsScript(),
-    'package.json': packageJson(id, runtime),
+    'package.json': packageJson(id, kind, runtime, plugwayDevSpec(options.plugwaySpec)),
     'tsconfig.json': tsconfig(runtime),
     'README.md': readme(id, kind, runtime),
     '.gitignore': `${runtime === 'wasm' ? 'plugin.wasm' : 'dist/'}\nnode_modules/\n.plugway/\n*.tgz\n*.tgz.sig\n`,

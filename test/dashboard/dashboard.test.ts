@@ -85,7 +85,9 @@ test('the right token: plugin rows in state running, token in no browser storage
   // Plugin pages share this origin's storage: the token stays in the page's memory (issue 23).
   assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0);
   assert.ok(!page.url().includes(stack!.token));
-  await page.waitForSelector('#health-badge[data-status="healthy"]');
+  // Nothing has been checked yet: the overall state says so instead of claiming "healthy".
+  await page.waitForSelector('#health-badge[data-status="unknown"]');
+  assert.match((await page.locator('#health-badge').textContent()) ?? '', /not checked yet/);
   assert.equal(await page.locator('#login').isVisible(), false);
 });
 

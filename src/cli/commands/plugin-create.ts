@@ -13,6 +13,7 @@ export function register(plugin: Command): void {
     .addOption(new Option('--runtime <runtime>', 'where it runs (wasm: AssemblyScript on Extism)').choices(RUNTIME_TYPES).default('inprocess'))
     .addOption(new Option('--language <language>', 'the language of the source (python: with --runtime process)').choices(LANGUAGES))
     .option('--dir <dir>', 'parent folder (the plugin goes to <dir>/<name>)', '.')
+    .option('--plugway <spec>', 'the devDependency on plugway in package.json: a range ("^0.1.0"), a packed .tgz or a folder (default: this plugway\'s folder, file:…)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -23,8 +24,8 @@ Examples:
   $ plugway plugin create audit-log --kind middleware --runtime worker
   $ plugway plugin create py-hello --runtime process --language python`,
     )
-    .action((name: string, opts: { kind: PluginKind; runtime: RuntimeType; dir: string; language?: Language; json?: boolean }) => {
-      const r = createPlugin({ name, kind: opts.kind, runtime: opts.runtime, dir: opts.dir, ...(opts.language ? { language: opts.language } : {}) });
+    .action((name: string, opts: { kind: PluginKind; runtime: RuntimeType; dir: string; language?: Language; plugway?: string; json?: boolean }) => {
+      const r = createPlugin({ name, kind: opts.kind, runtime: opts.runtime, dir: opts.dir, ...(opts.language ? { language: opts.language } : {}), ...(opts.plugway ? { plugwaySpec: opts.plugway } : {}) });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return;
@@ -35,7 +36,7 @@ Examples:
           r.files.map((f) => `  ${f}\n`).join('') +
           (r.runtime === 'process'
             ? `\nNext:\n  cd ${where}\n  plugway plugin test .     # test_plugin.py, then the plugin in its sandbox\n  plugway plugin pack .\n`
-            : `\nNext:\n  cd ${where}\n  npm run build && npm test\n  plugway plugin test .\n  plugway plugin pack .\n`),
+            : `\nNext:\n  cd ${where}\n  npm install\n  npm run build && npm test\n  plugway plugin test .\n  plugway plugin pack .    # or npm publish, then: plugway plugin install npm:${r.id}\n`),
       );
     });
 }

@@ -13,8 +13,10 @@ import type { HostConfig } from '../../host/config-types.js';
 import { createHost, installSignalHandlers } from '../../host/index.js';
 import { createGateway, gatewayOf } from '../../gateway/index.js';
 import { createStateStore } from '../../state/create-store.js';
+import { lockStateDir } from '../../state/state-lock.js';
 import { PlugwayError } from '../../errors.js';
 import { reexecWithoutAdminToken, stopWithParent } from './serve-reexec.js';
+import { summaryOf } from './index.js';
 
 /** The package root (src/cli/commands or dist/cli/commands → three levels up), not the cwd. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -95,22 +97,37 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const authDefaulted = !config.gateway.auth.plugin && config.plugins.directories.some((d) => resolve(d, 'jwt-auth') === builtinAuth);
   if (authDefaulted) config.gateway.auth.plugin = 'jwt-auth';
 
+  // Before any plugin starts: a second gateway on this state dir stops here, with PLW_ERR_STATE_DIR_LOCKED.
+  const lock = await lockStateDir(config.state.dir);
   const logger = pino({ level: config.logging.level, base: null, formatters: { level: (label) => ({ level: label }) } });
+  if (lock.tookOver) logger.warn({ pid: lock.tookOver.pid, since: lock.tookOver.started_at }, `took over the state dir lock of process ${lock.tookOver.pid}, which is gone`);
   const store = createStateStore(config, { logger });
   applyStoredEnabled(config, (await store.load()).plugins);
 
   const host = createHost({ config, logger });
   const report = await host.start();
   const app = await createGateway({ host, store });
-  installSignalHandlers({ ...host, logger: host.logger, config: host.config, stop: async () => { await app.close(); await store.close?.(); await host.stop(); } });
+  installSignalHandlers({ ...host, logger: host.logger, config: host.config, stop: async () => { await app.close(); await store.close?.(); await host.stop(); await lock.release(); } });
   const address = await app.listen({ port: config.gateway.port, host: config.gateway.host });
-  const { adminToken } = gatewayOf(app);
+  const { adminToken, reloadTls } = gatewayOf(app);
+  // SIGHUP (systemctl reload, a renewal tool's nudge): re-read gateway.tls.cert/key; a bad pair is logged
+  // and the old one kept. Handled without TLS too: Node's default for SIGHUP would end the gateway.
+  process.on('SIGHUP', () => {
+    if (!reloadTls) return void logger.info('SIGHUP: nothing to reload (no gateway.tls)');
+    try {
+      reloadTls();
+      logger.info('TLS certificate reloaded (SIGHUP)');
+    } catch (err) {
+      logger.error({ err: { code: (err as PlugwayError).code, message: (err as Error).message } }, 'TLS certificate not reloaded; the previous one keeps serving');
+    }
+  });
 
   const out: string[] = [];
   out.push(`plugway gateway listening on ${address}`);
   if (embedded) out.push(`  serving the examples and built-in plugins from ${PACKAGE_ROOT} (no config file)`);
   else if (config.file) out.push(`  config: ${config.file}`);
   out.push(`  state dir: ${config.state.dir}`);
+  if (config.gateway.tls) out.push(`  tls: ${config.gateway.tls.cert}${config.gateway.tls.http2 ? ' (HTTP/2 and HTTP/1.1)' : ''}; reloaded when the files change or on SIGHUP`);
   if (config.state.store === 'etcd') out.push(`  desired state: etcd ${config.state.etcd.endpoints.join(', ')} (prefix ${config.state.etcd.prefix})`);
   if (adminToken.source === 'generated') {
     out.push(`  admin token (generated, shown once; kept in ${adminToken.file} with mode 0600):`);
@@ -141,7 +158,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('serve plugins over HTTP (with no arguments: the bundled examples on embedded defaults)')
+    .description(summaryOf('serve'))
     .option('-c, --config <file>', 'plugway.yaml')
     .option('-p, --plugins <dir>', 'a plugins folder (repeatable)', collect)
     .option('--port <port>', 'port to listen on (default 8080)')

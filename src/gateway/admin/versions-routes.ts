@@ -43,7 +43,8 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
   if (!releases) return;
 
   /** Runs an audited release action; errors become coded JSON answers. */
-  const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>) => {
+  /** A read (`read: true`) writes nothing: no audit line, no desired state, no route rebuild (opening a panel is not an action). */
+  const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>, read = false) => {
     const id = request.params.id;
     const rid = (reply.getHeader('x-request-id') as string | undefined) ?? requestIdOf(undefined);
     const actor = actorOf(request);
@@ -52,6 +53,8 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
         if (!host.get(id)) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
         return fn(id);
       };
+      // A read is not an action: no audit line, no desired state, no route rebuild.
+      if (read) return await run();
       return await operator.perform({ actor, action, id, run });
     } catch (err) {
       const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
@@ -76,6 +79,8 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
         versions: kept.history.map((v) => ({
           version: v.version,
           hash: v.hash,
+          entry: v.entry ?? null,
+          entry_hash: v.entryHash ?? null,
           saved_at: v.savedAt,
           files: v.files,
           active: v.hash === activeHash,
@@ -84,7 +89,7 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
         })),
         kept_in: store ? store.dirOf(id) : null,
       };
-    }),
+    }, true),
   );
 
   app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/rollback', async (request, reply) =>
@@ -96,7 +101,7 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
   );
 
   app.get<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary', async (request, reply) =>
-    act(request, reply, 'canary_status', async (id) => releases.canaryStatus(id) ?? { id, canary: null }),
+    act(request, reply, 'canary_status', async (id) => releases.canaryStatus(id) ?? { id, canary: null }, true),
   );
 
   app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary', async (request, reply) => {

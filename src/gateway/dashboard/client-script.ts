@@ -355,11 +355,12 @@ export const DASHBOARD_SCRIPT = `
   // ---- health and hooks ----
   function renderHealth(h) {
     var status = h && h.status ? h.status : 'unknown';
-    setBadge($('health-badge'), 'overall: ' + status, tone(status));
+    var unchecked = h && h.counts && h.counts.unknown ? ' (' + h.counts.unknown + ' not checked yet)' : '';
+    setBadge($('health-badge'), 'overall: ' + status + unchecked, tone(status));
     $('health-badge').dataset.status = String(status);
     var list = Array.isArray(h.plugins) ? h.plugins : [];
     $('health-table').replaceChildren(list.length ? table(['plugin', 'state', 'health', 'circuit', 'message'], list.map(function (p) {
-      return el('tr', { kids: [cell(p.id, 'mono'), cell(badge(p.state)), cell(badge(p.health)), cell(badge(p.circuit, tone(p.circuit))), cell(p.message, 'wrap')] });
+      return el('tr', { kids: [cell(p.id, 'mono'), cell(badge(p.state)), cell(badge(p.health)), cell(badge(p.circuit, tone(p.circuit))), cell(p.hint ? (p.message ? p.message + ' — ' : '') + p.hint : p.message, 'wrap')] });
     })) : el('p', { cls: 'muted', text: 'No plugins.' }));
   }
   function renderHooks(s) {

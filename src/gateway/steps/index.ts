@@ -3,6 +3,7 @@
 
 import type { CompiledRouteSpec, GatewayCore } from '../core.js';
 import { authStep } from './auth.js';
+import { authMissingStep } from './auth-missing.js';
 import { availabilityStep } from './availability.js';
 import { callPluginStep } from './call-plugin.js';
 import { circuitBreakerStep } from './circuit-breaker.js';
@@ -27,6 +28,8 @@ export function compileSteps(core: GatewayCore, route: CompiledRouteSpec, accoun
   for (const mw of route.middleware) steps.push(middlewareStep(host, mw, core.maxResponseBytes));
   if ((route.auth !== 'none' || route.needsPrincipal) && core.authPluginId) {
     steps.push(authStep(host, core.authPluginId, { ...route, method: route.def.method, path: route.def.path }, logger));
+  } else if (route.auth !== 'none' || route.needsPrincipal) {
+    steps.push(authMissingStep({ method: route.def.method, path: route.def.path, pluginId: id }));
   }
   if (route.limiter) steps.push(rateLimitStep(core, id, route.limiter, route.metrics));
   if (host.hooks.has('onRequest')) steps.push(requestHooksStep({ host, metrics, logger }, id));

@@ -12,6 +12,7 @@ import { WorkerInstance } from './instance.js';
 import type { DeathKind, InstanceSpec, IsolatedInstance } from './instance.js';
 import type { BridgeOp, WireError } from './protocol.js';
 import { BridgeServer } from './bridge-server.js';
+import { ProbeTally } from '../probe-tally.js';
 
 export interface RuntimeTuning {
   /** First restart delay; doubles per crash within the window. */
@@ -104,8 +105,8 @@ interface Queued {
   method: string;
   args: readonly unknown[];
   deadline: number;
-  /** ms the call had when it was queued (what a timeout message names). */
-  budget: number;
+  /** The call's whole budget, ms, as it was when the call came in (what a timeout message reports). */
+  budgetMs: number;
   signal?: AbortSignal;
   resolve(v: unknown): void;
   reject(e: Error): void;
@@ -124,6 +125,7 @@ export class IsolatedRuntime implements PluginRuntime {
   private readonly timers = new Set<NodeJS.Timeout>();
   private flagsJson = '';
   private readonly counters: RuntimeStats = { calls: 0, errors: 0, timeouts: 0, inFlight: 0, totalMs: 0, restarts: 0 };
+  private readonly probes = new ProbeTally();
   private readonly id: string;
   private readonly bridge: BridgeServer;
 
@@ -231,10 +233,15 @@ export class IsolatedRuntime implements PluginRuntime {
   }
 
   stats(): RuntimeStats {
-    return { ...this.counters };
+    return this.probes.subtract({ ...this.counters });
   }
 
-  async call<T = unknown>(method: string, payload: readonly unknown[] = [], options: CallOptions = {}): Promise<T> {
+  call<T = unknown>(method: string, payload: readonly unknown[] = [], options: CallOptions = {}): Promise<T> {
+    const p = this.counted<T>(method, payload, options);
+    return options.probe ? this.probes.track(p) : p;
+  }
+
+  private async counted<T>(method: string, payload: readonly unknown[], options: CallOptions): Promise<T> {
     const t0 = performance.now();
     this.counters.calls++;
     this.counters.inFlight++;
@@ -269,7 +276,7 @@ export class IsolatedRuntime implements PluginRuntime {
     if (LIFECYCLE.has(method) || this.opts.broadcast?.has(method)) return this.broadcast(method, args, deadline, signal);
     const inst = this.leastBusy();
     if (inst) return inst.call(method, args, deadline, signal, this.timeoutOf(deadline));
-    return this.enqueue(method, args, deadline, signal);
+    return this.enqueue(method, args, deadline, this.timeoutOf(deadline), signal);
   }
 
   private timeoutOf(deadline: number): number {
@@ -298,21 +305,23 @@ export class IsolatedRuntime implements PluginRuntime {
     return best;
   }
 
-  private enqueue(method: string, args: readonly unknown[], deadline: number, signal?: AbortSignal): Promise<unknown> {
-    // The budget the call was given, for the message: measured at expiry it would read "0 ms".
-    const budget = this.timeoutOf(deadline);
+  /**
+   * No instance is ready (one is restarting): the call waits for it. If its deadline passes first, the
+   * plugin never saw it: a 503 to retry, not a timeout of the plugin's (whose budget would read "0 ms").
+   */
+  private enqueue(method: string, args: readonly unknown[], deadline: number, budgetMs: number, signal?: AbortSignal): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const q: Queued = {
         method,
         args,
         deadline,
-        budget,
+        budgetMs,
         resolve,
         reject,
         ...(signal ? { signal } : {}),
         timer: setTimeout(() => {
           this.queue = this.queue.filter((x) => x !== q);
-          reject(new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method, timeoutMs: budget }));
+          reject(new PlugwayError('PLW_ERR_WORKER_RESTARTING', { id: this.id, method, timeoutMs: budgetMs, retryAfter: 1 }));
         }, Math.max(0, deadline - Date.now())),
       };
       this.queue.push(q);
@@ -325,7 +334,7 @@ export class IsolatedRuntime implements PluginRuntime {
       if (!inst) return;
       const q = this.queue.shift()!;
       clearTimeout(q.timer);
-      inst.call(q.method, q.args, q.deadline, q.signal, q.budget).then(q.resolve, q.reject);
+      inst.call(q.method, q.args, q.deadline, q.signal, q.budgetMs).then(q.resolve, q.reject);
     }
   }
 
