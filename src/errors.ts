@@ -67,6 +67,7 @@ export const ERRORS = {
   PLW_ERR_PLUGIN_NOT_RUNNING: def('Plugin {id} is {state}, not running', 503),
   PLW_ERR_PLUGIN_DISABLED: def('Plugin {id} is disabled', 503),
   PLW_ERR_ASYNC_ERROR: def('Plugin {id}: an error escaped from its timers or promises: {reason}'),
+  PLW_ERR_EVENT_RESERVED: def('Plugin {id} cannot emit "{type}": the namespaces {prefixes} belong to plugway; name the event after your plugin (e.g. "{id}.{suffix}")', 403),
   PLW_ERR_RUNTIME_UNKNOWN: def('Unknown runtime "{type}"; available: {available}'),
 
   // --- worker runtime ---
@@ -86,6 +87,8 @@ export const ERRORS = {
   PLW_ERR_WASM_TRAP: def('Plugin {id}: {method} trapped: {reason}', 500),
   PLW_ERR_WASM_FS_REFUSED: def('Plugin {id}: wasm plugins cannot be granted filesystem access (permissions.fs): Node\'s WASI preopens are not a sandbox'),
   PLW_ERR_WASM_HOST_DENIED: def('Plugin {id}: HTTP to {host} is not allowed; grant it in permissions.network', 403),
+  PLW_ERR_FETCH_HOST_NOT_ALLOWED: def('Plugin {id}: HTTP to {host} is outside runtimes.fetch.allowed_hosts in plugway.yaml (the operator\'s cap on what any permissions.network may grant)', 403),
+  PLW_ERR_FETCH_TOO_LARGE: def('Plugin {id}: the response from {host} passed {size} bytes, above runtimes.fetch.max_response_bytes ({limit}); the download was aborted', 502),
   PLW_ERR_WASM_EXPORT_MISSING: def('Plugin {id}: module does not export {export}'),
   PLW_ERR_RESPONSE_TOO_LARGE: def('Plugin {id}: {method} returned {size} bytes, above the limit of {limit} bytes', 502),
 
@@ -108,6 +111,11 @@ export const ERRORS = {
   PLW_ERR_BAD_REQUEST: def('Malformed request: {reason}', 400),
   PLW_ERR_BODY_TOO_LARGE: def('Request body exceeds the limit of {limit} bytes', 413),
   PLW_ERR_INVALID_RESPONSE: def('Plugin {id} returned an invalid response: {reason}', 502),
+  PLW_ERR_INVALID_STATUS: def('Plugin {id} returned status {status}; plugins may answer 200-599 only (1xx would change the connection\'s protocol)', 502),
+  PLW_ERR_INVALID_HEADER: def('Plugin {id} returned header {header} with a character not allowed in a header value (CR, LF, NUL or another control character)', 502),
+  PLW_ERR_HEADERS_TOO_LARGE: def('Request headers are larger than the limit of {limit} bytes', 431),
+  PLW_ERR_TOO_MANY_CONNECTIONS: def('Too many requests in flight from this client (limit {limit}, gateway.max_connections_per_ip)', 429),
+  PLW_ERR_REQUEST_TIMEOUT: def('The request was not received within {timeoutMs} ms ({what})', 408),
   PLW_ERR_UNAUTHENTICATED: def('Authentication required: {reason}', 401),
   PLW_ERR_FORBIDDEN: def('Not allowed: {reason}', 403),
   PLW_ERR_AUTH_PROVIDER_MISSING: def('Endpoint {method} {path} of {id} needs auth, but no auth plugin is configured (gateway.auth.plugin)'),
@@ -115,8 +123,23 @@ export const ERRORS = {
   PLW_ERR_CIRCUIT_OPEN: def('Plugin {id} is failing and its circuit is open; retry in {retryAfter} s', 503),
   PLW_ERR_BULKHEAD_FULL: def('Plugin {id} has too many calls in flight ({limit})', 503),
   PLW_ERR_INTERNAL: def('Internal error: {reason}', 500),
+  PLW_ERR_STREAM_FAILED: def('Plugin {id}: its event stream failed after the response started: {reason}', 502),
+
+  // --- LLM gateway (plugins/llm-gateway; the plugin answers these codes itself) ---
+  PLW_ERR_LLM_NOT_CONFIGURED: def('The LLM gateway has no providers; add plugins.configs.llm-gateway.config.providers to plugway.yaml (docs/llm-gateway.md)', 503),
+  PLW_ERR_LLM_BAD_REQUEST: def('Bad LLM request: {reason}', 400),
+  PLW_ERR_LLM_MODEL_NOT_FOUND: def('No configured provider serves model {model}; GET /v1/models lists them', 404),
+  PLW_ERR_LLM_NO_PROVIDER: def('No provider could answer for model {model}: {reason}', 503),
+  PLW_ERR_LLM_PROVIDER_FAILED: def('Provider {provider} failed: {reason}', 502),
+  PLW_ERR_LLM_TIMEOUT: def('Provider {provider} did not answer within {timeoutMs} ms', 504),
+  PLW_ERR_LLM_BUDGET_EXCEEDED: def('The {resource} budget of {subject} ({limit} per {period}) is spent; retry in {retryAfter} s', 429),
+  PLW_ERR_LLM_UNAUTHENTICATED: def('The LLM gateway needs one of its API keys: send Authorization: Bearer <key>', 401),
+  PLW_ERR_LLM_STREAM_CUT: def('Provider {provider} cut the stream after it started: {reason}', 502),
 
   // --- admin, state ---
+  PLW_ERR_HOST_NOT_ALLOWED: def('This gateway\'s admin API and dashboard do not answer to Host "{host}": use an IP address or localhost, or list the name in gateway.admin.allowed_hosts', 403),
+  PLW_ERR_METRICS_UNAUTHORIZED: def('/metrics needs a valid bearer token (gateway.metrics.token, PLUGWAY_METRICS_TOKEN)', 401),
+  PLW_ERR_ADMIN_TOKEN_EXPOSED: def('This admin token is refused: plugin code can read it from the gateway process\'s environment ({where}). Start the gateway with plugway serve (it moves PLUGWAY_ADMIN_TOKEN out of the environment), or use gateway.admin.token, PLUGWAY_ADMIN_TOKEN_FD or the generated <state dir>/admin-token', 401),
   PLW_ERR_ADMIN_UNAUTHORIZED: def('Admin API needs a valid bearer token (PLUGWAY_ADMIN_TOKEN)', 401),
   PLW_ERR_STATE_CORRUPT: def('State file {file} is unreadable: {reason}'),
   PLW_ERR_STATE_WRITE: def('Cannot write state to {file}: {reason}'),

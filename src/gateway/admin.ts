@@ -14,6 +14,7 @@ import type { StateStore } from '../state/types.js';
 import type { GatewayCore } from './core.js';
 import type { ClusterNode } from '../cluster/index.js';
 import type { Operator } from './operator.js';
+import { adminHostAllowed, hostName } from './host-check.js';
 import { errorBody, failure } from './http-errors.js';
 import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
@@ -30,6 +31,10 @@ export interface AdminDeps {
   /** This node in the cluster (etcd); GET /admin/nodes lists only this node without it. */
   cluster?: ClusterNode;
   operator: Operator;
+  /** gateway.admin.allowed_hosts (host-check.ts). */
+  allowedHosts?: readonly string[];
+  /** The configured token, when plugin code can read it (refused with its own code). */
+  exposed?: { digest: Buffer; where: string };
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -53,7 +58,14 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
     const rid = requestIdOf(request.headers['x-request-id']);
     reply.header('x-request-id', rid);
     (request as FastifyRequest & { rid?: string }).rid = rid;
+    if (!adminHostAllowed(request.headers.host, deps.allowedHosts ?? [])) {
+      return sendError(reply, new PlugwayError('PLW_ERR_HOST_NOT_ALLOWED', { host: hostName(request.headers.host) }), rid);
+    }
     const token = bearer(request);
+    if (deps.exposed && tokenMatches(token, deps.exposed.digest)) {
+      await audit.appendDenied({ actor: 'exposed-token', action: actionOf(request.url), target: targetOf(request.url), code: 'PLW_ERR_ADMIN_TOKEN_EXPOSED' }).catch(() => undefined);
+      return sendError(reply, new PlugwayError('PLW_ERR_ADMIN_TOKEN_EXPOSED', { where: deps.exposed.where }), rid, { 'www-authenticate': 'Bearer realm="plugway-admin", error="invalid_token"' });
+    }
     if (!tokenMatches(token, deps.tokenDigest)) {
       if (request.method === 'POST') {
         await audit.appendDenied({ actor: tokenIdentity(token), action: actionOf(request.url), target: targetOf(request.url), code: 'PLW_ERR_ADMIN_UNAUTHORIZED' }).catch(() => undefined);
@@ -163,7 +175,10 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
     });
   }
 
-  app.get('/hooks/stats', async () => ({ hooks: host.hooks.stats() }));
+  // Stats per hook name; the seed's handleHookStats is mounted at /plugins/hooks/stats, kept as an alias.
+  const hookStats = async () => ({ hooks: host.hooks.stats() });
+  app.get('/hooks/stats', hookStats);
+  app.get('/plugins/hooks/stats', hookStats);
 
   app.get<{ Querystring: { refresh?: string } }>('/health', async (request) => {
     const refresh = request.query.refresh === '1' || request.query.refresh === 'true';
@@ -185,6 +200,10 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
 
   // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
   await registerReleaseRoutes(app, { core, operator: deps.operator });
+  // Unknown admin paths are answered after the token check (the hook above), so route names cannot be probed.
+  const unknownPath = async (request: FastifyRequest, reply: FastifyReply) => sendError(reply, new PlugwayError('PLW_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0] }), ridOf(request));
+  app.all('/*', unknownPath);
+  app.all('/', unknownPath);
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
   await (await import('./admin/flags-routes.js')).registerFlagRoutes(app, { core, audit }); // PUT /plugins/:id/flags/:name
   await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit, operator: deps.operator }); // GET /nodes

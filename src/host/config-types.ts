@@ -1,6 +1,8 @@
 // The host configuration (plugway.yaml) after merging file, PLUGWAY_* environment and flags,
 // interpolation and defaults. YAML keys are snake_case; durations are normalized to ms here.
 
+import type { FetchPolicy } from '../runtimes/fetch-policy.js';
+
 export interface CircuitBreakerSettings {
   /** Consecutive failures that open the circuit. Seed default: 5. */
   failureThreshold: number;
@@ -15,6 +17,21 @@ export interface BulkheadSettings {
   maxConcurrent: number;
   /** Calls that may wait for a slot (0: refuse at once). */
   queue: number;
+}
+
+export interface GatewayLimits {
+  /** The request line and headers must arrive within this, ms. */
+  headersTimeoutMs: number;
+  /** The whole request (headers and body) must arrive within this, ms. */
+  requestTimeoutMs: number;
+  /** Longest pause between two chunks of a request body, ms. */
+  bodyIdleTimeoutMs: number;
+  /** Open connections the gateway accepts; more are closed at once. */
+  maxConnections: number;
+  /** Open connections per client IP (with trust_proxy: requests in flight per forwarded client IP). */
+  maxConnectionsPerIp: number;
+  /** Largest request line + headers, bytes. */
+  maxHeaderBytes: number;
 }
 
 export interface PluginOverrides {
@@ -75,9 +92,23 @@ export interface HostConfig {
     rateLimit: { store: 'memory' | 'redis'; redisUrl?: string; keyPrefix: string };
     circuitBreaker: CircuitBreakerSettings;
     bulkhead: BulkheadSettings;
-    admin: { enabled: boolean; token?: string };
+    admin: {
+      enabled: boolean;
+      token?: string;
+      /**
+       * Host header names (besides IP literals and localhost) the admin API and dashboard answer to;
+       * any other name is refused, so a DNS-rebinding page cannot reach them through the browser.
+       */
+      allowedHosts: string[];
+    };
     /** Largest response body a plugin may return, bytes. */
     maxResponseBytes: number;
+    /** Slow-client defences (docs/security.md). */
+    limits: GatewayLimits;
+    /** `Content-Security-Policy: sandbox …` on every plugin response (a plugin page gets an origin of its own). */
+    sandboxPluginResponses: boolean;
+    /** /metrics behind a bearer token and/or on a listener of its own. */
+    metrics: { token?: string; port?: number; host?: string };
     /** HTTPS listener: PEM files (re-read when they change or on SIGHUP); http2 adds HTTP/2 beside HTTP/1.1. */
     tls?: { cert: string; key: string; http2: boolean };
   };
@@ -123,6 +154,7 @@ export interface HostConfig {
      * promise and async resource in the process) and attributes by stack frame only.
      */
     asyncContext: boolean;
+    fetch: FetchPolicy;
   };
   logging: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

@@ -45,12 +45,14 @@ export interface RawHostConfig {
   gateway: {
     host: string; port: number; body_limit: Size; trust_proxy: boolean; auth: { plugin: string };
     rate_limit: { store: 'memory' | 'redis'; redis_url: string; key_prefix: string };
-    circuit_breaker: RawBreaker; bulkhead: RawBulkhead; admin: { enabled: boolean; token: string }; max_response_bytes: Size;
+    circuit_breaker: RawBreaker; bulkhead: RawBulkhead; admin: { enabled: boolean; token: string; allowed_hosts: string[] }; max_response_bytes: Size;
+    headers_timeout: Duration; request_timeout: Duration; body_timeout: Duration; max_connections: number; max_connections_per_ip: number;
+    max_header_size: Size; sandbox_plugin_responses: boolean; metrics: { token: string; port: number; host: string };
     tls?: { cert?: string; key?: string; http2?: boolean };
   };
   state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string; username?: string; password?: string; tls?: { ca?: string; cert?: string; key?: string } }; keep_versions: number };
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
-  runtimes: { poll_window_us: number; async_context: boolean };
+  runtimes: { poll_window_us: number; async_context: boolean; fetch: { allowed_hosts: string[]; max_response_bytes: Size; timeout: Duration } };
   storage: { plugin: string };
   cluster: { node_id: string; node_ttl: Duration; address: string; nats: { servers: string[]; user: string; pass: string; token: string; buffer: number; tls: { ca: string; cert: string; key: string } } };
   logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
@@ -81,11 +83,14 @@ const DEFAULTS: RawHostConfig = {
     host: '127.0.0.1', port: 8080, body_limit: MiB, trust_proxy: false, auth: {} as RawHostConfig['gateway']['auth'],
     rate_limit: { store: 'memory', key_prefix: 'plw' } as RawHostConfig['gateway']['rate_limit'],
     circuit_breaker: { failure_threshold: 5, open_timeout: '30s', half_open_limit: 1 },
-    bulkhead: { max_concurrent: 64, queue: 0 }, admin: { enabled: true } as RawHostConfig['gateway']['admin'], max_response_bytes: 10 * MiB,
+    bulkhead: { max_concurrent: 64, queue: 0 }, admin: { enabled: true, allowed_hosts: [] } as unknown as RawHostConfig['gateway']['admin'], max_response_bytes: 10 * MiB,
+    // docs/security.md: what each limit defends.
+    headers_timeout: '10s', request_timeout: '30s', body_timeout: '10s', max_connections: 10_000, max_connections_per_ip: 256,
+    max_header_size: 16 * 1024, sandbox_plugin_responses: true, metrics: {} as RawHostConfig['gateway']['metrics'],
   },
   state: { dir: '.plugway', store: 'file', etcd: { endpoints: [], prefix: '/plugway/' }, keep_versions: 5 },
   reload: { watch_window: '30s', error_rate_threshold: 0.5, min_calls: 10, drain_timeout: '10s' },
-  runtimes: { poll_window_us: DEFAULT_POLL_US, async_context: true },
+  runtimes: { poll_window_us: DEFAULT_POLL_US, async_context: true, fetch: { allowed_hosts: ['*'], max_response_bytes: 4 * MiB, timeout: '30s' } },
   storage: {} as RawHostConfig['storage'],
   cluster: { node_ttl: '10s', nats: { servers: [], buffer: 10_000 } } as unknown as RawHostConfig['cluster'],
   logging: { level: 'info', redact: [], timestamp: false },
@@ -102,6 +107,8 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'com
   PLUGWAY_TRUST_PROXY: { path: ['gateway', 'trust_proxy'] },
   PLUGWAY_AUTH_PLUGIN: { path: ['gateway', 'auth', 'plugin'] },
   PLUGWAY_ADMIN_TOKEN: { path: ['gateway', 'admin', 'token'] },
+  PLUGWAY_METRICS_TOKEN: { path: ['gateway', 'metrics', 'token'] },
+  PLUGWAY_FETCH_ALLOWED_HOSTS: { path: ['runtimes', 'fetch', 'allowed_hosts'], list: 'comma' },
   PLUGWAY_RATE_LIMIT_STORE: { path: ['gateway', 'rate_limit', 'store'] },
   PLUGWAY_RATE_LIMIT_REDIS_URL: { path: ['gateway', 'rate_limit', 'redis_url'] },
   PLUGWAY_PLUGINS_DIRS: { path: ['plugins', 'directories'], list: true },
@@ -157,12 +164,18 @@ const hostConfigSchema = obj({
   gateway: obj({
     host: str, port: { type: 'integer', minimum: 0, maximum: 65535 }, body_limit: size, trust_proxy: bool, auth: obj({ plugin: str }),
     rate_limit: obj({ store: { enum: ['memory', 'redis'] }, redis_url: str, key_prefix: str }),
-    circuit_breaker: breaker, bulkhead, admin: obj({ enabled: bool, token: str }), max_response_bytes: size,
+    circuit_breaker: breaker, bulkhead, admin: obj({ enabled: bool, token: str, allowed_hosts: strs }), max_response_bytes: size,
+    headers_timeout: duration, request_timeout: duration, body_timeout: duration, max_connections: { type: 'integer', minimum: 1 },
+    max_connections_per_ip: { type: 'integer', minimum: 1 }, max_header_size: size, sandbox_plugin_responses: bool,
+    metrics: obj({ token: str, port: { type: 'integer', minimum: 0, maximum: 65535 }, host: str }),
     tls: obj({ cert: str, key: str, http2: bool }),
   }),
   state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str, username: str, password: str, tls: obj({ ca: str, cert: str, key: str }) }), keep_versions: { type: 'integer', minimum: 1 } }),
   reload: obj({ watch_window: duration, error_rate_threshold: { type: 'number', minimum: 0, maximum: 1 }, min_calls: int0, drain_timeout: duration }),
-  runtimes: obj({ poll_window_us: { type: 'integer', minimum: 0, maximum: 100_000 }, async_context: bool }),
+  runtimes: obj({
+    poll_window_us: { type: 'integer', minimum: 0, maximum: 100_000 }, async_context: bool,
+    fetch: obj({ allowed_hosts: strs, max_response_bytes: size, timeout: duration }),
+  }),
   storage: obj({ plugin: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' } }),
   cluster: obj({
     node_id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' }, node_ttl: duration, address: str,
@@ -367,8 +380,19 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
       rateLimit: { store: g.rate_limit.store, keyPrefix: g.rate_limit.key_prefix, ...(g.rate_limit.redis_url ? { redisUrl: g.rate_limit.redis_url } : {}) },
       circuitBreaker: breakerOf(g.circuit_breaker) as HostConfig['gateway']['circuitBreaker'],
       bulkhead: bulkheadOf(g.bulkhead) as HostConfig['gateway']['bulkhead'],
-      admin: { enabled: g.admin.enabled, ...(g.admin.token ? { token: g.admin.token } : {}) },
+      admin: { enabled: g.admin.enabled, allowedHosts: g.admin.allowed_hosts ?? [], ...(g.admin.token ? { token: g.admin.token } : {}) },
       maxResponseBytes: toBytes(g.max_response_bytes)!,
+      limits: {
+        headersTimeoutMs: toDurationMs(g.headers_timeout)!, requestTimeoutMs: toDurationMs(g.request_timeout)!,
+        bodyIdleTimeoutMs: toDurationMs(g.body_timeout)!, maxConnections: g.max_connections, maxConnectionsPerIp: g.max_connections_per_ip,
+        maxHeaderBytes: toBytes(g.max_header_size)!,
+      },
+      sandboxPluginResponses: g.sandbox_plugin_responses,
+      metrics: {
+        ...(g.metrics.token ? { token: g.metrics.token } : {}),
+        ...(g.metrics.port !== undefined ? { port: g.metrics.port } : {}),
+        ...(g.metrics.host ? { host: g.metrics.host } : {}),
+      },
       ...tlsOf(g.tls, base),
     },
     state: { dir: resolve(base('state.dir'), raw.state.dir), store: raw.state.store, etcd: { ...raw.state.etcd }, keepVersions: raw.state.keep_versions },
@@ -376,7 +400,13 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
       watchWindowMs: toDurationMs(raw.reload.watch_window)!, errorRateThreshold: raw.reload.error_rate_threshold,
       minCalls: raw.reload.min_calls, drainTimeoutMs: toDurationMs(raw.reload.drain_timeout)!,
     },
-    runtimes: { pollWindowUs: raw.runtimes.poll_window_us, asyncContext: raw.runtimes.async_context },
+    runtimes: {
+      pollWindowUs: raw.runtimes.poll_window_us, asyncContext: raw.runtimes.async_context,
+      fetch: {
+        allowedHosts: raw.runtimes.fetch.allowed_hosts, maxResponseBytes: toBytes(raw.runtimes.fetch.max_response_bytes)!,
+        timeoutMs: toDurationMs(raw.runtimes.fetch.timeout)!,
+      },
+    },
     storage: raw.storage.plugin ? { plugin: raw.storage.plugin } : {},
     cluster: {
       ...(raw.cluster.node_id ? { nodeId: raw.cluster.node_id } : {}),

@@ -23,6 +23,7 @@ import { PluginRecord, Registry } from './registry.js';
 import { ReleaseManager } from './release-manager.js';
 import { Traffic } from './traffic.js';
 import { MemoryStorage } from './storage.js';
+import { PluginMetricStore } from './plugin-metrics.js';
 import { createPluginStorage } from './plugin-storage.js';
 import type { Host, PluginInstance, ProviderSelection, PublishOptions, SelectProviderOptions, StateChange } from './types.js';
 import type { ProviderRequest } from '../sdk/plugin.js';
@@ -46,6 +47,7 @@ export class PluginHost implements Host {
   readonly events: EventBusImpl;
   readonly hooks: HookManagerImpl;
   readonly storage: MemoryStorage;
+  readonly pluginMetrics = new PluginMetricStore();
   readonly version = PLUGWAY_VERSION;
   readonly registry = new Registry();
   private readonly health: HealthMonitor;
@@ -86,6 +88,9 @@ export class PluginHost implements Host {
       publish: (e) => this.publish(e),
       isEnabled: (id) => this.isEnabled(id),
       flagOverrides: (id) => this.config.plugins.configs[id]?.flags,
+      call: (id, method, args, options) => this.call(id, method, args, options),
+      priority: (id) => this.config.plugins.configs[id]?.priority ?? 0,
+      pluginMetrics: this.pluginMetrics,
     };
     this.lifecycle = new Lifecycle({
       registry: this.registry,
@@ -165,9 +170,11 @@ export class PluginHost implements Host {
       maxResponseBytes: this.config.gateway.maxResponseBytes,
       pollUs: this.config.runtimes.pollWindowUs,
       sandbox: this.config.sandbox,
+      fetchPolicy: this.config.runtimes.fetch,
       onAsyncError: (err) => void this.asyncError(rec, err),
       // runtimes name their events in full (runtime.worker_crashed, …)
-      onEvent: (event) => void this.events.emit(event.type, { id: rec.id, version: rec.version, ...event.data }),
+      // The id and version are the host's: what a runtime reports cannot name another plugin.
+      onEvent: (event) => void this.events.emit(event.type, { ...event.data, id: rec.id, version: rec.version }),
     });
   }
 

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { PluginContext } from '../sdk/context.js';
 import type { PluginMetrics, RuntimeType } from '../sdk/types.js';
 import type { PluginManifest } from '../manifest/types.js';
+import type { FetchPolicy } from './fetch-policy.js';
 
 export interface CallOptions {
   /** Aborts the call (the plugin sees it through the signal passed to it where it can). */
@@ -82,6 +83,8 @@ export interface RuntimeInit {
   pollUs?: number;
   /** Process runtime: run under bubblewrap (host config `sandbox`; absent: true). */
   sandbox?: boolean;
+  /** Isolated runtimes' HTTP for plugins: the operator's host cap and response limit (runtimes.fetch). */
+  fetchPolicy?: FetchPolicy;
 }
 
 /** Updated by the runtime on every invoke(); read by the host right after invoke() returns. */

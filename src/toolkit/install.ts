@@ -3,7 +3,7 @@
 // in place. Whatever fails, the temporary copy is removed and the plugins folder is as it was.
 
 import type { KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import semver from 'semver';
@@ -13,7 +13,7 @@ import type { PluginManifest } from '../manifest/types.js';
 import { PLUGWAY_VERSION } from '../version.js';
 import { verifyIntegrity } from './integrity.js';
 import { packPlugin } from './pack.js';
-import { safeExtract } from './safe-extract.js';
+import { DEFAULT_LIMITS, safeExtract } from './safe-extract.js';
 import { verifyPackage } from './signing.js';
 
 export interface InstallOptions {
@@ -73,7 +73,11 @@ async function checkDependencies(m: PluginManifest, pluginsDir: string): Promise
 async function installTgz(pkg: string, options: InstallOptions): Promise<InstallResult> {
   const pluginsDir = resolve(options.pluginsDir);
   let signedBy: string | undefined;
-  if (options.trustedKeys && options.trustedKeys.length > 0) signedBy = verifyPackage(pkg, options.trustedKeys).keyId;
+  // One read: the bytes whose signature is checked are the ones extracted (issue 23: a file swapped
+  // between a hash and tar's own reads installed unsigned code).
+  if (statSync(pkg).size > DEFAULT_LIMITS.maxBytes) throw new PlugwayError('PLW_ERR_PACKAGE_INVALID', { file: pkg, reason: `larger than ${DEFAULT_LIMITS.maxBytes} bytes` });
+  const bytes = readFileSync(pkg);
+  if (options.trustedKeys && options.trustedKeys.length > 0) signedBy = verifyPackage(pkg, options.trustedKeys, undefined, bytes).keyId;
 
   mkdirSync(pluginsDir, { recursive: true });
   // Same folder (same filesystem) as the target, so the final rename is atomic; the package goes one
@@ -82,7 +86,7 @@ async function installTgz(pkg: string, options: InstallOptions): Promise<Install
   const staged = join(temp, 'package');
   let old: string | undefined;
   try {
-    await safeExtract(pkg, staged);
+    await safeExtract(bytes, staged, undefined, pkg);
     verifyIntegrity(staged, pkg);
     const r = await loadManifestFromDir(staged);
     if (!r.manifest || r.errors.length) {

@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync } from 'node:fs';
 import { deployDirOf } from '../../cluster/paths.js';
-import { resolve } from 'node:path';
+import { mkdir, rm, symlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadHostConfig } from '../../host/config.js';
@@ -14,6 +15,7 @@ import { createGateway, gatewayOf } from '../../gateway/index.js';
 import { createStateStore } from '../../state/create-store.js';
 import { lockStateDir } from '../../state/state-lock.js';
 import { PlugwayError } from '../../errors.js';
+import { reexecWithoutAdminToken, stopWithParent } from './serve-reexec.js';
 
 /** The package root (src/cli/commands or dist/cli/commands → three levels up), not the cwd. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -46,6 +48,27 @@ function applyStoredEnabled(config: HostConfig, stored: Record<string, { enabled
   }
 }
 
+/** The built-in plugins of the LLM gateway (docs/llm-gateway.md). */
+export const LLM_PLUGINS = ['llm-gateway', 'openai-compatible', 'anthropic', 'llm-router'];
+
+/**
+ * "Enabled when configured": a plugway.yaml that configures llm-gateway but names no folder holding
+ * it gets the built-in llm plugins (and only those), linked from a folder in the state dir.
+ */
+async function addBuiltinLlmPlugins(config: HostConfig): Promise<boolean> {
+  if (!config.plugins.configs['llm-gateway'] || config.plugins.configs['llm-gateway'].enabled === false) return false;
+  if (config.plugins.directories.some((d) => existsSync(join(d, 'llm-gateway')))) return false;
+  const dir = resolve(config.state.dir, 'builtin-llm-plugins');
+  await mkdir(dir, { recursive: true });
+  for (const id of LLM_PLUGINS) {
+    const link = join(dir, id);
+    await rm(link, { force: true, recursive: false }).catch(() => undefined);
+    await symlink(resolve(PACKAGE_ROOT, 'plugins', id), link, 'dir');
+  }
+  config.plugins.directories.push(dir);
+  return true;
+}
+
 export async function serve(opts: ServeOptions): Promise<void> {
   const overrides: Record<string, unknown> = {};
   const gateway: Record<string, unknown> = {};
@@ -61,6 +84,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     config.plugins.directories = ['examples', 'plugins'].map((d) => resolve(PACKAGE_ROOT, d)).filter((d) => existsSync(d));
   }
   for (const d of opts.plugins ?? []) config.plugins.directories.push(resolve(d));
+  const llmBuiltin = await addBuiltinLlmPlugins(config);
   // Cluster deploys install plugins new to this node there (see src/cluster/deploys.ts).
   if (config.state.store === 'etcd' && config.cluster.nats.servers.length) {
     const deployDir = deployDirOf(config.state.dir);
@@ -108,9 +132,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
     out.push(`  admin token (generated, shown once; kept in ${adminToken.file} with mode 0600):`);
     out.push(`    ${adminToken.token}`);
   } else if (adminToken.source === 'file') out.push(`  admin token: from ${adminToken.file}`);
-  else if (adminToken.source === 'env') out.push('  admin token: from PLUGWAY_ADMIN_TOKEN');
+  else if (adminToken.source === 'env') out.push(`  admin token: from ${process.env.PLUGWAY_ADMIN_TOKEN_FD ? 'PLUGWAY_ADMIN_TOKEN (moved out of the environment; only its digest is kept)' : 'PLUGWAY_ADMIN_TOKEN'}`);
   else out.push(`  admin token: from ${config.file ?? 'the config'} (gateway.admin.token)`);
   if (authDefaulted) out.push('  auth plugin: jwt-auth (built-in; configure it under plugins.configs.jwt-auth.config)');
+  if (llmBuiltin) out.push(`  llm plugins: built-in ${LLM_PLUGINS.join(', ')} (plugins.configs.llm-gateway is set; docs/llm-gateway.md)`);
   out.push(`  plugins (${host.list().length}, started in ${Math.round(report.durationMs)} ms):`);
   const rows = host.list().map((pl) => [pl.id, pl.version, pl.manifest.kind, pl.manifest.runtime.type, host.isEnabled(pl.id) ? pl.state : 'disabled', pl.error ? `${pl.error.code}: ${pl.error.message}` : pl.manifest.endpoints.map((e) => `${e.method} ${e.path}`).join(', ')]);
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
@@ -140,6 +165,9 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where desired state, audit log and admin token live (default .plugway)')
     .addHelpText('after', '\nExamples:\n  $ plugway serve\n  $ plugway serve --config plugway.yaml --port 9000\n  $ curl http://127.0.0.1:8080/hello')
     .action(async (opts: ServeOptions) => {
+      // PLUGWAY_ADMIN_TOKEN must not stay where plugins can read it: a child without it serves.
+      await reexecWithoutAdminToken();
+      stopWithParent();
       await serve(opts);
       // Keep running: the server holds the event loop open until a signal stops it.
       await new Promise<never>(() => undefined);

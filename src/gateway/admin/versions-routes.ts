@@ -75,7 +75,18 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
         desired: kept.desired ?? null,
         watching: releases.watching(id) ?? null,
         canary: releases.canaryStatus(id) ?? null,
-        versions: kept.history.map((v) => ({ version: v.version, hash: v.hash, entry: v.entry ?? null, entry_hash: v.entryHash ?? null, saved_at: v.savedAt, files: v.files, active: v.hash === activeHash, rejected: v.rejected ?? null })),
+        // One version number on different contents is marked: the hash tells them apart (rollback by hash).
+        versions: kept.history.map((v) => ({
+          version: v.version,
+          hash: v.hash,
+          entry: v.entry ?? null,
+          entry_hash: v.entryHash ?? null,
+          saved_at: v.savedAt,
+          files: v.files,
+          active: v.hash === activeHash,
+          rejected: v.rejected ?? null,
+          version_reused: kept.history.some((o) => baseVersion(o.version) === baseVersion(v.version) && o.hash !== v.hash),
+        })),
         kept_in: store ? store.dirOf(id) : null,
       };
     }, true),
@@ -128,4 +139,9 @@ export function releaseOpenApiPaths(): Record<string, unknown> {
     '/plugins/{id}/canary/promote': post('promotePluginCanary', 'Make the canary the active version (blue-green cut-over, then the watch window)', undefined, swap),
     '/plugins/{id}/canary/abort': post('abortPluginCanary', 'Stop routing to the canary, drain and stop it', undefined, { type: 'object' }),
   };
+}
+
+/** A version without the `+<hash8>` the host appends when two contents share a version number. */
+function baseVersion(v: string): string {
+  return v.replace(/\+[0-9a-f]{8}$/, '');
 }

@@ -12,13 +12,16 @@ import { requestHooksStep, responseHooksStep } from './hooks.js';
 import { middlewareStep } from './middleware.js';
 import { rateLimitStep } from './rate-limit.js';
 import { sendStep } from './send.js';
+import { errorTextStep } from './error-text.js';
+import { sandboxStep } from './sandbox.js';
 import { serializeStep } from './serialize.js';
 
 /** `accounting` is the route's accounting step (core.ts keeps it for requests refused before the steps). */
 export function compileSteps(core: GatewayCore, route: CompiledRouteSpec, accounting: Step): Step[] {
   const { host, logger, metrics } = core;
   const id = route.pluginId;
-  const steps: Step[] = [accounting, sendStep];
+  const steps: Step[] = [accounting, sendStep, errorTextStep(logger, id)];
+  if (core.sandboxResponses) steps.push(sandboxStep);
   if (host.hooks.has('onResponse') || host.hooks.has('onError')) steps.push(responseHooksStep({ host, metrics, logger }, id));
   steps.push(serializeStep(id, route.guard, core.maxResponseBytes));
   steps.push(availabilityStep(host, id));

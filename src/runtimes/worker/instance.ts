@@ -3,6 +3,7 @@
 
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import { PlugwayError } from '../../errors.js';
 import { Ring, RingPump, createRingBuffers, decodeMessage, encodeMessage } from './channel.js';
 import { bootstrapSource } from './protocol.js';
@@ -329,7 +330,7 @@ export class WorkerInstance implements IsolatedInstance {
     if (!this.deathError) {
       if (err?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         this.deathKind = 'oom';
-        this.deathError = new PlugwayError('PLW_ERR_WORKER_OUT_OF_MEMORY', { id, instance: this.index, memoryMb: this.spec.memoryMb ?? 'default' }, { cause: err });
+        this.deathError = new PlugwayError('PLW_ERR_WORKER_OUT_OF_MEMORY', { id, instance: this.index, memoryMb: memoryLimitMb(this.spec.memoryMb) }, { cause: err });
       } else if (err) {
         this.deathKind = 'crashed';
         this.deathError = new PlugwayError('PLW_ERR_WORKER_CRASHED', { id, instance: this.index, reason: err.message }, { cause: err });
@@ -351,4 +352,9 @@ export class WorkerInstance implements IsolatedInstance {
     for (const [, c] of this.control) c({ t: 'pong', id: -1 });
     this.control.clear();
   }
+}
+
+/** The heap limit an OOM message names: resources.memory, else V8's default heap limit (what the thread got). */
+export function memoryLimitMb(memoryMb: number | undefined): number {
+  return memoryMb ?? Math.round(getHeapStatistics().heap_size_limit / 1048576);
 }
