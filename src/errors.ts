@@ -122,6 +122,7 @@ export const ERRORS = {
   PLW_ERR_RATE_LIMITED: def('Rate limit of {limit} exceeded; retry in {retryAfter} s', 429),
   PLW_ERR_CIRCUIT_OPEN: def('Plugin {id} is failing and its circuit is open; retry in {retryAfter} s', 503),
   PLW_ERR_BULKHEAD_FULL: def('Plugin {id} has too many calls in flight ({limit})', 503),
+  PLW_ERR_SHUTTING_DOWN: def('The gateway is shutting down; retry on another node or in a moment', 503),
   PLW_ERR_INTERNAL: def('Internal error: {reason}', 500),
   PLW_ERR_STREAM_FAILED: def('Plugin {id}: its event stream failed after the response started: {reason}', 502),
 
