@@ -28,6 +28,7 @@ import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 import { joinCluster, type ClusterNode } from '../cluster/index.js';
 import { versionPinApplier } from '../cluster/pins.js';
 import { Operator } from './operator.js';
+import { WebSocketGateway } from './websocket/server.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -58,6 +59,8 @@ export interface GatewayHandle {
   prefix: string;
   /** This node in the cluster's node list (state.store: etcd); undefined for a single node. */
   cluster?: ClusterNode;
+  /** WebSocket endpoints (docs/websocket.md). */
+  websockets: WebSocketGateway;
 }
 
 const handles = new WeakMap<FastifyInstance, GatewayHandle>();
@@ -253,6 +256,16 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     });
   }
 
+  // WebSocket endpoints: the HTTP server's upgrades (Fastify's server or the fast path's, the same one).
+  const upgradeListeners = app.server.listenerCount('upgrade');
+  const websockets = new WebSocketGateway(core, {
+    prefix,
+    maxBufferedBytes: config.gateway.websocket?.maxBufferedBytes,
+    ownsUpgrades: () => app.server.listenerCount('upgrade') <= upgradeListeners + 1,
+  });
+  app.server.on('upgrade', (req, socket, head) => websockets.handleUpgrade(req, socket, head));
+  app.addHook('preClose', async () => websockets.close());
+
   if (fast) app.addHook('preClose', async () => fast.close());
   app.addHook('onClose', async () => {
     if (!opts.logger) logger.flush(); // the default destination batches lines
@@ -265,7 +278,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (redis) redis.disconnect();
   });
 
-  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster });
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster, websockets });
   return app;
 }
 

@@ -68,6 +68,8 @@ export interface HostConfig {
     admin: { enabled: boolean; token?: string };
     /** Largest response body a plugin may return, bytes. */
     maxResponseBytes: number;
+    /** WebSocket endpoints: bytes a connection may have unsent before it is closed as a slow reader (1008). */
+    websocket?: { maxBufferedBytes: number };
   };
   state: {
     dir: string;

@@ -42,6 +42,7 @@ export interface RawHostConfig {
     host: string; port: number; body_limit: Size; trust_proxy: boolean; auth: { plugin: string };
     rate_limit: { store: 'memory' | 'redis'; redis_url: string; key_prefix: string };
     circuit_breaker: RawBreaker; bulkhead: RawBulkhead; admin: { enabled: boolean; token: string }; max_response_bytes: Size;
+    websocket: { max_buffered_bytes: Size };
   };
   state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string }; keep_versions: number };
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
@@ -75,6 +76,7 @@ const DEFAULTS: RawHostConfig = {
     rate_limit: { store: 'memory', key_prefix: 'plw' } as RawHostConfig['gateway']['rate_limit'],
     circuit_breaker: { failure_threshold: 5, open_timeout: '30s', half_open_limit: 1 },
     bulkhead: { max_concurrent: 64, queue: 0 }, admin: { enabled: true } as RawHostConfig['gateway']['admin'], max_response_bytes: 10 * MiB,
+    websocket: { max_buffered_bytes: MiB },
   },
   state: { dir: '.plugway', store: 'file', etcd: { endpoints: [], prefix: '/plugway/' }, keep_versions: 5 },
   reload: { watch_window: '30s', error_rate_threshold: 0.5, min_calls: 10, drain_timeout: '10s' },
@@ -143,6 +145,7 @@ const hostConfigSchema = obj({
     host: str, port: { type: 'integer', minimum: 0, maximum: 65535 }, body_limit: size, trust_proxy: bool, auth: obj({ plugin: str }),
     rate_limit: obj({ store: { enum: ['memory', 'redis'] }, redis_url: str, key_prefix: str }),
     circuit_breaker: breaker, bulkhead, admin: obj({ enabled: bool, token: str }), max_response_bytes: size,
+    websocket: obj({ max_buffered_bytes: size }),
   }),
   state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str }), keep_versions: { type: 'integer', minimum: 1 } }),
   reload: obj({ watch_window: duration, error_rate_threshold: { type: 'number', minimum: 0, maximum: 1 }, min_calls: int0, drain_timeout: duration }),
@@ -349,6 +352,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
       bulkhead: bulkheadOf(g.bulkhead) as HostConfig['gateway']['bulkhead'],
       admin: { enabled: g.admin.enabled, ...(g.admin.token ? { token: g.admin.token } : {}) },
       maxResponseBytes: toBytes(g.max_response_bytes)!,
+      websocket: { maxBufferedBytes: toBytes(g.websocket.max_buffered_bytes)! },
     },
     state: { dir: resolve(base('state.dir'), raw.state.dir), store: raw.state.store, etcd: { ...raw.state.etcd }, keepVersions: raw.state.keep_versions },
     reload: {

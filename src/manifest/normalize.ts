@@ -3,7 +3,7 @@
 import { toDurationMs } from './duration.js';
 import { splitDependencyString } from './dependency.js';
 import { tryParseRateLimit } from './rate-limit.js';
-import type { DependencySpec, EndpointSpec, HttpMethod, PluginManifest } from './types.js';
+import { DEFAULT_WEBSOCKET_LIMITS, type DependencySpec, type EndpointSpec, type HttpMethod, type PluginManifest } from './types.js';
 import type { PluginKind, RuntimeType } from '../sdk/types.js';
 
 /** Health checks without interval / timeout: every 30 s, 5 s each (the Veza seed's figures). */
@@ -39,6 +39,16 @@ function endpoint(e: unknown): EndpointSpec {
   if (typeof o.rate_limit === 'string') ep.rateLimit = tryParseRateLimit(o.rate_limit);
   if (typeof o.function === 'string') ep.function = o.function;
   if (typeof o.description === 'string') ep.description = o.description;
+  if (o.protocol === 'websocket') {
+    ep.protocol = 'websocket';
+    ep.method = 'GET'; // an upgrade is a GET
+    const d = DEFAULT_WEBSOCKET_LIMITS;
+    ep.websocket = {
+      maxMessageBytes: typeof o.max_message_bytes === 'number' ? o.max_message_bytes : d.maxMessageBytes,
+      idleTimeoutMs: toDurationMs(o.idle_timeout) ?? d.idleTimeoutMs,
+      maxConnections: typeof o.max_connections === 'number' ? o.max_connections : d.maxConnections,
+    };
+  }
   return ep;
 }
 
@@ -131,7 +141,8 @@ export function normalizeManifest(input: Partial<PluginManifest> & { id: string 
     },
     endpoints: (input.endpoints ?? []).map((e) => ({
       ...e,
-      method: (e.method ?? 'GET').toUpperCase() as HttpMethod,
+      ...(e.protocol === 'websocket' ? { websocket: { ...DEFAULT_WEBSOCKET_LIMITS, ...e.websocket } } : {}),
+      method: (e.protocol === 'websocket' ? 'GET' : (e.method ?? 'GET').toUpperCase()) as HttpMethod,
       auth: e.auth ?? 'none',
       roles: e.roles ?? [],
       permissions: e.permissions ?? [],

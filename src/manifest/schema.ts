@@ -63,6 +63,11 @@ export const manifestSchema = {
           rate_limit: { type: 'string', format: 'rate-limit' },
           function: { type: 'string', minLength: 1 },
           description: str,
+          // WebSocket endpoints (docs/websocket.md): the path upgrades; the limits apply per connection
+          protocol: { type: 'string', enum: ['http', 'websocket'] },
+          max_message_bytes: { type: 'integer', minimum: 1 },
+          idle_timeout: duration,
+          max_connections: { type: 'integer', minimum: 1 },
         },
       },
     },

@@ -26,7 +26,22 @@ export interface EndpointSpec {
   /** wasm only: call this export with the raw body instead of handle_request. */
   function?: string;
   description?: string;
+  /** `websocket`: the path is upgraded to a WebSocket (docs/websocket.md); absent means http. */
+  protocol?: 'http' | 'websocket';
+  /** WebSocket endpoints only: limits per connection and per endpoint (defaults in docs/websocket.md). */
+  websocket?: WebSocketLimits;
 }
+
+export interface WebSocketLimits {
+  /** Largest message accepted; a larger one closes the connection with 1009. */
+  maxMessageBytes: number;
+  /** Closes a connection that sent nothing for this long (1001); 0 = never. */
+  idleTimeoutMs: number;
+  /** Open connections at once on this endpoint (this node); more are refused at the upgrade (503). */
+  maxConnections: number;
+}
+
+export const DEFAULT_WEBSOCKET_LIMITS: WebSocketLimits = { maxMessageBytes: 1024 * 1024, idleTimeoutMs: 0, maxConnections: 10_000 };
 
 export interface DependencySpec {
   /** The plugin (or service) id depended on. */

@@ -145,9 +145,16 @@ export const KIND_REQUIREMENTS: Record<PluginKind, { all: string[]; anyOf?: stri
   action: { all: ['execute'] },
 };
 
-/** The names a plugin of `kind` lacks (empty when it satisfies its kind). */
-export function missingForKind(kind: PluginKind, plugin: object): string[] {
-  const req = KIND_REQUIREMENTS[kind];
+/** A handler whose endpoints are all WebSockets needs a message or open hook, not handleRequest. */
+const WEBSOCKET_HANDLER = { all: [], anyOf: ['onMessage', 'on_message', 'onOpen', 'on_open'] };
+
+/**
+ * The names a plugin of `kind` lacks (empty when it satisfies its kind). `endpoints`, when given,
+ * lets a handler that serves only WebSocket endpoints go without handleRequest.
+ */
+export function missingForKind(kind: PluginKind, plugin: object, endpoints?: ReadonlyArray<{ protocol?: string }>): string[] {
+  const wsOnly = kind === 'handler' && !!endpoints?.length && endpoints.every((e) => e.protocol === 'websocket');
+  const req = wsOnly ? WEBSOCKET_HANDLER : KIND_REQUIREMENTS[kind];
   const has = (name: string) => typeof (plugin as Record<string, unknown>)[name] === 'function';
   const missing = req.all.filter((n) => !has(n));
   if (req.anyOf && !req.anyOf.some(has)) missing.push(`one of ${req.anyOf.join(', ')}`);
