@@ -11,3 +11,4 @@ export * from './diagnostics-target.js';
 export * from './diagnostics-http.js';
 export * from './diagnostics-plugin.js';
 export * from './define.js';
+export * from './websocket.js';

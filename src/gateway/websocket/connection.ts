@@ -4,6 +4,7 @@
 
 import type { WebSocket } from 'ws';
 import type { Principal } from '../../sdk/types.js';
+import type { WebSocketConnection } from '../../sdk/websocket.js';
 
 /** Close codes the gateway uses (RFC 6455 §7.4.1 and the IANA registry). */
 export const CLOSE = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009, internal: 1011, restart: 1012 } as const;
@@ -13,27 +14,6 @@ export function closeCodeOfError(err: { code?: string }): number | undefined {
   if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return CLOSE.tooBig;
   if (err.code === 'WS_ERR_INVALID_UTF8') return 1007;
   return err.code?.startsWith('WS_ERR_') ? 1002 : undefined;
-}
-
-/** What a plugin's onOpen/onMessage/onClose receive as `conn`. */
-export interface WebSocketConnection {
-  readonly id: string;
-  /** The authenticated caller (auth: required/optional), else undefined. */
-  readonly user?: Principal;
-  /** The served path, its route parameters and query. */
-  readonly path: string;
-  readonly params: Record<string, string>;
-  readonly query: Record<string, string | string[]>;
-  /** The plugin version this connection stays on until it closes. */
-  readonly version: string;
-  /** A string is sent as a text frame, a Buffer/Uint8Array as binary, anything else as JSON text. False when not sent (closed, or closed now for backpressure). */
-  send(data: unknown): boolean;
-  close(code?: number, reason?: string): void;
-  join(room: string): void;
-  leave(room: string): void;
-  /** Sends to every connection of this plugin in `room` on this node (this one too unless `exceptSelf`); returns how many got it. */
-  broadcast(room: string, data: unknown, options?: { exceptSelf?: boolean }): number;
-  readonly rooms: ReadonlySet<string>;
 }
 
 export interface ConnectionDeps {
