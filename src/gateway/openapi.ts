@@ -54,7 +54,7 @@ export function adminOpenApi(): Record<string, unknown> {
           required: ['id', 'name', 'version', 'kind', 'runtime', 'enabled', 'state', 'health', 'metrics'],
           properties: {
             id: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' },
-            kind: { type: 'string', enum: ['handler', 'middleware', 'auth', 'storage', 'provider', 'router', 'diagnostics', 'action'] },
+            kind: { type: 'string', enum: ['handler', 'middleware', 'auth', 'storage', 'provider', 'router', 'diagnostics', 'action', 'protocol'] },
             runtime: { type: 'string', enum: ['inprocess', 'worker', 'wasm'] }, description: { type: 'string', nullable: true },
             enabled: { type: 'boolean' }, state: { type: 'string', enum: ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] },
             health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown'] },

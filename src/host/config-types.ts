@@ -36,6 +36,8 @@ export interface PluginOverrides {
   bulkhead?: Partial<BulkheadSettings>;
   /** Feature flag overrides. */
   flags: Record<string, boolean>;
+  /** kind: protocol — the port/host to listen on instead of the manifest's `listen`. */
+  listen?: { port?: number; host?: string };
 }
 
 export interface HostConfig {

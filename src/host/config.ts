@@ -35,7 +35,7 @@ export interface RawHostConfig {
     configs: Record<string, {
       enabled: boolean; priority: number; prefix: string; config: Record<string, unknown>; dependencies: string[];
       roles: string[]; required: boolean; timeout: Duration; circuit_breaker: Partial<RawBreaker>; bulkhead: Partial<RawBulkhead>;
-      flags: Record<string, boolean>;
+      flags: Record<string, boolean>; listen: { port?: number; host?: string };
     }>;
   };
   gateway: {
@@ -138,6 +138,7 @@ const hostConfigSchema = obj({
         enabled: bool, priority: { type: 'number' }, prefix: { type: 'string', pattern: '^/' }, config: { type: 'object' },
         dependencies: { type: 'array', items: { type: 'string', format: 'dependency' } }, roles: strs, required: bool,
         timeout: duration, circuit_breaker: breaker, bulkhead, flags: { type: 'object', additionalProperties: bool },
+        listen: obj({ port: { type: 'integer', minimum: 0, maximum: 65535 }, host: str }),
       }),
     },
   }),
@@ -335,6 +336,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
     if (c.timeout !== undefined) o.timeoutMs = toDurationMs(c.timeout)!;
     if (c.circuit_breaker) o.circuitBreaker = breakerOf(c.circuit_breaker);
     if (c.bulkhead) o.bulkhead = bulkheadOf(c.bulkhead);
+    if (c.listen) o.listen = { ...c.listen };
     configs[id] = o;
   }
   const g = raw.gateway;

@@ -3,7 +3,7 @@
 import { toDurationMs } from './duration.js';
 import { splitDependencyString } from './dependency.js';
 import { tryParseRateLimit } from './rate-limit.js';
-import { DEFAULT_WEBSOCKET_LIMITS, type DependencySpec, type EndpointSpec, type HttpMethod, type PluginManifest } from './types.js';
+import { DEFAULT_PROTOCOL_LISTEN, DEFAULT_WEBSOCKET_LIMITS, type DependencySpec, type EndpointSpec, type HttpMethod, type PluginManifest } from './types.js';
 import type { PluginKind, RuntimeType } from '../sdk/types.js';
 
 /** Health checks without interval / timeout: every 30 s, 5 s each (the Veza seed's figures). */
@@ -108,6 +108,18 @@ export function fromRaw(raw: Raw): PluginManifest {
     const subs = obj(raw.events).subscribe;
     m.events = {
       subscribe: (Array.isArray(subs) ? subs : []).map((e) => (typeof e === 'string' ? { type: e, durable: false } : { type: String(obj(e).type), durable: obj(e).durable === true })),
+    };
+  }
+  if (raw.listen && typeof raw.listen === 'object') {
+    const l = obj(raw.listen);
+    const d = DEFAULT_PROTOCOL_LISTEN;
+    m.listen = {
+      port: typeof l.port === 'number' ? l.port : 0,
+      host: optStr(l.host) ?? d.host,
+      maxConnections: typeof l.max_connections === 'number' ? l.max_connections : d.maxConnections,
+      idleTimeoutMs: toDurationMs(l.idle_timeout) ?? d.idleTimeoutMs,
+      bytesPerSecond: typeof l.bytes_per_second === 'number' ? l.bytes_per_second : d.bytesPerSecond,
+      maxFrameBytes: typeof l.max_frame_bytes === 'number' ? l.max_frame_bytes : d.maxFrameBytes,
     };
   }
   if (raw.config_schema && typeof raw.config_schema === 'object') m.configSchema = raw.config_schema as Record<string, unknown>;

@@ -119,6 +119,19 @@ export const manifestSchema = {
         },
       },
     },
+    // kind: protocol — the TCP port plugway listens on for the plugin (docs/protocol-plugins.md)
+    listen: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        host: str,
+        max_connections: { type: 'integer', minimum: 1 },
+        idle_timeout: duration,
+        bytes_per_second: { type: 'integer', minimum: 1 },
+        max_frame_bytes: { type: 'integer', minimum: 1 },
+      },
+    },
     middleware: {
       type: 'object',
       additionalProperties: false,

@@ -12,3 +12,4 @@ export * from './diagnostics-http.js';
 export * from './diagnostics-plugin.js';
 export * from './define.js';
 export * from './websocket.js';
+export * from './protocol.js';

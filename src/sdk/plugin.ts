@@ -2,6 +2,7 @@
 // a plain object of this shape is a valid plugin, no import required.
 
 import type { PluginContext } from './context.js';
+import type { ProtocolPlugin } from './protocol.js';
 import type { DiagnosticResult, DiagnoseOptions, DiagnosticTarget } from './diagnostics.js';
 import type {
   DomainEvent,
@@ -120,6 +121,7 @@ export interface PluginByKind<C = Record<string, unknown>> {
   router: RouterPlugin<C>;
   diagnostics: DiagnosticsPlugin<C>;
   action: ActionPlugin<C>;
+  protocol: ProtocolPlugin<C>;
 }
 
 export type Plugin<C = Record<string, unknown>> = PluginBase<C> &
@@ -143,6 +145,7 @@ export const KIND_REQUIREMENTS: Record<PluginKind, { all: string[]; anyOf?: stri
   router: { all: ['selectProvider'] },
   diagnostics: { all: ['connect', 'disconnect', 'diagnose'] },
   action: { all: ['execute'] },
+  protocol: { all: ['handle'] },
 };
 
 /** A handler whose endpoints are all WebSockets needs a message or open hook, not handleRequest. */
