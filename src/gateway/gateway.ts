@@ -29,6 +29,7 @@ import { joinCluster, type ClusterNode } from '../cluster/index.js';
 import { versionPinApplier } from '../cluster/pins.js';
 import { Operator } from './operator.js';
 import { WebSocketGateway } from './websocket/server.js';
+import { ProtocolServers } from './protocol/tcp-server.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -61,6 +62,8 @@ export interface GatewayHandle {
   cluster?: ClusterNode;
   /** WebSocket endpoints (docs/websocket.md). */
   websockets: WebSocketGateway;
+  /** TCP listeners of protocol plugins (docs/protocol-plugins.md). */
+  protocols: ProtocolServers;
 }
 
 const handles = new WeakMap<FastifyInstance, GatewayHandle>();
@@ -265,6 +268,9 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   });
   app.server.on('upgrade', (req, socket, head) => websockets.handleUpgrade(req, socket, head));
   app.addHook('preClose', async () => websockets.close());
+  // kind: protocol plugins: their own TCP ports, opened as they start (docs/protocol-plugins.md).
+  const protocols = new ProtocolServers(host, config, logger, metrics.registry);
+  app.addHook('preClose', async () => protocols.close());
 
   if (fast) app.addHook('preClose', async () => fast.close());
   app.addHook('onClose', async () => {
@@ -278,7 +284,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (redis) redis.disconnect();
   });
 
-  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster, websockets });
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster, websockets, protocols });
   return app;
 }
 
