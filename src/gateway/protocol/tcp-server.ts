@@ -197,8 +197,8 @@ class ProtocolSession {
   private bytesIn = 0;
   private bytesOut = 0;
   private frames = 0;
-  private windowStart = performance.now();
-  private windowBytes = 0;
+  /** performance.now() when the bytes read so far will have been paid for (bytes_per_second). */
+  private readyAt = 0;
   private readonly conn: ProtocolConnection;
   private readonly started = performance.now();
 
@@ -243,22 +243,27 @@ class ProtocolSession {
     const { socket, l, id } = this;
     this.bytesIn += chunk.length;
     this.servers.counters.bytes.labels(id, 'in').inc(chunk.length);
-    // bytes_per_second: past the budget of this second, reading pauses until the next one.
+    // bytes_per_second: each byte costs 1/bps s of the connection's time; past one second of
+    // burst, the bytes wait (and reading pauses) until their time comes.
     const bps = l.limits.bytesPerSecond;
+    let wait = 0;
     if (bps > 0) {
       const now = performance.now();
-      if (now - this.windowStart >= 1000) {
-        this.windowStart = now;
-        this.windowBytes = 0;
-      }
-      this.windowBytes += chunk.length;
-      if (this.windowBytes >= bps) {
+      this.readyAt = Math.max(now, this.readyAt) + (chunk.length * 1000) / bps;
+      wait = this.readyAt - now - 1000;
+      if (wait > 0) {
         socket.pause();
-        setTimeout(() => socket.destroyed || socket.resume(), Math.max(1, 1000 - (now - this.windowStart))).unref();
+        setTimeout(() => socket.destroyed || socket.resume(), wait).unref();
       }
     }
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
-    this.queue = this.queue.then(() => this.drainFrames()).catch((err: unknown) => this.failed(err));
+    const take = () => {
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      return this.drainFrames();
+    };
+    this.queue = this.queue
+      .then(() => (wait > 0 ? new Promise<void>((r) => setTimeout(r, wait).unref()) : undefined))
+      .then(take)
+      .catch((err: unknown) => this.failed(err));
   }
 
   private async drainFrames(): Promise<void> {
