@@ -124,4 +124,6 @@ export interface HostConfig {
   };
   /** Signing keys trusted by `plugway plugin install` (ed25519 public keys, PEM or base64 DER). */
   trustedKeys: string[];
+  /** plugway.yaml `alerts:` (docs/alerts.md); absent in configs built by hand: the defaults apply. */
+  alerts?: import('./config-alerts.js').AlertsConfig;
 }

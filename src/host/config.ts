@@ -12,6 +12,7 @@ import { didYouMean } from '../manifest/suggest.js';
 import { formatPath, locate, parseYamlSource, pointerToPath, type PathSegment, type YamlSource } from '../manifest/yaml-source.js';
 import { DEFAULT_POLL_US } from '../runtimes/types.js';
 import type { HostConfig, PluginOverrides } from './config-types.js';
+import { alertsConfigOf, alertsSchema, RAW_ALERT_DEFAULTS, type RawAlerts } from './config-alerts.js';
 
 export type DeepPartial<T> = T extends unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 type Duration = string | number;
@@ -48,6 +49,7 @@ export interface RawHostConfig {
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
   runtimes: { poll_window_us: number; async_context: boolean };
   storage: { plugin: string };
+  alerts: RawAlerts;
   cluster: { node_id: string; node_ttl: Duration; address: string; nats: { servers: string[]; user: string; pass: string; token: string; buffer: number } };
   logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
   trusted_keys: string[];
@@ -85,6 +87,7 @@ const DEFAULTS: RawHostConfig = {
   cluster: { node_ttl: '10s', nats: { servers: [], buffer: 10_000 } } as unknown as RawHostConfig['cluster'],
   logging: { level: 'info', redact: [], timestamp: false },
   trusted_keys: [],
+  alerts: structuredClone(RAW_ALERT_DEFAULTS),
 };
 
 /** PLUGWAY_* variables and the key each sets (documented in docs/configuration.md). */
@@ -158,6 +161,7 @@ const hostConfigSchema = obj({
   }),
   logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs, timestamp: bool }),
   trusted_keys: strs,
+  alerts: alertsSchema,
 });
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1000, mb: 1e6, gb: 1e9, k: 1024, kib: 1024, m: MiB, mib: MiB, g: 1024 * MiB, gib: 1024 * MiB };
@@ -376,6 +380,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
     },
     logging: { level: raw.logging.level, redact: raw.logging.redact, timestamp: raw.logging.timestamp },
     trustedKeys: raw.trusted_keys,
+    alerts: alertsConfigOf(raw.alerts),
   };
   if (file) cfg.file = file;
   return cfg;
