@@ -17,6 +17,7 @@ import type { Operator } from './operator.js';
 import { errorBody, failure } from './http-errors.js';
 import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
+import type { AlertEngine } from './alerts/engine.js';
 import { registerReleaseRoutes, withStep } from './admin/versions-routes.js';
 import { requestIdOf } from './request-id.js';
 import { joinPrefix } from './route-table.js';
@@ -29,6 +30,8 @@ export interface AdminDeps {
   /** This node in the cluster (etcd); GET /admin/nodes lists only this node without it. */
   cluster?: ClusterNode;
   operator: Operator;
+  /** GET /admin/alerts lists its alerts (docs/alerts.md). */
+  alerts?: AlertEngine;
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -163,6 +166,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   }
 
   app.get('/hooks/stats', async () => ({ hooks: host.hooks.stats() }));
+  app.get('/alerts', async () => deps.alerts?.list() ?? { firing: [], pending: [], resolved: [], rules: [] });
 
   app.get<{ Querystring: { refresh?: string } }>('/health', async (request) => {
     const refresh = request.query.refresh === '1' || request.query.refresh === 'true';

@@ -30,6 +30,7 @@ import { versionPinApplier } from '../cluster/pins.js';
 import { Operator } from './operator.js';
 import { WebSocketGateway } from './websocket/server.js';
 import { ProtocolServers } from './protocol/tcp-server.js';
+import { AlertEngine } from './alerts/engine.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -64,6 +65,8 @@ export interface GatewayHandle {
   websockets: WebSocketGateway;
   /** TCP listeners of protocol plugins (docs/protocol-plugins.md). */
   protocols: ProtocolServers;
+  /** Alert rules and their state (docs/alerts.md). */
+  alerts: AlertEngine;
 }
 
 const handles = new WeakMap<FastifyInstance, GatewayHandle>();
@@ -165,6 +168,8 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   // Releases live here, not in the admin API: kept versions, the pinned version restored at start,
   // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
   const operator = new Operator(core, store, audit);
+  // Alerts: evaluated on a timer, off the request path (docs/alerts.md).
+  const alerts = new AlertEngine({ host, registry: metrics.registry, logger, circuitState: (id) => core.circuitState(id), config: config.alerts, node: cluster?.nodeId });
   const releases = releasesOf(host);
   let wiring: ReleaseWiring | undefined;
   if (releases) {
@@ -241,7 +246,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       });
 
       if (config.gateway.admin.enabled) {
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster, alerts }), { prefix: '/admin' });
         registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
       }
 
@@ -271,6 +276,8 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   // kind: protocol plugins: their own TCP ports, opened as they start (docs/protocol-plugins.md).
   const protocols = new ProtocolServers(host, config, logger, metrics.registry);
   app.addHook('preClose', async () => protocols.close());
+  alerts.start();
+  app.addHook('preClose', async () => alerts.close());
 
   if (fast) app.addHook('preClose', async () => fast.close());
   app.addHook('onClose', async () => {
@@ -284,7 +291,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (redis) redis.disconnect();
   });
 
-  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster, websockets, protocols });
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster, websockets, protocols, alerts });
   return app;
 }
 
