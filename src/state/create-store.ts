@@ -2,6 +2,8 @@
 // (several nodes sharing one desired state).
 
 import type { Logger } from 'pino';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { PlugwayError } from '../errors.js';
 import type { HostConfig } from '../host/config-types.js';
 import { EtcdStateStore } from './etcd-store.js';
@@ -25,5 +27,22 @@ export function createStateStore(config: HostConfig, opts: CreateStateStoreOptio
       reason: 'state.store is etcd but no endpoints are set; list them (e.g. [http://127.0.0.1:2379]) or set PLUGWAY_ETCD_ENDPOINTS',
     });
   }
-  return new EtcdStateStore({ endpoints, prefix: config.state.etcd.prefix, logger: opts.logger });
+  const dir = opts.dir ?? config.state.dir;
+  const e = config.state.etcd;
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new PlugwayError('PLW_ERR_CONFIG_INVALID', { file: config.file ?? '(config)', path: `state.etcd.tls.${what}`, reason: `cannot read ${file}: ${(err as Error).message}` });
+    }
+  };
+  const tls = e.tls?.ca ? { ca: read('ca', e.tls.ca), ...(e.tls.cert ? { cert: read('cert', e.tls.cert) } : {}), ...(e.tls.key ? { key: read('key', e.tls.key) } : {}) } : undefined;
+  return new EtcdStateStore({
+    endpoints,
+    prefix: e.prefix,
+    logger: opts.logger,
+    snapshotFile: join(dir, 'cluster-snapshot.json'),
+    ...(e.username ? { auth: { username: e.username, password: e.password ?? '' } } : {}),
+    ...(tls ? { tls } : {}),
+  });
 }
