@@ -12,6 +12,7 @@ import type { FastifyServerOptions } from 'fastify';
 import { errorBody } from './http-errors.js';
 import { refuse } from './http-errors.js';
 import type { RequestEntry } from './request-entry.js';
+import { requestIdOf } from './request-id.js';
 import type { Exchange } from './steps/context.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -65,7 +66,7 @@ export class FastPath {
     private readonly gate?: (req: IncomingMessage, res: ServerResponse) => boolean,
   ) {}
 
-  /** From now on every request goes to Fastify (which answers 503 while closing). */
+  /** From now on every request is answered 503 PLW_ERR_SHUTTING_DOWN (in the gateway's error shape, not Fastify's). */
   close(): void {
     this.closing = true;
   }
@@ -74,7 +75,8 @@ export class FastPath {
   serverFactory = (fastify: Handler, opts: FastifyServerOptions): Server => {
     // Fastify's `http` options (headersTimeout, maxHeaderSize, …: the slow-client limits) apply here too.
     const server = createServer((opts as { http?: object }).http ?? {}, (req, res) => {
-      if (this.closing || hasBody(req) || !this.serve(req, res)) fastify(req, res);
+      if (this.closing) return void shuttingDown(req, res);
+      if (hasBody(req) || !this.serve(req, res)) fastify(req, res);
     });
     if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;
     if (opts.requestTimeout !== undefined) server.requestTimeout = opts.requestTimeout;
@@ -100,4 +102,12 @@ export class FastPath {
     if (done) done.catch(() => undefined); // the dispatcher settles every promise it makes; nothing reaches here
     return true;
   }
+}
+
+/** A request that arrives while the gateway closes (pipelined, or on a busy keep-alive connection). */
+function shuttingDown(req: IncomingMessage, res: ServerResponse): void {
+  const rid = requestIdOf(req.headers['x-request-id']);
+  const body = errorBody(refuse('PLW_ERR_SHUTTING_DOWN', {}), rid);
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': rid, 'retry-after': '1', connection: 'close' });
+  res.end(body);
 }

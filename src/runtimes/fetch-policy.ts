@@ -36,9 +36,16 @@ export function hostAllowed(url: URL, allowed: readonly string[]): boolean {
  * Why a plugin may not fetch `url`, as a coded error, or undefined when it may: http(s) only, a host
  * its manifest was granted (permissions.network) and that the operator allows (runtimes.fetch.allowed_hosts).
  */
-export function egressDenial(pluginId: string, url: URL, granted: readonly string[], policy: Pick<FetchPolicy, 'allowedHosts'>): PlugwayError | undefined {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return new PlugwayError('PLW_ERR_WASM_HOST_DENIED', { id: pluginId, host: `${url.protocol}//${url.host}` });
-  if (!hostAllowed(url, granted)) return new PlugwayError('PLW_ERR_WASM_HOST_DENIED', { id: pluginId, host: url.host });
+export function egressDenial(
+  pluginId: string,
+  url: URL,
+  granted: readonly string[],
+  policy: Pick<FetchPolicy, 'allowedHosts'>,
+  /** The runtime's code for a host its manifest did not grant. */
+  notGranted: 'PLW_ERR_WASM_HOST_DENIED' | 'PLW_ERR_HOST_DENIED' = 'PLW_ERR_WASM_HOST_DENIED',
+): PlugwayError | undefined {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return new PlugwayError(notGranted, { id: pluginId, host: `${url.protocol}//${url.host}` });
+  if (!hostAllowed(url, granted)) return new PlugwayError(notGranted, { id: pluginId, host: url.host });
   if (!hostAllowed(url, policy.allowedHosts)) return new PlugwayError('PLW_ERR_FETCH_HOST_NOT_ALLOWED', { id: pluginId, host: url.host });
   return undefined;
 }
@@ -54,7 +61,7 @@ export interface LimitedResponse {
  * closed, nothing more buffered) and PLW_ERR_FETCH_TOO_LARGE is thrown; `signal` ends it too
  * (the plugin's call ended). Redirects are not followed: a 3xx goes back to the plugin.
  */
-export async function fetchWithLimit(pluginId: string, url: URL, init: { method: string; headers: Record<string, string>; body?: Buffer }, policy: FetchPolicy, signal?: AbortSignal): Promise<LimitedResponse> {
+export async function fetchWithLimit(pluginId: string, url: URL, init: { method: string; headers: Record<string, string>; body?: Buffer | string }, policy: FetchPolicy, signal?: AbortSignal): Promise<LimitedResponse> {
   const abort = new AbortController();
   const signals = [abort.signal, AbortSignal.timeout(policy.timeoutMs), ...(signal ? [signal] : [])];
   const res = await fetch(url, { method: init.method, headers: init.headers, ...(init.body ? { body: init.body } : {}), redirect: 'manual', signal: AbortSignal.any(signals) });

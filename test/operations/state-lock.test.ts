@@ -19,7 +19,7 @@ async function pluginsDir(): Promise<string> {
 }
 
 function startServe(args: string[]) {
-  const child = spawn(process.execPath, [PLUGWAY_BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLUGWAY_ADMIN_TOKEN: 'tok-lock' } });
+  const child = spawn(process.execPath, [PLUGWAY_BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLUGWAY_ADMIN_TOKEN: '' } }); // no token in the env: serve runs in this process (no re-exec), so its pid is the lock's
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => (err += d));
@@ -44,7 +44,7 @@ test('a second gateway on the same state dir fails with a clear code; the first 
     const lock = JSON.parse(await readFile(join(stateDir, 'gateway.lock'), 'utf8'));
     assert.equal(lock.pid, first.child.pid);
 
-    const second = await runCli(['serve', '--port', '0', '--plugins', plugins, '--state-dir', stateDir], { env: { PLUGWAY_ADMIN_TOKEN: 'tok-lock' } });
+    const second = await runCli(['serve', '--port', '0', '--plugins', plugins, '--state-dir', stateDir]);
     assert.notEqual(second.code, 0);
     assert.match(second.stderr + second.stdout, /PLW_ERR_STATE_DIR_LOCKED/);
     assert.match(second.stderr + second.stdout, new RegExp(`pid ${first.child.pid}`));

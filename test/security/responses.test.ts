@@ -11,17 +11,22 @@ import { gatewayWith, handlerYaml } from './helpers.js';
 const SECRET = 'postgres://admin:S3cr3t@db/prod';
 
 /** Sends raw bytes and resolves with everything the server wrote until it closed or went quiet. */
-function raw(url: string, bytes: string): Promise<string> {
+function raw(url: string, bytes: string, responses = 1): Promise<string> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const s = connect(Number(u.port), u.hostname);
     let out = '';
     s.on('data', (d) => {
       out += d;
-      // one full response is enough
-      const head = out.indexOf('\r\n\r\n');
-      const len = /content-length: (\d+)/i.exec(out);
-      if (head >= 0 && len && out.length >= head + 4 + Number(len[1])) s.destroy();
+      // stop after `responses` full responses
+      let at = 0;
+      for (let n = 0; n < responses; n++) {
+        const head = out.indexOf('\r\n\r\n', at);
+        const len = head >= 0 ? /content-length: (\d+)/i.exec(out.slice(at, head)) : null;
+        if (!len || out.length < head + 4 + Number(len[1])) return;
+        at = head + 4 + Number(len[1]);
+      }
+      s.destroy();
     });
     s.on('close', () => resolve(out));
     s.on('error', reject);
@@ -119,4 +124,42 @@ test("parser errors (400, 431) answer in the gateway's JSON shape with a code an
   shaped(await raw(gw.url, 'GET /ok HTTP/1.1\r\nHost: x\r\nbad header line\r\n\r\n'), 400, 'PLW_ERR_BAD_REQUEST');
   shaped(await raw(gw.url, 'GET /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'), 400, 'PLW_ERR_BAD_REQUEST');
   shaped(await raw(gw.url, `GET /ok HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`), 431, 'PLW_ERR_HEADERS_TOO_LARGE');
+});
+
+test('a request arriving while the gateway closes gets a 503 in the JSON shape, not Fastify\'s', async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inFlight = new Promise<void>((r) => (entered = r));
+  Object.assign(globalThis, { __plugwayCloseGate: gate, __plugwayCloseEntered: () => entered() });
+  const gw = await gatewayWith([
+    { id: 'slow-close', yaml: handlerYaml('inprocess', ['/slow', '/quick']), code: `export default { async handleRequest(req) { if (req.path === '/slow') { globalThis.__plugwayCloseEntered(); await globalThis.__plugwayCloseGate; } return { statusCode: 200, body: req.path }; } };` },
+  ]);
+  let closed = false;
+  t.after(async () => {
+    release();
+    if (!closed) await gw.close();
+  });
+  // One request in flight keeps the close waiting; a second connection has sent half its headers.
+  const first = http(`${gw.url}/slow`);
+  await inFlight;
+  const u = new URL(gw.url);
+  const late = connect(Number(u.port), u.hostname);
+  let text = '';
+  late.on('data', (d) => (text += d));
+  const ended = new Promise<void>((r) => late.once('close', () => r()));
+  await new Promise<void>((r) => late.write('GET /quick HTTP/1.1\r\nHost: x\r\nX-Request-Id: late-1\r\n', () => r()));
+  const closing = gw.close().then(() => (closed = true));
+  // The close has begun (preClose ran, then the listener stopped accepting connections).
+  for (let i = 0; i < 1000 && gw.app.server.listening; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(gw.app.server.listening, false);
+  late.write('\r\n');
+  await ended;
+  release();
+  assert.equal((await first).status, 200);
+  await closing;
+  assert.match(text, /^HTTP\/1\.1 503 /, text);
+  const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
+  assert.equal(body.error.code, 'PLW_ERR_SHUTTING_DOWN');
+  assert.equal(body.request_id, 'late-1');
 });

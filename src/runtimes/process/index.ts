@@ -6,7 +6,7 @@ import { PlugwayError, reasonOf } from '../../errors.js';
 import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
 import { IsolatedRuntime, tuningOf, type RuntimeTuning } from '../worker/isolated-runtime.js';
-import { hostAllowed } from '../wasm/abi.js';
+import { DEFAULT_FETCH_POLICY, egressDenial, fetchWithLimit } from '../fetch-policy.js';
 import { launchOf } from './command.js';
 import { ProcessInstance, type ProcessSpec } from './instance.js';
 import { bwrapPath, DEFAULT_DISK_MB, sandboxProblem } from './sandbox.js';
@@ -104,6 +104,9 @@ class ProcessRuntime implements PluginRuntime {
     await this.inner.load();
   }
 
+  /** Aborted on dispose: no download outlives the runtime. */
+  private readonly fetches = new AbortController();
+
   /** HTTP for the plugin, made by the host: only to hosts permissions.network grants. */
   private async fetch(req: FetchRequest): Promise<{ status: number; headers: Record<string, string>; body: string }> {
     const id = this.init.manifest.id;
@@ -113,20 +116,23 @@ class ProcessRuntime implements PluginRuntime {
     } catch {
       throw new PlugwayError('PLW_ERR_BAD_REQUEST', { reason: `fetch: ${String(req?.url)} is not a URL` });
     }
-    if (!/^https?:$/.test(url.protocol) || !hostAllowed(url, this.init.manifest.permissions.network)) {
+    // The shared fetch policy (src/runtimes/fetch-policy.ts): the manifest's grant capped by
+    // runtimes.fetch.allowed_hosts, the body streamed and aborted at runtimes.fetch.max_response_bytes.
+    const p = this.init.fetchPolicy ?? DEFAULT_FETCH_POLICY;
+    const policy = { ...p, maxResponseBytes: Math.min(p.maxResponseBytes, this.tuning.maxResponseBytes), timeoutMs: Math.min(p.timeoutMs, this.init.defaultTimeoutMs) };
+    const denied = egressDenial(id, url, this.init.manifest.permissions.network, policy, 'PLW_ERR_HOST_DENIED');
+    if (denied) {
       this.event('process_host_denied', { host: url.host });
-      throw new PlugwayError('PLW_ERR_HOST_DENIED', { id, host: url.host });
+      throw denied;
     }
-    const res = await fetch(url, {
-      method: req.method ?? 'GET',
-      headers: req.headers ?? {},
-      ...(req.body !== undefined && req.body !== null ? { body: req.body } : {}),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(this.init.defaultTimeoutMs),
-    });
-    const buf = Buffer.from(await res.arrayBuffer());
-    if (buf.length > this.tuning.maxResponseBytes) throw new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id, method: 'fetch', size: buf.length, limit: this.tuning.maxResponseBytes });
-    return { status: res.status, headers: Object.fromEntries(res.headers), body: buf.toString('utf8') };
+    let res;
+    try {
+      res = await fetchWithLimit(id, url, { method: req.method ?? 'GET', headers: req.headers ?? {}, ...(req.body !== undefined && req.body !== null ? { body: req.body } : {}) }, policy, this.fetches.signal);
+    } catch (err) {
+      if ((err as PlugwayError).code === 'PLW_ERR_FETCH_TOO_LARGE') this.event('fetch_too_large', { ...(err as PlugwayError).params, runtime: 'process' });
+      throw err;
+    }
+    return { status: res.status, headers: res.headers, body: res.body.toString('utf8') };
   }
 
   private get rt(): IsolatedRuntime {
@@ -160,6 +166,7 @@ class ProcessRuntime implements PluginRuntime {
   }
 
   async dispose(): Promise<void> {
+    this.fetches.abort();
     try {
       await this.inner?.dispose();
     } catch (err) {
