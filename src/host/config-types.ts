@@ -53,6 +53,8 @@ export interface PluginOverrides {
   bulkhead?: Partial<BulkheadSettings>;
   /** Feature flag overrides. */
   flags: Record<string, boolean>;
+  /** kind: protocol — the port/host to listen on instead of the manifest's `listen`. */
+  listen?: { port?: number; host?: string };
 }
 
 export interface HostConfig {
@@ -103,6 +105,8 @@ export interface HostConfig {
     };
     /** Largest response body a plugin may return, bytes. */
     maxResponseBytes: number;
+    /** WebSocket endpoints: bytes a connection may have unsent before it is closed as a slow reader (1008). */
+    websocket?: { maxBufferedBytes: number };
     /** Slow-client defences (docs/security.md). */
     limits: GatewayLimits;
     /** `Content-Security-Policy: sandbox …` on every plugin response (a plugin page gets an origin of its own). */
@@ -165,6 +169,8 @@ export interface HostConfig {
   };
   /** Signing keys trusted by `plugway plugin install` (ed25519 public keys, PEM or base64 DER). */
   trustedKeys: string[];
+  /** plugway.yaml `alerts:` (docs/alerts.md); absent in configs built by hand: the defaults apply. */
+  alerts?: import('./config-alerts.js').AlertsConfig;
   /** Process plugins run under bubblewrap (plugway.yaml `sandbox`, default true); false runs them unsandboxed, with a warning at every start. */
   sandbox: boolean;
 }
