@@ -106,6 +106,7 @@ export class PluginHost implements Host {
     this.providers = new ProviderSelector({
       running: (kind) => this.registry.list({ kind, state: 'running' }).filter((r) => this.isEnabled(r.id)),
       call: (id, method, args, signal) => this.call(id, method, args, signal ? { signal } : undefined),
+      stats: (id) => this.runtimeStats(id),
       priority: (id) => this.config.plugins.configs[id]?.priority ?? 0,
       hooks: this.hooks,
       logger: this.logger,
@@ -337,7 +338,7 @@ export class PluginHost implements Host {
   async metrics(id: string): Promise<PluginMetrics> {
     const rec = this.require(id);
     const runtime = rec.runtime;
-    const s = runtime?.stats();
+    const s = this.runtimeStats(id);
     const usage = runtime ? await runtime.resourceUsage().catch(() => ({})) : {};
     let own: Partial<PluginMetrics> = {};
     if (rec.state === 'running' && runtime?.implements('metrics')) {
@@ -357,8 +358,11 @@ export class PluginHost implements Host {
     };
   }
 
+  /** The host's count of calls to the active version (traffic.ts) with what only its runtime knows (timeouts, restarts). */
   runtimeStats(id: string): RuntimeStats | undefined {
-    return this.registry.get(id)?.runtime?.stats();
+    const rec = this.registry.get(id);
+    if (!rec?.runtime) return undefined;
+    return statsOf(rec, this.traffic);
   }
 
   checkHealth(id: string): Promise<HealthStatus> {
@@ -388,6 +392,12 @@ export class PluginHost implements Host {
     if (!rec) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
     return rec;
   }
+}
+
+export function statsOf(rec: PluginRecord, traffic: Traffic): RuntimeStats {
+  const own = rec.runtime!.stats();
+  const c = traffic.countersOf(rec);
+  return { ...own, calls: c.calls, errors: c.errors, inFlight: c.inFlight, totalMs: c.totalMs, lastCallAt: rec.lastUsedMs ? Math.round(rec.lastUsedMs) : undefined };
 }
 
 export function infoOf(rec: PluginRecord, enabled: boolean): PluginInfo {
