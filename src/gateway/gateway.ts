@@ -23,7 +23,6 @@ import { FastifyExchange, RequestEntry } from './request-entry.js';
 import { FastPath } from './fast-path.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
-import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 import { Operator } from './operator.js';
 
@@ -131,17 +130,14 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   // Releases live here, not in the admin API: kept versions, the pinned version restored at start,
   // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
   const operator = new Operator(core, store, audit);
-  const releases = releasesOf(host);
-  let wiring: ReleaseWiring | undefined;
-  if (releases) {
-    try {
-      wiring = await wireReleases(releases, { core, operator, stateDir });
-    } catch (err) {
-      for (const off of offs) off();
-      unfollow();
-      if (!opts.store) await store.close?.();
-      throw err;
-    }
+  let wiring: ReleaseWiring;
+  try {
+    wiring = await wireReleases(host.releases, { core, operator, stateDir });
+  } catch (err) {
+    for (const off of offs) off();
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
   }
 
   const bodyLimit = config.gateway.bodyLimit;
@@ -208,7 +204,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   app.addHook('onClose', async () => {
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
-    await wiring?.close();
+    await wiring.close();
     unfollow();
     metrics.close(); // its runtime-event subscription on the host
     if (!opts.store) await store.close?.();

@@ -20,7 +20,7 @@ import { Loader, candidateOf, mapLimit, readCandidate } from './loader.js';
 import { Orchestrator, type FullStartReport } from './orchestrator.js';
 import { KeyedMutex } from './mutex.js';
 import { PluginRecord, Registry } from './registry.js';
-import { ReleaseManager } from './release-manager.js';
+import { ReleaseManager } from './releases/release-manager.js';
 import { Traffic } from './traffic.js';
 import { MemoryStorage } from './storage.js';
 import type { Host, PluginInstance, ProviderSelection, SelectProviderOptions } from './types.js';
@@ -111,7 +111,7 @@ export class PluginHost implements Host {
       hooks: this.hooks,
       logger: this.logger,
     });
-    this.releases = new ReleaseManager(this, {
+    this.releases = new ReleaseManager({
       registry: this.registry, lifecycle: this.lifecycle, loader: this.loader, health: this.health,
       events: this.events, traffic: this.traffic, logger: this.logger, config: this.config,
     });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fnv1a, inCanary, routingKey, Traffic } from './traffic.js';
-import { errorRateVerdict } from './rollback-watch.js';
+import { errorRateVerdict } from './releases/rollback-watch.js';
 import type { PluginRecord } from './registry.js';
 
 test('canary split: 10% of many request ids (deterministic hashing), 0 and 100 exact', () => {

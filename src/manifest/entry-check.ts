@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { PlugwayError, reasonOf, type ErrorCode, type ErrorParams } from '../errors.js';
-import { missingForKind } from '../sdk/plugin.js';
+import { kindContractError } from './plugin-contract.js';
 import { PLUGWAY_VERSION } from '../version.js';
 import { pluginExportOf } from '../runtimes/module-interop.js';
 import { ensureSdkResolution } from '../runtimes/sdk-resolve.js';
@@ -53,8 +53,7 @@ export async function instantiatePlugin(mod: unknown, manifest: PluginManifest, 
 
 /** PLW_ERR_KIND_CONTRACT when `plugin` lacks what its kind needs. */
 export function checkKindContract(manifest: PluginManifest, plugin: object): PlugwayError | undefined {
-  const missing = missingForKind(manifest.kind, plugin);
-  return missing.length ? new PlugwayError('PLW_ERR_KIND_CONTRACT', { id: manifest.id, kind: manifest.kind, missing: missing.join(', ') }) : undefined;
+  return kindContractError(manifest, (name) => typeof (plugin as Record<string, unknown>)[name] === 'function');
 }
 
 /** What a compiled wasm module lacks: handle_request for endpoints without `function`, and each named function. */

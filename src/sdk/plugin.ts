@@ -147,8 +147,12 @@ export const KIND_REQUIREMENTS: Record<PluginKind, { all: string[]; anyOf?: stri
 
 /** The names a plugin of `kind` lacks (empty when it satisfies its kind). */
 export function missingForKind(kind: PluginKind, plugin: object): string[] {
+  return missingFor(kind, (name) => typeof (plugin as Record<string, unknown>)[name] === 'function');
+}
+
+/** The names a plugin of `kind` lacks, given what it implements (any runtime's `implements`). */
+export function missingFor(kind: PluginKind, has: (name: string) => boolean): string[] {
   const req = KIND_REQUIREMENTS[kind];
-  const has = (name: string) => typeof (plugin as Record<string, unknown>)[name] === 'function';
   const missing = req.all.filter((n) => !has(n));
   if (req.anyOf && !req.anyOf.some(has)) missing.push(`one of ${req.anyOf.join(', ')}`);
   return missing;

@@ -4,7 +4,6 @@
 import { pathToFileURL } from 'node:url';
 import { PlugwayError, reasonOf } from '../../errors.js';
 import type { PluginContext } from '../../sdk/context.js';
-import { missingForKind } from '../../sdk/plugin.js';
 import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
 import { installAsyncErrorHandler, pluginScope, registerPluginFiles, type FileScopeHandle, type PluginScope } from './async-errors.js';
@@ -92,8 +91,6 @@ class InProcessRuntime implements PluginRuntime {
     if (exported === null || typeof exported !== 'object') {
       throw new PlugwayError('PLW_ERR_ENTRY_INVALID', { id: this.id, entry: init.entryPath ?? '(given in code)', reason: `expected an object or a factory returning one, got ${exported === null ? 'null' : typeof exported}` });
     }
-    const missing = missingForKind(init.manifest.kind, exported);
-    if (missing.length) throw new PlugwayError('PLW_ERR_KIND_CONTRACT', { id: this.id, kind: init.manifest.kind, missing: missing.join(', ') });
     this.plugin = exported as Record<string, unknown>;
   }
 

@@ -1,12 +1,12 @@
 // The watch after a cut-over (or over a canary's life): trips when the watched instance's error rate
 // passes the threshold over at least minCalls calls, its health check fails, or it fails; passes at the window's end.
 
-import type { HealthStatus } from '../sdk/types.js';
-import type { EventBusImpl } from './events.js';
-import type { HealthMonitor } from './health.js';
-import type { PluginRecord } from './registry.js';
-import type { CallCounters, Traffic } from './traffic.js';
-import type { StateChange } from './types.js';
+import type { HealthStatus } from '../../sdk/types.js';
+import type { EventBusImpl } from '../events.js';
+import type { HealthMonitor } from '../health.js';
+import type { PluginRecord } from '../registry.js';
+import type { CallCounters, Traffic } from '../traffic.js';
+import type { StateChange } from '../types.js';
 
 export interface WatchRules {
   /** How long to watch; Infinity for a canary (watched until promoted or aborted). */
