@@ -53,7 +53,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
       if (request.method === 'POST') {
         await audit.appendDenied({ actor: tokenIdentity(token), action: actionOf(request.url), target: targetOf(request.url), code: 'PLW_ERR_ADMIN_UNAUTHORIZED' }).catch(() => undefined);
       }
-      return sendError(reply, new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), rid, { 'www-authenticate': 'Bearer realm="plugway-admin"' });
+      return sendError(reply, new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {}), rid, { 'www-authenticate': 'Bearer realm="plugway-admin"' });
     }
   });
   const ridOf = (r: FastifyRequest) => (r as FastifyRequest & { rid?: string }).rid ?? requestIdOf(undefined);

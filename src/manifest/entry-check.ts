@@ -114,7 +114,7 @@ export async function checkEntry(result: ManifestLoadResult, options: EntryCheck
   };
   const issues: ManifestIssue[] = [];
   const push = async (err: PlugwayError | ErrorCode, path: string[], params: ErrorParams = {}) => {
-    const e = typeof err === 'string' ? new PlugwayError(err, params) : err;
+    const e = typeof err === 'string' ? PlugwayError.rebuilt(err, params) : err;
     const p = await at(path);
     issues.push({ code: e.code, message: e.message, file: file ?? result.source.dir, line: p.line, col: p.col, path: path.join('.'), severity: 'error' });
   };

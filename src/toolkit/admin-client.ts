@@ -65,8 +65,8 @@ export class AdminClient {
       body = text;
     }
     if (res.statusCode === 401 || res.statusCode === 403) {
-      if (this.token) throw new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED');
-      throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), 'PLUGWAY_ADMIN_TOKEN is not set: export it or pass --token (a gateway that generated its token keeps it in <state dir>/admin-token)');
+      if (this.token) throw new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {});
+      throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {}), 'PLUGWAY_ADMIN_TOKEN is not set: export it or pass --token (a gateway that generated its token keeps it in <state dir>/admin-token)');
     }
     if (res.statusCode >= 400) {
       const b = (body && typeof body === 'object' ? body : {}) as { code?: string; message?: string; error?: { code?: string; message?: string } };
@@ -79,7 +79,7 @@ export class AdminClient {
         );
       }
       const message = (b.message ?? b.error?.message ?? (typeof body === 'string' ? body : `HTTP ${res.statusCode}`)).replace(/\s*\n\s*/g, ' ');
-      if (code && code in ERRORS) throw withMessage(new PlugwayError(code as ErrorCode, {}), message);
+      if (code && code in ERRORS) throw withMessage(PlugwayError.rebuilt(code as ErrorCode, {}), message);
       throw new PlugwayError('PLW_ERR_INTERNAL', { reason: `${method} ${path} answered ${res.statusCode}: ${message}` });
     }
     return body as T;
