@@ -34,7 +34,7 @@ export const ERRORS = {
   // --- host config (plugway.yaml) ---
   PLW_ERR_CONFIG_INVALID: def('{file}: {path}: {reason}'),
   PLW_ERR_CONFIG_ENV_MISSING: def('{file}: {path}: environment variable {name} is not set; set it or write ${{name}:-default}'),
-  PLW_ERR_PLUGIN_CONFIG_INVALID: def('Plugin {id}: config{path} {reason}'),
+  PLW_ERR_PLUGIN_CONFIG_INVALID: def('Plugin {id}: config{path} {reason}', 400),
 
   // --- registry and loader ---
   PLW_ERR_PLUGIN_NOT_FOUND: def('No plugin with id "{id}"', 404),
@@ -108,6 +108,9 @@ export const ERRORS = {
   PLW_ERR_STATE_CORRUPT: def('State file {file} is unreadable: {reason}'),
   PLW_ERR_STATE_WRITE: def('Cannot write state to {file}: {reason}'),
   PLW_ERR_STATE_UNAVAILABLE: def('Desired-state store {store} is unreachable: {reason}; check that it runs and that state.etcd.endpoints (PLUGWAY_ETCD_ENDPOINTS) points at it', 503),
+  PLW_ERR_STORAGE_UNAVAILABLE: def('Plugin storage through the storage plugin {id} failed ({method}): {reason}; check that {id} is running and its backend answers (storage.plugin in plugway.yaml)', 503),
+  PLW_ERR_PACKAGE_STORE_UNAVAILABLE: def('The cluster package store {store} failed to {action}: {reason}; check that NATS with JetStream runs and cluster.nats.servers points at it', 503),
+  PLW_ERR_CLUSTER_REQUIRED: def('{action} needs a cluster: {reason}', 409),
   PLW_ERR_STATE_CONFLICT: def('Desired state of {id} ({key}) kept changing under concurrent writers; gave up after {attempts} attempts, retry', 409),
   PLW_ERR_RELOAD_FAILED: def('Plugin {id}: reload failed at {step}: {reason}; the previous version keeps serving', 500),
   PLW_ERR_VERSION_NOT_FOUND: def('Plugin {id} has no kept version {version}', 404),

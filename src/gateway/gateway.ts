@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { DestinationStream, Logger } from 'pino';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
-import { PlugwayError, reasonOf } from '../errors.js';
+import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
 import type { Host } from '../host/types.js';
 import type { HostConfig } from '../host/config-types.js';
 import { AuditLog } from '../state/audit-log.js';
@@ -24,6 +24,9 @@ import { FastPath } from './fast-path.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
+import { joinCluster, type ClusterNode } from '../cluster/index.js';
+import { versionPinApplier } from '../cluster/pins.js';
+import { applyPluginConfig } from '../cluster/plugin-config.js';
 import { Operator } from './operator.js';
 
 export interface GatewayOptions {
@@ -53,6 +56,8 @@ export interface GatewayHandle {
   adminToken: AdminTokenResolution;
   stateDir: string;
   prefix: string;
+  /** This node in the cluster's node list (state.store: etcd); undefined for a single node. */
+  cluster?: ClusterNode;
 }
 
 const handles = new WeakMap<FastifyInstance, GatewayHandle>();
@@ -116,7 +121,28 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
 
   await applyDesiredState(host, store, logger);
   // A shared store (etcd) delivers changes made on other nodes.
-  const unfollow = followDesiredState(host, store, { logger });
+  // A version pinned on another node is applied here once releases are wired (versions attached).
+  let releasesWired!: () => void;
+  const wired = new Promise<void>((r) => (releasesWired = r));
+  let cluster: ClusterNode | undefined;
+  const applyPin = versionPinApplier({ releases: () => host.releases, problem: (p) => cluster?.problem(p), logger });
+  const unfollow = followDesiredState(host, store, {
+    logger,
+    applyVersionPin: async (id, version) => {
+      await wired;
+      await applyPin(id, version);
+    },
+    applyConfig: async (id, config) => {
+      await wired;
+      try {
+        await applyPluginConfig(host, host.releases, id, config, 'cluster');
+        logger.info({ plugin_id: id }, 'serving the config the cluster set');
+      } catch (err) {
+        cluster?.problem({ plugin: id, code: isPlugwayError(err) ? err.code : 'PLW_ERR_INTERNAL', message: `could not apply the config the cluster set: ${reasonOf(err)}` });
+        throw err;
+      }
+    },
+  });
   try {
     core.rebuild(); // start-up: a route conflict or a missing auth provider throws here
   } catch (err) {
@@ -127,6 +153,19 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.routesChanged(type)));
   offs.push(host.hooks.onChange(() => core.routesChanged('hooks changed')));
 
+  try {
+    cluster = await joinCluster({
+      host, store, logger, metrics: metrics.registry,
+      discover: async () => (await import('./admin/discover-routes.js')).discoverPlugins(core),
+      changed: (why) => core.routesChanged(why),
+    });
+  } catch (err) {
+    for (const off of offs) off();
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
+  }
+
   // Releases live here, not in the admin API: kept versions, the pinned version restored at start,
   // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
   const operator = new Operator(core, store, audit);
@@ -135,6 +174,20 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     wiring = await wireReleases(host.releases, { core, operator, stateDir });
   } catch (err) {
     for (const off of offs) off();
+    await cluster?.close();
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
+  }
+
+  releasesWired();
+  // Before this node serves: it installs and runs what the cluster deployed.
+  try {
+    await cluster?.deploys?.start();
+  } catch (err) {
+    for (const off of offs) off();
+    await wiring?.close();
+    await cluster?.close();
     unfollow();
     if (!opts.store) await store.close?.();
     throw err;
@@ -189,7 +242,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       });
 
       if (config.gateway.admin.enabled) {
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster }), { prefix: '/admin' });
         registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
       }
 
@@ -200,10 +253,18 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     { prefix },
   );
 
+  if (cluster) {
+    app.addHook('onListen', async () => {
+      const a = app.server.address();
+      if (a && typeof a === 'object') cluster.setAddress(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+    });
+  }
+
   if (fast) app.addHook('preClose', async () => fast.close());
   app.addHook('onClose', async () => {
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
+    await cluster?.close();
     await wiring.close();
     unfollow();
     metrics.close(); // its runtime-event subscription on the host
@@ -211,7 +272,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (redis) redis.disconnect();
   });
 
-  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix });
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster });
   return app;
 }
 

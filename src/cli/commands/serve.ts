@@ -2,7 +2,8 @@
 // it serves the repository's example and built-in plugins on embedded defaults.
 
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { deployDirOf } from '../../cluster/paths.js';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -34,11 +35,13 @@ function port(v: string | undefined): number | undefined {
 }
 
 /** Desired state from the state dir becomes the plugins' `enabled` before anything starts. */
-function applyStoredEnabled(config: HostConfig, stored: Record<string, { enabled: boolean }>): void {
+function applyStoredEnabled(config: HostConfig, stored: Record<string, { enabled: boolean; config?: Record<string, unknown> }>): void {
   for (const [id, s] of Object.entries(stored)) {
     const o = config.plugins.configs[id];
     if (o) o.enabled = s.enabled;
     else config.plugins.configs[id] = { enabled: s.enabled, config: {}, dependencies: [], roles: [], required: true, flags: {} };
+    // A config set through the admin API (PUT /admin/plugins/:id/config) outlives restarts.
+    if (s.config) config.plugins.configs[id]!.config = s.config;
   }
 }
 
@@ -57,6 +60,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
     config.plugins.directories = ['examples', 'plugins'].map((d) => resolve(PACKAGE_ROOT, d)).filter((d) => existsSync(d));
   }
   for (const d of opts.plugins ?? []) config.plugins.directories.push(resolve(d));
+  // Cluster deploys install plugins new to this node there (see src/cluster/deploys.ts).
+  if (config.state.store === 'etcd' && config.cluster.nats.servers.length) {
+    const deployDir = deployDirOf(config.state.dir);
+    mkdirSync(deployDir, { recursive: true });
+    config.plugins.directories.push(deployDir);
+  }
   // Built-in auth by default when nothing else is named.
   const builtinAuth = resolve(PACKAGE_ROOT, 'plugins', 'jwt-auth');
   const authDefaulted = !config.gateway.auth.plugin && config.plugins.directories.some((d) => resolve(d, 'jwt-auth') === builtinAuth);

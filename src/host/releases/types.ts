@@ -10,7 +10,7 @@ import type { CanaryRequest, canaryStatus } from './canary.js';
 import type { SwapDeps } from './hot-swap.js';
 import type { TripCause, WatchRules } from './rollback-watch.js';
 
-export type ReleaseTrigger = 'api' | 'cli' | 'watch' | 'canary' | 'rollback' | 'auto_rollback' | 'restart' | 'host';
+export type ReleaseTrigger = 'api' | 'cli' | 'watch' | 'canary' | 'rollback' | 'auto_rollback' | 'restart' | 'host' | 'cluster';
 
 export interface SwapReport {
   instance: PluginInstance;
@@ -50,7 +50,8 @@ export interface Releases {
   attachVersions(store: VersionStore): Promise<void>;
   /** After a restart: serve the version a rollback pinned, if the files on disk are another one. */
   applyDesired(): Promise<Array<{ id: string; version: string }>>;
-  reload(id: string, trigger?: ReleaseTrigger): Promise<SwapReport>;
+  /** A blue-green reload from disk; `force` swaps even when the content is the active version's (a config change). */
+  reload(id: string, trigger?: ReleaseTrigger, opts?: { force?: boolean }): Promise<SwapReport>;
   rollback(id: string, ref?: string, trigger?: ReleaseTrigger): Promise<SwapReport>;
   canary(id: string, req: CanaryRequest): Promise<CanaryStatus>;
   canaryStatus(id: string): CanaryStatus | undefined;
