@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The dashboard in a real browser (Debian's Chromium via playwright-core) against a real gateway:
 // wrong token, plugin rows, disable → 503 → enable, untrusted strings rendered as text, reload and
 // rollback-to from the versions panel, an error code shown, CSP without violations, sign out.
