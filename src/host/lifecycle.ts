@@ -86,7 +86,6 @@ export class Lifecycle {
     rec.abort?.abort(error);
     this.deps.health.unschedule(rec);
     this.deps.events.offOwner(rec.key);
-    this.deps.hooks.removeOwner(rec.id);
     await this.transition(rec, 'failed', error);
   }
 
@@ -150,7 +149,6 @@ export class Lifecycle {
     await this.transition(rec, 'stopping');
     rec.abort?.abort(new Error(`plugin ${rec.id} is stopping`));
     this.deps.events.offOwner(rec.key);
-    this.deps.hooks.removeOwner(rec.id);
     const runtime = rec.runtime!;
     try {
       if (runtime.implements('stop')) await runtime.call('stop', [], { deadline: Date.now() + this.timeoutOf(rec) });

@@ -64,9 +64,9 @@ export class ReleaseManager implements Releases, ReleaseSteps {
   private stopping = false;
 
   /**
-   * Keeps versions in `store` from now on. The running disk plugins are kept as their first version
-   * in the background, several at a time, off the path to listening (1,000 plugins copied one by one
-   * took 12 s); a release waits for them (whenKept) before it touches the kept versions.
+   * Keeps versions in `store` from now on: the running disk plugins are kept as their first version,
+   * 8 at a time (1,000 plugins copied one by one took 12 s). Awaited before the gateway listens: a
+   * snapshot taken later could copy files already changed on disk under the running version's name.
    */
   async attachVersions(store: VersionStore): Promise<void> {
     this.versions = store;
@@ -86,6 +86,7 @@ export class ReleaseManager implements Releases, ReleaseSteps {
       }
     };
     this.snapshots = Promise.all(Array.from({ length: Math.min(8, queue.length) }, keep)).then(() => undefined);
+    await this.snapshots;
   }
 
   whenKept(): Promise<void> {

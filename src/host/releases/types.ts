@@ -48,7 +48,7 @@ export interface Releases {
   readonly versions?: VersionStore;
   /** Keeps versions in `store` from now on: the running disk plugins are kept as their first version. */
   attachVersions(store: VersionStore): Promise<void>;
-  /** Resolves when the running versions attachVersions found are kept (it snapshots them in the background). */
+  /** Resolves when the running versions attachVersions found are kept. */
   whenKept(): Promise<void>;
   /** After a restart: serve the version a rollback pinned, if the files on disk are another one. */
   applyDesired(): Promise<Array<{ id: string; version: string }>>;

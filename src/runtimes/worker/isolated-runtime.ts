@@ -35,7 +35,7 @@ export interface RuntimeTuning {
 export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
 /**
  * The least a load is given, whatever resources.timeout says: a thread's start (tsx, Extism, the
- * module) took over 5 s on this 2-CPU machine with several gateways starting at once.
+ * module) can take seconds when several gateways start at once on a small, busy machine.
  */
 export const MIN_LOAD_TIMEOUT_MS = 10_000;
 
