@@ -5,6 +5,8 @@
 // keeps using as before. docs/gateway.md has the numbers that made this worth it.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { streamOverNode } from './event-stream.js';
 import querystring from 'fast-querystring';
 import type { FastifyServerOptions } from 'fastify';
 import { errorBody } from './http-errors.js';
@@ -40,6 +42,10 @@ class NodeExchange implements Exchange {
     }
     res.end(payload);
   }
+
+  stream(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
+    streamOverNode(this.res, status, headers, contentType, body);
+  }
 }
 
 /** Whether a request carries a body (those go through Fastify's parsers and limits). */
@@ -53,7 +59,11 @@ function hasBody(req: IncomingMessage): boolean {
 export class FastPath {
   private closing = false;
 
-  constructor(private readonly entry: RequestEntry) {}
+  constructor(
+    private readonly entry: RequestEntry,
+    /** Admits a request before it is served here (the per-client limit); false leaves it to Fastify, which refuses it. */
+    private readonly gate?: (req: IncomingMessage, res: ServerResponse) => boolean,
+  ) {}
 
   /** From now on every request goes to Fastify (which answers 503 while closing). */
   close(): void {
@@ -62,7 +72,8 @@ export class FastPath {
 
   /** Fastify's serverFactory: a node:http server that serves plugin routes itself. */
   serverFactory = (fastify: Handler, opts: FastifyServerOptions): Server => {
-    const server = createServer((req, res) => {
+    // Fastify's `http` options (headersTimeout, maxHeaderSize, …: the slow-client limits) apply here too.
+    const server = createServer((opts as { http?: object }).http ?? {}, (req, res) => {
       if (this.closing || hasBody(req) || !this.serve(req, res)) fastify(req, res);
     });
     if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;
@@ -83,6 +94,7 @@ export class FastPath {
       return false; // a URL the router cannot read (bad percent-encoding): Fastify's frameworkErrors answer it
     }
     if (!match) return false;
+    if (this.gate && !this.gate(req, res)) return false;
     const query = q < 0 || q === url.length - 1 ? {} : (querystring.parse(url.slice(q + 1)) as Record<string, string | string[]>);
     const done = this.entry.run(match, method, url, req.headers, query, undefined, new NodeExchange(req, res));
     if (done) done.catch(() => undefined); // the dispatcher settles every promise it makes; nothing reaches here

@@ -3,6 +3,8 @@
 // HTTP server refused before a handler (body too large, bad JSON), are answered here.
 
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+import { streamOverFastify } from './event-stream.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PluginRequest } from '../sdk/types.js';
 import type { CompiledRoute, GatewayCore } from './core.js';
@@ -34,6 +36,10 @@ export class FastifyExchange implements Exchange {
     reply.headers(headers);
     if (contentType) reply.header('content-type', contentType);
     reply.send(payload);
+  }
+
+  stream(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
+    streamOverFastify(this.reply, status, headers, contentType, body);
   }
 }
 

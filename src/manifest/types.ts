@@ -58,6 +58,8 @@ export interface PluginManifest {
     /** Relative to the manifest's folder; undefined when not declared (defaults are searched). */
     entry?: string;
     instances: number;
+    /** process runtime: the program and its arguments (relative paths against the plugin's folder). */
+    command?: string[];
   };
   resources: {
     cpu?: number;
@@ -65,7 +67,10 @@ export interface PluginManifest {
     memory?: number;
     /** ms; undefined means the host default. */
     timeoutMs?: number;
+    /** MB: the process runtime's private /tmp. */
     disk?: number;
+    /** Processes and threads a process plugin may have at once. */
+    pids?: number;
   };
   permissions: {
     /** Hosts (host or host:port, `*.example.com`) a plugin may reach. */

@@ -1,6 +1,7 @@
 // What a route's steps share on one request (RequestContext) and the shape of a step (Step):
 // the contract every file in this folder implements. docs/gateway.md explains how to add one.
 
+import type { Readable } from 'node:stream';
 import type { CallOptions } from '../../runtimes/types.js';
 import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
 import type { HttpFailure } from '../http-errors.js';
@@ -19,6 +20,8 @@ export interface Exchange {
   remoteAddress(): string;
   /** Writes the whole response; called once, by the send step. */
   send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | undefined): void;
+  /** Sends a server-sent event stream (event-stream.ts), flushed event by event; the server destroys `body` when the client goes away. */
+  stream?(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void;
 }
 
 /** A sync result, or a promise of it: the dispatcher handles both, a step never has to. */

@@ -11,6 +11,7 @@ import { addDeadline, removeDeadline, type Deadline } from './deadlines.js';
 import { pluginExportOf } from '../module-interop.js';
 import { ensureSdkResolution } from '../sdk-resolve.js';
 import { ensureTsx } from '../tsx.js';
+import { ProbeTally } from '../probe-tally.js';
 
 const EMPTY: readonly unknown[] = Object.freeze([]);
 /** How many times each entry file was imported: later imports get `?v=<n>` so ESM re-evaluates it. */
@@ -47,6 +48,7 @@ class InProcessRuntime implements PluginRuntime {
   private readonly allowed: ReadonlySet<string>;
   /** Only the timeouts: calls are counted and timed by the host (host/traffic.ts). */
   private timeouts = 0;
+  private readonly probes = new ProbeTally();
 
   constructor(private readonly init: RuntimeInit) {
     this.id = init.manifest.id;
@@ -108,9 +110,10 @@ class InProcessRuntime implements PluginRuntime {
     try {
       r = this.invoke<T>(method, payload, options);
     } catch (err) {
-      return Promise.reject(err);
+      r = Promise.reject(err);
     }
-    return r instanceof Promise ? r : Promise.resolve(r);
+    const p = r instanceof Promise ? r : Promise.resolve(r);
+    return options?.probe ? this.probes.track(p) : p;
   }
 
   /** A synchronous answer stays synchronous (no promise, no deadline); a promise gets the deadline. */
@@ -173,8 +176,8 @@ class InProcessRuntime implements PluginRuntime {
   }
 
   stats(): RuntimeStats {
-    // Calls are the host's to count (host.runtimeStats merges them in).
-    return { calls: 0, errors: 0, timeouts: this.timeouts, inFlight: 0, totalMs: 0, restarts: 0 };
+    // Calls are the host's to count (host.runtimeStats merges them in); a probe's timeout is not the plugin's.
+    return this.probes.subtract({ calls: 0, errors: 0, timeouts: this.timeouts, inFlight: 0, totalMs: 0, restarts: 0 });
   }
 
   /** In-process plugins share the host's heap and CPU: nothing can be attributed to one of them. */
