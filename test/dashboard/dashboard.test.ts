@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The dashboard in a real browser (Debian's Chromium via playwright-core) against a real gateway:
 // wrong token, plugin rows, disable → 503 → enable, untrusted strings rendered as text, reload and
 // rollback-to from the versions panel, an error code shown, CSP without violations, sign out.
@@ -11,6 +10,9 @@ import type { Browser, Page } from 'playwright-core';
 import { createGateway } from '../../src/gateway/index.js';
 import { echoPlugin, makeHost, testConfig } from '../gateway/helpers.js';
 import { chromiumSkip, get, launchChromium, startStack, tmp, writePlugin, type Stack } from './helpers.js';
+
+// What the page.evaluate callbacks read in the browser (the test's own program has no DOM types).
+declare const window: any, document: any, sessionStorage: any, localStorage: any;
 
 const skip = chromiumSkip();
 const XSS = 'says <img src=x onerror="window.__pwned=1"> hi <script>window.__pwned=2</script>';
@@ -35,7 +37,7 @@ before(async () => {
   await page.addInitScript(() => {
     const w = window as unknown as { __csp: string[] };
     w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(e.effectiveDirective));
+    document.addEventListener('securitypolicyviolation', (e: { effectiveDirective: string }) => w.__csp.push(e.effectiveDirective));
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('console', (m) => {
