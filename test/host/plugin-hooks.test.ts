@@ -71,7 +71,7 @@ test('ctx.hooks.on: a plugin\'s hooks run with the host\'s, are isolated, and go
     assert.deepEqual([...report.running].sort(), ['alpha', 'beta', 'picker', 'watcher']);
     const typo = host.get('typo')!;
     assert.equal(typo.state, 'failed', 'an unknown hook name fails the plugin');
-    assert.match(typo.error!.message, /ctx\.hooks\.on: unknown hook "onRequst"; known: onRequest, onResponse, onError, onProviderSwitch, lifecycle\.unloaded/);
+    assert.match(typo.error!.message, /ctx\.hooks\.on: unknown hook "onRequst"; known: onRequest, onResponse, onError, onProviderSwitch, (on_request, on_response, on_error, on_provider_switch, )?lifecycle\.unloaded/);
 
     await host.hooks.run('onRequest', { pluginId: 'hello', request: {} });
     await host.hooks.run('onResponse', { pluginId: 'hello', request: {}, response: { statusCode: 200 } });
