@@ -177,6 +177,25 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
       await wired;
       await applyPin(id, version);
     },
+    applyCanary: async (id, want) => {
+      await wired;
+      const running = host.releases.canaryStatus(id);
+      try {
+        if (!want) {
+          if (running) await host.releases.abort(id, 'ended on another node of the cluster');
+          return;
+        }
+        if (running && running.canary?.version === want.version && running.percent === want.percent) return;
+        if (running) await host.releases.abort(id, 'replaced by the canary another node started');
+        await host.releases.canary(id, { version: want.version, percent: want.percent, stickyBy: want.sticky_by });
+        logger.info({ plugin_id: id, canary_version: want.version, percent: want.percent }, 'running the canary the cluster started');
+      } catch (err) {
+        cluster?.problem({ plugin: id, code: isPlugwayError(err) ? err.code : 'PLW_ERR_INTERNAL', message: `could not run the canary the cluster started (${want?.version} at ${want?.percent} %): ${reasonOf(err)}` });
+        throw err;
+      } finally {
+        core.routesChanged(`canary ${id}`);
+      }
+    },
     applyConfig: async (id, config) => {
       await wired;
       try {

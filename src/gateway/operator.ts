@@ -16,6 +16,14 @@ export interface Remembered {
   resetBreaker?: boolean;
   /** The plugin's config set at run time (shared with every node through the desired state). */
   config?: Record<string, unknown>;
+  /** A canary started (or null: ended) on this node, so that every node of a cluster runs the same. */
+  canary?: SharedCanary | null;
+}
+
+export interface SharedCanary {
+  version: string;
+  percent: number;
+  sticky_by: 'user' | 'none';
 }
 
 export interface OperatorAction<T> {
@@ -54,8 +62,10 @@ export class Operator {
       throw e;
     }
     if (keep?.resetBreaker) core.guard(a.id).breaker.reset();
-    if (keep?.config) await store.update(a.id, { config: keep.config, ...(keep.version ? { version: keep.version } : {}) }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'config not stored in the desired state'));
-    else if (keep?.version) await store.update(a.id, { version: keep.version }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'desired version not stored'));
+    if (keep?.config || keep?.canary !== undefined) {
+      const patch = { ...(keep.config ? { config: keep.config } : {}), ...(keep.canary !== undefined ? { canary: keep.canary } : {}), ...(keep.version ? { version: keep.version } : {}) };
+      await store.update(a.id, patch).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'config or canary not stored in the desired state'));
+    } else if (keep?.version) await store.update(a.id, { version: keep.version }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'desired version not stored'));
     await audit.append({ actor: a.actor, action: a.action, target: a.id, result: 'ok' });
     return result;
   }

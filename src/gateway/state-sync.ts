@@ -14,6 +14,8 @@ export interface FollowOptions {
    * rollback work owns version switching; until it is wired here a pin is only logged.
    */
   applyVersionPin?: (id: string, version: string) => Promise<void>;
+  /** Starts (canary set) or ends (null) the canary another node started, promoted or aborted. */
+  applyCanary?: (id: string, canary: { version: string; percent: number; sticky_by: 'user' | 'none' } | null) => Promise<void>;
   /** Serves a plugin with the config another node set (PUT /admin/plugins/:id/config there). */
   applyConfig?: (id: string, config: Record<string, unknown>) => Promise<void>;
 }
@@ -39,6 +41,7 @@ export function followDesiredState(host: Host, store: StateStore, opts: FollowOp
     if (want.config && opts.applyConfig && !sameConfig(want.config, host.config.plugins.configs[id]?.config ?? {})) {
       await opts.applyConfig(id, want.config);
     }
+    if (want.canary !== undefined && opts.applyCanary) await opts.applyCanary(id, want.canary);
     const active = host.get(id)?.version;
     if (want.version && active && want.version !== active) {
       if (opts.applyVersionPin) await opts.applyVersionPin(id, want.version);

@@ -7,6 +7,8 @@ export interface PluginDesiredState {
   version?: string;
   /** The plugin's config as last set through the admin API (PUT /admin/plugins/:id/config); replaces plugway.yaml's. */
   config?: Record<string, unknown>;
+  /** A canary started through the admin API (null once promoted or aborted): every node runs it at this weight. */
+  canary?: { version: string; percent: number; sticky_by: 'user' | 'none' } | null;
   updatedAt: string;
 }
 

@@ -71,4 +71,17 @@ test('a rollback on one node switches every node; a node without that version re
   // And forward again: the pin is a version, in either direction.
   assert.equal((await http(`${b.url}/admin/plugins/greeter/rollback`, post({ version: '2.0.0' }))).status, 200);
   await until(async () => (await served(a)) === '2.0.0', 5000, 'node a serving 2.0.0 pinned on b');
+
+  // A canary started on a runs on b too, at the same weight; aborting it on a ends it on b.
+  const get = { headers: { authorization: `Bearer ${TOKEN}` } };
+  const started = await http(`${a.url}/admin/plugins/greeter/canary`, post({ version: '1.0.0', percent: 30 }));
+  assert.equal(started.status, 200, started.text);
+  const onB = await until(async () => {
+    const c = (await http(`${b.url}/admin/plugins/greeter/canary`, get)).json;
+    return c?.canary?.version === '1.0.0' ? c : undefined;
+  }, 5000, 'node b running the canary started on a');
+  assert.equal(onB.percent, 30);
+  assert.equal((await http(`${a.url}/admin/plugins/greeter/canary/abort`, post())).status, 200);
+  await until(async () => (await http(`${b.url}/admin/plugins/greeter/canary`, get)).json?.canary === null, 5000, 'the canary ended on b');
+  assert.equal(await served(b), '2.0.0');
 });

@@ -7,7 +7,7 @@ import { parseCanaryRequest } from '../../host/releases/canary.js';
 import type { SwapReport } from '../../host/releases/types.js';
 import { tokenIdentity } from '../../state/audit-log.js';
 import type { GatewayCore } from '../core.js';
-import type { Operator } from '../operator.js';
+import type { Operator, Remembered } from '../operator.js';
 import { errorBody, failure } from '../http-errors.js';
 import { requestIdOf } from '../request-id.js';
 
@@ -41,9 +41,12 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
   const host = core.host;
   const releases = host.releases;
 
+  /** A canary promoted or aborted here ends on every node (the promoted version then travels as a pin). */
+  const canaryEnded = (id: string): Remembered => ({ version: host.get(id)?.version, canary: null });
+
   /** Runs an audited release action; errors become coded JSON answers. */
   /** A read (`read: true`) writes nothing: no audit line, no desired state, no route rebuild (opening a panel is not an action). */
-  const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>, read = false) => {
+  const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>, read = false, remember?: (id: string) => Remembered) => {
     const id = request.params.id;
     const rid = (reply.getHeader('x-request-id') as string | undefined) ?? requestIdOf(undefined);
     const actor = actorOf(request);
@@ -54,7 +57,7 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
       };
       // A read is not an action: no audit line, no desired state, no route rebuild.
       if (read) return await run();
-      return await operator.perform({ actor, action, id, run });
+      return await operator.perform({ actor, action, id, run, ...(remember ? { remember: () => remember(id) } : {}) });
     } catch (err) {
       const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
       const f = failure(e);
@@ -106,15 +109,24 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
 
   app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary', async (request, reply) => {
     const action = (request.body as { action?: unknown } | undefined)?.action;
-    if (action === 'promote') return act(request, reply, 'canary_promote', async (id) => swapBody(id, 'promote', await releases.promote(id)));
-    if (action === 'abort') return act(request, reply, 'canary_abort', async (id) => (await releases.abort(id), { id, action: 'abort', version: host.get(id)!.version }));
-    return act(request, reply, 'canary', async (id) => releases.canary(id, parseCanaryRequest(id, request.body)));
+    if (action === 'promote') return act(request, reply, 'canary_promote', async (id) => swapBody(id, 'promote', await releases.promote(id)), false, canaryEnded);
+    if (action === 'abort') return act(request, reply, 'canary_abort', async (id) => (await releases.abort(id), { id, action: 'abort', version: host.get(id)!.version }), false, canaryEnded);
+    let req: ReturnType<typeof parseCanaryRequest> | undefined;
+    return act(
+      request,
+      reply,
+      'canary',
+      async (id) => releases.canary(id, (req = parseCanaryRequest(id, request.body))),
+      false,
+      // Every node of a cluster starts the same canary, at this weight (each node routes its own share).
+      (id) => ({ version: host.get(id)?.version, ...(req ? { canary: { version: req.version, percent: req.percent, sticky_by: req.stickyBy } } : {}) }),
+    );
   });
   app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary/promote', async (request, reply) =>
-    act(request, reply, 'canary_promote', async (id) => swapBody(id, 'promote', await releases.promote(id))),
+    act(request, reply, 'canary_promote', async (id) => swapBody(id, 'promote', await releases.promote(id)), false, canaryEnded),
   );
   app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary/abort', async (request, reply) =>
-    act(request, reply, 'canary_abort', async (id) => (await releases.abort(id), { id, action: 'abort', version: host.get(id)!.version })),
+    act(request, reply, 'canary_abort', async (id) => (await releases.abort(id), { id, action: 'abort', version: host.get(id)!.version }), false, canaryEnded),
   );
 }
 
