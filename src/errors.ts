@@ -89,6 +89,13 @@ export const ERRORS = {
   PLW_ERR_WASM_EXPORT_MISSING: def('Plugin {id}: module does not export {export}'),
   PLW_ERR_RESPONSE_TOO_LARGE: def('Plugin {id}: {method} returned {size} bytes, above the limit of {limit} bytes', 502),
 
+  // --- remote runtime (services elsewhere) ---
+  PLW_ERR_REMOTE_CONFIG: def('Plugin {id}: runtime.{field}: {reason}'),
+  PLW_ERR_UPSTREAM_UNAVAILABLE: def('Plugin {id}: no upstream can take the request ({reason}); retry in {retryAfter} s', 503),
+  PLW_ERR_UPSTREAM_FAILED: def('Plugin {id}: upstream {upstream} failed: {reason}', 502),
+  PLW_ERR_UPSTREAM_TIMEOUT: def('Plugin {id}: upstream {upstream} did not answer within {timeoutMs} ms', 504),
+  PLW_ERR_DISCOVERY_UNAVAILABLE: def('Service discovery ({source}) for {service} is unreachable: {reason}; check that it runs and that its endpoints ({endpoints}) are right', 503),
+
   // --- gateway ---
   PLW_ERR_ROUTE_NOT_FOUND: def('No route for {method} {path}', 404),
   PLW_ERR_ROUTE_CONFLICT: def('Route {method} {path} is claimed by both {first} and {second}; give one a prefix in plugway.yaml (plugins.configs.<id>.prefix)'),

@@ -41,6 +41,8 @@ export interface CompiledRoute {
   readonly pluginRoles: readonly string[];
   readonly limiter?: EndpointRateLimiter;
   readonly metrics: RouteMetrics;
+  /** The plugin's runtime reads the body itself as a stream: the gateway serves the route before Fastify parses it. */
+  readonly streamsBody: boolean;
   /** Request lines of each version served (the pipeline makes them on first use). */
   lines?: Map<string | null, RequestLine>;
 }
@@ -62,6 +64,8 @@ export class GatewayCore {
   readonly trustProxy: boolean;
   readonly maxResponseBytes: number;
   table: RouteTable<CompiledRoute> = new RouteTable<CompiledRoute>([]);
+  /** Some route streams its body (a remote plugin): the gateway's early hook has work to do. */
+  streaming = false;
   private readonly guards = new Map<string, PluginGuard>();
   private readonly limiters = new Map<string, EndpointRateLimiter>();
   private readonly routeMetrics = new Map<string, RouteMetrics>();
@@ -138,6 +142,7 @@ export class GatewayCore {
       return this.compile(def, steps, plugins.find((p) => p.id === def.pluginId)!);
     });
     this.table = new RouteTable(routes);
+    this.streaming = routes.some((r) => r.streamsBody);
   }
 
   /** rebuild() for run-time changes: a conflict is logged, not thrown. */
@@ -179,7 +184,7 @@ export class GatewayCore {
       def,
       pluginId: def.pluginId,
       guard: this.guard(def.pluginId),
-      timeoutMs: o?.timeoutMs ?? plugin.manifest.resources?.timeoutMs ?? this.config.plugins.defaultTimeoutMs,
+      timeoutMs: e.timeoutMs ?? o?.timeoutMs ?? plugin.manifest.resources?.timeoutMs ?? this.config.plugins.defaultTimeoutMs,
       middleware,
       auth: e.auth ?? 'none',
       needsPrincipal,
@@ -188,6 +193,7 @@ export class GatewayCore {
       pluginRoles,
       limiter,
       metrics,
+      streamsBody: plugin.runtime?.streamsRequestBody === true,
     };
   }
 }

@@ -22,6 +22,7 @@ import { GatewayMetrics } from './metrics.js';
 import { Pipeline } from './pipeline.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
+import { routeUpgrades } from './upgrade.js';
 import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 
@@ -197,13 +198,23 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       }
 
       const handler = (request: Parameters<Pipeline['handle']>[0], reply: Parameters<Pipeline['handle']>[1]) => pipeline.handle(request, reply);
-      scope.route({ method: [...ALL_METHODS], url: '/*', bodyLimit, handler });
-      scope.route({ method: [...ALL_METHODS], url: '/', bodyLimit, handler });
+      // Routes whose plugin streams the body (remote proxies) are served before Fastify reads it.
+      const onRequest = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        if (!core.streaming || !pipeline.handleStreaming(request, reply)) done();
+      };
+      scope.route({ method: [...ALL_METHODS], url: '/*', bodyLimit, onRequest, handler });
+      scope.route({ method: [...ALL_METHODS], url: '/', bodyLimit, onRequest, handler });
     },
     { prefix },
   );
 
+  let unrouteUpgrades: (() => void) | undefined;
+  app.addHook('onReady', async () => {
+    unrouteUpgrades = routeUpgrades(app);
+  });
+
   app.addHook('onClose', async () => {
+    unrouteUpgrades?.();
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
     await wiring?.close();

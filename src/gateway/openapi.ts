@@ -55,7 +55,7 @@ export function adminOpenApi(): Record<string, unknown> {
           properties: {
             id: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' },
             kind: { type: 'string', enum: ['handler', 'middleware', 'auth', 'storage', 'provider', 'router', 'diagnostics', 'action'] },
-            runtime: { type: 'string', enum: ['inprocess', 'worker', 'wasm'] }, description: { type: 'string', nullable: true },
+            runtime: { type: 'string', enum: ['inprocess', 'worker', 'wasm', 'remote'] }, description: { type: 'string', nullable: true },
             enabled: { type: 'boolean' }, state: { type: 'string', enum: ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] },
             health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown'] },
             loaded_at: { type: 'string', format: 'date-time', nullable: true }, last_used: { type: 'string', format: 'date-time', nullable: true },

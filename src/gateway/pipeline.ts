@@ -15,6 +15,7 @@ import { asPrincipal, hasAnyRole, hasPermission, splitPermission } from './rbac.
 import { toWireResponse, type WireResponse } from './response.js';
 import { requestLines, type RequestLine } from './logging.js';
 import { requestIdOf } from './request-id.js';
+import { spliceUpgrade } from './stream-response.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -91,7 +92,8 @@ export class Pipeline {
       params: match.params,
       query: request.query as Record<string, string | string[]>,
       headers: request.headers,
-      body: request.body ?? undefined,
+      // a runtime that streams the body gets the request itself, unread (see handleStreaming)
+      body: match.route.streamsBody ? request.raw : (request.body ?? undefined),
       context: {},
     };
     const flow = new Flow(match.route, preq, request, reply, start);
@@ -108,6 +110,19 @@ export class Pipeline {
       );
     }
     return this.respond(flow, out);
+  }
+
+  /**
+   * Fastify's onRequest, before the body is parsed: a route whose runtime streams the body
+   * (a remote proxy) is served from here, so its body is never read whole. False: not such a route.
+   */
+  handleStreaming(request: FastifyRequest, reply: FastifyReply): boolean {
+    const path = this.pathOf(request.url);
+    const table = this.core.table;
+    const match = table.find(request.method, path) ?? (request.method === 'HEAD' ? table.find('GET', path) : undefined);
+    if (!match?.route.streamsBody) return false;
+    void this.handle(request, reply);
+    return true;
   }
 
   /** Hooks, then the reply, then metrics and the log line. */
@@ -138,6 +153,7 @@ export class Pipeline {
   }
 
   private send(reply: FastifyReply, out: WireResponse): void {
+    if (out.upgrade) return spliceUpgrade(reply, out.headers, out.upgrade);
     reply.code(out.status);
     if (out.headers) reply.headers(out.headers);
     if (out.contentType) reply.header('content-type', out.contentType);

@@ -1,14 +1,19 @@
 // Checks a PluginResponse and turns it into what Fastify sends: status, headers, payload.
 // A response that breaks the contract is a 502 PLW_ERR_INVALID_RESPONSE, not a crash.
 
+import type { Duplex, Readable } from 'node:stream';
 import { PlugwayError } from '../errors.js';
 import type { PluginResponse } from '../sdk/types.js';
+import { isStreamBody, isUpgradeBody, toReadable } from './stream-response.js';
 
 export interface WireResponse {
   status: number;
   headers?: Record<string, string | string[]>;
   contentType?: string;
-  payload?: string | Buffer;
+  /** A stream is sent as it comes (not held to maxResponseBytes): a proxied download, an SSE feed. */
+  payload?: string | Buffer | Readable;
+  /** A 101 whose body is a socket: spliced with the client's (stream-response.ts). */
+  upgrade?: Duplex;
 }
 
 // Framing is Node's job; a plugin setting these would corrupt the connection.
@@ -28,6 +33,7 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
   }
   const out: WireResponse = { status };
   let contentType: string | undefined;
+  let contentLength: string | undefined;
   if (r.headers !== undefined) {
     if (r.headers === null || typeof r.headers !== 'object') throw invalid(pluginId, 'headers must be an object of strings');
     const headers: Record<string, string | string[]> = {};
@@ -38,6 +44,7 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
         throw invalid(pluginId, `header ${name} must be a string or an array of strings`);
       }
       const lower = name.toLowerCase();
+      if (lower === 'content-length' && typeof v === 'string') contentLength = v;
       if (DROPPED_HEADERS.has(lower)) continue;
       if (lower === 'content-type') contentType = Array.isArray(v) ? v[0] : v;
       else headers[lower] = v;
@@ -46,6 +53,17 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
   }
   const body = r.body;
   let size = 0;
+  if (isUpgradeBody(status, body)) {
+    out.upgrade = body;
+    return out;
+  }
+  if (isStreamBody(body)) {
+    out.payload = toReadable(body);
+    // a stream's length is the sender's to state (a proxied download keeps its Content-Length)
+    if (contentLength !== undefined) (out.headers ??= {})['content-length'] = contentLength;
+    if (contentType !== undefined) out.contentType = contentType;
+    return out;
+  }
   if (body === undefined || body === null) {
     // no payload
   } else if (typeof body === 'string') {

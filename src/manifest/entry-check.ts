@@ -125,7 +125,8 @@ export async function checkEntry(result: ManifestLoadResult, options: EntryCheck
   if (engine) await push(engine, ['engine']);
 
   const entry = result.entryPath;
-  if (!entry) return issues;
+  // a remote plugin's code runs elsewhere: nothing here to import
+  if (!entry || manifest.runtime.type === 'remote') return issues;
   if (manifest.runtime.type === 'wasm') {
     let module: WasmModule;
     try {

@@ -1,6 +1,7 @@
 // The JSON Schema of plugin.yaml as written (snake_case, aliases allowed). ajv checks the structure;
 // validate.ts maps its errors to plugway's codes and to file:line:col.
 import { PLUGIN_KINDS, RUNTIME_TYPES } from '../sdk/types.js';
+import { REMOTE_RUNTIME_PROPERTIES } from './remote.js';
 
 const str = { type: 'string' } as const;
 const strList = { type: 'array', items: { type: 'string' } } as const;
@@ -31,6 +32,8 @@ export const manifestSchema = {
         instances: { type: 'integer', minimum: 1 },
         // the Veza seed's ABI version (`version: 1.0`): accepted and ignored
         version: { type: ['string', 'number'] },
+        // runtime.type remote: where the service is and how it is reached (remote.ts)
+        ...REMOTE_RUNTIME_PROPERTIES,
       },
     },
     resources: {
@@ -63,6 +66,7 @@ export const manifestSchema = {
           rate_limit: { type: 'string', format: 'rate-limit' },
           function: { type: 'string', minLength: 1 },
           description: str,
+          timeout: duration,
         },
       },
     },

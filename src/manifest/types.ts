@@ -2,6 +2,7 @@
 // The YAML field names (snake_case) are documented in docs/manifest.md.
 
 import type { PluginKind, RuntimeType } from '../sdk/types.js';
+import type { RemoteSpec } from './remote.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
@@ -26,6 +27,8 @@ export interface EndpointSpec {
   /** wasm only: call this export with the raw body instead of handle_request. */
   function?: string;
   description?: string;
+  /** This endpoint's deadline, ms (endpoint `timeout`); absent: the plugin's. */
+  timeoutMs?: number;
 }
 
 export interface DependencySpec {
@@ -58,6 +61,8 @@ export interface PluginManifest {
     /** Relative to the manifest's folder; undefined when not declared (defaults are searched). */
     entry?: string;
     instances: number;
+    /** runtime.type remote: the upstreams and how they are reached. */
+    remote?: RemoteSpec;
   };
   resources: {
     cpu?: number;

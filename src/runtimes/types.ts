@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { PluginContext } from '../sdk/context.js';
 import type { PluginMetrics, RuntimeType } from '../sdk/types.js';
 import type { PluginManifest } from '../manifest/types.js';
+import type { UpstreamSnapshot } from './remote/upstream.js';
 
 export interface CallOptions {
   /** Aborts the call (the plugin sees it through the signal passed to it where it can). */
@@ -112,6 +113,13 @@ export interface PluginRuntime {
    * reading costs 60-100 ns on a VM, a call in-process a few hundred).
    */
   readonly timing?: CallTiming;
+  /**
+   * The runtime reads a request's body itself, as a stream: the gateway hands it the request
+   * (PluginRequest.body is node's IncomingMessage) instead of parsing it (remote, protocol http).
+   */
+  readonly streamsRequestBody?: boolean;
+  /** A remote plugin's upstreams, their state and counters (admin API, dashboard, metrics). */
+  upstreams?(): UpstreamSnapshot[];
   /** What the plugin exposes to its dependents (in-process only; undefined elsewhere). */
   exports(): unknown;
   stats(): RuntimeStats;

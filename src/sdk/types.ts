@@ -22,8 +22,8 @@ export const PLUGIN_KINDS: readonly PluginKind[] = [
   'action',
 ];
 
-export type RuntimeType = 'inprocess' | 'worker' | 'wasm';
-export const RUNTIME_TYPES: readonly RuntimeType[] = ['inprocess', 'worker', 'wasm'];
+export type RuntimeType = 'inprocess' | 'worker' | 'wasm' | 'remote';
+export const RUNTIME_TYPES: readonly RuntimeType[] = ['inprocess', 'worker', 'wasm', 'remote'];
 
 export type PluginState = 'unloaded' | 'loaded' | 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
 

@@ -80,7 +80,7 @@ export async function validatePluginDir(target: string): Promise<{ report: Valid
   const errors = [...result.errors];
   let entryImported = false;
   if (result.manifest && errors.length === 0) {
-    entryImported = result.entryPath !== undefined && result.manifest.runtime.type !== 'wasm';
+    entryImported = result.entryPath !== undefined && result.manifest.runtime.type !== 'wasm' && result.manifest.runtime.type !== 'remote';
     errors.push(...(await checkEntry(result)));
   }
   const m = result.manifest;

@@ -1,0 +1,43 @@
+// The one place a response that is not a plain value is written: a streamed body (a Readable or
+// an async iterable, e.g. a proxied download) goes to Fastify as a stream, and a 101 whose body
+// is a socket (a proxied WebSocket upgrade) is spliced with the client's socket.
+
+import { Duplex, Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { FastifyReply } from 'fastify';
+
+/** A body that is a stream or an async iterable (strings and bytes are neither). */
+export function isStreamBody(body: unknown): body is Readable | AsyncIterable<unknown> {
+  if (body === null || typeof body !== 'object') return false;
+  if (body instanceof Uint8Array) return false;
+  return body instanceof Readable || typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
+
+export function toReadable(body: Readable | AsyncIterable<unknown>): Readable {
+  return body instanceof Readable ? body : Readable.from(body);
+}
+
+/** Whether a 101 answer carries the upstream's socket to splice with the client's. */
+export function isUpgradeBody(status: number, body: unknown): body is Duplex {
+  return status === 101 && body instanceof Duplex;
+}
+
+/**
+ * Writes a 101 head to the client's raw socket and pipes both sockets into each other; Fastify
+ * is told to keep out (hijack). Either side closing closes the other.
+ */
+export function spliceUpgrade(reply: FastifyReply, headers: Record<string, string | string[]> | undefined, upstream: Duplex): void {
+  const client = reply.request.raw.socket as Socket;
+  reply.hijack();
+  let head = 'HTTP/1.1 101 Switching Protocols\r\n';
+  for (const [k, v] of Object.entries(headers ?? {})) for (const x of Array.isArray(v) ? v : [v]) head += `${k}: ${x}\r\n`;
+  client.write(`${head}\r\n`);
+  const end = () => {
+    client.destroy();
+    upstream.destroy();
+  };
+  upstream.once('close', end).once('error', end);
+  client.once('close', end).once('error', end);
+  upstream.pipe(client);
+  client.pipe(upstream);
+}
