@@ -28,7 +28,11 @@ export function refuse(code: ErrorCode, params: ErrorParams, headers?: Record<st
 
 /** Errors a plugin call can end with; anything unknown is an internal error. */
 export function failureFromCall(err: unknown): HttpFailure {
-  if (isPlugwayError(err)) return failure(err);
+  if (isPlugwayError(err)) {
+    // an error that knows when to come back says so (an upstream set that is all down)
+    const after = err.params.retryAfter;
+    return after === undefined || after === null ? failure(err) : failure(err, { 'retry-after': String(after) });
+  }
   return refuse('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
 }
 

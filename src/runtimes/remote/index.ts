@@ -25,6 +25,28 @@ const RETRY_STATUS = new Set([502, 503, 504]);
 const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+const PRECISE_BELOW_MS = 2000;
+
+/** An abort at the deadline (optionally following the caller's signal); cleared once the head arrived. */
+class DeadlineTimer {
+  private readonly ac = new AbortController();
+  private readonly t: NodeJS.Timeout;
+  fired = false;
+  constructor(ms: number, outer: AbortSignal | undefined) {
+    this.t = setTimeout(() => {
+      this.fired = true;
+      this.ac.abort(new Error('deadline'));
+    }, ms);
+    if (outer) outer.addEventListener('abort', () => this.ac.abort(outer.reason), { once: true });
+  }
+  get signal(): AbortSignal {
+    return this.ac.signal;
+  }
+  clear(): void {
+    clearTimeout(this.t);
+  }
+}
+
 function errCode(err: unknown): string | undefined {
   const e = err as { code?: string; cause?: { code?: string } };
   return e?.code && e.code !== 'UND_ERR_SOCKET' ? e.code : (e?.cause?.code ?? e?.code);
@@ -221,7 +243,10 @@ class RemoteRuntime implements PluginRuntime {
         if (!up) throw new PlugwayError('PLW_ERR_UPSTREAM_UNAVAILABLE', { id: this.id, reason: set.whyNone(now), retryAfter: set.retryAfterSec(now) });
         const left = deadline - now;
         if (left <= 0) throw this.timeout(up, deadline - started);
-        const a: Attempt = { headersTimeoutMs: left, idleTimeoutMs: Math.max(left, 1000), ...(options?.signal ? { signal: options.signal } : {}) };
+        // undici's own timers tick every ~0.5-1 s: a short deadline gets a timer of its own
+        const timer = left < PRECISE_BELOW_MS ? new DeadlineTimer(left, options?.signal) : undefined;
+        const signal = timer?.signal ?? options?.signal;
+        const a: Attempt = { headersTimeoutMs: timer ? 0 : left, idleTimeoutMs: Math.max(left, 1000), ...(signal ? { signal } : {}) };
         let retryNext = false;
         try {
           const res = await this.attempt(set, up, preq, a);
@@ -232,12 +257,14 @@ class RemoteRuntime implements PluginRuntime {
         } catch (err) {
           if (isPlugwayError(err)) throw err;
           const code = errCode(err);
+          if (timer?.fired) throw this.timeout(up, Math.round(performance.now() - started));
           if (options?.signal?.aborted) throw new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method: 'handleRequest', reason: reasonOf(options.signal.reason) });
           if (code && TIMEOUTS.has(code)) throw this.timeout(up, Math.round(performance.now() - started));
           const canRetry = (retryable || (!streamed && code !== undefined && NOT_SENT.has(code))) && attempt < this.spec.retries.attempts;
           if (!canRetry || !this.acquireRetry(set)) throw new PlugwayError('PLW_ERR_UPSTREAM_FAILED', { id: this.id, upstream: up.url, reason: `${code ? `${code}: ` : ''}${reasonOf(err)}` }, { cause: err });
           retryNext = true;
         } finally {
+          timer?.clear();
           if (holdsRetry) {
             set.budget.release();
             holdsRetry = false;
@@ -327,7 +354,8 @@ class RemoteRuntime implements PluginRuntime {
 
   async resourceUsage(): Promise<Partial<PluginMetrics>> {
     const ups = this.upstreams();
-    return { activeConnections: ups.reduce((n, u) => n + u.inFlight, 0), upstreams: ups };
+    const b = this.set?.budget;
+    return { activeConnections: ups.reduce((n, u) => n + u.inFlight, 0), upstreams: ups, retries: { granted: b?.granted ?? 0, refused: b?.exhausted ?? 0 } };
   }
 
   async dispose(): Promise<void> {

@@ -19,6 +19,8 @@ export interface UpstreamEvents {
 export class RetryBudget {
   active = 0;
   retrying = 0;
+  /** Retries let through, and refused for want of budget, since start. */
+  granted = 0;
   exhausted = 0;
   constructor(private readonly percent: number, private readonly minConcurrency: number) {}
   tryAcquire(): boolean {
@@ -28,6 +30,7 @@ export class RetryBudget {
       return false;
     }
     this.retrying++;
+    this.granted++;
     return true;
   }
   release(): void {
