@@ -29,7 +29,8 @@ export function isUpgradeBody(status: number, body: unknown): body is Duplex {
 export function spliceUpgrade(reply: FastifyReply, headers: Record<string, string | string[]> | undefined, upstream: Duplex): void {
   const client = reply.request.raw.socket as Socket;
   reply.hijack();
-  let head = 'HTTP/1.1 101 Switching Protocols\r\n';
+  // the response checks dropped the hop-by-hop pair: the protocol switched to is the one asked for
+  let head = `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${String(reply.request.headers.upgrade)}\r\n`;
   for (const [k, v] of Object.entries(headers ?? {})) for (const x of Array.isArray(v) ? v : [v]) head += `${k}: ${x}\r\n`;
   client.write(`${head}\r\n`);
   const end = () => {
