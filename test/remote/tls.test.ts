@@ -69,7 +69,7 @@ test('a TLS file that cannot be read fails the plugin, naming the field; its rou
   t.after(() => s.close());
   const p = s.host.get('tls-bad')!;
   assert.equal(p.state, 'failed');
-  assert.match(p.error!.message, /load failed: Plugin tls-bad: runtime\.tls\.ca: cannot read \/nonexistent\/ca\.pem/);
+  assert.match(p.error!.message, /Plugin tls-bad: runtime\.tls\.ca: cannot read \/nonexistent\/ca\.pem/);
   const r = await http(`${s.gw.url}/svc/x`);
   assert.equal(r.status, 503);
 });
