@@ -166,10 +166,10 @@ export class GatewayCore {
     }
     let limiter: EndpointRateLimiter | undefined;
     if (e.rateLimit) {
-      const key = `${def.pluginId}|${def.method}|${def.path}|${e.rateLimit.raw}`;
+      const key = e.rateLimitGroup ? `${def.pluginId}|group:${e.rateLimitGroup}|${e.rateLimit.raw}` : `${def.pluginId}|${def.method}|${def.path}|${e.rateLimit.raw}`;
       limiter = this.limiters.get(key);
       if (!limiter) {
-        limiter = new EndpointRateLimiter(e.rateLimit, `${def.pluginId}:${def.method}:${def.path}`, {
+        limiter = new EndpointRateLimiter(e.rateLimit, e.rateLimitGroup ? `${def.pluginId}:${e.rateLimitGroup}` : `${def.pluginId}:${def.method}:${def.path}`, {
           store: this.config.gateway.rateLimit.store,
           keyPrefix: this.config.gateway.rateLimit.keyPrefix,
           redis: this.redis,

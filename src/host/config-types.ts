@@ -1,5 +1,6 @@
 // The host configuration (plugway.yaml) after merging file, PLUGWAY_* environment and flags,
 // interpolation and defaults. YAML keys are snake_case; durations are normalized to ms here.
+import type { ConfigRoute } from './config-routes.js';
 
 export interface CircuitBreakerSettings {
   /** Consecutive failures that open the circuit. Seed default: 5. */
@@ -108,4 +109,6 @@ export interface HostConfig {
   };
   /** Signing keys trusted by `plugway plugin install` (ed25519 public keys, PEM or base64 DER). */
   trustedKeys: string[];
+  /** plugway.yaml `routes:`: plain proxy routes, each served as a remote plugin named after it. */
+  routes?: ConfigRoute[];
 }

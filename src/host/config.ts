@@ -12,6 +12,8 @@ import { didYouMean } from '../manifest/suggest.js';
 import { formatPath, locate, parseYamlSource, pointerToPath, type PathSegment, type YamlSource } from '../manifest/yaml-source.js';
 import { DEFAULT_POLL_US } from '../runtimes/types.js';
 import type { HostConfig, PluginOverrides } from './config-types.js';
+import { CONFIG_ROUTE_SCHEMA, routesFromRaw } from './config-routes.js';
+import { tryParseRateLimit } from '../manifest/rate-limit.js';
 
 export type DeepPartial<T> = T extends unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 type Duration = string | number;
@@ -48,6 +50,8 @@ export interface RawHostConfig {
   runtimes: { poll_window_us: number; async_context: boolean };
   logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
   trusted_keys: string[];
+  /** Plain proxy routes (config-routes.ts). */
+  routes: unknown[];
 }
 
 export interface LoadHostConfigOptions {
@@ -79,6 +83,7 @@ const DEFAULTS: RawHostConfig = {
   runtimes: { poll_window_us: DEFAULT_POLL_US, async_context: true },
   logging: { level: 'info', redact: [], timestamp: false },
   trusted_keys: [],
+  routes: [],
 };
 
 /** PLUGWAY_* variables and the key each sets (documented in docs/configuration.md). */
@@ -140,6 +145,7 @@ const hostConfigSchema = obj({
   runtimes: obj({ poll_window_us: { type: 'integer', minimum: 0, maximum: 100_000 }, async_context: bool }),
   logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs, timestamp: bool }),
   trusted_keys: strs,
+  routes: { type: 'array', items: CONFIG_ROUTE_SCHEMA },
 });
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1000, mb: 1e6, gb: 1e9, k: 1024, kib: 1024, m: MiB, mib: MiB, g: 1024 * MiB, gib: 1024 * MiB };
@@ -159,6 +165,7 @@ function validateHostConfig() {
     const ajv = createAjv({ verbose: true, strict: false, coerceTypes: true });
     ajv.addFormat('duration', { type: 'string', validate: isDuration });
     ajv.addFormat('size', { type: 'string', validate: (s: string) => toBytes(s) !== undefined });
+    ajv.addFormat('rate-limit', { type: 'string', validate: (s: string) => tryParseRateLimit(s) !== undefined });
     ajv.addFormat('dependency', { type: 'string', validate: (s: string) => splitDependencyString(s).problem === undefined });
     validator = ajv.compile(hostConfigSchema);
   }
@@ -256,7 +263,7 @@ function describe(e: ErrorObject): { path: PathSegment[]; reason: string } {
       return { path, reason: `"${String(e.data)}" is not allowed; expected one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}` };
     case 'format': {
       const f = (e.params as { format: string }).format;
-      const want = f === 'duration' ? 'a duration (500ms, 30s, 1m or ms)' : f === 'size' ? 'a size (bytes, 512kb, 1MiB)' : 'a dependency like "other-plugin >= 1.0.0"';
+      const want = f === 'duration' ? 'a duration (500ms, 30s, 1m or ms)' : f === 'size' ? 'a size (bytes, 512kb, 1MiB)' : f === 'rate-limit' ? 'a rate limit (N/s, N/min or N/h, e.g. 100/min)' : 'a dependency like "other-plugin >= 1.0.0"';
       return { path, reason: `"${String(e.data)}" is not ${want}` };
     }
     case 'type':
@@ -344,6 +351,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
     runtimes: { pollWindowUs: raw.runtimes.poll_window_us, asyncContext: raw.runtimes.async_context },
     logging: { level: raw.logging.level, redact: raw.logging.redact, timestamp: raw.logging.timestamp },
     trustedKeys: raw.trusted_keys,
+    routes: routesFromRaw(raw.routes ?? []),
   };
   if (file) cfg.file = file;
   return cfg;

@@ -29,6 +29,8 @@ export interface EndpointSpec {
   description?: string;
   /** This endpoint's deadline, ms (endpoint `timeout`); absent: the plugin's. */
   timeoutMs?: number;
+  /** Endpoints of one plugin with the same group share one rate limiter (a plugway.yaml route's methods and paths). */
+  rateLimitGroup?: string;
 }
 
 export interface DependencySpec {
