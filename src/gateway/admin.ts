@@ -17,6 +17,7 @@ import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
 import { registerReleaseRoutes, withStep } from './admin/versions-routes.js';
 import { requestIdOf } from './request-id.js';
+import { registerUpstreamRoutes, remoteView } from './admin/upstream-routes.js';
 import { joinPrefix } from './route-table.js';
 
 export interface AdminDeps {
@@ -113,6 +114,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
         description: e.description ?? null,
       })),
       circuit: core.circuitState(p.id) ?? 'closed',
+      ...(p.manifest.runtime.type === 'remote' ? { remote: await remoteView(p) } : {}),
     };
   });
 
@@ -186,6 +188,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
   await registerReleaseRoutes(app, { core, store, audit });
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
+  await registerUpstreamRoutes(app, core, find); // remote plugins' upstreams
 }
 
 function actionOf(url: string): string {

@@ -8,6 +8,8 @@ import type { PluginMetrics, RuntimeType } from '../sdk/types.js';
 import type { PluginManifest } from '../manifest/types.js';
 import type { UpstreamSnapshot } from './remote/upstream.js';
 
+export type { UpstreamSnapshot };
+
 export interface CallOptions {
   /** Aborts the call (the plugin sees it through the signal passed to it where it can). */
   signal?: AbortSignal;
