@@ -331,7 +331,7 @@ class RemoteRuntime implements PluginRuntime {
       res.body.once('error', () => {
         up.errors++;
       });
-      return toPluginResponse(res);
+      return await toPluginResponse(res, preq.method);
     } catch (err) {
       done();
       if (!isPlugwayError(err)) set.failure(up);
