@@ -39,6 +39,8 @@ export function adminOpenApi(): Record<string, unknown> {
       '/plugins/{id}/disable': action('disable', 'Stop and disable a plugin; its routes answer 503 PLW_ERR_PLUGIN_DISABLED (kept across restarts)'),
       '/plugins/{id}/reload': action('reload', 'Re-read a plugin from disk and swap it in blue-green (the old version serves until the new one is healthy); a watch window with automatic rollback follows'),
       ...releaseOpenApiPaths(),
+      '/upstreams': { get: { summary: 'Remote plugins and their upstreams', operationId: 'listUpstreams', responses: { '200': { description: 'Upstreams per remote plugin', ...json({ type: 'object', properties: { plugins: { type: 'array', items: { $ref: '#/components/schemas/RemoteUpstreams' } }, count: { type: 'integer' } } }) }, ...common } } },
+      '/plugins/{id}/upstreams': { get: { summary: 'A remote plugin\'s upstreams', operationId: 'getPluginUpstreams', parameters: [idParam], responses: { '200': { description: 'Its upstreams', ...json({ $ref: '#/components/schemas/RemoteUpstreams' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/plugins/{id}/metrics': { get: { summary: 'A plugin\'s metrics', operationId: 'getPluginMetrics', parameters: [idParam], responses: { '200': { description: 'PluginMetrics', ...json({ $ref: '#/components/schemas/PluginMetrics' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/hooks/stats': { get: { summary: 'Hook statistics per hook name', operationId: 'getHookStats', responses: { '200': { description: 'Stats', ...json({ type: 'object', properties: { hooks: { type: 'object', additionalProperties: { $ref: '#/components/schemas/HookStats' } } } }) }, ...common } } },
       '/health': { get: { summary: 'Every plugin\'s health', operationId: 'getHealth', parameters: [{ name: 'refresh', in: 'query', required: false, schema: { type: 'string', enum: ['1', 'true'] }, description: 'Run the health checks now' }], responses: { '200': { description: 'Health', ...json({ type: 'object', properties: { status: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy'] }, plugins: { type: 'array', items: { type: 'object' } } } }) }, ...common } } },
@@ -68,6 +70,14 @@ export function adminOpenApi(): Record<string, unknown> {
             { $ref: '#/components/schemas/PluginSummary' },
             { type: 'object', properties: { manifest: { type: 'object' }, config: { type: 'object', description: 'Secrets are "[REDACTED]"' }, dependencies: { type: 'array', items: { type: 'object' } }, dependents: { type: 'array', items: { type: 'string' } }, endpoints: { type: 'array', items: { type: 'object' } }, circuit: { type: 'string', enum: ['closed', 'open', 'half_open'] } } },
           ],
+        },
+        RemoteUpstreams: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' }, version: { type: 'string' }, balance: { type: 'string', enum: ['round-robin', 'least-request', 'consistent-hash'] }, protocol: { type: 'string', enum: ['http', 'plugin'] },
+            retries: { type: 'object', properties: { attempts: { type: 'integer' }, granted: { type: 'integer' }, refused_by_budget: { type: 'integer' } } },
+            upstreams: { type: 'array', items: { type: 'object', properties: { url: { type: 'string' }, state: { type: 'string', enum: ['healthy', 'unhealthy', 'ejected'] }, source: { type: 'string', enum: ['static', 'etcd'] }, in_flight: { type: 'integer' }, requests: { type: 'integer' }, errors: { type: 'integer' }, latency_mean_ms: { type: 'number' }, latency_p99_ms: { type: 'number' }, ejections: { type: 'integer' }, ejected_until: { type: 'string', nullable: true }, last_check: { type: 'object', nullable: true } } } },
+          },
         },
         ActionResult: { type: 'object', required: ['id', 'action', 'enabled', 'state'], properties: { id: { type: 'string' }, action: { type: 'string', enum: ['enable', 'disable', 'reload'] }, enabled: { type: 'boolean' }, state: { type: 'string' }, version: { type: 'string' } } },
         HookStats: { type: 'object', properties: { count: { type: 'integer' }, errors: { type: 'integer' }, timeouts: { type: 'integer' }, meanMs: { type: 'number' }, p99Ms: { type: 'number' } } },
