@@ -15,7 +15,7 @@ import { asPrincipal, hasAnyRole, hasPermission, splitPermission } from './rbac.
 import { toWireResponse, type WireResponse } from './response.js';
 import { requestLines, type RequestLine } from './logging.js';
 import { requestIdOf } from './request-id.js';
-import { spliceUpgrade } from './stream-response.js';
+import { discardBody, spliceUpgrade } from './stream-response.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -187,6 +187,7 @@ export class Pipeline {
   /** Whether a middleware answered (and the answer is now the response). */
   private answeredBy(f: Flow, id: string, r: PluginResponse | undefined): boolean {
     if (r === undefined || r === null) return false;
+    if (f.res !== undefined) discardBody(f.res, r);
     f.wire = toWireResponse(id, r, this.core.maxResponseBytes);
     f.res = r;
     return true;
@@ -249,6 +250,7 @@ export class Pipeline {
       f.wire = toWireResponse(f.route.pluginId, r, this.core.maxResponseBytes);
     } catch (err) {
       guard.breaker.failure();
+      discardBody(r);
       return failureFromCall(err);
     }
     guard.breaker.success();

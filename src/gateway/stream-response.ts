@@ -17,6 +17,17 @@ export function toReadable(body: Readable | AsyncIterable<unknown>): Readable {
   return body instanceof Readable ? body : Readable.from(body);
 }
 
+/**
+ * A response that will not be sent (a middleware replaced it, or it failed its checks): its
+ * stream is destroyed, so the connection it reads from is released instead of waiting forever.
+ */
+export function discardBody(res: unknown, replacement?: unknown): void {
+  const body = (res as { body?: unknown } | null | undefined)?.body;
+  // a middleware that changes headers hands the same stream on in a new response object
+  if (body === (replacement as { body?: unknown } | null | undefined)?.body) return;
+  if (body instanceof Readable || body instanceof Duplex) body.destroy();
+}
+
 /** Whether a 101 answer carries the upstream's socket to splice with the client's. */
 export function isUpgradeBody(status: number, body: unknown): body is Duplex {
   return status === 101 && body instanceof Duplex;
