@@ -1,28 +1,26 @@
-// Gateway benchmark: bare Fastify vs the gateway serving an in-process echo plugin with 0, 1, 5
-// and 10 middleware, and with 5 middleware + JWT auth + a rate limit. wrk when installed
-// (microsecond latencies), else autocannon. Scenarios are interleaved over BENCH_ROUNDS rounds and
-// each ratio is the median of per-round ratios to that round's bare Fastify (the machine is shared
-// and noisy). With two or more CPUs and taskset, the server is pinned to CPU 0 and wrk (one thread)
-// to CPU 1 (BENCH_PIN=0 turns that off). Prints a table; writes bench/results/gateway.json.
+// Gateway benchmark of what users run: `plugway serve` on dist/ over plugin folders (an async
+// handleRequest with a rate limit; middleware with async onRequest + async onResponse), the request
+// log on and written to a file, against bare Fastify (the baseline) and a Moleculer 0.14 +
+// moleculer-web 0.10 peer built the same way, GET with wrk -t1 -c50. Each scenario runs unpinned
+// and pinned (server on CPU 0, wrk on CPU 1); scenarios are interleaved over BENCH_ROUNDS rounds and
+// each ratio is the median of per-round ratios to that round's bare Fastify in the same pinning.
+// Prints a table; writes bench/results/gateway.json. BENCH_PIN=0|1 runs only unpinned|pinned.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
+// @ts-expect-error plain ESM helper without types
+import { serveConfig, writePluginFolders } from './plugins.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-/** dist (plain node on the build, what an installed plugway runs) or src (tsx, what `npm start` in a checkout runs). */
-const SOURCE = process.env.BENCH_SOURCE === 'src' ? 'src' : 'dist';
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
-const BODY = JSON.stringify({ hello: 'world' });
-const SECRET = 'bench-secret-that-is-at-least-32-bytes-long!!';
 
 interface Sample { rps: number; p50Ms: number; p99Ms: number; requests: number; cpuUsPerReq?: number }
-interface Result extends Sample { name: string; tool: string; ratio: number; cpuRatio?: number; p99OverheadMs: number; rounds: Sample[] }
+interface Result extends Sample { name: string; scenario: string; pinned: boolean; ratio: number; cpuRatio?: number; rounds: Sample[] }
 
 function has(cmd: string): boolean {
   try {
@@ -33,12 +31,13 @@ function has(cmd: string): boolean {
   }
 }
 
-const PIN = process.env.BENCH_PIN !== '0' && availableParallelism() >= 2 && has('taskset');
-const pinned = (cpu: number, cmd: string, args: string[]): [string, string[]] => (PIN ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
+const CAN_PIN = availableParallelism() >= 2 && has('taskset');
+const PINNINGS = (process.env.BENCH_PIN === '0' ? [false] : process.env.BENCH_PIN === '1' ? [true] : [false, true]).filter((p) => !p || CAN_PIN);
+const pinned = (pin: boolean, cpu: number, cmd: string, args: string[]): [string, string[]] => (pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
 
 /** Builds dist/ when any src/ file is newer than it. */
 function ensureDist(): void {
-  const marker = join(ROOT, 'dist', 'gateway', 'pipeline.js');
+  const marker = join(ROOT, 'dist', 'cli', 'index.js');
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
       const p = join(dir, e.name);
@@ -46,13 +45,8 @@ function ensureDist(): void {
     }, 0);
   if (!existsSync(marker) || newest(join(ROOT, 'src')) > statSync(marker).mtimeMs) {
     console.error('bench: building dist/ (npm run build)…');
-    try {
-      execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      console.error('bench: tsc reported type errors (files were still emitted)');
-    }
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   }
-  if (!existsSync(marker)) throw new Error('dist/ could not be built');
 }
 
 const CLK_TCK = (() => {
@@ -63,7 +57,7 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** CPU time (user + system, µs) a process has used so far, from /proc (Linux); undefined elsewhere. */
+/** CPU time (user + system, µs) a process has used so far, from /proc (Linux). */
 function cpuUsOf(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
@@ -75,18 +69,55 @@ function cpuUsOf(pid: number | undefined): number | undefined {
   }
 }
 
-async function startServer(scenario: string): Promise<{ url: string; pid?: number; stop: () => void }> {
-  const [cmd, args] = pinned(0, process.execPath, [join(ROOT, 'bench/gateway/server.mjs'), scenario]);
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_SECRET: SECRET, BENCH_SOURCE: SOURCE } });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /http:\/\/\S+/.exec(out);
-      if (m) resolve(m[0]);
+const work = mkdtempSync(join(tmpdir(), 'plugway-bench-gw-'));
+const folders = new Map<number, { config: string; log: string }>();
+async function pluginFolders(mw: number): Promise<{ config: string; log: string }> {
+  let f = folders.get(mw);
+  if (f) return f;
+  const root = join(work, `plugins-${mw}`);
+  await writePluginFolders(root, mw);
+  const config = join(work, `plugway-${mw}.yaml`);
+  writeFileSync(config, serveConfig(root, join(work, `state-${mw}`)));
+  folders.set(mw, (f = { config, log: join(work, `requests-${mw}.log`) }));
+  return f;
+}
+
+interface Server { url: string; pid?: number; stop: () => void }
+
+/** Waits for a URL in what `read()` returns (stdout or the log file). */
+function urlFrom(child: ReturnType<typeof spawn>, read: () => string, name: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const poll = setInterval(() => {
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(read());
+      if (m) {
+        clearInterval(poll);
+        resolve(m[0]);
+      }
+    }, 20);
+    child.once('exit', (c) => {
+      clearInterval(poll);
+      reject(new Error(`bench server ${name} exited ${c}`));
     });
-    child.once('exit', (c) => reject(new Error(`bench server ${scenario} exited ${c}`)));
   });
+}
+
+async function startServer(scenario: string, pin: boolean): Promise<Server> {
+  const [kind, n] = scenario.split(':');
+  if (kind === 'plugway') {
+    // `plugway serve` as installed: dist/, its stdout (banner + one JSON line per request) to a file.
+    const { config, log } = await pluginFolders(Number(n));
+    const fd = openSync(log, 'w');
+    const [cmd, args] = pinned(pin, 0, process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--config', config, '--port', '0']);
+    const child = spawn(cmd, args, { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, PLUGWAY_USE_DIST: '1' } });
+    closeSync(fd);
+    const url = await urlFrom(child, () => readFileSync(log, 'utf8').slice(0, 4096), scenario);
+    return { url, pid: child.pid, stop: () => child.kill('SIGKILL') };
+  }
+  const [cmd, args] = pinned(pin, 0, process.execPath, [join(ROOT, 'bench/gateway/server.mjs'), scenario]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const url = await urlFrom(child, () => out, scenario);
   return { url, pid: child.pid, stop: () => child.kill('SIGKILL') };
 }
 
@@ -97,25 +128,16 @@ function parseWrkMs(s: string): number {
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
 }
 
-function runWrk(url: string, headers: Record<string, string>, seconds: number): Sample {
-  const lua = join(ROOT, 'bench/results/.gateway-post.lua');
-  const hdrs = Object.entries({ 'content-type': 'application/json', ...headers }).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n');
-  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(BODY)}\n${hdrs}\n`);
-  const [cmd, args] = pinned(1, 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', lua, `${url}/echo`]);
+function runWrk(url: string, seconds: number, pin: boolean): Sample {
+  const [cmd, args] = pinned(pin, 1, 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `${url}/echo`]);
   const out = execFileSync(cmd, args, { encoding: 'utf8' });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const p50 = parseWrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const p99 = parseWrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   if (/Non-2xx/.test(out)) throw new Error(`non-2xx answers during the run:\n${out}`);
-  return { rps, p50Ms: p50, p99Ms: p99, requests };
-}
-
-async function runAutocannon(url: string, headers: Record<string, string>, seconds: number): Promise<Sample> {
-  const { default: autocannon } = await import('autocannon');
-  const r = await autocannon({ url: `${url}/echo`, method: 'POST', body: BODY, headers: { 'content-type': 'application/json', ...headers }, connections: CONNECTIONS, duration: seconds });
-  if (r.non2xx) throw new Error(`${r.non2xx} non-2xx answers during the run`);
-  return { rps: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, requests: r.requests.total };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50Ms: parseWrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    p99Ms: parseWrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
+  };
 }
 
 const median = (xs: number[]): number => {
@@ -125,86 +147,86 @@ const median = (xs: number[]): number => {
 };
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-const token = await new SignJWT({ roles: ['user'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
-const allScenarios: Array<{ name: string; scenario: string; headers?: Record<string, string> }> = [
+const allScenarios: Array<{ name: string; scenario: string }> = [
   { name: 'bare fastify', scenario: 'bare' },
-  { name: 'gateway, 0 middleware', scenario: 'mw:0' },
-  { name: 'gateway, 1 middleware', scenario: 'mw:1' },
-  { name: 'gateway, 5 middleware', scenario: 'mw:5' },
-  { name: 'gateway, 10 middleware', scenario: 'mw:10' },
-  { name: 'gateway, 5 mw + jwt + rate limit', scenario: 'mw:5:auth', headers: { authorization: `Bearer ${token}` } },
-  // runtimes.async_context: false (no AsyncLocalStorage; escaped errors attributed by stack frame only).
-  // Informational: the targets above are measured on the defaults.
-  { name: '  same, async_context off', scenario: 'mw:5:auth:noctx', headers: { authorization: `Bearer ${token}` } },
-  { name: 'gateway, 0 mw, async_context off', scenario: 'mw:0:noctx' },
+  { name: 'plugway serve, 0 mw + rate limit', scenario: 'plugway:0' },
+  { name: 'plugway serve, 5 mw + rate limit', scenario: 'plugway:5' },
+  { name: 'moleculer, 0 mw + rate limit', scenario: 'moleculer:0' },
+  { name: 'moleculer, 5 mw + rate limit', scenario: 'moleculer:5' },
+  // Informational: sync onRequest-only middleware registered in code (earlier benchmarks' shape).
+  { name: '  (sync, in code) 0 mw + rate limit', scenario: 'code:0' },
+  { name: '  (sync, in code) 5 mw + rate limit', scenario: 'code:5' },
 ];
-// BENCH_ONLY=mw:0,mw:5:auth runs those (bare Fastify always runs: it is the baseline).
+// BENCH_ONLY=plugway:0,moleculer:0 runs those (bare Fastify always runs: it is the baseline).
 const scenarios = allScenarios.filter((s, i) => i === 0 || !ONLY || ONLY.includes(s.scenario));
 
+if (!has('wrk')) throw new Error('bench/gateway needs wrk (apt-get install wrk)');
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-if (SOURCE === 'dist') ensureDist();
-const wrk = has('wrk');
-const loadBefore = loadavg().map((l) => round3(l));
-const samples: Sample[][] = scenarios.map(() => []);
+ensureDist();
+const loadBefore = loadavg().map(round3);
+const samples = new Map<string, Sample[]>();
+const key = (sc: string, pin: boolean) => `${sc}|${pin}`;
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [i, s] of scenarios.entries()) {
-    const server = await startServer(s.scenario);
-    try {
-      const run = (secs: number) => (wrk ? Promise.resolve(runWrk(server.url, s.headers ?? {}, secs)) : runAutocannon(server.url, s.headers ?? {}, secs));
-      await run(1); // warm-up (JIT, connections)
-      const cpu0 = cpuUsOf(server.pid);
-      const sample = await run(DURATION_S);
-      const cpu1 = cpuUsOf(server.pid);
-      // Server CPU per request: what throughput would be on a machine of its own (the load here is shared).
-      if (cpu0 !== undefined && cpu1 !== undefined && sample.requests > 0) sample.cpuUsPerReq = Math.round(((cpu1 - cpu0) / sample.requests) * 100) / 100;
-      samples[i]!.push(sample);
-    } finally {
-      server.stop();
+  for (const pin of PINNINGS) {
+    for (const s of scenarios) {
+      const server = await startServer(s.scenario, pin);
+      try {
+        runWrk(server.url, 1, pin); // warm-up (JIT, connections)
+        const cpu0 = cpuUsOf(server.pid);
+        const sample = runWrk(server.url, DURATION_S, pin);
+        const cpu1 = cpuUsOf(server.pid);
+        // Server CPU per request: what throughput would be on a machine of its own.
+        if (cpu0 !== undefined && cpu1 !== undefined && sample.requests > 0) sample.cpuUsPerReq = Math.round(((cpu1 - cpu0) / sample.requests) * 100) / 100;
+        const list = samples.get(key(s.scenario, pin)) ?? [];
+        list.push(sample);
+        samples.set(key(s.scenario, pin), list);
+      } finally {
+        server.stop();
+      }
     }
   }
 }
-const loadAfter = loadavg().map((l) => round3(l));
-const results: Result[] = scenarios.map((s, i) => {
-  const rs = samples[i]!;
-  return {
-    name: s.name,
-    tool: wrk ? 'wrk' : 'autocannon',
-    rps: median(rs.map((r) => r.rps)),
-    p50Ms: median(rs.map((r) => r.p50Ms)),
-    p99Ms: median(rs.map((r) => r.p99Ms)),
-    // Per round against that round's baseline, then the median: slow phases of a shared machine hit both.
-    ratio: round3(median(rs.map((r, k) => r.rps / samples[0]![k]!.rps))),
-    p99OverheadMs: round3(median(rs.map((r, k) => r.p99Ms - samples[0]![k]!.p99Ms))),
-    requests: rs.reduce((a, r) => a + r.requests, 0),
-    ...(rs.every((r, k) => r.cpuUsPerReq && samples[0]![k]!.cpuUsPerReq)
-      ? { cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq!)), cpuRatio: round3(median(rs.map((r, k) => samples[0]![k]!.cpuUsPerReq! / r.cpuUsPerReq!))) }
-      : {}),
-    rounds: rs,
-  };
-});
+const loadAfter = loadavg().map(round3);
+const results: Result[] = PINNINGS.flatMap((pin) =>
+  scenarios.map((s) => {
+    const rs = samples.get(key(s.scenario, pin))!;
+    const base = samples.get(key('bare', pin))!;
+    return {
+      name: s.name,
+      scenario: s.scenario,
+      pinned: pin,
+      rps: median(rs.map((r) => r.rps)),
+      p50Ms: median(rs.map((r) => r.p50Ms)),
+      p99Ms: median(rs.map((r) => r.p99Ms)),
+      ratio: round3(median(rs.map((r, k) => r.rps / base[k]!.rps))),
+      requests: rs.reduce((a, r) => a + r.requests, 0),
+      ...(rs.every((r, k) => r.cpuUsPerReq && base[k]!.cpuUsPerReq) ? { cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq!)), cpuRatio: round3(median(rs.map((r, k) => base[k]!.cpuUsPerReq! / r.cpuUsPerReq!))) } : {}),
+      rounds: rs,
+    };
+  }),
+);
 const pad = (s: string, n: number) => s.padEnd(n);
-console.log(
-  `gateway benchmark (${wrk ? 'wrk -t1' : 'autocannon'}, ${CONNECTIONS} connections, ${DURATION_S} s × ${ROUNDS} rounds, loopback, ${SOURCE}/, ${PIN ? 'server on CPU 0, load generator on CPU 1' : 'not pinned'})`,
-);
-console.log(`load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')} (${availableParallelism()} CPUs)`);
-console.log(
-  `${pad('scenario', 36)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('ratio', 8)}${pad('p99 overhead ms', 17)}${pad('CPU µs/req', 12)}${pad('CPU ratio', 11)}req/s per round`,
-);
+console.log(`gateway benchmark (wrk -t1 -c${CONNECTIONS}, GET, ${DURATION_S} s × ${ROUNDS} rounds, loopback, dist/, request log to a file)`);
+console.log(`load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')} (${availableParallelism()} CPUs; shared machine)`);
+console.log(`${pad('scenario', 38)}${pad('pinned', 8)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('ratio', 8)}${pad('CPU µs/req', 12)}${pad('CPU ratio', 11)}req/s per round`);
 for (const r of results) {
   console.log(
-    `${pad(r.name, 36)}${pad(r.rps.toFixed(0), 10)}${pad(r.p50Ms.toFixed(3), 9)}${pad(r.p99Ms.toFixed(3), 9)}${pad(r.ratio.toFixed(3), 8)}${pad(r.p99OverheadMs.toFixed(3), 17)}${pad(r.cpuUsPerReq?.toFixed(1) ?? '-', 12)}${pad(r.cpuRatio?.toFixed(3) ?? '-', 11)}${r.rounds.map((x) => x.rps.toFixed(0)).join(' ')}`,
+    `${pad(r.name, 38)}${pad(r.pinned ? 'yes' : 'no', 8)}${pad(r.rps.toFixed(0), 10)}${pad(r.p50Ms.toFixed(3), 9)}${pad(r.p99Ms.toFixed(3), 9)}${pad(r.ratio.toFixed(3), 8)}${pad(r.cpuUsPerReq?.toFixed(1) ?? '-', 12)}${pad(r.cpuRatio?.toFixed(3) ?? '-', 11)}${r.rounds.map((x) => x.rps.toFixed(0)).join(' ')}`,
   );
 }
-console.log('ratio: req/s against bare Fastify in the same round (median of rounds); CPU ratio: server CPU time per request, bare / this (insensitive to other load on the machine)');
-const byScenario = (sc: string) => results.find((r, i) => scenarios[i]!.scenario === sc);
-const targets = {
-  ratio_0_middleware: { target: 0.9, got: byScenario('mw:0')?.ratio, cpuRatio: byScenario('mw:0')?.cpuRatio },
-  ratio_5_middleware_auth_rate_limit: { target: 0.85, got: byScenario('mw:5:auth')?.ratio, cpuRatio: byScenario('mw:5:auth')?.cpuRatio },
-  p99_overhead_ms_0_middleware: { target: 0.3, got: byScenario('mw:0')?.p99OverheadMs },
-  informational_async_context_off: { ratio_0_middleware: byScenario('mw:0:noctx')?.ratio, ratio_5_middleware_auth_rate_limit: byScenario('mw:5:auth:noctx')?.ratio },
-};
+console.log('ratio: req/s against bare Fastify in the same round and pinning (median of rounds); CPU ratio: server CPU per request, bare / this');
+const row = (sc: string, pin: boolean) => results.find((r) => r.scenario === sc && r.pinned === pin);
+const targets = Object.fromEntries(
+  PINNINGS.map((pin) => [
+    pin ? 'pinned' : 'unpinned',
+    {
+      ratio_0_mw_rate_limit: { target: 0.85, got: row('plugway:0', pin)?.ratio, moleculer: row('moleculer:0', pin)?.ratio },
+      ratio_5_mw_rate_limit: { target: 0.7, got: row('plugway:5', pin)?.ratio, moleculer: row('moleculer:5', pin)?.ratio },
+    },
+  ]),
+);
 console.log('targets:', JSON.stringify(targets));
 writeFileSync(
   join(ROOT, 'bench/results/gateway.json'),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, tool: wrk ? 'wrk' : 'autocannon', source: SOURCE, pinned: PIN, connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, loadavg: { before: loadBefore, after: loadAfter }, results, targets }, null, 2) + '\n',
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, loadavg: { before: loadBefore, after: loadAfter }, results, targets }, null, 2) + '\n',
 );

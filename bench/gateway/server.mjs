@@ -1,60 +1,73 @@
-// One benchmark server per process: `bare` (Fastify hello) or the gateway with an in-process echo
-// plugin and N middleware (`mw:N`), optionally with JWT auth + a rate limit (`mw:N:auth`), and with
-// runtimes.async_context off (`…:noctx`).
-// Plain node on dist/ (what an installed plugway runs) unless BENCH_SOURCE=src (tsx on src/, what
-// `npm start` in a checkout runs). Prints the URL on stdout when listening.
+// One benchmark server per process, GET /echo, printing its URL on stdout when listening:
+//   bare          Fastify, one async route (the baseline)
+//   moleculer:N   Moleculer 0.14 + moleculer-web 0.10, a local async action, N middlewares wrapping
+//                 it (an async wrapper: work before and after `await next(ctx)`), its memory rate limiter,
+//                 logging off (as in the issue's measurement)
+//   code:N        informational: the gateway on dist/ with an echo plugin and N sync onRequest-only
+//                 middleware registered in code (the shape earlier benchmarks measured)
+// `plugway serve` itself is started by run.ts (bin/plugway.js on dist/).
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { mkdtemp } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const scenario = process.argv[2] ?? 'bare';
-const secret = process.env.BENCH_SECRET ?? '';
-const fromSrc = process.env.BENCH_SOURCE === 'src';
+const [kind, n] = scenario.split(':');
+const N = Number(n ?? 0);
 
-async function tsx() {
-  const { register } = await import('tsx/esm/api');
-  register();
-}
-
-if (scenario === 'bare') {
+if (kind === 'bare') {
   const app = Fastify({ logger: false });
-  app.post('/echo', async (req) => ({ body: req.body ?? null }));
+  app.get('/echo', async () => ({ hello: 'world', tags: [] }));
   console.log(await app.listen({ port: 0, host: '127.0.0.1' }));
-} else {
-  if (fromSrc) await tsx();
-  const base = new URL(fromSrc ? '../../src/' : '../../dist/', import.meta.url);
-  const ext = fromSrc ? '.ts' : '.js';
-  const { createHost } = await import(new URL(`host/index${ext}`, base).href);
-  const { defaultHostConfig } = await import(new URL(`host/config${ext}`, base).href);
-  const { createGateway, createRequestLogger } = await import(new URL(`gateway/index${ext}`, base).href);
-
-  const [, n, ...flags] = scenario.split(':');
-  const config = defaultHostConfig();
-  const auth = flags.includes('auth');
-  if (flags.includes('noctx')) config.runtimes.asyncContext = false;
-  if (auth) {
-    config.gateway.auth.plugin = 'jwt-auth';
-    config.plugins.configs['jwt-auth'] = { enabled: true, config: { secret }, dependencies: [], roles: [], required: true, flags: {} };
-  }
-  const host = createHost({ config, logger: pino({ level: 'silent' }) });
-  host.registerBuiltin('echo', { handleRequest: (req) => ({ statusCode: 200, body: { body: req.body ?? null } }) }, {
-    endpoints: [{ path: '/echo', method: 'POST', ...(auth ? { auth: 'required', rateLimit: { points: 1_000_000_000, durationSec: 1, raw: '1000000000/s' } } : {}) }],
+} else if (kind === 'moleculer') {
+  const require = createRequire(import.meta.url);
+  const { ServiceBroker } = require('moleculer');
+  const ApiGateway = require('moleculer-web');
+  const middlewares = Array.from({ length: N }, (_, i) => ({
+    name: `mw-${i}`,
+    localAction(next) {
+      return async (ctx) => {
+        (ctx.meta.tags ??= []).push(`mw-${i}`);
+        const res = await next(ctx);
+        ctx.meta.$responseHeaders = { ...(ctx.meta.$responseHeaders ?? {}), [`x-mw-${i}`]: '1' };
+        return res;
+      };
+    },
+  }));
+  const broker = new ServiceBroker({ logger: false, middlewares });
+  broker.createService({ name: 'echo', actions: { async get(ctx) { return { hello: 'world', tags: ctx.meta.tags ?? [] }; } } });
+  broker.createService({
+    name: 'api',
+    mixins: [ApiGateway],
+    settings: {
+      port: 0,
+      ip: '127.0.0.1',
+      logRequest: null,
+      logResponse: null,
+      rateLimit: { window: 1000, limit: 1_000_000_000, headers: true },
+      routes: [{ path: '/', aliases: { 'GET echo': 'echo.get' }, mappingPolicy: 'restrict', logging: false }],
+    },
   });
-  for (let i = 0; i < Number(n); i++) {
-    host.registerBuiltin(`mw-${i}`, { onRequest(req) { req.context[`mw${i}`] = true; return undefined; } }, { kind: 'middleware', middleware: { priority: i, routes: [] } });
-  }
-  if (auth) {
-    // The built-in plugin is TypeScript: loaded through tsx, as the in-process runtime loads a .ts entry.
-    if (!fromSrc) await tsx();
-    const { default: createJwtAuth } = await import(new URL('../../plugins/jwt-auth/src/index.ts', import.meta.url).href);
-    host.registerBuiltin('jwt-auth', createJwtAuth, { kind: 'auth' });
-  }
+  await broker.start();
+  console.log(`http://127.0.0.1:${broker.getLocalService('api').server.address().port}`);
+} else if (kind === 'code') {
+  const base = new URL('../../dist/', import.meta.url);
+  const { createHost } = await import(new URL('host/index.js', base).href);
+  const { defaultHostConfig } = await import(new URL('host/config.js', base).href);
+  const { createGateway, createRequestLogger } = await import(new URL('gateway/index.js', base).href);
+  const config = defaultHostConfig();
+  const host = createHost({ config, logger: pino({ level: 'silent' }) });
+  host.registerBuiltin('echo', { handleRequest: () => ({ statusCode: 200, body: { hello: 'world', tags: [] } }) }, {
+    endpoints: [{ path: '/echo', method: 'GET', rateLimit: { points: 1_000_000_000, durationSec: 1, raw: '1000000000/s' } }],
+  });
+  for (let i = 0; i < N; i++) host.registerBuiltin(`mw-${i}`, { onRequest(req) { req.context[`mw${i}`] = true; return undefined; } }, { kind: 'middleware', middleware: { priority: i, routes: [] } });
   await host.start();
-  // The one log line per request is part of the gateway's cost: written (the default buffered destination), to /dev/null.
-  const logger = createRequestLogger({ dest: '/dev/null' });
+  const logger = createRequestLogger({ dest: join(await mkdtemp(join(tmpdir(), 'plugway-bench-log-')), 'requests.log') });
   const app = await createGateway({ host, logger, stateDir: await mkdtemp(join(tmpdir(), 'plugway-bench-')), env: {} });
   console.log(await app.listen({ port: 0, host: '127.0.0.1' }));
+} else {
+  throw new Error(`unknown scenario ${scenario}`);
 }
 process.on('SIGTERM', () => process.exit(0));

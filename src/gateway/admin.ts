@@ -12,6 +12,7 @@ import { tokenIdentity } from '../state/audit-log.js';
 import { tokenMatches } from '../state/admin-token.js';
 import type { StateStore } from '../state/types.js';
 import type { GatewayCore } from './core.js';
+import type { Operator } from './operator.js';
 import { errorBody, failure } from './http-errors.js';
 import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
@@ -25,6 +26,7 @@ export interface AdminDeps {
   store: StateStore;
   audit: AuditLog;
   tokenDigest: Buffer;
+  operator: Operator;
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -41,7 +43,7 @@ function sendError(reply: FastifyReply, err: PlugwayError, rid: string, headers?
 }
 
 export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const { core, store, audit } = deps;
+  const { core, store, audit, operator } = deps;
   const host = core.host;
 
   app.addHook('onRequest', async (request, reply) => {
@@ -135,32 +137,25 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
         return sendError(reply, new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id }), rid);
       }
       try {
-        if (action === 'enable') {
-          await host.enable(id);
-          await store.setEnabled(id, true);
-        } else if (action === 'disable') {
-          await host.disable(id);
-          await store.setEnabled(id, false);
-        } else {
-          // Through the release manager when there is one, so the swap is counted as trigger="api" (not "host").
-          const releases = releasesOf(host);
-          const report = releases ? await releases.reload(id, 'api') : undefined;
-          const inst = report ? report.instance : await host.reload(id);
-          unchanged = report?.unchanged === true;
-          if (!unchanged) {
-            await store.update(id, { version: inst.version });
-            core.guard(id).breaker.reset();
-          }
-        }
+        await operator.perform({
+          actor,
+          action,
+          id,
+          run: async () => {
+            if (action === 'enable') return host.enable(id);
+            if (action === 'disable') return host.disable(id);
+            // Through the release manager when there is one, so the swap is counted as trigger="api" (not "host").
+            const releases = releasesOf(host);
+            const report = releases ? await releases.reload(id, 'api') : undefined;
+            unchanged = report?.unchanged === true;
+            if (!report) await host.reload(id);
+          },
+          remember: () => (action === 'reload' ? (unchanged ? undefined : { version: host.get(id)?.version, resetBreaker: true }) : { enabled: action === 'enable' }),
+        });
       } catch (err) {
-        const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
-        await audit.append({ actor, action, target: id, result: 'error', code: e.code, message: e.message });
-        core.tryRebuild(`${action} ${id}`);
-        return sendError(reply, e, rid);
+        return sendError(reply, err as PlugwayError, rid);
       }
-      core.tryRebuild(`${action} ${id}`);
       const p = host.get(id)!;
-      await audit.append({ actor, action, target: id, result: 'ok' });
       const body = { id, action, enabled: host.isEnabled(id), state: p.state, version: p.version };
       return action === 'reload' ? { ...body, unchanged } : body;
     });
@@ -186,7 +181,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   app.get('/openapi.json', async () => adminOpenApi());
 
   // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
-  await registerReleaseRoutes(app, { core, store, audit });
+  await registerReleaseRoutes(app, { core, operator: deps.operator });
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
   await registerUpstreamRoutes(app, core, find); // remote plugins' upstreams
 }

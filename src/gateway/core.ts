@@ -2,7 +2,7 @@
 // limiter, timeout, metrics children) precomputed once and rebuilt when plugins change state.
 
 import type { Logger } from 'pino';
-import type { RequestLine } from './logging.js';
+import { requestLines } from './logging.js';
 import type { Redis } from 'ioredis';
 import { PlugwayError, reasonOf } from '../errors.js';
 import type { Host, PluginInstance } from '../host/types.js';
@@ -12,6 +12,9 @@ import { CircuitBreaker, type CircuitState } from '../resilience/circuit-breaker
 import { EndpointRateLimiter } from '../resilience/rate-limit.js';
 import type { GatewayMetrics, RouteMetrics } from './metrics.js';
 import { collectRoutes, matchesAnyGlob, RouteTable, type RouteDef } from './route-table.js';
+import { accountingStep, type AccountingDeps } from './steps/accounting.js';
+import type { RequestContext, Step } from './steps/context.js';
+import { compileSteps } from './steps/index.js';
 
 export interface PluginGuard {
   readonly id: string;
@@ -26,7 +29,8 @@ export interface MiddlewareStep {
   onResponse: boolean;
 }
 
-export interface CompiledRoute {
+/** What a route's steps are compiled from. */
+export interface CompiledRouteSpec {
   readonly def: RouteDef;
   readonly pluginId: string;
   readonly guard: PluginGuard;
@@ -41,10 +45,15 @@ export interface CompiledRoute {
   readonly pluginRoles: readonly string[];
   readonly limiter?: EndpointRateLimiter;
   readonly metrics: RouteMetrics;
-  /** The plugin's runtime reads the body itself as a stream: the gateway serves the route before Fastify parses it. */
+  /** The plugin's runtime reads the body itself as a stream (a remote proxy): the route is served before any server parses it. */
   readonly streamsBody: boolean;
-  /** Request lines of each version served (the pipeline makes them on first use). */
-  lines?: Map<string | null, RequestLine>;
+}
+
+export interface CompiledRoute extends CompiledRouteSpec {
+  /** The route's steps, run by pipeline.ts dispatch() (steps/index.ts compiles them). */
+  readonly steps: readonly Step[];
+  /** The route's accounting step (also the first of `steps`), for requests refused before the steps run. */
+  readonly accounting: Step;
 }
 
 export interface CoreOptions {
@@ -64,8 +73,10 @@ export class GatewayCore {
   readonly trustProxy: boolean;
   readonly maxResponseBytes: number;
   table: RouteTable<CompiledRoute> = new RouteTable<CompiledRoute>([]);
-  /** Some route streams its body (a remote plugin): the gateway's early hook has work to do. */
+  /** Some route streams its body (a remote plugin): an embedder's Fastify serves it from its onRequest hook. */
   streaming = false;
+  /** Request lines per plugin version, for the accounting step. */
+  readonly lines: AccountingDeps;
   private readonly guards = new Map<string, PluginGuard>();
   private readonly limiters = new Map<string, EndpointRateLimiter>();
   private readonly routeMetrics = new Map<string, RouteMetrics>();
@@ -80,6 +91,21 @@ export class GatewayCore {
     this.authPluginId = opts.config.gateway.auth.plugin;
     this.trustProxy = opts.config.gateway.trustProxy;
     this.maxResponseBytes = opts.config.gateway.maxResponseBytes;
+    const lineOf = requestLines(opts.logger);
+    this.lines = { lineOf, activeVersion: (id) => this.host.get(id)?.version ?? null };
+  }
+
+  /** The client's address: the first X-Forwarded-For (or X-Real-IP) hop behind a trusted proxy, else the peer's. */
+  clientIp(ctx: RequestContext): string {
+    if (this.trustProxy) {
+      const h = ctx.preq.headers;
+      const xff = h['x-forwarded-for'];
+      const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+      if (first) return first;
+      const real = h['x-real-ip'];
+      if (typeof real === 'string' && real) return real.trim();
+    }
+    return ctx.io.remoteAddress();
   }
 
   overrides(id: string): Partial<PluginOverrides> | undefined {
@@ -124,6 +150,7 @@ export class GatewayCore {
    * PLW_ERR_AUTH_PROVIDER_MISSING; the previous table keeps serving when it does.
    */
   rebuild(): void {
+    this.rebuilds++;
     const plugins = this.plugins();
     const defs = collectRoutes(plugins, (id) => this.overrides(id)?.prefix);
     const middleware = plugins
@@ -145,6 +172,46 @@ export class GatewayCore {
     this.streaming = routes.some((r) => r.streamsBody);
   }
 
+  /** How many times the route table was compiled (a test counts rebuilds per change). */
+  rebuilds = 0;
+  /** Operations in progress (routesChanging): changes they cause wait for their end. */
+  private held = 0;
+  private pending: string | undefined;
+  private scheduled = false;
+
+  /**
+   * The one "routes changed" signal: every event that may change a route (a plugin registered, its
+   * state, a hook added, a version switched) calls it. Signals during an operation (routesChanging)
+   * wait for its end; the others in one tick are coalesced into one rebuild on the next microtask.
+   */
+  routesChanged(reason: string): void {
+    this.pending ??= reason;
+    if (this.held > 0 || this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Runs an operation that changes routes (a reload, enable, rollback…): one rebuild when it ends, whatever it caused. */
+  async routesChanging<T>(reason: string, fn: () => Promise<T>): Promise<T> {
+    this.held++;
+    try {
+      return await fn();
+    } finally {
+      this.pending ??= reason;
+      if (--this.held === 0) this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (this.held > 0 || this.pending === undefined) return;
+    const reason = this.pending;
+    this.pending = undefined;
+    this.tryRebuild(reason);
+  }
+
   /** rebuild() for run-time changes: a conflict is logged, not thrown. */
   tryRebuild(reason: string): void {
     try {
@@ -155,6 +222,12 @@ export class GatewayCore {
   }
 
   private compile(def: RouteDef, middleware: MiddlewareStep[], plugin: PluginInstance): CompiledRoute {
+    const spec = this.compileSpec(def, middleware, plugin);
+    const accounting = accountingStep(this.lines, spec.pluginId, spec.metrics);
+    return { ...spec, accounting, steps: compileSteps(this, spec, accounting) };
+  }
+
+  private compileSpec(def: RouteDef, middleware: MiddlewareStep[], plugin: PluginInstance): CompiledRouteSpec {
     const e = def.endpoint;
     const o = this.overrides(def.pluginId);
     const pluginRoles = o?.roles ?? [];

@@ -19,12 +19,14 @@ import { GatewayCore } from './core.js';
 import { failureFromFastify } from './http-errors.js';
 import { createRequestLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
-import { Pipeline } from './pipeline.js';
+import { FastifyExchange, RequestEntry } from './request-entry.js';
+import { FastPath } from './fast-path.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
 import { routeUpgrades } from './upgrade.js';
 import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
+import { Operator } from './operator.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -124,15 +126,17 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (!opts.store) await store.close?.();
     throw err;
   }
-  const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.tryRebuild(type)));
+  const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.routesChanged(type)));
+  offs.push(host.hooks.onChange(() => core.routesChanged('hooks changed')));
 
   // Releases live here, not in the admin API: kept versions, the pinned version restored at start,
   // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
+  const operator = new Operator(core, store, audit);
   const releases = releasesOf(host);
   let wiring: ReleaseWiring | undefined;
   if (releases) {
     try {
-      wiring = await wireReleases(releases, { core, store, audit, stateDir });
+      wiring = await wireReleases(releases, { core, operator, stateDir });
     } catch (err) {
       for (const off of offs) off();
       unfollow();
@@ -144,20 +148,17 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   const bodyLimit = config.gateway.bodyLimit;
   // Errors Fastify raises before a handler (body parsing, limits, a malformed URL): the gateway's
   // error body with a code and the request id, one log line, counted on the route when there is one.
-  const pipeline = new Pipeline(core, prefix);
+  const entry = new RequestEntry(core, prefix);
   const onFrameworkError = (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const f = failureFromFastify(err as { code?: string; statusCode?: number; message?: string }, bodyLimit);
-    const rid = requestIdOf(request.headers['x-request-id']);
-    reply.header('x-request-id', rid);
-    pipeline.sendFailure(reply, f, rid);
-    const path = pipeline.pathOf(request.url);
-    const route = core.table.find(request.method, path)?.route;
-    if (route) route.metrics.error(f.code);
-    pipeline.finish(route, rid, request.method, path, null, f.status, performance.now());
+    entry.refuseEarly(request.method, request.url, request.headers, new FastifyExchange(request, reply), f);
   };
+  // Standalone, plugin routes are served on node:http directly (fast-path.ts); an embedder's app keeps Fastify for everything.
+  const fast = opts.app ? undefined : new FastPath(entry);
   const app =
     opts.app ??
     Fastify({
+      serverFactory: fast!.serverFactory,
       logger: false,
       bodyLimit,
       return503OnClosing: true,
@@ -193,26 +194,29 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       });
 
       if (config.gateway.admin.enabled) {
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator }), { prefix: '/admin' });
         registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
       }
 
-      const handler = (request: Parameters<Pipeline['handle']>[0], reply: Parameters<Pipeline['handle']>[1]) => pipeline.handle(request, reply);
-      // Routes whose plugin streams the body (remote proxies) are served before Fastify reads it.
+      const handler = (request: FastifyRequest, reply: FastifyReply) => entry.handleFastify(request, reply);
+      // In an embedder's app, routes whose plugin streams the body (remote proxies) are served before
+      // Fastify reads it; standalone, the fast path serves them (fast-path.ts).
       const onRequest = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-        if (!core.streaming || !pipeline.handleStreaming(request, reply)) done();
+        if (!core.streaming || !entry.handleStreaming(request, reply)) done();
       };
-      scope.route({ method: [...ALL_METHODS], url: '/*', bodyLimit, onRequest, handler });
-      scope.route({ method: [...ALL_METHODS], url: '/', bodyLimit, onRequest, handler });
+      const streaming = fast ? {} : { onRequest };
+      scope.route({ method: [...ALL_METHODS], url: '/*', bodyLimit, ...streaming, handler });
+      scope.route({ method: [...ALL_METHODS], url: '/', bodyLimit, ...streaming, handler });
     },
     { prefix },
   );
 
+  if (fast) app.addHook('preClose', async () => fast.close());
+  // WebSocket (and other) upgrades go through the same routes (upgrade.ts)
   let unrouteUpgrades: (() => void) | undefined;
   app.addHook('onReady', async () => {
-    unrouteUpgrades = routeUpgrades(app);
+    unrouteUpgrades = routeUpgrades(app, fast ? fast.handle : (req, res) => app.routing(req, res));
   });
-
   app.addHook('onClose', async () => {
     unrouteUpgrades?.();
     if (!opts.logger) logger.flush(); // the default destination batches lines

@@ -7,18 +7,17 @@ import type { ReleaseManager, RolledBack } from '../host/release-manager.js';
 import { ReloadWatcher } from '../host/reload-watcher.js';
 import type { DiskCandidate } from '../host/loader.js';
 import type { PluginRecord } from '../host/registry.js';
-import type { AuditLog } from '../state/audit-log.js';
-import type { StateStore } from '../state/types.js';
 import { VersionStore } from '../state/versions.js';
 import type { GatewayCore } from './core.js';
+import type { Operator } from './operator.js';
 
 export interface ReleaseWiring {
   watcher?: ReloadWatcher;
   close(): Promise<void>;
 }
 
-export async function wireReleases(releases: ReleaseManager, deps: { core: GatewayCore; store: StateStore; audit: AuditLog; stateDir: string }): Promise<ReleaseWiring> {
-  const { core, store, audit } = deps;
+export async function wireReleases(releases: ReleaseManager, deps: { core: GatewayCore; operator: Operator; stateDir: string }): Promise<ReleaseWiring> {
+  const { core, operator } = deps;
   const host = core.host;
   const config = core.config;
   const registers = [core.metrics.registry];
@@ -39,22 +38,18 @@ export async function wireReleases(releases: ReleaseManager, deps: { core: Gatew
     },
   });
   const offs = [
-    host.events.on('plugin.activated', () => core.tryRebuild('plugin.activated')),
+    host.events.on('plugin.activated', () => core.routesChanged('plugin.activated')),
     host.events.on<RolledBack>('plugin.rolled_back', (e) => {
       const r = e.data;
       rollbacks.labels(r.id, String(r.automatic), r.cause, String(r.canary)).inc();
-      if (r.automatic) {
-        void audit.append({ actor: 'plugway', action: r.canary ? 'canary_abort' : 'rollback', target: r.id, result: 'ok', message: r.reason }).catch(() => undefined);
-        void store.update(r.id, { version: host.get(r.id)?.version }).catch(() => undefined);
-      }
+      if (r.automatic) void operator.record('plugway', r.canary ? 'canary_abort' : 'rollback', r.id, r.reason);
     }),
     host.events.on<{ id: string; trigger: string }>('plugin.swapped', (e) => swaps.labels(e.data.id, e.data.trigger).inc()),
     host.events.on<{ id: string; step: string }>('plugin.reload_failed', (e) => failed.labels(e.data.id, String(e.data.step)).inc()),
   ];
 
   await releases.attachVersions(new VersionStore(deps.stateDir, config.state.keepVersions));
-  await releases.applyDesired();
-  core.tryRebuild('desired versions');
+  await core.routesChanging('desired versions', () => releases.applyDesired());
 
   let watcher: ReloadWatcher | undefined;
   if (config.plugins.hotReload) {
@@ -63,16 +58,7 @@ export async function wireReleases(releases: ReleaseManager, deps: { core: Gatew
       // plugins.reload_interval: the quiet time after the last change before a reload.
       debounceMs: config.plugins.reloadIntervalMs,
       onReload: async (id) => {
-        try {
-          const r = await releases.reload(id, 'watch');
-          await store.update(id, { version: r.to });
-          await audit.append({ actor: 'watcher', action: 'reload', target: id, result: 'ok' });
-        } catch (err) {
-          await audit.append({ actor: 'watcher', action: 'reload', target: id, result: 'error', message: reasonOf(err) }).catch(() => undefined);
-          throw err;
-        } finally {
-          core.tryRebuild(`hot reload ${id}`);
-        }
+        await operator.perform({ actor: 'watcher', action: 'reload', id, run: () => releases.reload(id, 'watch'), remember: (r) => ({ version: r.to }) });
       },
     });
     const plugins: Array<[string, DiskCandidate]> = [];

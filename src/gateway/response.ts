@@ -14,6 +14,11 @@ export interface WireResponse {
   payload?: string | Buffer | Readable;
   /** A 101 whose body is a socket: spliced with the client's (stream-response.ts). */
   upgrade?: Duplex;
+  /**
+   * A JSON body checked but not serialized yet (checkResponse): middleware on the way out often
+   * replace the response with the same body, so it is serialized once, by the serialize step.
+   */
+  pending?: { pluginId: string; body: unknown };
 }
 
 // Framing is Node's job; a plugin setting these would corrupt the connection.
@@ -24,7 +29,32 @@ function invalid(pluginId: string, reason: string): PlugwayError {
   return new PlugwayError('PLW_ERR_INVALID_RESPONSE', { id: pluginId, reason });
 }
 
+/** A plugin's response checked and turned into what is sent (JSON serialized now). */
 export function toWireResponse(pluginId: string, res: unknown, maxBytes: number): WireResponse {
+  return serializePending(checkResponse(pluginId, res, maxBytes), maxBytes);
+}
+
+/** Serializes a pending JSON body (PLW_ERR_INVALID_RESPONSE, PLW_ERR_RESPONSE_TOO_LARGE name the plugin it came from). */
+export function serializePending(out: WireResponse, maxBytes: number): WireResponse {
+  const p = out.pending;
+  if (!p) return out;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(p.body);
+  } catch (err) {
+    throw invalid(p.pluginId, `body cannot be serialized as JSON: ${(err as Error).message}`);
+  }
+  const payload = json ?? 'null';
+  const size = payload.length > maxBytes / 4 ? Buffer.byteLength(payload) : payload.length;
+  if (size > maxBytes) throw new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: p.pluginId, method: 'handleRequest', size, limit: maxBytes });
+  const done: WireResponse = { status: out.status, payload };
+  if (out.headers) done.headers = out.headers;
+  if (out.contentType !== undefined) done.contentType = out.contentType;
+  return done;
+}
+
+/** Checks a plugin's response (status, headers, body type, string/bytes size); a JSON body is left pending. */
+export function checkResponse(pluginId: string, res: unknown, maxBytes: number): WireResponse {
   if (res === null || typeof res !== 'object' || Array.isArray(res)) throw invalid(pluginId, `expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
   const r = res as PluginResponse;
   const status = r.statusCode;
@@ -75,15 +105,8 @@ export function toWireResponse(pluginId: string, res: unknown, maxBytes: number)
     out.contentType = contentType ?? 'application/octet-stream';
     size = body.byteLength;
   } else if (typeof body === 'object' || typeof body === 'number' || typeof body === 'boolean') {
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(body);
-    } catch (err) {
-      throw invalid(pluginId, `body cannot be serialized as JSON: ${(err as Error).message}`);
-    }
-    out.payload = json ?? 'null';
+    out.pending = { pluginId, body };
     out.contentType = contentType ?? 'application/json; charset=utf-8';
-    size = out.payload.length > maxBytes / 4 ? Buffer.byteLength(out.payload) : out.payload.length;
   } else {
     throw invalid(pluginId, `body must be an object, array, string or Uint8Array, got ${typeof body}`);
   }

@@ -1,10 +1,11 @@
-// The one place a response that is not a plain value is written: a streamed body (a Readable or
-// an async iterable, e.g. a proxied download) goes to Fastify as a stream, and a 101 whose body
-// is a socket (a proxied WebSocket upgrade) is spliced with the client's socket.
+// The one place a response that is not a plain value is written, whatever server it goes out
+// through: a streamed body (a Readable or an async iterable, e.g. a proxied download) is piped
+// to the client, and a 101 whose body is a socket (a proxied WebSocket upgrade) is spliced with
+// the client's socket. A streamed response that will not be sent is destroyed.
 
-import { Duplex, Readable } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyReply } from 'fastify';
+import { Duplex, Readable, pipeline } from 'node:stream';
 
 /** A body that is a stream or an async iterable (strings and bytes are neither). */
 export function isStreamBody(body: unknown): body is Readable | AsyncIterable<unknown> {
@@ -15,6 +16,11 @@ export function isStreamBody(body: unknown): body is Readable | AsyncIterable<un
 
 export function toReadable(body: Readable | AsyncIterable<unknown>): Readable {
   return body instanceof Readable ? body : Readable.from(body);
+}
+
+/** Whether a 101 answer carries the upstream's socket to splice with the client's. */
+export function isUpgradeBody(status: number, body: unknown): body is Duplex {
+  return status === 101 && body instanceof Duplex;
 }
 
 /**
@@ -28,21 +34,20 @@ export function discardBody(res: unknown, replacement?: unknown): void {
   if (body instanceof Readable || body instanceof Duplex) body.destroy();
 }
 
-/** Whether a 101 answer carries the upstream's socket to splice with the client's. */
-export function isUpgradeBody(status: number, body: unknown): body is Duplex {
-  return status === 101 && body instanceof Duplex;
+/** Pipes a streamed body to a node:http response (the head already set); an error on either side ends both. */
+export function writeStream(res: ServerResponse, status: number, headers: Record<string, string | number | string[]>, body: Readable): void {
+  res.writeHead(status, headers);
+  pipeline(body, res, () => undefined);
 }
 
 /**
- * Writes a 101 head to the client's raw socket and pipes both sockets into each other; Fastify
- * is told to keep out (hijack). Either side closing closes the other.
+ * Writes a 101 head to the client's raw socket and pipes both sockets into each other. Either side
+ * closing closes the other. `protocol` is what the client asked to upgrade to.
  */
-export function spliceUpgrade(reply: FastifyReply, headers: Record<string, string | string[]> | undefined, upstream: Duplex): void {
-  const client = reply.request.raw.socket as Socket;
-  reply.hijack();
+export function spliceUpgrade(client: Socket, protocol: string, headers: Record<string, string | number | string[]>, upstream: Duplex): void {
   // the response checks dropped the hop-by-hop pair: the protocol switched to is the one asked for
-  let head = `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${String(reply.request.headers.upgrade)}\r\n`;
-  for (const [k, v] of Object.entries(headers ?? {})) for (const x of Array.isArray(v) ? v : [v]) head += `${k}: ${x}\r\n`;
+  let head = `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n`;
+  for (const [k, v] of Object.entries(headers)) for (const x of Array.isArray(v) ? v : [v]) head += `${k}: ${x}\r\n`;
   client.write(`${head}\r\n`);
   const end = () => {
     client.destroy();

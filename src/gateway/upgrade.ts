@@ -1,13 +1,13 @@
 // Upgrade requests (WebSocket) through the gateway's routes: node hands an upgrade's raw socket to
-// 'upgrade' listeners only, so this one routes it through Fastify like any request, with a
-// response bound to that socket. A route whose plugin answers 101 splices the socket
+// 'upgrade' listeners only, so this one serves it like any request (the fast path, else Fastify),
+// with a response bound to that socket. A route whose plugin answers 101 splices the socket
 // (stream-response.ts); any other answer is written as usual and the socket closed after it.
 
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
-export function routeUpgrades(app: FastifyInstance): () => void {
+export function routeUpgrades(app: FastifyInstance, serve: (req: IncomingMessage, res: ServerResponse) => void): () => void {
   const server = app.server;
   const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer) => {
     if (head.length) socket.unshift(head);
@@ -17,7 +17,7 @@ export function routeUpgrades(app: FastifyInstance): () => void {
     res.once('finish', () => socket.end());
     socket.once('error', () => socket.destroy());
     try {
-      app.routing(req, res);
+      serve(req, res);
     } catch {
       socket.destroy();
     }

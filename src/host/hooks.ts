@@ -50,6 +50,7 @@ const TIMED_OUT = Symbol('timed out');
 export class HookManagerImpl implements HookManager {
   private readonly hooks = new Map<string, Hook[]>();
   private readonly stat = new Map<string, HookStat>();
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(
     private readonly logger: Logger,
@@ -60,10 +61,21 @@ export class HookManagerImpl implements HookManager {
     const hook: Hook = { fn, timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs, owner: options.owner };
     // Copy on write: a run in progress keeps iterating the list it started with.
     this.hooks.set(name, [...(this.hooks.get(name) ?? []), hook]);
+    this.changed();
     return () => {
       const list = this.hooks.get(name);
       if (list) this.hooks.set(name, list.filter((h) => h !== hook));
+      this.changed();
     };
+  }
+
+  onChange(fn: () => void): () => void {
+    this.changeListeners.add(fn);
+    return () => void this.changeListeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.changeListeners) fn();
   }
 
   has(name: HookName): boolean {
@@ -72,7 +84,15 @@ export class HookManagerImpl implements HookManager {
 
   /** Removes every hook an owner (a plugin) added. */
   removeOwner(owner: string): void {
-    for (const [name, list] of this.hooks) this.hooks.set(name, list.filter((h) => h.owner !== owner));
+    let removed = false;
+    for (const [name, list] of this.hooks) {
+      const kept = list.filter((h) => h.owner !== owner);
+      if (kept.length !== list.length) {
+        removed = true;
+        this.hooks.set(name, kept);
+      }
+    }
+    if (removed) this.changed();
   }
 
   async run<T>(name: HookName, payload: T): Promise<void> {

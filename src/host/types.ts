@@ -71,6 +71,8 @@ export interface HookManager {
   run<T>(name: HookName, payload: T): Promise<void>;
   has(name: HookName): boolean;
   stats(): Record<string, HookStats>;
+  /** Called after a hook list changes (the gateway recompiles its routes: hook steps are in them only while hooks exist). */
+  onChange(fn: () => void): () => void;
 }
 
 /** What host.selectProvider() chose. */

@@ -5,16 +5,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlugwayError, PlugwayError, reasonOf } from '../../errors.js';
 import { parseCanaryRequest } from '../../host/canary.js';
 import { releasesOf, type SwapReport } from '../../host/release-manager.js';
-import { tokenIdentity, type AuditLog } from '../../state/audit-log.js';
-import type { StateStore } from '../../state/types.js';
+import { tokenIdentity } from '../../state/audit-log.js';
 import type { GatewayCore } from '../core.js';
+import type { Operator } from '../operator.js';
 import { errorBody, failure } from '../http-errors.js';
 import { requestIdOf } from '../request-id.js';
 
 export interface ReleaseRouteDeps {
   core: GatewayCore;
-  store: StateStore;
-  audit: AuditLog;
+  operator: Operator;
 }
 
 type IdRequest = FastifyRequest<{ Params: { id: string }; Body: unknown }>;
@@ -38,7 +37,7 @@ function swapBody(id: string, action: string, r: SwapReport) {
 }
 
 export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseRouteDeps): Promise<void> {
-  const { core, store, audit } = deps;
+  const { core, operator } = deps;
   const host = core.host;
   const releases = releasesOf(host);
   if (!releases) return;
@@ -49,16 +48,13 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
     const rid = (reply.getHeader('x-request-id') as string | undefined) ?? requestIdOf(undefined);
     const actor = actorOf(request);
     try {
-      if (!host.get(id)) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
-      const out = await fn(id);
-      core.tryRebuild(`${action} ${id}`);
-      await audit.append({ actor, action, target: id, result: 'ok' });
-      const v = host.get(id)?.version;
-      if (v) await store.update(id, { version: v }).catch(() => undefined);
-      return out;
+      const run = async () => {
+        if (!host.get(id)) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
+        return fn(id);
+      };
+      return await operator.perform({ actor, action, id, run });
     } catch (err) {
       const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
-      await audit.append({ actor, action, target: id, result: 'error', code: e.code, message: e.message }).catch(() => undefined);
       const f = failure(e);
       return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(withStep(errorBody(f, rid), e));
     }

@@ -1,0 +1,31 @@
+// The plugin folders the gateway benchmark serves, written as a user writes them (docs/plugins.md):
+// an `echo` handler with an async handleRequest and a rate limit, and N middleware plugins with an
+// async onRequest (tags the request) and an async onResponse (adds a header).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A rate limit high enough never to refuse: the limiter runs, it does not bite. */
+export const RATE_LIMIT = '1000000000/s';
+
+export async function writePluginFolders(root, middleware) {
+  await mkdir(join(root, 'echo'), { recursive: true });
+  await writeFile(
+    join(root, 'echo', 'plugin.yaml'),
+    `id: echo\nname: echo\nversion: 1.0.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nendpoints:\n  - path: /echo\n    method: GET\n    auth: none\n    rate_limit: ${RATE_LIMIT}\n`,
+  );
+  await writeFile(join(root, 'echo', 'index.mjs'), `export default {\n  async handleRequest(req) {\n    return { statusCode: 200, body: { hello: 'world', tags: req.context.tags ?? [] } };\n  },\n};\n`);
+  for (let i = 0; i < middleware; i++) {
+    const dir = join(root, `mw-${i}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'plugin.yaml'), `id: mw-${i}\nname: mw-${i}\nversion: 1.0.0\nkind: middleware\nruntime:\n  type: inprocess\n  entry: index.mjs\nmiddleware:\n  priority: ${i}\n  routes: []\n`);
+    await writeFile(
+      join(dir, 'index.mjs'),
+      `export default {\n  async onRequest(req) {\n    (req.context.tags ??= []).push('mw-${i}');\n    return undefined;\n  },\n  async onResponse(_req, res) {\n    return { ...res, headers: { ...(res.headers ?? {}), 'x-mw-${i}': '1' } };\n  },\n};\n`,
+    );
+  }
+}
+
+/** plugway.yaml for `plugway serve` over `root` (state in `stateDir`, the request log on: info). */
+export function serveConfig(root, stateDir) {
+  return `plugins:\n  directories: [${JSON.stringify(root)}]\nstate:\n  dir: ${JSON.stringify(stateDir)}\nlogging:\n  level: info\n`;
+}

@@ -1,0 +1,62 @@
+// The route's handler: bulkhead → deadline → handleRequest, the answer checked (checkResponse; its
+// JSON body is serialized by the serialize step) and the breaker told how it went. Always the last
+// step of a route's array, right after the circuit-breaker step.
+
+import type { Logger } from 'pino';
+import type { Host } from '../../host/types.js';
+import { BulkheadRejectedError } from '../../resilience/bulkhead.js';
+import type { CallOptions } from '../../runtimes/types.js';
+import type { PluginResponse } from '../../sdk/types.js';
+import type { PluginGuard } from '../core.js';
+import { countsAsPluginFailure, failureFromCall, refuse, type HttpFailure } from '../http-errors.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { checkResponse } from '../response.js';
+import { discardBody } from '../stream-response.js';
+import type { Outcome, RequestContext, Step } from './context.js';
+
+export interface CallDeps {
+  host: Host;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  maxResponseBytes: number;
+}
+
+export function callPluginStep(deps: CallDeps, id: string, guard: PluginGuard, timeoutMs: number): Step {
+  const { host, maxResponseBytes } = deps;
+  return {
+    name: 'call',
+    enter(ctx: RequestContext): unknown {
+      // The deadline starts now: time waiting in the bulkhead's queue counts.
+      const options: CallOptions = { deadline: Date.now() + timeoutMs };
+      ctx.options = options;
+      return guard.bulkhead.run(() => host.invoke(id, 'handleRequest', [ctx.preq], options));
+    },
+    entered(ctx: RequestContext, r: unknown): Outcome {
+      let wire: Outcome;
+      try {
+        wire = checkResponse(id, r, maxResponseBytes);
+      } catch (err) {
+        guard.breaker.failure();
+        discardBody(r);
+        return failureFromCall(err);
+      }
+      guard.breaker.success();
+      ctx.res = r as PluginResponse;
+      return wire;
+    },
+    enterFailed(ctx: RequestContext, err: unknown): HttpFailure {
+      if (err instanceof BulkheadRejectedError) {
+        guard.breaker.release();
+        deps.metrics.bulkheadRejected.labels(id).inc();
+        return refuse('PLW_ERR_BULKHEAD_FULL', { id, limit: guard.bulkhead.settings.maxConcurrent }, { 'retry-after': '1' });
+      }
+      const fl = failureFromCall(err);
+      if (countsAsPluginFailure(fl.code, fl.status)) guard.breaker.failure();
+      else guard.breaker.release();
+      if (fl.status >= 500) deps.logger.warn({ plugin_id: id, request_id: ctx.preq.id, err: { code: fl.code, message: fl.message } }, 'plugin call failed');
+      // What a plugin threw may carry anything (a connection string, a query): it goes to the log, not to the client.
+      if (fl.status === 500) return { ...fl, message: `Plugin ${id} failed while handling the request; the gateway log has the reason under this request id` };
+      return fl;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// What a route's steps share on one request (RequestContext) and the shape of a step (Step):
+// the contract every file in this folder implements. docs/gateway.md explains how to add one.
+
+import type { Duplex, Readable } from 'node:stream';
+import type { CallOptions } from '../../runtimes/types.js';
+import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
+import type { HttpFailure } from '../http-errors.js';
+import type { WireResponse } from '../response.js';
+
+/** What a request ends with: a response to send, or a failure the gateway answers with its error body. */
+export type Outcome = WireResponse | HttpFailure;
+
+export function isFailure(o: Outcome): o is HttpFailure {
+  return (o as HttpFailure).code !== undefined;
+}
+
+/** The HTTP server a request came through (Fastify, or plugway serve's own node:http server). */
+export interface Exchange {
+  /** The peer's address (before any X-Forwarded-For). */
+  remoteAddress(): string;
+  /** Writes the whole response (a Readable payload is piped); called once, by the send step. */
+  send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | Readable | undefined): void;
+  /** A 101 with the upstream's socket (a proxied WebSocket): spliced with the client's (stream-response.ts). */
+  upgrade?(headers: Record<string, string | number | string[]>, upstream: Duplex): void;
+}
+
+/** A sync result, or a promise of it: the dispatcher handles both, a step never has to. */
+export type Maybe<T> = T | Promise<T>;
+
+/**
+ * One step of a route's compiled array; every member but `name` is optional.
+ * - `enter` runs on the way in, in array order, and returns its raw result (a plugin's answer, a
+ *   limiter's decision), a value or a promise. `entered(ctx, value)` says what the result means,
+ *   whichever way it came: undefined goes on to the next step, an Outcome answers the request here
+ *   (the steps after it do not run). Without `entered`, enter's result is that already.
+ *   `enterFailed(ctx, err)` does the same for a throw or a rejection (default: the error as the outcome).
+ * - `leave` runs on the way out, in reverse order, for every step before the one that answered
+ *   (a step's own `leave` does not run when its `enter` answered). It reads and may replace
+ *   `ctx.outcome`; `left(ctx, value)` receives its result. A throw or rejection becomes the outcome.
+ * The dispatcher (pipeline.ts) does the sync-or-promise bookkeeping once, for every step: a step
+ * never writes `.then`, and a plugin's promise costs one continuation, not one per layer.
+ */
+export interface Step {
+  /** For docs, tests and `describe()`: which concern this is (`auth`, `rate-limit`, `middleware:cors`…). */
+  readonly name: string;
+  enter?(ctx: RequestContext): unknown;
+  entered?(ctx: RequestContext, value: any): Maybe<Outcome | undefined>;
+  enterFailed?(ctx: RequestContext, err: unknown): Maybe<Outcome | undefined>;
+  leave?(ctx: RequestContext): unknown;
+  left?(ctx: RequestContext, value: any): void;
+}
+
+/** One request on its way through a route. */
+export class RequestContext {
+  /** Set when a step answers, the handler included; the way out reads and may replace it. */
+  outcome!: Outcome;
+  /** The plugin response behind `outcome` when it is not a failure (what onResponse middleware sees). */
+  res: PluginResponse | undefined = undefined;
+  /** Headers every answer carries (x-request-id, ratelimit-*); an outcome's own headers win. */
+  readonly headers: Record<string, string | number | string[]>;
+  /** The call's options; the host writes the version that served it into `servedBy`. */
+  options: CallOptions | undefined = undefined;
+
+  constructor(
+    readonly preq: PluginRequest,
+    readonly io: Exchange,
+    /** performance.now() when the request reached the gateway. */
+    readonly start: number,
+  ) {
+    this.headers = { 'x-request-id': preq.id };
+  }
+}

@@ -1,0 +1,33 @@
+// Compiles a route's step array once, when routes change: only the steps that apply to the
+// route, in the order docs/gateway.md draws (accounting and send leave last, the handler is last in).
+
+import type { CompiledRouteSpec, GatewayCore } from '../core.js';
+import { authStep } from './auth.js';
+import { availabilityStep } from './availability.js';
+import { callPluginStep } from './call-plugin.js';
+import { circuitBreakerStep } from './circuit-breaker.js';
+import type { Step } from './context.js';
+import { requestHooksStep, responseHooksStep } from './hooks.js';
+import { middlewareStep } from './middleware.js';
+import { rateLimitStep } from './rate-limit.js';
+import { sendStep } from './send.js';
+import { serializeStep } from './serialize.js';
+
+/** `accounting` is the route's accounting step (core.ts keeps it for requests refused before the steps). */
+export function compileSteps(core: GatewayCore, route: CompiledRouteSpec, accounting: Step): Step[] {
+  const { host, logger, metrics } = core;
+  const id = route.pluginId;
+  const steps: Step[] = [accounting, sendStep];
+  if (host.hooks.has('onResponse') || host.hooks.has('onError')) steps.push(responseHooksStep({ host, metrics, logger }, id));
+  steps.push(serializeStep(id, route.guard, core.maxResponseBytes));
+  steps.push(availabilityStep(host, id));
+  for (const mw of route.middleware) steps.push(middlewareStep(host, mw, core.maxResponseBytes));
+  if ((route.auth !== 'none' || route.needsPrincipal) && core.authPluginId) {
+    steps.push(authStep(host, core.authPluginId, { ...route, method: route.def.method, path: route.def.path }, logger));
+  }
+  if (route.limiter) steps.push(rateLimitStep(core, id, route.limiter, route.metrics));
+  if (host.hooks.has('onRequest')) steps.push(requestHooksStep({ host, metrics, logger }, id));
+  steps.push(circuitBreakerStep(id, route.guard));
+  steps.push(callPluginStep({ host, metrics, logger, maxResponseBytes: core.maxResponseBytes }, id, route.guard, route.timeoutMs));
+  return steps;
+}

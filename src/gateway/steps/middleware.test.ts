@@ -1,0 +1,46 @@
+// The middleware step: in at onRequest (an answer short-circuits), out at onResponse (may replace
+// the response), sync and async alike; only the halves a plugin implements are compiled.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
+import { stepBench, echoPlugin } from './step-bench.test-helper.js';
+
+const route = { id: 'api', plugin: echoPlugin, manifest: { endpoints: [{ path: '/x', method: 'GET' }] as never } };
+
+test('middleware: async onRequest may answer; async onResponse replaces the response; failures pass untouched', async (t) => {
+  const b = await stepBench([
+    route,
+    {
+      id: 'gate',
+      plugin: {
+        async onRequest(req: PluginRequest) {
+          return req.headers['x-stop'] ? { statusCode: 418, body: { stopped: true } } : undefined;
+        },
+        async onResponse(_req: PluginRequest, res: PluginResponse) {
+          return { ...res, headers: { ...(res.headers ?? {}), 'x-seen': 'yes' } };
+        },
+      },
+      manifest: { kind: 'middleware', middleware: { priority: 1, routes: [] } },
+    },
+    { id: 'tail', plugin: { onResponse: (_q: PluginRequest, res: PluginResponse) => ({ ...res, statusCode: 201 }) }, manifest: { kind: 'middleware', middleware: { priority: 0, routes: [] } } },
+  ]);
+  t.after(() => b.close());
+  assert.deepEqual(b.stepsOf('GET', '/x').filter((n) => n.startsWith('middleware:')), ['middleware:gate', 'middleware:tail']);
+  const served = await b.request('GET', '/x');
+  assert.equal(served.status, 201, 'tail replaced the status on the way out');
+  assert.equal(served.headers['x-seen'], 'yes');
+  const stopped = await b.request('GET', '/x', { headers: { 'x-stop': '1' } });
+  assert.equal(stopped.status, 418, "gate answered: tail (after it) and the handler did not run, gate's own onResponse neither");
+  assert.equal(stopped.headers['x-seen'], undefined);
+  await b.host.disable('api');
+  const refused = await b.request('GET', '/x');
+  assert.equal(refused.status, 503, 'a failure is not handed to onResponse');
+});
+
+test('middleware: an invalid answer is a 502 PLW_ERR_INVALID_RESPONSE', async (t) => {
+  const b = await stepBench([route, { id: 'bad', plugin: { onRequest: () => ({ statusCode: 'nope' }) }, manifest: { kind: 'middleware', middleware: { priority: 1, routes: [] } } }]);
+  t.after(() => b.close());
+  const r = await b.request('GET', '/x');
+  assert.equal(r.status, 502);
+  assert.equal(r.body.error.code, 'PLW_ERR_INVALID_RESPONSE');
+});
