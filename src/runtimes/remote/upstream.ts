@@ -26,6 +26,7 @@ export interface UpstreamSnapshot {
 }
 
 const RING = 256;
+export const CONNECT_TIMEOUT_MS = 5000;
 
 export class Upstream {
   readonly url: string;
@@ -67,7 +68,8 @@ export class Upstream {
       // a proxied download may pause; the route's deadline bounds the head, the idle timeout the body
       headersTimeout: 0,
       bodyTimeout: 0,
-      ...(options.tls ? { connect: options.tls } : {}),
+      // Envoy's default connect_timeout; a deadline shorter than it aborts the attempt earlier
+      connect: { timeout: CONNECT_TIMEOUT_MS, ...(options.tls ?? {}) },
     });
   }
 
