@@ -50,6 +50,7 @@ export const REMOTE_RUNTIME_PROPERTIES = {
   upstreams: {
     type: ['array', 'object'],
     items: { type: 'string', pattern: '^https?://' },
+    minItems: 1,
     additionalProperties: false,
     required: ['discover', 'service'],
     properties: { discover: { type: 'string', enum: ['etcd'] }, service: { type: 'string', minLength: 1 }, endpoints: strList, prefix: str },

@@ -229,7 +229,6 @@ function checkRemoteRuntime(c: IssueCollector, runtime: unknown): void {
   if (r.type === 'remote') {
     const up = r.upstreams;
     if (up === undefined) c.add('PLW_ERR_MANIFEST_MISSING_FIELD', ['runtime', 'upstreams'], { field: 'upstreams', path: 'runtime (a list of URLs, or { discover: etcd, service: <name> })' }, { at: c.position(['runtime']) });
-    else if (Array.isArray(up) && up.length === 0) c.add('PLW_ERR_MANIFEST_INVALID', ['runtime', 'upstreams'], { reason: 'a remote plugin needs at least one upstream URL, or { discover: etcd, service: <name> }' });
     if (r.entry !== undefined) c.add('PLW_ERR_MANIFEST_INVALID', ['runtime', 'entry'], { reason: 'a remote plugin runs elsewhere and has no entry: remove runtime.entry' }, { which: 'key' });
     return;
   }
