@@ -12,6 +12,7 @@ import { tokenIdentity } from '../state/audit-log.js';
 import { tokenMatches } from '../state/admin-token.js';
 import type { StateStore } from '../state/types.js';
 import type { GatewayCore } from './core.js';
+import type { ClusterNode } from '../cluster/index.js';
 import type { Operator } from './operator.js';
 import { errorBody, failure } from './http-errors.js';
 import { redactSecrets } from './logging.js';
@@ -26,6 +27,8 @@ export interface AdminDeps {
   store: StateStore;
   audit: AuditLog;
   tokenDigest: Buffer;
+  /** This node in the cluster (etcd); GET /admin/nodes lists only this node without it. */
+  cluster?: ClusterNode;
   operator: Operator;
 }
 
@@ -183,6 +186,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
   await registerReleaseRoutes(app, { core, operator: deps.operator });
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
+  await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit }); // GET /nodes
   await registerUpstreamRoutes(app, core, find); // remote plugins' upstreams
 }
 

@@ -26,6 +26,8 @@ import { followDesiredState } from './state-sync.js';
 import { routeUpgrades } from './upgrade.js';
 import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
+import { joinCluster, type ClusterNode } from '../cluster/index.js';
+import { versionPinApplier } from '../cluster/pins.js';
 import { Operator } from './operator.js';
 
 export interface GatewayOptions {
@@ -55,6 +57,8 @@ export interface GatewayHandle {
   adminToken: AdminTokenResolution;
   stateDir: string;
   prefix: string;
+  /** This node in the cluster's node list (state.store: etcd); undefined for a single node. */
+  cluster?: ClusterNode;
 }
 
 const handles = new WeakMap<FastifyInstance, GatewayHandle>();
@@ -118,7 +122,18 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
 
   await applyDesiredState(host, store, logger);
   // A shared store (etcd) delivers changes made on other nodes.
-  const unfollow = followDesiredState(host, store, { logger });
+  // A version pinned on another node is applied here once releases are wired (versions attached).
+  let releasesWired!: () => void;
+  const wired = new Promise<void>((r) => (releasesWired = r));
+  let cluster: ClusterNode | undefined;
+  const applyPin = versionPinApplier({ releases: () => releasesOf(host), problem: (p) => cluster?.problem(p), logger });
+  const unfollow = followDesiredState(host, store, {
+    logger,
+    applyVersionPin: async (id, version) => {
+      await wired;
+      await applyPin(id, version);
+    },
+  });
   try {
     core.rebuild(); // start-up: a route conflict or a missing auth provider throws here
   } catch (err) {
@@ -128,6 +143,19 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   }
   const offs = ['plugin.state_changed', 'plugin.registered', 'plugin.unregistered'].map((type) => host.events.on(type, () => core.routesChanged(type)));
   offs.push(host.hooks.onChange(() => core.routesChanged('hooks changed')));
+
+  try {
+    cluster = await joinCluster({
+      host, store, logger, metrics: metrics.registry,
+      discover: async () => (await import('./admin/discover-routes.js')).discoverPlugins(core),
+      changed: (why) => core.routesChanged(why),
+    });
+  } catch (err) {
+    for (const off of offs) off();
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
+  }
 
   // Releases live here, not in the admin API: kept versions, the pinned version restored at start,
   // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
@@ -139,10 +167,24 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       wiring = await wireReleases(releases, { core, operator, stateDir });
     } catch (err) {
       for (const off of offs) off();
+      await cluster?.close();
       unfollow();
       if (!opts.store) await store.close?.();
       throw err;
     }
+  }
+
+  releasesWired();
+  // Before this node serves: it installs and runs what the cluster deployed.
+  try {
+    await cluster?.deploys?.start();
+  } catch (err) {
+    for (const off of offs) off();
+    await wiring?.close();
+    await cluster?.close();
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
   }
 
   const bodyLimit = config.gateway.bodyLimit;
@@ -194,7 +236,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
       });
 
       if (config.gateway.admin.enabled) {
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster }), { prefix: '/admin' });
         registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
       }
 
@@ -211,6 +253,13 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     { prefix },
   );
 
+  if (cluster) {
+    app.addHook('onListen', async () => {
+      const a = app.server.address();
+      if (a && typeof a === 'object') cluster.setAddress(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+    });
+  }
+
   if (fast) app.addHook('preClose', async () => fast.close());
   // WebSocket (and other) upgrades go through the same routes (upgrade.ts)
   let unrouteUpgrades: (() => void) | undefined;
@@ -221,6 +270,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     unrouteUpgrades?.();
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
+    await cluster?.close();
     await wiring?.close();
     unfollow();
     metrics.close(); // its runtime-event subscription on the host
@@ -228,7 +278,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (redis) redis.disconnect();
   });
 
-  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix });
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster });
   return app;
 }
 

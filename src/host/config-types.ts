@@ -87,6 +87,18 @@ export interface HostConfig {
     /** How long the old version may drain, ms. */
     drainTimeoutMs: number;
   };
+  /** ctx.storage: the host's memory (default) or a storage plugin (kind: storage), e.g. redis-storage. */
+  storage: { plugin?: string };
+  cluster: {
+    /** This node's id in the cluster (default `<hostname>-<6 hex of the state dir path>`, stable across restarts). */
+    nodeId?: string;
+    /** The URL other nodes and operators reach this gateway at (default http://<gateway.host>:<port>). */
+    address?: string;
+    /** Seconds a node stays listed after it stops renewing its lease (default 10). */
+    nodeTtlS: number;
+    /** NATS for domain events across nodes and the package store; off when no servers are set. */
+    nats: { servers: string[]; user?: string; pass?: string; token?: string; buffer: number };
+  };
   runtimes: {
     /**
      * After a message, a worker or wasm thread (and the main thread, while it awaits their answers)

@@ -48,6 +48,8 @@ export interface RawHostConfig {
   state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string }; keep_versions: number };
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
   runtimes: { poll_window_us: number; async_context: boolean };
+  storage: { plugin: string };
+  cluster: { node_id: string; node_ttl: Duration; address: string; nats: { servers: string[]; user: string; pass: string; token: string; buffer: number } };
   logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
   trusted_keys: string[];
   /** Plain proxy routes (config-routes.ts). */
@@ -81,6 +83,8 @@ const DEFAULTS: RawHostConfig = {
   state: { dir: '.plugway', store: 'file', etcd: { endpoints: [], prefix: '/plugway/' }, keep_versions: 5 },
   reload: { watch_window: '30s', error_rate_threshold: 0.5, min_calls: 10, drain_timeout: '10s' },
   runtimes: { poll_window_us: DEFAULT_POLL_US, async_context: true },
+  storage: {} as RawHostConfig['storage'],
+  cluster: { node_ttl: '10s', nats: { servers: [], buffer: 10_000 } } as unknown as RawHostConfig['cluster'],
   logging: { level: 'info', redact: [], timestamp: false },
   trusted_keys: [],
   routes: [],
@@ -104,6 +108,11 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'com
   PLUGWAY_STATE_DIR: { path: ['state', 'dir'] },
   PLUGWAY_STATE_STORE: { path: ['state', 'store'] },
   PLUGWAY_ETCD_ENDPOINTS: { path: ['state', 'etcd', 'endpoints'], list: 'comma' },
+  PLUGWAY_ETCD_PREFIX: { path: ['state', 'etcd', 'prefix'] },
+  PLUGWAY_STORAGE_PLUGIN: { path: ['storage', 'plugin'] },
+  PLUGWAY_NODE_ID: { path: ['cluster', 'node_id'] },
+  PLUGWAY_NODE_TTL: { path: ['cluster', 'node_ttl'] },
+  PLUGWAY_NATS_SERVERS: { path: ['cluster', 'nats', 'servers'], list: 'comma' },
   PLUGWAY_POLL_WINDOW_US: { path: ['runtimes', 'poll_window_us'] },
   PLUGWAY_ASYNC_CONTEXT: { path: ['runtimes', 'async_context'] },
   PLUGWAY_LOG_LEVEL: { path: ['logging', 'level'] },
@@ -143,6 +152,11 @@ const hostConfigSchema = obj({
   state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str }), keep_versions: { type: 'integer', minimum: 1 } }),
   reload: obj({ watch_window: duration, error_rate_threshold: { type: 'number', minimum: 0, maximum: 1 }, min_calls: int0, drain_timeout: duration }),
   runtimes: obj({ poll_window_us: { type: 'integer', minimum: 0, maximum: 100_000 }, async_context: bool }),
+  storage: obj({ plugin: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' } }),
+  cluster: obj({
+    node_id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' }, node_ttl: duration, address: str,
+    nats: obj({ servers: strs, user: str, pass: str, token: str, buffer: { type: 'integer', minimum: 0 } }),
+  }),
   logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs, timestamp: bool }),
   trusted_keys: strs,
   routes: { type: 'array', items: CONFIG_ROUTE_SCHEMA },
@@ -349,6 +363,18 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
       minCalls: raw.reload.min_calls, drainTimeoutMs: toDurationMs(raw.reload.drain_timeout)!,
     },
     runtimes: { pollWindowUs: raw.runtimes.poll_window_us, asyncContext: raw.runtimes.async_context },
+    storage: raw.storage.plugin ? { plugin: raw.storage.plugin } : {},
+    cluster: {
+      ...(raw.cluster.node_id ? { nodeId: raw.cluster.node_id } : {}),
+      ...(raw.cluster.address ? { address: raw.cluster.address } : {}),
+      nodeTtlS: Math.max(1, Math.round(toDurationMs(raw.cluster.node_ttl)! / 1000)),
+      nats: {
+        servers: raw.cluster.nats.servers,
+        ...(raw.cluster.nats.user ? { user: raw.cluster.nats.user, pass: raw.cluster.nats.pass ?? '' } : {}),
+        ...(raw.cluster.nats.token ? { token: raw.cluster.nats.token } : {}),
+        buffer: raw.cluster.nats.buffer,
+      },
+    },
     logging: { level: raw.logging.level, redact: raw.logging.redact, timestamp: raw.logging.timestamp },
     trustedKeys: raw.trusted_keys,
     routes: routesFromRaw(raw.routes ?? []),

@@ -8,13 +8,13 @@ import type { DomainEvent, PluginState } from '../sdk/types.js';
 import type { EventBusImpl } from './events.js';
 import type { HookManagerImpl } from './hooks.js';
 import type { PluginRecord, Registry } from './registry.js';
-import type { MemoryStorage } from './storage.js';
+import type { NamespacedStorage } from './plugin-storage.js';
 
 export interface ContextDeps {
   registry: Registry;
   events: EventBusImpl;
   hooks: HookManagerImpl;
-  storage: MemoryStorage;
+  storage: NamespacedStorage;
   logger: Logger;
   /** Publishes to bus subscribers and to running plugins' handleEvent. */
   publish(event: Omit<DomainEvent, 'time'> & { time?: string }): Promise<void>;

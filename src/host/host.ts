@@ -25,7 +25,8 @@ import { PluginRecord, Registry } from './registry.js';
 import { ReleaseManager } from './release-manager.js';
 import { Traffic } from './traffic.js';
 import { MemoryStorage } from './storage.js';
-import type { Host, PluginInstance, ProviderSelection, SelectProviderOptions } from './types.js';
+import { createPluginStorage } from './plugin-storage.js';
+import type { Host, PluginInstance, ProviderSelection, PublishOptions, SelectProviderOptions, StateChange } from './types.js';
 import type { ProviderRequest } from '../sdk/plugin.js';
 
 export interface CreateHostOptions {
@@ -77,7 +78,12 @@ export class PluginHost implements Host {
       registry: this.registry,
       events: this.events,
       hooks: this.hooks,
-      storage: this.storage,
+      storage: createPluginStorage({
+        memory: this.storage,
+        plugin: this.config.storage.plugin,
+        call: (id, method, args) => this.call(id, method, args),
+        whenRunning: (id, ms) => this.whenRunning(id, ms),
+      }),
       logger: this.logger,
       publish: (e) => this.publish(e),
       isEnabled: (id) => this.isEnabled(id),
@@ -283,6 +289,26 @@ export class PluginHost implements Host {
     await this.orchestrator.startAll(new Set([id, ...this.dependencyClosure(id), ...graph.transitiveDependentsOf(id)]));
   }
 
+  /** Resolves once `id` is running; rejects when it fails, or after `ms`. */
+  private whenRunning(id: string, ms: number): Promise<void> {
+    const state = () => this.registry.get(id)?.state;
+    if (state() === 'running') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        off();
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = setTimeout(() => done(new Error(`${id} is ${state() ?? 'not registered'} after ${ms} ms`)), ms);
+      const off = this.events.on<StateChange>('plugin.state_changed', (e) => {
+        if (e.data.id !== id) return;
+        if (e.data.to === 'running') done();
+        else if (e.data.to === 'failed') done(new Error(`${id} failed: ${e.data.error?.message ?? 'unknown error'}`));
+      });
+    });
+  }
+
   isEnabled(id: string): boolean {
     return this.enabled.get(id) ?? this.config.plugins.configs[id]?.enabled ?? true;
   }
@@ -382,11 +408,13 @@ export class PluginHost implements Host {
     return this.providers.select(request, options);
   }
 
-  async publish(event: Omit<DomainEvent, 'time'> & { time?: string }): Promise<void> {
+  async publish(event: Omit<DomainEvent, 'time'> & { time?: string }, options: PublishOptions = {}): Promise<void> {
     const full: DomainEvent = { ...event, time: event.time ?? new Date().toISOString() };
+    // Events born here go to the cluster's transport too (events from other nodes do not go back).
+    if (!options.remote) for (const relay of this.relays) relay(full);
     const deliveries: Promise<unknown>[] = [this.events.publish(full)];
     for (const rec of this.registry.list({ state: 'running' })) {
-      if (rec.id === full.source || !rec.runtime?.implements('handleEvent')) continue;
+      if (rec.id === full.source || !rec.runtime?.implements('handleEvent') || options.exclude?.(rec.id)) continue;
       deliveries.push(
         rec.runtime.call('handleEvent', [full]).catch((err) => {
           this.logger.error({ plugin_id: rec.id, event_type: full.type, err }, `handleEvent failed: ${reasonOf(err)}`);
@@ -394,6 +422,19 @@ export class PluginHost implements Host {
       );
     }
     await Promise.all(deliveries);
+  }
+
+  private readonly relays = new Set<(event: DomainEvent) => void>();
+
+  onPublish(relay: (event: DomainEvent) => void): () => void {
+    this.relays.add(relay);
+    return () => this.relays.delete(relay);
+  }
+
+  async deliverEvent(id: string, event: DomainEvent): Promise<void> {
+    const rec = this.require(id);
+    if (rec.state !== 'running' || !rec.runtime?.implements('handleEvent')) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: rec.state });
+    await rec.runtime.call('handleEvent', [event]);
   }
 
   private require(id: string): PluginRecord {

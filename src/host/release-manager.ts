@@ -12,7 +12,7 @@ import type { PluginRecord } from './registry.js';
 import { RollbackWatch, type TripCause } from './rollback-watch.js';
 import type { PluginInstance } from './types.js';
 
-export type ReleaseTrigger = 'api' | 'cli' | 'watch' | 'canary' | 'rollback' | 'auto_rollback' | 'restart' | 'host';
+export type ReleaseTrigger = 'api' | 'cli' | 'watch' | 'canary' | 'rollback' | 'auto_rollback' | 'restart' | 'host' | 'cluster';
 
 export interface SwapReport {
   instance: PluginInstance;

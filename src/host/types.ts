@@ -162,5 +162,16 @@ export interface Host {
   selectProvider(request: ProviderRequest, options?: SelectProviderOptions): Promise<ProviderSelection | undefined>;
 
   /** Emits a DomainEvent to subscribers and to plugins' handleEvent. */
-  publish(event: Omit<DomainEvent, 'time'> & { time?: string }): Promise<void>;
+  publish(event: Omit<DomainEvent, 'time'> & { time?: string }, options?: PublishOptions): Promise<void>;
+  /** Sees every event published on this node (not those from other nodes): the cluster's event transport. */
+  onPublish(relay: (event: DomainEvent) => void): () => void;
+  /** Calls one plugin's handleEvent; rejects when it is not running or its handler fails (durable delivery acks on success only). */
+  deliverEvent(id: string, event: DomainEvent): Promise<void>;
+}
+
+export interface PublishOptions {
+  /** The event came from another node: delivered here, not relayed again. */
+  remote?: boolean;
+  /** Plugins not to deliver to (those that get the type through a durable subscription). */
+  exclude?: (pluginId: string) => boolean;
 }

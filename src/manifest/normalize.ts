@@ -98,6 +98,12 @@ export function fromRaw(raw: Raw): PluginManifest {
     };
     if (typeof h.endpoint === 'string') m.healthCheck.endpoint = h.endpoint;
   }
+  if (raw.events && typeof raw.events === 'object') {
+    const subs = obj(raw.events).subscribe;
+    m.events = {
+      subscribe: (Array.isArray(subs) ? subs : []).map((e) => (typeof e === 'string' ? { type: e, durable: false } : { type: String(obj(e).type), durable: obj(e).durable === true })),
+    };
+  }
   if (raw.config_schema && typeof raw.config_schema === 'object') m.configSchema = raw.config_schema as Record<string, unknown>;
   if (raw.middleware && typeof raw.middleware === 'object') {
     const mw = obj(raw.middleware);

@@ -102,6 +102,22 @@ export const manifestSchema = {
       properties: { endpoint: { type: 'string', pattern: '^/' }, interval: duration, timeout: duration },
     },
     config_schema: { type: 'object' },
+    events: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // domain event types this plugin's handleEvent wants from other nodes; durable: at-least-once (JetStream)
+        subscribe: {
+          type: 'array',
+          items: {
+            type: ['object', 'string'],
+            required: ['type'],
+            additionalProperties: false,
+            properties: { type: { type: 'string', pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$' }, durable: { type: 'boolean' } },
+          },
+        },
+      },
+    },
     middleware: {
       type: 'object',
       additionalProperties: false,

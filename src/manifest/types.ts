@@ -86,6 +86,8 @@ export interface PluginManifest {
   /** The whitelist for execute(). */
   actions: string[];
   featureFlags: FeatureFlagSpec[];
+  /** Domain events from other nodes (NATS): durable subscriptions get the ones missed while down. */
+  events?: { subscribe: Array<{ type: string; durable: boolean }> };
   healthCheck?: {
     endpoint?: string;
     intervalMs: number;

@@ -40,7 +40,24 @@ export interface KvClient {
   compareAndPut(key: string, value: string, expectedModRevision: string): Promise<string | undefined>;
   /** Watches `prefix` from `fromRevision` (inclusive); resolves once the watch is set up. */
   watchPrefix(prefix: string, fromRevision: string, handlers: KvWatchHandlers): Promise<() => Promise<void>>;
+  /**
+   * Grants a lease of `ttlSeconds`, kept alive by the client, and writes `key` under it: the key
+   * disappears when the process stops renewing it (killed, partitioned) for longer than the TTL.
+   */
+  leasedKey?(key: string, ttlSeconds: number, handlers?: LeasedKeyHandlers): Promise<LeasedKey>;
   close(): void;
+}
+
+export interface LeasedKeyHandlers {
+  /** The lease expired or was revoked (etcd was away longer than the TTL); the key is gone. */
+  onLost?(reason: string): void;
+}
+
+/** A key that lives as long as its lease; `put` rewrites its value under the same lease. */
+export interface LeasedKey {
+  put(value: string): Promise<void>;
+  /** Revokes the lease: the key is deleted at once (a clean shutdown). */
+  revoke(): Promise<void>;
 }
 
 export interface EtcdClientOptions {
@@ -118,6 +135,21 @@ export function createEtcdClient(opts: EtcdClientOptions): KvClient {
       });
       watcher.on('error', (err) => h.onError?.(err?.message ?? String(err)));
       return () => watcher.cancel().catch(() => undefined);
+    },
+
+    async leasedKey(key, ttlSeconds, h) {
+      const client = await etcd();
+      const lease = client.lease(ttlSeconds, { autoKeepAlive: true });
+      lease.on('lost', (err) => h?.onLost?.(err?.message ?? 'lease lost'));
+      await lease.grant();
+      return {
+        async put(value) {
+          await lease.put(key).value(value).exec();
+        },
+        async revoke() {
+          await lease.revoke().catch(() => undefined);
+        },
+      };
     },
 
     close() {

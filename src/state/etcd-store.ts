@@ -45,6 +45,16 @@ export class EtcdStateStore implements StateStore {
     this.client = opts.client ?? createEtcdClient({ endpoints: opts.endpoints, callTimeoutMs: opts.callTimeoutMs });
   }
 
+  /** The key-value client the store talks to (the cluster's node registry shares its connection). */
+  get kv(): KvClient {
+    return this.client;
+  }
+
+  /** The cluster prefix this store was given (without a trailing slash). */
+  get prefix(): string {
+    return (this.opts.prefix ?? '/plugway').replace(/\/+$/, '');
+  }
+
   keyOf(id: string): string {
     return this.keyPrefix + id;
   }

@@ -126,6 +126,15 @@ export class AdminClient {
     return this.send('POST', `/admin/plugins/${encodeURIComponent(id)}/canary/promote`, {});
   }
 
+  /** Uploads a package (and its .sig text) once; every node of the cluster installs it (docs/cluster.md). */
+  deploy(pkg: Uint8Array, signature?: string): Promise<{ deployed: { id: string; version: string; sha256: string; by: string } }> {
+    return this.send('POST', '/admin/cluster/deploy', { package: Buffer.from(pkg).toString('base64'), ...(signature !== undefined ? { signature } : {}) });
+  }
+
+  nodes(): Promise<{ cluster: boolean; self: string; nodes: Array<{ id: string; address?: string; plugins: Array<{ id: string; version: string; state: string; health: string }>; problems?: Array<{ plugin?: string; code: string; message: string }> }>; skew: Array<{ plugin: string; versions: Record<string, string[]> }> }> {
+    return this.send('GET', '/admin/nodes');
+  }
+
   abort(id: string): Promise<{ id: string; action: 'abort'; version: string }> {
     return this.send('POST', `/admin/plugins/${encodeURIComponent(id)}/canary/abort`, {});
   }

@@ -24,6 +24,11 @@ export interface InstallOptions {
   force?: boolean;
   /** plugway's version to check `engine` against (default: this one). */
   plugwayVersion?: string;
+  /**
+   * Leave the dependency check to the host that loads it (cluster deploys: the plugins it needs may
+   * live in another of the node's folders).
+   */
+  skipDependencyCheck?: boolean;
 }
 
 export interface InstallResult {
@@ -87,7 +92,7 @@ async function installTgz(pkg: string, options: InstallOptions): Promise<Install
     }
     const m = r.manifest;
     checkEngine(m, options.plugwayVersion ?? PLUGWAY_VERSION);
-    await checkDependencies(m, pluginsDir);
+    if (!options.skipDependencyCheck) await checkDependencies(m, pluginsDir);
 
     const target = join(pluginsDir, m.id);
     if (existsSync(target)) {

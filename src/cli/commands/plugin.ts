@@ -12,6 +12,7 @@ const subcommands: Array<() => Promise<{ register: Register }>> = [
   () => import('./plugin-admin.js'),
   () => import('./plugin-release.js'),
   () => import('./plugin-validate.js'),
+  () => import('./plugin-deploy.js'),
 
 ];
 

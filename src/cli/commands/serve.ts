@@ -2,7 +2,8 @@
 // it serves the repository's example and built-in plugins on embedded defaults.
 
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { deployDirOf } from '../../cluster/paths.js';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -57,6 +58,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
     config.plugins.directories = ['examples', 'plugins'].map((d) => resolve(PACKAGE_ROOT, d)).filter((d) => existsSync(d));
   }
   for (const d of opts.plugins ?? []) config.plugins.directories.push(resolve(d));
+  // Cluster deploys install plugins new to this node there (see src/cluster/deploys.ts).
+  if (config.state.store === 'etcd' && config.cluster.nats.servers.length) {
+    const deployDir = deployDirOf(config.state.dir);
+    mkdirSync(deployDir, { recursive: true });
+    config.plugins.directories.push(deployDir);
+  }
   // Built-in auth by default when nothing else is named.
   const builtinAuth = resolve(PACKAGE_ROOT, 'plugins', 'jwt-auth');
   const authDefaulted = !config.gateway.auth.plugin && config.plugins.directories.some((d) => resolve(d, 'jwt-auth') === builtinAuth);

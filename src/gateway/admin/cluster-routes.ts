@@ -1,0 +1,67 @@
+// GET /admin/nodes: the cluster's nodes (etcd node list) with the version skew between them; a
+// gateway on its own (file store) lists itself.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tokenIdentity, type AuditLog } from '../../state/audit-log.js';
+import { hostname } from 'node:os';
+import { isPlugwayError, PlugwayError, reasonOf } from '../../errors.js';
+import type { ClusterNode } from '../../cluster/index.js';
+import { PLUGWAY_VERSION } from '../../version.js';
+import type { GatewayCore } from '../core.js';
+import { errorBody, failure } from '../http-errors.js';
+import { requestIdOf } from '../request-id.js';
+
+const startedAt = new Date().toISOString();
+
+/** Largest package a deploy accepts (base64 in JSON: ~4/3 of this on the wire). */
+const MAX_PACKAGE_BYTES = 64 * 1024 * 1024;
+
+export async function registerClusterRoutes(app: FastifyInstance, deps: { core: GatewayCore; cluster?: ClusterNode; audit: AuditLog }): Promise<void> {
+  const { core, cluster, audit } = deps;
+  const send = (request: FastifyRequest, reply: FastifyReply, err: unknown) => {
+    const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
+    const f = failure(e);
+    return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(f, requestIdOf(request.headers['x-request-id'])));
+  };
+
+  // POST /admin/cluster/deploy {package: <base64 .tgz>, signature?: <the .sig file's text>}
+  app.post('/cluster/deploy', { bodyLimit: Math.ceil(MAX_PACKAGE_BYTES * 1.4) + 65_536 }, async (request, reply) => {
+    const actor = tokenIdentity(/^Bearer\s+(.+)$/i.exec(String(request.headers.authorization ?? ''))?.[1]?.trim());
+    try {
+      if (!cluster?.deploys) {
+        throw new PlugwayError('PLW_ERR_CLUSTER_REQUIRED', { action: 'plugway plugin deploy', reason: 'this gateway has no cluster package store: set state.store: etcd and cluster.nats.servers (or install with plugway plugin install on a single node)' });
+      }
+      const body = (request.body ?? {}) as { package?: unknown; signature?: unknown };
+      if (typeof body.package !== 'string' || !body.package) throw new PlugwayError('PLW_ERR_BAD_REQUEST', { reason: 'the body must be JSON {"package": "<base64 of the .tgz>", "signature": "<text of the .tgz.sig>"}' });
+      const pkg = Buffer.from(body.package, 'base64');
+      if (pkg.length > MAX_PACKAGE_BYTES) throw new PlugwayError('PLW_ERR_BAD_REQUEST', { reason: `the package is ${pkg.length} bytes; at most ${MAX_PACKAGE_BYTES}` });
+      const signature = typeof body.signature === 'string' ? body.signature : body.signature && typeof body.signature === 'object' ? JSON.stringify(body.signature) : undefined;
+      const record = await cluster.deploys.deploy(pkg, signature, actor);
+      await audit.append({ actor, action: 'deploy', target: `${record.id}@${record.version}`, result: 'ok', message: `sha256 ${record.sha256}` });
+      return reply.code(202).send({ deployed: record });
+    } catch (err) {
+      const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
+      await audit.append({ actor, action: 'deploy', target: 'package', result: 'error', code: e.code, message: e.message }).catch(() => undefined);
+      return send(request, reply, e);
+    }
+  });
+
+  app.get('/nodes', async (request, reply) => {
+    if (!cluster?.registry) {
+      const self = {
+        id: hostname(),
+        plugway_version: PLUGWAY_VERSION,
+        started_at: startedAt,
+        updated_at: new Date().toISOString(),
+        plugins: core.host.list().map((p) => ({ id: p.id, version: p.version, state: p.state, health: p.health })),
+      };
+      return { cluster: false, self: self.id, nodes: [self], skew: [] };
+    }
+    try {
+      return { cluster: true, ...(await cluster.nodes()) };
+    } catch (err) {
+      const f = failure(new PlugwayError('PLW_ERR_STATE_UNAVAILABLE', { store: 'etcd (node list)', reason: reasonOf(err) }));
+      return reply.code(f.status).send(errorBody(f, requestIdOf(request.headers['x-request-id'])));
+    }
+  });
+}
