@@ -117,7 +117,7 @@ for (let round = 0; round < ROUNDS; round++) {
       const server = row.scenario === 'bare' ? undefined : await start(row.scenario, upstream.url);
       try {
         const url = server?.url ?? upstream.url;
-        wrk(url, 1); // warm-up: JIT, pools
+        wrk(url, 2); // warm-up: JIT, pools, connections
         const cpu0 = cpuUsOf(server?.pid);
         const up0 = cpuUsOf(upstream.pid);
         const sample = wrk(url, DURATION_S);
