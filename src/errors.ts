@@ -34,7 +34,7 @@ export const ERRORS = {
   // --- host config (plugway.yaml) ---
   PLW_ERR_CONFIG_INVALID: def('{file}: {path}: {reason}'),
   PLW_ERR_CONFIG_ENV_MISSING: def('{file}: {path}: environment variable {name} is not set; set it or write ${{name}:-default}'),
-  PLW_ERR_PLUGIN_CONFIG_INVALID: def('Plugin {id}: config{path} {reason}'),
+  PLW_ERR_PLUGIN_CONFIG_INVALID: def('Plugin {id}: config{path} {reason}', 400),
 
   // --- registry and loader ---
   PLW_ERR_PLUGIN_NOT_FOUND: def('No plugin with id "{id}"', 404),

@@ -8,7 +8,7 @@ import { PlugwayError, reasonOf } from '../errors.js';
 import { parseDuration, type DiagnosticResult, type DiagnosticTarget } from '../sdk/diagnostics.js';
 import { coerceSettings } from './diagnose-settings.js';
 
-export const SYSTEMS = ['redis', 'mysql', 'postgres', 'kafka'] as const;
+export const SYSTEMS = ['redis', 'mysql', 'postgres', 'kafka', 'rabbitmq'] as const;
 export type DiagnoseSystem = (typeof SYSTEMS)[number];
 
 /** plugins/ of this package: src/cli and dist/cli sit at the same depth. */

@@ -102,8 +102,27 @@ export class ClusterDeploys {
     throw new PlugwayError('PLW_ERR_STATE_CONFLICT', { id: record.id, key, attempts: 8 });
   }
 
-  /** Applies every record (before the node serves), then follows new ones. */
+  /**
+   * Applies every record (before the node serves), then follows new ones. With etcd away the node
+   * serves what it has and catches up in the background once etcd answers.
+   */
   async start(): Promise<void> {
+    try {
+      await this.follow();
+    } catch (err) {
+      this.deps.logger?.warn({ err: { message: reasonOf(err) } }, 'cluster deploy: cannot read the deploy records (etcd unreachable); serving the installed versions and retrying');
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        if (!this.closed) void this.start();
+      }, 2000);
+      this.retry.unref();
+    }
+  }
+
+  private retry?: NodeJS.Timeout;
+  private closed = false;
+
+  private async follow(): Promise<void> {
     const range = await this.deps.kv.range(this.keyPrefix);
     for (const e of range.entries) await this.apply(e.value, true);
     this.stopWatch = await this.deps.kv.watchPrefix(this.keyPrefix, String(BigInt(range.revision) + 1n), {
@@ -115,6 +134,8 @@ export class ClusterDeploys {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
     await this.stopWatch?.();
     await this.queue.catch(() => undefined);
   }

@@ -70,9 +70,19 @@ export class NodeRegistry {
     this.keyPrefix = `${opts.prefix.replace(/\/+$/, '')}/nodes/`;
   }
 
-  /** Grants the lease and writes this node's key. Rejects when etcd does not answer. */
-  async start(): Promise<void> {
-    await this.grant();
+  /**
+   * Grants the lease and writes this node's key. With etcd away it keeps trying in the background
+   * (the node serves meanwhile) and resolves false.
+   */
+  async start(): Promise<boolean> {
+    try {
+      await this.grant();
+      return true;
+    } catch (err) {
+      this.opts.logger?.warn({ node_id: this.nodeId, err: { message: reasonOf(err) } }, 'cannot join the cluster node list yet (etcd unreachable); retrying');
+      this.scheduleRegrant(1000);
+      return false;
+    }
   }
 
   private async grant(): Promise<void> {

@@ -186,7 +186,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
   await registerReleaseRoutes(app, { core, operator: deps.operator });
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
-  await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit }); // GET /nodes
+  await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit, operator: deps.operator }); // GET /nodes
   await registerUpstreamRoutes(app, core, find); // remote plugins' upstreams
 }
 

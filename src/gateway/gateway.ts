@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { DestinationStream, Logger } from 'pino';
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
-import { PlugwayError, reasonOf } from '../errors.js';
+import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
 import type { Host } from '../host/types.js';
 import type { HostConfig } from '../host/config-types.js';
 import { AuditLog } from '../state/audit-log.js';
@@ -28,6 +28,7 @@ import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 import { joinCluster, type ClusterNode } from '../cluster/index.js';
 import { versionPinApplier } from '../cluster/pins.js';
+import { applyPluginConfig } from '../cluster/plugin-config.js';
 import { Operator } from './operator.js';
 
 export interface GatewayOptions {
@@ -132,6 +133,16 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     applyVersionPin: async (id, version) => {
       await wired;
       await applyPin(id, version);
+    },
+    applyConfig: async (id, config) => {
+      await wired;
+      try {
+        await applyPluginConfig(host, releasesOf(host), id, config, 'cluster');
+        logger.info({ plugin_id: id }, 'serving the config the cluster set');
+      } catch (err) {
+        cluster?.problem({ plugin: id, code: isPlugwayError(err) ? err.code : 'PLW_ERR_INTERNAL', message: `could not apply the config the cluster set: ${reasonOf(err)}` });
+        throw err;
+      }
     },
   });
   try {

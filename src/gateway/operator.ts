@@ -14,6 +14,8 @@ export interface Remembered {
   version?: string;
   /** A new version serves: its breaker starts closed. */
   resetBreaker?: boolean;
+  /** The plugin's config set at run time (shared with every node through the desired state). */
+  config?: Record<string, unknown>;
 }
 
 export interface OperatorAction<T> {
@@ -38,6 +40,8 @@ export class Operator {
     let result: T;
     let keep: Remembered | undefined;
     try {
+      // A shared store that cannot take the write (etcd away): refuse before anything changes here.
+      store.assertWritable?.();
       result = await core.routesChanging(`${a.action} ${a.id}`, async () => {
         const r = await a.run();
         keep = a.remember ? a.remember(r) : { version: core.host.get(a.id)?.version };
@@ -50,7 +54,8 @@ export class Operator {
       throw e;
     }
     if (keep?.resetBreaker) core.guard(a.id).breaker.reset();
-    if (keep?.version) await store.update(a.id, { version: keep.version }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'desired version not stored'));
+    if (keep?.config) await store.update(a.id, { config: keep.config, ...(keep.version ? { version: keep.version } : {}) }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'config not stored in the desired state'));
+    else if (keep?.version) await store.update(a.id, { version: keep.version }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'desired version not stored'));
     await audit.append({ actor: a.actor, action: a.action, target: a.id, result: 'ok' });
     return result;
   }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { reasonOf } from '../errors.js';
 import type { Host } from '../host/types.js';
 import type { StateStore } from '../state/types.js';
+import { sameConfig } from '../cluster/plugin-config.js';
 
 export interface FollowOptions {
   logger?: Logger;
@@ -13,6 +14,8 @@ export interface FollowOptions {
    * rollback work owns version switching; until it is wired here a pin is only logged.
    */
   applyVersionPin?: (id: string, version: string) => Promise<void>;
+  /** Serves a plugin with the config another node set (PUT /admin/plugins/:id/config there). */
+  applyConfig?: (id: string, config: Record<string, unknown>) => Promise<void>;
 }
 
 /** Subscribes to the store's watch (a no-op for stores without one); returns the unsubscribe. */
@@ -32,6 +35,9 @@ export function followDesiredState(host: Host, store: StateStore, opts: FollowOp
     } else if (want.enabled && !host.isEnabled(id)) {
       await host.enable(id);
       opts.logger?.info({ plugin_id: id, version: inst.version }, 'enabled by the shared desired state');
+    }
+    if (want.config && opts.applyConfig && !sameConfig(want.config, host.config.plugins.configs[id]?.config ?? {})) {
+      await opts.applyConfig(id, want.config);
     }
     const active = host.get(id)?.version;
     if (want.version && active && want.version !== active) {

@@ -140,7 +140,7 @@ export class ReleaseManager implements ReleaseSteps {
    * Blue-green reload from the plugin's folder on disk; the watch window follows. Content equal to
    * the serving version's is a no-op (`unchanged`): no swap, no rename, no new watch window.
    */
-  reload(id: string, trigger: ReleaseTrigger = 'host'): Promise<SwapReport> {
+  reload(id: string, trigger: ReleaseTrigger = 'host', opts: { force?: boolean } = {}): Promise<SwapReport> {
     const t0 = performance.now();
     return this.deps.registry.lock(id, async () => {
       const old = this.require(id);
@@ -155,7 +155,8 @@ export class ReleaseManager implements ReleaseSteps {
         throw reloadFailed(id, 'read', err);
       }
       // Only a hash known for this instance counts (hashOf would hash the folder as it is now, not as it was loaded).
-      if (old.state === 'running' && this.hashes.get(old) === diskHash) {
+      // `force`: the same code with a new config (PUT /admin/plugins/:id/config) still goes through a swap.
+      if (!opts.force && old.state === 'running' && this.hashes.get(old) === diskHash) {
         await this.emit('plugin.reload_unchanged', { id, version: old.version, hash: diskHash, trigger });
         return { instance: old, from: old.version, to: old.version, hash: diskHash, trigger, cutOverMs: 0, drainMs: 0, drained: true, unchanged: true };
       }

@@ -2,6 +2,7 @@
 // (several nodes sharing one desired state).
 
 import type { Logger } from 'pino';
+import { join } from 'node:path';
 import { PlugwayError } from '../errors.js';
 import type { HostConfig } from '../host/config-types.js';
 import { EtcdStateStore } from './etcd-store.js';
@@ -25,5 +26,6 @@ export function createStateStore(config: HostConfig, opts: CreateStateStoreOptio
       reason: 'state.store is etcd but no endpoints are set; list them (e.g. [http://127.0.0.1:2379]) or set PLUGWAY_ETCD_ENDPOINTS',
     });
   }
-  return new EtcdStateStore({ endpoints, prefix: config.state.etcd.prefix, logger: opts.logger });
+  const dir = opts.dir ?? config.state.dir;
+  return new EtcdStateStore({ endpoints, prefix: config.state.etcd.prefix, logger: opts.logger, snapshotFile: join(dir, 'cluster-snapshot.json') });
 }

@@ -5,6 +5,17 @@ import type { Logger } from 'pino';
 import { PlugwayError, isPlugwayError, reasonOf } from '../errors.js';
 import { createEtcdClient, type KvClient, type KvEvent } from './etcd-client.js';
 import type { DesiredState, DesiredStateChange, PluginDesiredState, StateStore } from './types.js';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-write.js';
+
+async function readSnapshot(file: string): Promise<DesiredState | undefined> {
+  try {
+    const v = JSON.parse(await readFile(file, 'utf8')) as DesiredState;
+    return v && v.formatVersion === 1 && v.plugins && typeof v.plugins === 'object' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface EtcdStateStoreOptions {
   /** http://host:port URLs of the etcd members. */
@@ -18,6 +29,13 @@ export interface EtcdStateStoreOptions {
   callTimeoutMs?: number;
   /** Compare-and-swap attempts per write before PLW_ERR_STATE_CONFLICT (default 8). */
   maxAttempts?: number;
+  /**
+   * A local copy of the last state read from etcd (`<state dir>/cluster-snapshot.json`): a node that
+   * starts while etcd is away boots from it and resyncs when etcd answers.
+   */
+  snapshotFile?: string;
+  /** Pause between attempts to reach etcd after a start from the snapshot (default 1000 ms). */
+  retryMs?: number;
 }
 
 type Listener = (change: DesiredStateChange) => void;
@@ -59,8 +77,64 @@ export class EtcdStateStore implements StateStore {
     return this.keyPrefix + id;
   }
 
-  /** Reads every entry and, the first time, starts watching the prefix from that revision. */
+  /**
+   * Reads every entry and, the first time, starts watching the prefix from that revision. With etcd
+   * away and a snapshot on disk, serves the snapshot and keeps trying in the background.
+   */
   async load(): Promise<DesiredState> {
+    try {
+      return await this.loadFromEtcd();
+    } catch (err) {
+      const snap = this.opts.snapshotFile ? await readSnapshot(this.opts.snapshotFile) : undefined;
+      if (!snap || this.closed) throw err;
+      this.state = snap;
+      this.fromSnapshot = true;
+      this.opts.logger?.warn({ state_store: this.where, snapshot: this.opts.snapshotFile, err: { message: reasonOf(err) } }, 'etcd is unreachable: serving the last desired state this node saw; it resyncs when etcd answers');
+      this.retryLater();
+      return this.state;
+    }
+  }
+
+  /** True while the state comes from the local snapshot (etcd not reached since start). */
+  fromSnapshot = false;
+  /** The watch stream is down (etcd lost); writes are refused until it is back. */
+  private lost = false;
+
+  assertWritable(): void {
+    if (this.closed || this.fromSnapshot || this.lost) {
+      throw new PlugwayError('PLW_ERR_STATE_UNAVAILABLE', { store: this.where, reason: this.fromSnapshot ? 'not reached since this node started (serving its local snapshot)' : 'the connection is lost; this node serves its last known state until etcd answers' });
+    }
+  }
+  private retryTimer?: NodeJS.Timeout;
+
+  private retryLater(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(async () => {
+      this.retryTimer = undefined;
+      const before = this.state;
+      try {
+        await this.loadFromEtcd();
+      } catch {
+        this.retryLater();
+        return;
+      }
+      this.fromSnapshot = false;
+      this.opts.logger?.info({ state_store: this.where }, 'etcd answers again: resynced the desired state');
+      const ids = new Set([...Object.keys(before.plugins), ...Object.keys(this.state.plugins)]);
+      for (const id of ids) this.emit({ id, ...(this.state.plugins[id] ? { state: this.state.plugins[id] } : {}), desired: this.state });
+    }, this.opts.retryMs ?? 1000);
+    this.retryTimer.unref();
+  }
+
+  private saveSnapshot(): void {
+    const file = this.opts.snapshotFile;
+    if (!file) return;
+    const text = `${JSON.stringify(this.state)}\n`;
+    this.snapshotWrites = this.snapshotWrites.then(() => writeFileAtomic(file, text).catch((err) => this.opts.logger?.warn({ file, err: { message: reasonOf(err) } }, 'could not save the local desired-state snapshot')));
+  }
+  private snapshotWrites: Promise<void> = Promise.resolve();
+
+  private async loadFromEtcd(): Promise<DesiredState> {
     const range = await this.io(() => this.client.range(this.keyPrefix));
     const plugins: Record<string, PluginDesiredState> = {};
     this.revisions.clear();
@@ -77,13 +151,17 @@ export class EtcdStateStore implements StateStore {
       this.revisions.set(id, e.modRevision);
     }
     this.state = { formatVersion: 1, plugins };
+    this.saveSnapshot();
     if (!this.stopWatch && !this.closed) {
       this.stopWatch = await this.io(() =>
         this.client.watchPrefix(this.keyPrefix, String(BigInt(range.revision) + 1n), {
           onEvent: (ev) => this.onEvent(ev),
-          onDisconnected: (reason) =>
-            this.opts.logger?.warn({ state_store: this.where, err: { message: reason } }, 'lost the desired-state store; serving the last known desired state and retrying'),
+          onDisconnected: (reason) => {
+            this.lost = true;
+            this.opts.logger?.warn({ state_store: this.where, err: { message: reason } }, 'lost the desired-state store; serving the last known desired state and retrying');
+          },
           onConnected: (reconnected) => {
+            this.lost = false;
             if (reconnected) void this.resync();
           },
           onError: (reason) => this.opts.logger?.error({ state_store: this.where, err: { message: reason } }, 'desired-state watch failed'),
@@ -113,6 +191,7 @@ export class EtcdStateStore implements StateStore {
         if (newer(rev, this.revisions.get(id))) {
           this.revisions.set(id, rev);
           this.state = { formatVersion: 1, plugins: { ...this.state.plugins, [id]: next } };
+          this.saveSnapshot();
         }
         return;
       }
@@ -127,6 +206,8 @@ export class EtcdStateStore implements StateStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.snapshotWrites;
     this.listeners.clear();
     const stop = this.stopWatch;
     this.stopWatch = undefined;
@@ -185,6 +266,7 @@ export class EtcdStateStore implements StateStore {
   }
 
   private emit(change: DesiredStateChange): void {
+    this.saveSnapshot();
     for (const l of this.listeners) {
       try {
         l(change);

@@ -5,6 +5,8 @@ export interface PluginDesiredState {
   enabled: boolean;
   /** The version an operator pinned (reserved for hot swap / rollback). */
   version?: string;
+  /** The plugin's config as last set through the admin API (PUT /admin/plugins/:id/config); replaces plugway.yaml's. */
+  config?: Record<string, unknown>;
   updatedAt: string;
 }
 
@@ -25,6 +27,8 @@ export interface StateStore {
    * each changed plugin once. Returns an unsubscribe function.
    */
   watch?(listener: (change: DesiredStateChange) => void): () => void;
+  /** Throws PLW_ERR_STATE_UNAVAILABLE when a write cannot reach the store now (shared stores). */
+  assertWritable?(): void;
   /** Releases connections and watches (stores that hold none may omit it). */
   close?(): Promise<void>;
 }

@@ -1,7 +1,9 @@
 // Test helpers shared by the diagnostics plugins' tests: one connect → diagnose → disconnect,
-// reading findings, the result's and the manifest's contract, polling, throw-away TLS certificates.
+// reading findings, the result's and the manifest's contract, polling, throw-away TLS certificates,
+// and the CLI (`plugway diagnose`) for exit codes.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -92,4 +94,21 @@ export function selfSigned(dir: string, name: string): { cert: string; key: stri
   const key = join(dir, `${name}.key`);
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
   return { cert, key };
+}
+
+/** Runs `node bin/plugway.js diagnose <args>` and resolves with its exit code and output. */
+export function plugwayDiagnose(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/plugway.js', 'diagnose', ...args], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { DiagnosticResult, DiagnosticsPlugin, PluginContext } from 'plugway/sdk';
 import createPostgresDiagnostics, { ACTIONS, DEFAULT_CONFIG } from '../../plugins/postgres-diagnostics/src/index.js';
 import { serviceSkip } from '../helpers/services.js';
-import { assertHealthy, assertManifestMatches, assertResultShape, codes, ctxOf, diagnoser, find, until } from './harness.js';
+import { assertHealthy, assertManifestMatches, assertResultShape, codes, ctxOf, diagnoser, find, plugwayDiagnose, until } from './harness.js';
 import { postgresBinariesSkip, startPrivatePostgres, type PrivatePostgres } from './postgres-server.js';
 
 type Cfg = Partial<typeof DEFAULT_CONFIG>;
@@ -38,6 +38,8 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
     assert.ok(codes(r).includes('PG_NOT_A_REPLICA'));
     assert.ok(codes(r).includes('PG_STAT_STATEMENTS_MISSING'));
     assert.equal(r.metrics.max_connections, 12);
+    const cli = await plugwayDiagnose(['postgres', srv.url, '--json', '--window', '300ms']);
+    assert.equal(cli.code, 0, cli.stdout + cli.stderr);
   });
 
   test('a session idle in a transaction', async () => {
@@ -135,6 +137,15 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
       assert.match(s.query, /pg_sleep/);
       assert.ok(s.calls >= 100 && s.mean_ms >= 20);
       assert.ok(codes(r).includes('PG_TOP_STATEMENTS'));
+      // They all ran before the window: history, info.
+      assert.equal(slow.severity, 'info');
+      // One more run during the window makes it current: a warning.
+      let done = false;
+      const during = p.diagnose({ windowMs: 1000, categories: ['queries'] }, ctx()).finally(() => (done = true));
+      while (!done) await clients[0]!.query('SELECT pg_sleep(0.025)');
+      const current = find(await during, 'PG_SLOW_STATEMENTS');
+      assert.equal(current?.severity, 'warning', JSON.stringify(current));
+      assert.equal(current?.evidence.ran_in_window, 1);
       assert.deepEqual(await p.execute!('pg_stat_statements_reset', {}, ctx()), { reset: true });
       const again = await p.diagnose({ windowMs: 100, categories: ['queries'] }, ctx());
       assert.equal(find(again, 'PG_SLOW_STATEMENTS'), undefined);

@@ -23,6 +23,16 @@ export interface MysqlDiagnosticsConfig {
   digest_min_executions: number;
   digest_rows_examined_per_sent: number;
   digest_top: number;
+  /** Executions during the window that make a digest "hot". */
+  digest_hot_min_executions: number;
+  /** Rows examined per execution before a statement without an index counts as a full scan. */
+  full_scan_min_rows_examined: number;
+  /** Full scans (Select_scan) by others during the window before their rate is judged. */
+  full_scan_min_scans: number;
+  /** Rows read by full scans (Handler_read_rnd_next) per second that warn. */
+  full_scan_rows_per_second_warning: number;
+  /** mysqltuner: joins without indexes (Select_full_join + Select_range_check) per day. */
+  joins_without_index_per_day_warning: number;
   tmp_disk_tables_warning_ratio: number;
   buffer_pool_read_efficiency_warning: number;
   transaction_warning_seconds: number;
@@ -55,6 +65,11 @@ export const DEFAULT_CONFIG: MysqlDiagnosticsConfig = {
   digest_min_executions: 10,
   digest_rows_examined_per_sent: 100,
   digest_top: 20,
+  digest_hot_min_executions: 5,
+  full_scan_min_rows_examined: 1000,
+  full_scan_min_scans: 2,
+  full_scan_rows_per_second_warning: 100_000,
+  joins_without_index_per_day_warning: 250,
   tmp_disk_tables_warning_ratio: 0.25,
   buffer_pool_read_efficiency_warning: 0.9,
   transaction_warning_seconds: 60,

@@ -12,6 +12,9 @@ import type { CheckInput, Row, ServerInfo, StatusSample } from './types.js';
 
 export const PLUGIN_ID = 'mysql-diagnostics';
 
+/** Counters the diagnosis's own SHOW statements move (on MariaDB they scan temporary tables). */
+const OWN_COUNTERS = ['Select_scan', 'Select_full_join', 'Select_range_check', 'Handler_read_rnd_next', 'Handler_read_rnd'];
+
 export class MysqlSession implements DiagnosticsSession {
   private lastMetrics: Record<string, number> = {};
 
@@ -56,7 +59,8 @@ export class MysqlSession implements DiagnosticsSession {
   private async sample(): Promise<StatusSample> {
     const at = Date.now();
     const status = await this.keyValues('SHOW GLOBAL STATUS');
-    const s: StatusSample = { at, status };
+    const session = await this.keyValues(`SHOW SESSION STATUS WHERE Variable_name IN (${OWN_COUNTERS.map((n) => `'${n}'`).join(', ')})`);
+    const s: StatusSample = { at, status, session };
     if (status.Innodb_deadlocks === undefined) {
       try {
         const rows = await this.query("SELECT COUNT AS c FROM information_schema.INNODB_METRICS WHERE NAME = 'lock_deadlocks'");
@@ -82,6 +86,19 @@ export class MysqlSession implements DiagnosticsSession {
     return s;
   }
 
+  /** Statement digests at the start of the window, so the digests check can tell what ran during it. */
+  private async digestSnapshot(variables: Record<string, string>): Promise<Map<string, Row> | undefined> {
+    if (!['ON', '1'].includes((variables.performance_schema ?? '').toUpperCase())) return undefined;
+    try {
+      const rows = await this.query(
+        'SELECT SCHEMA_NAME, DIGEST, COUNT_STAR, SUM_NO_INDEX_USED, SUM_NO_GOOD_INDEX_USED, SUM_ROWS_EXAMINED FROM performance_schema.events_statements_summary_by_digest WHERE DIGEST IS NOT NULL',
+      );
+      return new Map(rows.map((r) => [`${String(r.SCHEMA_NAME)}|${String(r.DIGEST)}`, r]));
+    } catch {
+      return undefined; // the digests check says why it cannot read them
+    }
+  }
+
   async diagnose(options: DiagnoseOptions = {}, signal?: AbortSignal): Promise<DiagnosticResult> {
     const clock = beginDiagnosis(PLUGIN_ID, this.label);
     if (!this.conn) throw notConnectedError(PLUGIN_ID);
@@ -91,6 +108,7 @@ export class MysqlSession implements DiagnosticsSession {
     const unknown = unknownCategoriesFinding('MYSQL_UNKNOWN_CATEGORY', wanted, CATEGORIES);
     if (unknown) findings.push(unknown);
     const variables = await this.keyValues('SHOW GLOBAL VARIABLES');
+    const digestsBefore = await this.digestSnapshot(variables);
     const samples = await sampleOverWindow(() => this.sample(), { windowMs, samples: count, signal });
     const version = variables.version ?? '';
     const [major = 0, minor = 0] = version.split(/[.-]/).map(Number);
@@ -102,7 +120,7 @@ export class MysqlSession implements DiagnosticsSession {
       uptimeSeconds: Number(samples[samples.length - 1]!.status.Uptime) || 0,
     };
     const metrics: Record<string, number> = {};
-    const input: CheckInput = { query: (sql, p) => this.query(sql, p), variables, samples, config: this.config, server, metrics };
+    const input: CheckInput = { query: (sql, p) => this.query(sql, p), variables, samples, config: this.config, server, metrics, digestsBefore };
     // Privileges, disabled features or version differences: say why, never crash or skip silently.
     const checks = await runChecks(CHECKS, input, {
       categories: wanted,

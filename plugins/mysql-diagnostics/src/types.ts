@@ -20,6 +20,8 @@ export interface StatusSample {
    */
   lockDeadlocks?: number;
   lockDeadlocksError?: string;
+  /** The diagnosis's own connection's counters (SHOW SESSION STATUS), to tell its own statements from the others'. */
+  session?: Record<string, string>;
 }
 
 export interface ServerInfo {
@@ -37,6 +39,8 @@ export interface CheckInput {
   samples: StatusSample[];
   config: MysqlDiagnosticsConfig;
   server: ServerInfo;
+  /** performance_schema statement digests read just before the window (by digest and schema); absent when unreadable or off. */
+  digestsBefore?: Map<string, Row>;
   /** Checks add the numbers they compute here; they become the result's metrics. */
   metrics: Record<string, number>;
 }
@@ -102,9 +106,18 @@ export function judgeRatio(input: CheckInput, numerator: string, denominator: st
   };
 }
 
-/** The severity a ratio finding gets: info when its basis is unreliable. */
+/**
+ * The severity a ratio finding gets: only the window's ratio can warn. A lifetime ratio is
+ * history since the server started (it stays up long after the cause is gone, which would keep a
+ * cron job's exit code up): info.
+ */
 export function ratioSeverity(j: JudgedRatio, severity: Severity): Severity {
-  return j.reliable ? severity : 'info';
+  return j.basis === 'window' && j.reliable ? severity : 'info';
+}
+
+/** How a message names a ratio's basis. */
+export function basisText(j: JudgedRatio): string {
+  return j.basis === 'window' ? 'during the window' : 'since start';
 }
 
 export function ratioEvidence(j: JudgedRatio, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -120,4 +133,15 @@ export function round(n: number, digits = 4): number {
 
 export function pct(n: number): string {
   return `${round(n * 100, 1)}%`;
+}
+
+/**
+ * How much a counter grew across the window by other connections than the diagnosis's own
+ * (its SHOW statements count as scans and rows read on MariaDB).
+ */
+export function othersDelta(input: CheckInput, name: string): number {
+  const first = input.samples[0]!;
+  const last = input.samples[input.samples.length - 1]!;
+  const own = Math.max(0, num(last.session?.[name]) - num(first.session?.[name])) || 0;
+  return Math.max(0, windowDelta(input, name) - own);
 }

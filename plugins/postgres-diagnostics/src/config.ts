@@ -29,6 +29,15 @@ export interface PostgresDiagnosticsConfig {
   vacuum_warning_seconds: number;
   vacuum_critical_seconds: number;
   vacuum_min_dead_tuples: number;
+  /** Dead rows as a share of all rows (autovacuum's default scale factor is 0.2). */
+  dead_tuples_warning_ratio: number;
+  dead_tuples_critical_ratio: number;
+  /** Tables smaller than this are not judged on their dead-row share. */
+  dead_tuples_min_table_bytes: number;
+  /** Tables with fewer live rows are not judged on their sequential scans. */
+  seq_scan_min_table_rows: number;
+  /** Sequential scans of one table in the window (or since start) before it is reported. */
+  seq_scan_min_scans: number;
   locks_warning: number;
   locks_critical: number;
   lock_wait_warning_seconds: number;
@@ -75,6 +84,11 @@ export const DEFAULT_CONFIG: PostgresDiagnosticsConfig = {
   vacuum_warning_seconds: 86_400,
   vacuum_critical_seconds: 172_800,
   vacuum_min_dead_tuples: 1000,
+  dead_tuples_warning_ratio: 0.2,
+  dead_tuples_critical_ratio: 0.5,
+  dead_tuples_min_table_bytes: 10_485_760,
+  seq_scan_min_table_rows: 100_000,
+  seq_scan_min_scans: 2,
   locks_warning: 100,
   locks_critical: 150,
   lock_wait_warning_seconds: 60,

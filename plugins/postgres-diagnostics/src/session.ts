@@ -57,7 +57,27 @@ export class PostgresSession implements DiagnosticsSession {
     for (const f of DB_FIELDS) s.db[f] = Number(db?.[f]);
     const [archiver] = await this.query('SELECT archived_count::float8 AS archived_count, failed_count::float8 AS failed_count, last_failed_wal, last_failed_time::text AS last_failed_time, last_archived_time::text AS last_archived_time FROM pg_stat_archiver');
     s.archiver = archiver;
+    s.tables = new Map();
+    const tables = await this.query(
+      `SELECT relid::text AS relid, schemaname, relname, seq_scan::float8 AS seq_scan, seq_tup_read::float8 AS seq_tup_read,
+              coalesce(idx_scan, 0)::float8 AS idx_scan, n_live_tup::float8 AS n_live_tup
+         FROM pg_stat_user_tables`,
+    );
+    for (const t of tables) s.tables.set(String(t.relid), t);
     return s;
+  }
+
+  /** pg_stat_statements calls when the window opens, so the statements check can tell what ran during it. */
+  private async statementCalls(): Promise<Map<string, number> | undefined> {
+    try {
+      const ext = await this.query("SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'");
+      if (ext.length === 0) return undefined;
+      const schema = String(ext[0]!.schema).replace(/"/g, '""');
+      const rows = await this.query(`SELECT userid::text || '|' || dbid::text || '|' || queryid::text AS key, calls::float8 AS calls FROM "${schema}".pg_stat_statements`);
+      return new Map(rows.map((r) => [String(r.key), Number(r.calls)]));
+    } catch {
+      return undefined; // the statements check says why it cannot read them
+    }
   }
 
   async diagnose(options: DiagnoseOptions = {}, signal?: AbortSignal): Promise<DiagnosticResult> {
@@ -72,9 +92,10 @@ export class PostgresSession implements DiagnosticsSession {
     for (const r of await this.query('SELECT name, setting FROM pg_settings')) settings[String(r.name)] = String(r.setting);
     const [info] = await this.query('SELECT version() AS version, current_setting(\'server_version_num\')::int AS num, pg_is_in_recovery() AS recovery, current_database() AS db');
     const server: ServerInfo = { version: String(info!.version), versionNum: Number(info!.num), inRecovery: info!.recovery === true, database: String(info!.db) };
+    const statementsBefore = await this.statementCalls();
     const samples = await sampleOverWindow(() => this.sample(), { windowMs, samples: count, signal });
     const metrics: Record<string, number> = {};
-    const input: CheckInput = { query: (sql, p) => this.query(sql, p), settings, samples, config: this.config, server, metrics };
+    const input: CheckInput = { query: (sql, p) => this.query(sql, p), settings, samples, config: this.config, server, metrics, statementsBefore };
     // Privileges, missing extensions or version differences: say why, never crash or skip silently.
     const checks = await runChecks(CHECKS, input, {
       categories: wanted,

@@ -12,6 +12,8 @@ export interface Sample {
   db: Record<string, number>;
   /** pg_stat_archiver. */
   archiver?: Row;
+  /** pg_stat_user_tables' scan counters by relid (seq_scan, seq_tup_read, idx_scan, n_live_tup). */
+  tables?: Map<string, Row>;
 }
 
 export interface ServerInfo {
@@ -29,6 +31,8 @@ export interface CheckInput {
   config: PostgresDiagnosticsConfig;
   server: ServerInfo;
   metrics: Record<string, number>;
+  /** pg_stat_statements calls by userid|dbid|queryid when the window opened; absent without the extension. */
+  statementsBefore?: Map<string, number>;
 }
 
 export type Check = SdkCheck<CheckInput>;

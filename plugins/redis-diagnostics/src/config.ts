@@ -32,6 +32,8 @@ export interface RedisDiagConfig {
   backlog_min_seconds: number;
   slowlog_warn_ms: number;
   slowlog_entries: number;
+  /** Slowlog entries older than this are history (info), not a warning. */
+  slowlog_recent_seconds: number;
   latency_event_warn_ms: number;
   fork_rate_terrible_gbps: number;
   fork_rate_poor_gbps: number;
@@ -40,6 +42,12 @@ export interface RedisDiagConfig {
   command_error_min: number;
   scan_max_keys: number;
   scan_budget_ms: number;
+  /** Keys asked for per SCAN call (its COUNT). */
+  scan_count: number;
+  /** Start each scan at a random cursor (and come round to it), so partial scans cover other keys each run. */
+  scan_from_random_cursor: boolean;
+  /** Size each SCAN batch in one server-side script call (falls back to pipelines when EVAL is denied). */
+  scan_with_script: boolean;
   big_string_bytes: number;
   big_hash_fields: number;
   big_set_members: number;
@@ -82,14 +90,18 @@ export const DEFAULTS: RedisDiagConfig = {
   backlog_min_seconds: 60,
   slowlog_warn_ms: 100,
   slowlog_entries: 128,
+  slowlog_recent_seconds: 900,
   latency_event_warn_ms: 100,
   fork_rate_terrible_gbps: 10,
   fork_rate_poor_gbps: 25,
   fork_rate_rss_floor: 100 * 1024 * 1024,
   command_error_ratio: 0.05,
   command_error_min: 10,
-  scan_max_keys: 10_000,
-  scan_budget_ms: 300,
+  scan_max_keys: 10_000_000,
+  scan_budget_ms: 5000,
+  scan_count: 1000,
+  scan_from_random_cursor: true,
+  scan_with_script: true,
   big_string_bytes: 1024 * 1024,
   big_hash_fields: 5000,
   big_set_members: 100_000,

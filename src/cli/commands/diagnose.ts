@@ -1,4 +1,4 @@
-// `plugway diagnose <redis|mysql|postgres|kafka> <url>`: runs the system's diagnostics plugin and
+// `plugway diagnose <redis|mysql|postgres|kafka|rabbitmq> <url>`: runs the system's diagnostics plugin and
 // prints a report (or JSON). Exit 0 healthy, 1 warning, 2 critical, 3 could not connect/unknown.
 import { Command, CommanderError, Option } from 'commander';
 import { parseDuration } from '../../sdk/diagnostics.js';
@@ -78,11 +78,11 @@ async function action(system: string, url: string, flags: DiagnoseFlags): Promis
 export function register(program: Command): void {
   const cmd = program
     .command('diagnose')
-    .description('diagnose a Redis, MySQL/MariaDB, PostgreSQL or Kafka server with its built-in diagnostics plugin')
+    .description('diagnose a Redis, MySQL/MariaDB, PostgreSQL, Kafka or RabbitMQ server with its built-in diagnostics plugin')
     .argument('<system>', `one of ${SYSTEMS.join(', ')}`)
-    .argument('<url>', 'the server: a URL (redis://…, mysql://user@host:3306/db, postgres://…, kafka://…) or host:port')
+    .argument('<url>', 'the server: a URL (redis://…, mysql://user@host:3306/db, postgres://…, kafka://…, amqp://…) or host:port')
     .option('--category <name>', 'only these categories (repeatable or comma-separated)', collect, [] as string[])
-    .option('--window <duration>', "sampling window for rates and trends (default: the plugin's own — redis 2s, kafka 3s, mysql and postgres 5s)")
+    .option('--window <duration>', "sampling window for rates and trends (default: the plugin's own — redis 2s, kafka 3s, mysql, postgres and rabbitmq 5s)")
     .option('--samples <n>', 'samples taken across the window (default: the plugin\'s, 3)')
     .option('--json', 'print the DiagnosticResult as JSON')
     .option('--set <key=value>', 'override a plugin config value, e.g. a threshold (repeatable; a list setting takes a comma list: groups=a,b)', collectRaw, [] as string[])

@@ -35,11 +35,13 @@ function port(v: string | undefined): number | undefined {
 }
 
 /** Desired state from the state dir becomes the plugins' `enabled` before anything starts. */
-function applyStoredEnabled(config: HostConfig, stored: Record<string, { enabled: boolean }>): void {
+function applyStoredEnabled(config: HostConfig, stored: Record<string, { enabled: boolean; config?: Record<string, unknown> }>): void {
   for (const [id, s] of Object.entries(stored)) {
     const o = config.plugins.configs[id];
     if (o) o.enabled = s.enabled;
     else config.plugins.configs[id] = { enabled: s.enabled, config: {}, dependencies: [], roles: [], required: true, flags: {} };
+    // A config set through the admin API (PUT /admin/plugins/:id/config) outlives restarts.
+    if (s.config) config.plugins.configs[id]!.config = s.config;
   }
 }
 

@@ -8,6 +8,10 @@ import { isPlugwayError, PlugwayError, reasonOf } from '../../errors.js';
 import type { ClusterNode } from '../../cluster/index.js';
 import { PLUGWAY_VERSION } from '../../version.js';
 import type { GatewayCore } from '../core.js';
+import type { Operator } from '../operator.js';
+import { redactSecrets } from '../logging.js';
+import { releasesOf } from '../../host/release-manager.js';
+import { applyPluginConfig, checkPluginConfig } from '../../cluster/plugin-config.js';
 import { errorBody, failure } from '../http-errors.js';
 import { requestIdOf } from '../request-id.js';
 
@@ -16,13 +20,48 @@ const startedAt = new Date().toISOString();
 /** Largest package a deploy accepts (base64 in JSON: ~4/3 of this on the wire). */
 const MAX_PACKAGE_BYTES = 64 * 1024 * 1024;
 
-export async function registerClusterRoutes(app: FastifyInstance, deps: { core: GatewayCore; cluster?: ClusterNode; audit: AuditLog }): Promise<void> {
-  const { core, cluster, audit } = deps;
+export async function registerClusterRoutes(app: FastifyInstance, deps: { core: GatewayCore; cluster?: ClusterNode; audit: AuditLog; operator: Operator }): Promise<void> {
+  const { core, cluster, audit, operator } = deps;
   const send = (request: FastifyRequest, reply: FastifyReply, err: unknown) => {
     const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
     const f = failure(e);
     return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(f, requestIdOf(request.headers['x-request-id'])));
   };
+
+  // PUT /admin/plugins/:id/config {…}: the whole config, checked against the plugin's config_schema
+  // before anything changes; served through a blue-green swap; kept in the desired state (every node
+  // of a cluster applies it).
+  app.put<{ Params: { id: string } }>('/plugins/:id/config', async (request, reply) => {
+    const id = request.params.id;
+    const actor = tokenIdentity(/^Bearer\s+(.+)$/i.exec(String(request.headers.authorization ?? ''))?.[1]?.trim());
+    let config: Record<string, unknown>;
+    try {
+      config = checkPluginConfig(core.host, id, request.body ?? {});
+    } catch (err) {
+      const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
+      await audit.append({ actor, action: 'config', target: id, result: 'error', code: e.code, message: e.message }).catch(() => undefined);
+      return send(request, reply, e);
+    }
+    try {
+      await operator.perform({
+        actor,
+        action: 'config',
+        id,
+        run: () => applyPluginConfig(core.host, releasesOf(core.host), id, config, 'api'),
+        remember: () => ({ config, version: core.host.get(id)?.version, resetBreaker: true }),
+      });
+    } catch (err) {
+      return send(request, reply, err); // audited by the operator
+    }
+    const p = core.host.get(id)!;
+    return { id, action: 'config', version: p.version, state: p.state, config: redactSecrets(p.config) };
+  });
+
+  app.get<{ Params: { id: string } }>('/plugins/:id/config', async (request, reply) => {
+    const p = core.host.get(request.params.id);
+    if (!p) return send(request, reply, new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id: request.params.id }));
+    return { id: p.id, version: p.version, config: redactSecrets(p.config) };
+  });
 
   // POST /admin/cluster/deploy {package: <base64 .tgz>, signature?: <the .sig file's text>}
   app.post('/cluster/deploy', { bodyLimit: Math.ceil(MAX_PACKAGE_BYTES * 1.4) + 65_536 }, async (request, reply) => {

@@ -1,6 +1,6 @@
 // Checklist 14: binary log transactions whose cache spilled to disk (> 5%).
 import type { Finding } from 'plugway/sdk';
-import { finding, judgeRatio, pct, ratioEvidence, ratioSeverity, round, variable, type Check, type CheckInput } from '../types.js';
+import { finding, judgeRatio, pct, basisText, ratioEvidence, ratioSeverity, round, variable, type Check, type CheckInput } from '../types.js';
 
 const C = 'binlog';
 
@@ -18,7 +18,7 @@ export const binlogCheck: Check = {
     input.metrics.binlog_cache_disk_ratio = round(j.ratio);
     if (j.ratio <= input.config.binlog_cache_disk_warning_ratio || j.numerator === 0) return [];
     return [finding(C, ratioSeverity(j, 'warning'), 'MYSQL_BINLOG_CACHE_DISK',
-      `${pct(j.ratio)} of transactions spilled the binary log cache to disk (${j.basis}).`,
+      `${pct(j.ratio)} of transactions spilled the binary log cache to disk (${basisText(j)}).`,
       ratioEvidence(j, { binlog_cache_size: variable(input, 'binlog_cache_size'), warning_ratio: input.config.binlog_cache_disk_warning_ratio }),
       'Raise binlog_cache_size, or split very large transactions.')];
   },

@@ -1,6 +1,6 @@
 // Checklist 4–5: connections against max_connections now and at their peak, aborted connects.
 import type { Finding } from 'plugway/sdk';
-import { finding, judgeRatio, latest, pct, ratioEvidence, ratioSeverity, round, variable, type Check, type CheckInput } from '../types.js';
+import { finding, judgeRatio, latest, pct, basisText, ratioEvidence, ratioSeverity, round, variable, type Check, type CheckInput } from '../types.js';
 
 const C = 'connections';
 
@@ -27,17 +27,18 @@ export const connectionsCheck: Check = {
       }
     }
     if (max > 0 && Number.isFinite(maxUsed) && maxUsed / max > input.config.max_used_connections_warning_ratio) {
-      out.push(finding(C, 'warning', 'MYSQL_MAX_USED_CONNECTIONS_HIGH',
-        `Connections peaked at ${maxUsed} of ${max} (${pct(maxUsed / max)}) since the server started.`,
-        { max_used_connections: maxUsed, max_connections: max, warning_ratio: input.config.max_used_connections_warning_ratio },
-        'The server came close to refusing connections; raise max_connections or reduce idle connections in the pools.'));
+      // A peak since start, however long ago: history (info); the connections now are MYSQL_CONNECTIONS_HIGH.
+      out.push(finding(C, 'info', 'MYSQL_MAX_USED_CONNECTIONS_HIGH',
+        `Connections peaked at ${maxUsed} of ${max} (${pct(maxUsed / max)}) since start (${Number.isFinite(connected) ? `${connected} now` : 'now unknown'}).`,
+        { max_used_connections: maxUsed, max_connections: max, threads_connected: connected, since: 'start', warning_ratio: input.config.max_used_connections_warning_ratio },
+        'The server came close to refusing connections at some point since it started: if that peak recurs, raise max_connections or reduce idle connections in the pools (FLUSH STATUS resets the peak).'));
     }
     const aborted = judgeRatio(input, 'Aborted_connects', 'Connections');
     if (aborted) {
       input.metrics.aborted_connects_ratio = round(aborted.ratio);
       if (aborted.ratio > input.config.aborted_connects_warning_ratio && aborted.numerator > 0) {
         out.push(finding(C, ratioSeverity(aborted, 'warning'), 'MYSQL_ABORTED_CONNECTS',
-          `${pct(aborted.ratio)} of connection attempts were aborted (${aborted.basis}).`,
+          `${pct(aborted.ratio)} of connection attempts were aborted (${basisText(aborted)}).`,
           ratioEvidence(aborted, { warning_ratio: input.config.aborted_connects_warning_ratio }),
           'Check clients for wrong passwords, missing privileges or connect_timeout; the error log names them.'));
       }

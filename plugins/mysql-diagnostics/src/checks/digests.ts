@@ -87,11 +87,33 @@ export const digestsCheck: Check = {
     const minExec = input.config.digest_min_executions;
     const limit = input.config.digest_p95_warning_seconds;
     const slow = digests.filter((d) => d.count >= minExec && (d.p95S ?? d.avgS) >= limit);
+    // Digest sums run since the server started (or the table was truncated): a digest warns only
+    // when it also ran during the window; otherwise it is history (info).
+    const ranInWindow = (d: Digest) => !input.digestsBefore || d.count > num(input.digestsBefore.get(`${String(d.schema)}|${d.digest}`)?.COUNT_STAR ?? 0);
     if (slow.length > 0) {
-      out.push(finding(C, 'warning', 'MYSQL_SLOW_DIGEST',
-        `${slow.length} statement digest(s) take ${limit} s or more at the ${hasQuantile ? '95th percentile' : 'mean (this server keeps no percentiles)'} over ${minExec}+ executions.`,
-        { percentile: hasQuantile ? 'p95' : 'avg', warning_seconds: limit, min_executions: minExec, digests: slow.slice(0, 10).map(brief) },
+      out.push(finding(C, slow.some(ranInWindow) ? 'warning' : 'info', 'MYSQL_SLOW_DIGEST',
+        `${slow.length} statement digest(s) take ${limit} s or more at the ${hasQuantile ? '95th percentile' : 'mean (this server keeps no percentiles)'} over ${minExec}+ executions${slow.some(ranInWindow) ? '' : ', none of them during the window (since start)'}.`,
+        { percentile: hasQuantile ? 'p95' : 'avg', warning_seconds: limit, min_executions: minExec, ran_in_window: slow.filter(ranInWindow).length, digests: slow.slice(0, 10).map((d) => ({ ...brief(d), ran_in_window: ranInWindow(d) })) },
         'EXPLAIN these statements (action explain) and add the indexes they miss, or cache their results.'));
+    }
+    // Lifetime sums say a statement once ran without an index; the window says it does now.
+    if (input.digestsBefore) {
+      const hot = [];
+      for (const r of rows) {
+        const b = input.digestsBefore.get(`${String(r.SCHEMA_NAME)}|${String(r.DIGEST)}`);
+        const runs = num(r.COUNT_STAR) - (b ? num(b.COUNT_STAR) : 0);
+        const noIndexRuns = num(r.SUM_NO_INDEX_USED) + num(r.SUM_NO_GOOD_INDEX_USED) - (b ? num(b.SUM_NO_INDEX_USED) + num(b.SUM_NO_GOOD_INDEX_USED) : 0);
+        const examined = num(r.SUM_ROWS_EXAMINED) - (b ? num(b.SUM_ROWS_EXAMINED) : 0);
+        if (runs >= input.config.digest_hot_min_executions && noIndexRuns > 0 && examined / runs >= input.config.full_scan_min_rows_examined) {
+          hot.push({ ...brief(toDigest(r, hasQuantile)), executions_in_window: runs, no_index_in_window: noIndexRuns, rows_examined_per_execution: Math.round(examined / runs) });
+        }
+      }
+      hot.sort((a, b) => b.executions_in_window * b.rows_examined_per_execution - a.executions_in_window * a.rows_examined_per_execution);
+      if (hot.length > 0) {
+        out.push(finding(C, 'warning', 'MYSQL_HOT_FULL_SCAN_DIGEST', `${hot.length} statement digest(s) ran ${input.config.digest_hot_min_executions}+ times during the window without an index, examining ${hot[0]!.rows_examined_per_execution} rows a run (worst).`,
+          { digests: hot.slice(0, 10), min_executions: input.config.digest_hot_min_executions, min_rows_examined: input.config.full_scan_min_rows_examined },
+          'EXPLAIN these statements (action explain): index the columns they filter on, so each run stops reading the whole table.'));
+      }
     }
     const noIndex = digests.filter((d) => d.count >= minExec && d.noIndex > 0);
     if (noIndex.length > 0) {

@@ -9,6 +9,7 @@ import { replicationCheck } from './replication.js';
 import { resourcesCheck } from './resources.js';
 import { serverCheck } from './server.js';
 import { slowQueriesCheck } from './slow-queries.js';
+import { tableScansCheck } from './table-scans.js';
 import { tempTablesCheck } from './temp-tables.js';
 import { transactionsCheck } from './transactions.js';
 
@@ -18,6 +19,7 @@ export const CHECKS: readonly Check[] = [
   connectionsCheck,
   slowQueriesCheck,
   digestsCheck,
+  tableScansCheck,
   tempTablesCheck,
   bufferPoolCheck,
   locksCheck,

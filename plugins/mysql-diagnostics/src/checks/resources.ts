@@ -1,6 +1,6 @@
 // Checklist 13: open files against open_files_limit (85%), thread cache hit rate (≤ 50%).
 import type { Finding } from 'plugway/sdk';
-import { finding, judgeRatio, latest, pct, ratioEvidence, ratioSeverity, round, variable, type Check, type CheckInput } from '../types.js';
+import { finding, judgeRatio, latest, pct, basisText, ratioEvidence, ratioSeverity, round, variable, type Check, type CheckInput } from '../types.js';
 
 const C = 'resources';
 
@@ -27,7 +27,7 @@ export const resourcesCheck: Check = {
       const cacheSize = Number(variable(input, 'thread_cache_size'));
       if (hit <= input.config.thread_cache_hit_warning_ratio && created.denominator >= 10) {
         out.push(finding(C, ratioSeverity(created, 'warning'), 'MYSQL_THREAD_CACHE_HIT_LOW',
-          `Only ${pct(hit)} of connections reused a cached thread (${created.basis}).`,
+          `Only ${pct(hit)} of connections reused a cached thread (${basisText(created)}).`,
           ratioEvidence(created, { hit_ratio: round(hit), thread_cache_size: cacheSize, warning_at_or_below: input.config.thread_cache_hit_warning_ratio }),
           'Raise thread_cache_size so that new connections do not create threads.'));
       }

@@ -1,7 +1,7 @@
 // Checklist 6: slow queries as a share of questions (over the window when it saw enough
 // traffic), the slow log's state, and statements running right now for longer than the limit.
 import type { Finding } from 'plugway/sdk';
-import { finding, judgeRatio, num, pct, ratioEvidence, ratioSeverity, round, variable, windowDelta, elapsedMs, type Check, type CheckInput } from '../types.js';
+import { finding, judgeRatio, num, pct, basisText, ratioEvidence, ratioSeverity, round, variable, windowDelta, elapsedMs, type Check, type CheckInput } from '../types.js';
 
 const C = 'queries';
 
@@ -27,8 +27,10 @@ export const slowQueriesCheck: Check = {
       input.metrics.slow_queries_ratio = round(j.ratio);
       if (j.ratio > input.config.slow_queries_warning_ratio && j.numerator > 0) {
         out.push(finding(C, ratioSeverity(j, 'warning'), 'MYSQL_SLOW_QUERIES',
-          `${pct(j.ratio)} of statements were slow (longer than long_query_time ${longQueryTime} s, ${j.basis}).`,
-          ratioEvidence(j, { long_query_time: longQueryTime, warning_ratio: input.config.slow_queries_warning_ratio }),
+          // Slow_queries counts each statement against its own session's long_query_time, which a
+          // client may have lowered: the global value is not the threshold these were logged under.
+          `${pct(j.ratio)} of statements were slow (${basisText(j)}): over the long_query_time of their session (the global default is ${longQueryTime} s; sessions may set their own).`,
+          ratioEvidence(j, { long_query_time_global: longQueryTime, threshold_note: 'Slow_queries counts statements over their own session\'s long_query_time', warning_ratio: input.config.slow_queries_warning_ratio }),
           'Read the slow log (pt-query-digest) or the digest findings, and add indexes or rewrite the top statements.'));
       }
     }

@@ -14,8 +14,14 @@ export const transactionsCheck: Check = {
       `SELECT t.trx_id, t.trx_mysql_thread_id AS thread_id, TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS age_seconds, t.trx_state AS state,
               t.trx_rows_modified AS rows_modified, LEFT(t.trx_query, 200) AS query, p.USER AS user, p.HOST AS host, p.COMMAND AS command
          FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-        ORDER BY t.trx_started LIMIT 10`,
+        ORDER BY t.trx_started, t.trx_state = 'LOCK WAIT', t.trx_id LIMIT 10`,
     );
+    // BIGINT columns arrive as strings (bigNumberStrings): evidence carries numbers.
+    for (const r of rows) {
+      r.age_seconds = num(r.age_seconds);
+      r.rows_modified = num(r.rows_modified);
+      r.thread_id = num(r.thread_id);
+    }
     input.metrics.open_transactions = rows.length;
     const oldest = rows.length ? num(rows[0]!.age_seconds) : 0;
     input.metrics.oldest_transaction_seconds = oldest;
@@ -23,7 +29,7 @@ export const transactionsCheck: Check = {
     if (oldest >= warn) {
       const old = rows.filter((r) => num(r.age_seconds) >= warn);
       out.push(finding(C, oldest >= crit ? 'critical' : 'warning', 'MYSQL_LONG_TRANSACTION',
-        `${old.length} transaction(s) open for ${warn} s or more; the oldest for ${oldest} s (thread ${String(rows[0]!.thread_id)}).`,
+        `${old.length} transaction(s) open for ${warn} s or more; the oldest for ${oldest} s (thread ${String(rows[0]!.thread_id)}, ${String(rows[0]!.state)}).`,
         { oldest_seconds: oldest, transactions: old, warning_seconds: warn, critical_seconds: crit },
         'A long transaction holds locks and stops purge: commit or roll it back in the application (idle "Sleep" threads with open transactions are the usual cause).'));
     }

@@ -4,10 +4,12 @@ import { activityCheck } from './activity.js';
 import { bloatCheck } from './bloat.js';
 import { cacheCheck } from './cache.js';
 import { connectionsCheck } from './connections.js';
+import { deadTuplesCheck } from './dead-tuples.js';
 import { indexesCheck } from './indexes.js';
 import { locksCheck } from './locks.js';
 import { maintenanceCheck } from './maintenance.js';
 import { replicationCheck } from './replication.js';
+import { seqScansCheck } from './seq-scans.js';
 import { serverCheck } from './server.js';
 import { statementsCheck } from './statements.js';
 import { vacuumCheck } from './vacuum.js';
@@ -19,9 +21,11 @@ export const CHECKS: readonly Check[] = [
   cacheCheck,
   replicationCheck,
   vacuumCheck,
+  deadTuplesCheck,
   bloatCheck,
   locksCheck,
   statementsCheck,
+  seqScansCheck,
   maintenanceCheck,
   indexesCheck,
 ];

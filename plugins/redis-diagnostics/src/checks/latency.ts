@@ -54,12 +54,25 @@ export const latencyCheck: Check = async ({ node, config, cfg, plan, metrics }) 
       byCmd.set(e.command, c);
     }
     const top = [...byCmd.entries()].sort((x, y) => y[1].total_ms - x[1].total_ms).slice(0, 5).map(([command, v]) => ({ command, ...v }));
-    const slow = entries.filter((e) => e.micros / 1000 > cfg.slowlog_warn_ms);
+    const over = entries.filter((e) => e.micros / 1000 > cfg.slowlog_warn_ms);
+    // The slowlog keeps entries until it is reset or overwritten: only recent ones say something
+    // about now (cron users read the exit code); older ones are history.
+    const [sec, usec] = (await node.call('TIME')) as [string, string];
+    const now = Number(sec) + Number(usec) / 1e6;
+    const slow = over.filter((e) => now - e.time <= cfg.slowlog_recent_seconds);
+    const past = over.filter((e) => now - e.time > cfg.slowlog_recent_seconds);
+    const slowest = (xs: SlowEntry[]) => [...xs].sort((x, y) => y.micros - x.micros).slice(0, 5).map((e) => ({ command: e.command, ms: e.micros / 1000, time: e.time, age_seconds: Math.round(now - e.time) }));
     if (slow.length > 0) {
-      out.push(finding('latency', 'warning', 'REDIS_SLOWLOG_SLOW_COMMANDS', `${slow.length} slowlog entries took over ${cfg.slowlog_warn_ms} ms (slowest ${(Math.max(...slow.map((e) => e.micros)) / 1000).toFixed(0)} ms)`,
-        { slow_entries: slow.length, slowest: slow.sort((x, y) => y.micros - x.micros).slice(0, 5).map((e) => ({ command: e.command, ms: e.micros / 1000, time: e.time })), top_commands: top },
+      out.push(finding('latency', 'warning', 'REDIS_SLOWLOG_SLOW_COMMANDS', `${slow.length} slowlog entries in the last ${cfg.slowlog_recent_seconds} s took over ${cfg.slowlog_warn_ms} ms (slowest ${(Math.max(...slow.map((e) => e.micros)) / 1000).toFixed(0)} ms)`,
+        { slow_entries: slow.length, recent_seconds: cfg.slowlog_recent_seconds, slowest: slowest(slow), older_slow_entries: past.length, top_commands: top },
         'Find the commands above: avoid O(N) commands on big keys (KEYS, SMEMBERS, HGETALL, LRANGE 0 -1), split big keys, and reset the slowlog (action slowlog-reset) after fixing.'));
-    } else if (entries.length > 0) {
+    }
+    if (past.length > 0) {
+      out.push(finding('latency', 'info', 'REDIS_SLOWLOG_SLOW_COMMANDS_PAST', `${past.length} slowlog entries over ${cfg.slowlog_warn_ms} ms, all older than ${cfg.slowlog_recent_seconds} s (the newest ${Math.round(now - Math.max(...past.map((e) => e.time)))} s ago)`,
+        { slow_entries: past.length, recent_seconds: cfg.slowlog_recent_seconds, slowest: slowest(past), top_commands: top },
+        'History, not a current problem: check the commands listed, and reset the slowlog (action slowlog-reset) once they are dealt with.'));
+    }
+    if (over.length === 0 && entries.length > 0) {
       out.push(finding('latency', 'info', 'REDIS_SLOWLOG_ENTRIES', `${entries.length} slowlog entries, none over ${cfg.slowlog_warn_ms} ms`, { top_commands: top },
         'Nothing urgent; watch the commands listed.'));
     }

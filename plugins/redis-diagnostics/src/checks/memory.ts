@@ -67,7 +67,8 @@ export const memoryCheck: Check = async ({ info, samples, cfg, metrics }) => {
     out.push(finding('memory', 'critical', 'REDIS_OOM_ERRORS', `${oomB - oomA} commands failed with OOM during the window`,
       { oom_in_window: oomB - oomA, oom_total: oomB, policy }, 'Writes are being refused: free memory, raise maxmemory or enable eviction.'));
   } else if (oomB > 0) {
-    out.push(finding('memory', 'warning', 'REDIS_OOM_ERRORS', `${oomB} commands failed with OOM since start`, { oom_in_window: 0, oom_total: oomB, policy },
+    // History: it would keep the exit code up for the whole uptime.
+    out.push(finding('memory', 'info', 'REDIS_OOM_ERRORS', `${oomB} commands failed with OOM since start, none during the window`, { oom_in_window: 0, oom_total: oomB, policy },
       'Writes were refused at some point: check maxmemory and the eviction policy.'));
   }
   // MEMORY DOCTOR says nothing below 5 MB: ratios of tiny numbers are noise.

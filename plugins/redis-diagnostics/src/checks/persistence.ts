@@ -25,9 +25,11 @@ export const persistenceCheck: Check = async ({ samples, config, cfg, metrics })
       { aof_last_bgrewrite_status: b.aof_last_bgrewrite_status, dir: dirName }, 'Check disk space and the Redis log; the AOF keeps growing until a rewrite succeeds.'));
   }
   const delayed = num(b, 'aof_delayed_fsync') ?? 0;
+  const delayedInWindow = delayed - (num(a, 'aof_delayed_fsync') ?? 0);
   if (delayed > 0) {
-    out.push(finding('persistence', 'warning', 'REDIS_AOF_DELAYED_FSYNC', `${delayed} AOF fsyncs were delayed by a slow disk`,
-      { aof_delayed_fsync: delayed, in_window: delayed - (num(a, 'aof_delayed_fsync') ?? 0) }, 'The disk cannot keep up with appendfsync everysec: use faster storage or check other I/O on the host.'));
+    out.push(finding('persistence', delayedInWindow > 0 ? 'warning' : 'info', 'REDIS_AOF_DELAYED_FSYNC',
+      delayedInWindow > 0 ? `${delayedInWindow} AOF fsyncs were delayed by a slow disk during the window (${delayed} since start)` : `${delayed} AOF fsyncs were delayed by a slow disk since start, none during the window`,
+      { aof_delayed_fsync: delayed, in_window: delayedInWindow }, 'The disk cannot keep up with appendfsync everysec: use faster storage or check other I/O on the host.'));
   }
   if (num(b, 'loading') === 1) {
     out.push(finding('persistence', 'info', 'REDIS_LOADING', 'Redis is loading its data set', { loading_loaded_perc: num(b, 'loading_loaded_perc') }, 'Wait for the load to finish.'));

@@ -14,7 +14,24 @@ export const replicationCheck: Check = async ({ samples, cfg, metrics }) => {
   if (role === 'slave') {
     const link = b.master_link_status;
     const master = `${b.master_host}:${b.master_port}`;
-    if (link !== 'up') {
+    const syncing = num(b, 'master_sync_in_progress') === 1;
+    if (link !== 'up' && syncing) {
+      // A full sync (the first one, or after a lost backlog) takes the link down by design.
+      const total = num(b, 'master_sync_total_bytes') ?? -1;
+      const read = num(b, 'master_sync_read_bytes') ?? 0;
+      const lastIo = num(b, 'master_sync_last_io_seconds_ago');
+      const progress = total > 0 ? `${fmtMb(read)} of ${fmtMb(total)} (${((read / total) * 100).toFixed(1)}%)` : `${fmtMb(read)} read (size unknown: diskless transfer)`;
+      metrics.master_sync_read_bytes = read;
+      const ev = { master, master_link_status: link, master_sync_in_progress: 1, master_sync_total_bytes: total, master_sync_read_bytes: read, master_sync_last_io_seconds_ago: lastIo,
+        master_link_down_since_seconds: num(b, 'master_link_down_since_seconds'), progress: total > 0 ? Number((read / total).toFixed(4)) : undefined };
+      if (lastIo !== undefined && lastIo > cfg.replica_io_seconds) {
+        out.push(finding('replication', 'warning', 'REDIS_REPLICA_SYNC_STALLED', `Full synchronisation from ${master} has received nothing for ${lastIo} s (${progress})`, ev,
+          'Check the network and the master (a slow BGSAVE, repl-timeout, client-output-buffer-limit replica) and the replica log.'));
+      } else {
+        out.push(finding('replication', 'info', 'REDIS_REPLICA_SYNCING', `Full synchronisation from ${master} in progress: ${progress}`, ev,
+          'Wait for it to finish (the replica serves no fresh data meanwhile); repeated full syncs mean the backlog is too small.'));
+      }
+    } else if (link !== 'up') {
       out.push(finding('replication', 'critical', 'REDIS_REPLICA_LINK_DOWN', `Replication link to master ${master} is ${link ?? 'unknown'}`,
         { master, master_link_status: link, master_link_down_since_seconds: num(b, 'master_link_down_since_seconds'), master_sync_in_progress: num(b, 'master_sync_in_progress') },
         'The replica serves stale data: check the master is up and reachable, masterauth, and the replica log; promote a replica if the master is gone.'));
@@ -25,10 +42,6 @@ export const replicationCheck: Check = async ({ samples, cfg, metrics }) => {
         out.push(finding('replication', 'warning', 'REDIS_REPLICA_IO_STALE', `No data from master ${master} for ${io} s`,
           { master, master_last_io_seconds_ago: io, threshold: cfg.replica_io_seconds }, 'Check the network to the master and repl-ping-replica-period.'));
       }
-    }
-    if (num(b, 'master_sync_in_progress') === 1) {
-      out.push(finding('replication', 'info', 'REDIS_REPLICA_SYNCING', `Full synchronisation from ${master} in progress`,
-        { master_sync_total_bytes: num(b, 'master_sync_total_bytes'), master_sync_read_bytes: num(b, 'master_sync_read_bytes') }, 'Wait for it to finish; repeated full syncs mean the backlog is too small.'));
     }
   }
   const reps = replicas(b);

@@ -23,7 +23,8 @@ export const statsCheck: Check = async ({ samples, cfg, metrics }) => {
   const [h, m, scope] = dh + dm >= cfg.hit_rate_min_ops ? [dh, dm, 'window'] : [hits, misses, 'since start'];
   if (h + m > 0) metrics.hit_rate = h / (h + m);
   if (h + m >= cfg.hit_rate_min_ops && h / (h + m) < cfg.hit_rate_min) {
-    out.push(finding('stats', 'warning', 'REDIS_HIT_RATE_LOW', `Keyspace hit rate is ${pct(h / (h + m))} (${scope})`,
+    // Only the window's hit rate warns; the lifetime one is history (info).
+    out.push(finding('stats', scope === 'window' ? 'warning' : 'info', 'REDIS_HIT_RATE_LOW', `Keyspace hit rate is ${pct(h / (h + m))} (${scope})`,
       { hits: h, misses: m, hit_rate: Number((h / (h + m)).toFixed(4)), scope, threshold: cfg.hit_rate_min },
       'Many lookups miss: check key naming and TTLs, cache warm-up, or whether eviction removes keys too early.'));
   }
