@@ -86,7 +86,7 @@ test('register, watch, lease expiry: upstreams follow etcd live', { skip }, asyn
   process.kill(sidecar.pid!, 'SIGKILL');
   const gone = await change((c) => c.removed.includes(b.url));
   const afterMs = gone.at - killedAt;
-  assert.ok(afterMs > 1000 && afterMs < 8000, `b removed ${Math.round(afterMs)} ms after its sidecar died (lease 2 s)`);
+  assert.ok(afterMs > 1000 && afterMs < 15_000, `b removed ${Math.round(afterMs)} ms after its sidecar died (lease 2 s)`);
   assert.deepEqual(await upstreamsSeen(4), ['a']);
 
   // a deregisters: gone at once
