@@ -67,6 +67,7 @@ export const ERRORS = {
   PLW_ERR_PLUGIN_NOT_RUNNING: def('Plugin {id} is {state}, not running', 503),
   PLW_ERR_PLUGIN_DISABLED: def('Plugin {id} is disabled', 503),
   PLW_ERR_ASYNC_ERROR: def('Plugin {id}: an error escaped from its timers or promises: {reason}'),
+  PLW_ERR_EVENT_RESERVED: def('Plugin {id} cannot emit "{type}": the namespaces {prefixes} belong to plugway; name the event after your plugin (e.g. "{id}.{suffix}")', 403),
   PLW_ERR_RUNTIME_UNKNOWN: def('Unknown runtime "{type}"; available: {available}'),
 
   // --- worker runtime ---
@@ -86,6 +87,8 @@ export const ERRORS = {
   PLW_ERR_WASM_TRAP: def('Plugin {id}: {method} trapped: {reason}', 500),
   PLW_ERR_WASM_FS_REFUSED: def('Plugin {id}: wasm plugins cannot be granted filesystem access (permissions.fs): Node\'s WASI preopens are not a sandbox'),
   PLW_ERR_WASM_HOST_DENIED: def('Plugin {id}: HTTP to {host} is not allowed; grant it in permissions.network', 403),
+  PLW_ERR_FETCH_HOST_NOT_ALLOWED: def('Plugin {id}: HTTP to {host} is outside runtimes.fetch.allowed_hosts in plugway.yaml (the operator\'s cap on what any permissions.network may grant)', 403),
+  PLW_ERR_FETCH_TOO_LARGE: def('Plugin {id}: the response from {host} passed {size} bytes, above runtimes.fetch.max_response_bytes ({limit}); the download was aborted', 502),
   PLW_ERR_WASM_EXPORT_MISSING: def('Plugin {id}: module does not export {export}'),
   PLW_ERR_RESPONSE_TOO_LARGE: def('Plugin {id}: {method} returned {size} bytes, above the limit of {limit} bytes', 502),
 
@@ -95,6 +98,18 @@ export const ERRORS = {
   PLW_ERR_UPSTREAM_FAILED: def('Plugin {id}: upstream {upstream} failed: {reason}', 502),
   PLW_ERR_UPSTREAM_TIMEOUT: def('Plugin {id}: upstream {upstream} did not answer within {timeoutMs} ms', 504),
   PLW_ERR_DISCOVERY_UNAVAILABLE: def('Service discovery ({source}) for {service} is unreachable: {reason}; check that it runs and that its endpoints ({endpoints}) are right', 503),
+  // --- process runtime (sandboxed child processes) ---
+  PLW_ERR_SANDBOX_UNAVAILABLE: def('Plugin {id}: the process sandbox is not available: {reason}. Install Debian\'s bubblewrap package (apt-get install bubblewrap) and allow user namespaces, or set sandbox: false in plugway.yaml to run process plugins unsandboxed'),
+  PLW_ERR_PROCESS_COMMAND: def('Plugin {id}: cannot run {command}: {reason}'),
+  PLW_ERR_PROCESS_CRASHED: def('Plugin {id}: process instance {instance} died: {reason}', 502),
+  PLW_ERR_PROCESS_OUT_OF_MEMORY: def('Plugin {id}: process instance {instance} was killed at its memory limit of {memoryMb} MB (resources.memory)', 502),
+  PLW_ERR_PROCESS_PIDS_LIMIT: def('Plugin {id}: process instance {instance} hit its limit of {pids} processes (resources.pids) and was ended', 502),
+  PLW_ERR_PROCESS_CPU_LIMIT: def('Plugin {id}: process instance {instance} used up its CPU time limit of {seconds} s (RLIMIT_CPU backstop) and was ended', 502),
+  PLW_ERR_PROCESS_PROTOCOL: def('Plugin {id}: process instance {instance} broke the wire protocol (docs/process-abi.md): {reason}', 502),
+  PLW_ERR_PROCESS_TERMINATED: def('Plugin {id}: process instance {instance} did not answer after its deadline and was killed', 504),
+  PLW_ERR_PROCESS_START_FAILED: def('Plugin {id}: process instance {instance} failed to start: {reason}'),
+  PLW_ERR_PROCESS_RESTART_LIMIT: def('Plugin {id}: its process crashed {count} times; giving up and marking it failed'),
+  PLW_ERR_HOST_DENIED: def('Plugin {id}: fetch of {host} is not allowed; grant it in permissions.network', 403),
 
   // --- gateway ---
   PLW_ERR_ROUTE_NOT_FOUND: def('No route for {method} {path}', 404),
@@ -102,15 +117,36 @@ export const ERRORS = {
   PLW_ERR_BAD_REQUEST: def('Malformed request: {reason}', 400),
   PLW_ERR_BODY_TOO_LARGE: def('Request body exceeds the limit of {limit} bytes', 413),
   PLW_ERR_INVALID_RESPONSE: def('Plugin {id} returned an invalid response: {reason}', 502),
+  PLW_ERR_INVALID_STATUS: def('Plugin {id} returned status {status}; plugins may answer 200-599 only (1xx would change the connection\'s protocol)', 502),
+  PLW_ERR_INVALID_HEADER: def('Plugin {id} returned header {header} with a character not allowed in a header value (CR, LF, NUL or another control character)', 502),
+  PLW_ERR_HEADERS_TOO_LARGE: def('Request headers are larger than the limit of {limit} bytes', 431),
+  PLW_ERR_TOO_MANY_CONNECTIONS: def('Too many requests in flight from this client (limit {limit}, gateway.max_connections_per_ip)', 429),
+  PLW_ERR_REQUEST_TIMEOUT: def('The request was not received within {timeoutMs} ms ({what})', 408),
   PLW_ERR_UNAUTHENTICATED: def('Authentication required: {reason}', 401),
   PLW_ERR_FORBIDDEN: def('Not allowed: {reason}', 403),
   PLW_ERR_AUTH_PROVIDER_MISSING: def('Endpoint {method} {path} of {id} needs auth, but no auth plugin is configured (gateway.auth.plugin)'),
   PLW_ERR_RATE_LIMITED: def('Rate limit of {limit} exceeded; retry in {retryAfter} s', 429),
   PLW_ERR_CIRCUIT_OPEN: def('Plugin {id} is failing and its circuit is open; retry in {retryAfter} s', 503),
   PLW_ERR_BULKHEAD_FULL: def('Plugin {id} has too many calls in flight ({limit})', 503),
+  PLW_ERR_SHUTTING_DOWN: def('The gateway is shutting down; retry on another node or in a moment', 503),
   PLW_ERR_INTERNAL: def('Internal error: {reason}', 500),
+  PLW_ERR_STREAM_FAILED: def('Plugin {id}: its event stream failed after the response started: {reason}', 502),
+
+  // --- LLM gateway (plugins/llm-gateway; the plugin answers these codes itself) ---
+  PLW_ERR_LLM_NOT_CONFIGURED: def('The LLM gateway has no providers; add plugins.configs.llm-gateway.config.providers to plugway.yaml (docs/llm-gateway.md)', 503),
+  PLW_ERR_LLM_BAD_REQUEST: def('Bad LLM request: {reason}', 400),
+  PLW_ERR_LLM_MODEL_NOT_FOUND: def('No configured provider serves model {model}; GET /v1/models lists them', 404),
+  PLW_ERR_LLM_NO_PROVIDER: def('No provider could answer for model {model}: {reason}', 503),
+  PLW_ERR_LLM_PROVIDER_FAILED: def('Provider {provider} failed: {reason}', 502),
+  PLW_ERR_LLM_TIMEOUT: def('Provider {provider} did not answer within {timeoutMs} ms', 504),
+  PLW_ERR_LLM_BUDGET_EXCEEDED: def('The {resource} budget of {subject} ({limit} per {period}) is spent; retry in {retryAfter} s', 429),
+  PLW_ERR_LLM_UNAUTHENTICATED: def('The LLM gateway needs one of its API keys: send Authorization: Bearer <key>', 401),
+  PLW_ERR_LLM_STREAM_CUT: def('Provider {provider} cut the stream after it started: {reason}', 502),
 
   // --- admin, state ---
+  PLW_ERR_HOST_NOT_ALLOWED: def('This gateway\'s admin API and dashboard do not answer to Host "{host}": use an IP address or localhost, or list the name in gateway.admin.allowed_hosts', 403),
+  PLW_ERR_METRICS_UNAUTHORIZED: def('/metrics needs a valid bearer token (gateway.metrics.token, PLUGWAY_METRICS_TOKEN)', 401),
+  PLW_ERR_ADMIN_TOKEN_EXPOSED: def('This admin token is refused: plugin code can read it from the gateway process\'s environment ({where}). Start the gateway with plugway serve (it moves PLUGWAY_ADMIN_TOKEN out of the environment), or use gateway.admin.token, PLUGWAY_ADMIN_TOKEN_FD or the generated <state dir>/admin-token', 401),
   PLW_ERR_ADMIN_UNAUTHORIZED: def('Admin API needs a valid bearer token (PLUGWAY_ADMIN_TOKEN)', 401),
   PLW_ERR_STATE_CORRUPT: def('State file {file} is unreadable: {reason}'),
   PLW_ERR_STATE_WRITE: def('Cannot write state to {file}: {reason}'),
@@ -134,6 +170,13 @@ export const ERRORS = {
   PLW_ERR_ALREADY_INSTALLED: def('Plugin {id}@{version} is already installed at {path}; pass --force to replace it'),
   PLW_ERR_FIXTURES_INVALID: def('{file}: {path}: {reason}'),
 
+  // --- npm as the marketplace (plugin install npm:…, plugin search) ---
+  PLW_ERR_NPM_REGISTRY: def('The npm registry {registry} did not answer {what}: {reason}'),
+  PLW_ERR_NPM_VERSION_NOT_FOUND: def('npm package {name} has no version matching {range} in {registry} (it has: {versions})'),
+  PLW_ERR_NPM_NOT_A_PLUGIN: def('npm package {name}@{version} is not a plugway plugin: it has no plugin.yaml at its root'),
+  PLW_ERR_INSTALL_SCRIPTS: def('npm package {name}@{version}: {scripts} would run install scripts; refused (pass --allow-scripts to run them)'),
+  PLW_ERR_NPM_FAILED: def('npm {command} failed in {dir} (exit {code}): {output}'),
+
   // --- diagnostics ---
   PLW_ERR_DIAG_CONNECT: def('Cannot connect to {target}: {reason}'),
   PLW_ERR_DIAG_NOT_CONNECTED: def('Plugin {id} is not connected; call connect(target) first'),
@@ -143,6 +186,16 @@ export const ERRORS = {
   // --- CLI ---
   PLW_ERR_CLI_USAGE: def('{reason}'),
   PLW_ERR_GATEWAY_UNREACHABLE: def('Cannot reach the gateway at {url}: {reason}'),
+
+  // --- operations (issue 22: honest reloads and health, TLS, one gateway per state dir, the seeds' names) ---
+  PLW_ERR_WORKER_RESTARTING: def('Plugin {id}: no worker instance was ready within the call\'s {timeoutMs} ms (an instance is restarting); retry in {retryAfter} s', 503),
+  PLW_ERR_PLUGIN_BUILD_STALE: def('Plugin {id}: {source} is newer than the built entry {entry}; build it first ({build}) and reload again', 409),
+  PLW_ERR_STATE_DIR_LOCKED: def('State dir {dir} is in use by another plugway (pid {pid}, started {since}); give each gateway its own state dir (--state-dir, state.dir) or stop the other one'),
+  PLW_ERR_TLS_INVALID: def('gateway.tls: {reason} ({file})'),
+  PLW_ERR_FLAG_UNKNOWN: def('Plugin {id} declares no feature flag "{flag}" (declared: {declared})', 404),
+  PLW_ERR_FLAG_VALUE_INVALID: def('Feature flag {flag} of {id}: {reason}; send {"enabled": true} or {"enabled": false}', 400),
+  PLW_ERR_PLUGIN_NOT_LOADABLE: def('{file}: {reason}'),
+  PLW_ERR_DEPENDENCY_CYCLE_ALLOWED: def('Dependency cycle {cycle} allowed (plugins.allow_circular_dependencies): started in id order ({order}); not awaited: {ignored}'),
 } as const satisfies Record<string, ErrorDef>;
 
 export type ErrorCode = keyof typeof ERRORS;

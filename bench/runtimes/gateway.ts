@@ -1,4 +1,4 @@
-// Gateway throughput with the same trivial handler in each runtime (in-process, worker, wasm),
+// Gateway throughput with the same trivial handler in each runtime (in-process, worker, wasm, process),
 // served by a real `plugway serve` child process and loaded with autocannon over loopback.
 
 import { spawn } from 'node:child_process';
@@ -28,11 +28,13 @@ async function plugin(dir: string, id: string, type: string, entry: string, sour
   );
 }
 
-export async function gatewayThroughput(benchPlugin: string, benchWasm: string, seconds = 3): Promise<GatewayRow[]> {
+export async function gatewayThroughput(benchPlugin: string, benchWasm: string, benchPython?: string, seconds = 3): Promise<GatewayRow[]> {
   const dir = await mkdtemp(join(tmpdir(), 'plugway-bench-gw-'));
   await plugin(dir, 'bench-inprocess', 'inprocess', 'index.mjs', benchPlugin);
   await plugin(dir, 'bench-worker', 'worker', 'index.mjs', benchPlugin);
   await plugin(dir, 'bench-wasm', 'wasm', 'plugin.wasm', benchWasm);
+  // the process row: the Python handler in its sandbox
+  if (benchPython) await plugin(dir, 'bench-process', 'process', 'plugin.py', benchPython);
   const child = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', '--state-dir', join(dir, 'state'), '--plugins', dir], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,7 +53,7 @@ export async function gatewayThroughput(benchPlugin: string, benchWasm: string, 
     // Request logs go to stdout: drain them so the child never blocks on a full pipe.
     child.stdout.resume();
     const rows: GatewayRow[] = [];
-    for (const type of ['inprocess', 'worker', 'wasm']) {
+    for (const type of ['inprocess', 'worker', 'wasm', ...(benchPython ? ['process'] : [])]) {
       const target = `${url}/bench/${type}`;
       const probe = await fetch(target);
       if (probe.status !== 200) throw new Error(`${target} answered ${probe.status}: ${await probe.text()}`);

@@ -1,7 +1,9 @@
 // Runtime benchmarks: a direct call, the in-process runtime, the worker runtime (1 and N
-// instances) and the wasm runtime, for a small and a 64 KB request; cold start per instance and
-// memory per idle instance. Prints a table and writes bench/results/runtimes.json.
+// instances), the wasm runtime and the process runtime (a Python plugin and a Node child, sandboxed),
+// for a small and a 64 KB request; cold start per instance and memory per idle instance. Prints a
+// table and writes bench/results/runtimes.json.
 // Run: npm run bench:runtimes   (node --import tsx bench/runtimes/run.ts)
+//      add --process-only for the process rows alone (cold start, memory and 64 KB ratio included)
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -83,6 +85,17 @@ function manifest(type: RuntimeType, instances: number): PluginManifest {
   };
 }
 
+const pythonEntry = join(here, 'bench_plugin.py');
+const nodeChild = join(here, 'bench-child.mjs');
+/** The process runtime's two rows: a Python plugin (the SDK) and a Node child (the ABI by hand). */
+const PROCESS_KINDS = { 'process python': { entry: pythonEntry }, 'process node': { entry: nodeChild, command: ['node', 'bench-child.mjs'] } } as const;
+
+function processInit(kind: keyof typeof PROCESS_KINDS, instances: number): RuntimeInit {
+  const k = PROCESS_KINDS[kind] as { entry: string; command?: string[] };
+  const base = init('process', instances, k.entry);
+  return { ...base, manifest: { ...base.manifest, runtime: { type: 'process', instances, ...(k.command ? { command: k.command } : {}) } }, pluginDir: here };
+}
+
 function init(type: RuntimeType, instances: number, entryPath?: string, pollUs?: number): RuntimeInit {
   const m = manifest(type, instances);
   const context = {
@@ -140,6 +153,7 @@ async function measure(name: string, call: (req: unknown) => Promise<unknown>): 
   }
 }
 
+const processOnly = process.argv.includes('--process-only');
 await measure('direct call', async (req) => plugin.handleRequest(req));
 
 const workerEntry = join(here, 'bench-plugin.mjs');
@@ -153,16 +167,29 @@ const targets: Array<[string, RuntimeType, number, string, number?]> = [
   ['wasm x1, polling off', 'wasm', 1, wasmEntry, 0],
   [`wasm x${N_INSTANCES}`, 'wasm', N_INSTANCES, wasmEntry],
 ];
-for (const [name, type, n, entry, pollUs] of targets) {
+for (const [name, type, n, entry, pollUs] of processOnly ? [] : targets) {
   const rt = await createRuntime(type, init(type, n, entry, pollUs));
   await rt.load();
   await measure(name, (req) => rt.call('handleRequest', [req]));
   await rt.dispose();
 }
 
+let processSkipped: string | undefined;
+for (const kind of Object.keys(PROCESS_KINDS) as Array<keyof typeof PROCESS_KINDS>) {
+  try {
+    const rt = await createRuntime('process', processInit(kind, 1));
+    await rt.load();
+    await measure(`${kind} x1`, (req) => rt.call('handleRequest', [req]));
+    await rt.dispose();
+  } catch (err) {
+    processSkipped = `process runtime not available: ${(err as Error).message}`;
+  }
+}
+if (processSkipped) extra.processSkipped = processSkipped;
+
 // Last: the in-process runtime attributes async errors through AsyncLocalStorage, which slows every
 // promise in the process from then on; worker x1 is measured again after it to show that cost.
-try {
+if (!processOnly) try {
   const rt = await createRuntime('inprocess', init('inprocess', 1));
   await rt.load();
   await measure('inprocess', (req) => rt.call('handleRequest', [req]));
@@ -178,7 +205,7 @@ try {
 
 // Cold start (load of one instance, ready to serve) and memory per idle instance.
 const cold: Record<string, { coldStartMs: number; idleRssMbPerInstance: number }> = {};
-for (const [type, entry] of [['worker', workerEntry], ['wasm', wasmEntry]] as const) {
+for (const [type, entry] of processOnly ? [] : ([['worker', workerEntry], ['wasm', wasmEntry]] as const)) {
   const starts: number[] = [];
   for (let i = 0; i < 5; i++) {
     const rt = await createRuntime(type, init(type, 1, entry));
@@ -197,11 +224,33 @@ for (const [type, entry] of [['worker', workerEntry], ['wasm', wasmEntry]] as co
   starts.sort((a, b) => a - b);
   cold[type] = { coldStartMs: +starts[2]!.toFixed(1), idleRssMbPerInstance: +((after - before) / K / 1048576).toFixed(1) };
 }
+// A process instance's memory is its cgroup's (the gateway's RSS does not hold it).
+for (const kind of Object.keys(PROCESS_KINDS) as Array<keyof typeof PROCESS_KINDS>) {
+  if (processSkipped) break;
+  const starts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const rt = await createRuntime('process', processInit(kind, 1));
+    const t0 = performance.now();
+    await rt.load();
+    starts.push(performance.now() - t0);
+    await rt.dispose();
+  }
+  const K = 4;
+  const rt = await createRuntime('process', processInit(kind, K));
+  await rt.load();
+  await new Promise((r) => setTimeout(r, 500));
+  const usage = (await rt.resourceUsage()) as { instances?: Array<{ heapUsedMb: number }> };
+  await rt.dispose();
+  const mbs = (usage.instances ?? []).map((i) => i.heapUsedMb);
+  starts.sort((a, b) => a - b);
+  cold[kind] = { coldStartMs: +starts[2]!.toFixed(1), idleRssMbPerInstance: mbs.length ? +(mbs.reduce((a, b) => a + b, 0) / mbs.length).toFixed(1) : NaN };
+}
 
 // The gateway with the same handler in each runtime, as a ratio to the in-process handler.
 let gateway: unknown;
-try {
-  gateway = await gatewayThroughput(workerEntry, wasmEntry);
+if (processOnly) gateway = { skipped: '--process-only' };
+else try {
+  gateway = await gatewayThroughput(workerEntry, wasmEntry, processSkipped ? undefined : pythonEntry);
 } catch (err) {
   gateway = { skipped: (err as Error).message };
 }
@@ -216,6 +265,17 @@ const direct = rows.find((r) => r.runtime === 'direct call' && r.payload === 'sm
 const small = (name: string) => rows.find((r) => r.runtime === name && r.payload === 'small');
 const verdict = (got: number | undefined, target: number) => (got === undefined ? 'not measured' : `${got} µs (target ≤ ${target}: ${got <= target ? 'met' : 'NOT met'})`);
 console.log(`targets: worker x1 small p50 ${verdict(small('worker x1')?.p50Us, 25)}, p99 ${verdict(small('worker x1')?.p99Us, 100)}; wasm x1 small p50 ${verdict(small('wasm x1')?.p50Us, 25)}`);
+console.log(`targets: process python x1 small p50 ${verdict(small('process python x1')?.p50Us, 60)}, p99 ${verdict(small('process python x1')?.p99Us, 250)}`);
+// 64 KB round trips against the small ones of the same runtime, in the same run (target ≤ 4×)
+const large = (name: string) => rows.find((r) => r.runtime === name && r.payload === '64KB');
+const ratios64: Record<string, number> = {};
+for (const name of ['worker x1', 'wasm x1', 'process python x1', 'process node x1']) {
+  const s = small(name), l = large(name);
+  if (!s || !l) continue;
+  ratios64[name] = +(l.p50Us / s.p50Us).toFixed(2);
+  console.log(`${name}: 64 KB p50 ${l.p50Us} µs = ${ratios64[name]}× the small call (target ≤ 4×: ${ratios64[name] <= 4 ? 'met' : 'NOT met'})`);
+}
+extra.ratio64KbToSmallP50 = ratios64;
 for (const rt of ['worker x1', 'wasm x1']) {
   const on = small(rt), off = small(`${rt}, polling off`);
   if (on && off) console.log(`${rt}: ring polling makes the small round trip ${(off.p50Us / on.p50Us).toFixed(2)}× faster at p50 (${off.p50Us} → ${on.p50Us} µs)`);
@@ -225,7 +285,7 @@ const result = {
   node: process.version,
   cpus: availableParallelism(),
   instances: N_INSTANCES,
-  targets: { workerSmallP50Us: 25, workerSmallP99Us: 100, wasmSmallP50Us: 25 },
+  targets: { workerSmallP50Us: 25, workerSmallP99Us: 100, wasmSmallP50Us: 25, processPythonSmallP50Us: 60, processPythonSmallP99Us: 250, ratio64KbToSmallMax: 4 },
   baselineDirectSmallCallsPerSec: direct.callsPerSec,
   rows,
   cold,
@@ -233,6 +293,6 @@ const result = {
   ...extra,
 };
 if (extra.inprocessSkipped) console.log(extra.inprocessSkipped);
-const out = join(here, '..', 'results', 'runtimes.json');
+const out = join(here, '..', 'results', processOnly ? 'runtimes-process.json' : 'runtimes.json');
 await writeFile(out, JSON.stringify(result, null, 2));
 console.log(`written ${out}`);

@@ -1,10 +1,23 @@
 // The command tree and the mapping of errors to one-line messages and exit codes.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { PlugwayError, reasonOf } from '../errors.js';
 import { PLUGWAY_VERSION } from '../version.js';
-import { commandModulesFor } from './commands/index.js';
+import { commandModulesFor, commandSummaries } from './commands/index.js';
+import { cliLog, LOG_LEVELS } from './log.js';
 
-/** With `argv`, only the command it names is registered (see commandModulesFor); without, all. */
+const logLevelOption = (): Option =>
+  new Option('--log-level <level>', 'log level (default: $PLUGWAY_LOG_LEVEL, else info)').choices(LOG_LEVELS);
+
+/** --log-level on every command, the ones the modules registered included. */
+function addLogLevel(cmd: Command): void {
+  if (!cmd.options.some((o) => o.long === '--log-level')) cmd.addOption(logLevelOption());
+  for (const sub of cmd.commands) if (sub.name() !== 'help') addLogLevel(sub);
+}
+
+/**
+ * With `argv`, only the command it names is registered (see commandModulesFor), and top-level help
+ * and --version are answered from commandSummaries without loading a command; without, all.
+ */
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('plugway')
     .description('plugway: a plugin platform and gateway for Node.js')
@@ -21,7 +34,19 @@ Examples:
     // Program options (-V/--version) only before the command: `plugin rollback <id> --version V` is the command's own.
     .enablePositionalOptions()
     .exitOverride();
-  for (const load of commandModulesFor(argv)) await (await load()).register(program);
+  const wanted = commandModulesFor(argv);
+  if (wanted === 'summaries') {
+    for (const s of commandSummaries) program.command(`${s.name}${s.operands ? ` ${s.operands}` : ''}`).description(s.description);
+  } else {
+    for (const load of wanted) await (await load()).register(program, argv);
+  }
+  addLogLevel(program);
+  program.hook('preAction', (_program, action) => {
+    const level = (action.optsWithGlobals() as { logLevel?: string }).logLevel;
+    // the gateway's config reads PLUGWAY_LOG_LEVEL too (logging.level), so serve logs at this level
+    if (level) process.env.PLUGWAY_LOG_LEVEL = level;
+    cliLog.debug(`plugway ${PLUGWAY_VERSION} (node ${process.version}): ${action.name()} ${JSON.stringify(action.opts())}`);
+  });
   return program;
 }
 

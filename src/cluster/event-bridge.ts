@@ -23,12 +23,20 @@ export interface EventBridgeOptions {
   user?: string;
   pass?: string;
   token?: string;
+  /** TLS files: the CA that signed NATS's certificate, and a client certificate and key when NATS asks for one. */
+  tls?: { ca?: string; cert?: string; key?: string };
   /** Subject prefix (default `plugway`): events are `<prefix>.events.<type>`. */
   prefix?: string;
   /** Outgoing events kept while NATS is away (default 10,000); more are dropped and counted. */
   buffer?: number;
   logger?: Logger;
   registry?: Registry;
+}
+
+/** nats.js TLS options from file paths (undefined: plain TCP, or TLS as the server URL's tls:// says). */
+export function natsTls(tls?: { ca?: string; cert?: string; key?: string }): { tls?: { caFile?: string; certFile?: string; keyFile?: string } } {
+  if (!tls || (!tls.ca && !tls.cert)) return {};
+  return { tls: { ...(tls.ca ? { caFile: tls.ca } : {}), ...(tls.cert ? { certFile: tls.cert } : {}), ...(tls.key ? { keyFile: tls.key } : {}) } };
 }
 
 /** Event types the host itself emits: they describe one node and never cross. */
@@ -91,6 +99,7 @@ export class EventBridge {
       name: `plugway-${this.opts.nodeId}`,
       ...(this.opts.user ? { user: this.opts.user, pass: this.opts.pass ?? '' } : {}),
       ...(this.opts.token ? { token: this.opts.token } : {}),
+      ...natsTls(this.opts.tls),
       waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,

@@ -90,7 +90,7 @@ export async function joinCluster({ host, store, logger, metrics, discover, chan
     void registry?.publish();
   };
   if (etcd && nats.servers.length && discover) {
-    packages = natsPackageStore({ servers: nats.servers, user: nats.user, pass: nats.pass, token: nats.token, bucket: `${etcd.prefix.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^_+/, '') || 'plugway'}_packages` });
+    packages = natsPackageStore({ servers: nats.servers, user: nats.user, pass: nats.pass, token: nats.token, tls: nats.tls, bucket: `${etcd.prefix.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^_+/, '') || 'plugway'}_packages` });
     const deployDir = deployDirOf(config.state.dir);
     if (!config.plugins.directories.includes(deployDir)) config.plugins.directories.push(deployDir);
     deploys = new ClusterDeploys({
@@ -100,7 +100,7 @@ export async function joinCluster({ host, store, logger, metrics, discover, chan
   }
   let events: EventBridge | undefined;
   if (nats.servers.length) {
-    events = new EventBridge({ host, nodeId, servers: nats.servers, user: nats.user, pass: nats.pass, token: nats.token, buffer: nats.buffer, logger, registry: metrics });
+    events = new EventBridge({ host, nodeId, servers: nats.servers, user: nats.user, pass: nats.pass, token: nats.token, tls: nats.tls, buffer: nats.buffer, logger, registry: metrics });
     events.start();
   }
   return {

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { PlugwayError, reasonOf } from '../errors.js';
+import { natsTls } from './event-bridge.js';
 
 export interface PackageStore {
   /** Stores `bytes` under `name`; resolves with their sha256 (hex). */
@@ -18,6 +19,7 @@ export interface NatsPackageStoreOptions {
   user?: string;
   pass?: string;
   token?: string;
+  tls?: { ca?: string; cert?: string; key?: string };
   /** Object store bucket (default `plugway_packages`). */
   bucket?: string;
   /** How long a call waits for NATS (default 10 s). */
@@ -40,6 +42,7 @@ export function natsPackageStore(opts: NatsPackageStoreOptions): PackageStore {
         timeout: timeoutMs,
         ...(opts.user ? { user: opts.user, pass: opts.pass ?? '' } : {}),
         ...(opts.token ? { token: opts.token } : {}),
+        ...natsTls(opts.tls),
         maxReconnectAttempts: -1,
       });
       const os = await nc.jetstream().views.os(opts.bucket ?? 'plugway_packages', { storage: nats.StorageType.File });

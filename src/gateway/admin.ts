@@ -14,9 +14,11 @@ import type { StateStore } from '../state/types.js';
 import type { GatewayCore } from './core.js';
 import type { ClusterNode } from '../cluster/index.js';
 import type { Operator } from './operator.js';
+import { adminHostAllowed, hostName } from './host-check.js';
 import { errorBody, failure } from './http-errors.js';
 import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
+import { summarizeHealth } from './health-summary.js';
 import { registerReleaseRoutes, withStep } from './admin/versions-routes.js';
 import { requestIdOf } from './request-id.js';
 import { registerUpstreamRoutes, remoteView } from './admin/upstream-routes.js';
@@ -30,6 +32,10 @@ export interface AdminDeps {
   /** This node in the cluster (etcd); GET /admin/nodes lists only this node without it. */
   cluster?: ClusterNode;
   operator: Operator;
+  /** gateway.admin.allowed_hosts (host-check.ts). */
+  allowedHosts?: readonly string[];
+  /** The configured token, when plugin code can read it (refused with its own code). */
+  exposed?: { digest: Buffer; where: string };
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -53,7 +59,14 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
     const rid = requestIdOf(request.headers['x-request-id']);
     reply.header('x-request-id', rid);
     (request as FastifyRequest & { rid?: string }).rid = rid;
+    if (!adminHostAllowed(request.headers.host, deps.allowedHosts ?? [])) {
+      return sendError(reply, new PlugwayError('PLW_ERR_HOST_NOT_ALLOWED', { host: hostName(request.headers.host) }), rid);
+    }
     const token = bearer(request);
+    if (deps.exposed && tokenMatches(token, deps.exposed.digest)) {
+      await audit.appendDenied({ actor: 'exposed-token', action: actionOf(request.url), target: targetOf(request.url), code: 'PLW_ERR_ADMIN_TOKEN_EXPOSED' }).catch(() => undefined);
+      return sendError(reply, new PlugwayError('PLW_ERR_ADMIN_TOKEN_EXPOSED', { where: deps.exposed.where }), rid, { 'www-authenticate': 'Bearer realm="plugway-admin", error="invalid_token"' });
+    }
     if (!tokenMatches(token, deps.tokenDigest)) {
       if (request.method === 'POST') {
         await audit.appendDenied({ actor: tokenIdentity(token), action: actionOf(request.url), target: targetOf(request.url), code: 'PLW_ERR_ADMIN_UNAUTHORIZED' }).catch(() => undefined);
@@ -164,7 +177,10 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
     });
   }
 
-  app.get('/hooks/stats', async () => ({ hooks: host.hooks.stats() }));
+  // Stats per hook name; the seed's handleHookStats is mounted at /plugins/hooks/stats, kept as an alias.
+  const hookStats = async () => ({ hooks: host.hooks.stats() });
+  app.get('/hooks/stats', hookStats);
+  app.get('/plugins/hooks/stats', hookStats);
 
   app.get<{ Querystring: { refresh?: string } }>('/health', async (request) => {
     const refresh = request.query.refresh === '1' || request.query.refresh === 'true';
@@ -173,19 +189,25 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
         let detail = p.healthDetail;
         if (refresh && p.state === 'running') detail = await host.checkHealth(p.id).catch((err) => ({ status: 'unhealthy' as const, message: reasonOf(err) }));
         const cur = host.get(p.id) ?? p;
-        return { id: p.id, state: cur.state, enabled: host.isEnabled(p.id), health: detail?.status ?? cur.health, message: detail?.message ?? null, circuit: core.circuitState(p.id) ?? 'closed' };
+        // Once the state moved on (stopped, reloaded), the kept detail no longer describes it.
+        const health = cur.health === 'unknown' && !refresh ? 'unknown' : (detail?.status ?? cur.health);
+        return { id: p.id, state: cur.state, enabled: host.isEnabled(p.id), health, message: detail?.message ?? null, hint: detail?.hint ?? null, circuit: core.circuitState(p.id) ?? 'closed' };
       }),
     );
-    const bad = plugins.filter((p) => p.enabled && (p.health === 'unhealthy' || p.state === 'failed'));
-    const status = bad.length ? 'unhealthy' : plugins.some((p) => p.health === 'degraded') ? 'degraded' : 'healthy';
-    return { status, plugins };
+    const { status, counts } = summarizeHealth(plugins);
+    return { status, counts, plugins };
   });
 
   app.get('/openapi.json', async () => adminOpenApi());
 
   // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
   await registerReleaseRoutes(app, { core, operator: deps.operator });
+  // Unknown admin paths are answered after the token check (the hook above), so route names cannot be probed.
+  const unknownPath = async (request: FastifyRequest, reply: FastifyReply) => sendError(reply, new PlugwayError('PLW_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0] }), ridOf(request));
+  app.all('/*', unknownPath);
+  app.all('/', unknownPath);
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
+  await (await import('./admin/flags-routes.js')).registerFlagRoutes(app, { core, audit }); // PUT /plugins/:id/flags/:name
   await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit, operator: deps.operator }); // GET /nodes
   await registerUpstreamRoutes(app, core, find); // remote plugins' upstreams
 }

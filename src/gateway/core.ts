@@ -1,6 +1,7 @@
 // The gateway's compiled view of the host: per-route pipelines (middleware chain, auth, rate
 // limiter, timeout, metrics children) precomputed once and rebuilt when plugins change state.
 
+import { clientIpOf } from './client-ip.js';
 import type { Logger } from 'pino';
 import { requestLines } from './logging.js';
 import type { Redis } from 'ioredis';
@@ -71,6 +72,8 @@ export class GatewayCore {
   readonly logger: Logger;
   readonly authPluginId?: string;
   readonly trustProxy: boolean;
+  /** gateway.sandbox_plugin_responses: CSP sandbox on plugin responses (steps/sandbox.ts). */
+  readonly sandboxResponses: boolean;
   readonly maxResponseBytes: number;
   table: RouteTable<CompiledRoute> = new RouteTable<CompiledRoute>([]);
   /** Some route streams its body (a remote plugin): an embedder's Fastify serves it from its onRequest hook. */
@@ -91,21 +94,14 @@ export class GatewayCore {
     this.authPluginId = opts.config.gateway.auth.plugin;
     this.trustProxy = opts.config.gateway.trustProxy;
     this.maxResponseBytes = opts.config.gateway.maxResponseBytes;
+    this.sandboxResponses = opts.config.gateway.sandboxPluginResponses ?? true;
     const lineOf = requestLines(opts.logger);
     this.lines = { lineOf, activeVersion: (id) => this.host.get(id)?.version ?? null };
   }
 
   /** The client's address: the first X-Forwarded-For (or X-Real-IP) hop behind a trusted proxy, else the peer's. */
   clientIp(ctx: RequestContext): string {
-    if (this.trustProxy) {
-      const h = ctx.preq.headers;
-      const xff = h['x-forwarded-for'];
-      const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-      if (first) return first;
-      const real = h['x-real-ip'];
-      if (typeof real === 'string' && real) return real.trim();
-    }
-    return ctx.io.remoteAddress();
+    return clientIpOf(ctx.preq.headers, () => ctx.io.remoteAddress(), this.trustProxy);
   }
 
   overrides(id: string): Partial<PluginOverrides> | undefined {
@@ -234,7 +230,9 @@ export class GatewayCore {
     const roles = e.roles ?? [];
     const permissions = e.permissions ?? [];
     const needsPrincipal = roles.length > 0 || permissions.length > 0 || pluginRoles.length > 0;
-    if ((e.auth !== 'none' || needsPrincipal) && !this.authPluginId) {
+    // Only a running plugin's endpoints make a missing auth plugin fatal: a failed or stopped one's
+    // answer 503 anyway (and would fail closed: no auth plugin, no principal), so it never stops the gateway.
+    if ((e.auth !== 'none' || needsPrincipal) && !this.authPluginId && plugin.state === 'running') {
       throw new PlugwayError('PLW_ERR_AUTH_PROVIDER_MISSING', { method: def.method, path: def.path, id: def.pluginId });
     }
     let limiter: EndpointRateLimiter | undefined;

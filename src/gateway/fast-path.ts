@@ -5,11 +5,13 @@
 // keeps using as before. docs/gateway.md has the numbers that made this worth it.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { streamOverNode } from './event-stream.js';
 import querystring from 'fast-querystring';
 import type { FastifyServerOptions } from 'fastify';
 import { errorBody } from './http-errors.js';
 import { refuse } from './http-errors.js';
 import type { RequestEntry } from './request-entry.js';
+import { requestIdOf } from './request-id.js';
 import type { Exchange } from './steps/context.js';
 import { Readable, type Duplex } from 'node:stream';
 import { spliceUpgrade, writeStream } from './stream-response.js';
@@ -49,6 +51,10 @@ class NodeExchange implements Exchange {
     this.res.detachSocket(this.req.socket);
     spliceUpgrade(this.req.socket, String(this.req.headers.upgrade), headers, upstream);
   }
+
+  stream(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
+    streamOverNode(this.res, status, headers, contentType, body);
+  }
 }
 
 /** Whether a request carries a body (those go through Fastify's parsers and limits). */
@@ -63,9 +69,13 @@ export class FastPath {
   private closing = false;
   private fastify: Handler | undefined;
 
-  constructor(private readonly entry: RequestEntry) {}
+  constructor(
+    private readonly entry: RequestEntry,
+    /** Admits a request before it is served here (the per-client limit); false leaves it to Fastify, which refuses it. */
+    private readonly gate?: (req: IncomingMessage, res: ServerResponse) => boolean,
+  ) {}
 
-  /** From now on every request goes to Fastify (which answers 503 while closing). */
+  /** From now on every request is answered 503 PLW_ERR_SHUTTING_DOWN (in the gateway's error shape, not Fastify's). */
   close(): void {
     this.closing = true;
   }
@@ -73,8 +83,11 @@ export class FastPath {
   /** Fastify's serverFactory: a node:http server that serves plugin routes itself. */
   serverFactory = (fastify: Handler, opts: FastifyServerOptions): Server => {
     this.fastify = fastify;
-    const server = createServer((req, res) => {
-      if (this.closing || !this.serve(req, res)) fastify(req, res);
+    // Fastify's `http` options (headersTimeout, maxHeaderSize, …: the slow-client limits) apply here too.
+    const server = createServer((opts as { http?: object }).http ?? {}, (req, res) => {
+      if (this.closing) return void shuttingDown(req, res);
+      // a request with a body goes to Fastify's parsers and limits, unless its route streams it (serve)
+      if (!this.serve(req, res)) fastify(req, res);
     });
     if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;
     if (opts.requestTimeout !== undefined) server.requestTimeout = opts.requestTimeout;
@@ -104,9 +117,18 @@ export class FastPath {
     if (!match) return false;
     const streams = match.route.streamsBody;
     if (!streams && hasBody(req)) return false;
+    if (this.gate && !this.gate(req, res)) return false;
     const query = q < 0 || q === url.length - 1 ? {} : (querystring.parse(url.slice(q + 1)) as Record<string, string | string[]>);
     const done = this.entry.run(match, method, url, req.headers, query, streams ? req : undefined, new NodeExchange(req, res));
     if (done) done.catch(() => undefined); // the dispatcher settles every promise it makes; nothing reaches here
     return true;
   }
+}
+
+/** A request that arrives while the gateway closes (pipelined, or on a busy keep-alive connection). */
+function shuttingDown(req: IncomingMessage, res: ServerResponse): void {
+  const rid = requestIdOf(req.headers['x-request-id']);
+  const body = errorBody(refuse('PLW_ERR_SHUTTING_DOWN', {}), rid);
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': rid, 'retry-after': '1', connection: 'close' });
+  res.end(body);
 }

@@ -10,22 +10,30 @@ import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
 import type { Host } from '../host/types.js';
 import type { HostConfig } from '../host/config-types.js';
 import { AuditLog } from '../state/audit-log.js';
-import { resolveAdminToken, tokenDigest, type AdminTokenResolution } from '../state/admin-token.js';
+import { resolveAdminToken, tokenDigest, tokenExposure, type AdminTokenResolution } from '../state/admin-token.js';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import { createStateStore } from '../state/create-store.js';
+import { lockStateDir } from '../state/state-lock.js';
 import type { StateStore } from '../state/types.js';
 import { registerAdmin } from './admin.js';
 import { registerDashboard } from './dashboard/index.js';
+import { registerSeedAliases } from './admin/seed-aliases.js';
 import { GatewayCore } from './core.js';
 import { failureFromFastify } from './http-errors.js';
 import { createRequestLogger } from './logging.js';
 import { GatewayMetrics } from './metrics.js';
 import { FastifyExchange, RequestEntry } from './request-entry.js';
 import { FastPath } from './fast-path.js';
+import { writeClientError } from './client-errors.js';
+import { applyConnectionLimits, PerClientLimit, serverTimeouts } from './connection-limits.js';
+import { metricsHook, startMetricsListener } from './metrics-endpoint.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
 import { routeUpgrades } from './upgrade.js';
 import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
+import { reloadTls, tlsServerOptions, watchTls } from './tls.js';
 import { joinCluster, type ClusterNode } from '../cluster/index.js';
 import { versionPinApplier } from '../cluster/pins.js';
 import { applyPluginConfig } from '../cluster/plugin-config.js';
@@ -58,6 +66,10 @@ export interface GatewayHandle {
   adminToken: AdminTokenResolution;
   stateDir: string;
   prefix: string;
+  /** Where /metrics is served when gateway.metrics.port gives it a listener of its own (set once listening). */
+  metricsUrl?: string;
+  /** With gateway.tls: re-reads the certificate and key now (throws PLW_ERR_TLS_INVALID; the old pair keeps serving). */
+  reloadTls?: () => void;
   /** This node in the cluster's node list (state.store: etcd); undefined for a single node. */
   cluster?: ClusterNode;
 }
@@ -88,10 +100,26 @@ export async function applyDesiredState(host: Host, store: StateStore, logger?: 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export async function createGateway(opts: GatewayOptions): Promise<FastifyInstance> {
+  // One gateway process per state dir (token, desired state, audit, versions): a second one fails here.
+  const lock = await lockStateDir(opts.stateDir ?? (opts.config ?? opts.host.config).state.dir);
+  try {
+    const app = await buildGateway(opts);
+    app.addHook('onClose', () => lock.release());
+    return app;
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   const host = opts.host;
   const config = opts.config ?? host.config;
   const logger = opts.logger ?? createRequestLogger({ level: config.logging.level, destination: opts.logDestination, redact: config.logging.redact, timestamp: config.logging.timestamp });
   const stateDir = opts.stateDir ?? config.state.dir;
+  // Read first: unreadable or mismatched files fail here, before anything is opened.
+  const tls = opts.app ? undefined : config.gateway.tls;
+  const tlsOptions = tls ? tlsServerOptions(tls) : {};
   const prefix = opts.prefix ? `/${opts.prefix.replace(/^\/+|\/+$/g, '')}` : '';
 
   const store = opts.store ?? createStateStore(config, { dir: stateDir, logger });
@@ -103,7 +131,15 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   }
   const audit = new AuditLog(stateDir);
   const adminToken = await resolveAdminToken({ stateDir, configToken: config.gateway.admin.token, env: opts.env });
-  const digest = tokenDigest(adminToken.token);
+  // A token plugin code can read from this process's environment is never accepted: the digest of
+  // a random token stands in for it, and presenting it gets PLW_ERR_ADMIN_TOKEN_EXPOSED.
+  const exposure = tokenExposure(adminToken.token);
+  const digest = tokenDigest(exposure ? randomBytes(32).toString('hex') : adminToken.token);
+  const exposed = exposure ? { digest: tokenDigest(adminToken.token), where: exposure } : undefined;
+  if (exposure) logger.error({ code: 'PLW_ERR_ADMIN_TOKEN_EXPOSED', where: exposure }, `the admin token is readable by plugins (${exposure}); the admin API refuses it`);
+  // Only the digest is kept for a token from the environment (the handle keeps the raw one only
+  // when it is the state dir's file, which holds it anyway).
+  if (adminToken.source === 'env') adminToken.token = '';
 
   let redis: Redis | undefined;
   if (config.gateway.rateLimit.store === 'redis') {
@@ -206,20 +242,31 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     const f = failureFromFastify(err as { code?: string; statusCode?: number; message?: string }, bodyLimit);
     entry.refuseEarly(request.method, request.url, request.headers, new FastifyExchange(request, reply), f);
   };
+  // Slow-client defences (docs/security.md): Node's own timeouts and header limit, connections
+  // overall and per client, the body idle guard. An embedder's app keeps its own server settings.
+  const limits = config.gateway.limits;
+  const perClient = opts.app ? undefined : new PerClientLimit(limits.maxConnectionsPerIp, config.gateway.trustProxy);
   // Standalone, plugin routes are served on node:http directly (fast-path.ts); an embedder's app keeps Fastify for everything.
-  const fast = opts.app ? undefined : new FastPath(entry);
+  // With gateway.tls Fastify makes the https / http2 server itself (the fast path is node:http only, for now).
+  const fast = opts.app || tls ? undefined : new FastPath(entry, perClient?.gate);
   const app =
     opts.app ??
     Fastify({
-      serverFactory: fast!.serverFactory,
+      ...(fast ? { serverFactory: fast.serverFactory } : {}),
       logger: false,
       bodyLimit,
       return503OnClosing: true,
       routerOptions: { ignoreTrailingSlash: true },
       // A malformed URL (bad percent-encoding) never reaches a route's error handler. An app that
-      // embeds plugway keeps its own frameworkErrors.
+      // embeds plugway keeps its own frameworkErrors, parser error answers and server limits.
       frameworkErrors: onFrameworkError,
+      // Parser errors (a malformed header, headers over the limit, a request not received in time).
+      clientErrorHandler: (err, socket) => writeClientError(err as NodeJS.ErrnoException, socket, { maxHeaderSize: limits.maxHeaderBytes, requestTimeoutMs: limits.requestTimeoutMs, headersTimeoutMs: limits.headersTimeoutMs }),
+      ...serverTimeouts(limits),
+      // HTTPS / HTTP/2 (gateway.tls): request and reply keep the shapes the pipeline uses.
+      ...(tlsOptions as object),
     });
+  if (perClient) applyConnectionLimits(app, limits, perClient);
 
   await app.register(
     async (scope) => {
@@ -241,14 +288,19 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
         reply.code(waiting.length ? 503 : 200);
         return waiting.length ? { status: 'not_ready', waiting } : { status: 'ready' };
       });
-      scope.get('/metrics', { onRequest: echoRequestId }, async (_req, reply) => {
-        reply.header('content-type', metrics.registry.contentType);
-        return metrics.registry.metrics();
-      });
+      // With a listener of its own (gateway.metrics.port), /metrics is not served here at all.
+      if (config.gateway.metrics.port === undefined) {
+        scope.get('/metrics', { onRequest: metricsHook(config.gateway.metrics) }, async (_req, reply) => {
+          reply.header('content-type', metrics.registry.contentType);
+          return metrics.text();
+        });
+      }
 
       if (config.gateway.admin.enabled) {
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster }), { prefix: '/admin' });
-        registerDashboard(scope); // GET /dashboard: a page over the admin API, off with it
+        const allowedHosts = config.gateway.admin.allowedHosts;
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster, allowedHosts, ...(exposed ? { exposed } : {}) }), { prefix: '/admin' });
+        registerDashboard(scope, allowedHosts); // GET /dashboard: a page over the admin API, off with it
+        registerSeedAliases(scope, `${prefix}/admin`); // CovetPy's /_plugins routes, forwarded to /admin
       }
 
       const handler = (request: FastifyRequest, reply: FastifyReply) => entry.handleFastify(request, reply);
@@ -264,10 +316,34 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     { prefix },
   );
 
+  let metricsServer: Server | undefined;
+  const metricsPort = config.gateway.metrics.port;
+  if (metricsPort !== undefined) {
+    // Opened with the gateway's own listener (and closed with it).
+    app.addHook('onListen', async () => {
+      if (metricsServer) return;
+      const l = await startMetricsListener(metrics, { ...config.gateway.metrics, port: metricsPort }, config.gateway.host);
+      metricsServer = l.server;
+      handles.get(app)!.metricsUrl = l.url;
+    });
+  }
+  // Certificates renewed on disk are served without a restart (SIGHUP does the same through serve).
+  const tlsHandle = tls
+    ? {
+        reload: () => {
+          reloadTls(app.server, tls);
+          void host.events.emit('gateway.tls_reloaded', { cert: tls.cert }, 'plugway').catch(() => undefined);
+        },
+        unwatch: watchTls(app.server, tls, logger, (ok, err) =>
+          void host.events.emit(ok ? 'gateway.tls_reloaded' : 'gateway.tls_reload_failed', { cert: tls.cert, ...(err ? { code: err.code, message: err.message } : {}) }, 'plugway').catch(() => undefined),
+        ),
+      }
+    : undefined;
+
   if (cluster) {
     app.addHook('onListen', async () => {
       const a = app.server.address();
-      if (a && typeof a === 'object') cluster.setAddress(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+      if (a && typeof a === 'object') cluster.setAddress(`${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
     });
   }
 
@@ -279,6 +355,8 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
   });
   app.addHook('onClose', async () => {
     unrouteUpgrades?.();
+    if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
+    await tlsHandle?.unwatch();
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
     await cluster?.close();
@@ -289,7 +367,7 @@ export async function createGateway(opts: GatewayOptions): Promise<FastifyInstan
     if (redis) redis.disconnect();
   });
 
-  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster });
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster, ...(tlsHandle ? { reloadTls: tlsHandle.reload } : {}) });
   return app;
 }
 

@@ -6,11 +6,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Host, HostEventBus } from '../host/types.js';
 import type { PluginMetrics } from '../sdk/types.js';
+import { ERRORS } from '../errors.js';
 import { CIRCUIT_STATE_VALUE, type CircuitState } from '../resilience/circuit-breaker.js';
 import { registerUpstreamMetrics } from './upstream-metrics.js';
 
 const STATES = ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] as const;
-const HEALTHS = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
+const HEALTHS = ['healthy', 'degraded', 'unhealthy', 'unknown', 'disabled'] as const;
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface RouteMetrics {
@@ -60,7 +61,8 @@ class RouteSeries implements RouteMetrics {
   }
 
   error(code: string): void {
-    this.errors.labels(this.plugin, this.route, code).inc();
+    // A code outside the catalogue (an in-process plugin's own PlugwayError) must not mint series.
+    this.errors.labels(this.plugin, this.route, code in ERRORS ? code : 'other').inc();
   }
 
   rateLimited(): void {
@@ -135,7 +137,7 @@ export class GatewayMetrics {
   readonly bulkheadRejected: Counter<'plugin'>;
   private readonly offRuntimeEvents: () => void;
 
-  constructor(host: Host, circuitOf: (id: string) => CircuitState | undefined) {
+  constructor(private readonly host: Host, circuitOf: (id: string) => CircuitState | undefined) {
     const registers = [this.registry];
     const routes = this.routes;
     this.requests = new Counter({
@@ -226,6 +228,13 @@ export class GatewayMetrics {
   }
 
   /** Stops counting the host's runtime events (the host may outlive this gateway). */
+  /** The exposition text: the gateway's series, then those plugins defined (ctx.metrics, e.g. plugway_llm_*). */
+  async text(): Promise<string> {
+    const own = await this.registry.metrics();
+    const extra = this.host.pluginMetrics ? await this.host.pluginMetrics.registry.metrics() : '';
+    return extra ? `${own}${own.endsWith('\n') ? '' : '\n'}${extra}` : own;
+  }
+
   close(): void {
     this.offRuntimeEvents();
   }
@@ -260,6 +269,10 @@ interface InstanceUsage {
  * wasm_memory_limit, wasm_host_memory_limit, wasm_host_denied); the per-instance gauges ask each
  * worker/wasm runtime for its usage when /metrics is read (one reading per scrape for all three).
  */
+/** Runtime event types with a series of their own from the start; up to MAX_EVENT_TYPES others may join. */
+const KNOWN_RUNTIME_EVENTS = ['worker_crashed', 'worker_oom', 'worker_terminated', 'worker_restarting', 'worker_restarted', 'worker_restart_limit', 'wasm_memory_limit', 'wasm_host_memory_limit', 'wasm_host_denied', 'fetch_too_large'];
+const MAX_EVENT_TYPES = 32;
+
 function runtimeSeries(host: Host, registers: Registry[]): () => void {
   const events = new Counter({
     name: 'plugway_runtime_events_total',
@@ -268,9 +281,19 @@ function runtimeSeries(host: Host, registers: Registry[]): () => void {
     registers,
   });
   const bus = host.events as HostEventBus | undefined;
+  // Labels come from what the host knows, never from event data: a registered plugin id (else
+  // "unknown") and one of at most MAX_EVENT_TYPES type names (else "other").
+  const types = new Set<string>(KNOWN_RUNTIME_EVENTS);
   const off = bus?.on('runtime.*', (e) => {
-    const d = (e.data ?? {}) as { id?: unknown; pluginId?: unknown };
-    events.inc({ plugin: String(d.id ?? d.pluginId ?? 'unknown'), type: e.type.slice('runtime.'.length) });
+    if (e.source !== 'plugway') return;
+    const d = (e.data ?? {}) as { id?: unknown };
+    const plugin = typeof d.id === 'string' && host.get(d.id) ? d.id : 'unknown';
+    let type = e.type.slice('runtime.'.length);
+    if (!types.has(type)) {
+      if (types.size < KNOWN_RUNTIME_EVENTS.length + MAX_EVENT_TYPES && /^[a-z0-9_]{1,48}$/.test(type)) types.add(type);
+      else type = 'other';
+    }
+    events.inc({ plugin, type });
   });
 
   let reading: { at: number; value: Promise<Array<{ plugin: string; instances: InstanceUsage[] }>> } | undefined;

@@ -2,6 +2,7 @@
 
 import { PLUGWAY_VERSION } from '../version.js';
 import { discoverOpenApiPaths } from './admin/discover-routes.js';
+import { clusterOpenApiPaths } from './admin/cluster-routes.js';
 import { releaseOpenApiPaths } from './admin/versions-routes.js';
 
 const error = { $ref: '#/components/schemas/Error' };
@@ -34,6 +35,7 @@ export function adminOpenApi(): Record<string, unknown> {
     paths: {
       '/plugins': { get: { summary: 'List plugins', operationId: 'listPlugins', responses: { '200': { description: 'Plugins', ...json({ type: 'object', required: ['plugins', 'count'], properties: { plugins: { type: 'array', items: { $ref: '#/components/schemas/PluginSummary' } }, count: { type: 'integer' } } }) }, ...common } } },
       ...discoverOpenApiPaths(),
+      ...clusterOpenApiPaths(),
       '/plugins/{id}': { get: { summary: 'One plugin with manifest, config (secrets redacted), dependencies, dependents and endpoints', operationId: 'getPlugin', parameters: [idParam], responses: { '200': { description: 'Plugin', ...json({ $ref: '#/components/schemas/PluginDetail' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/plugins/{id}/enable': action('enable', 'Enable and start a plugin (kept across restarts)'),
       '/plugins/{id}/disable': action('disable', 'Stop and disable a plugin; its routes answer 503 PLW_ERR_PLUGIN_DISABLED (kept across restarts)'),
@@ -41,8 +43,10 @@ export function adminOpenApi(): Record<string, unknown> {
       ...releaseOpenApiPaths(),
       '/upstreams': { get: { summary: 'Remote plugins and their upstreams', operationId: 'listUpstreams', responses: { '200': { description: 'Upstreams per remote plugin', ...json({ type: 'object', properties: { plugins: { type: 'array', items: { $ref: '#/components/schemas/RemoteUpstreams' } }, count: { type: 'integer' } } }) }, ...common } } },
       '/plugins/{id}/upstreams': { get: { summary: 'A remote plugin\'s upstreams', operationId: 'getPluginUpstreams', parameters: [idParam], responses: { '200': { description: 'Its upstreams', ...json({ $ref: '#/components/schemas/RemoteUpstreams' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
+      '/plugins/{id}/flags/{name}': { put: { summary: 'Toggle a declared feature flag at run time (event plugin.flag_changed, audited; lasts until a restart)', operationId: 'setPluginFlag', parameters: [idParam, { name: 'name', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['enabled'], properties: { enabled: { type: 'boolean' } } } } } }, responses: { '200': { description: 'The flag', ...json({ type: 'object', properties: { id: { type: 'string' }, flag: { type: 'string' }, enabled: { type: 'boolean' }, previous: { type: 'boolean' }, flags: { type: 'object', additionalProperties: { type: 'boolean' } } } }) }, '400': { description: 'PLW_ERR_FLAG_VALUE_INVALID', ...json(error) }, '404': { description: 'PLW_ERR_PLUGIN_NOT_FOUND or PLW_ERR_FLAG_UNKNOWN', ...json(error) }, ...common } } },
       '/plugins/{id}/metrics': { get: { summary: 'A plugin\'s metrics', operationId: 'getPluginMetrics', parameters: [idParam], responses: { '200': { description: 'PluginMetrics', ...json({ $ref: '#/components/schemas/PluginMetrics' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/hooks/stats': { get: { summary: 'Hook statistics per hook name', operationId: 'getHookStats', responses: { '200': { description: 'Stats', ...json({ type: 'object', properties: { hooks: { type: 'object', additionalProperties: { $ref: '#/components/schemas/HookStats' } } } }) }, ...common } } },
+      '/plugins/hooks/stats': { get: { summary: 'Alias of /hooks/stats (the GoLeapAI seed\'s path)', operationId: 'getHookStatsAlias', responses: { '200': { description: 'Stats', ...json({ type: 'object', properties: { hooks: { type: 'object', additionalProperties: { $ref: '#/components/schemas/HookStats' } } } }) }, ...common } } },
       '/health': { get: { summary: 'Every plugin\'s health', operationId: 'getHealth', parameters: [{ name: 'refresh', in: 'query', required: false, schema: { type: 'string', enum: ['1', 'true'] }, description: 'Run the health checks now' }], responses: { '200': { description: 'Health', ...json({ type: 'object', properties: { status: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy'] }, plugins: { type: 'array', items: { type: 'object' } } } }) }, ...common } } },
       '/openapi.json': { get: { summary: 'This document', operationId: 'getOpenApi', responses: { '200': { description: 'OpenAPI 3 document', ...json({ type: 'object' }) }, ...common } } },
     },
@@ -59,7 +63,7 @@ export function adminOpenApi(): Record<string, unknown> {
             kind: { type: 'string', enum: ['handler', 'middleware', 'auth', 'storage', 'provider', 'router', 'diagnostics', 'action'] },
             runtime: { type: 'string', enum: ['inprocess', 'worker', 'wasm', 'remote'] }, description: { type: 'string', nullable: true },
             enabled: { type: 'boolean' }, state: { type: 'string', enum: ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] },
-            health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown'] },
+            health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown', 'disabled'] },
             loaded_at: { type: 'string', format: 'date-time', nullable: true }, last_used: { type: 'string', format: 'date-time', nullable: true },
             metrics: { $ref: '#/components/schemas/PluginMetrics' },
             error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
@@ -80,7 +84,7 @@ export function adminOpenApi(): Record<string, unknown> {
           },
         },
         ActionResult: { type: 'object', required: ['id', 'action', 'enabled', 'state'], properties: { id: { type: 'string' }, action: { type: 'string', enum: ['enable', 'disable', 'reload'] }, enabled: { type: 'boolean' }, state: { type: 'string' }, version: { type: 'string' } } },
-        HookStats: { type: 'object', properties: { count: { type: 'integer' }, errors: { type: 'integer' }, timeouts: { type: 'integer' }, meanMs: { type: 'number' }, p99Ms: { type: 'number' } } },
+        HookStats: { type: 'object', properties: { fired: { type: 'integer' }, count: { type: 'integer' }, errors: { type: 'integer' }, timeouts: { type: 'integer' }, meanMs: { type: 'number' }, p99Ms: { type: 'number' } } },
       },
     },
   };

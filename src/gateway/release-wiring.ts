@@ -42,7 +42,11 @@ export async function wireReleases(releases: ReleaseManager, deps: { core: Gatew
     host.events.on<RolledBack>('plugin.rolled_back', (e) => {
       const r = e.data;
       rollbacks.labels(r.id, String(r.automatic), r.cause, String(r.canary)).inc();
-      if (r.automatic) void operator.record('plugway', r.canary ? 'canary_abort' : 'rollback', r.id, r.reason);
+      if (r.automatic) {
+        // The breaker opened on the version rolled back from; the restored one starts with a closed one.
+        if (!r.canary) core.guard(r.id).breaker.reset();
+        void operator.record('plugway', r.canary ? 'canary_abort' : 'rollback', r.id, r.reason);
+      }
     }),
     host.events.on<{ id: string; trigger: string }>('plugin.swapped', (e) => swaps.labels(e.data.id, e.data.trigger).inc()),
     host.events.on<{ id: string; step: string }>('plugin.reload_failed', (e) => failed.labels(e.data.id, String(e.data.step)).inc()),

@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
+import { streamOverFastify } from './event-stream.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { spliceUpgrade } from './stream-response.js';
 import type { PluginRequest } from '../sdk/types.js';
@@ -42,6 +43,10 @@ export class FastifyExchange implements Exchange {
   upgrade(headers: Record<string, string | number | string[]>, upstream: Duplex): void {
     this.reply.hijack();
     spliceUpgrade(this.request.raw.socket as Socket, String(this.request.headers.upgrade), headers, upstream);
+  }
+
+  stream(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
+    streamOverFastify(this.reply, status, headers, contentType, body);
   }
 }
 

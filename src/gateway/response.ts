@@ -1,19 +1,27 @@
 // Checks a PluginResponse and turns it into what Fastify sends: status, headers, payload.
 // A response that breaks the contract is a 502 PLW_ERR_INVALID_RESPONSE, not a crash.
 
-import type { Duplex, Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { PlugwayError } from '../errors.js';
 import type { PluginResponse } from '../sdk/types.js';
-import { isStreamBody, isUpgradeBody, toReadable } from './stream-response.js';
+import { EVENT_STREAM_TYPE, isAsyncIterable } from './event-stream.js';
+import { isUpgradeBody } from './stream-response.js';
 
 export interface WireResponse {
   status: number;
   headers?: Record<string, string | string[]>;
   contentType?: string;
-  /** A stream is sent as it comes (not held to maxResponseBytes): a proxied download, an SSE feed. */
+  /**
+   * A Node Readable (a proxied download, an upstream's SSE feed) is sent raw as it comes, not held to
+   * maxResponseBytes and not re-framed as events.
+   */
   payload?: string | Buffer | Readable;
   /** A 101 whose body is a socket: spliced with the client's (stream-response.ts). */
   upgrade?: Duplex;
+  /** A body that is an async iterable: sent as server-sent events (event-stream.ts), one per item. */
+  stream?: AsyncIterable<unknown>;
+  /** Told when the stream fails after it started (the status line is gone; the call step logs it). */
+  onStreamError?: (err: unknown) => void;
   /**
    * A JSON body checked but not serialized yet (checkResponse): middleware on the way out often
    * replace the response with the same body, so it is serialized once, by the serialize step.
@@ -21,9 +29,26 @@ export interface WireResponse {
   pending?: { pluginId: string; body: unknown };
 }
 
-// Framing is Node's job; a plugin setting these would corrupt the connection.
-const DROPPED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade']);
+// Framing is Node's job; a plugin setting these would corrupt the connection. The request id is
+// the gateway's: a plugin cannot replace the one the log line and the caller share.
+const DROPPED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'x-request-id']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Node's own rule for a header value: CR, LF, NUL and other controls would split or corrupt the response. */
+const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * On every plugin response unless gateway.sandbox_plugin_responses is false (steps/sandbox.ts): the
+ * browser gives a plugin's page an opaque origin of its own.
+ */
+export const PLUGIN_SANDBOX_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-downloads';
+
+/** Adds the sandbox to whatever CSP a plugin set (every policy sent is enforced). */
+export function withSandbox(headers: Record<string, string | string[]> | undefined): Record<string, string | string[]> {
+  const out = headers ?? {};
+  const own = out['content-security-policy'];
+  out['content-security-policy'] = own === undefined ? PLUGIN_SANDBOX_CSP : [...(Array.isArray(own) ? own : [own]), PLUGIN_SANDBOX_CSP];
+  return out;
+}
 
 function invalid(pluginId: string, reason: string): PlugwayError {
   return new PlugwayError('PLW_ERR_INVALID_RESPONSE', { id: pluginId, reason });
@@ -42,7 +67,7 @@ export function serializePending(out: WireResponse, maxBytes: number): WireRespo
   try {
     json = JSON.stringify(p.body);
   } catch (err) {
-    throw invalid(p.pluginId, `body cannot be serialized as JSON: ${(err as Error).message}`);
+    throw invalid(p.pluginId, `body cannot be serialized as JSON (${(err as Error)?.name ?? 'error'}: a cycle, a BigInt or a throwing toJSON)`);
   }
   const payload = json ?? 'null';
   const size = payload.length > maxBytes / 4 ? Buffer.byteLength(payload) : payload.length;
@@ -58,9 +83,14 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
   if (res === null || typeof res !== 'object' || Array.isArray(res)) throw invalid(pluginId, `expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
   const r = res as PluginResponse;
   const status = r.statusCode;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
-    throw invalid(pluginId, `statusCode must be an integer 100-599, got ${JSON.stringify(status)}`);
+  if (typeof status !== 'number' || !Number.isInteger(status)) {
+    throw invalid(pluginId, `statusCode must be an integer 200-599, got ${JSON.stringify(status)}`);
   }
+  // A 101 whose body is the upstream's socket is a proxied upgrade (the send step splices it only
+  // when the request asked to upgrade); any other 1xx on a keep-alive connection reads as an interim
+  // answer (101: a tunnel) to a front proxy.
+  const upgrade = isUpgradeBody(status, r.body);
+  if (!upgrade && (status < 200 || status > 599)) throw new PlugwayError('PLW_ERR_INVALID_STATUS', { id: pluginId, status });
   const out: WireResponse = { status };
   let contentType: string | undefined;
   let contentLength: string | undefined;
@@ -76,6 +106,9 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
       const lower = name.toLowerCase();
       if (lower === 'content-length' && typeof v === 'string') contentLength = v;
       if (DROPPED_HEADERS.has(lower)) continue;
+      if (typeof v === 'string' ? BAD_HEADER_VALUE.test(v) : v.some((x) => BAD_HEADER_VALUE.test(x))) {
+        throw new PlugwayError('PLW_ERR_INVALID_HEADER', { id: pluginId, header: JSON.stringify(name) });
+      }
       if (lower === 'content-type') contentType = Array.isArray(v) ? v[0] : v;
       else headers[lower] = v;
     }
@@ -83,12 +116,14 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
   }
   const body = r.body;
   let size = 0;
-  if (isUpgradeBody(status, body)) {
-    out.upgrade = body;
+  if (upgrade) {
+    out.upgrade = body as Duplex;
     return out;
   }
-  if (isStreamBody(body)) {
-    out.payload = toReadable(body);
+  // A Node Readable is an async iterable too: it is recognised first and sent raw (a proxied body),
+  // while any other async iterable becomes server-sent events below.
+  if (body instanceof Readable) {
+    out.payload = body;
     // a stream's length is the sender's to state (a proxied download keeps its Content-Length)
     if (contentLength !== undefined) (out.headers ??= {})['content-length'] = contentLength;
     if (contentType !== undefined) out.contentType = contentType;
@@ -104,11 +139,14 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
     out.payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     out.contentType = contentType ?? 'application/octet-stream';
     size = body.byteLength;
+  } else if (isAsyncIterable(body)) {
+    out.stream = body;
+    out.contentType = contentType ?? EVENT_STREAM_TYPE;
   } else if (typeof body === 'object' || typeof body === 'number' || typeof body === 'boolean') {
     out.pending = { pluginId, body };
     out.contentType = contentType ?? 'application/json; charset=utf-8';
   } else {
-    throw invalid(pluginId, `body must be an object, array, string or Uint8Array, got ${typeof body}`);
+    throw invalid(pluginId, `body must be an object, array, string, Uint8Array or async iterable, got ${typeof body}`);
   }
   if (size > maxBytes) {
     throw new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: pluginId, method: 'handleRequest', size, limit: maxBytes });

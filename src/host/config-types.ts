@@ -2,6 +2,8 @@
 // interpolation and defaults. YAML keys are snake_case; durations are normalized to ms here.
 import type { ConfigRoute } from './config-routes.js';
 
+import type { FetchPolicy } from '../runtimes/fetch-policy.js';
+
 export interface CircuitBreakerSettings {
   /** Consecutive failures that open the circuit. Seed default: 5. */
   failureThreshold: number;
@@ -16,6 +18,21 @@ export interface BulkheadSettings {
   maxConcurrent: number;
   /** Calls that may wait for a slot (0: refuse at once). */
   queue: number;
+}
+
+export interface GatewayLimits {
+  /** The request line and headers must arrive within this, ms. */
+  headersTimeoutMs: number;
+  /** The whole request (headers and body) must arrive within this, ms. */
+  requestTimeoutMs: number;
+  /** Longest pause between two chunks of a request body, ms. */
+  bodyIdleTimeoutMs: number;
+  /** Open connections the gateway accepts; more are closed at once. */
+  maxConnections: number;
+  /** Open connections per client IP (with trust_proxy: requests in flight per forwarded client IP). */
+  maxConnectionsPerIp: number;
+  /** Largest request line + headers, bytes. */
+  maxHeaderBytes: number;
 }
 
 export interface PluginOverrides {
@@ -54,6 +71,16 @@ export interface HostConfig {
     /** Deadline for stopping everything on shutdown. */
     shutdownTimeoutMs: number;
     configs: Record<string, PluginOverrides>;
+    /** CovetPy's keys (docs/configuration.md): false starts plugins in id order, each needing its dependencies already running. */
+    autoResolveDependencies?: boolean;
+    /** True: a dependency cycle starts in id order with a warning instead of failing its members. */
+    allowCircularDependencies?: boolean;
+    /** True: plugins from disk declared `inprocess` run in a worker. */
+    sandboxEnabled?: boolean;
+    /** Default resources.memory (MB) for plugins from disk that set none. */
+    memoryLimitMb?: number;
+    /** Default resources.cpu (share of one core) for plugins from disk that set none; measured, degrading health above it. */
+    cpuLimit?: number;
   };
   gateway: {
     host: string;
@@ -66,14 +93,31 @@ export interface HostConfig {
     rateLimit: { store: 'memory' | 'redis'; redisUrl?: string; keyPrefix: string };
     circuitBreaker: CircuitBreakerSettings;
     bulkhead: BulkheadSettings;
-    admin: { enabled: boolean; token?: string };
+    admin: {
+      enabled: boolean;
+      token?: string;
+      /**
+       * Host header names (besides IP literals and localhost) the admin API and dashboard answer to;
+       * any other name is refused, so a DNS-rebinding page cannot reach them through the browser.
+       */
+      allowedHosts: string[];
+    };
     /** Largest response body a plugin may return, bytes. */
     maxResponseBytes: number;
+    /** Slow-client defences (docs/security.md). */
+    limits: GatewayLimits;
+    /** `Content-Security-Policy: sandbox …` on every plugin response (a plugin page gets an origin of its own). */
+    sandboxPluginResponses: boolean;
+    /** /metrics behind a bearer token and/or on a listener of its own. */
+    metrics: { token?: string; port?: number; host?: string };
+    /** HTTPS listener: PEM files (re-read when they change or on SIGHUP); http2 adds HTTP/2 beside HTTP/1.1. */
+    tls?: { cert: string; key: string; http2: boolean };
   };
   state: {
     dir: string;
     store: 'file' | 'etcd';
-    etcd: { endpoints: string[]; prefix: string };
+    /** username/password: etcd's password auth; tls: files of the CA (and a client cert and key) for https:// endpoints. */
+    etcd: { endpoints: string[]; prefix: string; username?: string; password?: string; tls?: { ca?: string; cert?: string; key?: string } };
     /** Versions kept per plugin for rollback. */
     keepVersions: number;
   };
@@ -97,7 +141,7 @@ export interface HostConfig {
     /** Seconds a node stays listed after it stops renewing its lease (default 10). */
     nodeTtlS: number;
     /** NATS for domain events across nodes and the package store; off when no servers are set. */
-    nats: { servers: string[]; user?: string; pass?: string; token?: string; buffer: number };
+    nats: { servers: string[]; user?: string; pass?: string; token?: string; buffer: number; tls?: { ca?: string; cert?: string; key?: string } };
   };
   runtimes: {
     /**
@@ -111,6 +155,7 @@ export interface HostConfig {
      * promise and async resource in the process) and attributes by stack frame only.
      */
     asyncContext: boolean;
+    fetch: FetchPolicy;
   };
   logging: {
     level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -123,4 +168,6 @@ export interface HostConfig {
   trustedKeys: string[];
   /** plugway.yaml `routes:`: plain proxy routes, each served as a remote plugin named after it. */
   routes?: ConfigRoute[];
+  /** Process plugins run under bubblewrap (plugway.yaml `sandbox`, default true); false runs them unsandboxed, with a warning at every start. */
+  sandbox: boolean;
 }

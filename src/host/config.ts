@@ -14,6 +14,7 @@ import { DEFAULT_POLL_US } from '../runtimes/types.js';
 import type { HostConfig, PluginOverrides } from './config-types.js';
 import { CONFIG_ROUTE_SCHEMA, routesFromRaw } from './config-routes.js';
 import { tryParseRateLimit } from '../manifest/rate-limit.js';
+import { COVETPY_SCHEMA, expandHome, hotReloadOf, liftCovetKeys, memoryLimitMb } from './seed-config.js';
 
 export type DeepPartial<T> = T extends unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 type Duration = string | number;
@@ -34,6 +35,9 @@ export interface RawHostConfig {
     max_plugins: number;
     default_timeout: Duration;
     shutdown_timeout: Duration;
+    /** CovetPy's keys (seed-config.ts). */
+    plugin_paths?: string[]; reload_on_change?: boolean; auto_resolve_dependencies?: boolean; allow_circular_dependencies?: boolean;
+    sandbox_enabled?: boolean; memory_limit?: Size; cpu_limit?: number;
     configs: Record<string, {
       enabled: boolean; priority: number; prefix: string; config: Record<string, unknown>; dependencies: string[];
       roles: string[]; required: boolean; timeout: Duration; circuit_breaker: Partial<RawBreaker>; bulkhead: Partial<RawBulkhead>;
@@ -43,17 +47,22 @@ export interface RawHostConfig {
   gateway: {
     host: string; port: number; body_limit: Size; trust_proxy: boolean; auth: { plugin: string };
     rate_limit: { store: 'memory' | 'redis'; redis_url: string; key_prefix: string };
-    circuit_breaker: RawBreaker; bulkhead: RawBulkhead; admin: { enabled: boolean; token: string }; max_response_bytes: Size;
+    circuit_breaker: RawBreaker; bulkhead: RawBulkhead; admin: { enabled: boolean; token: string; allowed_hosts: string[] }; max_response_bytes: Size;
+    headers_timeout: Duration; request_timeout: Duration; body_timeout: Duration; max_connections: number; max_connections_per_ip: number;
+    max_header_size: Size; sandbox_plugin_responses: boolean; metrics: { token: string; port: number; host: string };
+    tls?: { cert?: string; key?: string; http2?: boolean };
   };
-  state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string }; keep_versions: number };
+  state: { dir: string; store: 'file' | 'etcd'; etcd: { endpoints: string[]; prefix: string; username?: string; password?: string; tls?: { ca?: string; cert?: string; key?: string } }; keep_versions: number };
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
-  runtimes: { poll_window_us: number; async_context: boolean };
+  runtimes: { poll_window_us: number; async_context: boolean; fetch: { allowed_hosts: string[]; max_response_bytes: Size; timeout: Duration } };
   storage: { plugin: string };
-  cluster: { node_id: string; node_ttl: Duration; address: string; nats: { servers: string[]; user: string; pass: string; token: string; buffer: number } };
+  cluster: { node_id: string; node_ttl: Duration; address: string; nats: { servers: string[]; user: string; pass: string; token: string; buffer: number; tls: { ca: string; cert: string; key: string } } };
   logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
   trusted_keys: string[];
   /** Plain proxy routes (config-routes.ts). */
   routes: unknown[];
+  /** Process plugins run under bubblewrap; false runs them unsandboxed (a warning at every start). */
+  sandbox: boolean;
 }
 
 export interface LoadHostConfigOptions {
@@ -78,16 +87,20 @@ const DEFAULTS: RawHostConfig = {
     host: '127.0.0.1', port: 8080, body_limit: MiB, trust_proxy: false, auth: {} as RawHostConfig['gateway']['auth'],
     rate_limit: { store: 'memory', key_prefix: 'plw' } as RawHostConfig['gateway']['rate_limit'],
     circuit_breaker: { failure_threshold: 5, open_timeout: '30s', half_open_limit: 1 },
-    bulkhead: { max_concurrent: 64, queue: 0 }, admin: { enabled: true } as RawHostConfig['gateway']['admin'], max_response_bytes: 10 * MiB,
+    bulkhead: { max_concurrent: 64, queue: 0 }, admin: { enabled: true, allowed_hosts: [] } as unknown as RawHostConfig['gateway']['admin'], max_response_bytes: 10 * MiB,
+    // docs/security.md: what each limit defends.
+    headers_timeout: '10s', request_timeout: '30s', body_timeout: '10s', max_connections: 10_000, max_connections_per_ip: 256,
+    max_header_size: 16 * 1024, sandbox_plugin_responses: true, metrics: {} as RawHostConfig['gateway']['metrics'],
   },
   state: { dir: '.plugway', store: 'file', etcd: { endpoints: [], prefix: '/plugway/' }, keep_versions: 5 },
   reload: { watch_window: '30s', error_rate_threshold: 0.5, min_calls: 10, drain_timeout: '10s' },
-  runtimes: { poll_window_us: DEFAULT_POLL_US, async_context: true },
+  runtimes: { poll_window_us: DEFAULT_POLL_US, async_context: true, fetch: { allowed_hosts: ['*'], max_response_bytes: 4 * MiB, timeout: '30s' } },
   storage: {} as RawHostConfig['storage'],
   cluster: { node_ttl: '10s', nats: { servers: [], buffer: 10_000 } } as unknown as RawHostConfig['cluster'],
   logging: { level: 'info', redact: [], timestamp: false },
   trusted_keys: [],
   routes: [],
+  sandbox: true,
 };
 
 /** PLUGWAY_* variables and the key each sets (documented in docs/configuration.md). */
@@ -99,6 +112,8 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'com
   PLUGWAY_TRUST_PROXY: { path: ['gateway', 'trust_proxy'] },
   PLUGWAY_AUTH_PLUGIN: { path: ['gateway', 'auth', 'plugin'] },
   PLUGWAY_ADMIN_TOKEN: { path: ['gateway', 'admin', 'token'] },
+  PLUGWAY_METRICS_TOKEN: { path: ['gateway', 'metrics', 'token'] },
+  PLUGWAY_FETCH_ALLOWED_HOSTS: { path: ['runtimes', 'fetch', 'allowed_hosts'], list: 'comma' },
   PLUGWAY_RATE_LIMIT_STORE: { path: ['gateway', 'rate_limit', 'store'] },
   PLUGWAY_RATE_LIMIT_REDIS_URL: { path: ['gateway', 'rate_limit', 'redis_url'] },
   PLUGWAY_PLUGINS_DIRS: { path: ['plugins', 'directories'], list: true },
@@ -109,14 +124,20 @@ export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'com
   PLUGWAY_STATE_STORE: { path: ['state', 'store'] },
   PLUGWAY_ETCD_ENDPOINTS: { path: ['state', 'etcd', 'endpoints'], list: 'comma' },
   PLUGWAY_ETCD_PREFIX: { path: ['state', 'etcd', 'prefix'] },
+  PLUGWAY_ETCD_USERNAME: { path: ['state', 'etcd', 'username'] },
+  PLUGWAY_ETCD_PASSWORD: { path: ['state', 'etcd', 'password'] },
   PLUGWAY_STORAGE_PLUGIN: { path: ['storage', 'plugin'] },
   PLUGWAY_NODE_ID: { path: ['cluster', 'node_id'] },
   PLUGWAY_NODE_TTL: { path: ['cluster', 'node_ttl'] },
   PLUGWAY_NATS_SERVERS: { path: ['cluster', 'nats', 'servers'], list: 'comma' },
   PLUGWAY_POLL_WINDOW_US: { path: ['runtimes', 'poll_window_us'] },
   PLUGWAY_ASYNC_CONTEXT: { path: ['runtimes', 'async_context'] },
+  PLUGWAY_SANDBOX: { path: ['sandbox'] },
   PLUGWAY_LOG_LEVEL: { path: ['logging', 'level'] },
   PLUGWAY_LOG_TIMESTAMP: { path: ['logging', 'timestamp'] },
+  PLUGWAY_TLS_CERT: { path: ['gateway', 'tls', 'cert'] },
+  PLUGWAY_TLS_KEY: { path: ['gateway', 'tls', 'key'] },
+  PLUGWAY_HTTP2: { path: ['gateway', 'tls', 'http2'] },
 };
 
 // ---- schema ----
@@ -134,6 +155,7 @@ const hostConfigSchema = obj({
   plugins: obj({
     enabled: bool, directories: strs, directory: str, auto_load: bool, hot_reload: bool, reload_interval: duration,
     max_plugins: { type: 'integer', minimum: 1 }, default_timeout: duration, shutdown_timeout: duration,
+    ...COVETPY_SCHEMA,
     configs: {
       type: 'object',
       propertyNames: { pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' },
@@ -147,19 +169,27 @@ const hostConfigSchema = obj({
   gateway: obj({
     host: str, port: { type: 'integer', minimum: 0, maximum: 65535 }, body_limit: size, trust_proxy: bool, auth: obj({ plugin: str }),
     rate_limit: obj({ store: { enum: ['memory', 'redis'] }, redis_url: str, key_prefix: str }),
-    circuit_breaker: breaker, bulkhead, admin: obj({ enabled: bool, token: str }), max_response_bytes: size,
+    circuit_breaker: breaker, bulkhead, admin: obj({ enabled: bool, token: str, allowed_hosts: strs }), max_response_bytes: size,
+    headers_timeout: duration, request_timeout: duration, body_timeout: duration, max_connections: { type: 'integer', minimum: 1 },
+    max_connections_per_ip: { type: 'integer', minimum: 1 }, max_header_size: size, sandbox_plugin_responses: bool,
+    metrics: obj({ token: str, port: { type: 'integer', minimum: 0, maximum: 65535 }, host: str }),
+    tls: obj({ cert: str, key: str, http2: bool }),
   }),
-  state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str }), keep_versions: { type: 'integer', minimum: 1 } }),
+  state: obj({ dir: str, store: { enum: ['file', 'etcd'] }, etcd: obj({ endpoints: strs, prefix: str, username: str, password: str, tls: obj({ ca: str, cert: str, key: str }) }), keep_versions: { type: 'integer', minimum: 1 } }),
   reload: obj({ watch_window: duration, error_rate_threshold: { type: 'number', minimum: 0, maximum: 1 }, min_calls: int0, drain_timeout: duration }),
-  runtimes: obj({ poll_window_us: { type: 'integer', minimum: 0, maximum: 100_000 }, async_context: bool }),
+  runtimes: obj({
+    poll_window_us: { type: 'integer', minimum: 0, maximum: 100_000 }, async_context: bool,
+    fetch: obj({ allowed_hosts: strs, max_response_bytes: size, timeout: duration }),
+  }),
   storage: obj({ plugin: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' } }),
   cluster: obj({
     node_id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' }, node_ttl: duration, address: str,
-    nats: obj({ servers: strs, user: str, pass: str, token: str, buffer: { type: 'integer', minimum: 0 } }),
+    nats: obj({ servers: strs, user: str, pass: str, token: str, buffer: { type: 'integer', minimum: 0 }, tls: obj({ ca: str, cert: str, key: str }) }),
   }),
   logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs, timestamp: bool }),
   trusted_keys: strs,
   routes: { type: 'array', items: CONFIG_ROUTE_SCHEMA },
+  sandbox: bool,
 });
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1000, mb: 1e6, gb: 1e9, k: 1024, kib: 1024, m: MiB, mib: MiB, g: 1024 * MiB, gib: 1024 * MiB };
@@ -324,10 +354,11 @@ function bulkheadOf(b: Partial<RawBulkhead> | undefined): Partial<HostConfig['ga
 function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, origins: Origins): HostConfig {
   const fileDir = file ? dirname(file) : cwd;
   const base = (key: string) => (origins.get(key) === 'file' ? fileDir : cwd);
-  const dirs = [...raw.plugins.directories.map((d) => resolve(base('plugins.directories'), d))];
+  const dirs = [...raw.plugins.directories.map((d) => resolve(base('plugins.directories'), expandHome(d)))];
+  for (const d of raw.plugins.plugin_paths ?? []) dirs.push(resolve(base('plugins.plugin_paths'), expandHome(d)));
   // the seed's single `directory` joins `directories` from the same layer; a higher layer (env, flags) replaces both
   const rank = (key: string) => ['file', 'env', 'override'].indexOf((origins.get(key) ?? '').replace(/^env:.*/, 'env'));
-  if (raw.plugins.directory && rank('plugins.directory') >= rank('plugins.directories')) dirs.push(resolve(base('plugins.directory'), raw.plugins.directory));
+  if (raw.plugins.directory && rank('plugins.directory') >= rank('plugins.directories')) dirs.push(resolve(base('plugins.directory'), expandHome(raw.plugins.directory)));
   const configs: Record<string, PluginOverrides> = {};
   for (const [id, c] of Object.entries(raw.plugins.configs)) {
     const o: PluginOverrides = {
@@ -344,7 +375,9 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
   const g = raw.gateway;
   const cfg: HostConfig = {
     plugins: {
-      enabled: raw.plugins.enabled, directories: [...new Set(dirs)], autoLoad: raw.plugins.auto_load, hotReload: raw.plugins.hot_reload,
+      enabled: raw.plugins.enabled, directories: [...new Set(dirs)], autoLoad: raw.plugins.auto_load,
+      hotReload: hotReloadOf(raw.plugins.hot_reload, raw.plugins.reload_on_change, origins.has('plugins.hot_reload')),
+      ...covetOf(raw.plugins),
       reloadIntervalMs: toDurationMs(raw.plugins.reload_interval)!, maxPlugins: raw.plugins.max_plugins,
       defaultTimeoutMs: toDurationMs(raw.plugins.default_timeout)!, shutdownTimeoutMs: toDurationMs(raw.plugins.shutdown_timeout)!, configs,
     },
@@ -354,15 +387,33 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
       rateLimit: { store: g.rate_limit.store, keyPrefix: g.rate_limit.key_prefix, ...(g.rate_limit.redis_url ? { redisUrl: g.rate_limit.redis_url } : {}) },
       circuitBreaker: breakerOf(g.circuit_breaker) as HostConfig['gateway']['circuitBreaker'],
       bulkhead: bulkheadOf(g.bulkhead) as HostConfig['gateway']['bulkhead'],
-      admin: { enabled: g.admin.enabled, ...(g.admin.token ? { token: g.admin.token } : {}) },
+      admin: { enabled: g.admin.enabled, allowedHosts: g.admin.allowed_hosts ?? [], ...(g.admin.token ? { token: g.admin.token } : {}) },
       maxResponseBytes: toBytes(g.max_response_bytes)!,
+      limits: {
+        headersTimeoutMs: toDurationMs(g.headers_timeout)!, requestTimeoutMs: toDurationMs(g.request_timeout)!,
+        bodyIdleTimeoutMs: toDurationMs(g.body_timeout)!, maxConnections: g.max_connections, maxConnectionsPerIp: g.max_connections_per_ip,
+        maxHeaderBytes: toBytes(g.max_header_size)!,
+      },
+      sandboxPluginResponses: g.sandbox_plugin_responses,
+      metrics: {
+        ...(g.metrics.token ? { token: g.metrics.token } : {}),
+        ...(g.metrics.port !== undefined ? { port: g.metrics.port } : {}),
+        ...(g.metrics.host ? { host: g.metrics.host } : {}),
+      },
+      ...tlsOf(g.tls, base),
     },
     state: { dir: resolve(base('state.dir'), raw.state.dir), store: raw.state.store, etcd: { ...raw.state.etcd }, keepVersions: raw.state.keep_versions },
     reload: {
       watchWindowMs: toDurationMs(raw.reload.watch_window)!, errorRateThreshold: raw.reload.error_rate_threshold,
       minCalls: raw.reload.min_calls, drainTimeoutMs: toDurationMs(raw.reload.drain_timeout)!,
     },
-    runtimes: { pollWindowUs: raw.runtimes.poll_window_us, asyncContext: raw.runtimes.async_context },
+    runtimes: {
+      pollWindowUs: raw.runtimes.poll_window_us, asyncContext: raw.runtimes.async_context,
+      fetch: {
+        allowedHosts: raw.runtimes.fetch.allowed_hosts, maxResponseBytes: toBytes(raw.runtimes.fetch.max_response_bytes)!,
+        timeoutMs: toDurationMs(raw.runtimes.fetch.timeout)!,
+      },
+    },
     storage: raw.storage.plugin ? { plugin: raw.storage.plugin } : {},
     cluster: {
       ...(raw.cluster.node_id ? { nodeId: raw.cluster.node_id } : {}),
@@ -372,15 +423,35 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
         servers: raw.cluster.nats.servers,
         ...(raw.cluster.nats.user ? { user: raw.cluster.nats.user, pass: raw.cluster.nats.pass ?? '' } : {}),
         ...(raw.cluster.nats.token ? { token: raw.cluster.nats.token } : {}),
+        ...(raw.cluster.nats.tls ? { tls: { ...raw.cluster.nats.tls } } : {}),
         buffer: raw.cluster.nats.buffer,
       },
     },
     logging: { level: raw.logging.level, redact: raw.logging.redact, timestamp: raw.logging.timestamp },
     trustedKeys: raw.trusted_keys,
     routes: routesFromRaw(raw.routes ?? []),
+    sandbox: raw.sandbox,
   };
   if (file) cfg.file = file;
   return cfg;
+}
+
+/** CovetPy's dependency, sandbox and limit keys, when written. */
+function covetOf(p: RawHostConfig['plugins']): Partial<HostConfig['plugins']> {
+  const out: Partial<HostConfig['plugins']> = {};
+  if (p.auto_resolve_dependencies !== undefined) out.autoResolveDependencies = p.auto_resolve_dependencies;
+  if (p.allow_circular_dependencies !== undefined) out.allowCircularDependencies = p.allow_circular_dependencies;
+  if (p.sandbox_enabled !== undefined) out.sandboxEnabled = p.sandbox_enabled;
+  const mb = memoryLimitMb(p.memory_limit);
+  if (mb !== undefined) out.memoryLimitMb = mb;
+  if (p.cpu_limit !== undefined) out.cpuLimit = p.cpu_limit;
+  return out;
+}
+
+/** gateway.tls with its files resolved (both or neither: checked in loadHostConfig). */
+function tlsOf(t: RawHostConfig['gateway']['tls'], base: (key: string) => string): Pick<HostConfig['gateway'], 'tls'> {
+  if (!t?.cert || !t.key) return {};
+  return { tls: { cert: resolve(base('gateway.tls.cert'), t.cert), key: resolve(base('gateway.tls.key'), t.key), http2: t.http2 === true } };
 }
 
 /** plugway's defaults as a HostConfig (relative paths against the current folder). */
@@ -415,7 +486,7 @@ export async function loadHostConfig(options: LoadHostConfigOptions = {}): Promi
     for (const d of src.duplicates) problems.push({ code: 'PLW_ERR_CONFIG_INVALID', path: d.path, params: { reason: `duplicate key "${d.key}": keep only one` } });
     const value = src.value ?? {};
     if (!isObj(value)) throw new PlugwayError('PLW_ERR_CONFIG_INVALID', { file, path: '(root)', reason: 'expected a mapping of sections (plugins, gateway, state, …)' });
-    merge(merged, interpolate(value, env, [], problems), 'file', origins);
+    merge(merged, interpolate(liftCovetKeys(value), env, [], problems), 'file', origins);
   }
   const envLayer = fromEnv(env);
   for (const [name, m] of Object.entries(ENV_MAPPING)) if (env[name]) origins.set(formatPath(m.path), `env:${name}`);
@@ -434,6 +505,10 @@ export async function loadHostConfig(options: LoadHostConfigOptions = {}): Promi
       const d = describe(e);
       problems.push({ code: 'PLW_ERR_CONFIG_INVALID', path: d.path, params: { reason: d.reason } });
     }
+  }
+  const tls = (merged.gateway as Obj).tls as Obj | undefined;
+  if (tls && (tls.cert || tls.key) && !(tls.cert && tls.key)) {
+    problems.push({ code: 'PLW_ERR_CONFIG_INVALID', path: ['gateway', 'tls', tls.cert ? 'key' : 'cert'], params: { reason: 'gateway.tls needs both cert and key (PEM files)' } });
   }
   if (problems.length) fail(problems, file, src, origins);
   return normalize(merged as unknown as RawHostConfig, file, cwd, origins);

@@ -35,9 +35,44 @@ export class DependencyGraph {
   private readonly problems = new Map<string, PlugwayError>();
   private readonly warnings: PlugwayError[] = [];
 
-  constructor(nodes: Iterable<GraphNode>) {
+  /** Dependencies left out to break allowed cycles (allowCycles): "a→b" (a does not wait for b). */
+  readonly ignoredEdges: string[] = [];
+
+  constructor(nodes: Iterable<GraphNode>, options: { allowCycles?: boolean } = {}) {
     for (const n of nodes) this.nodes.set(n.id, n);
     for (const n of this.nodes.values()) this.link(n);
+    if (options.allowCycles) this.breakCycles();
+  }
+
+  /**
+   * plugins.allow_circular_dependencies: inside each cycle, a plugin's dependency on one whose id sorts
+   * later is left out, so the members start in id order (the smallest first); each cycle is a warning.
+   */
+  private breakCycles(): void {
+    for (let cycles = this.cycles(); cycles.length; cycles = this.cycles()) {
+      for (const cycle of cycles) {
+        const order = [...new Set(cycle)].sort();
+        const dropped: string[] = [];
+        for (let i = 0; i + 1 < cycle.length; i++) {
+          const from = cycle[i]!;
+          const to = cycle[i + 1]!;
+          if (to > from && this.dropEdge(from, to)) dropped.push(`${from}→${to}`);
+        }
+        this.ignoredEdges.push(...dropped);
+        this.warnings.push(new PlugwayError('PLW_ERR_DEPENDENCY_CYCLE_ALLOWED', { cycle: cycle.join(' → '), order: order.join(', '), ignored: dropped.join(', ') }));
+      }
+    }
+  }
+
+  private dropEdge(from: string, to: string): boolean {
+    const out = this.edges.get(from);
+    if (!out?.includes(to)) return false;
+    out.splice(out.indexOf(to), 1);
+    for (const m of [this.requiredBy, this.orderedAfter]) {
+      const list = m.get(to);
+      if (list?.includes(from)) list.splice(list.indexOf(from), 1);
+    }
+    return true;
   }
 
   private link(n: GraphNode): void {

@@ -61,14 +61,27 @@ export class HealthMonitor {
     } else {
       const timeoutMs = rec.manifest.healthCheck?.timeoutMs ?? rec.manifest.resources.timeoutMs ?? this.defaultTimeoutMs;
       try {
-        const r = await rec.runtime.call<HealthStatus | undefined>('healthCheck', [], { deadline: Date.now() + timeoutMs });
+        const r = await rec.runtime.call<HealthStatus | undefined>('healthCheck', [], { deadline: Date.now() + timeoutMs, probe: true });
         status = r && typeof r === 'object' && typeof r.status === 'string' ? r : { status: 'healthy' };
       } catch (err) {
         status = { status: 'unhealthy', message: reasonOf(err), details: { code: (err as { code?: string }).code } };
       }
     }
+    if (status.status === 'healthy') status = await this.cpuVerdict(rec, status);
     await this.record(rec, status);
     return status;
+  }
+
+  /**
+   * resources.cpu (or CovetPy's cpu_limit) is measured, not enforced (no per-thread CPU quota in Node):
+   * a plugin whose isolated instances use more than that share of a core is degraded, saying so.
+   */
+  private async cpuVerdict(rec: PluginRecord, status: HealthStatus): Promise<HealthStatus> {
+    const limit = rec.manifest.resources.cpu;
+    if (limit === undefined || !rec.runtime) return status;
+    const used = (await rec.runtime.resourceUsage().catch(() => ({}) as { cpuUsagePercent?: number })).cpuUsagePercent;
+    if (typeof used !== 'number' || used <= limit * 100) return status;
+    return { status: 'degraded', message: `CPU ${used.toFixed(0)}% of a core, above its limit of ${Math.round(limit * 100)}% (resources.cpu / cpu_limit)`, hint: 'measured, not enforced: find the hot path, raise the limit, or run it as wasm', details: { cpu_percent: used, limit_percent: limit * 100 } };
   }
 
   /** A healthy answer resets the count; unhealthy answers, throws and timeouts count as failures. */
@@ -77,8 +90,8 @@ export class HealthMonitor {
     if (status.status === 'healthy') {
       this.failures.set(rec, 0);
       next = 'healthy';
-    } else if (status.status === 'degraded') {
-      next = 'degraded';
+    } else if (status.status === 'degraded' || status.status === 'disabled') {
+      next = status.status;
     } else {
       const n = (this.failures.get(rec) ?? 0) + 1;
       this.failures.set(rec, n);

@@ -16,6 +16,7 @@ interface Hook {
 }
 
 class HookStat {
+  fired = 0;
   count = 0;
   errors = 0;
   timeouts = 0;
@@ -36,6 +37,7 @@ class HookStat {
     const sorted = [...this.reservoir].sort((a, b) => a - b);
     const p99 = sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]! : 0;
     return {
+      fired: this.fired,
       count: this.count,
       errors: this.errors,
       timeouts: this.timeouts,
@@ -97,9 +99,10 @@ export class HookManagerImpl implements HookManager {
 
   async run<T>(name: HookName, payload: T): Promise<void> {
     const list = this.hooks.get(name);
-    if (!list || list.length === 0) return;
     let stat = this.stat.get(name);
     if (!stat) this.stat.set(name, (stat = new HookStat()));
+    stat.fired++;
+    if (!list || list.length === 0) return;
     // In order: a hook may rely on what an earlier one did to the payload.
     for (const hook of list) await this.runOne(name, hook, payload, stat);
   }

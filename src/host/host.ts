@@ -25,6 +25,7 @@ import { PluginRecord, Registry } from './registry.js';
 import { ReleaseManager } from './release-manager.js';
 import { Traffic } from './traffic.js';
 import { MemoryStorage } from './storage.js';
+import { PluginMetricStore } from './plugin-metrics.js';
 import { createPluginStorage } from './plugin-storage.js';
 import type { Host, PluginInstance, ProviderSelection, PublishOptions, SelectProviderOptions, StateChange } from './types.js';
 import type { ProviderRequest } from '../sdk/plugin.js';
@@ -48,6 +49,7 @@ export class PluginHost implements Host {
   readonly events: EventBusImpl;
   readonly hooks: HookManagerImpl;
   readonly storage: MemoryStorage;
+  readonly pluginMetrics = new PluginMetricStore();
   readonly version = PLUGWAY_VERSION;
   readonly registry = new Registry();
   private readonly health: HealthMonitor;
@@ -88,6 +90,9 @@ export class PluginHost implements Host {
       publish: (e) => this.publish(e),
       isEnabled: (id) => this.isEnabled(id),
       flagOverrides: (id) => this.config.plugins.configs[id]?.flags,
+      call: (id, method, args, options) => this.call(id, method, args, options),
+      priority: (id) => this.config.plugins.configs[id]?.priority ?? 0,
+      pluginMetrics: this.pluginMetrics,
     };
     this.lifecycle = new Lifecycle({
       registry: this.registry,
@@ -110,6 +115,7 @@ export class PluginHost implements Host {
       logger: this.logger,
       isEnabled: (id) => this.isEnabled(id),
       reread: (rec) => this.reread(rec),
+      policy: () => ({ allowCycles: this.config.plugins.allowCircularDependencies === true, autoResolve: this.config.plugins.autoResolveDependencies !== false }),
     });
     this.providers = new ProviderSelector({
       running: (kind) => this.registry.list({ kind, state: 'running' }).filter((r) => this.isEnabled(r.id)),
@@ -165,9 +171,12 @@ export class PluginHost implements Host {
       defaultTimeoutMs: this.lifecycle.timeoutOf(rec),
       maxResponseBytes: this.config.gateway.maxResponseBytes,
       pollUs: this.config.runtimes.pollWindowUs,
+      sandbox: this.config.sandbox,
+      fetchPolicy: this.config.runtimes.fetch,
       onAsyncError: (err) => void this.asyncError(rec, err),
       // runtimes name their events in full (runtime.worker_crashed, …)
-      onEvent: (event) => void this.events.emit(event.type, { id: rec.id, version: rec.version, ...event.data }),
+      // The id and version are the host's: what a runtime reports cannot name another plugin.
+      onEvent: (event) => void this.events.emit(event.type, { ...event.data, id: rec.id, version: rec.version }),
     });
   }
 
@@ -213,6 +222,7 @@ export class PluginHost implements Host {
       for (const dir of [...this.config.plugins.directories, ...this.pluginDirs]) {
         if (this.dirsLoaded.has(dir)) continue;
         this.dirsLoaded.add(dir);
+        this.logger.debug({ dir }, `looking for plugins in ${dir}`);
         const { errors } = await this.loadDirectory(dir);
         for (const e of errors) this.logger.warn({ code: e.code, dir }, e.message);
       }
@@ -319,6 +329,8 @@ export class PluginHost implements Host {
 
   /** The ids `id` requires, transitively. */
   private dependencyClosure(id: string): string[] {
+    // auto_resolve_dependencies: false — a plugin's dependencies are not started on its behalf.
+    if (this.config.plugins.autoResolveDependencies === false) return [];
     const graph = this.orchestrator.graph();
     const seen = new Set<string>();
     const walk = (x: string): void => {
@@ -380,7 +392,7 @@ export class PluginHost implements Host {
     const usage = runtime ? await runtime.resourceUsage().catch(() => ({})) : {};
     let own: Partial<PluginMetrics> = {};
     if (rec.state === 'running' && runtime?.implements('metrics')) {
-      own = (await runtime.call<Partial<PluginMetrics>>('metrics').catch(() => undefined)) ?? {};
+      own = (await runtime.call<Partial<PluginMetrics>>('metrics', [], { probe: true }).catch(() => undefined)) ?? {};
     }
     // The plugin's own figures add to, but never replace, what the host counted.
     return {

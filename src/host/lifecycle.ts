@@ -71,6 +71,7 @@ export class Lifecycle {
     }
     const change: StateChange = { id: rec.id, version: rec.version, from, to };
     if (error) change.error = { code: error.code, message: error.message };
+    this.deps.logger.debug({ plugin_id: rec.id, version: rec.version, from, to }, `${rec.id}@${rec.version}: ${from} → ${to}`);
     const emitted = this.deps.events.emit('plugin.state_changed', change);
     return this.deps.hooks.has(`lifecycle.${to}`) ? emitted.then(() => this.deps.hooks.run(`lifecycle.${to}`, change)) : emitted;
   }

@@ -1,6 +1,6 @@
 // The loader: built-in factories, programmatic instances and directory discovery
-// (<dir>/<plugin>/plugin.yaml, and <name>.yaml beside <name>.js|.mjs|.ts). A bad plugin is
-// registered as failed with its error; the others load.
+// (<dir>/<plugin>/plugin.yaml or manifest.yaml, and <name>.yaml beside <name>.js|.mjs|.ts). A bad
+// plugin (native .so/.py files included) is registered as failed with its error; the others load.
 
 import { access, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
@@ -9,6 +9,9 @@ import { PlugwayError, isPlugwayError, reasonOf } from '../errors.js';
 import {
   DEFAULT_MANIFEST_FILES,
   loadManifestFile,
+  nativeEntryOf,
+  nativeFilesIn,
+  nativeHint,
   loadManifestFromDir,
   manifestError,
   normalizeManifest,
@@ -18,6 +21,7 @@ import {
 import type { DependencySpec, ManifestLoadResult, ManifestSource, PluginManifest } from '../manifest/types.js';
 import type { HostConfig } from './config-types.js';
 import { PluginRecord, type Registry } from './registry.js';
+import { applyRuntimePolicy } from './seed-config.js';
 
 /** Manifests read from disk at once (discovery of 1,000 plugins must not open 1,000 files together). */
 export const DISCOVERY_CONCURRENCY = 64;
@@ -86,8 +90,34 @@ export async function discover(dir: string): Promise<DiskCandidate[]> {
     const ext = extname(name);
     if (!MANIFEST_EXTENSIONS.has(ext)) continue;
     const stem = name.slice(0, -ext.length);
-    const entry = ENTRY_EXTENSIONS.map((x) => stem + x).find((f) => files.has(f));
+    // A native file beside it (KubeStack's my-plugin.so + my-plugin.yaml) is a candidate too: it is then reported, not skipped.
+    const entry = [...ENTRY_EXTENSIONS, ...NATIVE_EXTENSIONS].map((x) => stem + x).find((f) => files.has(f));
     if (entry) out.push({ manifestFile: join(abs, name), entryFile: join(abs, entry) });
+  }
+  return out;
+}
+
+const NATIVE_EXTENSIONS = ['.so', '.dylib', '.dll', '.py'];
+
+/**
+ * What looks like a plugin plugway cannot load and that no manifest names: native or Python files at the
+ * top of `dir` without a <name>.yaml, and folders holding only such files. Each is reported, with a hint.
+ */
+export async function discoverUnloadable(dir: string, candidates: readonly DiskCandidate[]): Promise<Array<{ id: string; source: ManifestSource; error: PlugwayError }>> {
+  const abs = resolve(dir);
+  const claimed = new Set(candidates.flatMap((c) => ('dir' in c ? [c.dir] : [c.entryFile])));
+  const out: Array<{ id: string; source: ManifestSource; error: PlugwayError }> = [];
+  const report = (file: string, source: ManifestSource, idFrom: DiskCandidate) =>
+    out.push({ id: fallbackId(idFrom), source, error: new PlugwayError('PLW_ERR_PLUGIN_NOT_LOADABLE', { file, reason: `no plugin.yaml names it; ${nativeHint(file)}` }) });
+  for (const file of nativeFilesIn(abs)) {
+    if (!claimed.has(file)) report(file, { file, dir: abs }, { manifestFile: file.replace(/\.[^.]+$/, '.yaml'), entryFile: file });
+  }
+  const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const sub = join(abs, e.name);
+    if (!e.isDirectory() || e.name.startsWith('.') || e.name === 'node_modules' || claimed.has(sub)) continue;
+    const native = nativeFilesIn(sub);
+    if (native.length) report(native[0]!, { dir: sub }, { dir: sub });
   }
   return out;
 }
@@ -135,6 +165,21 @@ export class Loader {
     const read = await mapLimit(candidates, DISCOVERY_CONCURRENCY, readCandidate);
     const registered: PluginRecord[] = [];
     const errors: PlugwayError[] = [];
+    // Never skipped silently: listed as failed, with what to do (ids already taken are left to the real plugin).
+    for (const u of await discoverUnloadable(dir, candidates)) {
+      if (this.deps.registry.get(u.id)) {
+        errors.push(u.error);
+        continue;
+      }
+      try {
+        const rec = this.admit(normalizeManifest({ id: u.id, name: u.id }), u.source, { builtin: false, error: u.error });
+        registered.push(rec);
+      } catch (err) {
+        errors.push(isPlugwayError(err) ? err : u.error);
+        continue;
+      }
+      errors.push(u.error);
+    }
     for (const r of read) {
       try {
         const rec = this.admitRead(r);
@@ -156,6 +201,11 @@ export class Loader {
       const placeholder = normalizeManifest({ id, name: id });
       return this.admit(placeholder, result.source, { builtin: false, entryPath: r.entryPath, error: manifestError(result), beside });
     }
+    const native = nativeEntryOf(result, r.entryPath);
+    if (native) {
+      const err = new PlugwayError('PLW_ERR_PLUGIN_NOT_LOADABLE', { file: native, reason: `the entry of ${result.manifest.id} (${result.source.file ?? result.source.dir}); ${nativeHint(native)}` });
+      return this.admit(result.manifest, result.source, { builtin: false, error: err, beside });
+    }
     if (!r.entryPath) {
       const err = new PlugwayError('PLW_ERR_ENTRY_NOT_FOUND', { id: result.manifest.id, entry: result.manifest.runtime.entry ?? '(default entries)', file: result.source.file ?? result.source.dir });
       return this.admit(result.manifest, result.source, { builtin: false, error: err, beside });
@@ -174,6 +224,8 @@ export class Loader {
     opts: { builtin: boolean; instance?: unknown; entryPath?: string; error?: PlugwayError; beside?: boolean },
   ): PluginRecord {
     const { registry, config } = this.deps;
+    // CovetPy's sandbox_enabled / memory_limit / cpu_limit, for plugins read from disk.
+    manifest = applyRuntimePolicy(manifest, config.plugins, !opts.builtin && opts.instance === undefined);
     const existing = registry.get(manifest.id);
     if (existing && !opts.beside) {
       throw new PlugwayError('PLW_ERR_PLUGIN_DUPLICATE', { id: manifest.id, version: manifest.version, existing: existing.source.file ?? (existing.builtin ? 'built-in' : existing.source.dir) });

@@ -15,6 +15,8 @@ export interface OrchestratorDeps {
   isEnabled(id: string): boolean;
   /** Re-reads a plugin whose manifest or config was bad (retry); returns the new record. */
   reread(rec: PluginRecord): Promise<PluginRecord>;
+  /** plugins.allow_circular_dependencies / auto_resolve_dependencies (CovetPy's keys; defaults false / true). */
+  policy?: () => { allowCycles: boolean; autoResolve: boolean };
 }
 
 export interface FullStartReport extends StartReport {
@@ -28,7 +30,8 @@ export class Orchestrator {
   constructor(private readonly deps: OrchestratorDeps) {}
 
   graph(): DependencyGraph {
-    return new DependencyGraph(this.deps.registry.list().map((r) => ({ id: r.id, version: r.version, dependencies: r.dependencies })));
+    const allowCycles = this.deps.policy?.().allowCycles === true;
+    return new DependencyGraph(this.deps.registry.list().map((r) => ({ id: r.id, version: r.version, dependencies: r.dependencies })), { allowCycles });
   }
 
   /** Starts every startable plugin (or those in `only`) by levels; each level's plugins in parallel. */
@@ -65,7 +68,10 @@ export class Orchestrator {
         }),
       ),
     );
-    for (const level of analysis.levels) {
+    // auto_resolve_dependencies: false — no ordering by dependencies: one at a time in id order, each
+    // failing (PLW_ERR_DEPENDENCY_FAILED) when a required dependency is not running by its turn.
+    const levels = this.deps.policy?.().autoResolve === false ? analysis.levels.flat().sort().map((id) => [id]) : analysis.levels;
+    for (const level of levels) {
       const ids = level.filter(inScope);
       await Promise.all(ids.map((id) => this.startOne(id, graph).catch(() => undefined)));
     }

@@ -11,6 +11,7 @@ import { candidateOf, readCandidate, type DiskCandidate } from './loader.js';
 import type { PluginRecord } from './registry.js';
 import { RollbackWatch, type TripCause } from './rollback-watch.js';
 import type { PluginInstance } from './types.js';
+import { ensureFreshBuild, entryFacts, rootOf } from './build-freshness.js';
 
 export type ReleaseTrigger = 'api' | 'cli' | 'watch' | 'canary' | 'rollback' | 'auto_rollback' | 'restart' | 'host' | 'cluster';
 
@@ -59,7 +60,7 @@ export class ReleaseManager implements ReleaseSteps {
   versions?: VersionStore;
   private readonly origins = new Map<string, DiskCandidate>();
   private readonly hashes = new WeakMap<PluginRecord, string>();
-  private readonly meta = new WeakMap<PluginRecord, Pick<KeptVersion, 'files' | 'layout'>>();
+  private readonly meta = new WeakMap<PluginRecord, Pick<KeptVersion, 'files' | 'layout' | 'entry' | 'entryHash'>>();
   private readonly watches = new Map<string, Watch>();
   private readonly canaries = new CanaryReleases(this);
   private readonly rolledBack: RolledBack[] = [];
@@ -104,9 +105,10 @@ export class ReleaseManager implements ReleaseSteps {
       try {
         const saved = await store.save(rec.id, origin);
         this.hashes.set(rec, saved.hash);
-        this.meta.set(rec, { files: saved.files, layout: saved.layout });
+        const meta = { files: saved.files, layout: saved.layout, ...(await entryFacts(rootOf(origin), rec.entryPath)) };
+        this.meta.set(rec, meta);
         if (!(await store.get(rec.id, saved.hash))) {
-          await store.record(rec.id, { hash: saved.hash, version: rec.version, files: saved.files, layout: saved.layout });
+          await store.record(rec.id, { hash: saved.hash, version: rec.version, ...meta });
         }
       } catch (err) {
         this.deps.logger.warn({ plugin_id: rec.id, err: { message: reasonOf(err) } }, 'could not keep the running version in the state dir');
@@ -148,6 +150,14 @@ export class ReleaseManager implements ReleaseSteps {
       if (canary) throw new PlugwayError('PLW_ERR_CANARY_RUNNING', { id, version: canary.rec.version });
       const origin = this.originOf(old);
       if (!origin) throw reloadFailed(id, 'read', 'it was registered in code, not loaded from disk');
+      // Sources newer than the built entry: build (build.mjs) or refuse, never serve the old build under a new version.
+      try {
+        const built = await ensureFreshBuild(id, origin, (await readCandidate(origin)).entryPath, this.deps.logger);
+        if (built.rebuilt) await this.emit('plugin.rebuilt', { id, trigger, duration_ms: built.durationMs });
+      } catch (err) {
+        await this.emit('plugin.reload_failed', { id, step: 'build', message: reasonOf(err), code: (err as PlugwayError).code });
+        throw err;
+      }
       let diskHash: string;
       try {
         diskHash = await hashPluginFiles(origin);
@@ -223,7 +233,7 @@ export class ReleaseManager implements ReleaseSteps {
     try {
       const rec = await prepareBeside(id, read, hash!, this.deps);
       this.hashes.set(rec, hash!);
-      if (meta) this.meta.set(rec, meta);
+      if (meta) this.meta.set(rec, { ...meta, ...(await entryFacts(rootOf(candidate), rec.entryPath)) });
       return { rec, hash: hash!, fresh };
     } catch (err) {
       if (fresh && this.versions) await this.versions.discard(id, hash!).catch(() => undefined);

@@ -1,5 +1,7 @@
 // The watch after a cut-over (or over a canary's life): trips when the watched instance's error rate
 // passes the threshold over at least minCalls calls, its health check fails, or it fails; passes at the window's end.
+// After a cut-over it also trips when the plugin's circuit opens: an open breaker keeps calls from
+// reaching a hanging version, so its error rate alone would never get to minCalls.
 
 import type { HealthStatus } from '../sdk/types.js';
 import type { EventBusImpl } from './events.js';
@@ -18,7 +20,7 @@ export interface WatchRules {
   healthIntervalMs?: number;
 }
 
-export type TripCause = 'error_rate' | 'health' | 'failed';
+export type TripCause = 'error_rate' | 'health' | 'failed' | 'circuit_open';
 
 /** Why the counts since the window opened trip the rules, or undefined. */
 export function errorRateVerdict(c: { calls: number; errors: number }, rules: Pick<WatchRules, 'errorRateThreshold' | 'minCalls'>): string | undefined {
@@ -72,6 +74,11 @@ export class RollbackWatch {
       events.on<{ id: string; version: string; to: string; detail?: HealthStatus }>('plugin.health_changed', (e) => {
         const d = e.data;
         if (d.id === rec.id && d.version === rec.version && d.to === 'unhealthy') this.trip(`health check failed: ${d.detail?.message ?? 'unhealthy'}`, 'health');
+      }),
+      events.on<{ id: string; to: string }>('gateway.circuit_changed', (e) => {
+        // A canary shares the plugin's breaker with the stable version: only a cut-over's watch owns it.
+        if (e.source !== 'plugway' || !Number.isFinite(this.rules.windowMs)) return;
+        if (e.data.id === rec.id && e.data.to === 'open') this.trip(`its circuit breaker opened (calls failing or timing out: ${this.counts().errors} of ${this.counts().calls} since the cut-over)`, 'circuit_open');
       }),
       events.on<StateChange>('plugin.state_changed', (e) => {
         const d = e.data;

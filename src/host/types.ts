@@ -54,9 +54,13 @@ export interface HostEventBus {
   stats(): { emitted: number; delivered: number; subscriberErrors: number };
 }
 
-export type HookName = 'onRequest' | 'onResponse' | 'onError' | 'onProviderSwitch' | `lifecycle.${string}`;
+/** The gateway's hooks, host.selectProvider's switch, the seed's LLM hooks (fired by plugins), lifecycle. */
+export type HookName = 'onRequest' | 'onResponse' | 'onError' | 'onProviderSwitch' | 'on_request' | 'on_response' | 'on_error' | 'on_provider_switch' | `lifecycle.${string}`;
 
 export interface HookStats {
+  /** Times the hook was fired (with or without handlers registered). */
+  fired: number;
+  /** Handler runs (a firing runs every handler registered). */
   count: number;
   errors: number;
   timeouts: number;
@@ -103,6 +107,8 @@ export interface Host {
   readonly events: HostEventBus;
   readonly hooks: HookManager;
   readonly storage: HostStorage;
+  /** Prometheus metrics plugins defined through ctx.metrics (the gateway appends them to /metrics). */
+  readonly pluginMetrics?: { readonly registry: { metrics(): Promise<string> } };
   /** plugway's own version (for manifests' engine ranges). */
   readonly version: string;
 

@@ -127,6 +127,8 @@ export async function checkEntry(result: ManifestLoadResult, options: EntryCheck
   const entry = result.entryPath;
   // a remote plugin's code runs elsewhere: nothing here to import
   if (!entry || manifest.runtime.type === 'remote') return issues;
+  // A process plugin's entry is Python or any program: the process runtime checks it when it starts one.
+  if (manifest.runtime.type === 'process') return issues;
   if (manifest.runtime.type === 'wasm') {
     let module: WasmModule;
     try {

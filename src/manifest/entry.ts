@@ -11,6 +11,7 @@ export const DEFAULT_ENTRIES: Record<RuntimeType, readonly string[]> = {
   wasm: ['plugin.wasm', 'dist/plugin.wasm', 'build/plugin.wasm'],
   // A remote plugin's code runs elsewhere: its manifest is its entry (what a reload fingerprints).
   remote: ['plugin.yaml', 'plugin.yml', 'manifest.yaml', 'manifest.yml'],
+  process: ['plugin.py', 'main.py', '__init__.py', 'plugin', 'main'],
 };
 
 function isFile(p: string): boolean {
@@ -29,6 +30,14 @@ export function resolveEntry(manifest: Pick<PluginManifest, 'runtime'>, dir: str
   if (manifest.runtime.entry !== undefined) {
     const p = resolve(dir, manifest.runtime.entry);
     return isFile(p) ? p : undefined;
+  }
+  if (manifest.runtime.type === 'process' && manifest.runtime.command) {
+    // `command: [node, server.mjs]` or `[./server]`: the entry is the first argument that is a file in the folder
+    for (const arg of manifest.runtime.command) {
+      const p = resolve(dir, arg);
+      if (!arg.startsWith('-') && isFile(p) && p.startsWith(resolve(dir))) return p;
+    }
+    return undefined;
   }
   for (const rel of DEFAULT_ENTRIES[manifest.runtime.type] ?? []) {
     const p = resolve(dir, rel);

@@ -10,3 +10,4 @@ export { toDurationMs } from './duration.js';
 export { formatIssue } from './issues.js';
 export { closest, didYouMean } from './suggest.js';
 export { checkEntry, checkEngine, importEntry, checkKindContract, engineProblem, instantiatePlugin, missingWasmExports, type EntryCheckOptions } from './entry-check.js';
+export { isNativeEntry, nativeEntryOf, nativeFilesIn, nativeHint } from './native-entry.js';

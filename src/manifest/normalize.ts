@@ -88,6 +88,8 @@ export function fromRaw(raw: Raw): PluginManifest {
   if (typeof resources.cpu === 'number') m.resources.cpu = resources.cpu;
   if (typeof resources.memory === 'number') m.resources.memory = resources.memory;
   if (typeof resources.disk === 'number') m.resources.disk = resources.disk;
+  if (typeof resources.pids === 'number') m.resources.pids = resources.pids;
+  if (Array.isArray(runtime.command)) m.runtime.command = runtime.command.map(String);
   const timeoutMs = toDurationMs(resources.timeout);
   if (timeoutMs !== undefined) m.resources.timeoutMs = timeoutMs;
   if (raw.health_check && typeof raw.health_check === 'object') {
@@ -147,6 +149,7 @@ export function normalizeManifest(input: Partial<PluginManifest> & { id: string 
   };
   if (input.runtime?.entry !== undefined) m.runtime.entry = input.runtime.entry;
   if (m.runtime.type === 'remote') m.runtime.remote = normalizeRemoteSpec(input.runtime?.remote);
+  if (input.runtime?.command !== undefined) m.runtime.command = [...input.runtime.command];
   if (input.healthCheck) {
     m.healthCheck = {
       ...input.healthCheck,

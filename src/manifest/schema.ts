@@ -30,6 +30,8 @@ export const manifestSchema = {
         type: { type: 'string', enum: [...RUNTIME_TYPES] },
         entry: { type: 'string', minLength: 1 },
         instances: { type: 'integer', minimum: 1 },
+        // process runtime: the program and its arguments, run as given (instead of an interpreter for `entry`)
+        command: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
         // the Veza seed's ABI version (`version: 1.0`): accepted and ignored
         version: { type: ['string', 'number'] },
         // runtime.type remote: where the service is and how it is reached (remote.ts)
@@ -44,6 +46,7 @@ export const manifestSchema = {
         memory: { type: 'number', exclusiveMinimum: 0 },
         timeout: duration,
         disk: { type: 'number', minimum: 0 },
+        pids: { type: 'integer', minimum: 1 },
       },
     },
     permissions: {

@@ -65,6 +65,8 @@ export interface PluginManifest {
     instances: number;
     /** runtime.type remote: the upstreams and how they are reached. */
     remote?: RemoteSpec;
+    /** process runtime: the program and its arguments (relative paths against the plugin's folder). */
+    command?: string[];
   };
   resources: {
     cpu?: number;
@@ -72,7 +74,10 @@ export interface PluginManifest {
     memory?: number;
     /** ms; undefined means the host default. */
     timeoutMs?: number;
+    /** MB: the process runtime's private /tmp. */
     disk?: number;
+    /** Processes and threads a process plugin may have at once. */
+    pids?: number;
   };
   permissions: {
     /** Hosts (host or host:port, `*.example.com`) a plugin may reach. */

@@ -12,6 +12,7 @@ const loaders: Record<RuntimeType, () => Promise<RuntimeFactory>> = {
   worker: async () => (await import('./worker/index.js')).createWorkerRuntime,
   wasm: async () => (await import('./wasm/index.js')).createWasmRuntime,
   remote: async () => (await import('./remote/index.js')).createRemoteRuntime,
+  process: async () => (await import('./process/index.js')).createProcessRuntime,
 };
 
 export const AVAILABLE_RUNTIMES = Object.keys(loaders) as RuntimeType[];

@@ -9,6 +9,7 @@ import type { PluginManifest } from '../manifest/types.js';
 import type { UpstreamSnapshot } from './remote/upstream.js';
 
 export type { UpstreamSnapshot };
+import type { FetchPolicy } from './fetch-policy.js';
 
 export interface CallOptions {
   /** Aborts the call (the plugin sees it through the signal passed to it where it can). */
@@ -17,6 +18,8 @@ export interface CallOptions {
   deadline?: number;
   /** Set by the host when it picks the instance: the version that serves the call (a canary's or the active one's). */
   servedBy?: string;
+  /** A call the host makes for itself (health check, metrics): not a request, left out of stats(). */
+  probe?: boolean;
 }
 
 export interface RuntimeStats {
@@ -81,6 +84,10 @@ export interface RuntimeInit {
    * sleeps, µs (host config runtimes.poll_window_us; absent: DEFAULT_POLL_US). Ignored in-process.
    */
   pollUs?: number;
+  /** Process runtime: run under bubblewrap (host config `sandbox`; absent: true). */
+  sandbox?: boolean;
+  /** Isolated runtimes' HTTP for plugins: the operator's host cap and response limit (runtimes.fetch). */
+  fetchPolicy?: FetchPolicy;
 }
 
 /** Updated by the runtime on every invoke(); read by the host right after invoke() returns. */

@@ -1,7 +1,8 @@
 // What plugway hands a plugin: its identity, config, logger, flags, events, hooks, storage and
 // the services its dependencies expose.
 
-import type { DomainEvent, PluginRequest, PluginState } from './types.js';
+import type { LlmHookName, LlmHookPayloads } from './llm.js';
+import type { DomainEvent, HealthState, PluginRequest, PluginState, RuntimeType } from './types.js';
 
 /** The subset of a pino logger a plugin gets; its lines carry plugin_id and version. */
 export interface PluginLogger {
@@ -79,8 +80,8 @@ export interface HookPayloads {
   onProviderSwitch: ProviderSwitchEvent;
 }
 
-export type PluginHookName = keyof HookPayloads | `lifecycle.${PluginState}`;
-export type HookPayload<N extends PluginHookName> = N extends keyof HookPayloads ? HookPayloads[N] : LifecycleHookPayload;
+export type PluginHookName = keyof HookPayloads | LlmHookName | `lifecycle.${PluginState}`;
+export type HookPayload<N extends PluginHookName> = N extends keyof HookPayloads ? HookPayloads[N] : N extends LlmHookName ? LlmHookPayloads[N] : LifecycleHookPayload;
 
 export interface PluginHooks {
   /**
@@ -90,6 +91,49 @@ export interface PluginHooks {
    * the plugin stops or fails — register in init() or start(), and again after a restart in start().
    */
   on<N extends PluginHookName>(name: N, handler: (payload: HookPayload<N>) => void | Promise<void>, options?: { timeoutMs?: number }): () => void;
+  /**
+   * Fires one of the seed's LLM hooks (on_request, on_response, on_error, on_provider_switch) to
+   * every plugin that registered it; counted in GET /admin/hooks/stats. Resolves when they ran
+   * (each isolated and timed out as above). The gateway's own hooks cannot be fired this way.
+   */
+  emit<N extends LlmHookName>(name: N, payload: LlmHookPayloads[N]): Promise<void>;
+}
+
+/** A running plugin another plugin may call (ctx.plugins). */
+export interface PluginRef {
+  id: string;
+  kind: 'provider' | 'router';
+  runtime: RuntimeType;
+  /** plugins.configs.<id>.priority (0 when absent); list() sorts highest first. */
+  priority: number;
+  health: HealthState;
+  /** Whether it implements `method` (optional methods such as stream, embed, canRoute). */
+  implements(method: string): boolean;
+}
+
+/**
+ * Calls into the provider and router plugins, for a plugin that dispatches to them (the
+ * llm-gateway). Every call goes through the runtime like the gateway's own: deadline, counts,
+ * isolation. Only plugins of those two kinds can be reached.
+ */
+export interface PluginCalls {
+  /** Running, enabled plugins of a kind, highest priority first. */
+  list(kind: 'provider' | 'router'): PluginRef[];
+  get(id: string): PluginRef | undefined;
+  /** `args` are the method's arguments before ctx. In-process plugins' answers come back as they are (an async iterable too). */
+  call<T = unknown>(id: string, method: string, args?: readonly unknown[], options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<T>;
+}
+
+export type MetricLabels = Record<string, string | number>;
+
+/**
+ * Prometheus metrics a plugin adds to the gateway's GET /metrics. A name already defined (by
+ * another version of the plugin, after a reload) with the same type and labels is shared.
+ */
+export interface PluginMetricsRegistry {
+  counter(opts: { name: string; help: string; labelNames?: readonly string[] }): { inc(labels?: MetricLabels, value?: number): void };
+  histogram(opts: { name: string; help: string; labelNames?: readonly string[]; buckets?: readonly number[] }): { observe(labels: MetricLabels | undefined, value: number): void };
+  gauge(opts: { name: string; help: string; labelNames?: readonly string[] }): { set(labels: MetricLabels | undefined, value: number): void };
 }
 
 /** The host's key-value storage, namespaced per plugin. */
@@ -129,6 +173,10 @@ export interface PluginContext<Config = Record<string, unknown>> {
    * which cannot cross a thread), hence optional — `ctx.hooks?.on(…)` or check it in init.
    */
   readonly hooks?: PluginHooks;
+  /** Calls into provider and router plugins. In-process plugins only, like hooks. */
+  readonly plugins?: PluginCalls;
+  /** Prometheus metrics on the gateway's /metrics. In-process plugins only. */
+  readonly metrics?: PluginMetricsRegistry;
   readonly storage: HostStorage;
   readonly services: ServiceRegistry;
   /** Fires when the plugin is being stopped. */

@@ -4,6 +4,7 @@
 import { parseDuration, type DiagnoseOptions, type DiagnosticResult, type DiagnosticTarget } from './diagnostics.js';
 import { DiagnosticsError, errorReason, errorResponse } from './diagnostics-errors.js';
 import type { PluginRequest, PluginResponse } from './types.js';
+import { acceptsCategory, SEED_CATEGORIES } from './diagnostics-categories.js';
 
 /** The longest window a request may ask for, and the range of `samples`. */
 export const MAX_REQUEST_WINDOW_MS = 60_000;
@@ -39,8 +40,8 @@ export function parseDiagnoseBody(body: unknown, spec: DiagnoseBodySpec): { targ
   const options: DiagnoseOptions = {};
   if (b.categories !== undefined) {
     if (!Array.isArray(b.categories) || !b.categories.every((c) => typeof c === 'string')) throw bad('"categories" must be an array of strings');
-    const unknown = b.categories.filter((c) => !spec.categories.includes(c));
-    if (unknown.length) throw bad(`unknown categories ${unknown.join(', ')}; known: ${spec.categories.join(', ')}`);
+    const unknown = b.categories.filter((c) => !acceptsCategory(c, spec.categories));
+    if (unknown.length) throw bad(`unknown categories ${unknown.join(', ')}; known: ${spec.categories.join(', ')} (or the seed's ${SEED_CATEGORIES.join(', ')})`);
     options.categories = b.categories;
   }
   if (b.window !== undefined) {

@@ -4,6 +4,7 @@ import type { PluginContext } from './context.js';
 import type { DiagnoseOptions, DiagnosticResult, DiagnosticTarget } from './diagnostics.js';
 import { DiagnosticsError, notConnectedError } from './diagnostics-errors.js';
 import { serveDiagnoseRequest } from './diagnostics-http.js';
+import { diagnoseWithSeedCategories, type CategoryAliases } from './diagnostics-categories.js';
 import type { DiagnosticsPlugin } from './plugin.js';
 import type { HealthStatus, PluginRequest, PluginResponse } from './types.js';
 
@@ -68,6 +69,8 @@ export interface DiagnosticsPluginSpec<Config extends { allow_destructive: boole
   open(target: DiagnosticTarget, config: Config): Promise<Session>;
   /** The categories diagnose() knows, and an example target (for the HTTP endpoint's messages). */
   categories: readonly string[];
+  /** The KubeStack seed's category names mapped to this plugin's own (one left out does not apply). */
+  categoryAliases?: CategoryAliases;
   example: string;
   /** The whitelist, and the action itself; run() is called only for an allowed action, on a connected session. */
   actions: ActionWhitelist & {
@@ -96,6 +99,7 @@ export function createDiagnosticsPlugin<Config extends { allow_destructive: bool
   spec: DiagnosticsPluginSpec<Config, Session, CtxConfig>,
 ): BuiltDiagnosticsPlugin<CtxConfig> {
   let session: Session | undefined;
+  const seedSpec = (s: Session) => ({ id: spec.id, categories: spec.categories, aliases: spec.categoryAliases, target: s.label });
   const connected = (): Session => {
     if (!session) throw notConnectedError(spec.id);
     return session;
@@ -113,7 +117,8 @@ export function createDiagnosticsPlugin<Config extends { allow_destructive: bool
     },
     disconnect,
     async diagnose(options, ctx) {
-      return connected().diagnose(options, ctx?.signal);
+      const s = connected();
+      return diagnoseWithSeedCategories(seedSpec(s), options ?? {}, (o) => s.diagnose(o, ctx?.signal));
     },
     async getMetrics() {
       return connected().metrics();
@@ -125,7 +130,11 @@ export function createDiagnosticsPlugin<Config extends { allow_destructive: bool
     },
     async handleRequest(req, ctx) {
       const config = spec.config(ctx);
-      return serveDiagnoseRequest(req, { categories: spec.categories, example: spec.example, open: (target) => spec.open(target, config), signal: ctx?.signal });
+      const open = async (target: DiagnosticTarget) => {
+        const s = await spec.open(target, config);
+        return { close: () => s.close(), diagnose: (o: DiagnoseOptions, signal?: AbortSignal) => diagnoseWithSeedCategories(seedSpec(s), o, (m) => s.diagnose(m, signal)) };
+      };
+      return serveDiagnoseRequest(req, { categories: spec.categories, example: spec.example, open, signal: ctx?.signal });
     },
     async healthCheck() {
       return { status: 'healthy', message: session ? `connected to ${session.label}` : 'not connected' };

@@ -3,6 +3,7 @@
 
 import type { PluginContext } from './context.js';
 import type { DiagnosticResult, DiagnoseOptions, DiagnosticTarget } from './diagnostics.js';
+import type { ChatChunk, EmbeddingRequest, EmbeddingResponse, ProviderFailure, ProviderTarget } from './llm.js';
 import type {
   DomainEvent,
   HealthStatus,
@@ -64,6 +65,13 @@ export interface ProviderRequest {
   temperature?: number;
   stream?: boolean;
   preferredProvider?: string;
+  /** The configured endpoint to call (llm-gateway's providers[] entry), when the plugin serves several. */
+  target?: ProviderTarget;
+  /** The OpenAI-format body as the client sent it (tools, top_p…), for providers that pass it on. */
+  body?: Record<string, unknown>;
+  /** The strategy the operator configured (llm-gateway's router.strategy), for router plugins. */
+  strategy?: string;
+  requestId?: string;
 }
 
 export interface ProviderResponse {
@@ -72,14 +80,25 @@ export interface ProviderResponse {
   model: string;
   content: string;
   finishReason?: string;
-  usage?: { promptTokens: number; completionTokens: number };
+  usage?: { promptTokens: number; completionTokens: number; estimated?: boolean };
   costUsd?: number;
+  /** The answer as an OpenAI `chat.completion` object, when the provider has it (sent as is, usage filled in). */
+  body?: Record<string, unknown>;
 }
 
 export interface ProviderPlugin<C = Record<string, unknown>> extends PluginBase<C> {
   /** Models this provider serves. */
   models(ctx: PluginContext<C>): Awaitable<string[]>;
-  complete(req: ProviderRequest, ctx: PluginContext<C>): Awaitable<ProviderResponse>;
+  /** A failure may be returned as `{ error }` (status, Retry-After, timeout, connect) instead of thrown: it crosses every runtime. */
+  complete(req: ProviderRequest, ctx: PluginContext<C>): Awaitable<ProviderResponse | ProviderFailure>;
+  /**
+   * Streams the answer as OpenAI chunk objects, the last carrying `usage`. Resolves once the
+   * upstream accepted the request (or to `{ error }`), so the caller can still fall back; the
+   * iterator's return() cancels the upstream call. In-process plugins only: an async iterable
+   * cannot cross a thread, so the gateway calls complete() on the others and sends one chunk.
+   */
+  stream?(req: ProviderRequest, ctx: PluginContext<C>): Awaitable<AsyncIterable<ChatChunk> | ProviderFailure>;
+  embed?(req: EmbeddingRequest, ctx: PluginContext<C>): Awaitable<EmbeddingResponse | ProviderFailure>;
 }
 
 /** A provider a router may pick, as the host sees it right now. */
@@ -89,6 +108,17 @@ export interface ProviderCandidate {
   health: HealthStatus['status'] | 'unknown';
   meanLatencyMs?: number;
   errorRate?: number;
+  /** llm-gateway's view of a configured endpoint: its plugin, weight, priority, list position. */
+  type?: string;
+  weight?: number;
+  priority?: number;
+  order?: number;
+  /** EWMA of the time to first token (or to the answer, non-streamed), ms; absent before any answer. */
+  ttftMs?: number;
+  /** Calls in flight to it now. */
+  inFlight?: number;
+  /** USD per 1k tokens. */
+  price?: { input: number; output: number };
 }
 
 export interface RouterPlugin<C = Record<string, unknown>> extends PluginBase<C> {

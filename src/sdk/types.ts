@@ -22,8 +22,8 @@ export const PLUGIN_KINDS: readonly PluginKind[] = [
   'action',
 ];
 
-export type RuntimeType = 'inprocess' | 'worker' | 'wasm' | 'remote';
-export const RUNTIME_TYPES: readonly RuntimeType[] = ['inprocess', 'worker', 'wasm', 'remote'];
+export type RuntimeType = 'inprocess' | 'worker' | 'wasm' | 'process' | 'remote';
+export const RUNTIME_TYPES: readonly RuntimeType[] = ['inprocess', 'worker', 'wasm', 'process', 'remote'];
 
 export type PluginState = 'unloaded' | 'loaded' | 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -90,11 +90,17 @@ export interface DomainEvent<T = unknown> {
   id?: string;
 }
 
-export type HealthState = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
+/**
+ * `unknown` until the first check; `disabled` when the plugin runs but has deliberately nothing to do
+ * (e.g. an auth plugin with no key configured): not a fault, so it never degrades the overall state.
+ */
+export type HealthState = 'healthy' | 'degraded' | 'unhealthy' | 'unknown' | 'disabled';
 
 export interface HealthStatus {
   status: Exclude<HealthState, 'unknown'>;
   message?: string;
+  /** What an operator can do about it (shown beside the status). */
+  hint?: string;
   details?: Record<string, unknown>;
 }
 

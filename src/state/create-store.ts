@@ -3,6 +3,7 @@
 
 import type { Logger } from 'pino';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { PlugwayError } from '../errors.js';
 import type { HostConfig } from '../host/config-types.js';
 import { EtcdStateStore } from './etcd-store.js';
@@ -27,5 +28,21 @@ export function createStateStore(config: HostConfig, opts: CreateStateStoreOptio
     });
   }
   const dir = opts.dir ?? config.state.dir;
-  return new EtcdStateStore({ endpoints, prefix: config.state.etcd.prefix, logger: opts.logger, snapshotFile: join(dir, 'cluster-snapshot.json') });
+  const e = config.state.etcd;
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new PlugwayError('PLW_ERR_CONFIG_INVALID', { file: config.file ?? '(config)', path: `state.etcd.tls.${what}`, reason: `cannot read ${file}: ${(err as Error).message}` });
+    }
+  };
+  const tls = e.tls?.ca ? { ca: read('ca', e.tls.ca), ...(e.tls.cert ? { cert: read('cert', e.tls.cert) } : {}), ...(e.tls.key ? { key: read('key', e.tls.key) } : {}) } : undefined;
+  return new EtcdStateStore({
+    endpoints,
+    prefix: e.prefix,
+    logger: opts.logger,
+    snapshotFile: join(dir, 'cluster-snapshot.json'),
+    ...(e.username ? { auth: { username: e.username, password: e.password ?? '' } } : {}),
+    ...(tls ? { tls } : {}),
+  });
 }

@@ -67,6 +67,10 @@ export interface EtcdClientOptions {
   callTimeoutMs?: number;
   /** Longest pause between reconnect attempts, of the watch and of the connection (default 2000 ms). */
   maxWatchBackoffMs?: number;
+  /** etcd's password auth (the user needs read/write on the prefix). */
+  auth?: { username: string; password: string };
+  /** TLS (https:// endpoints): the CA that signed etcd's certificate, and a client certificate when etcd asks for one. */
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
@@ -82,6 +86,8 @@ export function createEtcdClient(opts: EtcdClientOptions): KvClient {
       ({ Etcd3 }) =>
         new Etcd3({
           hosts: opts.endpoints,
+          ...(opts.auth ? { auth: opts.auth } : {}),
+          ...(opts.tls ? { credentials: { rootCertificate: opts.tls.ca, ...(opts.tls.key ? { privateKey: opts.tls.key } : {}), ...(opts.tls.cert ? { certChain: opts.tls.cert } : {}) } } : {}),
           dialTimeout: callTimeoutMs,
           grpcOptions: {
             // gRPC's reconnect backoff grows to 120 s by default: after a long outage a node would

@@ -3,7 +3,7 @@
 
 import type { Logger } from 'pino';
 import { PlugwayError, isPlugwayError, reasonOf } from '../errors.js';
-import { createEtcdClient, type KvClient, type KvEvent } from './etcd-client.js';
+import { createEtcdClient, type EtcdClientOptions, type KvClient, type KvEvent } from './etcd-client.js';
 import type { DesiredState, DesiredStateChange, PluginDesiredState, StateStore } from './types.js';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write.js';
@@ -25,6 +25,9 @@ export interface EtcdStateStoreOptions {
   logger?: Logger;
   /** Another KvClient (tests, or a replacement for `etcd3`). */
   client?: KvClient;
+  /** Password auth and TLS for the default client. */
+  auth?: EtcdClientOptions['auth'];
+  tls?: EtcdClientOptions['tls'];
   /** Deadline per etcd call (default 3000 ms). */
   callTimeoutMs?: number;
   /** Compare-and-swap attempts per write before PLW_ERR_STATE_CONFLICT (default 8). */
@@ -60,7 +63,7 @@ export class EtcdStateStore implements StateStore {
     this.keyPrefix = `${prefix}/plugins/`;
     this.where = `etcd (${opts.endpoints.join(', ')})`;
     this.maxAttempts = opts.maxAttempts ?? 8;
-    this.client = opts.client ?? createEtcdClient({ endpoints: opts.endpoints, callTimeoutMs: opts.callTimeoutMs });
+    this.client = opts.client ?? createEtcdClient({ endpoints: opts.endpoints, callTimeoutMs: opts.callTimeoutMs, auth: opts.auth, tls: opts.tls });
   }
 
   /** The key-value client the store talks to (the cluster's node registry shares its connection). */

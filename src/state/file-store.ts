@@ -4,7 +4,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PlugwayError, reasonOf } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { removeStaleTemps, writeFileAtomic } from './atomic-write.js';
 import type { DesiredState, PluginDesiredState, StateStore } from './types.js';
 
 export const DESIRED_STATE_FILE = 'desired-state.json';
@@ -21,6 +21,8 @@ export class FileStateStore implements StateStore {
   }
 
   async load(): Promise<DesiredState> {
+    // A kill -9 between a temp file's open and its rename leaves it behind: gone at the next start.
+    await removeStaleTemps(this.file).catch(() => undefined);
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');

@@ -17,6 +17,9 @@ export interface KeptVersion {
   savedAt: string;
   /** Relative paths of the kept files. */
   files: string[];
+  /** The entry file (relative) and its sha256: the code this version number was built as. */
+  entry?: string;
+  entryHash?: string;
   /** 'dir' (plugin.yaml in the folder) or the manifest and entry file names of a single-file plugin. */
   layout: { kind: 'dir' } | { kind: 'file'; manifest: string; entry: string };
   /** Set when an automatic rollback threw this version out (cleared when it becomes active again). */

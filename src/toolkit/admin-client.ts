@@ -1,7 +1,8 @@
-// A small client for the gateway's admin API (undici): bearer token, coded one-line errors for a
+// A small client for the gateway's admin API (node:http: importing undici, or fetch's first call, costs a CLI call 0.1-0.3 s): bearer token, coded one-line errors for a
 // wrong token (PLW_ERR_ADMIN_UNAUTHORIZED) or an unreachable gateway (PLW_ERR_GATEWAY_UNREACHABLE).
 
-import { request } from 'undici';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { ERRORS, PlugwayError, reasonOf, type ErrorCode } from '../errors.js';
 
 export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:8080';
@@ -9,8 +10,15 @@ export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:8080';
 export interface AdminClientOptions {
   url?: string;
   token?: string;
+  /** Where the token came from (a flag, a variable, a file), for the message when it is refused. */
+  tokenSource?: string;
   timeoutMs?: number;
+  /** Called with one line per request and answer (the CLI's --log-level debug). */
+  debug?: (line: string) => void;
 }
+
+/** What an HTTP header can carry (visible ASCII); "…" copied from the docs cannot. */
+const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
 
 export interface AdminPlugin {
   id: string;
@@ -32,17 +40,35 @@ export class AdminClient {
   readonly url: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
+  private readonly tokenSource: string;
+  private readonly debug: (line: string) => void;
 
   constructor(options: AdminClientOptions = {}) {
     this.url = (options.url ?? DEFAULT_ADMIN_URL).replace(/\/+$/, '');
     this.token = options.token;
+    this.tokenSource = options.tokenSource ?? 'the token given';
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.debug = options.debug ?? (() => undefined);
+  }
+
+  /** A token no server could accept is an auth problem, said before anything is sent. */
+  private checkToken(): void {
+    if (this.token === undefined || SENDABLE_TOKEN.test(this.token)) return;
+    const bad = [...this.token].find((c) => !SENDABLE_TOKEN.test(c)) ?? '';
+    const shown = /\s/.test(bad) ? 'a space' : `"${bad}" (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+    throw withMessage(
+      new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'),
+      `the admin token from ${this.tokenSource} is malformed: it holds ${shown}, which a bearer token cannot. "PLUGWAY_ADMIN_TOKEN=…" in the docs stands for your token: the gateway printed it at first start and keeps it in <state dir>/admin-token, which the CLI reads by itself when PLUGWAY_ADMIN_TOKEN is unset`,
+    );
   }
 
   private async send<T>(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<T> {
-    let res;
+    this.checkToken();
+    let res: { status: number; text: string };
+    const started = performance.now();
+    this.debug(`${method} ${this.url}${path}${this.token ? ' (bearer token)' : ' (no token)'}`);
     try {
-      res = await request(`${this.url}${path}`, {
+      res = await send(`${this.url}${path}`, {
         method,
         headers: {
           accept: 'application/json',
@@ -50,37 +76,37 @@ export class AdminClient {
           ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
+        timeoutMs: this.timeoutMs,
       });
     } catch (err) {
       const e = err as { code?: string };
       throw new PlugwayError('PLW_ERR_GATEWAY_UNREACHABLE', { url: this.url, reason: e.code ? `${e.code} ${reasonOf(err)}`.trim() : reasonOf(err) });
     }
-    const text = await res.body.text();
+    const text = res.text;
+    this.debug(`${method} ${path} → ${res.status} in ${Math.round(performance.now() - started)} ms (${text.length} bytes)`);
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
       body = text;
     }
-    if (res.statusCode === 401 || res.statusCode === 403) {
-      if (this.token) throw new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED');
-      throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), 'PLUGWAY_ADMIN_TOKEN is not set: export it or pass --token (a gateway that generated its token keeps it in <state dir>/admin-token)');
+    if (res.status === 401 || res.status === 403) {
+      if (this.token) throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), `the gateway at ${this.url} refused the admin token from ${this.tokenSource} (${res.status}); use the one it printed at first start or keeps in <state dir>/admin-token`);
+      throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), 'no admin token: PLUGWAY_ADMIN_TOKEN is not set and no <state dir>/admin-token was found here; export it, pass --token, or --state-dir the gateway\'s state dir');
     }
-    if (res.statusCode >= 400) {
+    if (res.status >= 400) {
       const b = (body && typeof body === 'object' ? body : {}) as { code?: string; message?: string; error?: { code?: string; message?: string } };
       const code = b.code ?? b.error?.code;
       // Something answers, but not plugway's admin API (another server, or a gateway with the admin API off).
-      if (res.statusCode === 404 && (code === undefined || code === 'PLW_ERR_ROUTE_NOT_FOUND')) {
+      if (res.status === 404 && (code === undefined || code === 'PLW_ERR_ROUTE_NOT_FOUND')) {
         throw withMessage(
           new PlugwayError('PLW_ERR_GATEWAY_UNREACHABLE', { url: this.url, reason: 'no plugway admin API there' }),
           `no plugway admin API at ${this.url} (${method} ${path} answered 404${code ? `: ${code}; is gateway.admin.enabled off?` : '; is --url the gateway?'})`,
         );
       }
-      const message = (b.message ?? b.error?.message ?? (typeof body === 'string' ? body : `HTTP ${res.statusCode}`)).replace(/\s*\n\s*/g, ' ');
+      const message = (b.message ?? b.error?.message ?? (typeof body === 'string' ? body : `HTTP ${res.status}`)).replace(/\s*\n\s*/g, ' ');
       if (code && code in ERRORS) throw withMessage(new PlugwayError(code as ErrorCode, {}), message);
-      throw new PlugwayError('PLW_ERR_INTERNAL', { reason: `${method} ${path} answered ${res.statusCode}: ${message}` });
+      throw new PlugwayError('PLW_ERR_INTERNAL', { reason: `${method} ${path} answered ${res.status}: ${message}` });
     }
     return body as T;
   }
@@ -138,6 +164,21 @@ export class AdminClient {
   abort(id: string): Promise<{ id: string; action: 'abort'; version: string }> {
     return this.send('POST', `/admin/plugins/${encodeURIComponent(id)}/canary/abort`, {});
   }
+}
+
+/** One HTTP exchange, the answer read whole; errors (refused, reset, timeout) reject with their code. */
+function send(url: string, o: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number }): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: o.method, headers: o.headers, timeout: o.timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.once('error', reject);
+    });
+    req.once('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${o.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.once('error', reject);
+    req.end(o.body);
+  });
 }
 
 /** The server's message for a coded error (it already says what and where). */

@@ -14,6 +14,7 @@ import type { PluginManifest } from '../manifest/types.js';
 import type { DomainEvent, PluginMetrics } from '../sdk/types.js';
 import { loadFixtures, matchEndpoint, subsetDiff, toPluginRequest, type Fixture } from './fixtures.js';
 import { loadBuiltManifest } from './pack.js';
+import { hasPythonTests, runPythonTests } from './python-tests.js';
 
 export interface HarnessOptions {
   /** Times the fixture list is replayed for timings (default 20). */
@@ -23,7 +24,7 @@ export interface HarnessOptions {
 }
 
 export interface StepResult {
-  step: 'build' | 'validate' | 'fixtures' | 'load' | 'init' | 'start' | 'health' | 'stop';
+  step: 'build' | 'validate' | 'unit' | 'fixtures' | 'load' | 'init' | 'start' | 'health' | 'stop';
   ok: boolean;
   durationMs: number;
   detail?: string;
@@ -152,6 +153,13 @@ export async function testPlugin(dirArg: string, options: HarnessOptions = {}): 
   report.steps.push({ step: 'validate', ok: true, durationMs: performance.now() - t, detail: 'built, manifest and entry valid' });
   report.plugin = { id: manifest.id, version: manifest.version, kind: manifest.kind, runtime: manifest.runtime.type };
   report.resources = { ...(manifest.resources.timeoutMs ? { timeoutMs: manifest.resources.timeoutMs } : {}), ...(manifest.resources.memory ? { memoryMb: manifest.resources.memory } : {}) };
+
+  if (manifest.runtime.type === 'process' && hasPythonTests(dir)) {
+    t = performance.now();
+    const unit = await runPythonTests(dir);
+    report.steps.push({ step: 'unit', ok: unit.ok, durationMs: performance.now() - t, detail: unit.detail });
+    if (!unit.ok) report.failures.push(`unit: ${unit.detail}`);
+  }
 
   t = performance.now();
   let fixtures: Fixture[];

@@ -3,7 +3,7 @@
 // in place. Whatever fails, the temporary copy is removed and the plugins folder is as it was.
 
 import type { KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import semver from 'semver';
@@ -13,7 +13,7 @@ import type { PluginManifest } from '../manifest/types.js';
 import { PLUGWAY_VERSION } from '../version.js';
 import { verifyIntegrity } from './integrity.js';
 import { packPlugin } from './pack.js';
-import { safeExtract } from './safe-extract.js';
+import { DEFAULT_LIMITS, safeExtract } from './safe-extract.js';
 import { verifyPackage } from './signing.js';
 
 export interface InstallOptions {
@@ -70,44 +70,61 @@ async function checkDependencies(m: PluginManifest, pluginsDir: string): Promise
   }
 }
 
-async function installTgz(pkg: string, options: InstallOptions): Promise<InstallResult> {
-  const pluginsDir = resolve(options.pluginsDir);
-  let signedBy: string | undefined;
-  if (options.trustedKeys && options.trustedKeys.length > 0) signedBy = verifyPackage(pkg, options.trustedKeys).keyId;
-
+/** A temporary folder inside the plugins folder: same filesystem as the target, so the final rename is atomic. */
+export function stagingDir(pluginsDir: string): string {
   mkdirSync(pluginsDir, { recursive: true });
-  // Same folder (same filesystem) as the target, so the final rename is atomic; the package goes one
-  // level down so that a host scanning <dir>/*/plugin.yaml never sees a half-checked plugin.
-  const temp = mkdtempSync(join(pluginsDir, '.install-'));
-  const staged = join(temp, 'package');
-  let old: string | undefined;
-  try {
-    await safeExtract(pkg, staged);
-    verifyIntegrity(staged, pkg);
-    const r = await loadManifestFromDir(staged);
-    if (!r.manifest || r.errors.length) {
-      // paths inside the package, not in the temporary copy that is gone when the user reads this
-      const reason = manifestError(r).message.split(`${staged}${sep}`).join('').split(staged).join('.');
-      throw new PlugwayError('PLW_ERR_PACKAGE_INVALID', { file: pkg, reason });
-    }
-    const m = r.manifest;
-    checkEngine(m, options.plugwayVersion ?? PLUGWAY_VERSION);
-    if (!options.skipDependencyCheck) await checkDependencies(m, pluginsDir);
+  return mkdtempSync(join(resolve(pluginsDir), '.install-'));
+}
 
-    const target = join(pluginsDir, m.id);
-    if (existsSync(target)) {
-      if (!options.force) throw new PlugwayError('PLW_ERR_ALREADY_INSTALLED', { id: m.id, version: m.version, path: target });
-      old = join(temp, 'previous');
-      renameSync(target, old);
-    }
-    try {
-      renameSync(staged, target);
-    } catch (err) {
-      if (old) renameSync(old, target);
-      old = undefined;
-      throw err;
-    }
-    return { id: m.id, version: m.version, path: target, ...(signedBy ? { signedBy } : {}), ...(old ? { replaced: target } : {}) };
+/**
+ * Checks an unpacked plugin in `staged` (inside `temp`, a stagingDir) — manifest, engine range,
+ * plugin dependencies — and renames it into <plugins>/<id>; a replaced one goes to `temp`, which
+ * the caller removes. `label` names the package in errors.
+ */
+export async function admitStaged(staged: string, temp: string, label: string, options: InstallOptions): Promise<InstallResult> {
+  const pluginsDir = resolve(options.pluginsDir);
+  const r = await loadManifestFromDir(staged);
+  if (!r.manifest || r.errors.length) {
+    // paths inside the package, not in the temporary copy that is gone when the user reads this
+    const reason = manifestError(r).message.split(`${staged}${sep}`).join('').split(staged).join('.');
+    throw new PlugwayError('PLW_ERR_PACKAGE_INVALID', { file: label, reason });
+  }
+  const m = r.manifest;
+  checkEngine(m, options.plugwayVersion ?? PLUGWAY_VERSION);
+  if (!options.skipDependencyCheck) await checkDependencies(m, pluginsDir);
+
+  const target = join(pluginsDir, m.id);
+  let old: string | undefined;
+  if (existsSync(target)) {
+    if (!options.force) throw new PlugwayError('PLW_ERR_ALREADY_INSTALLED', { id: m.id, version: m.version, path: target });
+    old = join(temp, 'previous');
+    renameSync(target, old);
+  }
+  try {
+    renameSync(staged, target);
+  } catch (err) {
+    if (old) renameSync(old, target);
+    throw err;
+  }
+  return { id: m.id, version: m.version, path: target, ...(old ? { replaced: target } : {}) };
+}
+
+async function installTgz(pkg: string, options: InstallOptions): Promise<InstallResult> {
+  let signedBy: string | undefined;
+  // One read: the bytes whose signature is checked are the ones extracted (issue 23: a file swapped
+  // between a hash and tar's own reads installed unsigned code).
+  if (statSync(pkg).size > DEFAULT_LIMITS.maxBytes) throw new PlugwayError('PLW_ERR_PACKAGE_INVALID', { file: pkg, reason: `larger than ${DEFAULT_LIMITS.maxBytes} bytes` });
+  const bytes = readFileSync(pkg);
+  if (options.trustedKeys && options.trustedKeys.length > 0) signedBy = verifyPackage(pkg, options.trustedKeys, undefined, bytes).keyId;
+
+  // the package goes one level down so that a host scanning <dir>/*/plugin.yaml never sees a half-checked plugin
+  const temp = stagingDir(options.pluginsDir);
+  const staged = join(temp, 'package');
+  try {
+    await safeExtract(bytes, staged, undefined, pkg);
+    verifyIntegrity(staged, pkg);
+    const r = await admitStaged(staged, temp, pkg, options);
+    return { ...r, ...(signedBy ? { signedBy } : {}) };
   } catch (err) {
     if (isPlugwayError(err)) throw err;
     throw new PlugwayError('PLW_ERR_INSTALL_FAILED', { file: pkg, reason: reasonOf(err) }, { cause: err });

@@ -1,7 +1,10 @@
 // Extracts a package .tgz without trusting it: only regular files and folders, no absolute paths,
 // no `..`, no links or devices, bounded size and entry count. Anything else refuses the whole package.
+// It works on bytes already in memory: the ones whose signature was checked are the ones listed and
+// extracted (reading the file again would let it be swapped in between).
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { posix } from 'node:path';
 import * as tar from 'tar';
 import { PlugwayError } from '../errors.js';
@@ -21,24 +24,38 @@ function badEntry(path: string, type: string): string | undefined {
   return undefined;
 }
 
-/** Lists the archive first and refuses it on any unsafe entry; then extracts into `dest`. */
-export async function safeExtract(file: string, dest: string, limits: ExtractLimits = DEFAULT_LIMITS): Promise<void> {
+/** Feeds `bytes` to a tar list or extract stream and waits for it to finish. */
+async function feed(stream: NodeJS.WritableStream & NodeJS.EventEmitter, bytes: Buffer): Promise<void> {
+  const done = Promise.race([once(stream, 'close'), once(stream, 'finish').then(() => once(stream, 'end').catch(() => undefined)), once(stream, 'error').then(([e]) => Promise.reject(e))]);
+  stream.end(bytes);
+  await done;
+}
+
+/**
+ * Lists the archive first and refuses it on any unsafe entry; then extracts into `dest`. `source` is
+ * the package's bytes (or a file read once here); `label` names it in errors.
+ */
+export async function safeExtract(source: string | Buffer, dest: string, limits: ExtractLimits = DEFAULT_LIMITS, label = typeof source === 'string' ? source : 'package'): Promise<void> {
+  const file = label;
+  const bytes = typeof source === 'string' ? readFileSync(source) : source;
   let entries = 0;
-  let bytes = 0;
+  let unpacked = 0;
   let problem: string | undefined;
   try {
-    await tar.t({
-      file,
-      strict: true,
-      onReadEntry(entry) {
-        entries++;
-        bytes += entry.size ?? 0;
-        problem ??= badEntry(entry.path, entry.type);
-        if (entries > limits.maxEntries) problem ??= `more than ${limits.maxEntries} entries`;
-        if (bytes > limits.maxBytes) problem ??= `more than ${limits.maxBytes} bytes unpacked`;
-        entry.resume();
-      },
-    });
+    await feed(
+      tar.t({
+        strict: true,
+        onReadEntry(entry) {
+          entries++;
+          unpacked += entry.size ?? 0;
+          problem ??= badEntry(entry.path, entry.type);
+          if (entries > limits.maxEntries) problem ??= `more than ${limits.maxEntries} entries`;
+          if (unpacked > limits.maxBytes) problem ??= `more than ${limits.maxBytes} bytes unpacked`;
+          entry.resume();
+        },
+      }) as never,
+      bytes,
+    );
   } catch (err) {
     throw new PlugwayError('PLW_ERR_PACKAGE_INVALID', { file, reason: `not a readable .tgz: ${(err as Error).message}` });
   }
@@ -46,9 +63,8 @@ export async function safeExtract(file: string, dest: string, limits: ExtractLim
   if (entries === 0) throw new PlugwayError('PLW_ERR_PACKAGE_INVALID', { file, reason: 'the archive is empty' });
 
   mkdirSync(dest, { recursive: true });
-  // The filter is a second line of defence should the archive differ between the two reads.
-  await tar.x({
-    file,
+  // The filter is a second line of defence: the same bytes are read, but the checks stay next to the writes.
+  const x = tar.x({
     cwd: dest,
     strict: true,
     preservePaths: false,
@@ -59,4 +75,5 @@ export async function safeExtract(file: string, dest: string, limits: ExtractLim
       return badEntry(path, type) === undefined;
     },
   });
+  await feed(x as never, bytes);
 }

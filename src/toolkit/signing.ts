@@ -87,7 +87,7 @@ export function signPackage(pkg: string, privateKeyPem: string): { sigFile: stri
  * Throws PLW_ERR_SIGNATURE_MISSING when there is no signature, PLW_ERR_SIGNATURE_INVALID when it
  * does not verify (altered package, or a key that is not trusted).
  */
-export function verifyPackage(pkg: string, trusted: readonly KeyObject[], sigFile = signaturePath(pkg)): { keyId: string } {
+export function verifyPackage(pkg: string, trusted: readonly KeyObject[], sigFile = signaturePath(pkg), bytes?: Buffer): { keyId: string } {
   if (!existsSync(sigFile)) throw new PlugwayError('PLW_ERR_SIGNATURE_MISSING', { file: pkg });
   let doc: SignatureDocument;
   try {
@@ -98,8 +98,8 @@ export function verifyPackage(pkg: string, trusted: readonly KeyObject[], sigFil
   if (doc?.format !== SIGNATURE_FORMAT || doc.algorithm !== 'ed25519' || typeof doc.signature !== 'string') {
     throw new PlugwayError('PLW_ERR_SIGNATURE_INVALID', { file: pkg });
   }
-  // Trust the bytes on disk, not the digest written in the signature file.
-  const digest = sha256Hex(readFileSync(pkg));
+  // Trust the bytes on disk (or the ones the caller read once and goes on to use), not the digest written in the signature file.
+  const digest = sha256Hex(bytes ?? readFileSync(pkg));
   const sig = Buffer.from(doc.signature, 'base64');
   for (const key of trusted) {
     if (verify(null, message(digest), key, sig)) return { keyId: keyIdOf(key) };

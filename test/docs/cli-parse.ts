@@ -69,6 +69,8 @@ export async function parseWithoutRunning(args: string[]): Promise<ParseOutcome>
   try {
     await program.parseAsync(['node', 'plugway', ...args]);
   } catch (e) {
+    // -V/--version prints and exits: it parsed
+    if ((e as { code?: string }).code === 'commander.version') return { ran: 'version' };
     return { error: err.trim() || String(e) };
   }
   return ran ? { ran } : { error: `no command ran for: plugway ${args.join(' ')}` };

@@ -8,6 +8,7 @@ import { adminOpenApi } from '../../src/gateway/index.js';
 import { parseManifest } from '../../src/manifest/index.js';
 import { allBlocks, commandLines, isShell, ROOT, type Block, type CommandLine } from './blocks.js';
 import { shellWords } from './cli-parse.js';
+import { PRODUCTION_SHOWN_NOT_RUN } from './production-lines.js';
 
 export const BLOCKS = allBlocks();
 export const LINES = BLOCKS.filter(isShell).flatMap(commandLines);
@@ -91,6 +92,53 @@ export const openApiHas = (method: string, path: string) => {
 
 /** Lines shown but not run here, each with the reason and what is checked instead. */
 export const SHOWN_NOT_RUN: Record<string, { reason: string; check: (line: CommandLine) => void | Promise<void> }> = {
+  ...PRODUCTION_SHOWN_NOT_RUN,
+  // installing plugway itself (issue 22): test/cli/installed-package.test.ts does it for real
+  ...Object.fromEntries(
+    [
+      ['README.md', 'npm pack'],
+      ['README.md', 'npm install -g ./plugway-0.1.0.tgz'],
+      ['README.md', 'plugway --version'],
+      ['docs/packaging.md', 'npm pack'],
+      ['docs/packaging.md', 'npm install -g ./plugway-0.1.0.tgz'],
+      ['docs/packaging.md', 'plugway --version'],
+      ['docs/packaging.md', 'npx --yes --package ./plugway-0.1.0.tgz plugway --help'],
+    ].map(([file, command]) => [
+      key(file!, command!),
+      {
+        reason: 'installs globally; test/cli/installed-package.test.ts packs this checkout, installs the tarball into a temporary prefix and runs plugway --version, --help and serve from it',
+        check: () => {
+          const pkg = JSON.parse(read('package.json')) as { version: string; bin: Record<string, string>; files: string[]; scripts: Record<string, string> };
+          assert.equal(pkg.bin.plugway, 'bin/plugway.js');
+          assert.ok(pkg.files.includes('dist'));
+          assert.match(pkg.scripts.prepack ?? '', /ensure-ready/);
+          assert.ok(!command!.includes('.tgz') || command!.includes(`plugway-${pkg.version}.tgz`), `${command} names this version's tarball`);
+          assert.match(read('test/cli/installed-package.test.ts'), /installGlobally\(tarball/);
+        },
+      },
+    ]),
+  ),
+  ...Object.fromEntries(
+    [
+      ['docs/cli.md', 'plugway plugin list --log-level debug', "'--log-level', 'debug'"],
+      ['docs/cli.md', 'PLUGWAY_LOG_LEVEL=debug plugway serve', "PLUGWAY_LOG_LEVEL: 'debug'"],
+    ].map(([file, command, text]) => [
+      key(file!, command!),
+      { reason: 'needs a running gateway; test/cli/installed-package.test.ts runs it against one', check: () => assert.ok(read('test/cli/installed-package.test.ts').includes(text!)) },
+    ]),
+  ),
+  ...Object.fromEntries(
+    [
+      ['docs/cli.md', 'plugway plugin install npm:hello-market@^0.1.0 --plugins ./plugins --registry http://127.0.0.1:4873/', "install('npm:hello-market@^0.1.0'"],
+      ['docs/cli.md', 'plugway plugin search greeting --registry http://127.0.0.1:4873/', "'plugin', 'search'"],
+      ['docs/packaging.md', 'npm publish --registry http://127.0.0.1:4873/', "npm(['publish'"],
+      ['docs/packaging.md', 'plugway plugin search hello --registry http://127.0.0.1:4873/', "'plugin', 'search', 'hello'"],
+      ['docs/packaging.md', 'plugway plugin install npm:hello@^0.1.0 --plugins ./plugins --registry http://127.0.0.1:4873/', "install('npm:hello-market@^0.1.0'"],
+    ].map(([file, command, text]) => [
+      key(file!, command!),
+      { reason: 'needs an npm registry on port 4873; test/cli/npm-marketplace.test.ts publishes, searches and installs against a Verdaccio it starts on a free port', check: () => assert.ok(read('test/cli/npm-marketplace.test.ts').includes(text!)) },
+    ]),
+  ),
   [key('README.md', 'npm start')]: {
     reason: 'serves on port 8080 until stopped; it is ensure-ready + `node bin/plugway.js serve`, which docs/dashboard.md\'s block runs here on a free port',
     check: npmScript('start', /&& node bin\/plugway\.js serve$/),
@@ -139,5 +187,6 @@ export const SHOWN_NOT_RUN: Record<string, { reason: string; check: (line: Comma
 export const COVERED_ELSEWHERE: Array<{ file: string; match: (b: Block) => boolean; by: string; title: string }> = [
   { file: 'docs/authoring.md', match: (b) => /^(file|fixtures)=/.test(b.attrs), by: 'test/toolkit/authoring-docs.test.ts', title: 'the ${kind} example builds and passes its fixtures through the host' },
   { file: 'docs/manifest.md', match: (b) => b.lang === 'yaml' && b.body.startsWith('id: track-search'), by: 'src/manifest/manifest.test.ts', title: 'docs/manifest.md: its complete example validates' },
+  { file: 'docs/process-abi.md', match: (b) => b.lang === 'python', by: 'test/runtimes/process-docs.test.ts', title: 'docs/process-abi.md: its Python examples load and answer' },
 ];
 export const coveredElsewhere = (b: Block) => COVERED_ELSEWHERE.some((c) => c.file === b.file && c.match(b));

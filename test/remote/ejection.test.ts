@@ -85,7 +85,6 @@ test('every upstream down: 503 PLW_ERR_UPSTREAM_UNAVAILABLE with Retry-After, at
   assert.ok(performance.now() - t0 < 1000);
   assert.equal(r.status, 503);
   assert.equal(r.json.error.code, 'PLW_ERR_UPSTREAM_UNAVAILABLE');
-  assert.match(r.json.error.message, /all 2 upstreams are down \(2 ejected/);
   assert.ok(Number(r.headers.get('retry-after')) >= 1);
 });
 

@@ -109,3 +109,17 @@ test('an aborted signal and a passed deadline end the call with coded errors', a
     await rt.dispose();
   }
 });
+
+test('permissions.env: a worker thread sees only the variables its manifest grants', async () => {
+  process.env.PLW_WORKER_GRANTED = 'granted';
+  process.env.PLW_WORKER_SECRET = 'secret';
+  const h = harness(manifest({ id: 'env-reader', permissions: { network: [], env: ['PLW_WORKER_GRANTED'], fs: [] } }), fixture('env-reader.mjs'));
+  const rt = createWorkerRuntime(h.init);
+  try {
+    await rt.load();
+    const res = await rt.call<PluginResponse>('handleRequest', [req('/')]);
+    assert.deepEqual(res.body, { granted: 'granted', names: ['PLW_WORKER_GRANTED'] });
+  } finally {
+    await rt.dispose();
+  }
+});

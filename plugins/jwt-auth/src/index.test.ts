@@ -13,7 +13,7 @@ test('config mistakes are refused at creation', () => {
 
 test('no key: degraded health and every token refused', async () => {
   const p = createJwtAuth({});
-  assert.equal((await p.healthCheck!({} as never)).status, 'degraded');
+  assert.equal((await p.healthCheck!({} as never)).status, 'disabled');
   const t = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode(SECRET));
   assert.equal(await p.authenticate({ headers: { authorization: `Bearer ${t}` } } as never, {} as never), null);
 });

@@ -155,7 +155,14 @@ export function createJwtAuth(config: JwtAuthConfig = {}) {
       return cache.get(token) ?? verifyOrNull(token);
     },
     healthCheck(): HealthStatus {
-      if (kinds === 0) return { status: 'degraded', message: 'no key configured: every token is refused (set secret, public_key or jwks_url)' };
+      // No key is a configuration not made yet (the quickstart's default), not a fault: disabled, with the fix.
+      if (kinds === 0) {
+        return {
+          status: 'disabled',
+          message: 'no key configured: every token is refused',
+          hint: 'set secret, public_key or jwks_url under plugins.configs.jwt-auth.config in plugway.yaml',
+        };
+      }
       return { status: 'healthy', message: `accepting ${algorithms.join(', ')}` };
     },
   };

@@ -18,6 +18,8 @@ export default function createPostgresDiagnostics(options: Partial<PostgresDiagn
     config: (ctx) => resolveConfig(options, ctx?.config),
     open: (target, config) => PostgresSession.open(target, config),
     categories: CATEGORIES,
+    // The KubeStack seed's names (--category connection …): broker, consumer, topic and innodb do not apply.
+    categoryAliases: { connection: ['connections', 'activity'], performance: ['queries', 'indexes', 'locks'], memory: ['cache'], replication: ['replication'], persistence: ['maintenance', 'vacuum'] },
     example: 'postgres://user@host:5432/db',
     actions: { safe: SAFE_ACTIONS, destructive: DESTRUCTIVE_ACTIONS, run: runAction },
   });

@@ -18,6 +18,8 @@ export function createRedisDiagnostics(config: Record<string, unknown> = {}): Re
     config: (ctx) => resolveConfig(config, ctx?.config),
     open: (target, cfg) => RedisSession.open(target, cfg),
     categories: CATEGORIES,
+    // The KubeStack seed's names (--category connection …): broker, consumer, topic and innodb do not apply.
+    categoryAliases: { connection: ['clients'], performance: ['latency', 'stats'], memory: ['memory'], replication: ['replication', 'topology'], persistence: ['persistence'] },
     example: 'redis://host:6379',
     actions: { safe: SAFE_ACTIONS, destructive: DESTRUCTIVE_ACTIONS, run: runAction },
   });

@@ -6,6 +6,7 @@ import type { DiagnosticTarget } from '../../sdk/diagnostics.js';
 import { renderReport, useColor } from '../diagnose-report.js';
 import { runDiagnosis, SYSTEMS, type DiagnoseSystem } from '../diagnose-runner.js';
 import { parseSetEntries } from '../diagnose-settings.js';
+import { summaryOf } from './index.js';
 
 export const EXIT = { healthy: 0, warning: 1, critical: 2, unreachable: 3, unknown: 3, usage: 64 } as const;
 
@@ -78,7 +79,7 @@ async function action(system: string, url: string, flags: DiagnoseFlags): Promis
 export function register(program: Command): void {
   const cmd = program
     .command('diagnose')
-    .description('diagnose a Redis, MySQL/MariaDB, PostgreSQL, Kafka or RabbitMQ server with its built-in diagnostics plugin')
+    .description(summaryOf('diagnose'))
     .argument('<system>', `one of ${SYSTEMS.join(', ')}`)
     .argument('<url>', 'the server: a URL (redis://…, mysql://user@host:3306/db, postgres://…, kafka://…, amqp://…) or host:port')
     .option('--category <name>', 'only these categories (repeatable or comma-separated)', collect, [] as string[])

@@ -1,26 +1,8 @@
 // `plugway plugin list | info | enable | disable | reload`: steer a running gateway through its admin API.
 import type { Command } from 'commander';
-import { AdminClient, DEFAULT_ADMIN_URL, type AdminPlugin } from '../../toolkit/admin-client.js';
+import { adminClient as client, withAdminOptions, type AdminOpts } from '../admin-options.js';
+import type { AdminPlugin } from '../../toolkit/admin-client.js';
 import { table } from '../../toolkit/report.js';
-
-interface AdminOpts {
-  url: string;
-  token?: string;
-  json?: boolean;
-}
-
-function withAdminOptions(cmd: Command, example: string): Command {
-  return cmd
-    .option('--url <url>', 'the gateway', process.env.PLUGWAY_URL ?? DEFAULT_ADMIN_URL)
-    .option('--token <token>', 'admin bearer token (default: $PLUGWAY_ADMIN_TOKEN)')
-    .option('--json', 'print JSON for scripts')
-    .addHelpText('after', `\nExample:\n  $ PLUGWAY_ADMIN_TOKEN=… ${example}`);
-}
-
-function client(opts: AdminOpts): AdminClient {
-  const token = opts.token ?? process.env.PLUGWAY_ADMIN_TOKEN;
-  return new AdminClient({ url: opts.url, ...(token ? { token } : {}) });
-}
 
 const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 

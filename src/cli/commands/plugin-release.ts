@@ -2,27 +2,9 @@
 // through its admin API (docs/hot-reload.md) — kept versions, rollback, canary start, status, promote, abort.
 import { InvalidArgumentError, type Command } from 'commander';
 import { PlugwayError } from '../../errors.js';
-import { AdminClient, DEFAULT_ADMIN_URL, type AdminCanary, type AdminSwap } from '../../toolkit/admin-client.js';
+import type { AdminCanary, AdminSwap } from '../../toolkit/admin-client.js';
 import { table } from '../../toolkit/report.js';
-
-interface AdminOpts {
-  url: string;
-  token?: string;
-  json?: boolean;
-}
-
-function withAdminOptions(cmd: Command, examples: string[]): Command {
-  return cmd
-    .option('--url <url>', 'the gateway', process.env.PLUGWAY_URL ?? DEFAULT_ADMIN_URL)
-    .option('--token <token>', 'admin bearer token (default: $PLUGWAY_ADMIN_TOKEN)')
-    .option('--json', 'print JSON for scripts')
-    .addHelpText('after', `\nExample${examples.length > 1 ? 's' : ''}:\n${examples.map((e) => `  $ ${e}`).join('\n')}`);
-}
-
-function client(opts: AdminOpts): AdminClient {
-  const token = opts.token ?? process.env.PLUGWAY_ADMIN_TOKEN;
-  return new AdminClient({ url: opts.url, ...(token ? { token } : {}) });
-}
+import { adminClient as client, withAdminOptions, type AdminOpts } from '../admin-options.js';
 
 const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
@@ -55,7 +37,7 @@ function canaryTable(c: AdminCanary): string {
 export function register(plugin: Command): void {
   withAdminOptions(
     plugin.command('versions').description('the versions kept for a plugin (newest first), the active one and the pinned one').argument('<id>', 'plugin id'),
-    ['PLUGWAY_ADMIN_TOKEN=… plugway plugin versions hello'],
+    ['plugway plugin versions hello'],
   ).action(async (id: string, opts: AdminOpts) => {
     const r = await client(opts).versions(id);
     if (opts.json) return json(r);
@@ -73,7 +55,7 @@ export function register(plugin: Command): void {
       .description('switch back (blue-green) to the previous kept version, or to --version; the choice is pinned across restarts')
       .argument('<id>', 'plugin id')
       .option('--version <version>', 'a kept version or a hash prefix (7+ characters); default: the previous one'),
-    ['PLUGWAY_ADMIN_TOKEN=… plugway plugin rollback hello', 'PLUGWAY_ADMIN_TOKEN=… plugway plugin rollback hello --version 1.2.0'],
+    ['plugway plugin rollback hello', 'plugway plugin rollback hello --version 1.2.0'],
   ).action(async (id: string, opts: AdminOpts & { version?: string }) => {
     const r = await client(opts).rollback(id, opts.version);
     if (opts.json) return json(r);
@@ -92,10 +74,10 @@ export function register(plugin: Command): void {
       .option('--sticky-by <key>', 'user: the same user always lands on the same version; none: per request', parseSticky, 'none')
       .enablePositionalOptions(),
     [
-      'PLUGWAY_ADMIN_TOKEN=… plugway plugin canary hello --version 2.0.0 --percent 10 --sticky-by user',
-      'PLUGWAY_ADMIN_TOKEN=… plugway plugin canary hello            # side-by-side metrics',
-      'PLUGWAY_ADMIN_TOKEN=… plugway plugin canary promote hello',
-      'PLUGWAY_ADMIN_TOKEN=… plugway plugin canary abort hello',
+      'plugway plugin canary hello --version 2.0.0 --percent 10 --sticky-by user',
+      'plugway plugin canary hello            # side-by-side metrics',
+      'plugway plugin canary promote hello',
+      'plugway plugin canary abort hello',
     ],
   ).action(async (id: string, opts: AdminOpts & { version?: string; percent?: number; stickyBy: 'user' | 'none' }) => {
     const c = client(opts);
@@ -113,7 +95,7 @@ export function register(plugin: Command): void {
   });
 
   withAdminOptions(canary.command('promote').description('make the running canary the active version (blue-green cut-over, then the watch window)').argument('<id>', 'plugin id'), [
-    'PLUGWAY_ADMIN_TOKEN=… plugway plugin canary promote hello',
+    'plugway plugin canary promote hello',
   ]).action(async (id: string, opts: AdminOpts) => {
     const r = await client(opts).promote(id);
     if (opts.json) return json(r);
@@ -121,7 +103,7 @@ export function register(plugin: Command): void {
   });
 
   withAdminOptions(canary.command('abort').description('stop routing to the running canary; drain and stop it').argument('<id>', 'plugin id'), [
-    'PLUGWAY_ADMIN_TOKEN=… plugway plugin canary abort hello',
+    'plugway plugin canary abort hello',
   ]).action(async (id: string, opts: AdminOpts) => {
     const r = await client(opts).abort(id);
     if (opts.json) return json(r);

@@ -4,7 +4,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { discover, readCandidate } from '../../host/loader.js';
-import { DEFAULT_MANIFEST_FILES, checkEntry, formatIssue, loadManifestFile, loadManifestFromDir } from '../../manifest/index.js';
+import { DEFAULT_MANIFEST_FILES, checkEntry, formatIssue, loadManifestFile, loadManifestFromDir, nativeEntryOf, nativeHint } from '../../manifest/index.js';
+import { PlugwayError } from '../../errors.js';
 import type { ManifestIssue, ManifestLoadResult } from '../../manifest/types.js';
 import { PLUGWAY_VERSION } from '../../version.js';
 
@@ -79,7 +80,13 @@ export async function validatePluginDir(target: string): Promise<{ report: Valid
   const result = isFile ? await loadManifestFileAsHost(target) : await manifestOfFolder(target);
   const errors = [...result.errors];
   let entryImported = false;
-  if (result.manifest && errors.length === 0) {
+  // The same verdict as the loader's: a native entry (plugin.so, a .py) cannot be loaded.
+  const native = result.manifest && errors.length === 0 ? nativeEntryOf(result) : undefined;
+  if (native) {
+    const e = new PlugwayError('PLW_ERR_PLUGIN_NOT_LOADABLE', { file: native, reason: `the entry of ${result.manifest!.id} (${result.source.file ?? result.source.dir}); ${nativeHint(native)}` });
+    errors.push({ code: e.code, message: e.message, file: result.source.file ?? native, line: 1, col: 1, severity: 'error' });
+    result.warnings = result.warnings.filter((w) => w.code !== 'PLW_ERR_ENTRY_NOT_FOUND');
+  } else if (result.manifest && errors.length === 0) {
     entryImported = result.entryPath !== undefined && result.manifest.runtime.type !== 'wasm' && result.manifest.runtime.type !== 'remote';
     errors.push(...(await checkEntry(result)));
   }

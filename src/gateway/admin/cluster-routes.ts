@@ -104,3 +104,62 @@ export async function registerClusterRoutes(app: FastifyInstance, deps: { core: 
     }
   });
 }
+
+/** The routes above in the admin OpenAPI document. */
+export function clusterOpenApiPaths(): Record<string, unknown> {
+  const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+  const error = { $ref: '#/components/schemas/Error' };
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const common = { '401': { description: 'Missing or wrong bearer token', ...json(error) } };
+  const node = {
+    type: 'object',
+    required: ['id', 'plugway_version', 'started_at', 'plugins'],
+    properties: {
+      id: { type: 'string' }, address: { type: 'string' }, plugway_version: { type: 'string' }, started_at: { type: 'string' }, updated_at: { type: 'string' },
+      plugins: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' }, state: { type: 'string' }, health: { type: 'string' } } } },
+      problems: { type: 'array', items: { type: 'object', properties: { plugin: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string' } } } },
+    },
+  };
+  return {
+    '/nodes': {
+      get: {
+        summary: "The cluster's nodes (etcd node list, under leases) with their plugins' versions and health, the version skew between them, and what a node could not apply; a single gateway lists itself",
+        operationId: 'listNodes',
+        responses: {
+          '200': { description: 'Nodes', ...json({ type: 'object', required: ['cluster', 'self', 'nodes', 'skew'], properties: { cluster: { type: 'boolean' }, self: { type: 'string' }, nodes: { type: 'array', items: node }, skew: { type: 'array', items: { type: 'object', properties: { plugin: { type: 'string' }, versions: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } } } } } } }) },
+          '503': { description: 'etcd does not answer (PLW_ERR_STATE_UNAVAILABLE)', ...json(error) },
+          ...common,
+        },
+      },
+    },
+    '/cluster/deploy': {
+      post: {
+        summary: 'Deploy a package to every node: checked here, stored in the cluster package store (NATS object store), announced in etcd; every node verifies and installs it',
+        operationId: 'deployPackage',
+        requestBody: { required: true, ...json({ type: 'object', required: ['package'], properties: { package: { type: 'string', description: 'base64 of the .tgz made by plugway plugin pack' }, signature: { type: 'string', description: 'the text of its .tgz.sig' } } }) },
+        responses: {
+          '202': { description: 'Stored and announced', ...json({ type: 'object', properties: { deployed: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' }, sha256: { type: 'string' }, by: { type: 'string' } } } } }) },
+          '409': { description: 'No cluster package store here (PLW_ERR_CLUSTER_REQUIRED)', ...json(error) },
+          '500': { description: 'The package failed its checks (PLW_ERR_PACKAGE_INVALID, PLW_ERR_SIGNATURE_INVALID, …)', ...json(error) },
+          ...common,
+        },
+      },
+    },
+    '/plugins/{id}/config': {
+      get: { summary: "A plugin's config (secrets redacted)", operationId: 'getPluginConfig', parameters: [idParam], responses: { '200': { description: 'Config', ...json({ type: 'object' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } },
+      put: {
+        summary: "Replace a plugin's config: checked against its config_schema, served through a blue-green swap, kept in the desired state (every node of a cluster applies it)",
+        operationId: 'setPluginConfig',
+        parameters: [idParam],
+        requestBody: { required: true, ...json({ type: 'object' }) },
+        responses: {
+          '200': { description: 'Served with the new config', ...json({ type: 'object' }) },
+          '400': { description: 'The config does not fit the schema (PLW_ERR_PLUGIN_CONFIG_INVALID); nothing changed', ...json(error) },
+          '404': { description: 'No such plugin', ...json(error) },
+          '503': { description: 'The shared store does not answer; nothing changed', ...json(error) },
+          ...common,
+        },
+      },
+    },
+  };
+}

@@ -43,7 +43,8 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
   if (!releases) return;
 
   /** Runs an audited release action; errors become coded JSON answers. */
-  const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>) => {
+  /** A read (`read: true`) writes nothing: no audit line, no desired state, no route rebuild (opening a panel is not an action). */
+  const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>, read = false) => {
     const id = request.params.id;
     const rid = (reply.getHeader('x-request-id') as string | undefined) ?? requestIdOf(undefined);
     const actor = actorOf(request);
@@ -52,6 +53,8 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
         if (!host.get(id)) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
         return fn(id);
       };
+      // A read is not an action: no audit line, no desired state, no route rebuild.
+      if (read) return await run();
       return await operator.perform({ actor, action, id, run });
     } catch (err) {
       const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
@@ -72,10 +75,21 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
         desired: kept.desired ?? null,
         watching: releases.watching(id) ?? null,
         canary: releases.canaryStatus(id) ?? null,
-        versions: kept.history.map((v) => ({ version: v.version, hash: v.hash, saved_at: v.savedAt, files: v.files, active: v.hash === activeHash, rejected: v.rejected ?? null })),
+        // One version number on different contents is marked: the hash tells them apart (rollback by hash).
+        versions: kept.history.map((v) => ({
+          version: v.version,
+          hash: v.hash,
+          entry: v.entry ?? null,
+          entry_hash: v.entryHash ?? null,
+          saved_at: v.savedAt,
+          files: v.files,
+          active: v.hash === activeHash,
+          rejected: v.rejected ?? null,
+          version_reused: kept.history.some((o) => baseVersion(o.version) === baseVersion(v.version) && o.hash !== v.hash),
+        })),
         kept_in: store ? store.dirOf(id) : null,
       };
-    }),
+    }, true),
   );
 
   app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/rollback', async (request, reply) =>
@@ -87,7 +101,7 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
   );
 
   app.get<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary', async (request, reply) =>
-    act(request, reply, 'canary_status', async (id) => releases.canaryStatus(id) ?? { id, canary: null }),
+    act(request, reply, 'canary_status', async (id) => releases.canaryStatus(id) ?? { id, canary: null }, true),
   );
 
   app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/canary', async (request, reply) => {
@@ -125,4 +139,9 @@ export function releaseOpenApiPaths(): Record<string, unknown> {
     '/plugins/{id}/canary/promote': post('promotePluginCanary', 'Make the canary the active version (blue-green cut-over, then the watch window)', undefined, swap),
     '/plugins/{id}/canary/abort': post('abortPluginCanary', 'Stop routing to the canary, drain and stop it', undefined, { type: 'object' }),
   };
+}
+
+/** A version without the `+<hash8>` the host appends when two contents share a version number. */
+function baseVersion(v: string): string {
+  return v.replace(/\+[0-9a-f]{8}$/, '');
 }

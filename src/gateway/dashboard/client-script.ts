@@ -10,7 +10,10 @@ export const DASHBOARD_SCRIPT = `
   // The admin API sits beside the dashboard, also when the gateway is mounted under a prefix.
   var BASE = location.pathname.replace(/\\/dashboard\\/?$/, '') + '/admin';
 
-  var token = sessionStorage.getItem(TOKEN_KEY) || '';
+  // The token lives in this page's memory only: storage is shared with every page of this origin,
+  // plugin pages included (docs/admin-api.md). A token an older dashboard stored is removed.
+  var token = '';
+  try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* storage disabled */ }
   var selected = null;
   var timer = null;
   var refreshing = false;
@@ -102,10 +105,9 @@ export const DASHBOARD_SCRIPT = `
       var probe = await api('GET', '/health');
       if (!probe.ok) { showLogin('The admin API answered ' + probe.status + ' ' + probe.code + ': ' + probe.message); return; }
     } catch (e) {
-      if (e instanceof Unauthorized) { token = ''; sessionStorage.removeItem(TOKEN_KEY); showLogin(unauthorizedMessage(e)); return; }
+      if (e instanceof Unauthorized) { token = ''; showLogin(unauthorizedMessage(e)); return; }
       throw e;
     }
-    sessionStorage.setItem(TOKEN_KEY, token);
     $('login').hidden = true;
     $('login-error').hidden = true;
     $('app').hidden = false;
@@ -121,7 +123,6 @@ export const DASHBOARD_SCRIPT = `
   });
   $('logout').addEventListener('click', function () {
     token = '';
-    sessionStorage.removeItem(TOKEN_KEY);
     rows.forEach(function (r) { r.tr.remove(); });
     rows.clear();
     selected = null;
@@ -135,16 +136,17 @@ export const DASHBOARD_SCRIPT = `
     refreshing = true;
     clearTimeout(timer);
     try {
-      var res = await Promise.all([api('GET', '/plugins'), api('GET', '/health'), api('GET', '/hooks/stats'), api('GET', '/upstreams')]);
+      var res = await Promise.all([api('GET', '/plugins'), api('GET', '/health'), api('GET', '/hooks/stats'), api('GET', '/nodes'), api('GET', '/upstreams')]);
       if (res[0].ok) renderPlugins(res[0].json);
       if (res[1].ok) renderHealth(res[1].json);
       if (res[2].ok) renderHooks(res[2].json);
-      if (res[3].ok) renderUpstreams(res[3].json);
+      if (res[3].ok) renderNodes(res[3].json);
+      if (res[4].ok) renderUpstreams(res[4].json);
       var failed = res.filter(function (r) { return !r.ok; });
       $('updated').textContent = failed.length ? 'refresh failed: ' + failed[0].code : 'updated ' + new Date().toLocaleTimeString();
       if (selected) await refreshDetails();
     } catch (e) {
-      if (e instanceof Unauthorized) { token = ''; sessionStorage.removeItem(TOKEN_KEY); refreshing = false; showLogin('The admin token is no longer accepted (' + e.code + '). Enter it again.'); return; }
+      if (e instanceof Unauthorized) { token = ''; refreshing = false; showLogin('The admin token is no longer accepted (' + e.code + '). Enter it again.'); return; }
       $('updated').textContent = 'refresh failed: ' + (e && e.message ? e.message : e);
     }
     refreshing = false;
@@ -229,7 +231,7 @@ export const DASHBOARD_SCRIPT = `
     try {
       out = await api('POST', path, body);
     } catch (e) {
-      if (e instanceof Unauthorized) { token = ''; sessionStorage.removeItem(TOKEN_KEY); showLogin(unauthorizedMessage(e)); return; }
+      if (e instanceof Unauthorized) { token = ''; showLogin(unauthorizedMessage(e)); return; }
       out = { ok: false, status: 0, code: 'CLIENT_ERROR', message: String(e && e.message ? e.message : e) };
     }
     var what = (label || action) + ' ' + id;
@@ -354,11 +356,12 @@ export const DASHBOARD_SCRIPT = `
   // ---- health and hooks ----
   function renderHealth(h) {
     var status = h && h.status ? h.status : 'unknown';
-    setBadge($('health-badge'), 'overall: ' + status, tone(status));
+    var unchecked = h && h.counts && h.counts.unknown ? ' (' + h.counts.unknown + ' not checked yet)' : '';
+    setBadge($('health-badge'), 'overall: ' + status + unchecked, tone(status));
     $('health-badge').dataset.status = String(status);
     var list = Array.isArray(h.plugins) ? h.plugins : [];
     $('health-table').replaceChildren(list.length ? table(['plugin', 'state', 'health', 'circuit', 'message'], list.map(function (p) {
-      return el('tr', { kids: [cell(p.id, 'mono'), cell(badge(p.state)), cell(badge(p.health)), cell(badge(p.circuit, tone(p.circuit))), cell(p.message, 'wrap')] });
+      return el('tr', { kids: [cell(p.id, 'mono'), cell(badge(p.state)), cell(badge(p.health)), cell(badge(p.circuit, tone(p.circuit))), cell(p.hint ? (p.message ? p.message + ' — ' : '') + p.hint : p.message, 'wrap')] });
     })) : el('p', { cls: 'muted', text: 'No plugins.' }));
   }
   function renderHooks(s) {
@@ -380,6 +383,21 @@ export const DASHBOARD_SCRIPT = `
     });
     $('upstreams').hidden = rows.length === 0;
     $('upstreams-table').replaceChildren(table(['plugin', 'upstream', 'state', 'in flight', 'requests', 'errors', 'mean ms', 'p99 ms', 'ejections', 'last check'], rows, [3, 4, 5, 6, 7, 8]));
+  }
+
+  // ---- nodes: the cluster's node list (one row for a gateway on its own), skew and problems ----
+  function renderNodes(d) {
+    var nodes = d && Array.isArray(d.nodes) ? d.nodes : [];
+    var kids = [table(['node', 'address', 'plugway', 'plugins', 'started', 'problems'], nodes.map(function (n) {
+      var plugins = (n.plugins || []).map(function (p) { return p.id + ' ' + p.version + (p.health && p.health !== 'healthy' ? ' (' + p.health + ')' : ''); }).join(', ');
+      var problems = (n.problems || []).map(function (p) { return (p.plugin ? p.plugin + ': ' : '') + p.code; }).join(', ');
+      return el('tr', { data: { nodeId: String(n.id) }, kids: [cell(String(n.id) + (n.id === d.self ? ' \u2022' : ''), 'mono'), cell(n.address || '\u2014', 'mono'), cell(String(n.plugway_version || '')), cell(plugins), cell(ago(n.started_at)), cell(problems || '\u2014', problems ? 'error-text' : 'muted')] });
+    }))];
+    (d && Array.isArray(d.skew) ? d.skew : []).forEach(function (s) {
+      kids.push(el('p', { cls: 'error-box', text: 'version skew: ' + s.plugin + ' \u2014 ' + Object.keys(s.versions).map(function (v) { return v + ' on ' + s.versions[v].join(', '); }).join('; ') }));
+    });
+    if (!d || !d.cluster) kids.push(el('p', { cls: 'muted', text: 'A gateway on its own: set state.store: etcd to see a cluster here.' }));
+    $('nodes-table').replaceChildren.apply($('nodes-table'), kids);
   }
 
   document.addEventListener('visibilitychange', function () { if (!document.hidden && token && !$('app').hidden) refresh(); });

@@ -18,7 +18,7 @@ const BODY = `
 <main>
   <section id="login" class="panel" hidden>
     <h2>Admin token</h2>
-    <p class="muted">The dashboard calls the admin API with this token. It is kept in this tab's session storage only.</p>
+    <p class="muted">The dashboard calls the admin API with this token. It is kept in this page's memory only (never in browser storage, which plugin pages of this origin could read): reloading the page asks for it again.</p>
     <form id="login-form" autocomplete="off">
       <input id="token" name="token" type="password" placeholder="admin token" aria-label="Admin token" spellcheck="false" autocomplete="off">
       <button type="submit" id="login-submit">Open</button>
@@ -46,6 +46,7 @@ const BODY = `
     <div class="grid">
       <section><h2>Health</h2><div id="health-table"></div></section>
       <section><h2>Hooks</h2><div id="hooks-table"></div></section>
+      <section><h2>Nodes</h2><div id="nodes-table"></div></section>
     </div>
   </section>
 </main>

@@ -10,8 +10,9 @@ import type { PluginResponse } from '../../sdk/types.js';
 import type { PluginGuard } from '../core.js';
 import { countsAsPluginFailure, failureFromCall, refuse, type HttpFailure } from '../http-errors.js';
 import type { GatewayMetrics } from '../metrics.js';
-import { checkResponse } from '../response.js';
 import { discardBody } from '../stream-response.js';
+import { checkResponse, type WireResponse } from '../response.js';
+import { reasonOf } from '../../errors.js';
 import type { Outcome, RequestContext, Step } from './context.js';
 
 export interface CallDeps {
@@ -42,6 +43,9 @@ export function callPluginStep(deps: CallDeps, id: string, guard: PluginGuard, t
       }
       guard.breaker.success();
       ctx.res = r as PluginResponse;
+      if ((wire as { stream?: unknown }).stream) {
+        (wire as WireResponse).onStreamError = (err: unknown) => deps.logger.warn({ plugin_id: id, request_id: ctx.preq.id, err: { message: reasonOf(err) } }, 'event stream failed after it started');
+      }
       return wire;
     },
     enterFailed(ctx: RequestContext, err: unknown): HttpFailure {
@@ -53,9 +57,11 @@ export function callPluginStep(deps: CallDeps, id: string, guard: PluginGuard, t
       const fl = failureFromCall(err);
       if (countsAsPluginFailure(fl.code, fl.status)) guard.breaker.failure();
       else guard.breaker.release();
-      if (fl.status >= 500) deps.logger.warn({ plugin_id: id, request_id: ctx.preq.id, err: { code: fl.code, message: fl.message } }, 'plugin call failed');
-      // What a plugin threw may carry anything (a connection string, a query): it goes to the log, not to the client.
-      if (fl.status === 500) return { ...fl, message: `Plugin ${id} failed while handling the request; the gateway log has the reason under this request id` };
+      if (fl.status >= 500) {
+        deps.logger.warn({ plugin_id: id, request_id: ctx.preq.id, err: { code: fl.code, message: fl.message } }, 'plugin call failed');
+        // What a plugin threw may carry anything (a connection string, a query): the error-text step keeps it from the client.
+        fl.logged = true;
+      }
       return fl;
     },
   };

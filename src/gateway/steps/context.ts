@@ -22,6 +22,8 @@ export interface Exchange {
   send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | Readable | undefined): void;
   /** A 101 with the upstream's socket (a proxied WebSocket): spliced with the client's (stream-response.ts). */
   upgrade?(headers: Record<string, string | number | string[]>, upstream: Duplex): void;
+  /** Sends a server-sent event stream (event-stream.ts), flushed event by event; the server destroys `body` when the client goes away. */
+  stream?(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void;
 }
 
 /** A sync result, or a promise of it: the dispatcher handles both, a step never has to. */

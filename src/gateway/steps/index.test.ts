@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stepBench, echoPlugin, rl } from './step-bench.test-helper.js';
 
-test('a plain route compiles to accounting, send, serialize, availability, call; a full one adds middleware, auth, rate limit in order', async (t) => {
+test('a plain route compiles to accounting, send, error-text, sandbox, serialize, availability, call; a full one adds middleware, auth, rate limit in order', async (t) => {
   const b = await stepBench(
     [
       { id: 'auth', plugin: { authenticate: () => ({ id: 'u' }) }, manifest: { kind: 'auth' } },
@@ -15,6 +15,6 @@ test('a plain route compiles to accounting, send, serialize, availability, call;
     },
   );
   t.after(() => b.close());
-  assert.deepEqual(b.stepsOf('GET', '/plain'), ['accounting', 'send', 'serialize', 'availability', 'circuit-breaker', 'call']);
-  assert.deepEqual(b.stepsOf('GET', '/full'), ['accounting', 'send', 'serialize', 'availability', 'middleware:mw', 'auth', 'rate-limit', 'circuit-breaker', 'call']);
+  assert.deepEqual(b.stepsOf('GET', '/plain'), ['accounting', 'send', 'error-text', 'sandbox', 'serialize', 'availability', 'circuit-breaker', 'call']);
+  assert.deepEqual(b.stepsOf('GET', '/full'), ['accounting', 'send', 'error-text', 'sandbox', 'serialize', 'availability', 'middleware:mw', 'auth', 'rate-limit', 'circuit-breaker', 'call']);
 });

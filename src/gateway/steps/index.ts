@@ -3,6 +3,7 @@
 
 import type { CompiledRouteSpec, GatewayCore } from '../core.js';
 import { authStep } from './auth.js';
+import { authMissingStep } from './auth-missing.js';
 import { availabilityStep } from './availability.js';
 import { callPluginStep } from './call-plugin.js';
 import { circuitBreakerStep } from './circuit-breaker.js';
@@ -11,19 +12,24 @@ import { requestHooksStep, responseHooksStep } from './hooks.js';
 import { middlewareStep } from './middleware.js';
 import { rateLimitStep } from './rate-limit.js';
 import { sendStep } from './send.js';
+import { errorTextStep } from './error-text.js';
+import { sandboxStep } from './sandbox.js';
 import { serializeStep } from './serialize.js';
 
 /** `accounting` is the route's accounting step (core.ts keeps it for requests refused before the steps). */
 export function compileSteps(core: GatewayCore, route: CompiledRouteSpec, accounting: Step): Step[] {
   const { host, logger, metrics } = core;
   const id = route.pluginId;
-  const steps: Step[] = [accounting, sendStep];
+  const steps: Step[] = [accounting, sendStep, errorTextStep(logger, id)];
+  if (core.sandboxResponses) steps.push(sandboxStep);
   if (host.hooks.has('onResponse') || host.hooks.has('onError')) steps.push(responseHooksStep({ host, metrics, logger }, id));
   steps.push(serializeStep(id, route.guard, core.maxResponseBytes));
   steps.push(availabilityStep(host, id));
   for (const mw of route.middleware) steps.push(middlewareStep(host, mw, core.maxResponseBytes));
   if ((route.auth !== 'none' || route.needsPrincipal) && core.authPluginId) {
     steps.push(authStep(host, core.authPluginId, { ...route, method: route.def.method, path: route.def.path }, logger));
+  } else if (route.auth !== 'none' || route.needsPrincipal) {
+    steps.push(authMissingStep({ method: route.def.method, path: route.def.path, pluginId: id }));
   }
   if (route.limiter) steps.push(rateLimitStep(core, id, route.limiter, route.metrics));
   if (host.hooks.has('onRequest')) steps.push(requestHooksStep({ host, metrics, logger }, id));

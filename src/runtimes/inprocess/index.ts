@@ -12,6 +12,7 @@ import { addDeadline, removeDeadline, type Deadline } from './deadlines.js';
 import { pluginExportOf } from '../module-interop.js';
 import { ensureSdkResolution } from '../sdk-resolve.js';
 import { ensureTsx } from '../tsx.js';
+import { ProbeTally } from '../probe-tally.js';
 
 const EMPTY: readonly unknown[] = Object.freeze([]);
 /** How many times each entry file was imported: later imports get `?v=<n>` so ESM re-evaluates it. */
@@ -53,6 +54,7 @@ class InProcessRuntime implements PluginRuntime {
   private totalMs = 0;
   private lastT0 = 0;
   readonly timing: CallTiming = { start: 0, syncMs: 0 };
+  private readonly probes = new ProbeTally();
 
   constructor(private readonly init: RuntimeInit) {
     this.id = init.manifest.id;
@@ -116,9 +118,10 @@ class InProcessRuntime implements PluginRuntime {
     try {
       r = this.invoke<T>(method, payload, options);
     } catch (err) {
-      return Promise.reject(err);
+      r = Promise.reject(err);
     }
-    return r instanceof Promise ? r : Promise.resolve(r);
+    const p = r instanceof Promise ? r : Promise.resolve(r);
+    return options?.probe ? this.probes.track(p) : p;
   }
 
   /** A synchronous answer stays synchronous (no promise, no deadline); a promise gets the deadline. */
@@ -200,7 +203,7 @@ class InProcessRuntime implements PluginRuntime {
   }
 
   stats(): RuntimeStats {
-    return {
+    return this.probes.subtract({
       calls: this.calls,
       errors: this.errors,
       timeouts: this.timeouts,
@@ -208,7 +211,7 @@ class InProcessRuntime implements PluginRuntime {
       totalMs: this.totalMs,
       lastCallAt: this.lastT0 ? Math.round(performance.timeOrigin + this.lastT0) : undefined,
       restarts: 0,
-    };
+    });
   }
 
   /** In-process plugins share the host's heap and CPU: nothing can be attributed to one of them. */

@@ -62,18 +62,5 @@ export function rawInput(body: unknown): string | Uint8Array {
   return JSON.stringify(body);
 }
 
-/** Whether `url` is reachable under permissions.network entries: host, host:port, *.suffix. */
-export function hostAllowed(url: URL, allowed: readonly string[]): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const port = url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
-  return allowed.some((entry) => {
-    const e = entry.trim().toLowerCase();
-    if (e === '*') return true;
-    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+|\*))?$/.exec(e);
-    if (!m) return false;
-    const h = m[1]!.replace(/^\[|\]$/g, '');
-    const p = m[2];
-    const hostOk = h === host || (h.startsWith('*.') && host.endsWith(h.slice(1)));
-    return hostOk && (p === undefined || p === '*' || p === port);
-  });
-}
+/** The host check lives with the fetch policy (shared with the process runtime). */
+export { hostAllowed } from '../fetch-policy.js';

@@ -13,7 +13,7 @@ import { IsolatedRuntime, tuningOf } from '../worker/isolated-runtime.js';
 import type { RuntimeTuning } from '../worker/isolated-runtime.js';
 import { tsxApiUrls } from '../tsx.js';
 import { serveModule } from '../worker/serve-module.js';
-import { hostAllowed } from './abi.js';
+import { DEFAULT_FETCH_POLICY, egressDenial, fetchWithLimit, type FetchPolicy } from '../fetch-policy.js';
 import { Wasm } from './wasm-api.js';
 import type { WasmModule } from './wasm-api.js';
 import { rewriteMemoryMaximum, WASM_PAGE_BYTES, WasmFormatError } from './memory-limit.js';
@@ -129,6 +129,7 @@ class WasmRuntime implements PluginRuntime {
     // A checkout's wasm-worker.ts is bundled once per process: no tsx registered in every thread.
     const serve = await serveModule(import.meta.url, 'wasm-worker');
     const network = manifest.permissions.network;
+    const fetchPolicy = this.fetchPolicy;
     const threadLimits = wasmThreadLimits(this.tuning.maxResponseBytes);
     this.inner = new IsolatedRuntime(this.init, {
       type: 'wasm',
@@ -139,6 +140,7 @@ class WasmRuntime implements PluginRuntime {
         module,
         config: extismConfig(this.init.config),
         network,
+        operatorHosts: fetchPolicy.allowedHosts,
         endpoints: manifest.endpoints,
         capPages,
         useWasi: imports.some((i) => i.module === 'wasi_snapshot_preview1'),
@@ -150,7 +152,8 @@ class WasmRuntime implements PluginRuntime {
       toError: (wire) => {
         if (wire.code === 'PLW_ERR_WASM_MEMORY_LIMIT') this.init.onEvent?.({ type: 'runtime.wasm_memory_limit', data: { pluginId: id, ...wire.params } });
         if (wire.code === 'PLW_ERR_WASM_HOST_MEMORY_LIMIT') this.init.onEvent?.({ type: 'runtime.wasm_host_memory_limit', data: { pluginId: id, runtime: 'wasm', ...wire.params } });
-        if (wire.code === 'PLW_ERR_WASM_HOST_DENIED') this.init.onEvent?.({ type: 'runtime.wasm_host_denied', data: { pluginId: id, ...wire.params } });
+        if (wire.code === 'PLW_ERR_WASM_HOST_DENIED' || wire.code === 'PLW_ERR_FETCH_HOST_NOT_ALLOWED') this.init.onEvent?.({ type: 'runtime.wasm_host_denied', data: { pluginId: id, ...wire.params } });
+        if (wire.code === 'PLW_ERR_FETCH_TOO_LARGE') this.init.onEvent?.({ type: 'runtime.fetch_too_large', data: { pluginId: id, runtime: 'wasm', ...wire.params } });
         return undefined;
       },
       bridgeOp: async (op, args) => {
@@ -161,21 +164,29 @@ class WasmRuntime implements PluginRuntime {
     await this.inner.load();
   }
 
-  /** HTTP for the plugin, on the main thread; the allow-list is checked again here. */
-  private async fetch(req: { url: string; method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
-    const url = new URL(req.url);
-    if (!hostAllowed(url, this.init.manifest.permissions.network)) throw new PlugwayError('PLW_ERR_WASM_HOST_DENIED', { id: this.init.manifest.id, host: url.host });
-    const res = await fetch(url, {
-      method: req.method,
-      headers: req.headers,
-      ...(req.body ? { body: Buffer.from(req.body, 'base64') } : {}),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(this.init.defaultTimeoutMs),
-    });
-    const buf = Buffer.from(await res.arrayBuffer());
-    if (buf.length > this.tuning.maxResponseBytes) throw new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: this.init.manifest.id, method: 'http_request', size: buf.length, limit: this.tuning.maxResponseBytes });
-    return { status: res.status, body: buf.toString('base64') };
+  /** runtimes.fetch, with the response limit no larger than what the wasm side may hold. */
+  private get fetchPolicy(): FetchPolicy {
+    const p = this.init.fetchPolicy ?? DEFAULT_FETCH_POLICY;
+    return { ...p, maxResponseBytes: Math.min(p.maxResponseBytes, this.tuning.maxResponseBytes), timeoutMs: Math.min(p.timeoutMs, this.init.defaultTimeoutMs) };
   }
+
+  /**
+   * HTTP for the plugin, on the main thread: the hosts are checked again here, and the body is read
+   * as a stream and aborted at the limit (it was buffered whole before: two 1.5 GB streams took the
+   * gateway to 3 GB). The wasm thread waits meanwhile; past its deadline it is ended and so is this.
+   */
+  private async fetch(req: { url: string; method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+    const id = this.init.manifest.id;
+    const url = new URL(req.url);
+    const policy = this.fetchPolicy;
+    const denied = egressDenial(id, url, this.init.manifest.permissions.network, policy);
+    if (denied) throw denied;
+    const res = await fetchWithLimit(id, url, { method: req.method, headers: req.headers, ...(req.body ? { body: Buffer.from(req.body, 'base64') } : {}) }, policy, this.fetches.signal);
+    return { status: res.status, body: res.body.toString('base64') };
+  }
+
+  /** Aborted on dispose: no download outlives the runtime. */
+  private readonly fetches = new AbortController();
 
   private get rt(): IsolatedRuntime {
     if (!this.inner) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id: this.init.manifest.id, state: 'unloaded' });
@@ -203,6 +214,7 @@ class WasmRuntime implements PluginRuntime {
   }
 
   async dispose(): Promise<void> {
+    this.fetches.abort();
     await this.inner?.dispose();
   }
 }

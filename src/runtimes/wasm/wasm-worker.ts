@@ -5,7 +5,8 @@
 import './quiet-wasi.js';
 import type { CallContext, Plugin } from '@extism/extism';
 import { WorkerSide } from '../worker/worker-side.js';
-import { endpointFunction, hostAllowed, METHOD_EXPORTS, rawInput, implementedMethods } from './abi.js';
+import { endpointFunction, METHOD_EXPORTS, rawInput, implementedMethods } from './abi.js';
+import { egressDenial } from '../fetch-policy.js';
 import { Wasm } from './wasm-api.js';
 import type { WasmInstance, WasmModule } from './wasm-api.js';
 import type { EndpointSpec } from '../../manifest/types.js';
@@ -20,6 +21,8 @@ const extra = boot.extra as {
   module: WasmModule;
   config: Record<string, string>;
   network: string[];
+  /** runtimes.fetch.allowed_hosts: the operator's cap on `network`. */
+  operatorHosts?: string[];
   endpoints: EndpointSpec[];
   capPages: number;
   useWasi: boolean;
@@ -31,7 +34,8 @@ const coded = (code: string, params: Record<string, unknown>, message: string) =
 
 let plugin: Plugin;
 let broken = false;
-let deniedHost: string | undefined;
+/** A coded failure of a host function in this call (a denied host, a fetch over its limit): a trap hides it otherwise. */
+let hostFnError: { code: string; params: Record<string, unknown>; message: string } | undefined;
 let lastStatus = 0;
 const lifecycleDone: string[] = [];
 
@@ -129,15 +133,23 @@ const functions = {
       lastStatus = 0;
       const spec = cc.read(reqAddr)?.json() as { url: string; method?: string; headers?: Record<string, string>; header?: Record<string, string> };
       const url = new URL(spec.url);
-      if (!hostAllowed(url, extra.network)) {
-        deniedHost = url.host;
+      const denial = egressDenial(boot.pluginId, url, extra.network, { allowedHosts: extra.operatorHosts ?? ['*'] });
+      if (denial) {
+        hostFnError = { code: denial.code, params: { id: boot.pluginId, host: String(denial.params.host) }, message: `HTTP to ${url.host} denied` };
         throw new Error(`HTTP to ${url.host} is not allowed`);
       }
       const method = (spec.method ?? 'GET').toUpperCase();
       const body = bodyAddr === 0n || method === 'GET' || method === 'HEAD' ? undefined : cc.read(bodyAddr)?.bytes();
-      const res = side.bridgeSync('http.fetch', [
-        { url: spec.url, method, headers: spec.headers ?? spec.header ?? {}, ...(body ? { body: Buffer.from(body).toString('base64') } : {}) },
-      ]) as { status: number; body: string };
+      let res: { status: number; body: string };
+      try {
+        res = side.bridgeSync('http.fetch', [
+          { url: spec.url, method, headers: spec.headers ?? spec.header ?? {}, ...(body ? { body: Buffer.from(body).toString('base64') } : {}) },
+        ]) as { status: number; body: string };
+      } catch (err) {
+        const e = err as { code?: string; params?: Record<string, unknown>; message?: string };
+        if (e.code) hostFnError = { code: e.code, params: e.params ?? { id: boot.pluginId }, message: e.message ?? e.code };
+        throw err;
+      }
       lastStatus = res.status;
       return storeHost(cc, new Uint8Array(Buffer.from(res.body, 'base64')));
     },
@@ -177,7 +189,7 @@ async function callExport(method: string, name: string, input: string | Uint8Arr
     broken = false;
     for (const step of lifecycleDone) await plugin.call(step, '');
   }
-  deniedHost = undefined;
+  hostFnError = undefined;
   hostLimitHit = false;
   hostCharged = 0;
   hostBlocks = [];
@@ -195,7 +207,8 @@ async function callExport(method: string, name: string, input: string | Uint8Arr
     if (hostLimitHit) {
       throw coded('PLW_ERR_WASM_HOST_MEMORY_LIMIT', { id: boot.pluginId, method, limitMb: Math.round(hostCapBytes / 1048576) }, err instanceof Error ? err.message : String(err));
     }
-    if (deniedHost) throw coded('PLW_ERR_WASM_HOST_DENIED', { id: boot.pluginId, host: deniedHost }, `HTTP to ${deniedHost} denied`);
+    const hostErr = hostFnError as { code: string; params: Record<string, unknown>; message: string } | undefined;
+    if (hostErr) throw coded(hostErr.code, hostErr.params, hostErr.message);
     const reason = err instanceof Error ? err.message : String(err);
     const used = memoryBytes((await plugin.getInstance().catch(() => undefined)) as WasmInstance | undefined);
     const capBytes = extra.capPages * 65536;

@@ -4,12 +4,12 @@
 
 import { type PlugwayError, reasonOf } from '../../errors.js';
 import type { RuntimeInit } from '../types.js';
-import type { WorkerInstance } from './instance.js';
+import type { IsolatedInstance } from './instance.js';
 import type { BridgeOp, ToMain } from './protocol.js';
 
 export class BridgeServer {
   /** Event subscriptions per thread, by the thread's subscription number. */
-  private readonly subscriptions = new Map<WorkerInstance, Map<number, () => void>>();
+  private readonly subscriptions = new Map<IsolatedInstance, Map<number, () => void>>();
 
   constructor(
     private readonly init: Pick<RuntimeInit, 'context' | 'logger'>,
@@ -17,7 +17,7 @@ export class BridgeServer {
     private readonly extraOp?: (op: BridgeOp, args: unknown[]) => Promise<unknown>,
   ) {}
 
-  onMessage(inst: WorkerInstance, msg: ToMain): void {
+  onMessage(inst: IsolatedInstance, msg: ToMain): void {
     if (msg.t === 'log') {
       const fields = { ...(msg.o ?? {}), instance: inst.index };
       const log = this.init.logger[msg.l === 'fatal' ? 'fatal' : msg.l].bind(this.init.logger);
@@ -34,12 +34,12 @@ export class BridgeServer {
   }
 
   /** Ends a thread's event subscriptions (it died or the runtime is disposed). */
-  drop(inst: WorkerInstance): void {
+  drop(inst: IsolatedInstance): void {
     for (const off of this.subscriptions.get(inst)?.values() ?? []) off();
     this.subscriptions.delete(inst);
   }
 
-  private async serve(inst: WorkerInstance, op: BridgeOp, a: unknown[]): Promise<unknown> {
+  private async serve(inst: IsolatedInstance, op: BridgeOp, a: unknown[]): Promise<unknown> {
     const { storage, events } = this.init.context;
     switch (op) {
       case 'storage.get':

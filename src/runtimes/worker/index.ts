@@ -9,6 +9,7 @@ import { IsolatedRuntime, tuningOf } from './isolated-runtime.js';
 import { serveModule } from './serve-module.js';
 import { tsxApiUrls } from '../tsx.js';
 import { needsSdkResolution } from '../sdk-resolve.js';
+import { grantedEnv } from '../granted-env.js';
 import type { RuntimeTuning } from './isolated-runtime.js';
 
 export type { RuntimeTuning } from './isolated-runtime.js';
@@ -53,6 +54,8 @@ export function createWorkerRuntime(init: RuntimeInit, tuning: Partial<RuntimeTu
       return { serveModule: m.url, ...(m.typescript || tsEntry ? { tsx: tsxApiUrls() } : {}), sdkHook };
     },
     extra: { entryPath },
+    // a thread sees only the variables its manifest grants (it still shares files and network: docs/runtimes.md)
+    env: grantedEnv(manifest.permissions.env),
     ...(limits ? { resourceLimits: limits } : {}),
     // The same number bounds Buffers and ArrayBuffers, which the heap limit does not see.
     ...(memoryMb ? { memoryMb, externalLimitMb: memoryMb } : {}),

@@ -3,6 +3,7 @@
 
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import { PlugwayError } from '../../errors.js';
 import { Ring, RingPump, createRingBuffers, decodeMessage, encodeMessage } from './channel.js';
 import { bootstrapSource } from './protocol.js';
@@ -15,18 +16,43 @@ export interface InstanceSpec {
   /** Register the plugway/sdk resolve hook in the thread (needsSdkResolution). Default true. */
   sdkHook?: boolean;
   resourceLimits?: ResourceLimits;
+  /** The thread's process.env (permissions.env); absent: a copy of the gateway's. */
+  env?: Record<string, string>;
   ringBytes: number;
   memoryMb?: number;
   giveBackGraceMs: number;
   startTimeoutMs: number;
   /** Turns a plugin's thrown error into the error the caller sees. */
   toError(wire: WireError, method: string): Error;
-  onMessage(instance: WorkerInstance, msg: ToMain): void;
+  onMessage(instance: IsolatedInstance, msg: ToMain): void;
   /** The thread died (crash, OOM, exit, terminated after a deadline). */
-  onDeath(instance: WorkerInstance, error: PlugwayError, kind: DeathKind): void;
+  onDeath(instance: IsolatedInstance, error: PlugwayError, kind: DeathKind): void;
 }
 
 export type DeathKind = 'crashed' | 'oom' | 'exited' | 'terminated';
+
+/** Usage figures an instance reports (a process reports its memory as heapUsed; external 0). */
+export type InstanceUsage = Extract<ToMain, { t: 'usage' }>;
+
+/**
+ * One copy of a plugin that IsolatedRuntime balances over, restarts and ends: a worker thread
+ * (WorkerInstance) or a sandboxed child process (process/instance.ts).
+ */
+export interface IsolatedInstance {
+  readonly index: number;
+  state: 'starting' | 'ready' | 'dead';
+  readonly startMs: number;
+  readonly inFlight: number;
+  /** Starts it; resolves with the plugin's method names once loaded. */
+  start(): Promise<string[]>;
+  send(msg: ToWorker): void;
+  call(method: string, args: readonly unknown[], deadline: number, signal: AbortSignal | undefined, timeoutMs: number): Promise<unknown>;
+  usage(timeoutMs?: number): Promise<InstanceUsage | undefined>;
+  /** CPU use since the previous reading, % of one core. */
+  cpuPercent(): number;
+  /** Ends it without reporting a death. */
+  stop(): Promise<void>;
+}
 
 interface Pending {
   resolve(v: unknown): void;
@@ -37,7 +63,7 @@ interface Pending {
   signal?: AbortSignal;
 }
 
-export class WorkerInstance {
+export class WorkerInstance implements IsolatedInstance {
   readonly index: number;
   state: 'starting' | 'ready' | 'dead' = 'starting';
   methods: string[] = [];
@@ -54,6 +80,7 @@ export class WorkerInstance {
   private deathError?: PlugwayError;
   private deathKind?: DeathKind;
   private expectedExit = false;
+  private prevElu: ReturnType<Worker['performance']['eventLoopUtilization']> | undefined;
 
   constructor(private readonly spec: InstanceSpec) {
     this.index = spec.index;
@@ -81,6 +108,7 @@ export class WorkerInstance {
       workerData: boot,
       transferList: [port2],
       ...(this.spec.resourceLimits ? { resourceLimits: this.spec.resourceLimits } : {}),
+      ...(this.spec.env ? { env: this.spec.env } : {}),
       name: `plugway:${boot.pluginId}#${this.index}`,
       stdout: false,
       stderr: false,
@@ -238,7 +266,7 @@ export class WorkerInstance {
   }
 
   /** Asks the thread for its heap figures; undefined if it does not answer in time (busy). */
-  usage(timeoutMs = 200): Promise<Extract<ToMain, { t: 'usage' }> | undefined> {
+  usage(timeoutMs = 200): Promise<InstanceUsage | undefined> {
     if (this.state !== 'ready') return Promise.resolve(undefined);
     const id = ++this.seq;
     return new Promise((resolve) => {
@@ -252,6 +280,17 @@ export class WorkerInstance {
       });
       this.send({ t: 'usage', id });
     });
+  }
+
+  cpuPercent(): number {
+    try {
+      const now = this.worker.performance.eventLoopUtilization();
+      const cpu = (this.prevElu ? this.worker.performance.eventLoopUtilization(now, this.prevElu) : now).utilization * 100;
+      this.prevElu = now;
+      return cpu;
+    } catch {
+      return 0; // the thread just ended
+    }
   }
 
   eventLoopUtilization(): number | undefined {
@@ -291,7 +330,7 @@ export class WorkerInstance {
     if (!this.deathError) {
       if (err?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         this.deathKind = 'oom';
-        this.deathError = new PlugwayError('PLW_ERR_WORKER_OUT_OF_MEMORY', { id, instance: this.index, memoryMb: this.spec.memoryMb ?? 'default' }, { cause: err });
+        this.deathError = new PlugwayError('PLW_ERR_WORKER_OUT_OF_MEMORY', { id, instance: this.index, memoryMb: memoryLimitMb(this.spec.memoryMb) }, { cause: err });
       } else if (err) {
         this.deathKind = 'crashed';
         this.deathError = new PlugwayError('PLW_ERR_WORKER_CRASHED', { id, instance: this.index, reason: err.message }, { cause: err });
@@ -313,4 +352,9 @@ export class WorkerInstance {
     for (const [, c] of this.control) c({ t: 'pong', id: -1 });
     this.control.clear();
   }
+}
+
+/** The heap limit an OOM message names: resources.memory, else V8's default heap limit (what the thread got). */
+export function memoryLimitMb(memoryMb: number | undefined): number {
+  return memoryMb ?? Math.round(getHeapStatistics().heap_size_limit / 1048576);
 }

@@ -9,9 +9,10 @@ import type { ErrorCode, ErrorParams } from '../../errors.js';
 import type { PluginMetrics } from '../../sdk/types.js';
 import { DEFAULT_POLL_US, type CallOptions, type PluginRuntime, type RuntimeInit, type RuntimeStats } from '../types.js';
 import { WorkerInstance } from './instance.js';
-import type { DeathKind, InstanceSpec } from './instance.js';
+import type { DeathKind, InstanceSpec, IsolatedInstance } from './instance.js';
 import type { BridgeOp, WireError } from './protocol.js';
 import { BridgeServer } from './bridge-server.js';
+import { ProbeTally } from '../probe-tally.js';
 
 export interface RuntimeTuning {
   /** First restart delay; doubles per crash within the window. */
@@ -70,7 +71,11 @@ export function tuningOf(init: RuntimeInit, overrides: Partial<RuntimeTuning>): 
 }
 
 export interface IsolatedOptions {
-  type: 'worker' | 'wasm';
+  type: 'worker' | 'wasm' | 'process';
+  /** What one instance is, in event names and codes: runtime.worker_crashed or runtime.process_crashed. Default 'worker'. */
+  unit?: 'worker' | 'process';
+  /** Makes an instance (default: a worker thread). */
+  createInstance?(spec: InstanceSpec): IsolatedInstance;
   serveModule: string;
   /** tsx's API URLs, when the thread must load TypeScript. */
   tsx?: { esm: string; cjs: string };
@@ -80,6 +85,8 @@ export interface IsolatedOptions {
   sdkHook?: boolean;
   extra: Record<string, unknown>;
   resourceLimits?: ResourceLimits;
+  /** Each thread's process.env (the worker runtime: only what permissions.env grants). */
+  env?: Record<string, string>;
   memoryMb?: number;
   /** Cap on each thread's Buffers/ArrayBuffers (MB), enforced from inside the thread; absent: none. */
   externalLimitMb?: number;
@@ -98,6 +105,8 @@ interface Queued {
   method: string;
   args: readonly unknown[];
   deadline: number;
+  /** The call's whole budget, ms, as it was when the call came in (what a timeout message reports). */
+  budgetMs: number;
   signal?: AbortSignal;
   resolve(v: unknown): void;
   reject(e: Error): void;
@@ -105,8 +114,8 @@ interface Queued {
 }
 
 export class IsolatedRuntime implements PluginRuntime {
-  readonly type: 'worker' | 'wasm';
-  private readonly instances: Array<WorkerInstance | undefined> = [];
+  readonly type: 'worker' | 'wasm' | 'process';
+  private readonly instances: Array<IsolatedInstance | undefined> = [];
   private methods = new Set<string>();
   private replay: Array<{ method: string; args: readonly unknown[] }> = [];
   private queue: Queued[] = [];
@@ -114,9 +123,9 @@ export class IsolatedRuntime implements PluginRuntime {
   private failed?: PlugwayError;
   private disposed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly prevElu = new Map<WorkerInstance, ReturnType<WorkerInstance['thread']['performance']['eventLoopUtilization']>>();
   private flagsJson = '';
   private readonly counters: RuntimeStats = { calls: 0, errors: 0, timeouts: 0, inFlight: 0, totalMs: 0, restarts: 0 };
+  private readonly probes = new ProbeTally();
   private readonly id: string;
   private readonly bridge: BridgeServer;
 
@@ -148,6 +157,7 @@ export class IsolatedRuntime implements PluginRuntime {
       ...(this.opts.tsx ? { tsx: this.opts.tsx } : {}),
       ...(this.opts.sdkHook !== undefined ? { sdkHook: this.opts.sdkHook } : {}),
       ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
+      ...(this.opts.env ? { env: this.opts.env } : {}),
       ...(this.opts.memoryMb ? { memoryMb: this.opts.memoryMb } : {}),
       ringBytes: this.opts.tuning.ringBytes,
       giveBackGraceMs: this.opts.tuning.giveBackGraceMs,
@@ -156,6 +166,15 @@ export class IsolatedRuntime implements PluginRuntime {
       onMessage: (inst, msg) => this.bridge.onMessage(inst, msg),
       onDeath: (inst, err, kind) => this.onDeath(inst, err, kind),
     };
+  }
+
+  private newInstance(index: number): IsolatedInstance {
+    const spec = this.spec(index);
+    return this.opts.createInstance ? this.opts.createInstance(spec) : new WorkerInstance(spec);
+  }
+
+  private get unit(): 'worker' | 'process' {
+    return this.opts.unit ?? 'worker';
   }
 
   async load(): Promise<void> {
@@ -168,7 +187,7 @@ export class IsolatedRuntime implements PluginRuntime {
     const n = Math.max(1, this.init.manifest.runtime.instances || 1);
     const started = await Promise.allSettled(
       Array.from({ length: n }, async (_, i) => {
-        const inst = new WorkerInstance(this.spec(i));
+        const inst = this.newInstance(i);
         this.instances[i] = inst;
         return inst.start();
       }),
@@ -214,10 +233,15 @@ export class IsolatedRuntime implements PluginRuntime {
   }
 
   stats(): RuntimeStats {
-    return { ...this.counters };
+    return this.probes.subtract({ ...this.counters });
   }
 
-  async call<T = unknown>(method: string, payload: readonly unknown[] = [], options: CallOptions = {}): Promise<T> {
+  call<T = unknown>(method: string, payload: readonly unknown[] = [], options: CallOptions = {}): Promise<T> {
+    const p = this.counted<T>(method, payload, options);
+    return options.probe ? this.probes.track(p) : p;
+  }
+
+  private async counted<T>(method: string, payload: readonly unknown[], options: CallOptions): Promise<T> {
     const t0 = performance.now();
     this.counters.calls++;
     this.counters.inFlight++;
@@ -252,7 +276,7 @@ export class IsolatedRuntime implements PluginRuntime {
     if (LIFECYCLE.has(method) || this.opts.broadcast?.has(method)) return this.broadcast(method, args, deadline, signal);
     const inst = this.leastBusy();
     if (inst) return inst.call(method, args, deadline, signal, this.timeoutOf(deadline));
-    return this.enqueue(method, args, deadline, signal);
+    return this.enqueue(method, args, deadline, this.timeoutOf(deadline), signal);
   }
 
   private timeoutOf(deadline: number): number {
@@ -267,12 +291,12 @@ export class IsolatedRuntime implements PluginRuntime {
     return results[0];
   }
 
-  private liveInstances(): WorkerInstance[] {
-    return this.instances.filter((i): i is WorkerInstance => i?.state === 'ready');
+  private liveInstances(): IsolatedInstance[] {
+    return this.instances.filter((i): i is IsolatedInstance => i?.state === 'ready');
   }
 
-  private leastBusy(): WorkerInstance | undefined {
-    let best: WorkerInstance | undefined;
+  private leastBusy(): IsolatedInstance | undefined {
+    let best: IsolatedInstance | undefined;
     for (const i of this.instances) {
       if (i?.state !== 'ready') continue;
       if (!best || i.inFlight < best.inFlight) best = i;
@@ -281,18 +305,23 @@ export class IsolatedRuntime implements PluginRuntime {
     return best;
   }
 
-  private enqueue(method: string, args: readonly unknown[], deadline: number, signal?: AbortSignal): Promise<unknown> {
+  /**
+   * No instance is ready (one is restarting): the call waits for it. If its deadline passes first, the
+   * plugin never saw it: a 503 to retry, not a timeout of the plugin's (whose budget would read "0 ms").
+   */
+  private enqueue(method: string, args: readonly unknown[], deadline: number, budgetMs: number, signal?: AbortSignal): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const q: Queued = {
         method,
         args,
         deadline,
+        budgetMs,
         resolve,
         reject,
         ...(signal ? { signal } : {}),
         timer: setTimeout(() => {
           this.queue = this.queue.filter((x) => x !== q);
-          reject(new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method, timeoutMs: this.timeoutOf(deadline) }));
+          reject(new PlugwayError('PLW_ERR_WORKER_RESTARTING', { id: this.id, method, timeoutMs: budgetMs, retryAfter: 1 }));
         }, Math.max(0, deadline - Date.now())),
       };
       this.queue.push(q);
@@ -305,7 +334,7 @@ export class IsolatedRuntime implements PluginRuntime {
       if (!inst) return;
       const q = this.queue.shift()!;
       clearTimeout(q.timer);
-      inst.call(q.method, q.args, q.deadline, q.signal, this.timeoutOf(q.deadline)).then(q.resolve, q.reject);
+      inst.call(q.method, q.args, q.deadline, q.signal, q.budgetMs).then(q.resolve, q.reject);
     }
   }
 
@@ -325,10 +354,9 @@ export class IsolatedRuntime implements PluginRuntime {
     }
   }
 
-  private onDeath(inst: WorkerInstance, error: PlugwayError, kind: DeathKind): void {
+  private onDeath(inst: IsolatedInstance, error: PlugwayError, kind: DeathKind): void {
     this.bridge.drop(inst);
-    this.prevElu.delete(inst);
-    const type = kind === 'oom' ? 'runtime.worker_oom' : kind === 'terminated' ? 'runtime.worker_terminated' : 'runtime.worker_crashed';
+    const type = `runtime.${this.unit}_${kind === 'oom' ? 'oom' : kind === 'terminated' ? 'terminated' : 'crashed'}`;
     this.emit(type, { instance: inst.index, code: error.code, reason: error.message });
     this.init.logger.warn({ instance: inst.index, code: error.code }, error.message);
     this.scheduleRestart(inst.index);
@@ -341,8 +369,8 @@ export class IsolatedRuntime implements PluginRuntime {
     this.crashTimes.push(now);
     const count = this.crashTimes.length;
     if (count >= this.opts.tuning.restartLimit) {
-      this.failed = new PlugwayError('PLW_ERR_WORKER_RESTART_LIMIT', { id: this.id, count });
-      this.emit('runtime.worker_restart_limit', { instance: index, count, code: this.failed.code });
+      this.failed = new PlugwayError(this.unit === 'process' ? 'PLW_ERR_PROCESS_RESTART_LIMIT' : 'PLW_ERR_WORKER_RESTART_LIMIT', { id: this.id, count });
+      this.emit(`runtime.${this.unit}_restart_limit`, { instance: index, count, code: this.failed.code });
       for (const q of this.queue.splice(0)) {
         clearTimeout(q.timer);
         q.reject(this.failed);
@@ -352,7 +380,7 @@ export class IsolatedRuntime implements PluginRuntime {
       return;
     }
     const delayMs = Math.min(this.opts.tuning.backoffBaseMs * 2 ** (count - 1), this.opts.tuning.backoffMaxMs);
-    this.emit('runtime.worker_restarting', { instance: index, attempt: count, delayMs });
+    this.emit(`runtime.${this.unit}_restarting`, { instance: index, attempt: count, delayMs });
     const t = setTimeout(() => {
       this.timers.delete(t);
       void this.restart(index, count);
@@ -362,25 +390,29 @@ export class IsolatedRuntime implements PluginRuntime {
 
   private async restart(index: number, attempt: number): Promise<void> {
     if (this.disposed || this.failed) return;
-    const inst = new WorkerInstance(this.spec(index));
+    const inst = this.newInstance(index);
     this.instances[index] = inst;
+    let started = false;
     try {
       await inst.start();
+      started = true;
       // Bring the fresh copy to where its siblings are before it takes traffic.
       inst.state = 'starting';
       for (const step of this.replay) await inst.call(step.method, step.args, Date.now() + this.init.defaultTimeoutMs, undefined, this.init.defaultTimeoutMs);
       inst.state = 'ready';
     } catch (err) {
-      if (inst.state === 'dead') return; // its death was reported and a restart scheduled
+      // Died while replaying: that death was reported and a restart scheduled. A failed start reports
+      // nothing (an instance that dies before it is ready ends quietly): it counts as a crash here.
+      if (started && inst.state === 'dead') return;
       await inst.stop();
-      const error = err instanceof PlugwayError ? err : new PlugwayError('PLW_ERR_WORKER_START_FAILED', { id: this.id, instance: index, reason: reasonOf(err) });
-      this.emit('runtime.worker_crashed', { instance: index, code: error.code, reason: error.message });
+      const error = err instanceof PlugwayError ? err : new PlugwayError(this.unit === 'process' ? 'PLW_ERR_PROCESS_START_FAILED' : 'PLW_ERR_WORKER_START_FAILED', { id: this.id, instance: index, reason: reasonOf(err) });
+      this.emit(`runtime.${this.unit}_crashed`, { instance: index, code: error.code, reason: error.message });
       this.scheduleRestart(index);
       return;
     }
     if (this.disposed) return void inst.stop();
     this.counters.restarts++;
-    this.emit('runtime.worker_restarted', { instance: index, attempt, startMs: Math.round(inst.startMs) });
+    this.emit(`runtime.${this.unit}_restarted`, { instance: index, attempt, startMs: Math.round(inst.startMs) });
     this.drainQueue();
   }
 
@@ -388,15 +420,7 @@ export class IsolatedRuntime implements PluginRuntime {
     const per = await Promise.all(
       this.instances.map(async (inst, index) => {
         if (!inst || inst.state !== 'ready') return { index, state: inst?.state ?? 'absent', cpuPercent: 0, heapUsedMb: 0, heapLimitMb: 0, externalMb: 0 };
-        let cpu = 0;
-        try {
-          const now = inst.thread.performance.eventLoopUtilization();
-          const prev = this.prevElu.get(inst);
-          cpu = (prev ? inst.thread.performance.eventLoopUtilization(now, prev) : now).utilization * 100;
-          this.prevElu.set(inst, now);
-        } catch {
-          /* thread just ended */
-        }
+        const cpu = inst.cpuPercent();
         const u = await inst.usage();
         const mb = (b?: number) => Math.round(((b ?? 0) / 1048576) * 10) / 10;
         return { index, state: u ? 'ready' : 'busy', cpuPercent: Math.round(cpu * 10) / 10, heapUsedMb: mb(u?.heapUsed), heapLimitMb: mb(u?.heapLimit), externalMb: mb(u?.external) };

@@ -1,0 +1,25 @@
+#!/bin/sh
+# A plugin in plain POSIX shell: read one JSON message per line, answer one per line.
+# The host always writes {"type":"…","id":N,…} with type first and id second, so no JSON parser is needed here.
+read -r hello || exit 0
+echo '{"type":"ready","methods":["handle_request","health_check"]}'
+calls=0
+while read -r line; do
+  rest=${line#*\"id\":}
+  id=${rest%%[,\}]*}
+  case "$line" in
+    '{"type":"call"'*'"method":"handle_request"'*)
+      calls=$((calls + 1))
+      printf '{"type":"result","id":%s,"ok":true,"value":{"status_code":200,"headers":{"content-type":"application/json"},"body":{"hello":"from a shell script","calls":%s,"uid":%s}}}\n' "$id" "$calls" "$(id -u)"
+      ;;
+    '{"type":"call"'*'"method":"health_check"'*)
+      printf '{"type":"result","id":%s,"ok":true,"value":{"status":"healthy"}}\n' "$id"
+      ;;
+    '{"type":"call"'*)
+      printf '{"type":"result","id":%s,"ok":false,"error":{"message":"not implemented"}}\n' "$id"
+      ;;
+    '{"type":"ping"'*)
+      printf '{"type":"pong","id":%s}\n' "$id"
+      ;;
+  esac
+done

@@ -1,0 +1,428 @@
+// One plugin process on the host's side: spawns it (cgroup, rlimits, bwrap), speaks the line protocol
+// over its stdin/stdout, enforces deadlines (killing a process that does not answer), forwards its
+// stderr to the plugin's log, and turns its death into a coded error (OOM, pids, protocol, exit).
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Logger } from 'pino';
+import { PlugwayError, type ErrorCode } from '../../errors.js';
+import type { DeathKind, InstanceSpec, InstanceUsage, IsolatedInstance } from '../worker/instance.js';
+import type { ToMain, ToWorker } from '../worker/protocol.js';
+import { Cgroup, type CgroupCounters, type CgroupLimits } from './cgroup.js';
+import { CONFINE_SCRIPT, type Launch } from './command.js';
+import { bwrapArgs, type SandboxSpec } from './sandbox.js';
+import { decodeFromPlugin, encodeRawCall, encodeToPlugin, LineReader, PROCESS_ABI_VERSION, ProtocolError } from './wire.js';
+
+export interface ProcessSpec {
+  launch: Launch;
+  /** bwrap's path and what the sandbox holds; undefined runs the program unsandboxed (sandbox: false). */
+  sandbox?: { bwrap: string; spec: SandboxSpec };
+  /** Variables given to an unsandboxed program (a sandboxed one gets them through bwrap). */
+  env: Record<string, string>;
+  pluginDir: string;
+  limits: CgroupLimits;
+  /** RLIMIT_CPU, s: the backstop when no cgroup holds the CPU quota. */
+  rlimitCpuS?: number;
+  /** RLIMIT_DATA, KiB: memory when no cgroup holds it. */
+  rlimitDataKb?: number;
+  /** Longest line accepted from the plugin, bytes. */
+  maxLineBytes: number;
+  logger: Logger;
+  /** A limit the plugin ran into (pids_limit, cpu_limit, …): the runtime makes it an event. */
+  onLimit(type: string, data: Record<string, unknown>): void;
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  method: string;
+  timer?: NodeJS.Timeout;
+  onAbort?: () => void;
+  signal?: AbortSignal;
+}
+
+let cgroupSeq = 0;
+const SIGXCPU = 24;
+
+export class ProcessInstance implements IsolatedInstance {
+  readonly index: number;
+  state: 'starting' | 'ready' | 'dead' = 'starting';
+  startMs = 0;
+  private child!: ChildProcessWithoutNullStreams;
+  private cgroup: Cgroup | undefined;
+  private base: CgroupCounters | undefined;
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly control = new Map<number, () => void>();
+  private giveBackCheck = false;
+  private deathError?: PlugwayError;
+  private deathKind?: DeathKind;
+  private expectedExit = false;
+  private stderrTail = '';
+  private prevCpu: { at: number; ns: number } | undefined;
+  private onReady?: (msg: Extract<ToMain, { t: 'ready' | 'load-error' }>) => void;
+  private onStartDeath?: (err: Error) => void;
+  /** The plugin reads long request bodies as raw bytes after the call line (its `ready` said so). */
+  private rawBody = false;
+
+  constructor(
+    private readonly spec: InstanceSpec,
+    private readonly proc: ProcessSpec,
+  ) {
+    this.index = spec.index;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private get id(): string {
+    return this.spec.boot.pluginId;
+  }
+
+  start(): Promise<string[]> {
+    const t0 = performance.now();
+    const { proc } = this;
+    this.cgroup = Cgroup.create(`${this.id}-${this.index}-${++cgroupSeq}`, proc.limits);
+    this.base = this.cgroup?.counters();
+    const program = proc.sandbox ? [proc.sandbox.bwrap, ...bwrapArgs(proc.sandbox.spec), ...proc.launch.argv] : proc.launch.argv;
+    const rlimitCpu = this.cgroup?.holds.cpu ? undefined : proc.rlimitCpuS;
+    const rlimitData = this.cgroup?.holds.memory ? undefined : proc.rlimitDataKb;
+    const args = ['-c', CONFINE_SCRIPT, 'plugway-confine', (this.cgroup?.procsFiles ?? []).join(':'), rlimitCpu ? String(rlimitCpu) : '', rlimitData ? String(rlimitData) : '', ...program];
+    this.child = spawn('/bin/sh', args, {
+      cwd: proc.pluginDir,
+      env: proc.sandbox ? {} : proc.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // its own process group: an unsandboxed plugin's children are killed with it
+      detached: true,
+    });
+    const child = this.child;
+    child.stdin.on('error', () => undefined); // EPIPE after it died: its exit tells why
+    const reader = new LineReader(
+      proc.maxLineBytes,
+      (line) => this.handle(line),
+      (bytes) =>
+        this.kill(new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: this.id, method: this.oldestMethod(), size: bytes, limit: this.spec.boot.maxResponseBytes }), 'crashed'),
+    );
+    child.stdout.on('data', (chunk: Buffer) => reader.push(chunk));
+    child.stdout.on('end', () => {
+      // Its exit usually follows at once; a process that only closed stdout can no longer answer.
+      setTimeout(() => {
+        if (this.state !== 'dead') this.kill(new PlugwayError('PLW_ERR_PROCESS_PROTOCOL', { id: this.id, instance: this.index, reason: 'it closed its stdout' }), 'crashed');
+      }, 200).unref();
+    });
+    this.forwardStderr();
+    child.on('exit', (code, signal) => this.onExit(code, signal));
+    child.on('error', (err) => this.onExit(null, null, err));
+    this.send({ t: 'hello' } as unknown as ToWorker);
+    return new Promise<string[]>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(
+        () => fail(new PlugwayError('PLW_ERR_PLUGIN_LOAD_TIMEOUT', { id: this.id, instance: this.index, timeoutMs: this.spec.startTimeoutMs })),
+        this.spec.startTimeoutMs,
+      );
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.expectedExit = true;
+        this.hardKill();
+        this.state = 'dead';
+        reject(err);
+      };
+      this.onStartDeath = fail;
+      this.onReady = (msg) => {
+        if (settled) return;
+        if (msg.t === 'load-error') return fail(Object.assign(new Error(msg.e.message), { code: msg.e.code, stack: msg.e.stack }));
+        settled = true;
+        clearTimeout(timer);
+        this.state = 'ready';
+        this.startMs = performance.now() - t0;
+        this.onStartDeath = undefined;
+        resolve(msg.methods);
+      };
+    });
+  }
+
+  private hello(): string {
+    const b = this.spec.boot;
+    return (
+      JSON.stringify({
+        type: 'hello',
+        abi: PROCESS_ABI_VERSION,
+        plugin_id: b.pluginId,
+        version: b.version,
+        instance: this.index,
+        config: b.config,
+        flags: b.flags,
+        max_response_bytes: b.maxResponseBytes,
+        log_level: b.logLevel ?? 'info',
+      }) + '\n'
+    );
+  }
+
+  private forwardStderr(): void {
+    let partial = '';
+    const log = this.proc.logger;
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (text: string) => {
+      this.stderrTail = (this.stderrTail + text).slice(-2000);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!.slice(-8192);
+      for (const line of lines) if (line) log.warn({ instance: this.index, stream: 'stderr' }, line.slice(0, 8192));
+    });
+  }
+
+  private oldestMethod(): string {
+    for (const p of this.pending.values()) return p.method;
+    return 'call';
+  }
+
+  private handle(line: string): void {
+    let msg: ToMain;
+    try {
+      msg = decodeFromPlugin(line, (id) => this.pending.get(id)?.method);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      this.kill(new PlugwayError('PLW_ERR_PROCESS_PROTOCOL', { id: this.id, instance: this.index, reason: err.message }), 'crashed');
+      return;
+    }
+    switch (msg.t) {
+      case 'res': {
+        const p = this.pending.get(msg.id);
+        if (!p) return; // answered already (deadline or abort)
+        this.settle(msg.id, p);
+        if (msg.ok) p.resolve(msg.v);
+        else p.reject(this.spec.toError(msg.e!, p.method));
+        return;
+      }
+      case 'ready':
+        this.rawBody = (msg as { features?: string[] }).features?.includes('raw_body') ?? false;
+        this.onReady?.(msg);
+        return;
+      case 'load-error':
+        this.onReady?.(msg);
+        return;
+      case 'pong':
+        this.control.get(msg.id)?.();
+        this.control.delete(msg.id);
+        return;
+      default:
+        this.spec.onMessage(this, msg);
+    }
+  }
+
+  send(msg: ToWorker): void {
+    if (this.state === 'dead' || !this.child) return;
+    if (msg.t === 'call' && this.rawBody) {
+      const raw = encodeRawCall(msg);
+      if (raw) {
+        this.child.stdin.write(raw[0]);
+        this.child.stdin.write(raw[1]);
+        return;
+      }
+    }
+    const line = (msg as { t: string }).t === 'hello' ? this.hello() : encodeToPlugin(msg);
+    if (line !== undefined) this.child.stdin.write(line);
+  }
+
+  call(method: string, args: readonly unknown[], deadline: number, signal: AbortSignal | undefined, timeoutMs: number): Promise<unknown> {
+    if (this.state === 'dead') return Promise.reject(this.deathError ?? new PlugwayError('PLW_ERR_PROCESS_CRASHED', { id: this.id, instance: this.index, reason: 'not running' }));
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const p: Pending = { resolve, reject, method };
+      this.pending.set(id, p);
+      p.timer = setTimeout(() => this.expire(id, timeoutMs), Math.max(0, deadline - Date.now()));
+      if (signal) {
+        p.signal = signal;
+        p.onAbort = () => {
+          const q = this.pending.get(id);
+          if (!q) return;
+          this.settle(id, q);
+          this.send({ t: 'cancel', id });
+          q.reject(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method, reason: String((signal.reason as Error)?.message ?? signal.reason ?? 'aborted') }));
+        };
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.send({ t: 'call', id, m: method, a: args as unknown[] });
+    });
+  }
+
+  private settle(id: number, p: Pending): void {
+    this.pending.delete(id);
+    if (p.timer) clearTimeout(p.timer);
+    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+  }
+
+  private expire(id: number, timeoutMs: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.settle(id, p);
+    this.send({ t: 'cancel', id });
+    p.reject(new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method: p.method, timeoutMs }));
+    this.checkGiveBack();
+  }
+
+  /** After a deadline: a process that does not answer a ping soon is stuck in the call: kill it. */
+  private checkGiveBack(): void {
+    if (this.giveBackCheck || this.state === 'dead') return;
+    this.giveBackCheck = true;
+    const id = ++this.seq;
+    const timer = setTimeout(() => {
+      this.control.delete(id);
+      this.giveBackCheck = false;
+      if (this.state === 'dead') return;
+      this.kill(new PlugwayError('PLW_ERR_PROCESS_TERMINATED', { id: this.id, instance: this.index }), 'terminated');
+    }, this.spec.giveBackGraceMs);
+    this.control.set(id, () => {
+      clearTimeout(timer);
+      this.giveBackCheck = false;
+    });
+    this.send({ t: 'ping', id });
+  }
+
+  usage(): Promise<InstanceUsage | undefined> {
+    if (this.state !== 'ready' || !this.cgroup) return Promise.resolve(undefined);
+    const c = this.cgroup.counters();
+    const limit = this.proc.limits.memoryBytes ?? 0;
+    return Promise.resolve({ t: 'usage', id: 0, heapUsed: c.memoryBytes, heapTotal: c.memoryBytes, heapLimit: limit, external: 0 });
+  }
+
+  /** CPU since the previous reading, % of one core, from the cgroup's counter. */
+  cpuPercent(): number {
+    if (!this.cgroup || this.state === 'dead') return 0;
+    const now = { at: performance.now(), ns: this.cgroup.counters().cpuNs };
+    const prev = this.prevCpu ?? { at: now.at - this.startMs, ns: this.base?.cpuNs ?? 0 };
+    this.prevCpu = now;
+    const wallNs = (now.at - prev.at) * 1e6;
+    return wallNs > 0 ? ((now.ns - prev.ns) / wallNs) * 100 : 0;
+  }
+
+  /** CPU time the process (and its children) used, ms; undefined without a cgroup. */
+  cpuMs(): number | undefined {
+    return this.cgroup ? (this.cgroup.counters().cpuNs - (this.base?.cpuNs ?? 0)) / 1e6 : undefined;
+  }
+
+  /** Ends the process on purpose, failing its in-flight calls with `error`. */
+  kill(error: PlugwayError, kind: DeathKind): void {
+    if (this.state === 'dead') return;
+    this.deathError = error;
+    this.deathKind = kind;
+    if (this.onStartDeath) return this.onStartDeath(error);
+    this.hardKill();
+    this.die();
+  }
+
+  async stop(): Promise<void> {
+    this.expectedExit = true;
+    if (this.state !== 'dead') {
+      this.state = 'dead';
+      this.failAll(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method: 'call', reason: 'the runtime was disposed' }));
+    }
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+      this.hardKill();
+      await exited;
+    }
+    await this.removeCgroup();
+  }
+
+  private hardKill(): void {
+    const pid = this.child?.pid;
+    if (pid) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    this.cgroup?.killAll();
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): void {
+    const counters = this.cgroup?.counters();
+    const base = this.base;
+    if (counters && base && counters.pidsMaxHits > base.pidsMaxHits) {
+      this.proc.onLimit('pids_limit', { instance: this.index, pids: this.proc.limits.pids ?? 'unset', refused: counters.pidsMaxHits - base.pidsMaxHits });
+    }
+    void this.removeCgroup();
+    const reason = spawnError ? spawnError.message : signal ? `killed by ${signal}` : `exited with code ${code}`;
+    if (this.onStartDeath) {
+      const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      const why = code === 97 ? 'it could not be put in its cgroup' : reason;
+      return this.onStartDeath(new PlugwayError('PLW_ERR_PROCESS_START_FAILED', { id: this.id, instance: this.index, reason: tail ? `${why}: ${tail}` : why }));
+    }
+    if (this.state === 'dead') return;
+    if (!this.deathError) {
+      // bwrap passes a signal on as 128 + its number
+      const sig = signal ? undefined : code !== null && code > 128 ? code - 128 : undefined;
+      if (counters && base && counters.oomKills > base.oomKills) {
+        this.deathKind = 'oom';
+        this.deathError = new PlugwayError('PLW_ERR_PROCESS_OUT_OF_MEMORY', { id: this.id, instance: this.index, memoryMb: Math.round((this.proc.limits.memoryBytes ?? 0) / 1048576) });
+      } else if (signal === 'SIGXCPU' || sig === SIGXCPU) {
+        this.deathKind = 'crashed';
+        this.deathError = new PlugwayError('PLW_ERR_PROCESS_CPU_LIMIT', { id: this.id, instance: this.index, seconds: this.proc.rlimitCpuS ?? 'unset' });
+        this.proc.onLimit('cpu_limit', { instance: this.index });
+      } else if (counters && base && counters.pidsMaxHits > base.pidsMaxHits) {
+        this.deathKind = 'crashed';
+        this.deathError = new PlugwayError('PLW_ERR_PROCESS_PIDS_LIMIT', { id: this.id, instance: this.index, pids: this.proc.limits.pids ?? 'unset' });
+      } else {
+        this.deathKind = code === 0 ? 'exited' : 'crashed';
+        const tail = this.stderrTail.trim().split('\n').slice(-1)[0];
+        this.deathError = new PlugwayError('PLW_ERR_PROCESS_CRASHED', { id: this.id, instance: this.index, reason: tail ? `${reason} (${tail.slice(0, 300)})` : reason });
+      }
+    }
+    this.die();
+  }
+
+  private cgroupRemoved: Promise<void> | undefined;
+
+  /** Kills what is left in the cgroup and removes it (retried while the kernel still counts dying tasks). */
+  private removeCgroup(): Promise<void> {
+    const cg = this.cgroup;
+    if (!cg) return Promise.resolve();
+    this.cgroupRemoved ??= (async () => {
+      for (let attempt = 0; attempt < 40; attempt++) {
+        cg.killAll();
+        if (cg.remove()) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    return this.cgroupRemoved;
+  }
+
+  private die(): void {
+    if (this.state === 'dead') return;
+    this.state = 'dead';
+    const error = this.deathError ?? new PlugwayError('PLW_ERR_PROCESS_CRASHED', { id: this.id, instance: this.index, reason: 'ended' });
+    this.failAll(error);
+    if (!this.expectedExit) this.spec.onDeath(this, error, this.deathKind ?? 'crashed');
+  }
+
+  private failAll(error: Error): void {
+    for (const [id, p] of this.pending) {
+      this.settle(id, p);
+      p.reject(error);
+    }
+    for (const [, c] of this.control) c();
+    this.control.clear();
+  }
+}
+
+/** Codes a process instance's death carries (for docs and tests). */
+export const PROCESS_DEATH_CODES: readonly ErrorCode[] = [
+  'PLW_ERR_PROCESS_CRASHED',
+  'PLW_ERR_PROCESS_OUT_OF_MEMORY',
+  'PLW_ERR_PROCESS_PIDS_LIMIT',
+  'PLW_ERR_PROCESS_CPU_LIMIT',
+  'PLW_ERR_PROCESS_PROTOCOL',
+  'PLW_ERR_PROCESS_TERMINATED',
+  'PLW_ERR_RESPONSE_TOO_LARGE',
+];
