@@ -18,6 +18,7 @@ import { adminHostAllowed, hostName } from './host-check.js';
 import { errorBody, failure } from './http-errors.js';
 import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
+import type { AlertEngine } from './alerts/engine.js';
 import { summarizeHealth } from './health-summary.js';
 import { registerReleaseRoutes, withStep } from './admin/versions-routes.js';
 import { requestIdOf } from './request-id.js';
@@ -32,6 +33,8 @@ export interface AdminDeps {
   /** This node in the cluster (etcd); GET /admin/nodes lists only this node without it. */
   cluster?: ClusterNode;
   operator: Operator;
+  /** GET /admin/alerts lists its alerts (docs/alerts.md). */
+  alerts?: AlertEngine;
   /** gateway.admin.allowed_hosts (host-check.ts). */
   allowedHosts?: readonly string[];
   /** The configured token, when plugin code can read it (refused with its own code). */
@@ -181,6 +184,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   const hookStats = async () => ({ hooks: host.hooks.stats() });
   app.get('/hooks/stats', hookStats);
   app.get('/plugins/hooks/stats', hookStats);
+  app.get('/alerts', async () => deps.alerts?.list() ?? { firing: [], pending: [], resolved: [], rules: [] });
 
   app.get<{ Querystring: { refresh?: string } }>('/health', async (request) => {
     const refresh = request.query.refresh === '1' || request.query.refresh === 'true';

@@ -117,11 +117,17 @@ export function applyConnectionLimits(app: FastifyInstance, limits: GatewayLimit
   // Node's headersTimeout starts with a request's first byte: a connection that sends nothing would
   // be kept forever. Idle that long without a request in flight, it is closed; one whose request is
   // in flight (a plugin working, a body arriving) is left alone, which Node's own timeout would not do.
-  server.setTimeout(limits.headersTimeoutMs);
-  server.on('timeout', (socket: Socket & { _httpMessage?: { writableEnded?: boolean } | null }) => {
-    const res = socket._httpMessage;
-    if (!res || res.writableEnded) socket.destroy();
-  });
+  // HTTP/1 servers only (node:http, and https with gateway.tls): an HTTP/2 server's timeout is per
+  // session, whose streams may be busy, and Fastify creates it without these options.
+  const http1 = server as typeof server & { headersTimeout?: number };
+  if (typeof http1.headersTimeout === 'number') {
+    http1.headersTimeout = limits.headersTimeoutMs; // Fastify passes its http options to node:http only, not to https
+    server.setTimeout(limits.headersTimeoutMs);
+    server.on('timeout', (socket: Socket & { _httpMessage?: { writableEnded?: boolean } | null }) => {
+      const res = socket._httpMessage;
+      if (!res || res.writableEnded) socket.destroy();
+    });
+  }
   if (!perClient.perRequest) {
     server.on('connection', (socket: Socket) => {
       if (!perClient.connection(socket)) socket.destroy();

@@ -83,7 +83,8 @@ export class GatewayCore {
   private readonly guards = new Map<string, PluginGuard>();
   private readonly limiters = new Map<string, EndpointRateLimiter>();
   private readonly routeMetrics = new Map<string, RouteMetrics>();
-  private readonly redis?: Redis;
+  /** The rate-limit store's client when gateway.rate_limit.store is redis. */
+  readonly redis?: Redis;
 
   constructor(opts: CoreOptions) {
     this.host = opts.host;

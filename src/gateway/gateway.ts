@@ -30,7 +30,7 @@ import { applyConnectionLimits, PerClientLimit, serverTimeouts } from './connect
 import { metricsHook, startMetricsListener } from './metrics-endpoint.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
-import { routeUpgrades } from './upgrade.js';
+import { upgradeThroughRoutes } from './upgrade.js';
 import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 import { reloadTls, tlsServerOptions, watchTls } from './tls.js';
@@ -38,6 +38,9 @@ import { joinCluster, type ClusterNode } from '../cluster/index.js';
 import { versionPinApplier } from '../cluster/pins.js';
 import { applyPluginConfig } from '../cluster/plugin-config.js';
 import { Operator } from './operator.js';
+import { WebSocketGateway } from './websocket/server.js';
+import { ProtocolServers } from './protocol/tcp-server.js';
+import { AlertEngine } from './alerts/engine.js';
 
 export interface GatewayOptions {
   host: Host;
@@ -72,6 +75,12 @@ export interface GatewayHandle {
   reloadTls?: () => void;
   /** This node in the cluster's node list (state.store: etcd); undefined for a single node. */
   cluster?: ClusterNode;
+  /** WebSocket endpoints (docs/websocket.md). */
+  websockets: WebSocketGateway;
+  /** TCP listeners of protocol plugins (docs/protocol-plugins.md). */
+  protocols: ProtocolServers;
+  /** Alert rules and their state (docs/alerts.md). */
+  alerts: AlertEngine;
 }
 
 const handles = new WeakMap<FastifyInstance, GatewayHandle>();
@@ -207,6 +216,8 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   // Releases live here, not in the admin API: kept versions, the pinned version restored at start,
   // routes rebuilt on every switch and the hot_reload watcher work with the admin API turned off too.
   const operator = new Operator(core, store, audit);
+  // Alerts: evaluated on a timer, off the request path (docs/alerts.md).
+  const alerts = new AlertEngine({ host, registry: metrics.registry, logger, circuitState: (id) => core.circuitState(id), config: config.alerts, node: cluster?.nodeId });
   const releases = releasesOf(host);
   let wiring: ReleaseWiring | undefined;
   if (releases) {
@@ -298,7 +309,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
 
       if (config.gateway.admin.enabled) {
         const allowedHosts = config.gateway.admin.allowedHosts;
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster, allowedHosts, ...(exposed ? { exposed } : {}) }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster, alerts, allowedHosts, ...(exposed ? { exposed } : {}) }), { prefix: '/admin' });
         registerDashboard(scope, allowedHosts); // GET /dashboard: a page over the admin API, off with it
         registerSeedAliases(scope, `${prefix}/admin`); // CovetPy's /_plugins routes, forwarded to /admin
       }
@@ -347,14 +358,25 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
     });
   }
 
-  if (fast) app.addHook('preClose', async () => fast.close());
-  // WebSocket (and other) upgrades go through the same routes (upgrade.ts)
-  let unrouteUpgrades: (() => void) | undefined;
-  app.addHook('onReady', async () => {
-    unrouteUpgrades = routeUpgrades(app, fast ? fast.handle : (req, res) => app.routing(req, res));
+  // WebSocket endpoints: the HTTP server's upgrades (Fastify's server or the fast path's, the same one).
+  const upgradeListeners = app.server.listenerCount('upgrade');
+  const websockets = new WebSocketGateway(core, {
+    prefix,
+    maxBufferedBytes: config.gateway.websocket?.maxBufferedBytes,
+    ownsUpgrades: () => app.server.listenerCount('upgrade') <= upgradeListeners + 1,
+    // other upgrades (a remote plugin's proxied WebSocket) go through the same routes as any request
+    otherRoutes: upgradeThroughRoutes((req, res) => (fast ? fast.handle(req, res) : app.routing(req, res))),
   });
+  app.server.on('upgrade', (req, socket, head) => websockets.handleUpgrade(req, socket, head));
+  app.addHook('preClose', async () => websockets.close());
+  // kind: protocol plugins: their own TCP ports, opened as they start (docs/protocol-plugins.md).
+  const protocols = new ProtocolServers(host, config, logger, metrics.registry);
+  app.addHook('preClose', async () => protocols.close());
+  alerts.start();
+  app.addHook('preClose', async () => alerts.close());
+
+  if (fast) app.addHook('preClose', async () => fast.close());
   app.addHook('onClose', async () => {
-    unrouteUpgrades?.();
     if (metricsServer) await new Promise<void>((r) => metricsServer!.close(() => r()));
     await tlsHandle?.unwatch();
     if (!opts.logger) logger.flush(); // the default destination batches lines
@@ -367,7 +389,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
     if (redis) redis.disconnect();
   });
 
-  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster, ...(tlsHandle ? { reloadTls: tlsHandle.reload } : {}) });
+  handles.set(app, { core, metrics, store, audit, adminToken, stateDir, prefix, cluster, websockets, protocols, alerts, ...(tlsHandle ? { reloadTls: tlsHandle.reload } : {}) });
   return app;
 }
 

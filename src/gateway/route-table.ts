@@ -50,6 +50,7 @@ export function collectRoutes(plugins: readonly PluginInstance[], prefixOf: (id:
   const out: RouteDef[] = [];
   for (const p of plugins) {
     for (const endpoint of p.manifest.endpoints ?? []) {
+      if (endpoint.protocol === 'websocket') continue; // served on upgrades (websocket/routes.ts)
       const method = endpoint.method.toUpperCase();
       const path = joinPrefix(prefixOf(p.id), endpoint.path);
       // Two paths that differ only in parameter names are the same route.

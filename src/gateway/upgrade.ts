@@ -1,18 +1,22 @@
 // Upgrade requests (WebSocket) through the gateway's routes: node hands an upgrade's raw socket to
-// 'upgrade' listeners only, so this one serves it like any request (the fast path, else Fastify),
-// with a response bound to that socket. A route whose plugin answers 101 splices the socket
-// (stream-response.ts); any other answer is written as usual and the socket closed after it.
+// 'upgrade' listeners only, and the WebSocket endpoints' listener passes on what it does not serve,
+// so this serves it like any request (the fast path, else Fastify), with a response bound to that
+// socket. A route whose plugin answers 101 splices the socket (stream-response.ts); any other
+// answer is written as usual and the socket closed after it.
 
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
 
-export function routeUpgrades(app: FastifyInstance, serve: (req: IncomingMessage, res: ServerResponse) => void): () => void {
-  const server = app.server;
-  const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer) => {
+/**
+ * The handler for an upgrade no WebSocket endpoint took (websocket/server.ts passes it on): served
+ * through `serve`, the same routes as any request.
+ */
+export function upgradeThroughRoutes(serve: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
     if (head.length) socket.unshift(head);
     const res = new ServerResponse(req);
-    res.assignSocket(socket);
+    res.assignSocket(socket as Socket);
     // no HTTP parser reads this socket any more: a refusal ends the connection
     res.once('finish', () => socket.end());
     socket.once('error', () => socket.destroy());
@@ -22,8 +26,4 @@ export function routeUpgrades(app: FastifyInstance, serve: (req: IncomingMessage
       socket.destroy();
     }
   };
-  // Another part that owns upgrades (a WebSocket plugin of its own) keeps them.
-  if (server.listenerCount('upgrade') > 0) return () => undefined;
-  server.on('upgrade', onUpgrade);
-  return () => server.off('upgrade', onUpgrade);
 }

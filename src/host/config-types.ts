@@ -54,6 +54,8 @@ export interface PluginOverrides {
   bulkhead?: Partial<BulkheadSettings>;
   /** Feature flag overrides. */
   flags: Record<string, boolean>;
+  /** kind: protocol — the port/host to listen on instead of the manifest's `listen`. */
+  listen?: { port?: number; host?: string };
 }
 
 export interface HostConfig {
@@ -104,6 +106,8 @@ export interface HostConfig {
     };
     /** Largest response body a plugin may return, bytes. */
     maxResponseBytes: number;
+    /** WebSocket endpoints: bytes a connection may have unsent before it is closed as a slow reader (1008). */
+    websocket?: { maxBufferedBytes: number };
     /** Slow-client defences (docs/security.md). */
     limits: GatewayLimits;
     /** `Content-Security-Policy: sandbox …` on every plugin response (a plugin page gets an origin of its own). */
@@ -168,6 +172,8 @@ export interface HostConfig {
   trustedKeys: string[];
   /** plugway.yaml `routes:`: plain proxy routes, each served as a remote plugin named after it. */
   routes?: ConfigRoute[];
+  /** plugway.yaml `alerts:` (docs/alerts.md); absent in configs built by hand: the defaults apply. */
+  alerts?: import('./config-alerts.js').AlertsConfig;
   /** Process plugins run under bubblewrap (plugway.yaml `sandbox`, default true); false runs them unsandboxed, with a warning at every start. */
   sandbox: boolean;
 }

@@ -14,6 +14,7 @@ import { DEFAULT_POLL_US } from '../runtimes/types.js';
 import type { HostConfig, PluginOverrides } from './config-types.js';
 import { CONFIG_ROUTE_SCHEMA, routesFromRaw } from './config-routes.js';
 import { tryParseRateLimit } from '../manifest/rate-limit.js';
+import { alertsConfigOf, alertsSchema, RAW_ALERT_DEFAULTS, type RawAlerts } from './config-alerts.js';
 import { COVETPY_SCHEMA, expandHome, hotReloadOf, liftCovetKeys, memoryLimitMb } from './seed-config.js';
 
 export type DeepPartial<T> = T extends unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
@@ -41,12 +42,13 @@ export interface RawHostConfig {
     configs: Record<string, {
       enabled: boolean; priority: number; prefix: string; config: Record<string, unknown>; dependencies: string[];
       roles: string[]; required: boolean; timeout: Duration; circuit_breaker: Partial<RawBreaker>; bulkhead: Partial<RawBulkhead>;
-      flags: Record<string, boolean>;
+      flags: Record<string, boolean>; listen: { port?: number; host?: string };
     }>;
   };
   gateway: {
     host: string; port: number; body_limit: Size; trust_proxy: boolean; auth: { plugin: string };
     rate_limit: { store: 'memory' | 'redis'; redis_url: string; key_prefix: string };
+    websocket: { max_buffered_bytes: Size };
     circuit_breaker: RawBreaker; bulkhead: RawBulkhead; admin: { enabled: boolean; token: string; allowed_hosts: string[] }; max_response_bytes: Size;
     headers_timeout: Duration; request_timeout: Duration; body_timeout: Duration; max_connections: number; max_connections_per_ip: number;
     max_header_size: Size; sandbox_plugin_responses: boolean; metrics: { token: string; port: number; host: string };
@@ -56,6 +58,7 @@ export interface RawHostConfig {
   reload: { watch_window: Duration; error_rate_threshold: number; min_calls: number; drain_timeout: Duration };
   runtimes: { poll_window_us: number; async_context: boolean; fetch: { allowed_hosts: string[]; max_response_bytes: Size; timeout: Duration } };
   storage: { plugin: string };
+  alerts: RawAlerts;
   cluster: { node_id: string; node_ttl: Duration; address: string; nats: { servers: string[]; user: string; pass: string; token: string; buffer: number; tls: { ca: string; cert: string; key: string } } };
   logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
   trusted_keys: string[];
@@ -87,6 +90,7 @@ const DEFAULTS: RawHostConfig = {
     host: '127.0.0.1', port: 8080, body_limit: MiB, trust_proxy: false, auth: {} as RawHostConfig['gateway']['auth'],
     rate_limit: { store: 'memory', key_prefix: 'plw' } as RawHostConfig['gateway']['rate_limit'],
     circuit_breaker: { failure_threshold: 5, open_timeout: '30s', half_open_limit: 1 },
+    websocket: { max_buffered_bytes: MiB },
     bulkhead: { max_concurrent: 64, queue: 0 }, admin: { enabled: true, allowed_hosts: [] } as unknown as RawHostConfig['gateway']['admin'], max_response_bytes: 10 * MiB,
     // docs/security.md: what each limit defends.
     headers_timeout: '10s', request_timeout: '30s', body_timeout: '10s', max_connections: 10_000, max_connections_per_ip: 256,
@@ -100,6 +104,7 @@ const DEFAULTS: RawHostConfig = {
   logging: { level: 'info', redact: [], timestamp: false },
   trusted_keys: [],
   routes: [],
+  alerts: structuredClone(RAW_ALERT_DEFAULTS),
   sandbox: true,
 };
 
@@ -163,12 +168,14 @@ const hostConfigSchema = obj({
         enabled: bool, priority: { type: 'number' }, prefix: { type: 'string', pattern: '^/' }, config: { type: 'object' },
         dependencies: { type: 'array', items: { type: 'string', format: 'dependency' } }, roles: strs, required: bool,
         timeout: duration, circuit_breaker: breaker, bulkhead, flags: { type: 'object', additionalProperties: bool },
+        listen: obj({ port: { type: 'integer', minimum: 0, maximum: 65535 }, host: str }),
       }),
     },
   }),
   gateway: obj({
     host: str, port: { type: 'integer', minimum: 0, maximum: 65535 }, body_limit: size, trust_proxy: bool, auth: obj({ plugin: str }),
     rate_limit: obj({ store: { enum: ['memory', 'redis'] }, redis_url: str, key_prefix: str }),
+    websocket: obj({ max_buffered_bytes: size }),
     circuit_breaker: breaker, bulkhead, admin: obj({ enabled: bool, token: str, allowed_hosts: strs }), max_response_bytes: size,
     headers_timeout: duration, request_timeout: duration, body_timeout: duration, max_connections: { type: 'integer', minimum: 1 },
     max_connections_per_ip: { type: 'integer', minimum: 1 }, max_header_size: size, sandbox_plugin_responses: bool,
@@ -189,6 +196,7 @@ const hostConfigSchema = obj({
   logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs, timestamp: bool }),
   trusted_keys: strs,
   routes: { type: 'array', items: CONFIG_ROUTE_SCHEMA },
+  alerts: alertsSchema,
   sandbox: bool,
 });
 
@@ -370,6 +378,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
     if (c.timeout !== undefined) o.timeoutMs = toDurationMs(c.timeout)!;
     if (c.circuit_breaker) o.circuitBreaker = breakerOf(c.circuit_breaker);
     if (c.bulkhead) o.bulkhead = bulkheadOf(c.bulkhead);
+    if (c.listen) o.listen = { ...c.listen };
     configs[id] = o;
   }
   const g = raw.gateway;
@@ -389,6 +398,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
       bulkhead: bulkheadOf(g.bulkhead) as HostConfig['gateway']['bulkhead'],
       admin: { enabled: g.admin.enabled, allowedHosts: g.admin.allowed_hosts ?? [], ...(g.admin.token ? { token: g.admin.token } : {}) },
       maxResponseBytes: toBytes(g.max_response_bytes)!,
+      websocket: { maxBufferedBytes: toBytes(g.websocket.max_buffered_bytes)! },
       limits: {
         headersTimeoutMs: toDurationMs(g.headers_timeout)!, requestTimeoutMs: toDurationMs(g.request_timeout)!,
         bodyIdleTimeoutMs: toDurationMs(g.body_timeout)!, maxConnections: g.max_connections, maxConnectionsPerIp: g.max_connections_per_ip,
@@ -430,6 +440,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
     logging: { level: raw.logging.level, redact: raw.logging.redact, timestamp: raw.logging.timestamp },
     trustedKeys: raw.trusted_keys,
     routes: routesFromRaw(raw.routes ?? []),
+    alerts: alertsConfigOf(raw.alerts),
     sandbox: raw.sandbox,
   };
   if (file) cfg.file = file;

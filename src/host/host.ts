@@ -385,6 +385,11 @@ export class PluginHost implements Host {
     return this.traffic.invoke<T>(target, method, payload, options);
   }
 
+  holdVersion(id: string, version: string): (() => void) | undefined {
+    const rec = this.registry.getVersion(id, version);
+    return rec ? this.traffic.hold(rec) : undefined;
+  }
+
   async metrics(id: string): Promise<PluginMetrics> {
     const rec = this.require(id);
     const runtime = rec.runtime;

@@ -144,6 +144,25 @@ export class Traffic {
     rec.lastUsedMs = TIME_ORIGIN + start;
   }
 
+  /**
+   * Counts a long-lived use of `rec` (an open WebSocket) as in flight until the returned release is
+   * called, so a hot swap's drain waits for it; not counted as a call.
+   */
+  hold(rec: PluginRecord): () => void {
+    const c = this.countersOf(rec);
+    c.inFlight++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      c.inFlight--;
+      if (c.inFlight === 0) {
+        const waiters = this.idleWaiters.get(rec);
+        if (waiters) for (const w of [...waiters]) w();
+      }
+    };
+  }
+
   /** Resolves once `rec` has nothing in flight, or after timeoutMs with what is left. */
   drain(rec: PluginRecord, timeoutMs: number): Promise<{ drained: boolean; inFlight: number }> {
     const c = this.countersOf(rec);

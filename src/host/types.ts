@@ -154,6 +154,11 @@ export interface Host {
    * a promise otherwise; refusals (not found, disabled, not running) and throws are thrown.
    */
   invoke<T = unknown>(id: string, method: string, payload?: readonly unknown[], options?: CallOptions): T | Promise<T>;
+  /**
+   * Keeps one version counted as busy while a long-lived connection (WebSocket) uses it: a hot
+   * swap's drain waits for the release (or its drain timeout). Undefined when there is no such version.
+   */
+  holdVersion?(id: string, version: string): (() => void) | undefined;
   metrics(id: string): Promise<PluginMetrics>;
   runtimeStats(id: string): RuntimeStats | undefined;
   /** Runs a health check now. */

@@ -53,7 +53,7 @@ export async function instantiatePlugin(mod: unknown, manifest: PluginManifest, 
 
 /** PLW_ERR_KIND_CONTRACT when `plugin` lacks what its kind needs. */
 export function checkKindContract(manifest: PluginManifest, plugin: object): PlugwayError | undefined {
-  const missing = missingForKind(manifest.kind, plugin);
+  const missing = missingForKind(manifest.kind, plugin, manifest.endpoints);
   return missing.length ? new PlugwayError('PLW_ERR_KIND_CONTRACT', { id: manifest.id, kind: manifest.kind, missing: missing.join(', ') }) : undefined;
 }
 

@@ -4,7 +4,7 @@ import { toDurationMs } from './duration.js';
 import { normalizeRemoteSpec, remoteFromRaw } from './remote.js';
 import { splitDependencyString } from './dependency.js';
 import { tryParseRateLimit } from './rate-limit.js';
-import type { DependencySpec, EndpointSpec, HttpMethod, PluginManifest } from './types.js';
+import { DEFAULT_PROTOCOL_LISTEN, DEFAULT_WEBSOCKET_LIMITS, type DependencySpec, type EndpointSpec, type HttpMethod, type PluginManifest } from './types.js';
 import type { PluginKind, RuntimeType } from '../sdk/types.js';
 
 /** Health checks without interval / timeout: every 30 s, 5 s each (the Veza seed's figures). */
@@ -42,6 +42,16 @@ function endpoint(e: unknown): EndpointSpec {
   if (typeof o.description === 'string') ep.description = o.description;
   const timeoutMs = toDurationMs(o.timeout);
   if (timeoutMs !== undefined) ep.timeoutMs = timeoutMs;
+  if (o.protocol === 'websocket') {
+    ep.protocol = 'websocket';
+    ep.method = 'GET'; // an upgrade is a GET
+    const d = DEFAULT_WEBSOCKET_LIMITS;
+    ep.websocket = {
+      maxMessageBytes: typeof o.max_message_bytes === 'number' ? o.max_message_bytes : d.maxMessageBytes,
+      idleTimeoutMs: toDurationMs(o.idle_timeout) ?? d.idleTimeoutMs,
+      maxConnections: typeof o.max_connections === 'number' ? o.max_connections : d.maxConnections,
+    };
+  }
   return ep;
 }
 
@@ -106,6 +116,18 @@ export function fromRaw(raw: Raw): PluginManifest {
       subscribe: (Array.isArray(subs) ? subs : []).map((e) => (typeof e === 'string' ? { type: e, durable: false } : { type: String(obj(e).type), durable: obj(e).durable === true })),
     };
   }
+  if (raw.listen && typeof raw.listen === 'object') {
+    const l = obj(raw.listen);
+    const d = DEFAULT_PROTOCOL_LISTEN;
+    m.listen = {
+      port: typeof l.port === 'number' ? l.port : 0,
+      host: optStr(l.host) ?? d.host,
+      maxConnections: typeof l.max_connections === 'number' ? l.max_connections : d.maxConnections,
+      idleTimeoutMs: toDurationMs(l.idle_timeout) ?? d.idleTimeoutMs,
+      bytesPerSecond: typeof l.bytes_per_second === 'number' ? l.bytes_per_second : d.bytesPerSecond,
+      maxFrameBytes: typeof l.max_frame_bytes === 'number' ? l.max_frame_bytes : d.maxFrameBytes,
+    };
+  }
   if (raw.config_schema && typeof raw.config_schema === 'object') m.configSchema = raw.config_schema as Record<string, unknown>;
   if (raw.middleware && typeof raw.middleware === 'object') {
     const mw = obj(raw.middleware);
@@ -137,7 +159,8 @@ export function normalizeManifest(input: Partial<PluginManifest> & { id: string 
     },
     endpoints: (input.endpoints ?? []).map((e) => ({
       ...e,
-      method: (e.method ?? 'GET').toUpperCase() as HttpMethod,
+      ...(e.protocol === 'websocket' ? { websocket: { ...DEFAULT_WEBSOCKET_LIMITS, ...e.websocket } } : {}),
+      method: (e.protocol === 'websocket' ? 'GET' : (e.method ?? 'GET').toUpperCase()) as HttpMethod,
       auth: e.auth ?? 'none',
       roles: e.roles ?? [],
       permissions: e.permissions ?? [],

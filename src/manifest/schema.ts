@@ -70,6 +70,11 @@ export const manifestSchema = {
           function: { type: 'string', minLength: 1 },
           description: str,
           timeout: duration,
+          // WebSocket endpoints (docs/websocket.md): the path upgrades; the limits apply per connection
+          protocol: { type: 'string', enum: ['http', 'websocket'] },
+          max_message_bytes: { type: 'integer', minimum: 1 },
+          idle_timeout: duration,
+          max_connections: { type: 'integer', minimum: 1 },
         },
       },
     },
@@ -119,6 +124,19 @@ export const manifestSchema = {
             properties: { type: { type: 'string', pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$' }, durable: { type: 'boolean' } },
           },
         },
+      },
+    },
+    // kind: protocol — the TCP port plugway listens on for the plugin (docs/protocol-plugins.md)
+    listen: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        host: str,
+        max_connections: { type: 'integer', minimum: 1 },
+        idle_timeout: duration,
+        bytes_per_second: { type: 'integer', minimum: 1 },
+        max_frame_bytes: { type: 'integer', minimum: 1 },
       },
     },
     middleware: {

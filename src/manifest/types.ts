@@ -31,7 +31,37 @@ export interface EndpointSpec {
   timeoutMs?: number;
   /** Endpoints of one plugin with the same group share one rate limiter (a plugway.yaml route's methods and paths). */
   rateLimitGroup?: string;
+  /** `websocket`: the path is upgraded to a WebSocket (docs/websocket.md); absent means http. */
+  protocol?: 'http' | 'websocket';
+  /** WebSocket endpoints only: limits per connection and per endpoint (defaults in docs/websocket.md). */
+  websocket?: WebSocketLimits;
 }
+
+export interface WebSocketLimits {
+  /** Largest message accepted; a larger one closes the connection with 1009. */
+  maxMessageBytes: number;
+  /** Closes a connection that sent nothing for this long (1001); 0 = never. */
+  idleTimeoutMs: number;
+  /** Open connections at once on this endpoint (this node); more are refused at the upgrade (503). */
+  maxConnections: number;
+}
+
+export const DEFAULT_WEBSOCKET_LIMITS: WebSocketLimits = { maxMessageBytes: 1024 * 1024, idleTimeoutMs: 0, maxConnections: 10_000 };
+
+export interface ProtocolListen {
+  /** 0: any free port (the bound one is logged and listed). */
+  port: number;
+  host: string;
+  maxConnections: number;
+  /** Closes a connection that sent nothing for this long; 0 = never. */
+  idleTimeoutMs: number;
+  /** Bytes read per second per connection (reading pauses above it); 0 = unlimited. */
+  bytesPerSecond: number;
+  /** Bytes buffered without a complete frame before the connection is closed. */
+  maxFrameBytes: number;
+}
+
+export const DEFAULT_PROTOCOL_LISTEN: Omit<ProtocolListen, 'port'> = { host: '127.0.0.1', maxConnections: 1000, idleTimeoutMs: 300_000, bytesPerSecond: 0, maxFrameBytes: 64 * 1024 };
 
 export interface DependencySpec {
   /** The plugin (or service) id depended on. */
@@ -99,6 +129,8 @@ export interface PluginManifest {
     timeoutMs: number;
   };
   configSchema?: Record<string, unknown>;
+  /** kind: protocol — where plugway listens for it and the connection limits (docs/protocol-plugins.md). */
+  listen?: ProtocolListen;
   middleware?: {
     priority: number;
     /** Route globs, e.g. "/api/*"; all routes when empty. */

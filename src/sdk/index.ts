@@ -15,3 +15,5 @@ export * from './diagnostics-http.js';
 export * from './diagnostics-plugin.js';
 export * from './diagnostics-categories.js';
 export * from './define.js';
+export * from './websocket.js';
+export * from './protocol.js';

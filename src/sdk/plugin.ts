@@ -2,6 +2,7 @@
 // a plain object of this shape is a valid plugin, no import required.
 
 import type { PluginContext } from './context.js';
+import type { ProtocolPlugin } from './protocol.js';
 import type { DiagnosticResult, DiagnoseOptions, DiagnosticTarget } from './diagnostics.js';
 import type { ChatChunk, EmbeddingRequest, EmbeddingResponse, ProviderFailure, ProviderTarget } from './llm.js';
 import type {
@@ -150,6 +151,7 @@ export interface PluginByKind<C = Record<string, unknown>> {
   router: RouterPlugin<C>;
   diagnostics: DiagnosticsPlugin<C>;
   action: ActionPlugin<C>;
+  protocol: ProtocolPlugin<C>;
 }
 
 export type Plugin<C = Record<string, unknown>> = PluginBase<C> &
@@ -173,11 +175,19 @@ export const KIND_REQUIREMENTS: Record<PluginKind, { all: string[]; anyOf?: stri
   router: { all: ['selectProvider'] },
   diagnostics: { all: ['connect', 'disconnect', 'diagnose'] },
   action: { all: ['execute'] },
+  protocol: { all: ['handle'] },
 };
 
-/** The names a plugin of `kind` lacks (empty when it satisfies its kind). */
-export function missingForKind(kind: PluginKind, plugin: object): string[] {
-  const req = KIND_REQUIREMENTS[kind];
+/** A handler whose endpoints are all WebSockets needs a message or open hook, not handleRequest. */
+const WEBSOCKET_HANDLER = { all: [], anyOf: ['onMessage', 'on_message', 'onOpen', 'on_open'] };
+
+/**
+ * The names a plugin of `kind` lacks (empty when it satisfies its kind). `endpoints`, when given,
+ * lets a handler that serves only WebSocket endpoints go without handleRequest.
+ */
+export function missingForKind(kind: PluginKind, plugin: object, endpoints?: ReadonlyArray<{ protocol?: string }>): string[] {
+  const wsOnly = kind === 'handler' && !!endpoints?.length && endpoints.every((e) => e.protocol === 'websocket');
+  const req = wsOnly ? WEBSOCKET_HANDLER : KIND_REQUIREMENTS[kind];
   const has = (name: string) => typeof (plugin as Record<string, unknown>)[name] === 'function';
   const missing = req.all.filter((n) => !has(n));
   if (req.anyOf && !req.anyOf.some(has)) missing.push(`one of ${req.anyOf.join(', ')}`);

@@ -9,7 +9,8 @@ export type PluginKind =
   | 'provider'
   | 'router'
   | 'diagnostics'
-  | 'action';
+  | 'action'
+  | 'protocol';
 
 export const PLUGIN_KINDS: readonly PluginKind[] = [
   'handler',
@@ -20,6 +21,7 @@ export const PLUGIN_KINDS: readonly PluginKind[] = [
   'router',
   'diagnostics',
   'action',
+  'protocol',
 ];
 
 export type RuntimeType = 'inprocess' | 'worker' | 'wasm' | 'process' | 'remote';

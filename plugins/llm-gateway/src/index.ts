@@ -186,7 +186,7 @@ export default function create(): HandlerPlugin<LlmGatewayConfig> {
     async init(ctx) {
       const settings = settingsOf(ctx.config);
       if (settings.providers.length === 0) {
-        ctx.logger.info('llm-gateway: no providers configured; its routes answer 503 PLW_ERR_LLM_NOT_CONFIGURED (docs/llm-gateway.md)');
+        ctx.logger.info('llm-gateway: no providers configured; its /v1 routes answer 503 until providers are set under plugins.configs.llm-gateway.config (docs/llm-gateway.md)');
         return;
       }
       if (!ctx.plugins) throw new Error('llm-gateway needs the in-process runtime (ctx.plugins reaches the provider and router plugins)');

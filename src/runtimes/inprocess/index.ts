@@ -99,7 +99,7 @@ class InProcessRuntime implements PluginRuntime {
     if (exported === null || typeof exported !== 'object') {
       throw new PlugwayError('PLW_ERR_ENTRY_INVALID', { id: this.id, entry: init.entryPath ?? '(given in code)', reason: `expected an object or a factory returning one, got ${exported === null ? 'null' : typeof exported}` });
     }
-    const missing = missingForKind(init.manifest.kind, exported);
+    const missing = missingForKind(init.manifest.kind, exported, init.manifest.endpoints);
     if (missing.length) throw new PlugwayError('PLW_ERR_KIND_CONTRACT', { id: this.id, kind: init.manifest.kind, missing: missing.join(', ') });
     this.plugin = exported as Record<string, unknown>;
   }

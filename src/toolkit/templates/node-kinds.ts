@@ -418,5 +418,32 @@ ${lifecycle('ActionPlugin')}
 });
 `,
       };
+    case 'protocol':
+      return {
+        source: `// ${id}: a TCP protocol plugin; plugway listens on listen.port (plugin.yaml) and calls handle() per line.
+import type { HealthStatus, PluginContext, ProtocolConnection, ProtocolPlugin } from 'plugway/sdk';
+
+type Config = Record<string, never>;
+
+let startedAt = 0;
+
+export default {
+  handle(line: string, _conn: ProtocolConnection): string {
+    if (line.trim().toUpperCase() === 'PING') return 'PONG\\n';
+    return \`ERR unknown command\\n\`;
+  },
+${lifecycle('ProtocolPlugin')}
+`,
+        manifest: `listen:
+  port: 0   # 0: any free port (see the log line); set one here or in plugway.yaml
+`,
+        fixtures: [
+          { name: 'answers PING', call: { method: 'handle', args: ['PING', { id: 'c1', remoteAddress: '127.0.0.1', remotePort: 1 }] }, expect: { result: 'PONG\n' } },
+        ],
+        test: `test('answers PING', async () => {
+  assert.equal(await plugin.handle('PING', { id: 'c1', remoteAddress: '127.0.0.1', remotePort: 1 }), 'PONG\\n');
+});
+`,
+      };
   }
 }
