@@ -1,14 +1,14 @@
 // The one catalogue of plugway's error codes: every failure a user can meet has a stable code,
 // a message template ({name} placeholders) and, where it crosses HTTP, a status.
 
-export interface ErrorDef {
+export interface ErrorDef<M extends string = string> {
   /** Message template; `{key}` is replaced from the error's params. */
-  readonly message: string;
+  readonly message: M;
   /** HTTP status when the error crosses HTTP. */
   readonly status?: number;
 }
 
-const def = (message: string, status?: number): ErrorDef => (status === undefined ? { message } : { message, status });
+const def = <M extends string>(message: M, status?: number): ErrorDef<M> => (status === undefined ? { message } : { message, status });
 
 export const ERRORS = {
   // --- manifest (plugin.yaml) ---
@@ -180,13 +180,13 @@ export const ERRORS = {
   PLW_ERR_NPM_FAILED: def('npm {command} failed in {dir} (exit {code}): {output}'),
 
   // --- diagnostics ---
-  PLW_ERR_DIAG_CONNECT: def('Cannot connect to {target}: {reason}'),
-  PLW_ERR_DIAG_NOT_CONNECTED: def('Plugin {id} is not connected; call connect(target) first'),
+  PLW_ERR_DIAG_CONNECT: def('Cannot connect to {target}: {reason}', 502),
+  PLW_ERR_DIAG_NOT_CONNECTED: def('Plugin {id} is not connected; call connect(target) first', 409),
   PLW_ERR_DIAG_BAD_TARGET: def('"{target}" is not a valid {system} target: {reason}', 400),
   PLW_ERR_DIAG_BAD_REQUEST: def('Bad diagnostics request: {reason}; send {"target": "<url>", "categories"?: [...], "window"?: "5s"}', 400),
 
   // --- CLI ---
-  PLW_ERR_CLI_USAGE: def('{reason}'),
+  PLW_ERR_CLI_USAGE: def('{reason}', 400),
   PLW_ERR_GATEWAY_UNREACHABLE: def('Cannot reach the gateway at {url}: {reason}'),
 
   // --- operations (issue 22: honest reloads and health, TLS, one gateway per state dir, the seeds' names) ---
@@ -204,8 +204,14 @@ export type ErrorCode = keyof typeof ERRORS;
 
 export type ErrorParams = Record<string, string | number | boolean | undefined | null>;
 
+type ParamValue = string | number | boolean | undefined | null;
+/** The `{name}` placeholders of a message template (`${{name}:-default}` in a message is not one). */
+type PlaceholdersOf<M extends string> = M extends `${string}{${infer K}}${infer Rest}` ? (K extends `${string}${' ' | '{' | '"' | ':' | '$'}${string}` ? never : K) | PlaceholdersOf<Rest> : never;
+/** The params a code's message needs: each placeholder named (a missing one is a type error), more allowed. */
+export type ParamsOf<C extends ErrorCode> = { [K in PlaceholdersOf<(typeof ERRORS)[C]['message']>]: ParamValue } & ErrorParams;
+
 /** A code's message with its params filled in, and its HTTP status (what a PlugwayError carries, without the Error). */
-export function describeError(code: ErrorCode, params: ErrorParams = {}): { message: string; status: number } {
+export function describeError<C extends ErrorCode>(code: C, params: ParamsOf<C>): { message: string; status: number } {
   const d: ErrorDef = ERRORS[code];
   return { message: render(d.message, params), status: d.status ?? 500 };
 }
@@ -217,13 +223,14 @@ function render(template: string, params: ErrorParams): string {
   });
 }
 
-export class PlugwayError extends Error {
-  readonly code: ErrorCode;
+export class PlugwayError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
   readonly status: number;
   readonly params: ErrorParams;
 
-  constructor(code: ErrorCode, params: ErrorParams = {}, options?: { cause?: unknown }) {
-    const d = describeError(code, params);
+  /** `params` names every `{placeholder}` of the code's message (a missing one is a type error). */
+  constructor(code: C, params: ParamsOf<C>, options?: { cause?: unknown }) {
+    const d = describeError<ErrorCode>(code, params as ParamsOf<ErrorCode>);
     super(d.message, options);
     this.name = 'PlugwayError';
     this.code = code;
@@ -231,7 +238,12 @@ export class PlugwayError extends Error {
     this.params = params;
   }
 
-  toJSON(): { code: ErrorCode; message: string; params: ErrorParams } {
+  /** An error whose code is known only at run time (rebuilt from another thread, a JSON answer, a parsed issue). */
+  static rebuilt(code: ErrorCode, params: ErrorParams, options?: { cause?: unknown }): PlugwayError {
+    return new PlugwayError<ErrorCode>(code, params as ParamsOf<ErrorCode>, options);
+  }
+
+  toJSON(): { code: C; message: string; params: ErrorParams } {
     return { code: this.code, message: this.message, params: this.params };
   }
 }

@@ -5,7 +5,7 @@
 // runs; built first when src/ is newer) for the target, and on src/ through tsx (a checkout) as a report.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -194,6 +194,20 @@ async function thousandFromDisk(): Promise<void> {
     rows.push({ name: '  heap per plugin', value: best.heapPerPluginMb, unit: 'MB', target: '< 0.5 MB (seed: ~5 MB)', pass: best.heapPerPluginMb < 0.5 });
     rows.push({ name: `  stopping ${N} plugins (reverse order)`, value: best.stopMs, unit: 'ms', target: 'report' });
     rows.push({ name: `  same start from src/ through tsx (checkout)`, value: devBest.ms, unit: 'ms', target: 'report (tsx hooks every import)', runs: dev.map((r) => Math.round(r.ms)).join(', ') });
+    // What an operator sees: `plugway serve` on dist/ answering /ready, its RSS over an empty gateway's, SIGTERM.
+    const empty = join(tmpdir(), `plugway-bench-empty-${process.pid}`);
+    await mkdir(empty, { recursive: true });
+    const serve = (dir: string) => {
+      const state = mkdtempSync(join(tmpdir(), 'plugway-bench-state-'));
+      return JSON.parse(execFileSync(process.execPath, [join(here, 'serve.mjs'), repo, dir, state], { encoding: 'utf8' }).trim().split('\n').pop()!) as { readyMs: number; rssMb: number; sigtermMs: number };
+    };
+    const bare = serve(empty);
+    const full = [0, 1].map(() => serve(root)).reduce((a, b) => (b.readyMs < a.readyMs ? b : a));
+    const perPlugin = (full.rssMb - bare.rssMb) / N;
+    rows.push({ name: `plugway serve, ${N} plugins: spawn → /ready 200 (dist/)`, value: full.readyMs, unit: 'ms', baseline: bare.readyMs, target: '≤ 1500 ms', pass: full.readyMs <= 1500 });
+    rows.push({ name: `  RSS per plugin over an empty gateway`, value: perPlugin, unit: 'MB', baseline: bare.rssMb, target: '≤ 0.3 MB', pass: perPlugin <= 0.3 });
+    rows.push({ name: `  SIGTERM → exit with ${N} plugins`, value: full.sigtermMs, unit: 'ms', target: '≤ 2000 ms', pass: full.sigtermMs <= 2000 });
+    await rm(empty, { recursive: true, force: true });
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error autocannon ships no types (a devDependency of the benchmarks only)
 import autocannon from 'autocannon';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -23,6 +23,7 @@ const logger = pino({ level: 'silent' });
 const N_INSTANCES = Math.max(2, Math.min(4, availableParallelism()));
 const SMALL = { id: 'r1', method: 'POST', path: '/bench', params: {}, query: {}, headers: { 'content-type': 'application/json' }, context: {}, body: 'hello' };
 const LARGE = { ...SMALL, body: 'x'.repeat(64 * 1024) };
+// @ts-expect-error plain ESM helper without types
 const plugin = (await import('./bench-plugin.mjs')).default as { handleRequest(req: unknown): unknown };
 
 // A wasm handle_request that does the I/O an Extism PDK does (as @extism/as-pdk's Host.input and

@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
-import type { ReleaseManager } from '../host/release-manager.js';
-import type { PluginRecord } from '../host/registry.js';
+import type { Releases } from '../host/releases/types.js';
 import type { Host } from '../host/types.js';
 import type { KvClient } from '../state/etcd-client.js';
 import { installPlugin } from '../toolkit/install.js';
@@ -40,7 +39,7 @@ export interface ClusterDeploysDeps {
   prefix: string;
   store: PackageStore;
   nodeId: string;
-  releases: () => ReleaseManager | undefined;
+  releases: () => Releases | undefined;
   /** Loads and starts plugins found in the plugin folders that the host does not know yet. */
   discover: () => Promise<{ added: string[]; failed: Array<{ id?: string; code: string; message: string }> }>;
   /** Where a plugin new to this node is installed (a folder the host loads plugins from). */
@@ -200,7 +199,7 @@ export class ClusterDeploys {
   /** The plugins folder to install `id` into: the one it was loaded from, else the deploy folder. */
   private targetDir(id: string): string {
     const rec = this.deps.host.get(id);
-    const origin = rec ? this.deps.releases()?.originOf(rec as PluginRecord) : undefined;
+    const origin = rec ? this.deps.releases()?.originOf(id) : undefined;
     if (!origin) return resolve(this.deps.deployDir);
     if (!('dir' in origin)) throw new PlugwayError('PLW_ERR_INSTALL_FAILED', { file: id, reason: `${id} was loaded from a single manifest file (${origin.manifestFile}); a deploy replaces plugin folders only` });
     if (basename(origin.dir) !== id) throw new PlugwayError('PLW_ERR_INSTALL_FAILED', { file: id, reason: `${id} lives in ${origin.dir}, a folder not named after its id; a deploy installs into <plugins folder>/${id}` });

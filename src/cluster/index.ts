@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { EventBridge } from './event-bridge.js';
 import { deployDirOf } from './paths.js';
-import { releasesOf } from '../host/release-manager.js';
 import { parsePublicKey } from '../toolkit/signing.js';
 import { ClusterDeploys } from './deploys.js';
 import { natsPackageStore, type PackageStore } from './package-store.js';
@@ -94,7 +93,7 @@ export async function joinCluster({ host, store, logger, metrics, discover, chan
     const deployDir = deployDirOf(config.state.dir);
     if (!config.plugins.directories.includes(deployDir)) config.plugins.directories.push(deployDir);
     deploys = new ClusterDeploys({
-      host, kv: etcd.kv, prefix: etcd.prefix, store: packages, nodeId, releases: () => releasesOf(host), discover, deployDir,
+      host, kv: etcd.kv, prefix: etcd.prefix, store: packages, nodeId, releases: () => host.releases, discover, deployDir,
       trustedKeys: config.trustedKeys.map((k) => parsePublicKey(k)), problem, logger, applied: (id) => changed?.(`deploy ${id}`),
     });
   }

@@ -4,10 +4,10 @@
 
 import type { Logger } from 'pino';
 import { isPlugwayError, reasonOf } from '../errors.js';
-import type { ReleaseManager } from '../host/release-manager.js';
+import type { Releases } from '../host/releases/types.js';
 
 export interface PinDeps {
-  releases: () => ReleaseManager | undefined;
+  releases: () => Releases | undefined;
   /** Where a kept version is missing here, a package store may supply it (cluster deploys). */
   fetchVersion?: (id: string, version: string) => Promise<boolean>;
   problem: (p: { plugin: string; code: string; message: string }) => void;

@@ -4,7 +4,7 @@
 // healthy, as a reload is. A config that fails validation changes nothing.
 
 import { PlugwayError } from '../errors.js';
-import type { ReleaseManager } from '../host/release-manager.js';
+import type { Releases } from '../host/releases/types.js';
 import type { Host } from '../host/types.js';
 import { validatePluginConfig } from '../manifest/index.js';
 
@@ -27,7 +27,7 @@ export function checkPluginConfig(host: Host, id: string, config: unknown): Reco
  * Serves `id` with `config` (as written, before defaults: plugway.yaml's `plugins.configs.<id>.config`
  * is replaced). On failure the previous config and version stay.
  */
-export async function applyPluginConfig(host: Host, releases: ReleaseManager | undefined, id: string, config: Record<string, unknown>, trigger: 'api' | 'cluster'): Promise<void> {
+export async function applyPluginConfig(host: Host, releases: Releases | undefined, id: string, config: Record<string, unknown>, trigger: 'api' | 'cluster'): Promise<void> {
   checkPluginConfig(host, id, config);
   if (!releases) throw new PlugwayError('PLW_ERR_RELOAD_FAILED', { id, step: 'config', reason: 'this host has no release manager' });
   const overrides = host.config.plugins.configs;

@@ -3,8 +3,7 @@
 // action is written to the audit log and enabled/disabled to the desired state.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
-import { releasesOf } from '../host/release-manager.js';
+import { PlugwayError, reasonOf } from '../errors.js';
 import type { PluginInstance } from '../host/types.js';
 import type { PluginMetrics } from '../sdk/types.js';
 import type { AuditLog } from '../state/audit-log.js';
@@ -74,7 +73,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
       if (request.method === 'POST') {
         await audit.appendDenied({ actor: tokenIdentity(token), action: actionOf(request.url), target: targetOf(request.url), code: 'PLW_ERR_ADMIN_UNAUTHORIZED' }).catch(() => undefined);
       }
-      return sendError(reply, new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), rid, { 'www-authenticate': 'Bearer realm="plugway-admin"' });
+      return sendError(reply, new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {}), rid, { 'www-authenticate': 'Bearer realm="plugway-admin"' });
     }
   });
   const ridOf = (r: FastifyRequest) => (r as FastifyRequest & { rid?: string }).rid ?? requestIdOf(undefined);
@@ -163,11 +162,8 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
           run: async () => {
             if (action === 'enable') return host.enable(id);
             if (action === 'disable') return host.disable(id);
-            // Through the release manager when there is one, so the swap is counted as trigger="api" (not "host").
-            const releases = releasesOf(host);
-            const report = releases ? await releases.reload(id, 'api') : undefined;
-            unchanged = report?.unchanged === true;
-            if (!report) await host.reload(id);
+            // Through the release manager, so the swap is counted as trigger="api" (not "host").
+            unchanged = (await host.releases.reload(id, 'api')).unchanged === true;
           },
           remember: () => (action === 'reload' ? (unchanged ? undefined : { version: host.get(id)?.version, resetBreaker: true }) : { enabled: action === 'enable' }),
         });

@@ -31,7 +31,6 @@ import { metricsHook, startMetricsListener } from './metrics-endpoint.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
 import { upgradeThroughRoutes } from './upgrade.js';
-import { releasesOf } from '../host/release-manager.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 import { reloadTls, tlsServerOptions, watchTls } from './tls.js';
 import { joinCluster, type ClusterNode } from '../cluster/index.js';
@@ -172,7 +171,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   let releasesWired!: () => void;
   const wired = new Promise<void>((r) => (releasesWired = r));
   let cluster: ClusterNode | undefined;
-  const applyPin = versionPinApplier({ releases: () => releasesOf(host), problem: (p) => cluster?.problem(p), logger });
+  const applyPin = versionPinApplier({ releases: () => host.releases, problem: (p) => cluster?.problem(p), logger });
   const unfollow = followDesiredState(host, store, {
     logger,
     applyVersionPin: async (id, version) => {
@@ -182,7 +181,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
     applyConfig: async (id, config) => {
       await wired;
       try {
-        await applyPluginConfig(host, releasesOf(host), id, config, 'cluster');
+        await applyPluginConfig(host, host.releases, id, config, 'cluster');
         logger.info({ plugin_id: id }, 'serving the config the cluster set');
       } catch (err) {
         cluster?.problem({ plugin: id, code: isPlugwayError(err) ? err.code : 'PLW_ERR_INTERNAL', message: `could not apply the config the cluster set: ${reasonOf(err)}` });
@@ -218,18 +217,15 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   const operator = new Operator(core, store, audit);
   // Alerts: evaluated on a timer, off the request path (docs/alerts.md).
   const alerts = new AlertEngine({ host, registry: metrics.registry, logger, circuitState: (id) => core.circuitState(id), config: config.alerts, node: cluster?.nodeId });
-  const releases = releasesOf(host);
-  let wiring: ReleaseWiring | undefined;
-  if (releases) {
-    try {
-      wiring = await wireReleases(releases, { core, operator, stateDir });
-    } catch (err) {
-      for (const off of offs) off();
-      await cluster?.close();
-      unfollow();
-      if (!opts.store) await store.close?.();
-      throw err;
-    }
+  let wiring: ReleaseWiring;
+  try {
+    wiring = await wireReleases(host.releases, { core, operator, stateDir });
+  } catch (err) {
+    for (const off of offs) off();
+    await cluster?.close();
+    unfollow();
+    if (!opts.store) await store.close?.();
+    throw err;
   }
 
   releasesWired();
@@ -382,7 +378,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
     if (!opts.logger) logger.flush(); // the default destination batches lines
     for (const off of offs) off();
     await cluster?.close();
-    await wiring?.close();
+    await wiring.close();
     unfollow();
     metrics.close(); // its runtime-event subscription on the host
     if (!opts.store) await store.close?.();

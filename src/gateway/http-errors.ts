@@ -1,7 +1,7 @@
 // Maps anything that went wrong on a request to a status and the JSON error body
 // `{ error: { code, message }, request_id }` — never a stack trace.
 
-import { describeError, isPlugwayError, PlugwayError, reasonOf, type ErrorCode, type ErrorParams } from '../errors.js';
+import { describeError, isPlugwayError, PlugwayError, reasonOf, type ErrorCode, type ParamsOf } from '../errors.js';
 
 export interface HttpFailure {
   status: number;
@@ -45,7 +45,7 @@ export function failure(err: PlugwayError, headers?: Record<string, string>, sta
  * as failure(new PlugwayError(code, params)), without building an Error. Capturing an Error's stack
  * cost ~9 µs here, which made a flood of refused requests twice as costly as served ones.
  */
-export function refuse(code: ErrorCode, params: ErrorParams, headers?: Record<string, string>, status?: number): HttpFailure {
+export function refuse<C extends ErrorCode>(code: C, params: ParamsOf<C>, headers?: Record<string, string>, status?: number): HttpFailure {
   const d = describeError(code, params);
   const f: HttpFailure = { status: status ?? d.status, code, message: d.message };
   if (headers) f.headers = headers;

@@ -3,10 +3,9 @@
 
 import { Counter, Gauge } from 'prom-client';
 import { reasonOf } from '../errors.js';
-import type { ReleaseManager, RolledBack } from '../host/release-manager.js';
-import { ReloadWatcher } from '../host/reload-watcher.js';
+import type { Releases, RolledBack } from '../host/releases/types.js';
+import { ReloadWatcher } from '../host/releases/reload-watcher.js';
 import type { DiskCandidate } from '../host/loader.js';
-import type { PluginRecord } from '../host/registry.js';
 import { VersionStore } from '../state/versions.js';
 import type { GatewayCore } from './core.js';
 import type { Operator } from './operator.js';
@@ -16,7 +15,7 @@ export interface ReleaseWiring {
   close(): Promise<void>;
 }
 
-export async function wireReleases(releases: ReleaseManager, deps: { core: GatewayCore; operator: Operator; stateDir: string }): Promise<ReleaseWiring> {
+export async function wireReleases(releases: Releases, deps: { core: GatewayCore; operator: Operator; stateDir: string }): Promise<ReleaseWiring> {
   const { core, operator } = deps;
   const host = core.host;
   const config = core.config;
@@ -67,7 +66,7 @@ export async function wireReleases(releases: ReleaseManager, deps: { core: Gatew
     });
     const plugins: Array<[string, DiskCandidate]> = [];
     for (const p of host.list()) {
-      const origin = releases.originOf(p as PluginRecord);
+      const origin = releases.originOf(p.id);
       if (origin) plugins.push([p.id, origin]);
     }
     await watcher.start(plugins);
@@ -77,10 +76,10 @@ export async function wireReleases(releases: ReleaseManager, deps: { core: Gatew
     const w = watcher;
     offs.push(
       host.events.on<{ id: string }>('plugin.registered', (e) => {
-        const rec = host.get(e.data.id) as PluginRecord | undefined;
-        if (!rec || w.has(rec.id)) return;
-        const origin = releases.originOf(rec);
-        if (origin) void w.add(rec.id, origin).catch((err) => core.logger.warn({ plugin_id: rec.id, err: { message: reasonOf(err) } }, 'could not watch the plugin for hot_reload'));
+        const id = e.data.id;
+        if (!host.get(id) || w.has(id)) return;
+        const origin = releases.originOf(id);
+        if (origin) void w.add(id, origin).catch((err) => core.logger.warn({ plugin_id: id, err: { message: reasonOf(err) } }, 'could not watch the plugin for hot_reload'));
       }),
       host.events.on<{ id: string }>('plugin.unregistered', (e) => {
         if (!host.get(e.data.id)) w.remove(e.data.id);

@@ -335,7 +335,7 @@ function fail(problems: Problem[], file: string | undefined, src: YamlSource | u
       where = `${file}:${at.line}:${at.col}`;
     } else if (origin.startsWith('env:')) where = `environment ${origin.slice(4)}`;
     else where = origin === 'override' ? 'command-line flags' : (file ?? 'defaults');
-    return new PlugwayError(p.code, { file: where, path: key, ...p.params });
+    return PlugwayError.rebuilt(p.code, { file: where, path: key, ...p.params });
   });
   const first = rendered[0]!;
   if (rendered.length > 1) (first as { message: string }).message = `${rendered.length} problems in the host config:\n  ${rendered.map((r) => `${r.code} ${r.message}`).join('\n  ')}`;

@@ -8,11 +8,14 @@ import type { ProviderCandidate, ProviderRequest } from '../sdk/plugin.js';
 import type { HookManagerImpl } from './hooks.js';
 import type { PluginRecord } from './registry.js';
 import type { ProviderSelection, SelectProviderOptions } from './types.js';
+import type { RuntimeStats } from '../runtimes/types.js';
 
 export interface ProviderSelectorDeps {
   /** Running, enabled plugins of a kind. */
   running(kind: 'provider' | 'router'): PluginRecord[];
   call<T>(id: string, method: string, args: readonly unknown[], signal?: AbortSignal): Promise<T>;
+  /** The host's count of a plugin's calls (host.runtimeStats). */
+  stats(id: string): RuntimeStats | undefined;
   /** plugins.configs.<id>.priority (0 when absent): higher is asked (routers) or chosen (fallback) first. */
   priority(id: string): number;
   hooks: HookManagerImpl;
@@ -44,7 +47,7 @@ export class ProviderSelector {
           return undefined;
         }
         const c: ProviderCandidate = { id: rec.id, models, health: rec.health };
-        const s = rec.runtime?.stats();
+        const s = this.deps.stats(rec.id);
         if (s && s.calls > 0) {
           c.meanLatencyMs = s.totalMs / s.calls;
           c.errorRate = s.errors / s.calls;

@@ -22,7 +22,7 @@ import { Loader, candidateOf, mapLimit, readCandidate } from './loader.js';
 import { Orchestrator, type FullStartReport } from './orchestrator.js';
 import { KeyedMutex } from './mutex.js';
 import { PluginRecord, Registry } from './registry.js';
-import { ReleaseManager } from './release-manager.js';
+import { ReleaseManager } from './releases/release-manager.js';
 import { Traffic } from './traffic.js';
 import { MemoryStorage } from './storage.js';
 import { PluginMetricStore } from './plugin-metrics.js';
@@ -120,11 +120,12 @@ export class PluginHost implements Host {
     this.providers = new ProviderSelector({
       running: (kind) => this.registry.list({ kind, state: 'running' }).filter((r) => this.isEnabled(r.id)),
       call: (id, method, args, signal) => this.call(id, method, args, signal ? { signal } : undefined),
+      stats: (id) => this.runtimeStats(id),
       priority: (id) => this.config.plugins.configs[id]?.priority ?? 0,
       hooks: this.hooks,
       logger: this.logger,
     });
-    this.releases = new ReleaseManager(this, {
+    this.releases = new ReleaseManager({
       registry: this.registry, lifecycle: this.lifecycle, loader: this.loader, health: this.health,
       events: this.events, traffic: this.traffic, logger: this.logger, config: this.config,
     });
@@ -393,7 +394,7 @@ export class PluginHost implements Host {
   async metrics(id: string): Promise<PluginMetrics> {
     const rec = this.require(id);
     const runtime = rec.runtime;
-    const s = runtime?.stats();
+    const s = this.runtimeStats(id);
     const usage = runtime ? await runtime.resourceUsage().catch(() => ({})) : {};
     let own: Partial<PluginMetrics> = {};
     if (rec.state === 'running' && runtime?.implements('metrics')) {
@@ -413,8 +414,11 @@ export class PluginHost implements Host {
     };
   }
 
+  /** The host's count of calls to the active version (traffic.ts) with what only its runtime knows (timeouts, restarts). */
   runtimeStats(id: string): RuntimeStats | undefined {
-    return this.registry.get(id)?.runtime?.stats();
+    const rec = this.registry.get(id);
+    if (!rec?.runtime) return undefined;
+    return statsOf(rec, this.traffic);
   }
 
   checkHealth(id: string): Promise<HealthStatus> {
@@ -459,6 +463,12 @@ export class PluginHost implements Host {
     if (!rec) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
     return rec;
   }
+}
+
+export function statsOf(rec: PluginRecord, traffic: Traffic): RuntimeStats {
+  const own = rec.runtime!.stats();
+  const c = traffic.countersOf(rec);
+  return { ...own, calls: c.calls, errors: c.errors, inFlight: c.inFlight, totalMs: c.totalMs, lastCallAt: rec.lastUsedMs ? Math.round(rec.lastUsedMs) : undefined };
 }
 
 export function infoOf(rec: PluginRecord, enabled: boolean): PluginInfo {

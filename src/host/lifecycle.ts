@@ -10,6 +10,7 @@ import type { HealthMonitor } from './health.js';
 import type { HookManagerImpl } from './hooks.js';
 import type { PluginRecord, Registry } from './registry.js';
 import type { StateChange } from './types.js';
+import { kindContractError } from '../manifest/plugin-contract.js';
 
 /** Legal transitions; `failed` is reachable from every state but itself. */
 export const TRANSITIONS: Readonly<Record<PluginState, readonly PluginState[]>> = {
@@ -86,7 +87,6 @@ export class Lifecycle {
     rec.abort?.abort(error);
     this.deps.health.unschedule(rec);
     this.deps.events.offOwner(rec.key);
-    this.deps.hooks.removeOwner(rec.id);
     await this.transition(rec, 'failed', error);
   }
 
@@ -98,6 +98,9 @@ export class Lifecycle {
       const runtime = await this.deps.createRuntime(rec);
       rec.runtime = runtime;
       await this.withDeadline(rec, 'load', runtime.load());
+      // The kind's contract, the same for every runtime (plugin-contract.ts).
+      const broken = kindContractError(rec.manifest, (m) => runtime.implements(m));
+      if (broken) throw broken;
     } catch (err) {
       throw await this.failStep(rec, 'load', err);
     }
@@ -147,7 +150,6 @@ export class Lifecycle {
     await this.transition(rec, 'stopping');
     rec.abort?.abort(new Error(`plugin ${rec.id} is stopping`));
     this.deps.events.offOwner(rec.key);
-    this.deps.hooks.removeOwner(rec.id);
     const runtime = rec.runtime!;
     try {
       if (runtime.implements('stop')) await runtime.call('stop', [], { deadline: Date.now() + this.timeoutOf(rec) });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fnv1a, inCanary, routingKey, Traffic } from './traffic.js';
-import { errorRateVerdict } from './rollback-watch.js';
+import { errorRateVerdict } from './releases/rollback-watch.js';
 import type { PluginRecord } from './registry.js';
 
 test('canary split: 10% of many request ids (deterministic hashing), 0 and 100 exact', () => {
@@ -39,7 +39,7 @@ test('traffic: a call is counted on the instance chosen, 5xx answers count as er
   t.setSplit('svc', { canary, percent: 50, stickyBy: 'none' });
   const picks = Array.from({ length: 200 }, (_, i) => t.choose(stable, [{ id: `q${i}` }]));
   assert.ok(picks.includes(stable) && picks.includes(canary));
-  const calls = [t.call(stable, 'handleRequest', [{ s: 200 }], undefined), t.call(stable, 'handleRequest', [{ s: 503 }], undefined)];
+  const calls = [t.invoke(stable, 'handleRequest', [{ s: 200 }], undefined), t.invoke(stable, 'handleRequest', [{ s: 503 }], undefined)];
   assert.equal(t.countersOf(stable).inFlight, 2);
   let drained = false;
   const d = t.drain(stable, 5000).then((r) => ((drained = true), r));
@@ -59,41 +59,30 @@ test('rollback rule: the error rate counts only over at least minCalls calls and
   assert.match(errorRateVerdict({ calls: 10, errors: 6 }, rules)!, /error rate 60\.0% \(6 of 10 calls\)/);
 });
 
-test('traffic: a runtime that times its calls lends its readings; others are timed by the host', async () => {
-  // A runtime with `timing` (as the in-process one): the host counts the call with its readings.
-  const timing = { start: 0, syncMs: 0 };
-  const lent = {
-    id: 'lent', version: '1', state: 'running',
+test('traffic: the one place a call is timed — sync, thrown and async calls, lastUsedMs from the same reading', async () => {
+  const spin = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+  const rec = {
+    id: 'svc', version: '1', state: 'running',
     runtime: {
-      timing,
       invoke: (m: string) => {
-        timing.syncMs = 0;
-        if (m === 'refused') throw new Error('refused before it began');
-        timing.start = performance.now() - 40;
-        if (m === 'async') return new Promise((r) => setTimeout(() => r('late'), 30));
-        timing.syncMs = 7.5;
+        spin(5);
         if (m === 'throws') throw new Error('plugin threw');
+        if (m === 'async') return new Promise((r) => setTimeout(() => r('late'), 30));
         return 'now';
       },
     },
   } as unknown as PluginRecord;
   const t = new Traffic();
   const before = Date.now();
-  assert.equal(t.invoke(lent, 'm', [], undefined), 'now');
-  assert.equal(t.countersOf(lent).totalMs, 7.5, 'the runtime\'s duration, not a second reading');
-  assert.ok(Math.abs(lent.lastUsedMs - (before - 40)) < 25, `lastUsedMs ${lent.lastUsedMs} is the call's start (${before - 40})`);
-  assert.throws(() => t.invoke(lent, 'throws', [], undefined), /plugin threw/);
-  assert.equal(t.countersOf(lent).totalMs, 15);
-  assert.throws(() => t.invoke(lent, 'refused', [], undefined), /refused/);
-  assert.equal(t.countersOf(lent).totalMs, 15, 'a call refused before it began adds no time');
-  assert.equal(await t.invoke(lent, 'async', [], undefined), 'late');
-  const c = t.countersOf(lent);
-  assert.ok(c.totalMs >= 15 + 40 + 25, `an async call is timed from the runtime's start to its end (${c.totalMs})`);
-  assert.deepEqual([c.calls, c.errors, c.inFlight], [4, 2, 0]);
-
-  // Without `timing`: the host reads the clock itself.
-  const plain = { id: 'plain', version: '1', state: 'running', runtime: { invoke: () => { const end = performance.now() + 5; while (performance.now() < end); return 1; } } } as unknown as PluginRecord;
-  t.invoke(plain, 'm', [], undefined);
-  assert.ok(t.countersOf(plain).totalMs >= 5, `timed by the host (${t.countersOf(plain).totalMs})`);
-  assert.ok(plain.lastUsedMs >= before && plain.lastUsedMs <= Date.now() + 1);
+  assert.equal(t.invoke(rec, 'm', [], undefined), 'now');
+  assert.ok(t.countersOf(rec).totalMs >= 5);
+  assert.ok(rec.lastUsedMs >= before - 1 && rec.lastUsedMs <= Date.now() + 1, `lastUsedMs ${rec.lastUsedMs}`);
+  assert.throws(() => t.invoke(rec, 'throws', [], undefined), /plugin threw/);
+  assert.equal(await t.invoke(rec, 'async', [], undefined), 'late');
+  const c = t.countersOf(rec);
+  assert.ok(c.totalMs >= 5 + 5 + 5 + 25, `an async call is timed to its end (${c.totalMs})`);
+  assert.deepEqual([c.calls, c.errors, c.inFlight], [3, 1, 0]);
 });

@@ -1,5 +1,5 @@
-// Which instance a call goes to, and what each instance has in flight: every host.call lands on
-// exactly one version (the active one, or a canary by its share) and is counted on it until it settles.
+// Which instance a call goes to, and the one count of calls: every host call lands on exactly one
+// version (the active one, or a canary by its share) and is counted and timed on it, here, until it settles.
 
 import type { CallOptions } from '../runtimes/types.js';
 import type { PluginRecord } from './registry.js';
@@ -90,41 +90,27 @@ export class Traffic {
     this.splits.delete(id);
   }
 
-  /** Runs one call on `rec`, counted from before it starts until it settles. */
-  call<T>(rec: PluginRecord, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined): Promise<T> {
-    let r: T | Promise<T>;
-    try {
-      r = this.invoke<T>(rec, method, payload, options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return r instanceof Promise ? r : Promise.resolve(r);
-  }
-
   /**
-   * call() that stays synchronous when the runtime answers synchronously (PluginRuntime.invoke):
-   * the value, or a promise; a refusal or throw is thrown. Counted the same way.
+   * Runs one call on `rec`: the value when the runtime answers synchronously (PluginRuntime.invoke),
+   * else a promise; a refusal or throw is thrown. The one place a call is counted and timed
+   * (calls, errors — a thrown call or a 5xx answer to handleRequest —, in flight, duration, last used).
    */
   invoke<T>(rec: PluginRecord, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined): T | Promise<T> {
     const c = this.countersOf(rec);
     c.inFlight++;
     c.calls++;
     const runtime = rec.runtime!;
-    // A runtime that reads the clock around its calls (in-process) lends its readings.
-    const timing = runtime.invoke ? runtime.timing : undefined;
-    const t0 = timing ? 0 : performance.now();
+    const start = performance.now();
+    rec.lastUsedMs = TIME_ORIGIN + start;
     let r: T | Promise<T>;
     try {
       r = runtime.invoke ? runtime.invoke<T>(method, payload, options) : runtime.call<T>(method, payload, options);
     } catch (err) {
-      this.used(rec, timing ? timing.start : t0);
-      this.settled(rec, c, timing ? timing.syncMs : performance.now() - t0, true);
+      this.settled(rec, c, performance.now() - start, true);
       throw err;
     }
-    const start = timing ? timing.start : t0;
-    this.used(rec, start);
     if (!(r instanceof Promise)) {
-      this.settled(rec, c, timing ? timing.syncMs : performance.now() - start, method === 'handleRequest' && isServerError(r));
+      this.settled(rec, c, performance.now() - start, method === 'handleRequest' && isServerError(r));
       return r;
     }
     return r.then(
@@ -137,11 +123,6 @@ export class Traffic {
         throw err;
       },
     );
-  }
-
-  /** `lastUsedMs` (epoch ms) from a performance.now() reading: no second clock reading per call. */
-  private used(rec: PluginRecord, start: number): void {
-    rec.lastUsedMs = TIME_ORIGIN + start;
   }
 
   /**

@@ -9,6 +9,7 @@ import type { DomainEvent, HealthState, HealthStatus, PluginInfo, PluginMetrics,
 import type { EventHandler, HostStorage, ProviderSwitchEvent } from '../sdk/context.js';
 import type { ProviderRequest } from '../sdk/plugin.js';
 import type { HostConfig } from './config-types.js';
+import type { Releases } from './releases/types.js';
 
 /** One loaded version of a plugin. Instances are keyed by id and version. */
 export interface PluginInstance {
@@ -107,6 +108,8 @@ export interface Host {
   readonly events: HostEventBus;
   readonly hooks: HookManager;
   readonly storage: HostStorage;
+  /** Reloads, rollbacks, canaries and kept versions (host/releases/). */
+  readonly releases: Releases;
   /** Prometheus metrics plugins defined through ctx.metrics (the gateway appends them to /metrics). */
   readonly pluginMetrics?: { readonly registry: { metrics(): Promise<string> } };
   /** plugway's own version (for manifests' engine ranges). */

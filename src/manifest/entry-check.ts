@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { PlugwayError, reasonOf, type ErrorCode, type ErrorParams } from '../errors.js';
-import { missingForKind } from '../sdk/plugin.js';
+import { kindContractError } from './plugin-contract.js';
 import { PLUGWAY_VERSION } from '../version.js';
 import { pluginExportOf } from '../runtimes/module-interop.js';
 import { ensureSdkResolution } from '../runtimes/sdk-resolve.js';
@@ -53,8 +53,7 @@ export async function instantiatePlugin(mod: unknown, manifest: PluginManifest, 
 
 /** PLW_ERR_KIND_CONTRACT when `plugin` lacks what its kind needs. */
 export function checkKindContract(manifest: PluginManifest, plugin: object): PlugwayError | undefined {
-  const missing = missingForKind(manifest.kind, plugin, manifest.endpoints);
-  return missing.length ? new PlugwayError('PLW_ERR_KIND_CONTRACT', { id: manifest.id, kind: manifest.kind, missing: missing.join(', ') }) : undefined;
+  return kindContractError(manifest, (name) => typeof (plugin as Record<string, unknown>)[name] === 'function');
 }
 
 /** What a compiled wasm module lacks: handle_request for endpoints without `function`, and each named function. */
@@ -115,7 +114,7 @@ export async function checkEntry(result: ManifestLoadResult, options: EntryCheck
   };
   const issues: ManifestIssue[] = [];
   const push = async (err: PlugwayError | ErrorCode, path: string[], params: ErrorParams = {}) => {
-    const e = typeof err === 'string' ? new PlugwayError(err, params) : err;
+    const e = typeof err === 'string' ? PlugwayError.rebuilt(err, params) : err;
     const p = await at(path);
     issues.push({ code: e.code, message: e.message, file: file ?? result.source.dir, line: p.line, col: p.col, path: path.join('.'), severity: 'error' });
   };

@@ -54,7 +54,7 @@ export class IssueCollector {
     const at = opts.at ?? this.position(path, opts.which);
     const full = { file: this.file, line: at.line, col: at.col, path: formatPath(path), ...params };
     const prefix = `${this.file}:${at.line}:${at.col}: `;
-    let message = opts.message ?? new PlugwayError(code, full).message;
+    let message = opts.message ?? PlugwayError.rebuilt(code, full).message;
     if (message.startsWith(prefix)) message = message.slice(prefix.length);
     const issue: ManifestIssue = {
       code,

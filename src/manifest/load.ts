@@ -2,7 +2,7 @@
 // Never throws for a bad manifest: every finding is in the result.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { PlugwayError } from '../errors.js';
+import { PlugwayError, type ErrorCode } from '../errors.js';
 import { DEFAULT_ENTRIES, resolveEntry } from './entry.js';
 import { fastParseYaml } from './fast-yaml.js';
 import { IssueCollector, formatIssue } from './issues.js';
@@ -98,7 +98,7 @@ export function manifestError(result: ManifestLoadResult): PlugwayError {
   if (!first) {
     return new PlugwayError('PLW_ERR_MANIFEST_INVALID', { file: result.source.file ?? result.source.dir, line: 1, col: 1, path: 'manifest', reason: 'no errors (the manifest is valid)' });
   }
-  const err = new PlugwayError(first.code as ConstructorParameters<typeof PlugwayError>[0], {
+  const err = PlugwayError.rebuilt(first.code as ErrorCode, {
     file: first.file,
     line: first.line,
     col: first.col,

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { register } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { listPluginFiles } from '../state/versions.js';
+import { listPluginFiles } from '../manifest/plugin-files.js';
 
 /** The URLs `plugway` and `plugway/sdk` stand for here: the built dist/, else the sources (run through tsx). */
 export function sdkModuleUrls(): Record<string, string> {

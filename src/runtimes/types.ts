@@ -22,6 +22,12 @@ export interface CallOptions {
   probe?: boolean;
 }
 
+/**
+ * A runtime's figures. The host counts and times every call itself, once, in one place (host/traffic.ts):
+ * host.runtimeStats(id) gives calls, errors, inFlight and totalMs from there, with the timeouts and
+ * restarts only the runtime knows. A runtime may count its own calls too (the worker runtime balances
+ * its instances by them); the in-process runtime does not.
+ */
 export interface RuntimeStats {
   calls: number;
   errors: number;
@@ -90,14 +96,6 @@ export interface RuntimeInit {
   fetchPolicy?: FetchPolicy;
 }
 
-/** Updated by the runtime on every invoke(); read by the host right after invoke() returns. */
-export interface CallTiming {
-  /** performance.now() when the last call began. */
-  start: number;
-  /** How long the last call took when it answered (or threw) synchronously; 0 when it was refused before it began. */
-  syncMs: number;
-}
-
 export interface PluginRuntime {
   readonly type: RuntimeType;
   /** Import or instantiate the plugin's code. Throws a PlugwayError (e.g. PLW_ERR_PLUGIN_IMPORT_FAILED). */
@@ -107,21 +105,15 @@ export interface PluginRuntime {
   /**
    * Call a plugin method. `payload` is the method's argument list without the context
    * (e.g. ['handleRequest', [req]], ['execute', [action, params]]). Enforces the deadline,
-   * refuses actions outside manifest.actions, turns throws into PlugwayErrors, counts.
+   * refuses actions outside manifest.actions, turns throws into PlugwayErrors (the host counts).
    */
   call<T = unknown>(method: string, payload?: readonly unknown[], options?: CallOptions): Promise<T>;
   /**
    * call() without the promise when the plugin answers synchronously: the value itself, or a
    * promise when the plugin returned one; refusals and throws are thrown (as PlugwayErrors).
-   * Same checks, deadline and counting as call(). Optional: runtimes that cross a thread use call().
+   * Same checks and deadline as call(). Optional: runtimes that cross a thread use call().
    */
   invoke?<T = unknown>(method: string, payload?: readonly unknown[], options?: CallOptions): T | Promise<T>;
-  /**
-   * The clock readings of the last invoke(), for a runtime that reads the clock around each call
-   * anyway (in-process): the host counts the call with them instead of reading it twice more (a
-   * reading costs 60-100 ns on a VM, a call in-process a few hundred).
-   */
-  readonly timing?: CallTiming;
   /**
    * The runtime reads a request's body itself, as a stream: the gateway hands it the request
    * (PluginRequest.body is node's IncomingMessage) instead of parsing it (remote, protocol http).

@@ -1,28 +1,25 @@
 // The errors a diagnostics plugin throws and answers with: plain Errors carrying plugway's stable
-// codes (PLW_ERR_*) and an HTTP status, since a plugin imports only plugway/sdk, not the catalogue.
+// codes (PLW_ERR_*) with the status of the one catalogue (src/errors.ts, re-exported here so a
+// plugin that imports only plugway/sdk reads the same codes and statuses).
+import { ERRORS, type ErrorCode } from '../errors.js';
 import type { PluginResponse } from './types.js';
 
-/** The HTTP status of each code a diagnostics plugin uses, as plugway's catalogue answers it. */
-const STATUS: Readonly<Record<string, number>> = {
-  PLW_ERR_DIAG_CONNECT: 502,
-  PLW_ERR_DIAG_NOT_CONNECTED: 409,
-  PLW_ERR_DIAG_BAD_TARGET: 400,
-  PLW_ERR_DIAG_BAD_REQUEST: 400,
-  PLW_ERR_BAD_REQUEST: 400,
-  PLW_ERR_CLI_USAGE: 400,
-  PLW_ERR_ACTION_NOT_ALLOWED: 403,
-  PLW_ERR_ACTION_DESTRUCTIVE: 403,
-};
+export { ERRORS, describeError, type ErrorCode } from '../errors.js';
+
+/** A code's HTTP status as the catalogue answers it (500 for a code it does not know). */
+function statusOf(code: string): number {
+  return (ERRORS as Record<string, { status?: number }>)[code]?.status ?? 500;
+}
 
 export class DiagnosticsError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode | string;
   /** The code's status (500 for a code not in the table) unless `options.status` says otherwise. */
   readonly status: number;
   constructor(code: string, message: string, options: { status?: number; cause?: unknown } = {}) {
     super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'DiagnosticsError';
     this.code = code;
-    this.status = options.status ?? STATUS[code] ?? 500;
+    this.status = options.status ?? statusOf(code);
   }
 }
 

@@ -186,9 +186,13 @@ const WEBSOCKET_HANDLER = { all: [], anyOf: ['onMessage', 'on_message', 'onOpen'
  * lets a handler that serves only WebSocket endpoints go without handleRequest.
  */
 export function missingForKind(kind: PluginKind, plugin: object, endpoints?: ReadonlyArray<{ protocol?: string }>): string[] {
+  return missingFor(kind, (name) => typeof (plugin as Record<string, unknown>)[name] === 'function', endpoints);
+}
+
+/** The names a plugin of `kind` lacks, given what it implements (any runtime's `implements`). */
+export function missingFor(kind: PluginKind, has: (name: string) => boolean, endpoints?: ReadonlyArray<{ protocol?: string }>): string[] {
   const wsOnly = kind === 'handler' && !!endpoints?.length && endpoints.every((e) => e.protocol === 'websocket');
   const req = wsOnly ? WEBSOCKET_HANDLER : KIND_REQUIREMENTS[kind];
-  const has = (name: string) => typeof (plugin as Record<string, unknown>)[name] === 'function';
   const missing = req.all.filter((n) => !has(n));
   if (req.anyOf && !req.anyOf.some(has)) missing.push(`one of ${req.anyOf.join(', ')}`);
   return missing;

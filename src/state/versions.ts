@@ -1,14 +1,14 @@
 // Kept plugin versions: <state dir>/versions/<id>/<hash>/ holds the manifest and entry files of a
 // version (content-addressed by sha256), index.json the last N that served and the desired (pinned) one.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { PlugwayError, reasonOf } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { contentHash, listPluginFiles, type FileLayout, type PluginFilesSource } from '../manifest/plugin-files.js';
 
-/** Where a plugin's files are: a folder with plugin.yaml, or a <name>.yaml beside its entry file. */
-export type PluginFilesSource = { dir: string } | { manifestFile: string; entryFile: string };
+export type { PluginFilesSource } from '../manifest/plugin-files.js';
 
 export interface KeptVersion {
   hash: string;
@@ -21,7 +21,7 @@ export interface KeptVersion {
   entry?: string;
   entryHash?: string;
   /** 'dir' (plugin.yaml in the folder) or the manifest and entry file names of a single-file plugin. */
-  layout: { kind: 'dir' } | { kind: 'file'; manifest: string; entry: string };
+  layout: FileLayout;
   /** Set when an automatic rollback threw this version out (cleared when it becomes active again). */
   rejected?: { at: string; reason: string };
 }
@@ -49,49 +49,6 @@ export interface SavedFiles {
   files: string[];
   /** True when this content was already kept. */
   existed: boolean;
-}
-
-const SKIP = new Set(['node_modules']);
-/** Larger plugin folders are refused rather than copied on every reload. */
-const MAX_FILES = 2000;
-
-/** The plugin's files, relative to its root, sorted (node_modules and dot entries left out). */
-export async function listPluginFiles(src: PluginFilesSource): Promise<{ root: string; files: string[]; layout: KeptVersion['layout'] }> {
-  if (!('dir' in src)) {
-    const root = dirname(src.manifestFile);
-    const manifest = basename(src.manifestFile);
-    const entry = relative(root, src.entryFile);
-    return { root, files: [manifest, entry].sort(), layout: { kind: 'file', manifest, entry } };
-  }
-  const files: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const entries = await readdir(join(src.dir, rel), { withFileTypes: true });
-    for (const e of entries) {
-      if (e.name.startsWith('.') || SKIP.has(e.name)) continue;
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) files.push(p);
-      if (files.length > MAX_FILES) throw new Error(`${src.dir} has more than ${MAX_FILES} files (outside node_modules); keep build inputs elsewhere`);
-    }
-  };
-  await walk('');
-  return { root: src.dir, files: files.sort(), layout: { kind: 'dir' } };
-}
-
-/** sha256 over every file's relative path, length and bytes. */
-export async function contentHash(root: string, files: readonly string[]): Promise<string> {
-  const h = createHash('sha256');
-  for (const f of files) {
-    const data = await readFile(join(root, f));
-    h.update(`${f}\0${data.length}\0`);
-    h.update(data);
-  }
-  return h.digest('hex');
-}
-
-export async function hashPluginFiles(src: PluginFilesSource): Promise<string> {
-  const { root, files } = await listPluginFiles(src);
-  return contentHash(root, files);
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -57,7 +57,7 @@ export class AdminClient {
     const bad = [...this.token].find((c) => !SENDABLE_TOKEN.test(c)) ?? '';
     const shown = /\s/.test(bad) ? 'a space' : `"${bad}" (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
     throw withMessage(
-      new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'),
+      new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {}),
       `the admin token from ${this.tokenSource} is malformed: it holds ${shown}, which a bearer token cannot. "PLUGWAY_ADMIN_TOKEN=…" in the docs stands for your token: the gateway printed it at first start and keeps it in <state dir>/admin-token, which the CLI reads by itself when PLUGWAY_ADMIN_TOKEN is unset`,
     );
   }
@@ -91,8 +91,8 @@ export class AdminClient {
       body = text;
     }
     if (res.status === 401 || res.status === 403) {
-      if (this.token) throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), `the gateway at ${this.url} refused the admin token from ${this.tokenSource} (${res.status}); use the one it printed at first start or keeps in <state dir>/admin-token`);
-      throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED'), 'no admin token: PLUGWAY_ADMIN_TOKEN is not set and no <state dir>/admin-token was found here; export it, pass --token, or --state-dir the gateway\'s state dir');
+      if (this.token) throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {}), `the gateway at ${this.url} refused the admin token from ${this.tokenSource} (${res.status}); use the one it printed at first start or keeps in <state dir>/admin-token`);
+      throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {}), 'no admin token: PLUGWAY_ADMIN_TOKEN is not set and no <state dir>/admin-token was found here; export it, pass --token, or --state-dir the gateway\'s state dir');
     }
     if (res.status >= 400) {
       const b = (body && typeof body === 'object' ? body : {}) as { code?: string; message?: string; error?: { code?: string; message?: string } };
@@ -105,7 +105,7 @@ export class AdminClient {
         );
       }
       const message = (b.message ?? b.error?.message ?? (typeof body === 'string' ? body : `HTTP ${res.status}`)).replace(/\s*\n\s*/g, ' ');
-      if (code && code in ERRORS) throw withMessage(new PlugwayError(code as ErrorCode, {}), message);
+      if (code && code in ERRORS) throw withMessage(PlugwayError.rebuilt(code as ErrorCode, {}), message);
       throw new PlugwayError('PLW_ERR_INTERNAL', { reason: `${method} ${path} answered ${res.status}: ${message}` });
     }
     return body as T;

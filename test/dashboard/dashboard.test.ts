@@ -11,6 +11,9 @@ import { createGateway } from '../../src/gateway/index.js';
 import { echoPlugin, makeHost, testConfig } from '../gateway/helpers.js';
 import { chromiumSkip, get, launchChromium, startStack, tmp, writePlugin, type Stack } from './helpers.js';
 
+// What the page.evaluate callbacks read in the browser (the test's own program has no DOM types).
+declare const window: any, document: any, sessionStorage: any, localStorage: any;
+
 const skip = chromiumSkip();
 const XSS = 'says <img src=x onerror="window.__pwned=1"> hi <script>window.__pwned=2</script>';
 
@@ -34,7 +37,7 @@ before(async () => {
   await page.addInitScript(() => {
     const w = window as unknown as { __csp: string[] };
     w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(e.effectiveDirective));
+    document.addEventListener('securitypolicyviolation', (e: { effectiveDirective: string }) => w.__csp.push(e.effectiveDirective));
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('console', (m) => {

@@ -5,7 +5,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import kafkajs, { type Producer } from 'kafkajs';
+import kafkajs, { type Kafka as KafkaClient, type Producer } from 'kafkajs';
 // kafkajs is CommonJS: Node cannot see all of its named exports, so read them from the default export.
 const { Kafka, logLevel } = kafkajs;
 import { missingForKind, type DiagnosticResult } from 'plugway/sdk';
@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const none = undefined as never;
 let mock: MockCluster | undefined;
 let producer: Producer | undefined;
-let kafka: Kafka;
+let kafka: KafkaClient;
 
 before(async () => {
   if (skip) return;
@@ -28,14 +28,15 @@ before(async () => {
   await mock.command('topic quiet 2 3');
   await mock.command('topic single 1 1');
   kafka = new Kafka({ brokers: mock.bootstrap.split(','), clientId: 'plw-test', logLevel: logLevel.NOTHING });
-  producer = kafka.producer();
-  await producer.connect();
+  const p = kafka.producer();
+  producer = p;
+  await p.connect();
   // A group that consumed everything then stopped (orders keeps growing), and one that is caught up on a quiet topic.
-  await producer.send({ topic: 'orders', messages: Array.from({ length: 30 }, (_, i) => ({ key: String(i), value: `o${i}` })) });
-  await producer.send({ topic: 'quiet', messages: Array.from({ length: 10 }, (_, i) => ({ key: String(i), value: `q${i}` })) });
+  await p.send({ topic: 'orders', messages: Array.from({ length: 30 }, (_, i) => ({ key: String(i), value: `o${i}` })) });
+  await p.send({ topic: 'quiet', messages: Array.from({ length: 10 }, (_, i) => ({ key: String(i), value: `q${i}` })) });
   await consumeAll('stopped-group', 'orders', 30);
   await consumeAll('caught-up-group', 'quiet', 10);
-  await producer.send({ topic: 'orders', messages: Array.from({ length: 20 }, (_, i) => ({ key: String(i), value: `late${i}` })) });
+  await p.send({ topic: 'orders', messages: Array.from({ length: 20 }, (_, i) => ({ key: String(i), value: `late${i}` })) });
 });
 after(async () => {
   await producer?.disconnect();

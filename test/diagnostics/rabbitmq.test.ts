@@ -109,7 +109,7 @@ describe('the shared RabbitMQ, on a vhost of its own', { skip }, () => {
       await pub.assertQueue(q);
       for (let i = 0; i < 1500; i++) pub.sendToQueue(q, Buffer.from(`job ${i}`));
     }
-    await pub.waitForConfirms?.().catch(() => undefined);
+    await (pub as { waitForConfirms?: () => Promise<void> }).waitForConfirms?.().catch(() => undefined);
     // No basic.qos: the broker pushes every message to this consumer, which never acks.
     const greedy = await conn.createChannel();
     await greedy.consume('jobs', () => undefined, { noAck: false });

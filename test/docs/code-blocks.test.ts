@@ -424,7 +424,7 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
     let own: Awaited<ReturnType<typeof request>> | undefined;
     for (const t0 = Date.now(); !own && Date.now() - t0 < 45_000; ) {
       own = await request(`${base}/own`).catch(async () => {
-        const exited = await Promise.race([run.done, new Promise<undefined>((r) => setTimeout(r, 100))]);
+        const exited = await Promise.race([run.done, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
         if (exited) assert.fail(`the example exited with ${exited.code}:\n${exited.stdout}\n${exited.stderr}`);
         return undefined;
       });

@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { releasesOf } from '../../src/host/release-manager.js';
 import { nextEvent, startStack, swapConfig, tmp, writeVersion } from './helpers.js';
 
 const versionAt = async (url: string) => {
@@ -32,7 +31,7 @@ test('admin API off, hot_reload on: a change on disk is served as a new version,
     await swapped;
     assert.equal(await versionAt(`${s.url}/noadmin`), '2.0.0');
 
-    const kept = releasesOf(s.host)!.versions;
+    const kept = s.host.releases.versions;
     assert.ok(kept, 'versions are kept in the state dir without the admin API');
     assert.deepEqual((await kept.list('noadmin')).map((v) => v.version), ['2.0.0', '1.0.0']);
   } finally {

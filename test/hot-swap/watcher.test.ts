@@ -8,8 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createHost } from '../../src/host/index.js';
-import { releasesOf } from '../../src/host/release-manager.js';
-import { ReloadWatcher } from '../../src/host/reload-watcher.js';
+import { ReloadWatcher } from '../../src/host/releases/reload-watcher.js';
 import { manifestOf, nextEvent, pluginCode, startStack, swapConfig, tmp, writeVersion } from './helpers.js';
 
 test('watcher: a burst of changes is one reload; a half-written manifest is skipped, then loaded when complete', async (t) => {
@@ -17,7 +16,7 @@ test('watcher: a burst of changes is one reload; a half-written manifest is skip
   const dir = await writeVersion(root, 'w', { version: '1.0.0' });
   const host = createHost({ config: swapConfig((c) => (c.reload.watchWindowMs = 0)), logger: pino({ level: 'silent' }), pluginDirs: [root] });
   await host.start();
-  const releases = releasesOf(host)!;
+  const releases = host.releases;
   const reloads: string[] = [];
   const watcher = new ReloadWatcher({ debounceMs: 200, stableMs: 100, onReload: async (id) => (reloads.push(id), releases.reload(id, 'watch')) });
   t.after(async () => {

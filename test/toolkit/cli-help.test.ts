@@ -26,7 +26,7 @@ function helpOf(cmd: Command): string {
     // outputHelp does not throw; exitOverride is only for parse errors
   }
   // addHelpText('after') is emitted through the 'afterHelp' event
-  cmd.emit('afterHelp', { error: false, command: cmd, write: (s: string) => (text += s) });
+  (cmd as unknown as { emit(event: string, ctx: unknown): boolean }).emit('afterHelp', { error: false, command: cmd, write: (s: string) => (text += s) });
   return text;
 }
 

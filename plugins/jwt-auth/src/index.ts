@@ -31,7 +31,7 @@ export interface JwtAuthConfig {
   max_token_age?: string | number;
 }
 
-type Key = CryptoKey | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey;
+type Key = Awaited<ReturnType<typeof importSPKI>> | Uint8Array | JWTVerifyGetKey;
 
 /** Why a token was refused (kept for logs and tests; a refused token authenticates nobody). */
 export class TokenRejected extends Error {}

@@ -1,7 +1,7 @@
 // `plugway plugin install <tgz|dir|npm:package[@range]>`: checked, atomic install into a plugins folder.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { PlugwayError } from '../../errors.js';
+import { PlugwayError, type ErrorCode } from '../../errors.js';
 import { AdminClient, type DiscoverAnswer } from '../../toolkit/admin-client.js';
 import { installPlugin, type InstallResult } from '../../toolkit/install.js';
 import type { NpmInstallResult } from '../../toolkit/npm-install.js';
@@ -103,7 +103,7 @@ async function tellGateway(client: AdminClient, r: InstallResult): Promise<{ url
   }
   if (answer.added.includes(r.id)) return { url: client.url, action: 'discover', answer };
   const failed = answer.failed.find((f) => f.id === r.id);
-  if (failed) return installed(Object.assign(new PlugwayError('PLW_ERR_INTERNAL', {}), { code: failed.code, message: failed.message }));
+  if (failed) return installed(Object.assign(PlugwayError.rebuilt(failed.code as ErrorCode, {}), { code: failed.code, message: failed.message }));
   // already registered in the gateway: a replaced (or re-installed) plugin is reloaded from disk
   try {
     return { url: client.url, action: 'reload', answer: await client.action(r.id, 'reload') };

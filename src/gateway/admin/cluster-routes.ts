@@ -10,7 +10,6 @@ import { PLUGWAY_VERSION } from '../../version.js';
 import type { GatewayCore } from '../core.js';
 import type { Operator } from '../operator.js';
 import { redactSecrets } from '../logging.js';
-import { releasesOf } from '../../host/release-manager.js';
 import { applyPluginConfig, checkPluginConfig } from '../../cluster/plugin-config.js';
 import { errorBody, failure } from '../http-errors.js';
 import { requestIdOf } from '../request-id.js';
@@ -47,7 +46,7 @@ export async function registerClusterRoutes(app: FastifyInstance, deps: { core: 
         actor,
         action: 'config',
         id,
-        run: () => applyPluginConfig(core.host, releasesOf(core.host), id, config, 'api'),
+        run: () => applyPluginConfig(core.host, core.host.releases, id, config, 'api'),
         remember: () => ({ config, version: core.host.get(id)?.version, resetBreaker: true }),
       });
     } catch (err) {

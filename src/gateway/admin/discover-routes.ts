@@ -101,7 +101,7 @@ export async function discoverPlugins(core: GatewayCore): Promise<DiscoverResult
     for (const rec of news) {
       const current: PluginInstance = host.get(rec.id) ?? rec;
       if (current.state === 'failed') {
-        failed.push(failedEntry(current.error ?? new PlugwayError('PLW_ERR_LIFECYCLE_FAILED', { id: rec.id }), { id: rec.id }));
+        failed.push(failedEntry(current.error ?? new PlugwayError('PLW_ERR_LIFECYCLE_FAILED', { id: rec.id, step: 'start', reason: 'it failed without a recorded error' }), { id: rec.id }));
         continue;
       }
       try {

@@ -3,8 +3,8 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlugwayError, PlugwayError, reasonOf } from '../../errors.js';
-import { parseCanaryRequest } from '../../host/canary.js';
-import { releasesOf, type SwapReport } from '../../host/release-manager.js';
+import { parseCanaryRequest } from '../../host/releases/canary.js';
+import type { SwapReport } from '../../host/releases/types.js';
 import { tokenIdentity } from '../../state/audit-log.js';
 import type { GatewayCore } from '../core.js';
 import type { Operator } from '../operator.js';
@@ -39,8 +39,7 @@ function swapBody(id: string, action: string, r: SwapReport) {
 export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseRouteDeps): Promise<void> {
   const { core, operator } = deps;
   const host = core.host;
-  const releases = releasesOf(host);
-  if (!releases) return;
+  const releases = host.releases;
 
   /** Runs an audited release action; errors become coded JSON answers. */
   /** A read (`read: true`) writes nothing: no audit line, no desired state, no route rebuild (opening a panel is not an action). */
@@ -65,10 +64,11 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
 
   app.get<{ Params: { id: string }; Body: unknown }>('/plugins/:id/versions', async (request, reply) =>
     act(request, reply, 'versions', async (id) => {
+      await releases.whenKept();
       const active = host.get(id)!;
       const store = releases.versions;
       const kept = store ? await store.index(id) : { history: [], desired: undefined };
-      const activeHash = releases.hashKnown(active) ?? null;
+      const activeHash = releases.hashKnown(id) ?? null;
       return {
         id,
         active: { version: active.version, hash: activeHash },

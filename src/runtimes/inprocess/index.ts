@@ -4,9 +4,8 @@
 import { pathToFileURL } from 'node:url';
 import { PlugwayError, reasonOf } from '../../errors.js';
 import type { PluginContext } from '../../sdk/context.js';
-import { missingForKind } from '../../sdk/plugin.js';
 import type { PluginMetrics } from '../../sdk/types.js';
-import type { CallOptions, CallTiming, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
+import type { CallOptions, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
 import { installAsyncErrorHandler, pluginScope, registerPluginFiles, type FileScopeHandle, type PluginScope } from './async-errors.js';
 import { addDeadline, removeDeadline, type Deadline } from './deadlines.js';
 import { pluginExportOf } from '../module-interop.js';
@@ -47,13 +46,8 @@ class InProcessRuntime implements PluginRuntime {
   private readonly scoped: boolean;
   private readonly files: FileScopeHandle | undefined;
   private readonly allowed: ReadonlySet<string>;
-  private calls = 0;
-  private errors = 0;
+  /** Only the timeouts: calls are counted and timed by the host (host/traffic.ts). */
   private timeouts = 0;
-  private inFlight = 0;
-  private totalMs = 0;
-  private lastT0 = 0;
-  readonly timing: CallTiming = { start: 0, syncMs: 0 };
   private readonly probes = new ProbeTally();
 
   constructor(private readonly init: RuntimeInit) {
@@ -99,8 +93,6 @@ class InProcessRuntime implements PluginRuntime {
     if (exported === null || typeof exported !== 'object') {
       throw new PlugwayError('PLW_ERR_ENTRY_INVALID', { id: this.id, entry: init.entryPath ?? '(given in code)', reason: `expected an object or a factory returning one, got ${exported === null ? 'null' : typeof exported}` });
     }
-    const missing = missingForKind(init.manifest.kind, exported, init.manifest.endpoints);
-    if (missing.length) throw new PlugwayError('PLW_ERR_KIND_CONTRACT', { id: this.id, kind: init.manifest.kind, missing: missing.join(', ') });
     this.plugin = exported as Record<string, unknown>;
   }
 
@@ -126,7 +118,6 @@ class InProcessRuntime implements PluginRuntime {
 
   /** A synchronous answer stays synchronous (no promise, no deadline); a promise gets the deadline. */
   invoke<T = unknown>(method: string, payload: readonly unknown[] = EMPTY, options?: CallOptions): T | Promise<T> {
-    this.timing.syncMs = 0;
     const plugin = this.plugin;
     const fn = plugin?.[method];
     if (typeof fn !== 'function') throw new PlugwayError('PLW_ERR_METHOD_NOT_IMPLEMENTED', { id: this.id, method });
@@ -138,34 +129,25 @@ class InProcessRuntime implements PluginRuntime {
     let ctx = this.init.context;
     // A per-call signal reaches the plugin through ctx.signal; built only when one is given.
     if (signal) ctx = Object.create(ctx, { signal: { value: AbortSignal.any([ctx.signal, signal]) } }) as PluginContext;
-    this.calls++;
-    this.inFlight++;
-    const t0 = performance.now();
-    this.lastT0 = t0;
-    this.timing.start = t0;
     let result: unknown;
     try {
       result = this.scoped ? pluginScope.run(this.scope, invoke, fn, plugin!, payload, ctx) : invoke(fn, plugin!, payload, ctx);
     } catch (err) {
-      this.finish(t0, true);
       throw this.threw(method, err);
     }
-    if (!isThenable(result)) {
-      this.finish(t0, false);
-      return result as T;
-    }
-    return this.settle(method, result as PromiseLike<T>, t0, options);
+    if (!isThenable(result)) return result as T;
+    return this.settle(method, result as PromiseLike<T>, options);
   }
 
   /** The async path: a shared deadline (no timer per call), an abort listener only when there is a signal. */
-  private settle<T>(method: string, result: PromiseLike<T>, t0: number, options?: CallOptions): Promise<T> {
+  private settle<T>(method: string, result: PromiseLike<T>, options?: CallOptions): Promise<T> {
     const timeoutMs =
       options?.deadline !== undefined ? Math.max(0, options.deadline - Date.now()) : this.init.defaultTimeoutMs;
     // Callbacks are inline and anonymous on purpose: a named per-call closure (a class-field arrow)
     // costs a defineProperty('name') per call under esbuild's keepNames (tsx), ~1.5 µs here.
     return new Promise<T>((resolve, reject) => {
-      const call = new PendingCall<T>(this, method, t0, timeoutMs, resolve, reject, options?.signal);
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) addDeadline(call, timeoutMs, t0);
+      const call = new PendingCall<T>(this, method, timeoutMs, resolve, reject, options?.signal);
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) addDeadline(call, timeoutMs);
       result.then(
         (v) => call.end(false, v),
         (err) => call.end(true, this.threw(method, err)),
@@ -177,15 +159,6 @@ class InProcessRuntime implements PluginRuntime {
   timedOut(method: string, timeoutMs: number): PlugwayError {
     this.timeouts++;
     return new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method, timeoutMs: Math.round(timeoutMs) });
-  }
-
-  /** @internal */
-  finish(t0: number, failed: boolean): void {
-    this.inFlight--;
-    if (failed) this.errors++;
-    const ms = performance.now() - t0;
-    this.totalMs += ms;
-    this.timing.syncMs = ms;
   }
 
   /** @internal */
@@ -203,15 +176,8 @@ class InProcessRuntime implements PluginRuntime {
   }
 
   stats(): RuntimeStats {
-    return this.probes.subtract({
-      calls: this.calls,
-      errors: this.errors,
-      timeouts: this.timeouts,
-      inFlight: this.inFlight,
-      totalMs: this.totalMs,
-      lastCallAt: this.lastT0 ? Math.round(performance.timeOrigin + this.lastT0) : undefined,
-      restarts: 0,
-    });
+    // Calls are the host's to count (host.runtimeStats merges them in); a probe's timeout is not the plugin's.
+    return this.probes.subtract({ calls: 0, errors: 0, timeouts: this.timeouts, inFlight: 0, totalMs: 0, restarts: 0 });
   }
 
   /** In-process plugins share the host's heap and CPU: nothing can be attributed to one of them. */
@@ -237,7 +203,6 @@ class PendingCall<T> implements Deadline {
   constructor(
     private readonly rt: InProcessRuntime,
     private readonly method: string,
-    private readonly t0: number,
     private readonly timeoutMs: number,
     private readonly resolve: (v: T) => void,
     private readonly reject: (e: unknown) => void,
@@ -259,7 +224,6 @@ class PendingCall<T> implements Deadline {
     this.done = true;
     removeDeadline(this);
     if (this.signal) this.signal.removeEventListener('abort', this.onAbort!);
-    this.rt.finish(this.t0, failed);
     if (failed) this.reject(value);
     else this.resolve(value as T);
   }

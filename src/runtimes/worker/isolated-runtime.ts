@@ -36,7 +36,7 @@ export interface RuntimeTuning {
 export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
 /**
  * The least a load is given, whatever resources.timeout says: a thread's start (tsx, Extism, the
- * module) took over 5 s on this 2-CPU machine with several gateways starting at once.
+ * module) can take seconds when several gateways start at once on a small, busy machine.
  */
 export const MIN_LOAD_TIMEOUT_MS = 10_000;
 
@@ -203,7 +203,7 @@ export class IsolatedRuntime implements PluginRuntime {
 
   private loadError(err: unknown): PlugwayError {
     const e = err as { code?: string; params?: ErrorParams; message?: string };
-    if (typeof e?.code === 'string' && e.code in ERRORS) return new PlugwayError(e.code as ErrorCode, e.params ?? { id: this.id }, { cause: err });
+    if (typeof e?.code === 'string' && e.code in ERRORS) return PlugwayError.rebuilt(e.code as ErrorCode, e.params ?? { id: this.id }, { cause: err });
     return new PlugwayError('PLW_ERR_PLUGIN_IMPORT_FAILED', { id: this.id, entry: this.init.entryPath ?? '(none)', reason: reasonOf(err) }, { cause: err });
   }
 
@@ -341,7 +341,7 @@ export class IsolatedRuntime implements PluginRuntime {
   private toError(wire: WireError, method: string): Error {
     const custom = this.opts.toError?.(wire, method);
     if (custom) return custom;
-    if (wire.code && wire.code in ERRORS) return new PlugwayError(wire.code as ErrorCode, (wire.params as ErrorParams) ?? { id: this.id, method });
+    if (wire.code && wire.code in ERRORS) return PlugwayError.rebuilt(wire.code as ErrorCode, (wire.params as ErrorParams) ?? { id: this.id, method });
     const cause = Object.assign(new Error(wire.message), { name: wire.name ?? 'Error', stack: wire.stack });
     return new PlugwayError('PLW_ERR_PLUGIN_THREW', { id: this.id, method, reason: wire.message }, { cause });
   }

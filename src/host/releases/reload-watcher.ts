@@ -6,10 +6,10 @@ import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
-import { reasonOf } from '../errors.js';
-import { manifestError } from '../manifest/index.js';
-import { listPluginFiles } from '../state/versions.js';
-import { readCandidate, type DiskCandidate } from './loader.js';
+import { reasonOf } from '../../errors.js';
+import { manifestError } from '../../manifest/index.js';
+import { listPluginFiles } from '../../manifest/plugin-files.js';
+import { readCandidate, type DiskCandidate } from '../loader.js';
 
 export interface ReloadWatcherOptions {
   /** Quiet time after the last change before reloading, ms (default 300; the gateway passes plugins.reload_interval). */

@@ -1,10 +1,10 @@
 // A canary release: a second version beside the active one that receives `percent` of the calls
 // (sticky by user id hash, or per request), watched by the rollback rules, then promoted or aborted.
 
-import { PlugwayError } from '../errors.js';
-import type { PluginRecord } from './registry.js';
+import { PlugwayError } from '../../errors.js';
+import type { PluginRecord } from '../registry.js';
 import type { RollbackWatch } from './rollback-watch.js';
-import type { CallCounters, Traffic } from './traffic.js';
+import type { CallCounters, Traffic } from '../traffic.js';
 
 export interface CanaryRequest {
   /** A kept version (version string or hash) or the version on disk. */

@@ -3,12 +3,12 @@
 // After a cut-over it also trips when the plugin's circuit opens: an open breaker keeps calls from
 // reaching a hanging version, so its error rate alone would never get to minCalls.
 
-import type { HealthStatus } from '../sdk/types.js';
-import type { EventBusImpl } from './events.js';
-import type { HealthMonitor } from './health.js';
-import type { PluginRecord } from './registry.js';
-import type { CallCounters, Traffic } from './traffic.js';
-import type { StateChange } from './types.js';
+import type { HealthStatus } from '../../sdk/types.js';
+import type { EventBusImpl } from '../events.js';
+import type { HealthMonitor } from '../health.js';
+import type { PluginRecord } from '../registry.js';
+import type { CallCounters, Traffic } from '../traffic.js';
+import type { StateChange } from '../types.js';
 
 export interface WatchRules {
   /** How long to watch; Infinity for a canary (watched until promoted or aborted). */

@@ -2,14 +2,14 @@
 // start → health check), switch the active version in one synchronous step, drain the old one, stop it.
 
 import type { Logger } from 'pino';
-import { PlugwayError, isPlugwayError, reasonOf } from '../errors.js';
-import { manifestError } from '../manifest/index.js';
-import type { EventBusImpl } from './events.js';
-import type { HealthMonitor } from './health.js';
-import type { Lifecycle } from './lifecycle.js';
-import type { Loader, ReadPlugin } from './loader.js';
-import type { PluginRecord, Registry } from './registry.js';
-import type { Traffic } from './traffic.js';
+import { PlugwayError, isPlugwayError, reasonOf } from '../../errors.js';
+import { manifestError } from '../../manifest/index.js';
+import type { EventBusImpl } from '../events.js';
+import type { HealthMonitor } from '../health.js';
+import type { Lifecycle } from '../lifecycle.js';
+import type { Loader, ReadPlugin } from '../loader.js';
+import type { PluginRecord, Registry } from '../registry.js';
+import type { Traffic } from '../traffic.js';
 
 export interface SwapDeps {
   registry: Registry;

@@ -1,43 +1,17 @@
 // Releases of one plugin at a time: blue-green reload, the watch window with automatic rollback,
 // manual rollback to the previous or a kept version, canaries, and the desired version across restarts.
 
-import { PlugwayError, isPlugwayError, reasonOf } from '../errors.js';
-import { hashPluginFiles, type KeptVersion, type VersionStore } from '../state/versions.js';
-import type { canaryStatus, CanaryRequest } from './canary.js';
-import { CanaryReleases, type ReleaseSteps } from './canary-releases.js';
-import type { HostConfig } from './config-types.js';
-import { cutOver, discard, prepareBeside, reloadFailed, type SwapDeps } from './hot-swap.js';
-import { candidateOf, readCandidate, type DiskCandidate } from './loader.js';
-import type { PluginRecord } from './registry.js';
+import { PlugwayError, isPlugwayError, reasonOf } from '../../errors.js';
+import { hashPluginFiles } from '../../manifest/plugin-files.js';
+import type { KeptVersion, VersionStore } from '../../state/versions.js';
+import type { CanaryRequest } from './canary.js';
+import { CanaryReleases } from './canary-releases.js';
+import { cutOver, discard, prepareBeside, reloadFailed } from './hot-swap.js';
+import type { CanaryStatus, ReleaseDeps, Releases, ReleaseSteps, ReleaseTrigger, RolledBack, SwapReport } from './types.js';
+import { candidateOf, readCandidate, type DiskCandidate } from '../loader.js';
+import type { PluginRecord } from '../registry.js';
 import { RollbackWatch, type TripCause } from './rollback-watch.js';
-import type { PluginInstance } from './types.js';
-import { ensureFreshBuild, entryFacts, rootOf } from './build-freshness.js';
-
-export type ReleaseTrigger = 'api' | 'cli' | 'watch' | 'canary' | 'rollback' | 'auto_rollback' | 'restart' | 'host' | 'cluster';
-
-export interface SwapReport {
-  instance: PluginInstance;
-  from: string;
-  to: string;
-  hash?: string;
-  trigger: ReleaseTrigger;
-  /** From the trigger to the switch of the active version, ms. */
-  cutOverMs: number;
-  drainMs: number;
-  drained: boolean;
-  /** The reloaded content was the active version's own (same content hash): nothing was swapped. */
-  unchanged?: boolean;
-}
-
-export interface RolledBack {
-  id: string;
-  from: string;
-  to: string;
-  reason: string;
-  cause: TripCause | 'manual';
-  automatic: boolean;
-  canary: boolean;
-}
+import { ensureFreshBuild, entryFacts, rootOf } from '../build-freshness.js';
 
 interface Watch {
   watch: RollbackWatch;
@@ -45,18 +19,8 @@ interface Watch {
   standby: PluginRecord;
 }
 
-export interface ReleaseDeps extends SwapDeps {
-  config: HostConfig;
-}
-
-const handles = new WeakMap<object, ReleaseManager>();
-
-/** The release manager behind a host created by createHost (undefined for other Host implementations). */
-export function releasesOf(host: object): ReleaseManager | undefined {
-  return handles.get(host);
-}
-
-export class ReleaseManager implements ReleaseSteps {
+/** The one release manager of a host: `host.releases` (typed as Releases; the canary steps are ReleaseSteps). */
+export class ReleaseManager implements Releases, ReleaseSteps {
   versions?: VersionStore;
   private readonly origins = new Map<string, DiskCandidate>();
   private readonly hashes = new WeakMap<PluginRecord, string>();
@@ -65,20 +29,20 @@ export class ReleaseManager implements ReleaseSteps {
   private readonly canaries = new CanaryReleases(this);
   private readonly rolledBack: RolledBack[] = [];
 
-  constructor(
-    owner: object,
-    readonly deps: ReleaseDeps,
-  ) {
-    handles.set(owner, this);
-  }
+  constructor(readonly deps: ReleaseDeps) {}
 
   get rules() {
     const r = this.deps.config.reload;
     return { windowMs: r.watchWindowMs, errorRateThreshold: r.errorRateThreshold, minCalls: r.minCalls };
   }
 
-  /** Where `id` is read from on a reload: its folder on disk, never a kept snapshot. */
-  originOf(rec: PluginRecord): DiskCandidate | undefined {
+  originOf(id: string): DiskCandidate | undefined {
+    const rec = this.deps.registry.get(id);
+    return rec ? this.sourceOf(rec) : undefined;
+  }
+
+  /** Where `rec`'s plugin is read from on a reload: its folder on disk, never a kept snapshot. */
+  sourceOf(rec: PluginRecord): DiskCandidate | undefined {
     const known = this.origins.get(rec.id);
     if (known) return known;
     const c = candidateOf(rec);
@@ -96,24 +60,40 @@ export class ReleaseManager implements ReleaseSteps {
     return h;
   }
 
-  /** Keeps versions in `store` from now on: the running disk plugins are kept as their first version. */
+  /** Snapshots of the running versions being taken in the background (attachVersions). */
+  private snapshots: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  /**
+   * Keeps versions in `store` from now on: the running disk plugins are kept as their first version,
+   * 8 at a time (1,000 plugins copied one by one took 12 s). Awaited before the gateway listens: a
+   * snapshot taken later could copy files already changed on disk under the running version's name.
+   */
   async attachVersions(store: VersionStore): Promise<void> {
     this.versions = store;
-    for (const rec of this.deps.registry.list()) {
-      const origin = this.originOf(rec);
-      if (!origin || rec.state === 'failed') continue;
-      try {
-        const saved = await store.save(rec.id, origin);
-        this.hashes.set(rec, saved.hash);
-        const meta = { files: saved.files, layout: saved.layout, ...(await entryFacts(rootOf(origin), rec.entryPath)) };
-        this.meta.set(rec, meta);
-        if (!(await store.get(rec.id, saved.hash))) {
-          await store.record(rec.id, { hash: saved.hash, version: rec.version, ...meta });
+    const queue = this.deps.registry.list().filter((rec) => rec.state !== 'failed' && this.sourceOf(rec));
+    const keep = async (): Promise<void> => {
+      for (let rec = queue.shift(); rec && !this.stopping; rec = queue.shift()) {
+        try {
+          const origin = this.sourceOf(rec)!;
+          const saved = await store.save(rec.id, origin);
+          this.hashes.set(rec, saved.hash);
+          const meta = { files: saved.files, layout: saved.layout, ...(await entryFacts(rootOf(origin), rec.entryPath)) };
+          this.meta.set(rec, meta);
+          if (!(await store.get(rec.id, saved.hash))) {
+            await store.record(rec.id, { hash: saved.hash, version: rec.version, ...meta });
+          }
+        } catch (err) {
+          this.deps.logger.warn({ plugin_id: rec.id, err: { message: reasonOf(err) } }, 'could not keep the running version in the state dir');
         }
-      } catch (err) {
-        this.deps.logger.warn({ plugin_id: rec.id, err: { message: reasonOf(err) } }, 'could not keep the running version in the state dir');
       }
-    }
+    };
+    this.snapshots = Promise.all(Array.from({ length: Math.min(8, queue.length) }, keep)).then(() => undefined);
+    await this.snapshots;
+  }
+
+  whenKept(): Promise<void> {
+    return this.snapshots;
   }
 
   /** After a restart: serve the version a rollback pinned, if the files on disk are another one. */
@@ -145,10 +125,11 @@ export class ReleaseManager implements ReleaseSteps {
   reload(id: string, trigger: ReleaseTrigger = 'host', opts: { force?: boolean } = {}): Promise<SwapReport> {
     const t0 = performance.now();
     return this.deps.registry.lock(id, async () => {
+      await this.snapshots;
       const old = this.require(id);
       const canary = this.canaries.running(id);
       if (canary) throw new PlugwayError('PLW_ERR_CANARY_RUNNING', { id, version: canary.rec.version });
-      const origin = this.originOf(old);
+      const origin = this.sourceOf(old);
       if (!origin) throw reloadFailed(id, 'read', 'it was registered in code, not loaded from disk');
       // Sources newer than the built entry: build (build.mjs) or refuse, never serve the old build under a new version.
       try {
@@ -188,7 +169,6 @@ export class ReleaseManager implements ReleaseSteps {
    * Brings `source` up beside the active instance; when its content is the stopped standby's of the
    * running watch, that standby is restarted instead (a second instance would be renamed `<version>+<hash8>`).
    */
-  /** @internal a step of canaries */
   async bringUpBeside(id: string, source: DiskCandidate, knownHash?: string): Promise<{ rec: PluginRecord; hash: string; fresh: boolean }> {
     const w = this.watches.get(id);
     const standbyHash = w ? this.hashes.get(w.standby) : undefined;
@@ -243,7 +223,6 @@ export class ReleaseManager implements ReleaseSteps {
   }
 
   /** Cut-over to `next`, drain and stop `old`; keeps `old` as the standby of a watch window, or drops it. */
-  /** @internal a step of canaries */
   async switchTo(
     old: PluginRecord,
     next: PluginRecord,
@@ -274,7 +253,6 @@ export class ReleaseManager implements ReleaseSteps {
   // --- watch window ---------------------------------------------------------------------------
 
   /** The watch of `id` ends early (a new release supersedes it): the standby is dropped, unless it is `keep` (the new release). */
-  /** @internal a step of canaries */
   async settleWatch(id: string, keep?: PluginRecord): Promise<void> {
     const w = this.watches.get(id);
     if (!w) return;
@@ -335,7 +313,6 @@ export class ReleaseManager implements ReleaseSteps {
     if (hash && this.versions) await this.versions.markRejected(id, hash, reason).catch((err) => this.deps.logger.warn({ err }, 'versions index not written'));
   }
 
-  /** @internal a step of canaries */
   noteRollback(r: RolledBack): void {
     this.rolledBack.push(r);
     if (this.rolledBack.length > 100) this.rolledBack.shift();
@@ -356,6 +333,7 @@ export class ReleaseManager implements ReleaseSteps {
    */
   rollback(id: string, ref?: string, trigger: ReleaseTrigger = 'api'): Promise<SwapReport> {
     return this.deps.registry.lock(id, async () => {
+      await this.snapshots;
       const active = this.require(id);
       if (this.canaries.running(id)) await this.canaries.abort(id, 'a rollback was asked', false);
       const w = this.watches.get(id);
@@ -380,6 +358,7 @@ export class ReleaseManager implements ReleaseSteps {
 
   private swapToKept(id: string, ref: string, trigger: ReleaseTrigger, watch: boolean): Promise<SwapReport> {
     return this.deps.registry.lock(id, async () => {
+      await this.snapshots;
       const kept = await this.versions?.get(id, ref);
       if (!kept) throw new PlugwayError('PLW_ERR_VERSION_NOT_FOUND', { id, version: ref });
       return this.swapLocked(id, kept, trigger, true, undefined, watch);
@@ -389,18 +368,21 @@ export class ReleaseManager implements ReleaseSteps {
   private async swapLocked(id: string, kept: KeptVersion, trigger: ReleaseTrigger, pinned: boolean, reason?: string, watch = false): Promise<SwapReport> {
     const t0 = performance.now();
     const old = this.require(id);
-    this.originOf(old);
+    this.sourceOf(old);
     const { rec } = await this.bringUp(id, this.versions!.candidateFor(id, kept.hash, kept.layout), kept.hash);
     return this.switchTo(old, rec, kept.hash, trigger, t0, { watch, pinned, reason });
   }
 
   // --- canary (canary-releases.ts) ------------------------------------------------------------
 
-  canary(id: string, req: CanaryRequest): Promise<ReturnType<typeof canaryStatus>> {
-    return this.deps.registry.lock(id, () => this.canaries.start(id, req));
+  canary(id: string, req: CanaryRequest): Promise<CanaryStatus> {
+    return this.deps.registry.lock(id, async () => {
+      await this.snapshots;
+      return this.canaries.start(id, req);
+    });
   }
 
-  canaryStatus(id: string): ReturnType<typeof canaryStatus> | undefined {
+  canaryStatus(id: string): CanaryStatus | undefined {
     return this.canaries.status(id);
   }
 
@@ -421,12 +403,15 @@ export class ReleaseManager implements ReleaseSteps {
     return { version: w.next.version, standby: w.standby.version, ...w.watch.counts(), since: new Date(w.watch.startedAt).toISOString() };
   }
 
-  hashKnown(rec: PluginInstance): string | undefined {
-    return this.hashes.get(rec as PluginRecord);
+  hashKnown(id: string): string | undefined {
+    const rec = this.deps.registry.get(id);
+    return rec ? this.hashes.get(rec) : undefined;
   }
 
   /** Ends every watch and canary and drops their extra instances (the host is stopping). */
   async shutdown(): Promise<void> {
+    this.stopping = true;
+    await this.snapshots;
     for (const [id, w] of [...this.watches]) {
       this.watches.delete(id);
       w.watch.cancel();
@@ -435,14 +420,12 @@ export class ReleaseManager implements ReleaseSteps {
     await this.canaries.shutdown();
   }
 
-  /** @internal a step of canaries */
   require(id: string): PluginRecord {
     const rec = this.deps.registry.get(id);
     if (!rec) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
     return rec;
   }
 
-  /** @internal a step of canaries */
   emit(type: string, data: unknown): Promise<void> {
     return this.deps.events.emit(type, data).catch(() => undefined);
   }

@@ -2,29 +2,14 @@
 // given a share of the calls and its own rollback watch (no time limit), until it is promoted (a
 // normal cut-over with a watch window) or aborted (by hand, or by the watch: a rollback).
 
-import { PlugwayError, reasonOf } from '../errors.js';
-import { hashPluginFiles, type VersionStore } from '../state/versions.js';
+import { PlugwayError, reasonOf } from '../../errors.js';
+import { hashPluginFiles } from '../../manifest/plugin-files.js';
 import { canaryStatus, type CanaryRequest, type CanaryState } from './canary.js';
 import { discard } from './hot-swap.js';
-import { readCandidate, type DiskCandidate } from './loader.js';
-import type { PluginRecord } from './registry.js';
-import type { ReleaseDeps, ReleaseTrigger, RolledBack, SwapReport } from './release-manager.js';
-import { RollbackWatch, type TripCause, type WatchRules } from './rollback-watch.js';
-
-/** The release manager's steps a canary is made of (each called under the plugin's lock). */
-export interface ReleaseSteps {
-  readonly deps: ReleaseDeps;
-  readonly versions?: VersionStore;
-  readonly rules: Pick<WatchRules, 'windowMs' | 'errorRateThreshold' | 'minCalls'>;
-  require(id: string): PluginRecord;
-  originOf(rec: PluginRecord): DiskCandidate | undefined;
-  hashOf(rec: PluginRecord): Promise<string | undefined>;
-  bringUpBeside(id: string, source: DiskCandidate, knownHash?: string): Promise<{ rec: PluginRecord; hash: string }>;
-  settleWatch(id: string, keep?: PluginRecord): Promise<void>;
-  switchTo(old: PluginRecord, next: PluginRecord, hash: string, trigger: ReleaseTrigger, t0: number, opts: { watch: boolean; pinned: boolean; reason?: string }): Promise<SwapReport>;
-  noteRollback(r: RolledBack): void;
-  emit(type: string, data: unknown): Promise<void>;
-}
+import { readCandidate, type DiskCandidate } from '../loader.js';
+import type { PluginRecord } from '../registry.js';
+import type { ReleaseSteps, ReleaseTrigger, SwapReport } from './types.js';
+import { RollbackWatch, type TripCause } from './rollback-watch.js';
 
 export class CanaryReleases {
   private readonly canaries = new Map<string, CanaryState>();
@@ -49,7 +34,7 @@ export class CanaryReleases {
     const stableHash = await steps.hashOf(stable);
     let source: DiskCandidate | undefined;
     let knownHash: string | undefined;
-    const origin = steps.originOf(stable);
+    const origin = steps.sourceOf(stable);
     if (origin) {
       const onDisk = await readCandidate(origin);
       if (onDisk.result.manifest?.version === req.version || req.version === 'disk') source = origin;
@@ -86,7 +71,7 @@ export class CanaryReleases {
     if (!c) throw new PlugwayError('PLW_ERR_CANARY_INVALID', { id, reason: 'no canary is running' });
     const stable = steps.require(id);
     // A promoted kept version that is not what the folder holds is pinned, or a restart would serve the folder's.
-    const origin = steps.originOf(stable);
+    const origin = steps.sourceOf(stable);
     const diskHash = origin ? await hashPluginFiles(origin).catch(() => undefined) : undefined;
     const pinned = diskHash !== c.hash;
     this.canaries.delete(id);
