@@ -92,6 +92,12 @@ export const ERRORS = {
   PLW_ERR_WASM_EXPORT_MISSING: def('Plugin {id}: module does not export {export}'),
   PLW_ERR_RESPONSE_TOO_LARGE: def('Plugin {id}: {method} returned {size} bytes, above the limit of {limit} bytes', 502),
 
+  // --- remote runtime (services elsewhere) ---
+  PLW_ERR_REMOTE_CONFIG: def('Plugin {id}: runtime.{field}: {reason}'),
+  PLW_ERR_UPSTREAM_UNAVAILABLE: def('Plugin {id}: no upstream can take the request ({reason}); retry in {retryAfter} s', 503),
+  PLW_ERR_UPSTREAM_FAILED: def('Plugin {id}: upstream {upstream} failed: {reason}', 502),
+  PLW_ERR_UPSTREAM_TIMEOUT: def('Plugin {id}: upstream {upstream} did not answer within {timeoutMs} ms', 504),
+  PLW_ERR_DISCOVERY_UNAVAILABLE: def('Service discovery ({source}) for {service} is unreachable: {reason}; check that it runs and that its endpoints ({endpoints}) are right', 503),
   // --- process runtime (sandboxed child processes) ---
   PLW_ERR_SANDBOX_UNAVAILABLE: def('Plugin {id}: the process sandbox is not available: {reason}. Install Debian\'s bubblewrap package (apt-get install bubblewrap) and allow user namespaces, or set sandbox: false in plugway.yaml to run process plugins unsandboxed'),
   PLW_ERR_PROCESS_COMMAND: def('Plugin {id}: cannot run {command}: {reason}'),

@@ -21,6 +21,7 @@ import type { AlertEngine } from './alerts/engine.js';
 import { summarizeHealth } from './health-summary.js';
 import { registerReleaseRoutes, withStep } from './admin/versions-routes.js';
 import { requestIdOf } from './request-id.js';
+import { registerUpstreamRoutes, remoteView } from './admin/upstream-routes.js';
 import { joinPrefix } from './route-table.js';
 
 export interface AdminDeps {
@@ -133,6 +134,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
         description: e.description ?? null,
       })),
       circuit: core.circuitState(p.id) ?? 'closed',
+      ...(p.manifest.runtime.type === 'remote' ? { remote: await remoteView(p) } : {}),
     };
   });
 
@@ -207,6 +209,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
   await (await import('./admin/flags-routes.js')).registerFlagRoutes(app, { core, audit }); // PUT /plugins/:id/flags/:name
   await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit, operator: deps.operator }); // GET /nodes
+  await registerUpstreamRoutes(app, core, find); // remote plugins' upstreams
 }
 
 function actionOf(url: string): string {

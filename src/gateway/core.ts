@@ -46,6 +46,8 @@ export interface CompiledRouteSpec {
   readonly pluginRoles: readonly string[];
   readonly limiter?: EndpointRateLimiter;
   readonly metrics: RouteMetrics;
+  /** The plugin's runtime reads the body itself as a stream (a remote proxy): the route is served before any server parses it. */
+  readonly streamsBody: boolean;
 }
 
 export interface CompiledRoute extends CompiledRouteSpec {
@@ -74,6 +76,8 @@ export class GatewayCore {
   readonly sandboxResponses: boolean;
   readonly maxResponseBytes: number;
   table: RouteTable<CompiledRoute> = new RouteTable<CompiledRoute>([]);
+  /** Some route streams its body (a remote plugin): an embedder's Fastify serves it from its onRequest hook. */
+  streaming = false;
   /** Request lines per plugin version, for the accounting step. */
   readonly lines: AccountingDeps;
   private readonly guards = new Map<string, PluginGuard>();
@@ -162,6 +166,7 @@ export class GatewayCore {
       return this.compile(def, steps, plugins.find((p) => p.id === def.pluginId)!);
     });
     this.table = new RouteTable(routes);
+    this.streaming = routes.some((r) => r.streamsBody);
   }
 
   /** How many times the route table was compiled (a test counts rebuilds per change). */
@@ -233,10 +238,10 @@ export class GatewayCore {
     }
     let limiter: EndpointRateLimiter | undefined;
     if (e.rateLimit) {
-      const key = `${def.pluginId}|${def.method}|${def.path}|${e.rateLimit.raw}`;
+      const key = e.rateLimitGroup ? `${def.pluginId}|group:${e.rateLimitGroup}|${e.rateLimit.raw}` : `${def.pluginId}|${def.method}|${def.path}|${e.rateLimit.raw}`;
       limiter = this.limiters.get(key);
       if (!limiter) {
-        limiter = new EndpointRateLimiter(e.rateLimit, `${def.pluginId}:${def.method}:${def.path}`, {
+        limiter = new EndpointRateLimiter(e.rateLimit, e.rateLimitGroup ? `${def.pluginId}:${e.rateLimitGroup}` : `${def.pluginId}:${def.method}:${def.path}`, {
           store: this.config.gateway.rateLimit.store,
           keyPrefix: this.config.gateway.rateLimit.keyPrefix,
           redis: this.redis,
@@ -251,7 +256,7 @@ export class GatewayCore {
       def,
       pluginId: def.pluginId,
       guard: this.guard(def.pluginId),
-      timeoutMs: o?.timeoutMs ?? plugin.manifest.resources?.timeoutMs ?? this.config.plugins.defaultTimeoutMs,
+      timeoutMs: e.timeoutMs ?? o?.timeoutMs ?? plugin.manifest.resources?.timeoutMs ?? this.config.plugins.defaultTimeoutMs,
       middleware,
       auth: e.auth ?? 'none',
       needsPrincipal,
@@ -260,6 +265,7 @@ export class GatewayCore {
       pluginRoles,
       limiter,
       metrics,
+      streamsBody: plugin.runtime?.streamsRequestBody === true,
     };
   }
 }

@@ -5,7 +5,6 @@
 // keeps using as before. docs/gateway.md has the numbers that made this worth it.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { streamOverNode } from './event-stream.js';
 import querystring from 'fast-querystring';
 import type { FastifyServerOptions } from 'fastify';
@@ -14,6 +13,8 @@ import { refuse } from './http-errors.js';
 import type { RequestEntry } from './request-entry.js';
 import { requestIdOf } from './request-id.js';
 import type { Exchange } from './steps/context.js';
+import { Readable, type Duplex } from 'node:stream';
+import { spliceUpgrade, writeStream } from './stream-response.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -28,9 +29,10 @@ class NodeExchange implements Exchange {
     return this.req.socket.remoteAddress ?? 'unknown';
   }
 
-  send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | undefined): void {
+  send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | Readable | undefined): void {
     const res = this.res;
     if (contentType) headers['content-type'] = contentType;
+    if (payload instanceof Readable) return writeStream(res, status, headers, payload);
     headers['content-length'] = payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     try {
       res.writeHead(status, headers);
@@ -42,6 +44,12 @@ class NodeExchange implements Exchange {
       return;
     }
     res.end(payload);
+  }
+
+  upgrade(headers: Record<string, string | number | string[]>, upstream: Duplex): void {
+    // the socket came from the server's 'upgrade' event (upgrade.ts): no HTTP parser reads it any more
+    this.res.detachSocket(this.req.socket);
+    spliceUpgrade(this.req.socket, String(this.req.headers.upgrade), headers, upstream);
   }
 
   stream(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
@@ -59,6 +67,7 @@ function hasBody(req: IncomingMessage): boolean {
 
 export class FastPath {
   private closing = false;
+  private fastify: Handler | undefined;
 
   constructor(
     private readonly entry: RequestEntry,
@@ -73,10 +82,12 @@ export class FastPath {
 
   /** Fastify's serverFactory: a node:http server that serves plugin routes itself. */
   serverFactory = (fastify: Handler, opts: FastifyServerOptions): Server => {
+    this.fastify = fastify;
     // Fastify's `http` options (headersTimeout, maxHeaderSize, …: the slow-client limits) apply here too.
     const server = createServer((opts as { http?: object }).http ?? {}, (req, res) => {
       if (this.closing) return void shuttingDown(req, res);
-      if (hasBody(req) || !this.serve(req, res)) fastify(req, res);
+      // a request with a body goes to Fastify's parsers and limits, unless its route streams it (serve)
+      if (!this.serve(req, res)) fastify(req, res);
     });
     if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;
     if (opts.requestTimeout !== undefined) server.requestTimeout = opts.requestTimeout;
@@ -84,7 +95,15 @@ export class FastPath {
     return server;
   };
 
-  /** Serves `req` when it is for a plugin route; false leaves it to Fastify. */
+  /** A request that arrived another way (an upgrade, upgrade.ts): served here, else by Fastify. */
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.closing || !this.serve(req, res)) this.fastify!(req, res);
+  };
+
+  /**
+   * Serves `req` when it is for a plugin route and carries no body, or when its route streams the
+   * body (a remote proxy: the request itself is the body, unread); false leaves it to Fastify.
+   */
   private serve(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url!;
     const method = req.method!;
@@ -96,9 +115,11 @@ export class FastPath {
       return false; // a URL the router cannot read (bad percent-encoding): Fastify's frameworkErrors answer it
     }
     if (!match) return false;
+    const streams = match.route.streamsBody;
+    if (!streams && hasBody(req)) return false;
     if (this.gate && !this.gate(req, res)) return false;
     const query = q < 0 || q === url.length - 1 ? {} : (querystring.parse(url.slice(q + 1)) as Record<string, string | string[]>);
-    const done = this.entry.run(match, method, url, req.headers, query, undefined, new NodeExchange(req, res));
+    const done = this.entry.run(match, method, url, req.headers, query, streams ? req : undefined, new NodeExchange(req, res));
     if (done) done.catch(() => undefined); // the dispatcher settles every promise it makes; nothing reaches here
     return true;
   }

@@ -30,6 +30,7 @@ import { applyConnectionLimits, PerClientLimit, serverTimeouts } from './connect
 import { metricsHook, startMetricsListener } from './metrics-endpoint.js';
 import { requestIdOf } from './request-id.js';
 import { followDesiredState } from './state-sync.js';
+import { upgradeThroughRoutes } from './upgrade.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 import { reloadTls, tlsServerOptions, watchTls } from './tls.js';
 import { joinCluster, type ClusterNode } from '../cluster/index.js';
@@ -329,8 +330,14 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
       }
 
       const handler = (request: FastifyRequest, reply: FastifyReply) => entry.handleFastify(request, reply);
-      scope.route({ method: [...ALL_METHODS], url: '/*', bodyLimit, handler });
-      scope.route({ method: [...ALL_METHODS], url: '/', bodyLimit, handler });
+      // In an embedder's app, routes whose plugin streams the body (remote proxies) are served before
+      // Fastify reads it; standalone, the fast path serves them (fast-path.ts).
+      const onRequest = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        if (!core.streaming || !entry.handleStreaming(request, reply)) done();
+      };
+      const streaming = fast ? {} : { onRequest };
+      scope.route({ method: [...ALL_METHODS], url: '/*', bodyLimit, ...streaming, handler });
+      scope.route({ method: [...ALL_METHODS], url: '/', bodyLimit, ...streaming, handler });
     },
     { prefix },
   );
@@ -372,6 +379,8 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
     prefix,
     maxBufferedBytes: config.gateway.websocket?.maxBufferedBytes,
     ownsUpgrades: () => app.server.listenerCount('upgrade') <= upgradeListeners + 1,
+    // other upgrades (a remote plugin's proxied WebSocket) go through the same routes as any request
+    otherRoutes: upgradeThroughRoutes((req, res) => (fast ? fast.handle(req, res) : app.routing(req, res))),
   });
   app.server.on('upgrade', (req, socket, head) => websockets.handleUpgrade(req, socket, head));
   app.addHook('preClose', async () => websockets.close());

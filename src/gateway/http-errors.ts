@@ -54,7 +54,11 @@ export function refuse<C extends ErrorCode>(code: C, params: ParamsOf<C>, header
 
 /** Errors a plugin call can end with; anything unknown is an internal error. */
 export function failureFromCall(err: unknown): HttpFailure {
-  if (isPlugwayError(err)) return err.code === 'PLW_ERR_WORKER_RESTARTING' ? failure(err, { 'retry-after': String(err.params.retryAfter ?? 1) }) : failure(err);
+  if (isPlugwayError(err)) {
+    // an error that knows when to come back says so (a restarting worker, an upstream set that is all down)
+    const after = err.code === 'PLW_ERR_WORKER_RESTARTING' ? (err.params.retryAfter ?? 1) : err.params.retryAfter;
+    return after === undefined || after === null ? failure(err) : failure(err, { 'retry-after': String(after) });
+  }
   return refuse('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
 }
 

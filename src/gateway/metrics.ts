@@ -8,6 +8,7 @@ import type { Host, HostEventBus } from '../host/types.js';
 import type { PluginMetrics } from '../sdk/types.js';
 import { ERRORS } from '../errors.js';
 import { CIRCUIT_STATE_VALUE, type CircuitState } from '../resilience/circuit-breaker.js';
+import { registerUpstreamMetrics } from './upstream-metrics.js';
 
 const STATES = ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] as const;
 const HEALTHS = ['healthy', 'degraded', 'unhealthy', 'unknown', 'disabled'] as const;
@@ -222,6 +223,7 @@ export class GatewayMetrics {
     hookStat('plugway_hook_mean_seconds', 'Mean hook duration per hook name', (s) => s.meanMs / 1000);
     hookStat('plugway_hook_p99_seconds', 'p99 hook duration per hook name', (s) => s.p99Ms / 1000);
     this.offRuntimeEvents = runtimeSeries(host, registers);
+    registerUpstreamMetrics(this.registry, host);
     collectDefaultMetrics({ register: this.registry, prefix: 'plugway_' });
   }
 

@@ -41,6 +41,8 @@ export function adminOpenApi(): Record<string, unknown> {
       '/plugins/{id}/disable': action('disable', 'Stop and disable a plugin; its routes answer 503 PLW_ERR_PLUGIN_DISABLED (kept across restarts)'),
       '/plugins/{id}/reload': action('reload', 'Re-read a plugin from disk and swap it in blue-green (the old version serves until the new one is healthy); a watch window with automatic rollback follows'),
       ...releaseOpenApiPaths(),
+      '/upstreams': { get: { summary: 'Remote plugins and their upstreams', operationId: 'listUpstreams', responses: { '200': { description: 'Upstreams per remote plugin', ...json({ type: 'object', properties: { plugins: { type: 'array', items: { $ref: '#/components/schemas/RemoteUpstreams' } }, count: { type: 'integer' } } }) }, ...common } } },
+      '/plugins/{id}/upstreams': { get: { summary: 'A remote plugin\'s upstreams', operationId: 'getPluginUpstreams', parameters: [idParam], responses: { '200': { description: 'Its upstreams', ...json({ $ref: '#/components/schemas/RemoteUpstreams' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/plugins/{id}/flags/{name}': { put: { summary: 'Toggle a declared feature flag at run time (event plugin.flag_changed, audited; lasts until a restart)', operationId: 'setPluginFlag', parameters: [idParam, { name: 'name', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['enabled'], properties: { enabled: { type: 'boolean' } } } } } }, responses: { '200': { description: 'The flag', ...json({ type: 'object', properties: { id: { type: 'string' }, flag: { type: 'string' }, enabled: { type: 'boolean' }, previous: { type: 'boolean' }, flags: { type: 'object', additionalProperties: { type: 'boolean' } } } }) }, '400': { description: 'PLW_ERR_FLAG_VALUE_INVALID', ...json(error) }, '404': { description: 'PLW_ERR_PLUGIN_NOT_FOUND or PLW_ERR_FLAG_UNKNOWN', ...json(error) }, ...common } } },
       '/plugins/{id}/metrics': { get: { summary: 'A plugin\'s metrics', operationId: 'getPluginMetrics', parameters: [idParam], responses: { '200': { description: 'PluginMetrics', ...json({ $ref: '#/components/schemas/PluginMetrics' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/alerts': { get: { summary: 'Alerts firing and pending now, recently resolved, and the rules (docs/alerts.md)', operationId: 'listAlerts', responses: { '200': { description: 'Alerts', ...json({ type: 'object', required: ['firing', 'pending', 'resolved', 'rules'], properties: { firing: { type: 'array', items: { type: 'object' } }, pending: { type: 'array', items: { type: 'object' } }, resolved: { type: 'array', items: { type: 'object' } }, rules: { type: 'array', items: { type: 'object' } } } }) }, ...common } } },
@@ -60,7 +62,7 @@ export function adminOpenApi(): Record<string, unknown> {
           properties: {
             id: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' },
             kind: { type: 'string', enum: ['handler', 'middleware', 'auth', 'storage', 'provider', 'router', 'diagnostics', 'action', 'protocol'] },
-            runtime: { type: 'string', enum: ['inprocess', 'worker', 'wasm'] }, description: { type: 'string', nullable: true },
+            runtime: { type: 'string', enum: ['inprocess', 'worker', 'wasm', 'process', 'remote'] }, description: { type: 'string', nullable: true },
             enabled: { type: 'boolean' }, state: { type: 'string', enum: ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] },
             health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown', 'disabled'] },
             loaded_at: { type: 'string', format: 'date-time', nullable: true }, last_used: { type: 'string', format: 'date-time', nullable: true },
@@ -73,6 +75,14 @@ export function adminOpenApi(): Record<string, unknown> {
             { $ref: '#/components/schemas/PluginSummary' },
             { type: 'object', properties: { manifest: { type: 'object' }, config: { type: 'object', description: 'Secrets are "[REDACTED]"' }, dependencies: { type: 'array', items: { type: 'object' } }, dependents: { type: 'array', items: { type: 'string' } }, endpoints: { type: 'array', items: { type: 'object' } }, circuit: { type: 'string', enum: ['closed', 'open', 'half_open'] } } },
           ],
+        },
+        RemoteUpstreams: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' }, version: { type: 'string' }, balance: { type: 'string', enum: ['round-robin', 'least-request', 'consistent-hash'] }, protocol: { type: 'string', enum: ['http', 'plugin'] },
+            retries: { type: 'object', properties: { attempts: { type: 'integer' }, granted: { type: 'integer' }, refused_by_budget: { type: 'integer' } } },
+            upstreams: { type: 'array', items: { type: 'object', properties: { url: { type: 'string' }, state: { type: 'string', enum: ['healthy', 'unhealthy', 'ejected'] }, source: { type: 'string', enum: ['static', 'etcd'] }, in_flight: { type: 'integer' }, requests: { type: 'integer' }, errors: { type: 'integer' }, latency_mean_ms: { type: 'number' }, latency_p99_ms: { type: 'number' }, ejections: { type: 'integer' }, ejected_until: { type: 'string', nullable: true }, last_check: { type: 'object', nullable: true } } } },
+          },
         },
         ActionResult: { type: 'object', required: ['id', 'action', 'enabled', 'state'], properties: { id: { type: 'string' }, action: { type: 'string', enum: ['enable', 'disable', 'reload'] }, enabled: { type: 'boolean' }, state: { type: 'string' }, version: { type: 'string' } } },
         HookStats: { type: 'object', properties: { fired: { type: 'integer' }, count: { type: 'integer' }, errors: { type: 'integer' }, timeouts: { type: 'integer' }, meanMs: { type: 'number' }, p99Ms: { type: 'number' } } },

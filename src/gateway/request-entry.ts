@@ -3,9 +3,11 @@
 // HTTP server refused before a handler (body too large, bad JSON), are answered here.
 
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Duplex, Readable } from 'node:stream';
 import { streamOverFastify } from './event-stream.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { spliceUpgrade } from './stream-response.js';
 import type { PluginRequest } from '../sdk/types.js';
 import type { CompiledRoute, GatewayCore } from './core.js';
 import { refuse, type HttpFailure } from './http-errors.js';
@@ -30,12 +32,17 @@ export class FastifyExchange implements Exchange {
     return this.request.raw.socket.remoteAddress ?? 'unknown';
   }
 
-  send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | undefined): void {
+  send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | Readable | undefined): void {
     const reply = this.reply;
     reply.code(status);
     reply.headers(headers);
     if (contentType) reply.header('content-type', contentType);
     reply.send(payload);
+  }
+
+  upgrade(headers: Record<string, string | number | string[]>, upstream: Duplex): void {
+    this.reply.hijack();
+    spliceUpgrade(this.request.raw.socket as Socket, String(this.request.headers.upgrade), headers, upstream);
   }
 
   stream(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
@@ -78,6 +85,18 @@ export class RequestEntry {
       return undefined;
     }
     return this.run(match, method, url, headers, query, body, io);
+  }
+
+  /**
+   * Fastify's onRequest for an embedder's app, before the body is parsed: a route whose runtime
+   * streams the body (a remote proxy) is served from here with the request itself as the body.
+   * False: not such a route (the handler serves it after parsing).
+   */
+  handleStreaming(request: FastifyRequest, reply: FastifyReply): boolean {
+    const match = this.match(request.method, request.url);
+    if (!match?.route.streamsBody) return false;
+    void this.run(match, request.method, request.url, request.headers, request.query as PluginRequest['query'], request.raw, new FastifyExchange(request, reply));
+    return true;
   }
 
   /** The route `url` is for (HEAD falls back to GET); undefined when none. */

@@ -1,15 +1,23 @@
 // Checks a PluginResponse and turns it into what Fastify sends: status, headers, payload.
 // A response that breaks the contract is a 502 PLW_ERR_INVALID_RESPONSE, not a crash.
 
+import { Readable, type Duplex } from 'node:stream';
 import { PlugwayError } from '../errors.js';
 import type { PluginResponse } from '../sdk/types.js';
 import { EVENT_STREAM_TYPE, isAsyncIterable } from './event-stream.js';
+import { isUpgradeBody } from './stream-response.js';
 
 export interface WireResponse {
   status: number;
   headers?: Record<string, string | string[]>;
   contentType?: string;
-  payload?: string | Buffer;
+  /**
+   * A Node Readable (a proxied download, an upstream's SSE feed) is sent raw as it comes, not held to
+   * maxResponseBytes and not re-framed as events.
+   */
+  payload?: string | Buffer | Readable;
+  /** A 101 whose body is a socket: spliced with the client's (stream-response.ts). */
+  upgrade?: Duplex;
   /** A body that is an async iterable: sent as server-sent events (event-stream.ts), one per item. */
   stream?: AsyncIterable<unknown>;
   /** Told when the stream fails after it started (the status line is gone; the call step logs it). */
@@ -78,10 +86,14 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
   if (typeof status !== 'number' || !Number.isInteger(status)) {
     throw invalid(pluginId, `statusCode must be an integer 200-599, got ${JSON.stringify(status)}`);
   }
-  // A 1xx on a keep-alive connection reads as an interim answer (101: a tunnel) to a front proxy.
-  if (status < 200 || status > 599) throw new PlugwayError('PLW_ERR_INVALID_STATUS', { id: pluginId, status });
+  // A 101 whose body is the upstream's socket is a proxied upgrade (the send step splices it only
+  // when the request asked to upgrade); any other 1xx on a keep-alive connection reads as an interim
+  // answer (101: a tunnel) to a front proxy.
+  const upgrade = isUpgradeBody(status, r.body);
+  if (!upgrade && (status < 200 || status > 599)) throw new PlugwayError('PLW_ERR_INVALID_STATUS', { id: pluginId, status });
   const out: WireResponse = { status };
   let contentType: string | undefined;
+  let contentLength: string | undefined;
   if (r.headers !== undefined) {
     if (r.headers === null || typeof r.headers !== 'object') throw invalid(pluginId, 'headers must be an object of strings');
     const headers: Record<string, string | string[]> = {};
@@ -92,6 +104,7 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
         throw invalid(pluginId, `header ${name} must be a string or an array of strings`);
       }
       const lower = name.toLowerCase();
+      if (lower === 'content-length' && typeof v === 'string') contentLength = v;
       if (DROPPED_HEADERS.has(lower)) continue;
       if (typeof v === 'string' ? BAD_HEADER_VALUE.test(v) : v.some((x) => BAD_HEADER_VALUE.test(x))) {
         throw new PlugwayError('PLW_ERR_INVALID_HEADER', { id: pluginId, header: JSON.stringify(name) });
@@ -103,6 +116,19 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
   }
   const body = r.body;
   let size = 0;
+  if (upgrade) {
+    out.upgrade = body as Duplex;
+    return out;
+  }
+  // A Node Readable is an async iterable too: it is recognised first and sent raw (a proxied body),
+  // while any other async iterable becomes server-sent events below.
+  if (body instanceof Readable) {
+    out.payload = body;
+    // a stream's length is the sender's to state (a proxied download keeps its Content-Length)
+    if (contentLength !== undefined) (out.headers ??= {})['content-length'] = contentLength;
+    if (contentType !== undefined) out.contentType = contentType;
+    return out;
+  }
   if (body === undefined || body === null) {
     // no payload
   } else if (typeof body === 'string') {

@@ -1,5 +1,6 @@
 // The host configuration (plugway.yaml) after merging file, PLUGWAY_* environment and flags,
 // interpolation and defaults. YAML keys are snake_case; durations are normalized to ms here.
+import type { ConfigRoute } from './config-routes.js';
 
 import type { FetchPolicy } from '../runtimes/fetch-policy.js';
 
@@ -169,6 +170,8 @@ export interface HostConfig {
   };
   /** Signing keys trusted by `plugway plugin install` (ed25519 public keys, PEM or base64 DER). */
   trustedKeys: string[];
+  /** plugway.yaml `routes:`: plain proxy routes, each served as a remote plugin named after it. */
+  routes?: ConfigRoute[];
   /** plugway.yaml `alerts:` (docs/alerts.md); absent in configs built by hand: the defaults apply. */
   alerts?: import('./config-alerts.js').AlertsConfig;
   /** Process plugins run under bubblewrap (plugway.yaml `sandbox`, default true); false runs them unsandboxed, with a warning at every start. */

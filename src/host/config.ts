@@ -12,6 +12,8 @@ import { didYouMean } from '../manifest/suggest.js';
 import { formatPath, locate, parseYamlSource, pointerToPath, type PathSegment, type YamlSource } from '../manifest/yaml-source.js';
 import { DEFAULT_POLL_US } from '../runtimes/types.js';
 import type { HostConfig, PluginOverrides } from './config-types.js';
+import { CONFIG_ROUTE_SCHEMA, routesFromRaw } from './config-routes.js';
+import { tryParseRateLimit } from '../manifest/rate-limit.js';
 import { alertsConfigOf, alertsSchema, RAW_ALERT_DEFAULTS, type RawAlerts } from './config-alerts.js';
 import { COVETPY_SCHEMA, expandHome, hotReloadOf, liftCovetKeys, memoryLimitMb } from './seed-config.js';
 
@@ -60,6 +62,8 @@ export interface RawHostConfig {
   cluster: { node_id: string; node_ttl: Duration; address: string; nats: { servers: string[]; user: string; pass: string; token: string; buffer: number; tls: { ca: string; cert: string; key: string } } };
   logging: { level: HostConfig['logging']['level']; redact: string[]; timestamp: boolean };
   trusted_keys: string[];
+  /** Plain proxy routes (config-routes.ts). */
+  routes: unknown[];
   /** Process plugins run under bubblewrap; false runs them unsandboxed (a warning at every start). */
   sandbox: boolean;
 }
@@ -99,6 +103,7 @@ const DEFAULTS: RawHostConfig = {
   cluster: { node_ttl: '10s', nats: { servers: [], buffer: 10_000 } } as unknown as RawHostConfig['cluster'],
   logging: { level: 'info', redact: [], timestamp: false },
   trusted_keys: [],
+  routes: [],
   alerts: structuredClone(RAW_ALERT_DEFAULTS),
   sandbox: true,
 };
@@ -190,6 +195,7 @@ const hostConfigSchema = obj({
   }),
   logging: obj({ level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }, redact: strs, timestamp: bool }),
   trusted_keys: strs,
+  routes: { type: 'array', items: CONFIG_ROUTE_SCHEMA },
   alerts: alertsSchema,
   sandbox: bool,
 });
@@ -211,6 +217,7 @@ function validateHostConfig() {
     const ajv = createAjv({ verbose: true, strict: false, coerceTypes: true });
     ajv.addFormat('duration', { type: 'string', validate: isDuration });
     ajv.addFormat('size', { type: 'string', validate: (s: string) => toBytes(s) !== undefined });
+    ajv.addFormat('rate-limit', { type: 'string', validate: (s: string) => tryParseRateLimit(s) !== undefined });
     ajv.addFormat('dependency', { type: 'string', validate: (s: string) => splitDependencyString(s).problem === undefined });
     validator = ajv.compile(hostConfigSchema);
   }
@@ -308,7 +315,7 @@ function describe(e: ErrorObject): { path: PathSegment[]; reason: string } {
       return { path, reason: `"${String(e.data)}" is not allowed; expected one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}` };
     case 'format': {
       const f = (e.params as { format: string }).format;
-      const want = f === 'duration' ? 'a duration (500ms, 30s, 1m or ms)' : f === 'size' ? 'a size (bytes, 512kb, 1MiB)' : 'a dependency like "other-plugin >= 1.0.0"';
+      const want = f === 'duration' ? 'a duration (500ms, 30s, 1m or ms)' : f === 'size' ? 'a size (bytes, 512kb, 1MiB)' : f === 'rate-limit' ? 'a rate limit (N/s, N/min or N/h, e.g. 100/min)' : 'a dependency like "other-plugin >= 1.0.0"';
       return { path, reason: `"${String(e.data)}" is not ${want}` };
     }
     case 'type':
@@ -432,6 +439,7 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
     },
     logging: { level: raw.logging.level, redact: raw.logging.redact, timestamp: raw.logging.timestamp },
     trustedKeys: raw.trusted_keys,
+    routes: routesFromRaw(raw.routes ?? []),
     alerts: alertsConfigOf(raw.alerts),
     sandbox: raw.sandbox,
   };

@@ -1,6 +1,7 @@
 // createHost(): the plugin host as a library — registry, loader, lifecycle, dependencies, events,
 // hooks, health and storage behind the Host interface the gateway and embedding applications use.
 
+import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { PlugwayError, reasonOf } from '../errors.js';
 import type { ManifestSource, PluginManifest } from '../manifest/types.js';
@@ -10,6 +11,7 @@ import type { DomainEvent, HealthStatus, PluginInfo, PluginMetrics, PluginState 
 import { PLUGWAY_VERSION } from '../version.js';
 import type { HostConfig } from './config-types.js';
 import { buildContext, type ContextDeps } from './context.js';
+import { routeManifest } from './config-routes.js';
 import { EventBusImpl } from './events.js';
 import { defaultHostConfig } from './config.js';
 import { HealthMonitor, type HealthOptions } from './health.js';
@@ -226,9 +228,20 @@ export class PluginHost implements Host {
         for (const e of errors) this.logger.warn({ code: e.code, dir }, e.message);
       }
     }
+    this.registerConfigRoutes();
     const report = await this.orchestrator.startAll();
     this.logger.info({ running: report.running.length, failed: report.failed.length, duration_ms: Math.round(report.durationMs) }, 'host started');
     return report;
+  }
+
+  /** plugway.yaml `routes:` are remote plugins named after them (registered once). */
+  private registerConfigRoutes(): void {
+    const dir = this.config.file ? dirname(this.config.file) : process.cwd();
+    for (const route of this.config.routes ?? []) {
+      if (this.registry.get(route.name)) continue;
+      // no manifest file: plugway.yaml is not a plugin's to reload (TLS paths resolve against its folder)
+      this.loader.register(routeManifest(route), undefined, { dir });
+    }
   }
 
   async stop(): Promise<void> {

@@ -124,7 +124,8 @@ export async function checkEntry(result: ManifestLoadResult, options: EntryCheck
   if (engine) await push(engine, ['engine']);
 
   const entry = result.entryPath;
-  if (!entry) return issues;
+  // a remote plugin's code runs elsewhere: nothing here to import
+  if (!entry || manifest.runtime.type === 'remote') return issues;
   // A process plugin's entry is Python or any program: the process runtime checks it when it starts one.
   if (manifest.runtime.type === 'process') return issues;
   if (manifest.runtime.type === 'wasm') {

@@ -9,6 +9,8 @@ export const DEFAULT_ENTRIES: Record<RuntimeType, readonly string[]> = {
   inprocess: ['dist/index.js', 'index.js', 'index.mjs', 'src/index.ts', 'index.ts'],
   worker: ['dist/index.js', 'index.js', 'index.mjs', 'src/index.ts', 'index.ts'],
   wasm: ['plugin.wasm', 'dist/plugin.wasm', 'build/plugin.wasm'],
+  // A remote plugin's code runs elsewhere: its manifest is its entry (what a reload fingerprints).
+  remote: ['plugin.yaml', 'plugin.yml', 'manifest.yaml', 'manifest.yml'],
   process: ['plugin.py', 'main.py', '__init__.py', 'plugin', 'main'],
 };
 

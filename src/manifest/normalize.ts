@@ -1,6 +1,7 @@
 // From the YAML shape (snake_case, aliases, strings) to the normalized PluginManifest, and the
 // defaults for manifests built in code.
 import { toDurationMs } from './duration.js';
+import { normalizeRemoteSpec, remoteFromRaw } from './remote.js';
 import { splitDependencyString } from './dependency.js';
 import { tryParseRateLimit } from './rate-limit.js';
 import { DEFAULT_PROTOCOL_LISTEN, DEFAULT_WEBSOCKET_LIMITS, type DependencySpec, type EndpointSpec, type HttpMethod, type PluginManifest } from './types.js';
@@ -39,6 +40,8 @@ function endpoint(e: unknown): EndpointSpec {
   if (typeof o.rate_limit === 'string') ep.rateLimit = tryParseRateLimit(o.rate_limit);
   if (typeof o.function === 'string') ep.function = o.function;
   if (typeof o.description === 'string') ep.description = o.description;
+  const timeoutMs = toDurationMs(o.timeout);
+  if (timeoutMs !== undefined) ep.timeoutMs = timeoutMs;
   if (o.protocol === 'websocket') {
     ep.protocol = 'websocket';
     ep.method = 'GET'; // an upgrade is a GET
@@ -91,6 +94,7 @@ export function fromRaw(raw: Raw): PluginManifest {
     if (v !== undefined) m[k] = v;
   }
   if (typeof runtime.entry === 'string') m.runtime.entry = runtime.entry;
+  if (m.runtime.type === 'remote') m.runtime.remote = remoteFromRaw(runtime);
   if (typeof resources.cpu === 'number') m.resources.cpu = resources.cpu;
   if (typeof resources.memory === 'number') m.resources.memory = resources.memory;
   if (typeof resources.disk === 'number') m.resources.disk = resources.disk;
@@ -167,6 +171,7 @@ export function normalizeManifest(input: Partial<PluginManifest> & { id: string 
     featureFlags: (input.featureFlags ?? []).map((f) => ({ ...f, default: f.default ?? false })),
   };
   if (input.runtime?.entry !== undefined) m.runtime.entry = input.runtime.entry;
+  if (m.runtime.type === 'remote') m.runtime.remote = normalizeRemoteSpec(input.runtime?.remote);
   if (input.runtime?.command !== undefined) m.runtime.command = [...input.runtime.command];
   if (input.healthCheck) {
     m.healthCheck = {

@@ -1,6 +1,7 @@
 // The JSON Schema of plugin.yaml as written (snake_case, aliases allowed). ajv checks the structure;
 // validate.ts maps its errors to plugway's codes and to file:line:col.
 import { PLUGIN_KINDS, RUNTIME_TYPES } from '../sdk/types.js';
+import { REMOTE_RUNTIME_PROPERTIES } from './remote.js';
 
 const str = { type: 'string' } as const;
 const strList = { type: 'array', items: { type: 'string' } } as const;
@@ -33,6 +34,8 @@ export const manifestSchema = {
         command: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
         // the Veza seed's ABI version (`version: 1.0`): accepted and ignored
         version: { type: ['string', 'number'] },
+        // runtime.type remote: where the service is and how it is reached (remote.ts)
+        ...REMOTE_RUNTIME_PROPERTIES,
       },
     },
     resources: {
@@ -66,6 +69,7 @@ export const manifestSchema = {
           rate_limit: { type: 'string', format: 'rate-limit' },
           function: { type: 'string', minLength: 1 },
           description: str,
+          timeout: duration,
           // WebSocket endpoints (docs/websocket.md): the path upgrades; the limits apply per connection
           protocol: { type: 'string', enum: ['http', 'websocket'] },
           max_message_bytes: { type: 'integer', minimum: 1 },

@@ -2,6 +2,7 @@
 // The YAML field names (snake_case) are documented in docs/manifest.md.
 
 import type { PluginKind, RuntimeType } from '../sdk/types.js';
+import type { RemoteSpec } from './remote.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
@@ -26,6 +27,10 @@ export interface EndpointSpec {
   /** wasm only: call this export with the raw body instead of handle_request. */
   function?: string;
   description?: string;
+  /** This endpoint's deadline, ms (endpoint `timeout`); absent: the plugin's. */
+  timeoutMs?: number;
+  /** Endpoints of one plugin with the same group share one rate limiter (a plugway.yaml route's methods and paths). */
+  rateLimitGroup?: string;
   /** `websocket`: the path is upgraded to a WebSocket (docs/websocket.md); absent means http. */
   protocol?: 'http' | 'websocket';
   /** WebSocket endpoints only: limits per connection and per endpoint (defaults in docs/websocket.md). */
@@ -88,6 +93,8 @@ export interface PluginManifest {
     /** Relative to the manifest's folder; undefined when not declared (defaults are searched). */
     entry?: string;
     instances: number;
+    /** runtime.type remote: the upstreams and how they are reached. */
+    remote?: RemoteSpec;
     /** process runtime: the program and its arguments (relative paths against the plugin's folder). */
     command?: string[];
   };

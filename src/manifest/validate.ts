@@ -219,4 +219,20 @@ export function validateRawManifest(c: IssueCollector, raw: unknown): void {
     });
   }
   if (m.config_schema && typeof m.config_schema === 'object' && !Array.isArray(m.config_schema)) checkConfigSchema(c, m.config_schema as Record<string, unknown>);
+  checkRemoteRuntime(c, m.runtime);
+}
+
+/** runtime.type remote needs upstreams; its fields mean nothing to the other runtimes. */
+function checkRemoteRuntime(c: IssueCollector, runtime: unknown): void {
+  if (!runtime || typeof runtime !== 'object' || Array.isArray(runtime)) return;
+  const r = runtime as Record<string, unknown>;
+  if (r.type === 'remote') {
+    const up = r.upstreams;
+    if (up === undefined) c.add('PLW_ERR_MANIFEST_MISSING_FIELD', ['runtime', 'upstreams'], { field: 'upstreams', path: 'runtime (a list of URLs, or { discover: etcd, service: <name> })' }, { at: c.position(['runtime']) });
+    if (r.entry !== undefined) c.add('PLW_ERR_MANIFEST_INVALID', ['runtime', 'entry'], { reason: 'a remote plugin runs elsewhere and has no entry: remove runtime.entry' }, { which: 'key' });
+    return;
+  }
+  for (const k of ['upstreams', 'balance', 'protocol', 'strip_prefix', 'rewrite_prefix', 'plugin_path', 'tls', 'retries', 'outlier_detection', 'hash_key', 'connections', 'websocket']) {
+    if (r[k] !== undefined) c.add('PLW_ERR_MANIFEST_INVALID', ['runtime', k], { reason: `runtime.${k} applies to runtime.type remote only (this plugin's runtime is ${String(r.type ?? 'inprocess')})` }, { which: 'key' });
+  }
 }

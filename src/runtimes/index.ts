@@ -11,6 +11,7 @@ const loaders: Record<RuntimeType, () => Promise<RuntimeFactory>> = {
   inprocess: async () => (await import('./inprocess/index.js')).createInProcessRuntime,
   worker: async () => (await import('./worker/index.js')).createWorkerRuntime,
   wasm: async () => (await import('./wasm/index.js')).createWasmRuntime,
+  remote: async () => (await import('./remote/index.js')).createRemoteRuntime,
   process: async () => (await import('./process/index.js')).createProcessRuntime,
 };
 

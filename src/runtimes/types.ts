@@ -6,6 +6,9 @@ import type { Logger } from 'pino';
 import type { PluginContext } from '../sdk/context.js';
 import type { PluginMetrics, RuntimeType } from '../sdk/types.js';
 import type { PluginManifest } from '../manifest/types.js';
+import type { UpstreamSnapshot } from './remote/upstream.js';
+
+export type { UpstreamSnapshot };
 import type { FetchPolicy } from './fetch-policy.js';
 
 export interface CallOptions {
@@ -111,6 +114,13 @@ export interface PluginRuntime {
    * Same checks and deadline as call(). Optional: runtimes that cross a thread use call().
    */
   invoke?<T = unknown>(method: string, payload?: readonly unknown[], options?: CallOptions): T | Promise<T>;
+  /**
+   * The runtime reads a request's body itself, as a stream: the gateway hands it the request
+   * (PluginRequest.body is node's IncomingMessage) instead of parsing it (remote, protocol http).
+   */
+  readonly streamsRequestBody?: boolean;
+  /** A remote plugin's upstreams, their state and counters (admin API, dashboard, metrics). */
+  upstreams?(): UpstreamSnapshot[];
   /** What the plugin exposes to its dependents (in-process only; undefined elsewhere). */
   exports(): unknown;
   stats(): RuntimeStats;

@@ -24,8 +24,8 @@ export const PLUGIN_KINDS: readonly PluginKind[] = [
   'protocol',
 ];
 
-export type RuntimeType = 'inprocess' | 'worker' | 'wasm' | 'process';
-export const RUNTIME_TYPES: readonly RuntimeType[] = ['inprocess', 'worker', 'wasm', 'process'];
+export type RuntimeType = 'inprocess' | 'worker' | 'wasm' | 'process' | 'remote';
+export const RUNTIME_TYPES: readonly RuntimeType[] = ['inprocess', 'worker', 'wasm', 'process', 'remote'];
 
 export type PluginState = 'unloaded' | 'loaded' | 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
 

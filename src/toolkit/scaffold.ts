@@ -199,6 +199,9 @@ export function createPlugin(options: CreateOptions): CreateResult {
   if (!RUNTIME_TYPES.includes(runtime)) {
     throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `unknown runtime "${runtime}"; expected one of ${RUNTIME_TYPES.join(', ')}` });
   }
+  if (runtime === 'remote') {
+    throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: 'a remote plugin is a service that runs elsewhere: there is no code to scaffold; write its plugin.yaml with runtime.type remote and its upstreams (docs/remote-plugins.md)' });
+  }
   if (runtime === 'wasm' && !WASM_KINDS.includes(kind)) {
     throw new PlugwayError('PLW_ERR_CLI_USAGE', {
       reason: `a wasm plugin can be of kind ${WASM_KINDS.join(', ')} (the wasm ABI serves handle_request); use --runtime worker for ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} plugin`,

@@ -485,7 +485,7 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
 // ---------------------------------------------------------------------------------------------
 // ```yaml: plugin.yaml (or a fragment of one) through the manifest validator, plugway.yaml through the config loader.
 
-const CONFIG_KEYS = new Set(['plugins', 'gateway', 'state', 'reload', 'logging', 'trusted_keys', 'runtimes', 'sandbox', 'cluster', 'storage', 'alerts']);
+const CONFIG_KEYS = new Set(['plugins', 'gateway', 'state', 'reload', 'logging', 'trusted_keys', 'runtimes', 'sandbox', 'cluster', 'storage', 'alerts', 'routes']);
 
 test('```yaml blocks: manifests validate, plugway.yaml blocks load (with ${VAR} set), plugin configs fit their schema', async (t) => {
   for (const b of BLOCKS.filter((x) => x.lang === 'yaml' && !coveredElsewhere(x))) {

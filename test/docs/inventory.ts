@@ -167,6 +167,10 @@ export const SHOWN_NOT_RUN: Record<string, { reason: string; check: (line: Comma
     check: () => assert.ok(parseManifest(read('examples/hello/plugin.yaml')).manifest!.endpoints.some((e) => e.path === '/hello')),
   },
   [key('docs/cluster.md', 'node --import tsx --test test/cluster/etcd-store.test.ts')]: { reason: 'runs another test file of this suite', check: (l) => testFilesExist(l.command) },
+  [key('docs/remote-plugins.md', 'plugway register --service ai-recommendations --url http://10.0.0.7:9000 --etcd http://127.0.0.1:2379 --ttl 10')]: {
+    reason: 'keeps an instance registered in an etcd at 127.0.0.1:2379 until stopped; test/remote/discovery.test.ts runs this command against a real etcd and watches a gateway add the instance and drop it when its lease expires',
+    check: () => assert.match(read('test/remote/discovery.test.ts'), /\[PLUGWAY_BIN, 'register', '--service', service, '--url', b\.url, '--etcd', etcd\.endpoint, '--ttl', '2'/),
+  },
   [key('docs/dashboard.md', 'node --import tsx --test test/dashboard/*.test.ts src/gateway/dashboard/*.test.ts')]: { reason: 'runs other test files of this suite', check: (l) => testFilesExist(l.command) },
   [key('docs/wasm-abi.md', 'npx asc src/index.ts --outFile plugin.wasm --optimize --runtime incremental --exportRuntime --use abort=src/index/abortHandler')]: {
     reason: 'npx outside a project that has assemblyscript installed would download it; examples/ai-recommendations/build.mjs runs asc with exactly these arguments (npm run build:examples)',

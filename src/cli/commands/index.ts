@@ -10,6 +10,7 @@ const modules: Record<string, CommandModule> = {
   plugin: () => import('./plugin.js'),
   serve: () => import('./serve.js'),
   diagnose: () => import('./diagnose.js'),
+  register: () => import('./register.js'),
 };
 
 /** All of them: the whole tree, for help, the docs' checks and the tests. */

@@ -87,7 +87,7 @@ export async function validatePluginDir(target: string): Promise<{ report: Valid
     errors.push({ code: e.code, message: e.message, file: result.source.file ?? native, line: 1, col: 1, severity: 'error' });
     result.warnings = result.warnings.filter((w) => w.code !== 'PLW_ERR_ENTRY_NOT_FOUND');
   } else if (result.manifest && errors.length === 0) {
-    entryImported = result.entryPath !== undefined && result.manifest.runtime.type !== 'wasm';
+    entryImported = result.entryPath !== undefined && result.manifest.runtime.type !== 'wasm' && result.manifest.runtime.type !== 'remote';
     errors.push(...(await checkEntry(result)));
   }
   const m = result.manifest;

@@ -35,7 +35,7 @@ export const DASHBOARD_SCRIPT = `
   function safeClass(prefix, v) { return prefix + (/^[a-z_]+$/.test(String(v)) ? v : 'other'); }
   function tone(v) {
     if (v === 'running' || v === 'healthy' || v === 'closed' || v === true) return 'good';
-    if (v === 'failed' || v === 'unhealthy' || v === 'open') return 'bad';
+    if (v === 'failed' || v === 'unhealthy' || v === 'open' || v === 'ejected') return 'bad';
     if (v === 'degraded' || v === 'half_open' || v === 'half-open' || v === 'stopping' || v === 'initialized' || v === 'loaded') return 'warn';
     return '';
   }
@@ -136,11 +136,12 @@ export const DASHBOARD_SCRIPT = `
     refreshing = true;
     clearTimeout(timer);
     try {
-      var res = await Promise.all([api('GET', '/plugins'), api('GET', '/health'), api('GET', '/hooks/stats'), api('GET', '/nodes')]);
+      var res = await Promise.all([api('GET', '/plugins'), api('GET', '/health'), api('GET', '/hooks/stats'), api('GET', '/nodes'), api('GET', '/upstreams')]);
       if (res[0].ok) renderPlugins(res[0].json);
       if (res[1].ok) renderHealth(res[1].json);
       if (res[2].ok) renderHooks(res[2].json);
       if (res[3].ok) renderNodes(res[3].json);
+      if (res[4].ok) renderUpstreams(res[4].json);
       var failed = res.filter(function (r) { return !r.ok; });
       $('updated').textContent = failed.length ? 'refresh failed: ' + failed[0].code : 'updated ' + new Date().toLocaleTimeString();
       if (selected) await refreshDetails();
@@ -370,6 +371,18 @@ export const DASHBOARD_SCRIPT = `
       var x = hooks[n] || {};
       return el('tr', { kids: [cell(n, 'mono'), cell(num(x.count), 'num'), cell(num(x.errors), 'num'), cell(num(x.timeouts), 'num'), cell(num(x.meanMs, 2), 'num'), cell(num(x.p99Ms, 2), 'num')] });
     }), [1, 2, 3, 4, 5]) : el('p', { cls: 'muted', text: 'No hook has run yet.' }));
+  }
+
+  // ---- remote plugins' upstreams (the section shows when there is one) ----
+  function renderUpstreams(u) {
+    var rows = [];
+    (u && Array.isArray(u.plugins) ? u.plugins : []).forEach(function (p) {
+      (p.upstreams || []).forEach(function (x) {
+        rows.push(el('tr', { kids: [cell(p.id, 'mono'), cell(x.url, 'mono'), cell(badge(x.state)), cell(num(x.in_flight), 'num'), cell(num(x.requests), 'num'), cell(num(x.errors), 'num'), cell(num(x.latency_mean_ms, 2), 'num'), cell(num(x.latency_p99_ms, 2), 'num'), cell(num(x.ejections), 'num'), cell(x.last_check ? (x.last_check.ok ? 'ok' : x.last_check.reason) : null, 'wrap')] }));
+      });
+    });
+    $('upstreams').hidden = rows.length === 0;
+    $('upstreams-table').replaceChildren(table(['plugin', 'upstream', 'state', 'in flight', 'requests', 'errors', 'mean ms', 'p99 ms', 'ejections', 'last check'], rows, [3, 4, 5, 6, 7, 8]));
   }
 
   // ---- nodes: the cluster's node list (one row for a gateway on its own), skew and problems ----

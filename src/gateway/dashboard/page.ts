@@ -42,6 +42,7 @@ const BODY = `
       <div class="actions"><span class="spacer"></span><button id="details-close" type="button">Close details</button></div>
       <div id="details-body"></div>
     </section>
+    <section id="upstreams" hidden><h2>Upstreams</h2><div id="upstreams-table"></div></section>
     <div class="grid">
       <section><h2>Health</h2><div id="health-table"></div></section>
       <section><h2>Hooks</h2><div id="hooks-table"></div></section>

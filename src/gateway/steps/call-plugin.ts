@@ -10,6 +10,7 @@ import type { PluginResponse } from '../../sdk/types.js';
 import type { PluginGuard } from '../core.js';
 import { countsAsPluginFailure, failureFromCall, refuse, type HttpFailure } from '../http-errors.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { discardBody } from '../stream-response.js';
 import { checkResponse, type WireResponse } from '../response.js';
 import { reasonOf } from '../../errors.js';
 import type { Outcome, RequestContext, Step } from './context.js';
@@ -37,6 +38,7 @@ export function callPluginStep(deps: CallDeps, id: string, guard: PluginGuard, t
         wire = checkResponse(id, r, maxResponseBytes);
       } catch (err) {
         guard.breaker.failure();
+        discardBody(r);
         return failureFromCall(err);
       }
       guard.breaker.success();

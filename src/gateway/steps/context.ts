@@ -1,7 +1,7 @@
 // What a route's steps share on one request (RequestContext) and the shape of a step (Step):
 // the contract every file in this folder implements. docs/gateway.md explains how to add one.
 
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { CallOptions } from '../../runtimes/types.js';
 import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
 import type { HttpFailure } from '../http-errors.js';
@@ -18,8 +18,10 @@ export function isFailure(o: Outcome): o is HttpFailure {
 export interface Exchange {
   /** The peer's address (before any X-Forwarded-For). */
   remoteAddress(): string;
-  /** Writes the whole response; called once, by the send step. */
-  send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | undefined): void;
+  /** Writes the whole response (a Readable payload is piped); called once, by the send step. */
+  send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | Readable | undefined): void;
+  /** A 101 with the upstream's socket (a proxied WebSocket): spliced with the client's (stream-response.ts). */
+  upgrade?(headers: Record<string, string | number | string[]>, upstream: Duplex): void;
   /** Sends a server-sent event stream (event-stream.ts), flushed event by event; the server destroys `body` when the client goes away. */
   stream?(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void;
 }

@@ -5,6 +5,7 @@
 import type { Host } from '../../host/types.js';
 import type { PluginResponse } from '../../sdk/types.js';
 import { checkResponse } from '../response.js';
+import { discardBody } from '../stream-response.js';
 import { isFailure, type Outcome, type RequestContext, type Step } from './context.js';
 
 export interface MiddlewareSpec {
@@ -18,6 +19,7 @@ export function middlewareStep(host: Host, mw: MiddlewareSpec, maxResponseBytes:
   /** A middleware's answer (undefined: it did not answer). */
   const answer = (ctx: RequestContext, r: PluginResponse | undefined | null): Outcome | undefined => {
     if (r === undefined || r === null) return undefined;
+    if (ctx.res !== undefined) discardBody(ctx.res, r);
     const wire = checkResponse(id, r, maxResponseBytes);
     ctx.res = r;
     return wire;

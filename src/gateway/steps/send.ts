@@ -12,6 +12,15 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export function sendOutcome(ctx: RequestContext, out: Outcome): void {
   const headers = out.headers ? Object.assign(ctx.headers, out.headers) : ctx.headers;
   if (isFailure(out)) ctx.io.send(out.status, headers, JSON_TYPE, errorBody(out, ctx.preq.id));
+  else if (out.upgrade) {
+    // a socket is spliced only for a request that asked to upgrade: anywhere else a 101 is refused
+    if (ctx.io.upgrade && ctx.preq.headers.upgrade !== undefined) ctx.io.upgrade(headers, out.upgrade);
+    else {
+      out.upgrade.destroy();
+      const f = refuse('PLW_ERR_INTERNAL', { reason: ctx.io.upgrade ? 'a 101 answer to a request that did not ask to upgrade' : 'this server cannot switch protocols' });
+      ctx.io.send(f.status, headers, JSON_TYPE, errorBody(f, ctx.preq.id));
+    }
+  }
   else if (out.stream) sendStream(ctx, out.stream, out, headers);
   else ctx.io.send(out.status, headers, out.contentType, out.payload);
 }

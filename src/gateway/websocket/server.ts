@@ -56,6 +56,11 @@ export interface WebSocketGatewayOptions {
   maxBufferedBytes?: number;
   /** Answer 404 to upgrades that match no WebSocket endpoint (false when the embedder has its own upgrade handlers). */
   ownsUpgrades: () => boolean;
+  /**
+   * An upgrade for no WebSocket endpoint, when the gateway owns upgrades: served through the HTTP
+   * routes instead (a remote plugin proxying a WebSocket, upgrade.ts), which answer 404 themselves.
+   */
+  otherRoutes?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 export class WebSocketGateway {
@@ -103,7 +108,7 @@ export class WebSocketGateway {
     let path = q < 0 ? url : url.slice(0, q);
     const prefix = this.opts.prefix;
     if (prefix) {
-      if (!path.startsWith(prefix)) return this.notOurs(req, socket, path);
+      if (!path.startsWith(prefix)) return this.notOurs(req, socket, head, path);
       path = path.slice(prefix.length) || '/';
     }
     let found;
@@ -112,7 +117,7 @@ export class WebSocketGateway {
     } catch {
       found = undefined;
     }
-    if (!found) return this.notOurs(req, socket, path);
+    if (!found) return this.notOurs(req, socket, head, path);
     socket.on('error', () => undefined); // a peer gone mid-upgrade must not become an uncaught error
     const query = q < 0 || q === url.length - 1 ? {} : (querystring.parse(url.slice(q + 1)) as Record<string, string | string[]>);
     const headers = req.headers as PluginRequest['headers'];
@@ -123,8 +128,9 @@ export class WebSocketGateway {
     if (done) done.catch(() => undefined);
   }
 
-  private notOurs(req: IncomingMessage, socket: Duplex, path: string): void {
+  private notOurs(req: IncomingMessage, socket: Duplex, head: Buffer, path: string): void {
     if (!this.opts.ownsUpgrades()) return; // the embedder's own upgrade handlers answer it
+    if (this.opts.otherRoutes && !this.closed) return this.opts.otherRoutes(req, socket, head);
     const f = refuse('PLW_ERR_ROUTE_NOT_FOUND', { method: 'GET (upgrade)', path });
     const body = JSON.stringify({ error: { code: f.code, message: f.message }, request_id: requestIdOf(req.headers['x-request-id']) });
     new SocketExchange(socket).send(f.status, {}, 'application/json; charset=utf-8', body);

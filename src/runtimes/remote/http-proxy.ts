@@ -1,0 +1,157 @@
+// protocol http: one attempt of a request to one upstream, as is. The body streams both ways
+// (a Readable from the gateway goes to undici, undici's body comes back as the response body);
+// hop-by-hop headers are dropped, X-Forwarded-* and the request id added; upgrades are spliced.
+
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { RemoteSpec } from '../../manifest/remote.js';
+import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
+import type { Upstream } from './upstream.js';
+
+// RFC 9110 §7.6.1, plus the proxy ones; `host` is the upstream's.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'trailers', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
+
+/** The gateway hands a streaming route's body over as the request itself (node's IncomingMessage). */
+export function isIncoming(body: unknown): body is IncomingMessage {
+  return body instanceof Readable && typeof (body as IncomingMessage).headers === 'object' && (body as IncomingMessage).socket !== undefined;
+}
+
+/** Whether the request carries a body at all (a GET through a streaming route has none). */
+export function hasBody(headers: PluginRequest['headers']): boolean {
+  const cl = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
+}
+
+export function isUpgrade(preq: PluginRequest): boolean {
+  const u = preq.headers.upgrade;
+  const c = preq.headers.connection;
+  return typeof u === 'string' && typeof c === 'string' && /\bupgrade\b/i.test(c);
+}
+
+/** The path as the upstream sees it: prefix stripped, rewritten, behind the upstream URL's own path, with the query. */
+export function upstreamPath(spec: RemoteSpec, up: Upstream, path: string, search: string): string {
+  let p = path;
+  const strip = spec.stripPrefix;
+  if (strip && (p === strip || p.startsWith(strip.endsWith('/') ? strip : `${strip}/`))) p = p.slice(strip.length) || '/';
+  if (p[0] !== '/') p = `/${p}`;
+  if (spec.rewritePrefix) {
+    const pre = spec.rewritePrefix.replace(/\/+$/, '');
+    p = p === '/' ? pre || '/' : pre + p;
+  }
+  return up.basePath + p + search;
+}
+
+/** The query string as it arrived (`?a=1`), or rebuilt from the parsed query. */
+export function searchOf(preq: PluginRequest): string {
+  const raw = preq.body;
+  if (isIncoming(raw)) {
+    const q = raw.url?.indexOf('?') ?? -1;
+    return q >= 0 ? raw.url!.slice(q) : '';
+  }
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(preq.query ?? {})) for (const x of Array.isArray(v) ? v : [v]) params.append(k, String(x));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Request headers for the upstream: end-to-end ones, X-Forwarded-For/Proto/Host, X-Request-Id. */
+export function forwardHeaders(preq: PluginRequest): Record<string, string | string[]> {
+  const h = preq.headers;
+  const out: Record<string, string | string[]> = {};
+  // Connection may name more hop-by-hop headers
+  const conn = typeof h.connection === 'string' ? h.connection.toLowerCase().split(/\s*,\s*/) : undefined;
+  for (const name in h) {
+    const v = h[name];
+    if (v === undefined || HOP_BY_HOP.has(name) || (conn && conn.includes(name))) continue;
+    out[name] = v;
+  }
+  const incoming = isIncoming(preq.body) ? preq.body : undefined;
+  const socket = incoming?.socket;
+  const client = socket?.remoteAddress;
+  if (client) {
+    const prior = h['x-forwarded-for'];
+    out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client;
+  }
+  if (h['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = (socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
+  if (h['x-forwarded-host'] === undefined && typeof h.host === 'string') out['x-forwarded-host'] = h.host;
+  out['x-request-id'] = preq.id;
+  return out;
+}
+
+/** The upstream's response headers without hop-by-hop ones. */
+export function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = v;
+  }
+  return out;
+}
+
+export interface Attempt {
+  /** Milliseconds the upstream may take to send its response head. */
+  headersTimeoutMs: number;
+  /** Longest pause between body chunks, ms. */
+  idleTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Sends the request to `up`; resolves with the response head and its body stream. */
+export function requestHttp(spec: RemoteSpec, up: Upstream, preq: PluginRequest, a: Attempt): Promise<Dispatcher.ResponseData> {
+  const incoming = isIncoming(preq.body) ? preq.body : undefined;
+  let body: Dispatcher.DispatchOptions['body'] = null;
+  if (incoming) {
+    if (hasBody(preq.headers)) body = incoming;
+  } else if (preq.body !== undefined && preq.body !== null) {
+    body = typeof preq.body === 'string' || preq.body instanceof Uint8Array ? preq.body : JSON.stringify(preq.body);
+  }
+  const headers = forwardHeaders(preq);
+  // a parsed body was re-serialized: its length is the new one
+  if (!incoming) delete headers['content-length'];
+  const opts: Dispatcher.RequestOptions = {
+    method: preq.method as Dispatcher.HttpMethod,
+    path: upstreamPath(spec, up, preq.path, searchOf(preq)),
+    headers,
+    body,
+    headersTimeout: a.headersTimeoutMs,
+    bodyTimeout: a.idleTimeoutMs,
+  };
+  if (a.signal) opts.signal = a.signal;
+  return up.pool.request(opts);
+}
+
+/** A WebSocket (or other) upgrade: resolves with the upstream's 101 head and its socket. */
+export function upgradeHttp(spec: RemoteSpec, up: Upstream, preq: PluginRequest, a: Attempt): Promise<Dispatcher.UpgradeData> {
+  const opts: Dispatcher.UpgradeOptions = {
+    method: 'GET',
+    path: upstreamPath(spec, up, preq.path, searchOf(preq)),
+    headers: forwardHeaders(preq),
+    protocol: String(preq.headers.upgrade),
+  };
+  if (a.signal) opts.signal = a.signal;
+  return up.pool.upgrade(opts);
+}
+
+/**
+ * Bodies up to this size with a stated length are read whole before the answer goes on: one
+ * write to the client instead of a stream piped chunk by chunk (a stream's head and body go out
+ * as separate writes, a syscall each). Memory stays bounded: 64 KiB per request in flight.
+ */
+export const SMALL_BODY_BYTES = 64 * 1024;
+
+/** The PluginResponse of a proxied answer: status, end-to-end headers, the body (streaming unless small). */
+export async function toPluginResponse(res: Dispatcher.ResponseData, method: string): Promise<PluginResponse> {
+  const headers = responseHeaders(res.headers);
+  const cl = res.headers['content-length'];
+  const length = typeof cl === 'string' ? Number(cl) : NaN;
+  if (method !== 'HEAD' && length <= SMALL_BODY_BYTES) {
+    if (length === 0) {
+      await res.body.dump();
+      return { statusCode: res.statusCode, headers };
+    }
+    return { statusCode: res.statusCode, headers, body: Buffer.from(await res.body.arrayBuffer()) };
+  }
+  return { statusCode: res.statusCode, headers, body: res.body };
+}
