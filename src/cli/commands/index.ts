@@ -25,6 +25,7 @@ export const commandSummaries: ReadonlyArray<{ name: string; operands: string; d
   { name: 'plugin', operands: '', description: 'create, check, package and steer plugins' },
   { name: 'serve', operands: '', description: 'serve plugins over HTTP (with no arguments: the bundled examples on embedded defaults)' },
   { name: 'diagnose', operands: '<system> <url>', description: 'diagnose a Redis, MySQL/MariaDB, PostgreSQL, Kafka or RabbitMQ server with its built-in diagnostics plugin' },
+  { name: 'register', operands: '', description: 'keep a service instance registered in etcd (a lease kept alive) for the gateways that discover it' },
 ];
 
 /** A command's description, for its module to register (one text for both helps). */

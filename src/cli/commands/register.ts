@@ -3,6 +3,7 @@
 // it when the lease expires (the sidecar died) or is revoked (the sidecar stopped).
 
 import type { Command } from 'commander';
+import { summaryOf } from './index.js';
 import { hostname } from 'node:os';
 import { PlugwayError, reasonOf } from '../../errors.js';
 import { DEFAULT_SERVICE_PREFIX } from '../../manifest/remote.js';
@@ -109,7 +110,7 @@ export async function runRegister(o: RegisterOptions): Promise<void> {
 export function register(program: Command): void {
   program
     .command('register')
-    .description('keep a service instance registered in etcd (a lease kept alive) for the gateways that discover it')
+    .description(summaryOf('register'))
     .requiredOption('--service <name>', 'the service name a remote plugin discovers (upstreams: { discover: etcd, service: <name> })')
     .requiredOption('--url <url>', 'where the instance answers, e.g. http://10.0.0.7:9000')
     .option('--etcd <endpoints>', 'etcd client URLs, comma-separated (default PLUGWAY_ETCD_ENDPOINTS, then http://127.0.0.1:2379)')
