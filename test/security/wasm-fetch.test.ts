@@ -30,6 +30,8 @@ async function streamingServer(totalMb: number) {
   const chunk = Buffer.alloc(MiB, 120);
   const server = createServer((req, res) => {
     stats.requests++;
+    // Only the streams count: the small answer's own 'close' is not an abort.
+    if (req.url === '/small') return void res.end('small answer');
     let sent = 0;
     res.on('close', () => {
       if (sent < totalMb) stats.closedEarly++;
@@ -42,7 +44,6 @@ async function streamingServer(totalMb: number) {
       }
       res.end();
     };
-    if (req.url === '/small') return void res.end('small answer');
     pump();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
