@@ -16,7 +16,8 @@ while read -r line; do
       printf '{"type":"result","id":%s,"ok":true,"value":{"status":"healthy"}}\n' "$id"
       ;;
     '{"type":"call"'*)
-      printf '{"type":"result","id":%s,"ok":false,"error":{"message":"not implemented"}}\n' "$id"
+      # A method this script does not offer (it announced only the two above): the ABI's coded refusal.
+      printf '{"type":"result","id":%s,"ok":false,"error":{"code":"PLW_ERR_METHOD_NOT_IMPLEMENTED","message":"this shell plugin offers handle_request and health_check only"}}\n' "$id"
       ;;
     '{"type":"ping"'*)
       printf '{"type":"pong","id":%s}\n' "$id"
