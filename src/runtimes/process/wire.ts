@@ -3,7 +3,7 @@
 // and the worker protocol's messages, so the runtime above (IsolatedRuntime, BridgeServer) is shared.
 
 import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
-import { decodeMessage, encodeMessage } from '../worker/channel.js';
+import { decodeMessage, encodeMessage } from '../worker/frame.js';
 import type { BridgeOp, LogLevel, ToMain, ToWorker, WireError } from '../worker/protocol.js';
 
 export const PROCESS_ABI_VERSION = 1;

@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Ring, createRingBuffers, decodeMessage, encodeMessage, RingPump } from './channel.js';
+import { Ring, createRingBuffers, RingPump } from './channel.js';
+import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, SEG_MIN_CHARS, type Wire } from './frame.js';
 
 test('the ring carries messages in order, wraps around, and refuses what does not fit', () => {
   const { toWorker } = createRingBuffers(4096);
   const writer = new Ring(toWorker);
   const reader = new Ring(toWorker);
   assert.equal(reader.read(), undefined);
-  const seen: string[] = [];
+  const seen: Wire[] = [];
   for (let round = 0; round < 50; round++) {
     const batch = Array.from({ length: 5 }, (_, i) => `${round}:${i}:${'é'.repeat((round * 7 + i) % 90)}`);
     for (const m of batch) assert.ok(writer.write(m));
@@ -27,6 +28,36 @@ test('messages keep byte arrays (as tagged base64) through JSON', () => {
   const back = decodeMessage<typeof msg>(encodeMessage(msg));
   assert.deepEqual(back, msg);
   assert.ok(back.a[0] instanceof Uint8Array);
+});
+
+test('long strings and byte arrays cross as raw segments, one write and one read each', () => {
+  const body = `${'é'.repeat(SEG_MIN_CHARS)}"\\\n\u0000`;
+  const ascii = 'x'.repeat(64 * 1024);
+  const msg = { t: 'call', id: 7, m: 'handleRequest', a: [{ body, headers: { h: 'short' }, raw: new Uint8Array([1, 2, 3]), list: [ascii, 'a'] }] };
+  const wire = encodeFrame(msg);
+  assert.equal(typeof wire, 'object', 'a frame with segments');
+  const frame = wire as Exclude<Wire, string>;
+  assert.equal(frame.segs?.length, 3);
+  assert.ok(frame.text.length < 300, 'the long strings are not in the JSON text');
+  const { toWorker } = createRingBuffers(1 << 20);
+  const writer = new Ring(toWorker);
+  const reader = new Ring(toWorker);
+  for (let i = 0; i < 40; i++) {
+    // 40 × ~70 KB through a 1 MiB ring: it wraps around several times
+    assert.ok(writer.write(wire));
+    const back = decodeFrame<typeof msg>(reader.read()!);
+    assert.deepEqual(back, msg);
+    assert.ok(back.a[0]!.raw instanceof Uint8Array);
+  }
+  assert.equal(reader.read(), undefined);
+  // Small messages stay plain JSON text.
+  assert.equal(typeof encodeFrame({ t: 'res', id: 1, ok: true, v: { body: 'short' } }), 'string');
+  // A frame too large for the ring is refused (the caller posts it instead) and survives a port's clone.
+  const huge = encodeFrame({ v: 'y'.repeat(600 * 1024) });
+  assert.equal(writer.write(huge), false);
+  assert.deepEqual(decodeFrame(structuredClone(huge)), { v: 'y'.repeat(600 * 1024) });
+  // A placeholder-shaped object in user data with no segment behind it is left alone.
+  assert.deepEqual(decodeFrame(encodeFrame({ a: { __plw_seg: 5 }, b: 'z'.repeat(SEG_MIN_CHARS) })), { a: { __plw_seg: 5 }, b: 'z'.repeat(SEG_MIN_CHARS) });
 });
 
 test('a waiting reader is woken by a write', async () => {

@@ -1,5 +1,9 @@
-// A single-producer single-consumer ring of length-prefixed UTF-8 messages in a SharedArrayBuffer,
-// with Atomics for wake-ups: the fast path between the main thread and a plugin worker.
+// A single-producer single-consumer ring of length-prefixed messages in a SharedArrayBuffer, with
+// Atomics for wake-ups: the fast path between the main thread and a plugin worker. A message is
+// UTF-8 JSON, or a Frame (frame.ts): JSON plus raw segments (long strings, byte arrays) written
+// into the shared memory and read out of it once each.
+
+import { frameBytes, frameBytesBound, type Frame, type Wire } from './frame.js';
 
 const SEQ = 0; // bumped on every write; readers wait on it
 const HEAD = 1; // read offset (only the reader writes it)
@@ -8,7 +12,13 @@ const USED = 3; // bytes in use, including wrap padding
 const WAITING = 4; // waits armed on SEQ (an async and a blocking one may overlap): writers skip Atomics.notify (a costly call) at 0
 const HEADER_BYTES = 32;
 const WRAP = 0xffffffff;
-
+/** A length word with this bit set starts a Frame with segments. */
+const SEGMENTED = 0x80000000;
+/** A segment's length word: its kind in the top two bits. */
+const SEG_UTF8 = 0;
+const SEG_ASCII = 1; // written as UTF-8 with one byte per unit: read back as latin1 (faster, same string)
+const SEG_BYTES = 2;
+const KIND_UNIT = 2 ** 30;
 
 export interface RingBuffers {
   /** main → worker */
@@ -40,29 +50,68 @@ export class Ring {
   }
 
   /** Writes a message; false when it is too large or the ring is full (send it another way). */
-  write(text: string): boolean {
-    // A UTF-8 encoding is at most 3 bytes per UTF-16 unit: skip encoding what cannot fit.
-    if (text.length > this.maxMessageBytes) return false;
-    const len = Buffer.byteLength(text);
-    if (len > this.maxMessageBytes) return false;
-    const need = 4 + ((len + 3) & ~3);
-    let tail = Atomics.load(this.ctl, TAIL);
-    const used = Atomics.load(this.ctl, USED);
-    const toEnd = this.cap - tail;
-    const skip = need > toEnd ? toEnd : 0;
-    if (used + skip + need > this.cap) return false;
-    if (skip) {
-      this.view.setUint32(tail, WRAP, true);
-      tail = 0;
+  write(wire: Wire): boolean {
+    const segs = typeof wire === 'string' ? undefined : wire.segs;
+    const overhead = segs ? 4 * (1 + segs.length) : 0;
+    // Placed by an upper bound of its size (no encoding pass just to measure), or else by its exact size.
+    let size = frameBytesBound(wire) + overhead;
+    let start = size <= this.maxMessageBytes ? this.reserve(size) : -1;
+    if (start < 0) {
+      size = frameBytes(wire) + overhead;
+      if (size > this.maxMessageBytes) return false;
+      start = this.reserve(size);
+      if (start < 0) return false;
     }
-    this.view.setUint32(tail, len, true);
-    this.data.write(text, tail + 4, len, 'utf8');
-    tail += need;
+    let len: number;
+    if (segs) len = this.writeFrame(wire as Frame, start + 4, start + 4 + size);
+    else len = this.data.write(wire as string, start + 4, size, 'utf8');
+    this.view.setUint32(start, segs ? (SEGMENTED | len) >>> 0 : len, true);
+    const need = 4 + ((len + 3) & ~3);
+    let tail = start + need;
     if (tail === this.cap) tail = 0;
     Atomics.store(this.ctl, TAIL, tail);
-    Atomics.add(this.ctl, USED, skip + need);
+    Atomics.add(this.ctl, USED, this.skipped + need);
     this.wake();
     return true;
+  }
+
+  /** Wrap padding of the last reservation. */
+  private skipped = 0;
+
+  /** Where a message of up to `size` bytes goes (after a wrap marker if the end is too near), or -1 when the ring has no room. */
+  private reserve(size: number): number {
+    const need = 4 + ((size + 3) & ~3);
+    const tail = Atomics.load(this.ctl, TAIL);
+    const toEnd = this.cap - tail;
+    const skip = need > toEnd ? toEnd : 0;
+    if (Atomics.load(this.ctl, USED) + skip + need > this.cap) return -1;
+    this.skipped = skip;
+    if (!skip) return tail;
+    this.view.setUint32(tail, WRAP, true);
+    return 0;
+  }
+
+  /** [u32 text bytes][text] then per segment [u32 kind·2^30 + bytes][bytes]; returns the bytes written. */
+  private writeFrame(frame: Frame, at: number, end: number): number {
+    const from = at;
+    const n = this.data.write(frame.text, at + 4, end - at - 4, 'utf8');
+    this.view.setUint32(at, n, true);
+    at += 4 + n;
+    for (const seg of frame.segs!) {
+      let kind: number;
+      let bytes: number;
+      if (typeof seg === 'string') {
+        bytes = this.data.write(seg, at + 4, end - at - 4, 'utf8');
+        kind = bytes === seg.length ? SEG_ASCII : SEG_UTF8;
+      } else {
+        this.data.set(seg, at + 4);
+        bytes = seg.byteLength;
+        kind = SEG_BYTES;
+      }
+      this.view.setUint32(at, kind * KIND_UNIT + bytes, true);
+      at += 4 + bytes;
+    }
+    return at - from;
   }
 
   /** Wakes the reader without a message (e.g. a message went by port and a blocked reader must look). */
@@ -72,22 +121,39 @@ export class Ring {
   }
 
   /** The next message, or undefined when the ring is empty. */
-  read(): string | undefined {
+  read(): Wire | undefined {
     if (Atomics.load(this.ctl, USED) === 0) return undefined;
     let head = Atomics.load(this.ctl, HEAD);
     if (this.view.getUint32(head, true) === WRAP) {
       Atomics.sub(this.ctl, USED, this.cap - head);
       head = 0;
     }
-    const len = this.view.getUint32(head, true);
+    const word = this.view.getUint32(head, true);
+    const len = word & ~SEGMENTED;
     // Decoded before HEAD moves: the writer may reuse the bytes from then on.
-    const text = this.data.toString('utf8', head + 4, head + 4 + len);
+    const msg = word & SEGMENTED ? this.readFrame(head + 4, head + 4 + len) : this.data.toString('utf8', head + 4, head + 4 + len);
     const need = 4 + ((len + 3) & ~3);
     head += need;
     if (head === this.cap) head = 0;
     Atomics.store(this.ctl, HEAD, head);
     Atomics.sub(this.ctl, USED, need);
-    return text;
+    return msg;
+  }
+
+  private readFrame(at: number, end: number): Frame {
+    const n = this.view.getUint32(at, true);
+    const text = this.data.toString('utf8', at + 4, at + 4 + n);
+    const segs: Array<string | Uint8Array> = [];
+    for (at += 4 + n; at < end; ) {
+      const word = this.view.getUint32(at, true);
+      const kind = Math.floor(word / KIND_UNIT);
+      const bytes = word % KIND_UNIT;
+      const from = at + 4;
+      if (kind === SEG_BYTES) segs.push(new Uint8Array(this.data.subarray(from, from + bytes)));
+      else segs.push(this.data.toString(kind === SEG_ASCII ? 'latin1' : 'utf8', from, from + bytes));
+      at = from + bytes;
+    }
+    return { text, segs };
   }
 
   seq(): number {
@@ -160,7 +226,7 @@ export class RingPump {
 
   constructor(
     private readonly ring: Ring,
-    private readonly onMessage: (text: string) => void,
+    private readonly onMessage: (msg: Wire) => void,
     private readonly stopped: () => boolean,
     private readonly opts: PumpOptions = { pollUs: 0 },
   ) {
@@ -226,45 +292,4 @@ export class RingPump {
       setImmediate(look);
     });
   }
-}
-
-// JSON with Uint8Array support: byte arrays travel as base64 under a tagged key.
-const U8 = '__plw_u8';
-
-function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const raw = this[key];
-  if (raw instanceof Uint8Array) return { [U8]: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
-  return value;
-}
-
-function reviver(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && typeof (value as Record<string, unknown>)[U8] === 'string') {
-    return new Uint8Array(Buffer.from((value as Record<string, string>)[U8]!, 'base64'));
-  }
-  return value;
-}
-
-/** Whether `value` holds a byte array within its first `budget` nodes (true when unsure). */
-function mayHoldBytes(value: unknown, budget: { n: number }): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (ArrayBuffer.isView(value)) return true;
-  if (--budget.n < 0) return true;
-  if (Array.isArray(value)) {
-    for (const v of value) if (typeof v === 'object' && mayHoldBytes(v, budget)) return true;
-    return false;
-  }
-  for (const k in value) {
-    const v = (value as Record<string, unknown>)[k];
-    if (typeof v === 'object' && mayHoldBytes(v, budget)) return true;
-  }
-  return false;
-}
-
-export function encodeMessage(value: unknown): string {
-  // A replacer takes JSON.stringify off its fast path: use it only when bytes may be inside.
-  return mayHoldBytes(value, { n: 256 }) ? JSON.stringify(value, replacer) : JSON.stringify(value);
-}
-
-export function decodeMessage<T = unknown>(text: string): T {
-  return (text.includes(U8) ? JSON.parse(text, reviver) : JSON.parse(text)) as T;
 }

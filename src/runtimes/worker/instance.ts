@@ -5,7 +5,8 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { PlugwayError } from '../../errors.js';
-import { Ring, RingPump, createRingBuffers, decodeMessage, encodeMessage } from './channel.js';
+import { Ring, RingPump, createRingBuffers } from './channel.js';
+import { decodeFrame, encodeFrame, type Wire } from './frame.js';
 import { bootstrapSource } from './protocol.js';
 import type { ToMain, ToWorker, WireError, WorkerBoot } from './protocol.js';
 
@@ -146,7 +147,7 @@ export class WorkerInstance implements IsolatedInstance {
           fail(Object.assign(new Error(msg.e.message), { code: msg.e.code, stack: msg.e.stack }));
         }
       };
-      this.worker.on('message', (text: string) => this.handle(text));
+      this.worker.on('message', (wire: Wire) => this.handle(wire));
       this.worker.on('error', (err: Error & { code?: string }) => {
         if (!settled) return fail(err);
         this.die(err);
@@ -155,15 +156,15 @@ export class WorkerInstance implements IsolatedInstance {
         if (!settled) return fail(new Error(`worker exited with code ${code} while starting`));
         this.die(undefined, code);
       });
-      this.pump = new RingPump(this.toMain, (text) => this.handle(text), () => this.state === 'dead', { pollUs: this.spec.boot.pollUs });
+      this.pump = new RingPump(this.toMain, (wire) => this.handle(wire), () => this.state === 'dead', { pollUs: this.spec.boot.pollUs });
       void this.pump.run();
     });
   }
 
   private onReady?: (msg: Extract<ToMain, { t: 'ready' | 'load-error' }>) => void;
 
-  private handle(text: string): void {
-    const msg = decodeMessage<ToMain>(text);
+  private handle(wire: Wire): void {
+    const msg = decodeFrame<ToMain>(wire);
     switch (msg.t) {
       case 'res': {
         const p = this.pending.get(msg.id);
@@ -201,9 +202,9 @@ export class WorkerInstance implements IsolatedInstance {
 
   send(msg: ToWorker): void {
     if (this.state === 'dead') return;
-    const text = encodeMessage(msg);
-    if (!this.toWorker.write(text)) {
-      this.bulk.postMessage(text);
+    const wire = encodeFrame(msg);
+    if (!this.toWorker.write(wire)) {
+      this.bulk.postMessage(wire);
       // A thread blocked in a synchronous bridge call looks at the port when the ring moves.
       this.toWorker.wake();
     }

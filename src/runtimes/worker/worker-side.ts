@@ -4,7 +4,8 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Ring, RingPump, decodeMessage, encodeMessage } from './channel.js';
+import { Ring, RingPump } from './channel.js';
+import { decodeFrame, encodeFrame, frameBytes, type Wire } from './frame.js';
 import { toWireError } from './protocol.js';
 import type { BridgeOp, LogLevel, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 import type { PluginLogger } from '../../sdk/context.js';
@@ -67,16 +68,16 @@ export class WorkerSide {
   }
 
   send(msg: ToMain): void {
-    const text = encodeMessage(msg);
-    if (!this.outRing.write(text)) parentPort!.postMessage(text);
+    const wire = encodeFrame(msg);
+    if (!this.outRing.write(wire)) parentPort!.postMessage(wire);
   }
 
   /** Starts serving: loads the plugin, reports ready (or the load error), then answers calls. */
   async serve(load: () => Promise<ServedPlugin>): Promise<void> {
-    this.boot.bulkPort.on('message', (text: string) => this.onMessage(decodeMessage<ToWorker>(text)));
+    this.boot.bulkPort.on('message', (wire: Wire) => this.onMessage(decodeFrame<ToWorker>(wire)));
     // The port listener keeps this thread alive; the ring pump alone would not.
     parentPort!.on('message', () => undefined);
-    void new RingPump(this.inRing, (text) => this.onMessage(decodeMessage<ToWorker>(text)), () => false, { pollUs: this.boot.pollUs, sliceUs: POLL_SLICE_US }).run();
+    void new RingPump(this.inRing, (wire) => this.onMessage(decodeFrame<ToWorker>(wire)), () => false, { pollUs: this.boot.pollUs, sliceUs: POLL_SLICE_US }).run();
     try {
       this.plugin = await load();
       const over = this.externalOver();
@@ -128,17 +129,17 @@ export class WorkerSide {
   }
 
   private async runCall(id: number, method: string, args: unknown[]): Promise<void> {
-    let text: string;
+    let wire: Wire;
     try {
       if (!this.plugin) throw new Error('plugin is not loaded');
       if (method === 'stop') this.stopController.abort(new Error('plugin is stopping'));
       const v = await this.plugin.call(method, args);
-      text = encodeMessage({ t: 'res', id, ok: true, v: v === undefined ? null : v });
+      wire = encodeFrame({ t: 'res', id, ok: true, v: v === undefined ? null : v });
       const limit = this.boot.maxResponseBytes;
-      if (text.length > limit / 3 && Buffer.byteLength(text) > limit + 64) {
+      if (frameChars(wire) > limit / 3 && frameBytes(wire) > limit + 64) {
         const size = Buffer.byteLength(JSON.stringify(v ?? null));
         if (size > limit) {
-          text = encodeMessage({
+          wire = encodeFrame({
             t: 'res',
             id,
             ok: false,
@@ -147,11 +148,11 @@ export class WorkerSide {
         }
       }
     } catch (err) {
-      text = encodeMessage({ t: 'res', id, ok: false, e: toWireError(err) });
+      wire = encodeFrame({ t: 'res', id, ok: false, e: toWireError(err) });
     }
     // Over its memory cap: no answer; the main thread fails the call with the instance.
     if (this.externalLimit && this.checkExternal()) return;
-    if (!this.outRing.write(text)) parentPort!.postMessage(text);
+    if (!this.outRing.write(wire)) parentPort!.postMessage(wire);
   }
 
   bridge(op: BridgeOp, args: unknown[]): Promise<unknown> {
@@ -172,8 +173,8 @@ export class WorkerSide {
     for (;;) {
       const seen = this.inRing.seq();
       const messages: ToWorker[] = [];
-      for (let m = this.inRing.read(); m !== undefined; m = this.inRing.read()) messages.push(decodeMessage<ToWorker>(m));
-      for (let p = receiveMessageOnPort(this.boot.bulkPort); p; p = receiveMessageOnPort(this.boot.bulkPort)) messages.push(decodeMessage<ToWorker>(p.message as string));
+      for (let m = this.inRing.read(); m !== undefined; m = this.inRing.read()) messages.push(decodeFrame<ToWorker>(m));
+      for (let p = receiveMessageOnPort(this.boot.bulkPort); p; p = receiveMessageOnPort(this.boot.bulkPort)) messages.push(decodeFrame<ToWorker>(p.message as Wire));
       let answer: Extract<ToWorker, { t: 'br' }> | undefined;
       for (const msg of messages) {
         if (msg.t === 'br' && msg.id === id) answer = msg;
@@ -220,6 +221,14 @@ export class WorkerSide {
       child: (b: Record<string, unknown>) => this.logger({ ...bindings, ...b }),
     } as PluginLogger;
   }
+}
+
+/** UTF-16 units (and bytes) in a frame: a cheap lower bound of its UTF-8 size. */
+function frameChars(wire: Wire): number {
+  if (typeof wire === 'string') return wire.length;
+  let n = wire.text.length;
+  for (const s of wire.segs ?? []) n += s.length;
+  return n;
 }
 
 let gc: (() => void) | null | undefined;

@@ -1,0 +1,106 @@
+// How a message crosses between the main thread and a plugin thread: JSON text for its shape, with
+// long strings and byte arrays lifted out as raw segments beside it. A 64 KiB request body as a JSON
+// string cost ~57 µs to escape-scan in JSON.stringify plus ~16 µs to unescape in JSON.parse; as a
+// segment it is one UTF-8 write into the ring and one decode out of it (~3 + ~4 µs).
+
+/** A message as JSON text; `segs` holds what `{"__plw_seg": i}` placeholders in it stand for. */
+export interface Frame {
+  text: string;
+  segs?: Array<string | Uint8Array>;
+}
+
+/** A message as the ring and the ports carry it: plain JSON text, or a Frame with segments. */
+export type Wire = string | Frame;
+
+/** Strings at least this long travel as segments (below it, JSON's own escaping is cheaper than the detour). */
+export const SEG_MIN_CHARS = 2048;
+const SEG = '__plw_seg';
+
+/**
+ * Whether `value` holds a byte array, or a string of at least `minChars`, within its first
+ * `budget.n` nodes (true when unsure).
+ */
+function holdsRaw(value: unknown, minChars: number, budget: { n: number }): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (ArrayBuffer.isView(value)) return true;
+  if (--budget.n < 0) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (typeof v === 'object' ? holdsRaw(v, minChars, budget) : typeof v === 'string' && v.length >= minChars) return true;
+    return false;
+  }
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    if (typeof v === 'object' ? holdsRaw(v, minChars, budget) : typeof v === 'string' && v.length >= minChars) return true;
+  }
+  return false;
+}
+
+/** A message for the ring or a port: plain JSON unless a byte array or a long string is inside. */
+export function encodeFrame(value: unknown): Wire {
+  // A replacer takes JSON.stringify off its fast path: only for messages that need it.
+  if (!holdsRaw(value, SEG_MIN_CHARS, { n: 256 })) return JSON.stringify(value);
+  const segs: Array<string | Uint8Array> = [];
+  const text = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    // `this[key]` is the value before toJSON (a Buffer's toJSON would make it an array of numbers).
+    const raw = this[key];
+    if (raw instanceof Uint8Array || (typeof raw === 'string' && raw.length >= SEG_MIN_CHARS)) {
+      segs.push(raw);
+      return { [SEG]: segs.length - 1 };
+    }
+    return v;
+  });
+  return segs.length ? { text, segs } : text;
+}
+
+export function decodeFrame<T = unknown>(wire: Wire): T {
+  if (typeof wire === 'string') return JSON.parse(wire) as T;
+  const { segs = [] } = wire;
+  return JSON.parse(wire.text, (_key, v: unknown) => {
+    if (v !== null && typeof v === 'object' && typeof (v as Record<string, unknown>)[SEG] === 'number') {
+      const i = (v as Record<string, number>)[SEG]!;
+      if (i >= 0 && i < segs.length) return segs[i];
+    }
+    return v;
+  }) as T;
+}
+
+/** Bytes a frame takes on the wire, at most (UTF-8 is at most 3 bytes per UTF-16 unit). */
+export function frameBytesBound(wire: Wire): number {
+  if (typeof wire === 'string') return wire.length * 3;
+  let n = wire.text.length * 3;
+  for (const s of wire.segs ?? []) n += typeof s === 'string' ? s.length * 3 : s.byteLength;
+  return n;
+}
+
+/** Bytes a frame takes on the wire, exactly. */
+export function frameBytes(wire: Wire): number {
+  if (typeof wire === 'string') return Buffer.byteLength(wire);
+  let n = Buffer.byteLength(wire.text);
+  for (const s of wire.segs ?? []) n += typeof s === 'string' ? Buffer.byteLength(s) : s.byteLength;
+  return n;
+}
+
+// JSON text with byte arrays as tagged base64: the process runtime's wire lines (one document per line).
+const U8 = '__plw_u8';
+
+function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  if (raw instanceof Uint8Array) return { [U8]: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
+  return value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && typeof (value as Record<string, unknown>)[U8] === 'string') {
+    return new Uint8Array(Buffer.from((value as Record<string, string>)[U8]!, 'base64'));
+  }
+  return value;
+}
+
+export function encodeMessage(value: unknown): string {
+  // A replacer takes JSON.stringify off its fast path: use it only when bytes may be inside.
+  return holdsRaw(value, Infinity, { n: 256 }) ? JSON.stringify(value, replacer) : JSON.stringify(value);
+}
+
+export function decodeMessage<T = unknown>(text: string): T {
+  return (text.includes(U8) ? JSON.parse(text, reviver) : JSON.parse(text)) as T;
+}
