@@ -91,6 +91,28 @@ test('N instances share the load (least busy first) and large payloads take the 
   }
 });
 
+test('long strings and byte arrays cross whole, both ways (raw segments beside the JSON in the ring)', async () => {
+  const rt = createWorkerRuntime(harness(manifest({ id: 'segments' }), fixture('basic.ts')).init);
+  try {
+    await rt.load();
+    const bodies: unknown[] = [
+      'x'.repeat(64 * 1024),
+      'é😀"\\\n'.repeat(20_000),
+      `${'q'.repeat(5000)}\ud800`, // a lone surrogate: no UTF-8 form, stays in the JSON
+      new Uint8Array(100_000).fill(7),
+      { nested: ['z'.repeat(10_000), new Uint8Array([1, 2]), 'short'] },
+    ];
+    for (const body of bodies) {
+      const res = await rt.call<PluginResponse>('handleRequest', [req('/echo', { body: body as PluginRequest['body'] })]);
+      assert.deepEqual((res.body as { got: unknown }).got, body);
+    }
+    const big = await rt.call<PluginResponse>('handleRequest', [req('/big', { query: { n: '300000' } })]);
+    assert.equal(big.body, 'x'.repeat(300_000));
+  } finally {
+    await rt.dispose();
+  }
+});
+
 test('an aborted signal and a passed deadline end the call with coded errors', async () => {
   const h = harness(manifest({ id: 'deadline' }), fixture('basic.ts'));
   const rt = createWorkerRuntime(h.init);

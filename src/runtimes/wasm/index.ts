@@ -17,6 +17,7 @@ import { DEFAULT_FETCH_POLICY, egressDenial, fetchWithLimit, type FetchPolicy } 
 import { Wasm } from './wasm-api.js';
 import type { WasmModule } from './wasm-api.js';
 import { rewriteMemoryMaximum, WASM_PAGE_BYTES, WasmFormatError } from './memory-limit.js';
+import { KERNEL_NAMESPACE, kernelModule, redirectInputImports, type InputImports } from './kernel.js';
 
 /** Linear memory allowed when the manifest sets no resources.memory. */
 export const DEFAULT_WASM_MEMORY_MB = 256;
@@ -46,7 +47,7 @@ export function wasmThreadLimits(maxResponseBytes: number): ResourceLimits {
   return { maxOldGenerationSizeMb: 96 + 3 * responseMb, maxYoungGenerationSizeMb: 16 };
 }
 
-const PROVIDED_IMPORTS = new Set(['extism:host/env', 'extism:host/user', 'wasi_snapshot_preview1']);
+const PROVIDED_IMPORTS = new Set(['extism:host/env', 'extism:host/user', 'wasi_snapshot_preview1', KERNEL_NAMESPACE]);
 
 /** Compiled modules by the sha256 of their (memory-capped) bytes: a reload or restart of the same code skips the compile. */
 const compiled = new Map<string, Promise<WasmModule>>();
@@ -108,9 +109,12 @@ class WasmRuntime implements PluginRuntime {
         throw new PlugwayError('PLW_ERR_WASM_MEMORY_TOO_LARGE', { id, minMb: Math.round((m.min * WASM_PAGE_BYTES) / 1048576), limitMb });
       }
     }
+    // The input imports go to plugway's input kernel (kernel.ts): the module reads its input ~30× faster.
+    let input: InputImports;
     let module: WasmModule;
     try {
-      module = await compileCached(rewritten.bytes);
+      input = redirectInputImports(rewritten.bytes);
+      module = await compileCached(input.bytes);
     } catch (err) {
       throw new PlugwayError('PLW_ERR_WASM_INVALID_MODULE', { id, file: entryPath, reason: reasonOf(err) });
     }
@@ -138,6 +142,7 @@ class WasmRuntime implements PluginRuntime {
       ...(serve.typescript ? { tsx: tsxApiUrls() } : {}),
       extra: {
         module,
+        ...(input.redirected.length ? { kernel: { module: await kernelModule(), extismNeedsInput: input.extismNeedsInput } } : {}),
         config: extismConfig(this.init.config),
         network,
         operatorHosts: fetchPolicy.allowedHosts,

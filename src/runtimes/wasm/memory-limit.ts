@@ -2,6 +2,10 @@
 // declared maximum to the allowed number of 64 KiB pages before instantiation. Extism's
 // `memory.maxPages` limits only host-side buffers, so this is the cap that holds.
 
+import { joinChunks, readImports, readU32, readU64, sections, WasmFormatError, writeU32 } from './wasm-binary.js';
+
+export { WasmFormatError };
+
 export const WASM_PAGE_BYTES = 64 * 1024;
 
 export interface MemoryLimits {
@@ -19,45 +23,6 @@ export interface RewriteResult {
   /** Memories found (defined in the module; imported ones are reported with imported: true). */
   memories: MemoryLimits[];
   capPages: number;
-}
-
-export class WasmFormatError extends Error {}
-
-function readU32(buf: Uint8Array, pos: number): [number, number] {
-  let result = 0;
-  let shift = 0;
-  for (let i = 0; i < 5; i++) {
-    if (pos >= buf.length) throw new WasmFormatError('truncated LEB128 number');
-    const b = buf[pos++]!;
-    result += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [result, pos];
-    shift += 7;
-  }
-  throw new WasmFormatError('LEB128 number too long');
-}
-
-function readU64(buf: Uint8Array, pos: number): [number, number] {
-  let result = 0;
-  let shift = 0;
-  for (let i = 0; i < 10; i++) {
-    if (pos >= buf.length) throw new WasmFormatError('truncated LEB128 number');
-    const b = buf[pos++]!;
-    result += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [result, pos];
-    shift += 7;
-  }
-  throw new WasmFormatError('LEB128 number too long');
-}
-
-function writeU32(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
 }
 
 function readLimits(buf: Uint8Array, pos: number, imported: boolean): [MemoryLimits, number] {
@@ -81,49 +46,13 @@ export function readMemories(bytes: Uint8Array): MemoryLimits[] {
  * Sections other than the memory section are copied byte for byte.
  */
 export function rewriteMemoryMaximum(bytes: Uint8Array, capPages: number): RewriteResult {
-  if (bytes.length < 8 || bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
-    throw new WasmFormatError('missing the \\0asm magic number');
-  }
-  if (bytes[4] !== 1 || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) throw new WasmFormatError('not a version 1 core module (a component?)');
+  const all = sections(bytes);
   const chunks: Uint8Array[] = [bytes.subarray(0, 8)];
   const memories: MemoryLimits[] = [];
-  let pos = 8;
-  while (pos < bytes.length) {
-    const start = pos;
-    const id = bytes[pos++]!;
-    let size: number;
-    [size, pos] = readU32(bytes, pos);
-    const bodyStart = pos;
-    const end = bodyStart + size;
-    if (end > bytes.length) throw new WasmFormatError(`section ${id} runs past the end of the module`);
+  for (const { id, start, bodyStart, end } of all) {
     if (id === 2) {
       // Import section: note imported memories (their limits are the importer's business).
-      let p = bodyStart;
-      let count: number;
-      [count, p] = readU32(bytes, p);
-      for (let i = 0; i < count; i++) {
-        for (let s = 0; s < 2; s++) {
-          let len: number;
-          [len, p] = readU32(bytes, p);
-          p += len;
-        }
-        const kind = bytes[p++]!;
-        if (kind === 0x00) [, p] = readU32(bytes, p);
-        else if (kind === 0x01) {
-          p++; // reftype
-          const f = bytes[p++]!;
-          [, p] = readU32(bytes, p);
-          if (f & 1) [, p] = readU32(bytes, p);
-        } else if (kind === 0x02) {
-          let m: MemoryLimits;
-          [m, p] = readLimits(bytes, p, true);
-          memories.push(m);
-        } else if (kind === 0x03) p += 2;
-        else if (kind === 0x04) {
-          p++;
-          [, p] = readU32(bytes, p);
-        } else throw new WasmFormatError(`unknown import kind ${kind}`);
-      }
+      for (const imp of readImports(bytes, bodyStart, end)) if (imp.kind === 0x02) memories.push(readLimits(imp.desc, 0, true)[0]);
       chunks.push(bytes.subarray(start, end));
     } else if (id === 5) {
       let p = bodyStart;
@@ -143,14 +72,6 @@ export function rewriteMemoryMaximum(bytes: Uint8Array, capPages: number): Rewri
     } else {
       chunks.push(bytes.subarray(start, end));
     }
-    pos = end;
   }
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return { bytes: out, memories, capPages };
+  return { bytes: joinChunks(chunks), memories, capPages };
 }

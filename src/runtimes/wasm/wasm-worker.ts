@@ -8,6 +8,7 @@ import { WorkerSide } from '../worker/worker-side.js';
 import { endpointFunction, METHOD_EXPORTS, rawInput, implementedMethods } from './abi.js';
 import { egressDenial } from '../fetch-policy.js';
 import { Wasm } from './wasm-api.js';
+import { InputKernel, KERNEL_NAMESPACE } from './kernel.js';
 import type { WasmInstance, WasmModule } from './wasm-api.js';
 import type { EndpointSpec } from '../../manifest/types.js';
 import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
@@ -28,11 +29,14 @@ const extra = boot.extra as {
   useWasi: boolean;
   /** Extism's memory options, derived from resources.memory by the runtime (index.ts). */
   memory: { maxPages: number; maxVarBytes: number; maxHttpResponseBytes: number };
+  /** The input kernel, when the module's input imports were linked to it (kernel.ts). */
+  kernel?: { module: WasmModule; extismNeedsInput: boolean };
 };
 const log = side.logger({ instance: boot.instance });
 const coded = (code: string, params: Record<string, unknown>, message: string) => Object.assign(new Error(message), { code, params });
 
 let plugin: Plugin;
+let kernel: InputKernel | undefined;
 let broken = false;
 /** A coded failure of a host function in this call (a denied host, a fetch over its limit): a trap hides it otherwise. */
 let hostFnError: { code: string; params: Record<string, unknown>; message: string } | undefined;
@@ -170,10 +174,28 @@ async function instantiate(): Promise<Plugin> {
     warn: (m: unknown) => log.warn(String(m)),
     error: (m: unknown) => log.error(String(m)),
   } as unknown as Console;
-  return createPlugin(
-    { wasm: [{ module: extra.module as never }], config: extra.config },
-    { useWasi: extra.useWasi, runInWorker: false, functions, logger: consoleLike, logLevel, allowedPaths: {}, memory: extra.memory },
-  );
+  const options = { useWasi: extra.useWasi, runInWorker: false, functions, logger: consoleLike, logLevel, allowedPaths: {}, memory: extra.memory };
+  const k = extra.kernel;
+  if (!k) return createPlugin({ wasm: [{ module: extra.module as never }], config: extra.config }, options);
+  const wasm = [
+    { module: k.module as never, name: KERNEL_NAMESPACE },
+    { module: extra.module as never, name: 'main' },
+  ];
+  const [made, inputKernel] = await InputKernel.instantiate(k.module, () => createPlugin({ wasm, config: extra.config }, options));
+  kernel = inputKernel;
+  return made;
+}
+
+/** A call's input: text, bytes, or a value sent as JSON (with the key of a long string in it, the request body). */
+type CallInput = string | Uint8Array | { json: unknown; longKey?: string };
+
+/** What Extism gets as the call's input; the kernel, when linked, holds it for the module's reads. */
+function extismInput(input: CallInput): string | Uint8Array {
+  if (!kernel) return typeof input === 'object' && !(input instanceof Uint8Array) ? (JSON.stringify(input.json) ?? '') : input;
+  if (typeof input === 'object' && !(input instanceof Uint8Array)) kernel.setJson(input.json, input.longKey);
+  else kernel.set(input);
+  // A module that reads only through the kernel needs no second copy in Extism's input block.
+  return extra.kernel!.extismNeedsInput ? kernel.copy() : new Uint8Array(0);
 }
 
 function memoryBytes(instance: WasmInstance | undefined): number {
@@ -181,20 +203,20 @@ function memoryBytes(instance: WasmInstance | undefined): number {
   return mem instanceof Wasm.Memory ? mem.buffer.byteLength : 0;
 }
 
-async function callExport(method: string, name: string, input: string | Uint8Array): Promise<Uint8Array | undefined> {
+async function callExport(method: string, name: string, input: CallInput): Promise<Uint8Array | undefined> {
   if (broken) {
     // A trap can leave the module's memory inconsistent: start from a fresh instance.
     await plugin.close().catch(() => undefined);
     plugin = await instantiate();
     broken = false;
-    for (const step of lifecycleDone) await plugin.call(step, '');
+    for (const step of lifecycleDone) await plugin.call(step, extismInput(''));
   }
   hostFnError = undefined;
   hostLimitHit = false;
   hostCharged = 0;
   hostBlocks = [];
   try {
-    const out = await plugin.call(name, input);
+    const out = await plugin.call(name, extismInput(input));
     if (!out) return undefined;
     const size = (out as unknown as DataView).byteLength;
     if (size > boot.maxResponseBytes) {
@@ -258,7 +280,7 @@ void side.serve(async () => {
             return { statusCode: 200, headers: { 'content-type': json ? 'application/json' : 'text/plain; charset=utf-8' }, body } satisfies PluginResponse;
           }
           const wire = req.body instanceof Uint8Array ? { ...req, body: undefined, bodyBase64: Buffer.from(req.body).toString('base64') } : req;
-          return toResponse(await callExport(method, 'handle_request', JSON.stringify(wire)));
+          return toResponse(await callExport(method, 'handle_request', { json: wire, longKey: 'body' }));
         }
         case 'healthCheck': {
           const out = await callExport(method, 'health_check', '');
@@ -266,7 +288,7 @@ void side.serve(async () => {
           return t ? JSON.parse(t) : { status: 'healthy' };
         }
         case 'handleEvent':
-          await callExport(method, 'handle_event', JSON.stringify(args[0]));
+          await callExport(method, 'handle_event', { json: args[0] });
           return undefined;
         default: {
           const name = METHOD_EXPORTS[method];

@@ -56,6 +56,10 @@ test('long strings and byte arrays cross as raw segments, one write and one read
   const huge = encodeFrame({ v: 'y'.repeat(600 * 1024) });
   assert.equal(writer.write(huge), false);
   assert.deepEqual(decodeFrame(structuredClone(huge)), { v: 'y'.repeat(600 * 1024) });
+  // A string with a lone surrogate has no UTF-8 form: it stays in the JSON, and comes back as it was.
+  const lone = { s: `${'q'.repeat(SEG_MIN_CHARS)}\ud800` };
+  assert.equal(typeof encodeFrame(lone), 'string');
+  assert.deepEqual(decodeFrame(encodeFrame(lone)), lone);
   // A placeholder-shaped object in user data with no segment behind it is left alone.
   assert.deepEqual(decodeFrame(encodeFrame({ a: { __plw_seg: 5 }, b: 'z'.repeat(SEG_MIN_CHARS) })), { a: { __plw_seg: 5 }, b: 'z'.repeat(SEG_MIN_CHARS) });
 });

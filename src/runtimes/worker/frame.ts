@@ -35,6 +35,9 @@ function holdsRaw(value: unknown, minChars: number, budget: { n: number }): bool
   return false;
 }
 
+/** Whether `s` has no lone surrogate (String.prototype.isWellFormed: Node 20, not yet in TypeScript's ES2023 lib). */
+export const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
 /** A message for the ring or a port: plain JSON unless a byte array or a long string is inside. */
 export function encodeFrame(value: unknown): Wire {
   // A replacer takes JSON.stringify off its fast path: only for messages that need it.
@@ -43,7 +46,8 @@ export function encodeFrame(value: unknown): Wire {
   const text = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
     // `this[key]` is the value before toJSON (a Buffer's toJSON would make it an array of numbers).
     const raw = this[key];
-    if (raw instanceof Uint8Array || (typeof raw === 'string' && raw.length >= SEG_MIN_CHARS)) {
+    // A lone surrogate has no UTF-8 form: such a string stays in the JSON (as \ud800), as it always did.
+    if (raw instanceof Uint8Array || (typeof raw === 'string' && raw.length >= SEG_MIN_CHARS && isWellFormed(raw))) {
       segs.push(raw);
       return { [SEG]: segs.length - 1 };
     }
