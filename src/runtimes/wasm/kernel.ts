@@ -155,7 +155,8 @@ export class InputKernel {
       if (this.k.json_clean(from, n)) {
         this.bytes[n++] = 0x22; // "
         this.bytes[n++] = 0x7d; // }
-        return this.commit(n);
+        this.commit(n);
+        return;
       }
     }
     this.set(JSON.stringify(value) ?? '');
