@@ -64,3 +64,24 @@ test("a module that imports the kernel's namespace itself is refused", async () 
   const bytes = await wat(`(module (import "${KERNEL_NAMESPACE}" "set_input_length" (func (param i64))))`);
   assert.throws(() => redirectInputImports(bytes), WasmFormatError);
 });
+
+test('json_clean finds every byte that needs escaping in a JSON string, at any position', async () => {
+  const k = new (Wasm as unknown as { Instance: new (m: unknown) => { exports: Record<string, (...a: number[]) => number> & { memory: { buffer: ArrayBuffer } } } }).Instance(
+    new (Wasm as unknown as { Module: new (b: Uint8Array) => unknown }).Module(Buffer.from(KERNEL_WASM_BASE64, 'base64')),
+  );
+  const mem = new Uint8Array(k.exports.memory.buffer);
+  for (const len of [0, 1, 15, 16, 17, 63, 64, 65, 200]) {
+    mem.fill(0x78, 0, 300);
+    assert.equal(k.exports.json_clean(0, len), 1, `${len} clean bytes`);
+    for (let at = 0; at < len; at += len > 20 ? 7 : 1) {
+      for (let b = 0; b < 256; b++) {
+        mem[at] = b;
+        const dirty = b < 0x20 || b === 0x22 || b === 0x5c;
+        assert.equal(k.exports.json_clean(0, len), dirty ? 0 : 1, `byte ${b} at ${at} of ${len}`);
+      }
+      mem[at] = 0x78;
+    }
+    mem[len] = 0x22; // just past the end: not looked at
+    assert.equal(k.exports.json_clean(0, len), 1);
+  }
+});
