@@ -20,6 +20,8 @@ const ECHO = `(module
   (import "extism:host/env" "store_u64" (func $store_u64 (param i64 i64)))
   (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
   (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+  (import "extism:host/user" "plugway_kv_get" (func $kv_get (param i64) (result i64)))
   (memory (export "memory") 1)
   (data (i32.const 0) "{\\"statusCode\\":200,\\"body\\":")
   ;; writes [prefix of $pre bytes from memory 0][input][one byte $post unless 0] to a block and sets it as output
@@ -42,6 +44,16 @@ const ECHO = `(module
     (i32.const 0))
   (func (export "handle_request") (result i32) (call $echo (i64.const 25) (i32.const 125)))
   (func (export "echo_raw") (result i32) (call $echo (i64.const 0) (i32.const 0)))
+  ;; answers the host storage's value for the key in its input (a host call whose long answer crosses the ring)
+  (func (export "kv") (result i32) (local $len i64) (local $key i64) (local $i i64) (local $v i64)
+    (local.set $len (call $input_length))
+    (local.set $key (call $alloc (local.get $len)))
+    (block $d (loop $l (br_if $d (i64.ge_u (local.get $i) (local.get $len)))
+      (call $store_u8 (i64.add (local.get $key) (local.get $i)) (call $input_load_u8 (local.get $i)))
+      (local.set $i (i64.add (local.get $i) (i64.const 1))) (br $l)))
+    (local.set $v (call $kv_get (local.get $key)))
+    (call $output_set (local.get $v) (call $length (local.get $v)))
+    (i32.const 0))
   (func (export "overread") (result i32) (drop (call $input_load_u64 (call $input_length))) (i32.const 0)))`;
 
 async function echoRuntime() {
@@ -57,11 +69,13 @@ async function echoRuntime() {
       { path: '/echo', method: 'GET' },
       { path: '/raw', method: 'POST', function: 'echo_raw' },
       { path: '/over', method: 'POST', function: 'overread' },
+      { path: '/kv', method: 'POST', function: 'kv' },
     ] as never,
   });
-  const rt = createWasmRuntime(harness(m, file).init);
+  const h = harness(m, file);
+  const rt = createWasmRuntime(h.init);
   await rt.load();
-  return rt;
+  return Object.assign(rt, { storage: h.storage });
 }
 
 const request = (body: unknown, path = '/echo', method = 'GET'): PluginRequest =>
@@ -92,7 +106,7 @@ test('a module reading through the kernel sees exactly the request JSON, whateve
   }
 });
 
-test('a raw function endpoint reads the raw body through the kernel; a read past the input traps', async () => {
+test('a raw function endpoint reads the raw body through the kernel; a read past the input traps; long host-call answers arrive whole', async () => {
   const rt = await echoRuntime();
   try {
     for (const body of ['z'.repeat(70_000), 'é€', '', new Uint8Array([9, 8, 7, 0, 255])]) {
@@ -103,6 +117,10 @@ test('a raw function endpoint reads the raw body through the kernel; a read past
     // the trap left a fresh instance (and kernel) behind that still serves
     const res = (await rt.call('handleRequest', [request('after', '/raw', 'POST')])) as { body: string };
     assert.equal(res.body, 'after');
+    // a host call's long answer (a raw segment in the ring) reaches the module as the string it is
+    rt.storage.set('long', 'v'.repeat(10_000));
+    const kv = (await rt.call('handleRequest', [request('long', '/kv', 'POST')])) as { body: string };
+    assert.equal(kv.body, 'v'.repeat(10_000));
   } finally {
     await rt.dispose();
   }

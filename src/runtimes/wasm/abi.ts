@@ -3,6 +3,7 @@
 
 import type { EndpointSpec } from '../../manifest/types.js';
 import type { PluginRequest } from '../../sdk/types.js';
+import { TextBytes } from '../worker/frame.js';
 
 /** Plugin methods and the exports that implement them. */
 export const METHOD_EXPORTS: Record<string, string> = {
@@ -59,6 +60,7 @@ export function rawInput(body: unknown): string | Uint8Array {
   if (body === undefined || body === null) return '';
   if (typeof body === 'string') return body;
   if (body instanceof Uint8Array) return body;
+  if (body instanceof TextBytes) return body.bytes;
   return JSON.stringify(body);
 }
 

@@ -16,7 +16,8 @@ import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
 // Imported after quiet-wasi.js has run: a static import would link node:wasi (and print its warning) first.
 const { default: createPlugin } = await import('@extism/extism');
 
-const side = new WorkerSide();
+// A long request body stays UTF-8 bytes from the ring to the module's input (kernel.ts).
+const side = new WorkerSide({ textAsBytes: true });
 const { boot } = side;
 const extra = boot.extra as {
   module: WasmModule;

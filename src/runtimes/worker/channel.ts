@@ -3,7 +3,7 @@
 // UTF-8 JSON, or a Frame (frame.ts): JSON plus raw segments (long strings, byte arrays) written
 // into the shared memory and read out of it once each.
 
-import { frameBytes, frameBytesBound, type Frame, type Wire } from './frame.js';
+import { frameBytes, frameBytesBound, TextBytes, type Frame, type Wire } from './frame.js';
 
 const SEQ = 0; // bumped on every write; readers wait on it
 const HEAD = 1; // read offset (only the reader writes it)
@@ -41,7 +41,11 @@ export class Ring {
   /** Largest message the ring takes; larger ones go by postMessage. */
   readonly maxMessageBytes: number;
 
-  constructor(sab: SharedArrayBuffer) {
+  constructor(
+    sab: SharedArrayBuffer,
+    /** Long strings are read as TextBytes (their UTF-8, not decoded) instead of strings. */
+    private readonly textAsBytes = false,
+  ) {
     this.ctl = new Int32Array(sab, 0, 5);
     this.data = Buffer.from(sab, HEADER_BYTES);
     this.view = new DataView(sab, HEADER_BYTES);
@@ -143,13 +147,14 @@ export class Ring {
   private readFrame(at: number, end: number): Frame {
     const n = this.view.getUint32(at, true);
     const text = this.data.toString('utf8', at + 4, at + 4 + n);
-    const segs: Array<string | Uint8Array> = [];
+    const segs: Array<string | Uint8Array | TextBytes> = [];
     for (at += 4 + n; at < end; ) {
       const word = this.view.getUint32(at, true);
       const kind = Math.floor(word / KIND_UNIT);
       const bytes = word % KIND_UNIT;
       const from = at + 4;
       if (kind === SEG_BYTES) segs.push(new Uint8Array(this.data.subarray(from, from + bytes)));
+      else if (this.textAsBytes) segs.push(new TextBytes(new Uint8Array(this.data.subarray(from, from + bytes)), kind === SEG_ASCII));
       else segs.push(this.data.toString(kind === SEG_ASCII ? 'latin1' : 'utf8', from, from + bytes));
       at = from + bytes;
     }

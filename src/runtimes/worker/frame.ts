@@ -6,11 +6,34 @@
 /** A message as JSON text; `segs` holds what `{"__plw_seg": i}` placeholders in it stand for. */
 export interface Frame {
   text: string;
-  segs?: Array<string | Uint8Array>;
+  segs?: Array<string | Uint8Array | TextBytes>;
 }
 
 /** A message as the ring and the ports carry it: plain JSON text, or a Frame with segments. */
 export type Wire = string | Frame;
+
+/**
+ * A long string from the ring kept as its UTF-8 bytes, for a thread that hands it on as bytes (a
+ * wasm thread writes a request body into the module's input without decoding it). Anywhere else it
+ * reads as the string: String(x), JSON.stringify, template literals.
+ */
+export class TextBytes {
+  private text?: string;
+  constructor(
+    readonly bytes: Uint8Array,
+    /** Every byte < 0x80 (one byte per UTF-16 unit). */
+    readonly ascii: boolean,
+  ) {}
+
+  toString(): string {
+    this.text ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString(this.ascii ? 'latin1' : 'utf8');
+    return this.text;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+}
 
 /** Strings at least this long travel as segments (below it, JSON's own escaping is cheaper than the detour). */
 export const SEG_MIN_CHARS = 2048;
@@ -66,6 +89,15 @@ export function decodeFrame<T = unknown>(wire: Wire): T {
     }
     return v;
   }) as T;
+}
+
+/** `value` with every TextBytes in it decoded to its string (in place). */
+export function textStrings<T>(value: T): T {
+  if (value instanceof TextBytes) return value.toString() as T;
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
+  const o = value as Record<string, unknown>;
+  for (const k in o) o[k] = textStrings(o[k]);
+  return value;
 }
 
 /** Bytes a frame takes on the wire, at most (UTF-8 is at most 3 bytes per UTF-16 unit). */

@@ -5,7 +5,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Ring, RingPump } from './channel.js';
-import { decodeFrame, encodeFrame, frameBytes, type Wire } from './frame.js';
+import { decodeFrame, encodeFrame, frameBytes, textStrings, type Wire } from './frame.js';
 import { toWireError } from './protocol.js';
 import type { BridgeOp, LogLevel, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 import type { PluginLogger } from '../../sdk/context.js';
@@ -34,11 +34,14 @@ export class WorkerSide {
   private readonly minLevel: number;
   private readonly externalLimit: number;
   private overExternal = false;
+  private readonly textAsBytes: boolean;
 
-  constructor() {
+  /** textAsBytes: long strings in calls arrive as TextBytes (the wasm thread passes bodies on as bytes). */
+  constructor(opts: { textAsBytes?: boolean } = {}) {
     this.boot = workerData as WorkerBoot & { logLevel?: string };
     this.flags = { ...this.boot.flags };
-    this.inRing = new Ring(this.boot.rings.toWorker);
+    this.textAsBytes = opts.textAsBytes ?? false;
+    this.inRing = new Ring(this.boot.rings.toWorker, this.textAsBytes);
     this.outRing = new Ring(this.boot.rings.toMain);
     this.minLevel = LEVELS[(this.boot.logLevel as LogLevel) ?? 'info'] ?? 30;
     this.externalLimit = this.boot.externalLimitBytes ?? 0;
@@ -67,6 +70,12 @@ export class WorkerSide {
     return external > this.externalLimit ? external : undefined;
   }
 
+  /** A message from the main thread; TextBytes stay only in a call's arguments (host-call results and events are strings). */
+  private decode(wire: Wire): ToWorker {
+    const msg = decodeFrame<ToWorker>(wire);
+    return this.textAsBytes && typeof wire !== 'string' && msg.t !== 'call' ? textStrings(msg) : msg;
+  }
+
   send(msg: ToMain): void {
     const wire = encodeFrame(msg);
     if (!this.outRing.write(wire)) parentPort!.postMessage(wire);
@@ -74,10 +83,10 @@ export class WorkerSide {
 
   /** Starts serving: loads the plugin, reports ready (or the load error), then answers calls. */
   async serve(load: () => Promise<ServedPlugin>): Promise<void> {
-    this.boot.bulkPort.on('message', (wire: Wire) => this.onMessage(decodeFrame<ToWorker>(wire)));
+    this.boot.bulkPort.on('message', (wire: Wire) => this.onMessage(this.decode(wire)));
     // The port listener keeps this thread alive; the ring pump alone would not.
     parentPort!.on('message', () => undefined);
-    void new RingPump(this.inRing, (wire) => this.onMessage(decodeFrame<ToWorker>(wire)), () => false, { pollUs: this.boot.pollUs, sliceUs: POLL_SLICE_US }).run();
+    void new RingPump(this.inRing, (wire) => this.onMessage(this.decode(wire)), () => false, { pollUs: this.boot.pollUs, sliceUs: POLL_SLICE_US }).run();
     try {
       this.plugin = await load();
       const over = this.externalOver();
@@ -173,8 +182,8 @@ export class WorkerSide {
     for (;;) {
       const seen = this.inRing.seq();
       const messages: ToWorker[] = [];
-      for (let m = this.inRing.read(); m !== undefined; m = this.inRing.read()) messages.push(decodeFrame<ToWorker>(m));
-      for (let p = receiveMessageOnPort(this.boot.bulkPort); p; p = receiveMessageOnPort(this.boot.bulkPort)) messages.push(decodeFrame<ToWorker>(p.message as Wire));
+      for (let m = this.inRing.read(); m !== undefined; m = this.inRing.read()) messages.push(this.decode(m));
+      for (let p = receiveMessageOnPort(this.boot.bulkPort); p; p = receiveMessageOnPort(this.boot.bulkPort)) messages.push(this.decode(p.message as Wire));
       let answer: Extract<ToWorker, { t: 'br' }> | undefined;
       for (const msg of messages) {
         if (msg.t === 'br' && msg.id === id) answer = msg;
