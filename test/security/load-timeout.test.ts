@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWasmRuntime } from '../../src/runtimes/wasm/index.js';
 import { createWorkerRuntime } from '../../src/runtimes/worker/index.js';
-import { DEFAULT_LOAD_TIMEOUT_MS, MIN_LOAD_TIMEOUT_MS, loadTimeoutMs } from '../../src/runtimes/worker/isolated-runtime.js';
+import { DEFAULT_LOAD_TIMEOUT_MS, MIN_LOAD_TIMEOUT_MS, loadTimeoutMs } from '../../src/runtimes/isolated-runtime.js';
 import type { PluginRuntime } from '../../src/runtimes/types.js';
 import { harness, manifest } from '../runtimes/helpers.js';
 import { buildWasm } from './wasm-fixtures.js';

@@ -5,7 +5,7 @@
 import { PlugwayError, reasonOf } from '../../errors.js';
 import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
-import { IsolatedRuntime, tuningOf, type RuntimeTuning } from '../worker/isolated-runtime.js';
+import { IsolatedRuntime, tuningOf, type RuntimeTuning } from '../isolated-runtime.js';
 import { DEFAULT_FETCH_POLICY, egressDenial, fetchWithLimit } from '../fetch-policy.js';
 import { launchOf } from './command.js';
 import { ProcessInstance, type ProcessSpec } from './instance.js';

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Logger } from 'pino';
 import { PlugwayError, type ErrorCode } from '../../errors.js';
-import type { DeathKind, InstanceSpec, InstanceUsage, IsolatedInstance } from '../worker/instance.js';
+import { InstanceCalls, type DeathKind, type InstanceSpec, type InstanceUsage } from '../isolated-instance.js';
 import type { ToMain, ToWorker } from '../worker/protocol.js';
 import { Cgroup, type CgroupCounters, type CgroupLimits } from './cgroup.js';
 import { CONFINE_SCRIPT, type Launch } from './command.js';
@@ -31,32 +31,13 @@ export interface ProcessSpec {
   onLimit(type: string, data: Record<string, unknown>): void;
 }
 
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: Error): void;
-  method: string;
-  timer?: NodeJS.Timeout;
-  onAbort?: () => void;
-  signal?: AbortSignal;
-}
-
 let cgroupSeq = 0;
 const SIGXCPU = 24;
 
-export class ProcessInstance implements IsolatedInstance {
-  readonly index: number;
-  state: 'starting' | 'ready' | 'dead' = 'starting';
-  startMs = 0;
+export class ProcessInstance extends InstanceCalls {
   private child!: ChildProcessWithoutNullStreams;
   private cgroup: Cgroup | undefined;
   private base: CgroupCounters | undefined;
-  private seq = 0;
-  private readonly pending = new Map<number, Pending>();
-  private readonly control = new Map<number, () => void>();
-  private giveBackCheck = false;
-  private deathError?: PlugwayError;
-  private deathKind?: DeathKind;
-  private expectedExit = false;
   private stderrTail = '';
   private prevCpu: { at: number; ns: number } | undefined;
   private onReady?: (msg: Extract<ToMain, { t: 'ready' | 'load-error' }>) => void;
@@ -65,28 +46,20 @@ export class ProcessInstance implements IsolatedInstance {
   private rawBody = false;
 
   constructor(
-    private readonly spec: InstanceSpec,
+    spec: InstanceSpec,
     private readonly proc: ProcessSpec,
   ) {
-    this.index = spec.index;
-  }
-
-  get inFlight(): number {
-    return this.pending.size;
+    super(spec, 'process');
   }
 
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
-  private get id(): string {
-    return this.spec.boot.pluginId;
-  }
-
   start(): Promise<string[]> {
     const t0 = performance.now();
     const { proc } = this;
-    this.cgroup = Cgroup.create(`${this.id}-${this.index}-${++cgroupSeq}`, proc.limits);
+    this.cgroup = Cgroup.create(`${this.pluginId}-${this.index}-${++cgroupSeq}`, proc.limits);
     this.base = this.cgroup?.counters();
     const program = proc.sandbox ? [proc.sandbox.bwrap, ...bwrapArgs(proc.sandbox.spec), ...proc.launch.argv] : proc.launch.argv;
     const rlimitCpu = this.cgroup?.holds.cpu ? undefined : proc.rlimitCpuS;
@@ -105,13 +78,13 @@ export class ProcessInstance implements IsolatedInstance {
       proc.maxLineBytes,
       (line) => this.handle(line),
       (bytes) =>
-        this.kill(new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: this.id, method: this.oldestMethod(), size: bytes, limit: this.spec.boot.maxResponseBytes }), 'crashed'),
+        this.kill(new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: this.pluginId, method: this.oldestMethod(), size: bytes, limit: this.spec.boot.maxResponseBytes }), 'crashed'),
     );
     child.stdout.on('data', (chunk: Buffer) => reader.push(chunk));
     child.stdout.on('end', () => {
       // Its exit usually follows at once; a process that only closed stdout can no longer answer.
       setTimeout(() => {
-        if (this.state !== 'dead') this.kill(new PlugwayError('PLW_ERR_PROCESS_PROTOCOL', { id: this.id, instance: this.index, reason: 'it closed its stdout' }), 'crashed');
+        if (this.state !== 'dead') this.kill(new PlugwayError('PLW_ERR_PROCESS_PROTOCOL', { id: this.pluginId, instance: this.index, reason: 'it closed its stdout' }), 'crashed');
       }, 200).unref();
     });
     this.forwardStderr();
@@ -121,7 +94,7 @@ export class ProcessInstance implements IsolatedInstance {
     return new Promise<string[]>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(
-        () => fail(new PlugwayError('PLW_ERR_PLUGIN_LOAD_TIMEOUT', { id: this.id, instance: this.index, timeoutMs: this.spec.startTimeoutMs })),
+        () => fail(new PlugwayError('PLW_ERR_PLUGIN_LOAD_TIMEOUT', { id: this.pluginId, instance: this.index, timeoutMs: this.spec.startTimeoutMs })),
         this.spec.startTimeoutMs,
       );
       const fail = (err: Error) => {
@@ -187,18 +160,13 @@ export class ProcessInstance implements IsolatedInstance {
       msg = decodeFromPlugin(line, (id) => this.pending.get(id)?.method);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
-      this.kill(new PlugwayError('PLW_ERR_PROCESS_PROTOCOL', { id: this.id, instance: this.index, reason: err.message }), 'crashed');
+      this.kill(new PlugwayError('PLW_ERR_PROCESS_PROTOCOL', { id: this.pluginId, instance: this.index, reason: err.message }), 'crashed');
       return;
     }
     switch (msg.t) {
-      case 'res': {
-        const p = this.pending.get(msg.id);
-        if (!p) return; // answered already (deadline or abort)
-        this.settle(msg.id, p);
-        if (msg.ok) p.resolve(msg.v);
-        else p.reject(this.spec.toError(msg.e!, p.method));
+      case 'res':
+        this.answer(msg);
         return;
-      }
       case 'ready':
         this.rawBody = (msg as { features?: string[] }).features?.includes('raw_body') ?? false;
         this.onReady?.(msg);
@@ -207,8 +175,7 @@ export class ProcessInstance implements IsolatedInstance {
         this.onReady?.(msg);
         return;
       case 'pong':
-        this.control.get(msg.id)?.();
-        this.control.delete(msg.id);
+        this.controlAnswer(msg.id, msg);
         return;
       default:
         this.spec.onMessage(this, msg);
@@ -227,61 +194,6 @@ export class ProcessInstance implements IsolatedInstance {
     }
     const line = (msg as { t: string }).t === 'hello' ? this.hello() : encodeToPlugin(msg);
     if (line !== undefined) this.child.stdin.write(line);
-  }
-
-  call(method: string, args: readonly unknown[], deadline: number, signal: AbortSignal | undefined, timeoutMs: number): Promise<unknown> {
-    if (this.state === 'dead') return Promise.reject(this.deathError ?? new PlugwayError('PLW_ERR_PROCESS_CRASHED', { id: this.id, instance: this.index, reason: 'not running' }));
-    const id = ++this.seq;
-    return new Promise((resolve, reject) => {
-      const p: Pending = { resolve, reject, method };
-      this.pending.set(id, p);
-      p.timer = setTimeout(() => this.expire(id, timeoutMs), Math.max(0, deadline - Date.now()));
-      if (signal) {
-        p.signal = signal;
-        p.onAbort = () => {
-          const q = this.pending.get(id);
-          if (!q) return;
-          this.settle(id, q);
-          this.send({ t: 'cancel', id });
-          q.reject(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method, reason: String((signal.reason as Error)?.message ?? signal.reason ?? 'aborted') }));
-        };
-        signal.addEventListener('abort', p.onAbort, { once: true });
-      }
-      this.send({ t: 'call', id, m: method, a: args as unknown[] });
-    });
-  }
-
-  private settle(id: number, p: Pending): void {
-    this.pending.delete(id);
-    if (p.timer) clearTimeout(p.timer);
-    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
-  }
-
-  private expire(id: number, timeoutMs: number): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.settle(id, p);
-    this.send({ t: 'cancel', id });
-    p.reject(new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.id, method: p.method, timeoutMs }));
-    this.checkGiveBack();
-  }
-
-  /** After a deadline: a process that does not answer a ping soon is stuck in the call: kill it. */
-  private checkGiveBack(): void {
-    if (this.giveBackCheck || this.state === 'dead') return;
-    this.giveBackCheck = true;
-    const id = ++this.seq;
-    const timer = setTimeout(() => {
-      this.control.delete(id);
-      this.giveBackCheck = false;
-      if (this.state === 'dead') return;
-      this.kill(new PlugwayError('PLW_ERR_PROCESS_TERMINATED', { id: this.id, instance: this.index }), 'terminated');
-    }, this.spec.giveBackGraceMs);
-    this.control.set(id, () => {
-      clearTimeout(timer);
-      this.giveBackCheck = false;
-    });
-    this.send({ t: 'ping', id });
   }
 
   usage(): Promise<InstanceUsage | undefined> {
@@ -320,7 +232,7 @@ export class ProcessInstance implements IsolatedInstance {
     this.expectedExit = true;
     if (this.state !== 'dead') {
       this.state = 'dead';
-      this.failAll(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method: 'call', reason: 'the runtime was disposed' }));
+      this.failAll(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.pluginId, method: 'call', reason: 'the runtime was disposed' }));
     }
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
@@ -357,7 +269,7 @@ export class ProcessInstance implements IsolatedInstance {
     if (this.onStartDeath) {
       const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
       const why = code === 97 ? 'it could not be put in its cgroup' : reason;
-      return this.onStartDeath(new PlugwayError('PLW_ERR_PROCESS_START_FAILED', { id: this.id, instance: this.index, reason: tail ? `${why}: ${tail}` : why }));
+      return this.onStartDeath(new PlugwayError('PLW_ERR_PROCESS_START_FAILED', { id: this.pluginId, instance: this.index, reason: tail ? `${why}: ${tail}` : why }));
     }
     if (this.state === 'dead') return;
     if (!this.deathError) {
@@ -365,18 +277,18 @@ export class ProcessInstance implements IsolatedInstance {
       const sig = signal ? undefined : code !== null && code > 128 ? code - 128 : undefined;
       if (counters && base && counters.oomKills > base.oomKills) {
         this.deathKind = 'oom';
-        this.deathError = new PlugwayError('PLW_ERR_PROCESS_OUT_OF_MEMORY', { id: this.id, instance: this.index, memoryMb: Math.round((this.proc.limits.memoryBytes ?? 0) / 1048576) });
+        this.deathError = new PlugwayError('PLW_ERR_PROCESS_OUT_OF_MEMORY', { id: this.pluginId, instance: this.index, memoryMb: Math.round((this.proc.limits.memoryBytes ?? 0) / 1048576) });
       } else if (signal === 'SIGXCPU' || sig === SIGXCPU) {
         this.deathKind = 'crashed';
-        this.deathError = new PlugwayError('PLW_ERR_PROCESS_CPU_LIMIT', { id: this.id, instance: this.index, seconds: this.proc.rlimitCpuS ?? 'unset' });
+        this.deathError = new PlugwayError('PLW_ERR_PROCESS_CPU_LIMIT', { id: this.pluginId, instance: this.index, seconds: this.proc.rlimitCpuS ?? 'unset' });
         this.proc.onLimit('cpu_limit', { instance: this.index });
       } else if (counters && base && counters.pidsMaxHits > base.pidsMaxHits) {
         this.deathKind = 'crashed';
-        this.deathError = new PlugwayError('PLW_ERR_PROCESS_PIDS_LIMIT', { id: this.id, instance: this.index, pids: this.proc.limits.pids ?? 'unset' });
+        this.deathError = new PlugwayError('PLW_ERR_PROCESS_PIDS_LIMIT', { id: this.pluginId, instance: this.index, pids: this.proc.limits.pids ?? 'unset' });
       } else {
         this.deathKind = code === 0 ? 'exited' : 'crashed';
         const tail = this.stderrTail.trim().split('\n').slice(-1)[0];
-        this.deathError = new PlugwayError('PLW_ERR_PROCESS_CRASHED', { id: this.id, instance: this.index, reason: tail ? `${reason} (${tail.slice(0, 300)})` : reason });
+        this.deathError = new PlugwayError('PLW_ERR_PROCESS_CRASHED', { id: this.pluginId, instance: this.index, reason: tail ? `${reason} (${tail.slice(0, 300)})` : reason });
       }
     }
     this.die();
@@ -401,18 +313,9 @@ export class ProcessInstance implements IsolatedInstance {
   private die(): void {
     if (this.state === 'dead') return;
     this.state = 'dead';
-    const error = this.deathError ?? new PlugwayError('PLW_ERR_PROCESS_CRASHED', { id: this.id, instance: this.index, reason: 'ended' });
+    const error = this.deathError ?? new PlugwayError('PLW_ERR_PROCESS_CRASHED', { id: this.pluginId, instance: this.index, reason: 'ended' });
     this.failAll(error);
     if (!this.expectedExit) this.spec.onDeath(this, error, this.deathKind ?? 'crashed');
-  }
-
-  private failAll(error: Error): void {
-    for (const [id, p] of this.pending) {
-      this.settle(id, p);
-      p.reject(error);
-    }
-    for (const [, c] of this.control) c();
-    this.control.clear();
   }
 }
 

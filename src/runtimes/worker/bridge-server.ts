@@ -4,7 +4,7 @@
 
 import { type PlugwayError, reasonOf } from '../../errors.js';
 import type { RuntimeInit } from '../types.js';
-import type { IsolatedInstance } from './instance.js';
+import type { IsolatedInstance } from '../isolated-instance.js';
 import type { BridgeOp, ToMain } from './protocol.js';
 
 export class BridgeServer {

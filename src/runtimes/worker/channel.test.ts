@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Ring, createRingBuffers, RingPump } from './channel.js';
-import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, SEG_MIN_CHARS, type Wire } from './frame.js';
+import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, SEG_MIN_CHARS, TextBytes, type Wire } from './frame.js';
 
 test('the ring carries messages in order, wraps around, and refuses what does not fit', () => {
   const { toWorker } = createRingBuffers(4096);
@@ -56,6 +56,14 @@ test('long strings and byte arrays cross as raw segments, one write and one read
   const huge = encodeFrame({ v: 'y'.repeat(600 * 1024) });
   assert.equal(writer.write(huge), false);
   assert.deepEqual(decodeFrame(structuredClone(huge)), { v: 'y'.repeat(600 * 1024) });
+  // A ring read with textAsBytes keeps long strings as their UTF-8 (TextBytes); sent on, they are strings again.
+  assert.ok(writer.write(wire));
+  const kept = decodeFrame<typeof msg>(new Ring(toWorker, true).read()!);
+  assert.ok((kept.a[0]!.body as unknown) instanceof TextBytes);
+  assert.equal(String(kept.a[0]!.body), body);
+  assert.equal(JSON.stringify(kept.a[0]!.list), JSON.stringify([ascii, 'a']));
+  assert.ok(writer.write(encodeFrame(kept)));
+  assert.deepEqual(decodeFrame(reader.read()!), msg);
   // A string with a lone surrogate has no UTF-8 form: it stays in the JSON, and comes back as it was.
   const lone = { s: `${'q'.repeat(SEG_MIN_CHARS)}\ud800` };
   assert.equal(typeof encodeFrame(lone), 'string');
@@ -91,7 +99,7 @@ function startPump(pollUs: number) {
   const { toMain } = createRingBuffers(4096);
   const reader = new Ring(toMain);
   const writer = new Ring(toMain);
-  const got: string[] = [];
+  const got: Wire[] = [];
   let stop = false;
   const pump = new RingPump(reader, (m) => got.push(m), () => stop, { pollUs });
   const done = pump.run();

@@ -3,7 +3,7 @@
 // UTF-8 JSON, or a Frame (frame.ts): JSON plus raw segments (long strings, byte arrays) written
 // into the shared memory and read out of it once each.
 
-import { frameBytes, frameBytesBound, TextBytes, type Frame, type Wire } from './frame.js';
+import { frameBytes, frameBytesBound, segBytes, TextBytes, type Frame, type Wire } from './frame.js';
 
 const SEQ = 0; // bumped on every write; readers wait on it
 const HEAD = 1; // read offset (only the reader writes it)
@@ -108,9 +108,10 @@ export class Ring {
         bytes = this.data.write(seg, at + 4, end - at - 4, 'utf8');
         kind = bytes === seg.length ? SEG_ASCII : SEG_UTF8;
       } else {
-        this.data.set(seg, at + 4);
-        bytes = seg.byteLength;
-        kind = SEG_BYTES;
+        const b = segBytes(seg);
+        this.data.set(b, at + 4);
+        bytes = b.byteLength;
+        kind = seg instanceof TextBytes ? (seg.ascii ? SEG_ASCII : SEG_UTF8) : SEG_BYTES;
       }
       this.view.setUint32(at, kind * KIND_UNIT + bytes, true);
       at += 4 + bytes;

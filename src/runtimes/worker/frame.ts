@@ -65,12 +65,12 @@ export const isWellFormed = (s: string): boolean => (s as string & { isWellForme
 export function encodeFrame(value: unknown): Wire {
   // A replacer takes JSON.stringify off its fast path: only for messages that need it.
   if (!holdsRaw(value, SEG_MIN_CHARS, { n: 256 })) return JSON.stringify(value);
-  const segs: Array<string | Uint8Array> = [];
+  const segs: Array<string | Uint8Array | TextBytes> = [];
   const text = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
     // `this[key]` is the value before toJSON (a Buffer's toJSON would make it an array of numbers).
     const raw = this[key];
     // A lone surrogate has no UTF-8 form: such a string stays in the JSON (as \ud800), as it always did.
-    if (raw instanceof Uint8Array || (typeof raw === 'string' && raw.length >= SEG_MIN_CHARS && isWellFormed(raw))) {
+    if (raw instanceof Uint8Array || raw instanceof TextBytes || (typeof raw === 'string' && raw.length >= SEG_MIN_CHARS && isWellFormed(raw))) {
       segs.push(raw);
       return { [SEG]: segs.length - 1 };
     }
@@ -100,11 +100,14 @@ export function textStrings<T>(value: T): T {
   return value;
 }
 
+/** The bytes of a byte segment or of a string kept as UTF-8. */
+export const segBytes = (s: Uint8Array | TextBytes): Uint8Array => (s instanceof TextBytes ? s.bytes : s);
+
 /** Bytes a frame takes on the wire, at most (UTF-8 is at most 3 bytes per UTF-16 unit). */
 export function frameBytesBound(wire: Wire): number {
   if (typeof wire === 'string') return wire.length * 3;
   let n = wire.text.length * 3;
-  for (const s of wire.segs ?? []) n += typeof s === 'string' ? s.length * 3 : s.byteLength;
+  for (const s of wire.segs ?? []) n += typeof s === 'string' ? s.length * 3 : segBytes(s).byteLength;
   return n;
 }
 
@@ -112,7 +115,7 @@ export function frameBytesBound(wire: Wire): number {
 export function frameBytes(wire: Wire): number {
   if (typeof wire === 'string') return Buffer.byteLength(wire);
   let n = Buffer.byteLength(wire.text);
-  for (const s of wire.segs ?? []) n += typeof s === 'string' ? Buffer.byteLength(s) : s.byteLength;
+  for (const s of wire.segs ?? []) n += typeof s === 'string' ? Buffer.byteLength(s) : segBytes(s).byteLength;
   return n;
 }
 

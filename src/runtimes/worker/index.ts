@@ -5,15 +5,15 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { PlugwayError } from '../../errors.js';
 import type { PluginRuntime, RuntimeInit } from '../types.js';
-import { IsolatedRuntime, tuningOf } from './isolated-runtime.js';
+import { IsolatedRuntime, tuningOf } from '../isolated-runtime.js';
 import { serveModule } from './serve-module.js';
 import { tsxApiUrls } from '../tsx.js';
 import { needsSdkResolution } from '../sdk-resolve.js';
 import { grantedEnv } from '../granted-env.js';
-import type { RuntimeTuning } from './isolated-runtime.js';
+import type { RuntimeTuning } from '../isolated-runtime.js';
 
-export type { RuntimeTuning } from './isolated-runtime.js';
-export { DEFAULT_TUNING } from './isolated-runtime.js';
+export type { RuntimeTuning } from '../isolated-runtime.js';
+export { DEFAULT_TUNING } from '../isolated-runtime.js';
 
 /** The URL of a module next to this one, as .ts in a checkout (run through tsx) or .js in dist/. */
 export function siblingModule(base: string, name: string): { url: string; typescript: boolean } {

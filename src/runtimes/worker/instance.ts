@@ -2,93 +2,26 @@
 // the thread when a plugin does not give it back), and turns its death into a coded error.
 
 import { MessageChannel, Worker } from 'node:worker_threads';
-import type { MessagePort, ResourceLimits } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { PlugwayError } from '../../errors.js';
+import { InstanceCalls, type DeathKind, type InstanceSpec, type InstanceUsage } from '../isolated-instance.js';
 import { Ring, RingPump, createRingBuffers } from './channel.js';
 import { decodeFrame, encodeFrame, type Wire } from './frame.js';
 import { bootstrapSource } from './protocol.js';
-import type { ToMain, ToWorker, WireError, WorkerBoot } from './protocol.js';
+import type { ToMain, ToWorker, WorkerBoot } from './protocol.js';
 
-export interface InstanceSpec {
-  index: number;
-  boot: Omit<WorkerBoot, 'rings' | 'bulkPort' | 'instance'> & { logLevel?: string };
-  tsx?: { esm: string; cjs: string };
-  /** Register the plugway/sdk resolve hook in the thread (needsSdkResolution). Default true. */
-  sdkHook?: boolean;
-  resourceLimits?: ResourceLimits;
-  /** The thread's process.env (permissions.env); absent: a copy of the gateway's. */
-  env?: Record<string, string>;
-  ringBytes: number;
-  memoryMb?: number;
-  giveBackGraceMs: number;
-  startTimeoutMs: number;
-  /** Turns a plugin's thrown error into the error the caller sees. */
-  toError(wire: WireError, method: string): Error;
-  onMessage(instance: IsolatedInstance, msg: ToMain): void;
-  /** The thread died (crash, OOM, exit, terminated after a deadline). */
-  onDeath(instance: IsolatedInstance, error: PlugwayError, kind: DeathKind): void;
-}
-
-export type DeathKind = 'crashed' | 'oom' | 'exited' | 'terminated';
-
-/** Usage figures an instance reports (a process reports its memory as heapUsed; external 0). */
-export type InstanceUsage = Extract<ToMain, { t: 'usage' }>;
-
-/**
- * One copy of a plugin that IsolatedRuntime balances over, restarts and ends: a worker thread
- * (WorkerInstance) or a sandboxed child process (process/instance.ts).
- */
-export interface IsolatedInstance {
-  readonly index: number;
-  state: 'starting' | 'ready' | 'dead';
-  readonly startMs: number;
-  readonly inFlight: number;
-  /** Starts it; resolves with the plugin's method names once loaded. */
-  start(): Promise<string[]>;
-  send(msg: ToWorker): void;
-  call(method: string, args: readonly unknown[], deadline: number, signal: AbortSignal | undefined, timeoutMs: number): Promise<unknown>;
-  usage(timeoutMs?: number): Promise<InstanceUsage | undefined>;
-  /** CPU use since the previous reading, % of one core. */
-  cpuPercent(): number;
-  /** Ends it without reporting a death. */
-  stop(): Promise<void>;
-}
-
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: Error): void;
-  method: string;
-  timer?: NodeJS.Timeout;
-  onAbort?: () => void;
-  signal?: AbortSignal;
-}
-
-export class WorkerInstance implements IsolatedInstance {
-  readonly index: number;
-  state: 'starting' | 'ready' | 'dead' = 'starting';
+export class WorkerInstance extends InstanceCalls {
   methods: string[] = [];
-  startMs = 0;
   private worker!: Worker;
   private toWorker!: Ring;
   private toMain!: Ring;
   private pump: RingPump | undefined;
   private bulk!: MessagePort;
-  private seq = 0;
-  private readonly pending = new Map<number, Pending>();
-  private readonly control = new Map<number, (msg: ToMain) => void>();
-  private giveBackCheck = false;
-  private deathError?: PlugwayError;
-  private deathKind?: DeathKind;
-  private expectedExit = false;
   private prevElu: ReturnType<Worker['performance']['eventLoopUtilization']> | undefined;
 
-  constructor(private readonly spec: InstanceSpec) {
-    this.index = spec.index;
-  }
-
-  get inFlight(): number {
-    return this.pending.size;
+  constructor(spec: InstanceSpec) {
+    super(spec, 'worker');
   }
 
   get thread(): Worker {
@@ -166,14 +99,9 @@ export class WorkerInstance implements IsolatedInstance {
   private handle(wire: Wire): void {
     const msg = decodeFrame<ToMain>(wire);
     switch (msg.t) {
-      case 'res': {
-        const p = this.pending.get(msg.id);
-        if (!p) return; // answered already (deadline or abort)
-        this.settle(msg.id, p);
-        if (msg.ok) p.resolve(msg.v);
-        else p.reject(this.spec.toError(msg.e!, p.method));
+      case 'res':
+        this.answer(msg);
         return;
-      }
       case 'ready':
       case 'load-error':
         this.onReady?.(msg);
@@ -181,7 +109,7 @@ export class WorkerInstance implements IsolatedInstance {
       case 'oom':
         this.kill(
           new PlugwayError('PLW_ERR_WORKER_OUT_OF_MEMORY', {
-            id: this.spec.boot.pluginId,
+            id: this.pluginId,
             instance: this.index,
             memoryMb: Math.round(msg.limit / 1048576),
             limit: 'external',
@@ -192,8 +120,7 @@ export class WorkerInstance implements IsolatedInstance {
         return;
       case 'pong':
       case 'usage':
-        this.control.get(msg.id)?.(msg);
-        this.control.delete(msg.id);
+        this.controlAnswer(msg.id, msg);
         return;
       default:
         this.spec.onMessage(this, msg);
@@ -210,60 +137,8 @@ export class WorkerInstance implements IsolatedInstance {
     }
   }
 
-  call(method: string, args: readonly unknown[], deadline: number, signal: AbortSignal | undefined, timeoutMs: number): Promise<unknown> {
-    if (this.state === 'dead') return Promise.reject(this.deathError ?? new PlugwayError('PLW_ERR_WORKER_CRASHED', { id: this.spec.boot.pluginId, instance: this.index, reason: 'not running' }));
-    const id = ++this.seq;
-    return new Promise((resolve, reject) => {
-      const p: Pending = { resolve, reject, method };
-      this.pending.set(id, p);
-      p.timer = setTimeout(() => this.expire(id, timeoutMs), Math.max(0, deadline - Date.now()));
-      if (signal) {
-        p.signal = signal;
-        p.onAbort = () => {
-          const q = this.pending.get(id);
-          if (!q) return;
-          this.settle(id, q);
-          this.send({ t: 'cancel', id });
-          q.reject(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.spec.boot.pluginId, method, reason: String((signal.reason as Error)?.message ?? signal.reason ?? 'aborted') }));
-        };
-        signal.addEventListener('abort', p.onAbort, { once: true });
-      }
-      this.send({ t: 'call', id, m: method, a: args as unknown[] });
-      this.pump?.kick();
-    });
-  }
-
-  private settle(id: number, p: Pending): void {
-    this.pending.delete(id);
-    if (p.timer) clearTimeout(p.timer);
-    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
-  }
-
-  private expire(id: number, timeoutMs: number): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.settle(id, p);
-    this.send({ t: 'cancel', id });
-    p.reject(new PlugwayError('PLW_ERR_PLUGIN_TIMEOUT', { id: this.spec.boot.pluginId, method: p.method, timeoutMs }));
-    this.checkGiveBack();
-  }
-
-  /** After a deadline: if the thread does not answer a ping soon, it is stuck (a sync loop): end it. */
-  private checkGiveBack(): void {
-    if (this.giveBackCheck || this.state === 'dead') return;
-    this.giveBackCheck = true;
-    const id = ++this.seq;
-    const timer = setTimeout(() => {
-      this.control.delete(id);
-      this.giveBackCheck = false;
-      if (this.state === 'dead') return;
-      this.kill(new PlugwayError('PLW_ERR_WORKER_TERMINATED', { id: this.spec.boot.pluginId, instance: this.index }), 'terminated');
-    }, this.spec.giveBackGraceMs);
-    this.control.set(id, () => {
-      clearTimeout(timer);
-      this.giveBackCheck = false;
-    });
-    this.send({ t: 'ping', id });
+  protected override sent(): void {
+    this.pump?.kick();
   }
 
   /** Asks the thread for its heap figures; undefined if it does not answer in time (busy). */
@@ -277,7 +152,7 @@ export class WorkerInstance implements IsolatedInstance {
       }, timeoutMs);
       this.control.set(id, (msg) => {
         clearTimeout(timer);
-        resolve(msg.t === 'usage' ? msg : undefined);
+        resolve(msg?.t === 'usage' ? msg : undefined);
       });
       this.send({ t: 'usage', id });
     });
@@ -316,7 +191,7 @@ export class WorkerInstance implements IsolatedInstance {
     if (this.state === 'dead') return;
     this.expectedExit = true;
     this.state = 'dead';
-    this.failAll(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.spec.boot.pluginId, method: 'call', reason: 'the runtime was disposed' }));
+    this.failAll(new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.pluginId, method: 'call', reason: 'the runtime was disposed' }));
     this.toMain.wake();
     await this.worker.terminate();
   }
@@ -327,7 +202,7 @@ export class WorkerInstance implements IsolatedInstance {
     }
     this.state = 'dead';
     this.toMain.wake();
-    const id = this.spec.boot.pluginId;
+    const id = this.pluginId;
     if (!this.deathError) {
       if (err?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         this.deathKind = 'oom';
@@ -343,15 +218,6 @@ export class WorkerInstance implements IsolatedInstance {
     if (!this.expectedExit) void this.worker.terminate();
     this.failAll(this.deathError);
     if (!this.expectedExit) this.spec.onDeath(this, this.deathError, this.deathKind!);
-  }
-
-  private failAll(error: Error): void {
-    for (const [id, p] of this.pending) {
-      this.settle(id, p);
-      p.reject(error);
-    }
-    for (const [, c] of this.control) c({ t: 'pong', id: -1 });
-    this.control.clear();
   }
 }
 

@@ -5,7 +5,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Ring, RingPump } from './channel.js';
-import { decodeFrame, encodeFrame, frameBytes, textStrings, type Wire } from './frame.js';
+import { decodeFrame, encodeFrame, frameBytes, segBytes, textStrings, type Wire } from './frame.js';
 import { toWireError } from './protocol.js';
 import type { BridgeOp, LogLevel, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 import type { PluginLogger } from '../../sdk/context.js';
@@ -236,7 +236,7 @@ export class WorkerSide {
 function frameChars(wire: Wire): number {
   if (typeof wire === 'string') return wire.length;
   let n = wire.text.length;
-  for (const s of wire.segs ?? []) n += s.length;
+  for (const s of wire.segs ?? []) n += typeof s === 'string' ? s.length : segBytes(s).byteLength;
   return n;
 }
 

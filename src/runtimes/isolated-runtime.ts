@@ -4,23 +4,18 @@
 // The worker runtime and the wasm runtime are both this, with a different module in the thread.
 
 import type { ResourceLimits } from 'node:worker_threads';
-import { ERRORS, PlugwayError, reasonOf } from '../../errors.js';
-import type { ErrorCode, ErrorParams } from '../../errors.js';
-import type { PluginMetrics } from '../../sdk/types.js';
-import { DEFAULT_POLL_US, type CallOptions, type PluginRuntime, type RuntimeInit, type RuntimeStats } from '../types.js';
-import { WorkerInstance } from './instance.js';
-import type { DeathKind, InstanceSpec, IsolatedInstance } from './instance.js';
-import type { BridgeOp, WireError } from './protocol.js';
-import { BridgeServer } from './bridge-server.js';
-import { ProbeTally } from '../probe-tally.js';
+import { ERRORS, PlugwayError, reasonOf } from '../errors.js';
+import type { ErrorCode, ErrorParams } from '../errors.js';
+import type { PluginMetrics } from '../sdk/types.js';
+import { DEFAULT_POLL_US, type CallOptions, type PluginRuntime, type RuntimeInit, type RuntimeStats } from './types.js';
+import { WorkerInstance } from './worker/instance.js';
+import type { DeathKind, InstanceSpec, IsolatedInstance } from './isolated-instance.js';
+import type { BridgeOp, WireError } from './worker/protocol.js';
+import { BridgeServer } from './worker/bridge-server.js';
+import { ProbeTally } from './probe-tally.js';
+import { RestartPolicy, type RestartTuning } from './restart-policy.js';
 
-export interface RuntimeTuning {
-  /** First restart delay; doubles per crash within the window. */
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-  /** Crashes within restartWindowMs that make the plugin `failed`. */
-  restartLimit: number;
-  restartWindowMs: number;
+export interface RuntimeTuning extends RestartTuning {
   /** How long a thread has to answer a ping after a deadline before it is terminated. */
   giveBackGraceMs: number;
   /** Bytes of each SharedArrayBuffer ring (two per instance); larger messages go by postMessage. */
@@ -119,7 +114,7 @@ export class IsolatedRuntime implements PluginRuntime {
   private methods = new Set<string>();
   private replay: Array<{ method: string; args: readonly unknown[] }> = [];
   private queue: Queued[] = [];
-  private crashTimes: number[] = [];
+  private readonly restarts: RestartPolicy;
   private failed?: PlugwayError;
   private disposed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -136,6 +131,7 @@ export class IsolatedRuntime implements PluginRuntime {
     this.type = opts.type;
     this.id = init.manifest.id;
     this.bridge = new BridgeServer(init, opts.bridgeOp?.bind(opts));
+    this.restarts = new RestartPolicy(opts.tuning);
   }
 
   private spec(index: number): InstanceSpec {
@@ -209,7 +205,9 @@ export class IsolatedRuntime implements PluginRuntime {
 
   private watchContext(): void {
     const sig = this.init.context.signal;
-    const onAbort = () => this.liveInstances().forEach((i) => i.send({ t: 'abort' }));
+    const onAbort = () => {
+      for (const i of this.liveInstances()) i.send({ t: 'abort' });
+    };
     if (sig.aborted) onAbort();
     else sig.addEventListener('abort', onAbort, { once: true });
     this.flagsJson = JSON.stringify(this.init.context.flags.all());
@@ -218,7 +216,7 @@ export class IsolatedRuntime implements PluginRuntime {
       const j = JSON.stringify(v);
       if (j === this.flagsJson) return;
       this.flagsJson = j;
-      this.liveInstances().forEach((i) => i.send({ t: 'flags', v }));
+      for (const i of this.liveInstances()) i.send({ t: 'flags', v });
     }, 1000);
     t.unref();
     this.timers.add(t);
@@ -364,11 +362,9 @@ export class IsolatedRuntime implements PluginRuntime {
 
   private scheduleRestart(index: number): void {
     if (this.disposed || this.failed) return;
-    const now = Date.now();
-    this.crashTimes = this.crashTimes.filter((t) => now - t < this.opts.tuning.restartWindowMs);
-    this.crashTimes.push(now);
-    const count = this.crashTimes.length;
-    if (count >= this.opts.tuning.restartLimit) {
+    const decision = this.restarts.crashed();
+    if (!decision.restart) {
+      const { count } = decision;
       this.failed = new PlugwayError(this.unit === 'process' ? 'PLW_ERR_PROCESS_RESTART_LIMIT' : 'PLW_ERR_WORKER_RESTART_LIMIT', { id: this.id, count });
       this.emit(`runtime.${this.unit}_restart_limit`, { instance: index, count, code: this.failed.code });
       for (const q of this.queue.splice(0)) {
@@ -379,11 +375,11 @@ export class IsolatedRuntime implements PluginRuntime {
       this.init.onAsyncError(this.failed);
       return;
     }
-    const delayMs = Math.min(this.opts.tuning.backoffBaseMs * 2 ** (count - 1), this.opts.tuning.backoffMaxMs);
-    this.emit(`runtime.${this.unit}_restarting`, { instance: index, attempt: count, delayMs });
+    const { attempt, delayMs } = decision;
+    this.emit(`runtime.${this.unit}_restarting`, { instance: index, attempt, delayMs });
     const t = setTimeout(() => {
       this.timers.delete(t);
-      void this.restart(index, count);
+      void this.restart(index, attempt);
     }, delayMs);
     this.timers.add(t);
   }
@@ -419,7 +415,7 @@ export class IsolatedRuntime implements PluginRuntime {
   async resourceUsage(): Promise<Partial<PluginMetrics>> {
     const per = await Promise.all(
       this.instances.map(async (inst, index) => {
-        if (!inst || inst.state !== 'ready') return { index, state: inst?.state ?? 'absent', cpuPercent: 0, heapUsedMb: 0, heapLimitMb: 0, externalMb: 0 };
+        if (inst?.state !== 'ready') return { index, state: inst?.state ?? 'absent', cpuPercent: 0, heapUsedMb: 0, heapLimitMb: 0, externalMb: 0 };
         const cpu = inst.cpuPercent();
         const u = await inst.usage();
         const mb = (b?: number) => Math.round(((b ?? 0) / 1048576) * 10) / 10;
