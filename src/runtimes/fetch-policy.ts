@@ -16,6 +16,15 @@ export interface FetchPolicy {
 
 export const DEFAULT_FETCH_POLICY: FetchPolicy = { allowedHosts: ['*'], maxResponseBytes: 4 * 1024 * 1024, timeoutMs: 30_000 };
 
+/**
+ * The policy a runtime's fetches run under: runtimes.fetch (or the default), with the response limit
+ * no larger than what the runtime may carry back to the plugin and the timeout no longer than a call.
+ */
+export function runtimeFetchPolicy(policy: FetchPolicy | undefined, maxResponseBytes: number, callTimeoutMs: number): FetchPolicy {
+  const p = policy ?? DEFAULT_FETCH_POLICY;
+  return { ...p, maxResponseBytes: Math.min(p.maxResponseBytes, maxResponseBytes), timeoutMs: Math.min(p.timeoutMs, callTimeoutMs) };
+}
+
 /** Whether `url` is reachable under permissions.network entries: host, host:port, *.suffix, "*". */
 export function hostAllowed(url: URL, allowed: readonly string[]): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
@@ -88,6 +97,52 @@ export async function fetchWithLimit(pluginId: string, url: URL, init: { method:
     }
   }
   const headers: Record<string, string> = {};
-  res.headers.forEach((v, k) => (headers[k] = v));
+  for (const [k, v] of res.headers) headers[k] = v;
   return { status: res.status, headers, body: Buffer.concat(chunks, size) };
+}
+
+/** What an isolated plugin asks the host to fetch (wasm's http_request, a process plugin's fetch host call). */
+export interface HostFetchRequest {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string | null;
+}
+
+export interface HostFetchOptions {
+  /** The manifest's permissions.network. */
+  granted: readonly string[];
+  /** runtimeFetchPolicy(...) of the runtime. */
+  policy: FetchPolicy;
+  /** The runtime's code for a host its manifest did not grant. */
+  notGranted: 'PLW_ERR_WASM_HOST_DENIED' | 'PLW_ERR_HOST_DENIED';
+  /** Ends the download (the runtime was disposed). */
+  signal?: AbortSignal;
+  /** Told of a refused host and of a response over the limit before the error is thrown (events, metrics). */
+  onRefused?(error: PlugwayError): void;
+}
+
+/**
+ * A plugin's HTTP request, made by the host for every isolated runtime: the URL parsed, its host
+ * checked (egressDenial), the response read as a stream up to the policy's limit (fetchWithLimit).
+ */
+export async function hostFetch(pluginId: string, req: HostFetchRequest, opts: HostFetchOptions): Promise<LimitedResponse> {
+  let url: URL;
+  try {
+    url = new URL(String(req?.url));
+  } catch {
+    throw new PlugwayError('PLW_ERR_BAD_REQUEST', { reason: `fetch: ${String(req?.url)} is not a URL` });
+  }
+  const denied = egressDenial(pluginId, url, opts.granted, opts.policy, opts.notGranted);
+  if (denied) {
+    opts.onRefused?.(denied);
+    throw denied;
+  }
+  const body = req.body === undefined || req.body === null || req.body === '' ? undefined : req.body;
+  try {
+    return await fetchWithLimit(pluginId, url, { method: req.method ?? 'GET', headers: req.headers ?? {}, ...(body !== undefined ? { body } : {}) }, opts.policy, opts.signal);
+  } catch (err) {
+    if (err instanceof PlugwayError && err.code === 'PLW_ERR_FETCH_TOO_LARGE') opts.onRefused?.(err);
+    throw err;
+  }
 }

@@ -96,6 +96,66 @@ export abstract class InstanceCalls implements IsolatedInstance {
     return this.spec.boot.pluginId;
   }
 
+  private load?: { settled: boolean; t0: number; timer?: NodeJS.Timeout; resolve(methods: string[]): void; fail(err: Error): void };
+
+  /**
+   * What start() returns: settled by the plugin's ready or load-error (loadAnswered), by failLoad,
+   * or by the load timeout once startLoadClock runs it. `end` ends the instance when its start
+   * fails (the exit that follows is expected, not a death).
+   */
+  protected beginLoad(end: () => void): Promise<string[]> {
+    const t0 = performance.now();
+    return new Promise((resolve, reject) => {
+      const load = {
+        settled: false,
+        t0,
+        resolve,
+        fail: (err: Error) => {
+          if (load.settled) return;
+          load.settled = true;
+          clearTimeout(load.timer);
+          this.expectedExit = true;
+          end();
+          this.state = 'dead';
+          reject(err);
+        },
+      } as NonNullable<InstanceCalls['load']>;
+      this.load = load;
+    });
+  }
+
+  /** Starts the load timeout (PLW_ERR_PLUGIN_LOAD_TIMEOUT): at once for a process, when its thread runs for a worker. */
+  protected startLoadClock(): void {
+    const load = this.load;
+    if (!load || load.settled) return;
+    const { startTimeoutMs } = this.spec;
+    load.timer = setTimeout(() => load.fail(new PlugwayError('PLW_ERR_PLUGIN_LOAD_TIMEOUT', { id: this.pluginId, instance: this.index, timeoutMs: startTimeoutMs })), startTimeoutMs);
+  }
+
+  /** Whether the start is under way: a death now fails the start, not a running instance. */
+  protected get loading(): boolean {
+    return this.load !== undefined && !this.load.settled;
+  }
+
+  protected failLoad(err: Error): void {
+    this.load?.fail(err);
+  }
+
+  /** The plugin's ready (it is loaded: methods) or load-error. */
+  protected loadAnswered(msg: Extract<ToMain, { t: 'ready' | 'load-error' }>): void {
+    const load = this.load;
+    if (!load || load.settled) return;
+    if (msg.t === 'load-error') {
+      load.fail(Object.assign(new Error(msg.e.message), { code: msg.e.code, stack: msg.e.stack }));
+      return;
+    }
+    load.settled = true;
+    clearTimeout(load.timer);
+    this.state = 'ready';
+    this.startMs = performance.now() - load.t0;
+    load.resolve(msg.methods);
+  }
+
   /** A call was just sent (the worker starts polling for its answer). */
   protected sent(): void {}
 
@@ -124,19 +184,29 @@ export abstract class InstanceCalls implements IsolatedInstance {
     });
   }
 
-  /** The plugin's answer to a call (ignored when the call was answered already: deadline or abort). */
-  protected answer(msg: Extract<ToMain, { t: 'res' }>): void {
-    const p = this.pending.get(msg.id);
-    if (!p) return;
-    this.settle(msg.id, p);
-    if (msg.ok) p.resolve(msg.v);
-    else p.reject(this.spec.toError(msg.e!, p.method));
-  }
-
-  /** An answer to a control message (pong, usage). */
-  protected controlAnswer(id: number, msg: ToMain): void {
-    this.control.get(id)?.(msg);
-    this.control.delete(id);
+  /**
+   * A message from the instance that is not about its start: an answer to a call (ignored when the
+   * call was answered already: deadline or abort), to a control message (pong, usage), or one for
+   * the runtime (logs, host calls).
+   */
+  protected received(msg: ToMain): void {
+    switch (msg.t) {
+      case 'res': {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.settle(msg.id, p);
+        if (msg.ok) p.resolve(msg.v);
+        else p.reject(this.spec.toError(msg.e!, p.method));
+        return;
+      }
+      case 'pong':
+      case 'usage':
+        this.control.get(msg.id)?.(msg);
+        this.control.delete(msg.id);
+        return;
+      default:
+        this.spec.onMessage(this, msg);
+    }
   }
 
   private settle(id: number, p: Pending): void {

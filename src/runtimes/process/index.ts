@@ -2,11 +2,11 @@
 // mount, network, PID and user namespaces, empty environment) and in its own cgroup (cpu, memory,
 // pids). Balancing, deadlines, crash restart with backoff and the context bridge are IsolatedRuntime's.
 
-import { PlugwayError, reasonOf } from '../../errors.js';
-import type { PluginMetrics } from '../../sdk/types.js';
-import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
+import { PlugwayError } from '../../errors.js';
+import type { PluginRuntime, RuntimeInit } from '../types.js';
 import { IsolatedRuntime, tuningOf, type RuntimeTuning } from '../isolated-runtime.js';
-import { DEFAULT_FETCH_POLICY, egressDenial, fetchWithLimit } from '../fetch-policy.js';
+import type { HostFetchRequest } from '../fetch-policy.js';
+import { DeferredIsolatedRuntime } from '../deferred-runtime.js';
 import { launchOf } from './command.js';
 import { ProcessInstance, type ProcessSpec } from './instance.js';
 import { bwrapPath, DEFAULT_DISK_MB, sandboxProblem } from './sandbox.js';
@@ -22,22 +22,9 @@ export const DEFAULT_PROCESS_PIDS = 128;
 /** RLIMIT_CPU when no cgroup holds the CPU quota: CPU seconds a process may use before it is ended and restarted. */
 export const RLIMIT_CPU_BACKSTOP_S = 600;
 
-interface FetchRequest {
-  url: string;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string | null;
-}
-
-class ProcessRuntime implements PluginRuntime {
+class ProcessRuntime extends DeferredIsolatedRuntime {
   readonly type = 'process' as const;
-  private inner?: IsolatedRuntime;
   private readonly instances: ProcessInstance[] = [];
-
-  constructor(
-    private readonly init: RuntimeInit,
-    private readonly tuning: RuntimeTuning,
-  ) {}
 
   private event(type: string, data: Record<string, unknown>): void {
     try {
@@ -98,62 +85,23 @@ class ProcessRuntime implements PluginRuntime {
       },
       bridgeOp: async (op, args) => {
         if (op !== 'http.fetch') throw new Error(`unknown host call ${op}`);
-        return this.fetch(args[0] as FetchRequest);
+        return this.fetch(args[0] as HostFetchRequest);
       },
     });
     await this.inner.load();
   }
 
-  /** Aborted on dispose: no download outlives the runtime. */
-  private readonly fetches = new AbortController();
-
-  /** HTTP for the plugin, made by the host: only to hosts permissions.network grants. */
-  private async fetch(req: FetchRequest): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-    const id = this.init.manifest.id;
-    let url: URL;
-    try {
-      url = new URL(String(req?.url));
-    } catch {
-      throw new PlugwayError('PLW_ERR_BAD_REQUEST', { reason: `fetch: ${String(req?.url)} is not a URL` });
-    }
-    // The shared fetch policy (src/runtimes/fetch-policy.ts): the manifest's grant capped by
-    // runtimes.fetch.allowed_hosts, the body streamed and aborted at runtimes.fetch.max_response_bytes.
-    const p = this.init.fetchPolicy ?? DEFAULT_FETCH_POLICY;
-    const policy = { ...p, maxResponseBytes: Math.min(p.maxResponseBytes, this.tuning.maxResponseBytes), timeoutMs: Math.min(p.timeoutMs, this.init.defaultTimeoutMs) };
-    const denied = egressDenial(id, url, this.init.manifest.permissions.network, policy, 'PLW_ERR_HOST_DENIED');
-    if (denied) {
-      this.event('process_host_denied', { host: url.host });
-      throw denied;
-    }
-    let res;
-    try {
-      res = await fetchWithLimit(id, url, { method: req.method ?? 'GET', headers: req.headers ?? {}, ...(req.body !== undefined && req.body !== null ? { body: req.body } : {}) }, policy, this.fetches.signal);
-    } catch (err) {
-      if ((err as PlugwayError).code === 'PLW_ERR_FETCH_TOO_LARGE') this.event('fetch_too_large', { ...(err as PlugwayError).params, runtime: 'process' });
-      throw err;
-    }
+  /** HTTP for the plugin, made by the host (fetch-policy.ts): only to hosts permissions.network grants and runtimes.fetch allows. */
+  private async fetch(req: HostFetchRequest): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+    const res = await this.fetchForPlugin(req, {
+      notGranted: 'PLW_ERR_HOST_DENIED',
+      // the plugin may catch the error its fetch gets: the event is sent here, not when a call fails
+      onRefused: (err) => {
+        if (err.code === 'PLW_ERR_FETCH_TOO_LARGE') this.event('fetch_too_large', { ...err.params, runtime: 'process' });
+        else this.event('process_host_denied', { host: err.params.host });
+      },
+    });
     return { status: res.status, headers: res.headers, body: res.body.toString('utf8') };
-  }
-
-  private get rt(): IsolatedRuntime {
-    if (!this.inner) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id: this.init.manifest.id, state: 'unloaded' });
-    return this.inner;
-  }
-
-  implements(method: string): boolean {
-    return this.inner?.implements(method) ?? false;
-  }
-
-  call<T = unknown>(method: string, payload?: readonly unknown[], options?: CallOptions): Promise<T> {
-    return this.rt.call<T>(method, payload, options);
-  }
-
-  exports(): unknown {
-    return undefined;
-  }
-
-  stats(): RuntimeStats {
-    return this.inner?.stats() ?? { calls: 0, errors: 0, timeouts: 0, inFlight: 0, totalMs: 0, restarts: 0 };
   }
 
   /** The live instances' child processes (the outermost pid: sh exec'd into bwrap), for tests and diagnostics. */
@@ -161,18 +109,6 @@ class ProcessRuntime implements PluginRuntime {
     return this.instances.map((i) => ({ index: i.index, pid: i.pid, state: i.state, cpuMs: i.cpuMs() }));
   }
 
-  resourceUsage(): Promise<Partial<PluginMetrics>> {
-    return this.inner ? this.inner.resourceUsage() : Promise.resolve({});
-  }
-
-  async dispose(): Promise<void> {
-    this.fetches.abort();
-    try {
-      await this.inner?.dispose();
-    } catch (err) {
-      this.init.logger.warn({ err }, `disposing process plugin ${this.init.manifest.id}: ${reasonOf(err)}`);
-    }
-  }
 }
 
 export type { ProcessRuntime };

@@ -40,8 +40,6 @@ export class ProcessInstance extends InstanceCalls {
   private base: CgroupCounters | undefined;
   private stderrTail = '';
   private prevCpu: { at: number; ns: number } | undefined;
-  private onReady?: (msg: Extract<ToMain, { t: 'ready' | 'load-error' }>) => void;
-  private onStartDeath?: (err: Error) => void;
   /** The plugin reads long request bodies as raw bytes after the call line (its `ready` said so). */
   private rawBody = false;
 
@@ -57,7 +55,7 @@ export class ProcessInstance extends InstanceCalls {
   }
 
   start(): Promise<string[]> {
-    const t0 = performance.now();
+    const done = this.beginLoad(() => this.hardKill());
     const { proc } = this;
     this.cgroup = Cgroup.create(`${this.pluginId}-${this.index}-${++cgroupSeq}`, proc.limits);
     this.base = this.cgroup?.counters();
@@ -90,34 +88,9 @@ export class ProcessInstance extends InstanceCalls {
     this.forwardStderr();
     child.on('exit', (code, signal) => this.onExit(code, signal));
     child.on('error', (err) => this.onExit(null, null, err));
+    this.startLoadClock();
     this.send({ t: 'hello' } as unknown as ToWorker);
-    return new Promise<string[]>((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(
-        () => fail(new PlugwayError('PLW_ERR_PLUGIN_LOAD_TIMEOUT', { id: this.pluginId, instance: this.index, timeoutMs: this.spec.startTimeoutMs })),
-        this.spec.startTimeoutMs,
-      );
-      const fail = (err: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.expectedExit = true;
-        this.hardKill();
-        this.state = 'dead';
-        reject(err);
-      };
-      this.onStartDeath = fail;
-      this.onReady = (msg) => {
-        if (settled) return;
-        if (msg.t === 'load-error') return fail(Object.assign(new Error(msg.e.message), { code: msg.e.code, stack: msg.e.stack }));
-        settled = true;
-        clearTimeout(timer);
-        this.state = 'ready';
-        this.startMs = performance.now() - t0;
-        this.onStartDeath = undefined;
-        resolve(msg.methods);
-      };
-    });
+    return done;
   }
 
   private hello(): string {
@@ -164,21 +137,15 @@ export class ProcessInstance extends InstanceCalls {
       return;
     }
     switch (msg.t) {
-      case 'res':
-        this.answer(msg);
-        return;
       case 'ready':
         this.rawBody = (msg as { features?: string[] }).features?.includes('raw_body') ?? false;
-        this.onReady?.(msg);
+        this.loadAnswered(msg);
         return;
       case 'load-error':
-        this.onReady?.(msg);
-        return;
-      case 'pong':
-        this.controlAnswer(msg.id, msg);
+        this.loadAnswered(msg);
         return;
       default:
-        this.spec.onMessage(this, msg);
+        this.received(msg);
     }
   }
 
@@ -223,7 +190,10 @@ export class ProcessInstance extends InstanceCalls {
     if (this.state === 'dead') return;
     this.deathError = error;
     this.deathKind = kind;
-    if (this.onStartDeath) return this.onStartDeath(error);
+    if (this.loading) {
+      this.failLoad(error);
+      return;
+    }
     this.hardKill();
     this.die();
   }
@@ -266,10 +236,11 @@ export class ProcessInstance extends InstanceCalls {
     }
     void this.removeCgroup();
     const reason = spawnError ? spawnError.message : signal ? `killed by ${signal}` : `exited with code ${code}`;
-    if (this.onStartDeath) {
+    if (this.loading) {
       const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
       const why = code === 97 ? 'it could not be put in its cgroup' : reason;
-      return this.onStartDeath(new PlugwayError('PLW_ERR_PROCESS_START_FAILED', { id: this.pluginId, instance: this.index, reason: tail ? `${why}: ${tail}` : why }));
+      this.failLoad(new PlugwayError('PLW_ERR_PROCESS_START_FAILED', { id: this.pluginId, instance: this.index, reason: tail ? `${why}: ${tail}` : why }));
+      return;
     }
     if (this.state === 'dead') return;
     if (!this.deathError) {

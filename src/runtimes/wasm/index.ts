@@ -7,13 +7,12 @@ import { createHash } from 'node:crypto';
 import type { ResourceLimits } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
 import { PlugwayError, reasonOf } from '../../errors.js';
-import type { PluginMetrics } from '../../sdk/types.js';
-import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../types.js';
+import type { PluginRuntime, RuntimeInit } from '../types.js';
 import { IsolatedRuntime, tuningOf } from '../isolated-runtime.js';
 import type { RuntimeTuning } from '../isolated-runtime.js';
 import { tsxApiUrls } from '../tsx.js';
 import { serveModule } from '../worker/serve-module.js';
-import { DEFAULT_FETCH_POLICY, egressDenial, fetchWithLimit, type FetchPolicy } from '../fetch-policy.js';
+import { DeferredIsolatedRuntime } from '../deferred-runtime.js';
 import { Wasm } from './wasm-api.js';
 import type { WasmModule } from './wasm-api.js';
 import { rewriteMemoryMaximum, WASM_PAGE_BYTES, WasmFormatError } from './memory-limit.js';
@@ -74,14 +73,8 @@ function extismConfig(config: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-class WasmRuntime implements PluginRuntime {
+class WasmRuntime extends DeferredIsolatedRuntime {
   readonly type = 'wasm' as const;
-  private inner?: IsolatedRuntime;
-
-  constructor(
-    private readonly init: RuntimeInit,
-    private readonly tuning: RuntimeTuning,
-  ) {}
 
   async load(): Promise<void> {
     const { manifest, entryPath } = this.init;
@@ -169,58 +162,14 @@ class WasmRuntime implements PluginRuntime {
     await this.inner.load();
   }
 
-  /** runtimes.fetch, with the response limit no larger than what the wasm side may hold. */
-  private get fetchPolicy(): FetchPolicy {
-    const p = this.init.fetchPolicy ?? DEFAULT_FETCH_POLICY;
-    return { ...p, maxResponseBytes: Math.min(p.maxResponseBytes, this.tuning.maxResponseBytes), timeoutMs: Math.min(p.timeoutMs, this.init.defaultTimeoutMs) };
-  }
-
   /**
-   * HTTP for the plugin, on the main thread: the hosts are checked again here, and the body is read
-   * as a stream and aborted at the limit (it was buffered whole before: two 1.5 GB streams took the
-   * gateway to 3 GB). The wasm thread waits meanwhile; past its deadline it is ended and so is this.
+   * HTTP for the plugin, on the main thread (fetch-policy.ts): the hosts are checked again here, and
+   * the body is read as a stream and aborted at the limit. The wasm thread waits meanwhile; past its
+   * deadline it is ended and so is this. Refusals reach the plugin's call as its error (toError makes the events).
    */
   private async fetch(req: { url: string; method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
-    const id = this.init.manifest.id;
-    const url = new URL(req.url);
-    const policy = this.fetchPolicy;
-    const denied = egressDenial(id, url, this.init.manifest.permissions.network, policy);
-    if (denied) throw denied;
-    const res = await fetchWithLimit(id, url, { method: req.method, headers: req.headers, ...(req.body ? { body: Buffer.from(req.body, 'base64') } : {}) }, policy, this.fetches.signal);
+    const res = await this.fetchForPlugin({ ...req, ...(req.body ? { body: Buffer.from(req.body, 'base64') } : {}) }, { notGranted: 'PLW_ERR_WASM_HOST_DENIED' });
     return { status: res.status, body: res.body.toString('base64') };
-  }
-
-  /** Aborted on dispose: no download outlives the runtime. */
-  private readonly fetches = new AbortController();
-
-  private get rt(): IsolatedRuntime {
-    if (!this.inner) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id: this.init.manifest.id, state: 'unloaded' });
-    return this.inner;
-  }
-
-  implements(method: string): boolean {
-    return this.inner?.implements(method) ?? false;
-  }
-
-  call<T = unknown>(method: string, payload?: readonly unknown[], options?: CallOptions): Promise<T> {
-    return this.rt.call<T>(method, payload, options);
-  }
-
-  exports(): unknown {
-    return undefined;
-  }
-
-  stats(): RuntimeStats {
-    return this.inner?.stats() ?? { calls: 0, errors: 0, timeouts: 0, inFlight: 0, totalMs: 0, restarts: 0 };
-  }
-
-  resourceUsage(): Promise<Partial<PluginMetrics>> {
-    return this.inner ? this.inner.resourceUsage() : Promise.resolve({});
-  }
-
-  async dispose(): Promise<void> {
-    this.fetches.abort();
-    await this.inner?.dispose();
   }
 }
 

@@ -30,13 +30,13 @@ export class WorkerInstance extends InstanceCalls {
 
   /** Starts the thread and resolves once the plugin is loaded (with its method names). */
   start(): Promise<string[]> {
-    const t0 = performance.now();
     const rings = createRingBuffers(this.spec.ringBytes);
     this.toWorker = new Ring(rings.toWorker);
     this.toMain = new Ring(rings.toMain);
     const { port1, port2 } = new MessageChannel();
     this.bulk = port1;
     const boot: WorkerBoot = { ...this.spec.boot, rings, bulkPort: port2, instance: this.index };
+    const done = this.beginLoad(() => void this.worker.terminate());
     this.worker = new Worker(bootstrapSource(this.spec.tsx, this.spec.sdkHook ?? true), {
       eval: true,
       workerData: boot,
@@ -47,64 +47,31 @@ export class WorkerInstance extends InstanceCalls {
       stdout: false,
       stderr: false,
     });
-    return new Promise<string[]>((resolve, reject) => {
-      let settled = false;
-      // Counted from the moment the thread runs: spawning many threads at once is not the plugin's doing.
-      let timer: NodeJS.Timeout | undefined;
-      this.worker.once('online', () => {
-        if (settled) return;
-        timer = setTimeout(
-          () => fail(new PlugwayError('PLW_ERR_PLUGIN_LOAD_TIMEOUT', { id: boot.pluginId, instance: this.index, timeoutMs: this.spec.startTimeoutMs })),
-          this.spec.startTimeoutMs,
-        );
-      });
-      const fail = (err: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.expectedExit = true;
-        void this.worker.terminate();
-        this.state = 'dead';
-        reject(err);
-      };
-      this.onReady = (msg) => {
-        if (settled) return;
-        if (msg.t === 'ready') {
-          settled = true;
-          clearTimeout(timer);
-          this.methods = msg.methods;
-          this.state = 'ready';
-          this.startMs = performance.now() - t0;
-          resolve(msg.methods);
-        } else {
-          fail(Object.assign(new Error(msg.e.message), { code: msg.e.code, stack: msg.e.stack }));
-        }
-      };
-      this.worker.on('message', (wire: Wire) => this.handle(wire));
-      this.worker.on('error', (err: Error & { code?: string }) => {
-        if (!settled) return fail(err);
-        this.die(err);
-      });
-      this.worker.on('exit', (code) => {
-        if (!settled) return fail(new Error(`worker exited with code ${code} while starting`));
-        this.die(undefined, code);
-      });
-      this.pump = new RingPump(this.toMain, (wire) => this.handle(wire), () => this.state === 'dead', { pollUs: this.spec.boot.pollUs });
-      void this.pump.run();
+    // Counted from the moment the thread runs: spawning many threads at once is not the plugin's doing.
+    this.worker.once('online', () => this.startLoadClock());
+    this.worker.on('message', (wire: Wire) => this.handle(wire));
+    this.worker.on('error', (err: Error & { code?: string }) => {
+      if (this.loading) return this.failLoad(err);
+      this.die(err);
     });
+    this.worker.on('exit', (code) => {
+      if (this.loading) return this.failLoad(new Error(`worker exited with code ${code} while starting`));
+      this.die(undefined, code);
+    });
+    this.pump = new RingPump(this.toMain, (wire) => this.handle(wire), () => this.state === 'dead', { pollUs: this.spec.boot.pollUs });
+    void this.pump.run();
+    return done;
   }
-
-  private onReady?: (msg: Extract<ToMain, { t: 'ready' | 'load-error' }>) => void;
 
   private handle(wire: Wire): void {
     const msg = decodeFrame<ToMain>(wire);
     switch (msg.t) {
-      case 'res':
-        this.answer(msg);
-        return;
       case 'ready':
+        this.methods = msg.methods;
+        this.loadAnswered(msg);
+        return;
       case 'load-error':
-        this.onReady?.(msg);
+        this.loadAnswered(msg);
         return;
       case 'oom':
         this.kill(
@@ -118,12 +85,8 @@ export class WorkerInstance extends InstanceCalls {
           'oom',
         );
         return;
-      case 'pong':
-      case 'usage':
-        this.controlAnswer(msg.id, msg);
-        return;
       default:
-        this.spec.onMessage(this, msg);
+        this.received(msg);
     }
   }
 
