@@ -154,8 +154,11 @@ export class ProcessInstance extends InstanceCalls {
     if (msg.t === 'call' && this.rawBody) {
       const raw = encodeRawCall(msg);
       if (raw) {
+        // one writev for the line and its body
+        this.child.stdin.cork();
         this.child.stdin.write(raw[0]);
         this.child.stdin.write(raw[1]);
+        this.child.stdin.uncork();
         return;
       }
     }
