@@ -82,7 +82,8 @@ export class Connection implements WebSocketConnection {
   }
 
   join(room: string): void {
-    if (this.rooms.has(room)) return;
+    if (this.closing || this.rooms.has(room)) return; // a closed connection's rooms were left already
+
     this.rooms.add(room);
     let set = this.deps.rooms.get(room);
     if (!set) this.deps.rooms.set(room, (set = new Set()));

@@ -13,11 +13,13 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { describeError, isPlugwayError, reasonOf } from '../../errors.js';
 import type { PluginInstance, StateChange } from '../../host/types.js';
 import type { PluginRequest } from '../../sdk/types.js';
+import type { WebSocketConnectionSnapshot } from '../../sdk/websocket.js';
 import type { GatewayCore } from '../core.js';
 import { refuse } from '../http-errors.js';
 import { dispatch } from '../pipeline.js';
 import { requestIdOf } from '../request-id.js';
 import { RequestContext, type Exchange, type Outcome, type Step } from '../steps/context.js';
+import { applyAnswer } from './actions.js';
 import { CLOSE, Connection, closeCodeOfError, frameOf } from './connection.js';
 import { WsRouteTable, type WsRoute } from './routes.js';
 
@@ -249,11 +251,15 @@ export class WebSocketGateway {
     const name = HOOKS[which].find((n) => runtime.implements(n));
     if (!name) return;
     if (inst.state !== 'running' && which !== 'close') return;
-    // Isolated runtimes cannot receive a live object: they get the connection's data, and answer by returning.
-    const payload = runtime.type === 'inprocess' ? args : [snapshot(conn), ...args.slice(1)];
+    // Isolated runtimes cannot receive a live object: they get the connection's data, and answer
+    // with actions (actions.ts) or a value to send.
+    const inprocess = runtime.type === 'inprocess';
+    const payload = inprocess ? args : [snapshot(conn), ...args.slice(1)];
     try {
       const out = await runtime.call(name, payload);
-      if (out !== undefined && which !== 'close') conn.send(out);
+      if (inprocess) {
+        if (out !== undefined && which !== 'close') conn.send(out);
+      } else applyAnswer(conn, out, { pluginId: inst.id, hook: name, closing: which === 'close' });
     } catch (err) {
       this.core.logger.warn({ plugin_id: inst.id, version: inst.version, conn_id: conn.id, hook: name, err: { code: isPlugwayError(err) ? err.code : undefined, message: reasonOf(err) } }, `websocket ${name} failed`);
       if (which === 'open') conn.close(CLOSE.internal, 'the plugin failed to open the connection');
@@ -281,8 +287,8 @@ function toBuffer(raw: RawData): Buffer {
   return Buffer.from(raw);
 }
 
-/** What an isolated plugin gets as `conn`: plain data. */
-function snapshot(c: Connection): Record<string, unknown> {
+/** What an isolated plugin gets as `conn`: plain data (WebSocketConnectionSnapshot). */
+function snapshot(c: Connection): WebSocketConnectionSnapshot {
   return { id: c.id, user: c.user, path: c.path, params: c.params, query: c.query, version: c.version, rooms: [...c.rooms] };
 }
 
