@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { symlink } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -19,7 +19,10 @@ const skip = binarySkip('bwrap', 'bubblewrap');
 /** The examples, each in a plugin folder of its own, on a gateway with the sandbox on (the default). */
 async function serve(...examples: string[]) {
   const dir = await tmpDir('ws-isolated');
-  for (const name of examples) await symlink(join(ROOT, 'examples', name), join(dir, name));
+  for (const name of examples) {
+    if (name === 'worker-rooms') await writeWorkerRooms(join(dir, name));
+    else await symlink(join(ROOT, 'examples', name), join(dir, name));
+  }
   const config = testConfig();
   assert.equal(config.sandbox, true);
   const host = createHost({ config, logger: pino({ level: 'silent' }), pluginDirs: [dir] });
@@ -109,4 +112,41 @@ test('a wasm plugin (AssemblyScript, Extism): echo, binary echo, room broadcast,
   assert.match(left.left, /^[0-9a-f-]{36}$/);
   bob.ws.close();
   other.ws.close();
+});
+
+/** A worker plugin answering with actions, as wasm and process plugins do. */
+async function writeWorkerRooms(dir: string): Promise<void> {
+  await mkdir(dir);
+  await writeFile(join(dir, 'plugin.yaml'), 'id: worker-rooms\nversion: 1.0.0\nkind: handler\nruntime: { type: worker, entry: index.mjs }\nendpoints: [{ path: "/wk/{room}", protocol: websocket }]\n');
+  await writeFile(
+    join(dir, 'index.mjs'),
+    `export default {
+  onOpen(conn) { return { actions: [{ op: 'join', room: conn.params.room }, { op: 'send', data: { joined: conn.params.room, rooms: conn.rooms } }] }; },
+  onMessage(conn, data) {
+    if (data === 'bad') return { actions: [{ op: 'send', data: 'never sent' }, { op: 'close', code: 1005 }] };
+    if (data === 'rooms') return { rooms: conn.rooms };
+    return { actions: [{ op: 'broadcast', room: conn.params.room, data: { said: data }, exceptSelf: true }] };
+  },
+};
+`,
+  );
+}
+
+test('a worker plugin answers with actions too; an invalid action is refused whole, logged with its code, and the connection stays', async (t) => {
+  const s = await serve('worker-rooms');
+  t.after(() => s.close());
+  const { ann, bob, other } = await threeClients(`${s.gw.url}/wk`);
+  ann.send('rooms');
+  assert.deepEqual(await ann.next(), { rooms: ['lobby'] }, 'the snapshot lists the rooms joined');
+  ann.send('hi');
+  assert.deepEqual(await bob.next(), { said: 'hi' }, 'exceptSelf: not back to ann');
+  bob.send('bad');
+  bob.send('rooms');
+  assert.deepEqual(await bob.next(), { rooms: ['lobby'] }, 'nothing of the bad answer was applied, and the connection is open');
+  const line = s.gw.logs.lines.find((l) => (l as { err?: { code?: string } }).err?.code === 'PLW_ERR_WS_ACTION_INVALID');
+  assert.ok(line, 'the refusal is logged with its code');
+  assert.match(String((line as { err: { message: string } }).err.message), /close code 1005 cannot be sent/);
+  other.send('rooms');
+  assert.deepEqual(await other.next(), { rooms: ['elsewhere'] }, 'ann\'s broadcast did not reach another room');
+  for (const c of [ann, bob, other]) c.ws.close();
 });
