@@ -9,10 +9,10 @@ const TIME_ORIGIN = performance.timeOrigin;
 export const BUCKET_MS = 5_000;
 /** Buckets kept: 60 × 5 s = 5 minutes. */
 export const SLOTS = 60;
-/** Latency bins: bin 0 holds ≤ 10 µs, then 4 bins a doubling (each ~19 % wide), the last everything above ~5.6 min. */
-const MIN_MS = 0.01;
+/** Latency bins: bin 0 holds ≤ 1 µs, then 4 bins a doubling (each ~19 % wide), the last everything above ~4.5 min. */
+const MIN_MS = 0.001;
 const PER_OCTAVE = 4;
-const BINS = 96;
+const BINS = 112;
 
 /** The bin a duration falls in. */
 export function binOf(ms: number): number {

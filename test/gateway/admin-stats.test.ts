@@ -12,7 +12,7 @@ const TOKEN = 'admin-stats-token-0123456789abcdef';
 const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-test('GET /admin/stats: rate, 5xx, p50/p99 per plugin from real requests; open WebSockets; quiet plugins carry no series', async (t) => {
+test('GET /admin/stats: rate, 5xx, p50/p99 per plugin from real requests; open WebSockets; quiet plugins carry no series', { timeout: 30_000 }, async (t) => {
   const ws = (path: string) => ({ path, method: 'GET', protocol: 'websocket', auth: 'none', roles: [], permissions: [] });
   const host = await makeHost(
     [

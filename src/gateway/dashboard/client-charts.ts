@@ -52,8 +52,9 @@ export const DASHBOARD_CHARTS = `
       var x = n > 1 ? (i / (n - 1)) * CW : CW / 2;
       var y = CH - PAD - (max > 0 ? Math.min(1, v / max) : 0) * (CH - 2 * PAD);
       var next = values[i + 1];
-      var lone = !open && (typeof next !== 'number' || !isFinite(next));
-      d += (open ? 'L' : 'M') + x.toFixed(1) + ',' + y.toFixed(1) + (lone ? 'h0.1' : '');
+      // a point alone (one bucket with requests between empty ones) is a short dash, inside the box
+      if (!open && (typeof next !== 'number' || !isFinite(next))) { d += 'M' + Math.max(0, x - 3).toFixed(1) + ',' + y.toFixed(1) + 'h3'; continue; }
+      d += (open ? 'L' : 'M') + x.toFixed(1) + ',' + y.toFixed(1);
       open = true;
     }
     return d;
@@ -73,9 +74,11 @@ export const DASHBOARD_CHARTS = `
   function legend(items) {
     return el('div', { cls: 'legend', kids: items.map(function (it) { return el('span', { cls: 'key ' + it[0], text: it[1] }); }) });
   }
+  // milliseconds with the digits that matter: 0.012, 1.24, 35.1
+  function ms(v) { return typeof v === 'number' && isFinite(v) ? v.toFixed(v < 0.1 ? 3 : v < 10 ? 2 : 1) : '\\u2014'; }
   function makeCard(id) {
     var nums = {};
-    var stat = function (k, label) { nums[k] = el('b', { text: '\\u2014' }); return el('span', { cls: 'stat', data: { stat: k }, kids: [nums[k], el('span', { cls: 'muted', text: ' ' + label })] }); };
+    var stat = function (k, label) { nums[k] = el('b', { text: '\\u2014' }); return el('span', { cls: 'stat', data: { stat: k }, title: label + ', over the last minute', kids: [nums[k], el('span', { cls: 'muted', text: label })] }); };
     var ws = el('span', { cls: 'badge', data: { ws: '0' }, title: 'WebSocket connections open now' });
     var rps = chart('rps', ['area', 'rps', 'errors']);
     var lat = chart('latency', ['p50', 'p99']);
@@ -83,7 +86,7 @@ export const DASHBOARD_CHARTS = `
     var latMax = el('span', { cls: 'muted' });
     var card = el('div', { cls: 'card', data: { pluginId: id }, kids: [
       el('div', { cls: 'card-head', kids: [el('span', { cls: 'mono', text: id }), el('span', { cls: 'muted' }), el('span', { cls: 'spacer' }), ws] }),
-      el('div', { cls: 'stats', kids: [stat('rps', 'req/s'), stat('errors', 'errors'), stat('p50', 'p50 ms'), stat('p99', 'p99 ms')] }),
+      el('div', { cls: 'stats', kids: [stat('rps', 'req/s'), stat('errors', '5xx'), stat('p50', 'p50 ms'), stat('p99', 'p99 ms')] }),
       el('div', { cls: 'chart-label', kids: [legend([['rps', 'requests/s'], ['errors', '5xx/s']]), el('span', { cls: 'spacer' }), rpsMax] }), rps,
       el('div', { cls: 'chart-label', kids: [legend([['p50', 'p50'], ['p99', 'p99']]), el('span', { cls: 'spacer' }), latMax] }), lat,
     ] });
@@ -121,9 +124,9 @@ export const DASHBOARD_CHARTS = `
       var m = p.last_minute || {};
       c.nums.rps.textContent = num(m.rps, 2);
       c.nums.errors.textContent = num(m.errors);
-      c.nums.p50.textContent = num(m.p50_ms, 2);
-      c.nums.p99.textContent = num(m.p99_ms, 2);
-      c.card.title = 'last minute: ' + num(m.requests) + ' requests';
+      c.nums.p50.textContent = ms(m.p50_ms);
+      c.nums.p99.textContent = ms(m.p99_ms);
+      c.card.title = id + ': ' + num(m.requests) + ' requests in the last minute';
       s = s || { requests: [], rps: [], errors: [], p50_ms: [], p99_ms: [] };
       // 5xx a second: the bucket's rate times its share of 5xx
       var errRate = s.errors.map(function (n, i) { return s.requests[i] ? (s.rps[i] * n) / s.requests[i] : 0; });
@@ -136,8 +139,8 @@ export const DASHBOARD_CHARTS = `
       var lmax = Math.max(maxOf(s.p99_ms), maxOf(s.p50_ms));
       setPath(c.lat, 'p50', linePath(s.p50_ms, lmax));
       setPath(c.lat, 'p99', linePath(s.p99_ms, lmax));
-      c.lat.firstChild.textContent = id + ': p99 peak ' + num(maxOf(s.p99_ms), 2) + ' ms';
-      c.latMax.textContent = 'max ' + num(lmax, 2) + ' ms';
+      c.lat.firstChild.textContent = id + ': p99 peak ' + ms(maxOf(s.p99_ms)) + ' ms';
+      c.latMax.textContent = 'max ' + ms(lmax) + ' ms';
     });
     cards.forEach(function (c, id) { if (!seen.has(id)) { c.card.remove(); cards.delete(id); } });
     $('traffic-empty').hidden = seen.size > 0;

@@ -64,8 +64,10 @@ pre { margin: 0; padding: 10px; background: #f3f4f6; border-radius: 6px; overflo
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
 .card-head { display: flex; align-items: center; gap: 8px; font-weight: 600; }
-.card .stats { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 6px 0 2px; font-variant-numeric: tabular-nums; }
-.card .stat b { font-size: 15px; }
+.card .stats { display: grid; grid-template-columns: repeat(4, 1fr); gap: 8px; margin: 6px 0 2px; font-variant-numeric: tabular-nums; }
+.card .stat { display: flex; flex-direction: column; line-height: 1.25; }
+.card .stat b { font-size: 16px; }
+.card .stat .muted { font-size: 11.5px; }
 .chart-label { display: flex; align-items: center; gap: 8px; font-size: 11.5px; margin-top: 6px; }
 .legend { display: flex; gap: 10px; }
 .key::before { content: ""; display: inline-block; width: 12px; height: 3px; border-radius: 2px; margin-right: 4px; vertical-align: middle; background: var(--muted); }
