@@ -22,7 +22,7 @@ export function binOf(ms: number): number {
 }
 
 /** A bin's representative value: its geometric middle (its lower bound for the last, open one). */
-function valueOf(bin: number): number {
+function binValue(bin: number): number {
   if (bin === 0) return MIN_MS;
   return MIN_MS * 2 ** ((bin === BINS - 1 ? bin - 1 : bin - 0.5) / PER_OCTAVE);
 }
@@ -132,7 +132,7 @@ export class PluginLiveStats {
     let seen = 0;
     for (let b = 0; b < BINS; b++) {
       for (const s of slots) seen += bins[s * BINS + b]!;
-      if (seen >= rank) return round(Math.min(valueOf(b), max), 3);
+      if (seen >= rank) return round(Math.min(binValue(b), max), 3);
     }
     return round(max, 3);
   }
