@@ -60,7 +60,7 @@ export interface RuntimeInit {
   pluginDir?: string;
   /**
    * In-process: run every call in the plugin's AsyncLocalStorage scope, so errors from whatever the
-   * call started are attributed to it (host config runtimes.async_context; absent: true). False leaves
+   * call started are attributed to it (host config runtimes.async_context; absent: false). False leaves
    * attribution to the stack.
    */
   asyncContext?: boolean;

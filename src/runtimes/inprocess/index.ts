@@ -54,7 +54,7 @@ class InProcessRuntime implements PluginRuntime {
     this.id = init.manifest.id;
     this.allowed = new Set(init.manifest.actions);
     this.scope = { pluginKey: `${init.manifest.id}@${init.manifest.version}`, onAsyncError: (err) => init.onAsyncError(err) };
-    this.scoped = init.asyncContext !== false;
+    this.scoped = init.asyncContext === true;
     this.files = init.entryPath && init.pluginDir ? registerPluginFiles(init.pluginDir, this.scope) : undefined;
     installAsyncErrorHandler({ logger: init.logger });
   }
