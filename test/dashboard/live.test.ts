@@ -114,7 +114,7 @@ test('request rate and p50/p99 charts: SVG paths drawn from the stats', { skip, 
   const p99 = Number(await stat('checkout', 'p99'));
   assert.ok(p50 > 0 && p99 >= p50, `p50 ${p50}, p99 ${p99}`);
   // what the charts were drawn from: the admin API's numbers for the same minute
-  const stats = await (await fetch(`${stack!.url}/admin/stats`, { headers: { authorization: `Bearer ${stack!.token}` } })).json();
+  const stats = (await (await fetch(`${stack!.url}/admin/stats`, { headers: { authorization: `Bearer ${stack!.token}` } })).json()) as any;
   const checkout = stats.plugins.find((p: { id: string }) => p.id === 'checkout');
   assert.ok(checkout.last_minute.requests >= 40);
   assert.match((await page.locator('#traffic-window').textContent())!, /last 5 min, 5 s buckets/);
@@ -144,7 +144,7 @@ test('Roll back: off with a reason for a plugin with one version, on for one wit
   assert.equal(await two.isDisabled(), false);
   assert.equal(await two.getAttribute('title'), 'Switch back to 1.0.0 (the previous kept version)');
   // the plugin list says why, for any client
-  const list = (await (await fetch(`${stack!.url}/admin/plugins`, { headers: { authorization: `Bearer ${stack!.token}` } })).json()).plugins;
+  const list = ((await (await fetch(`${stack!.url}/admin/plugins`, { headers: { authorization: `Bearer ${stack!.token}` } })).json()) as any).plugins;
   const by = Object.fromEntries(list.map((p: { id: string; versions_kept: number; rollback_to: string | null }) => [p.id, [p.versions_kept, p.rollback_to]]));
   assert.deepEqual(by.catalog, [1, null]);
   assert.deepEqual(by.checkout, [2, '1.0.0']);
