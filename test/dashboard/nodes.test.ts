@@ -2,41 +2,35 @@
 // of one of them lists both (with the plugins each serves); a gateway on its own shows no panel
 // (live.test.ts).
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { binarySkip } from '../helpers/services.js';
 import { http } from '../gateway/helpers.js';
-import { createEtcdServer, type EtcdServer } from '../cluster/etcd-server.js';
+import { createEtcdServer } from '../cluster/etcd-server.js';
 import { startServeNode, until, type ServeNode } from '../cluster/serve-node.js';
 import { chromiumSkip, launchChromium, tmp, writePlugin } from './helpers.js';
 
 const skip = chromiumSkip() || binarySkip('etcd', 'etcd-server');
 const TOKEN = 'dashboard-nodes-token-0123456789abcdef';
-let etcd: EtcdServer | undefined;
-let browser: Browser | undefined;
-const nodes: ServeNode[] = [];
 
-before(async () => {
-  if (skip) return;
-  etcd = await createEtcdServer();
+test('with a cluster, the Nodes panel lists every node and what it serves', { skip, timeout: 90_000 }, async (t) => {
+  const etcd = await createEtcdServer();
+  const nodes: ServeNode[] = [];
+  const browser = await launchChromium();
+  // in reverse: the browser, the nodes (a clean stop leaves the list), then etcd
+  t.after(async () => {
+    await browser.close().catch(() => undefined);
+    for (const n of nodes) await n.stop();
+    await etcd.destroy();
+  });
   await etcd.start();
-});
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  for (const n of nodes) await n.stop();
-  await etcd?.destroy();
-});
-
-test('with a cluster, the Nodes panel lists every node and what it serves', { skip, timeout: 90_000 }, async () => {
   const root = await tmp('nodes');
   await writePlugin(root, { id: 'hello', version: '1.0.0' });
   const prefix = `/plugway-dash-nodes-${process.pid}`;
-  for (const id of ['node-a', 'node-b']) nodes.push(await startServeNode({ etcd: etcd!.endpoint, prefix, token: TOKEN, nodeId: id, args: ['--plugins', root] }));
+  for (const id of ['node-a', 'node-b']) nodes.push(await startServeNode({ etcd: etcd.endpoint, prefix, token: TOKEN, nodeId: id, args: ['--plugins', root] }));
   const a = nodes[0]!;
   await until(async () => ((await http(`${a.url}/admin/nodes`, { headers: { authorization: `Bearer ${TOKEN}` } })).json?.nodes?.length === 2 ? true : undefined), 15_000, 'both nodes in the list');
 
-  browser = await launchChromium();
   const page = await browser.newPage();
   page.setDefaultTimeout(15_000);
   const problems: string[] = [];
