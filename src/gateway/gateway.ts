@@ -378,6 +378,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   const websockets = new WebSocketGateway(core, {
     prefix,
     maxBufferedBytes: config.gateway.websocket?.maxBufferedBytes,
+    rooms: cluster?.rooms, // room broadcasts reach the other nodes when the cluster has NATS
     ownsUpgrades: () => app.server.listenerCount('upgrade') <= upgradeListeners + 1,
     // other upgrades (a remote plugin's proxied WebSocket) go through the same routes as any request
     otherRoutes: upgradeThroughRoutes((req, res) => (fast ? fast.handle(req, res) : app.routing(req, res))),

@@ -78,8 +78,13 @@ export function serializePending(out: WireResponse, maxBytes: number): WireRespo
   return done;
 }
 
-/** Checks a plugin's response (status, headers, body type, string/bytes size); a JSON body is left pending. */
-export function checkResponse(pluginId: string, res: unknown, maxBytes: number): WireResponse {
+/**
+ * Checks a plugin's response (status, headers, body type, string/bytes size); a JSON body is left pending.
+ * `prev`: the response this one replaces, already checked (a middleware's onResponse); a header whose
+ * value is the very string it had there is not checked again, unless the headers object is the same
+ * one (changed in place, so nothing in it is known).
+ */
+export function checkResponse(pluginId: string, res: unknown, maxBytes: number, prev?: PluginResponse): WireResponse {
   if (res === null || typeof res !== 'object' || Array.isArray(res)) throw invalid(pluginId, `expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
   const r = res as PluginResponse;
   const status = r.statusCode;
@@ -97,16 +102,18 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
   if (r.headers !== undefined) {
     if (r.headers === null || typeof r.headers !== 'object') throw invalid(pluginId, 'headers must be an object of strings');
     const headers: Record<string, string | string[]> = {};
+    const known = prev?.headers !== undefined && prev.headers !== r.headers ? prev.headers : undefined;
     for (const name in r.headers) {
       const v = r.headers[name];
-      if (!HEADER_NAME.test(name)) throw invalid(pluginId, `header name ${JSON.stringify(name)} is not a valid token`);
+      const checked = known !== undefined && typeof v === 'string' && known[name] === v;
+      if (!checked && !HEADER_NAME.test(name)) throw invalid(pluginId, `header name ${JSON.stringify(name)} is not a valid token`);
       if (typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
         throw invalid(pluginId, `header ${name} must be a string or an array of strings`);
       }
       const lower = name.toLowerCase();
       if (lower === 'content-length' && typeof v === 'string') contentLength = v;
       if (DROPPED_HEADERS.has(lower)) continue;
-      if (typeof v === 'string' ? BAD_HEADER_VALUE.test(v) : v.some((x) => BAD_HEADER_VALUE.test(x))) {
+      if (!checked && (typeof v === 'string' ? BAD_HEADER_VALUE.test(v) : v.some((x) => BAD_HEADER_VALUE.test(x)))) {
         throw new PlugwayError('PLW_ERR_INVALID_HEADER', { id: pluginId, header: JSON.stringify(name) });
       }
       if (lower === 'content-type') contentType = Array.isArray(v) ? v[0] : v;
