@@ -324,7 +324,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
 
       if (config.gateway.admin.enabled) {
         const allowedHosts = config.gateway.admin.allowedHosts;
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster, alerts, allowedHosts, ...(exposed ? { exposed } : {}) }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster, alerts, allowedHosts, openWebSockets: (id) => handles.get(app)?.websockets.openConnections(id) ?? 0, ...(exposed ? { exposed } : {}) }), { prefix: '/admin' });
         registerDashboard(scope, allowedHosts); // GET /dashboard: a page over the admin API, off with it
         registerSeedAliases(scope, `${prefix}/admin`); // CovetPy's /_plugins routes, forwarded to /admin
       }

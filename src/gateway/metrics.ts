@@ -9,13 +9,15 @@ import type { PluginMetrics } from '../sdk/types.js';
 import { ERRORS } from '../errors.js';
 import { CIRCUIT_STATE_VALUE, type CircuitState } from '../resilience/circuit-breaker.js';
 import { registerUpstreamMetrics } from './upstream-metrics.js';
+import { LiveStats, type PluginLiveStats } from './live-stats.js';
 
 const STATES = ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] as const;
 const HEALTHS = ['healthy', 'degraded', 'unhealthy', 'unknown', 'disabled'] as const;
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface RouteMetrics {
-  observe(status: number, seconds: number): void;
+  /** One answer: its status, its duration, and when it ended (performance.now(); now when omitted). */
+  observe(status: number, seconds: number, at?: number): void;
   error(code: string): void;
   rateLimited(): void;
 }
@@ -52,12 +54,14 @@ class RouteSeries implements RouteMetrics {
     private readonly latency: LatencyCells,
     private readonly errors: Counter<'plugin' | 'route' | 'code'>,
     private readonly limited: Counter.Internal,
+    private readonly live: PluginLiveStats,
   ) {}
 
-  observe(status: number, seconds: number): void {
+  observe(status: number, seconds: number, at = performance.now()): void {
     const m = this.byStatus;
     m.set(status, (m.get(status) ?? 0) + 1);
     this.latency.observe(seconds);
+    this.live.record(seconds * 1000, status, at);
   }
 
   error(code: string): void {
@@ -126,6 +130,8 @@ class RouteLatencyHistogram extends Histogram<'plugin' | 'route'> {
 
 export class GatewayMetrics {
   readonly registry = new Registry();
+  /** Per-plugin rate and latency of the last minutes (GET /admin/stats). */
+  readonly live = new LiveStats();
   private readonly requests: Counter<'plugin' | 'route' | 'method' | 'status'>;
   private readonly errors: Counter<'plugin' | 'route' | 'code'>;
   private readonly latency: RouteLatencyHistogram;
@@ -244,7 +250,7 @@ export class GatewayMetrics {
     const key = `${plugin}\u0000${route}`;
     let cells = this.latencyCells.get(key);
     if (!cells) this.latencyCells.set(key, (cells = new LatencyCells(plugin, route)));
-    const series = new RouteSeries(plugin, route, method, cells, this.errors, this.limited.labels(plugin, route));
+    const series = new RouteSeries(plugin, route, method, cells, this.errors, this.limited.labels(plugin, route), this.live.of(plugin));
     this.routes.push(series);
     return series;
   }
