@@ -90,10 +90,11 @@ export class RequestContext implements CallSlot, Deadline {
   private guardMs = 0;
   /** Bumped at every await: a continuation of an earlier one (an answer after its deadline) is ignored. */
   private gen = 0;
-  /** Where the awaited step is: its array, index and direction (for onDeadline). */
-  pendingSteps: readonly Step[] = [];
+  /** What the dispatcher awaits (pipeline.ts): step `pendingIndex`'s enter (0), its entered (1) or its leave (2). */
   pendingIndex = 0;
-  pendingLeave = false;
+  pendingKind = 0;
+  /** The awaited step's array, while a deadline it asked for is armed (for onDeadline). */
+  pendingSteps: readonly Step[] = [];
 
   constructor(
     readonly preq: PluginRequest,
@@ -109,12 +110,15 @@ export class RequestContext implements CallSlot, Deadline {
     this.guardMs = ms;
   }
 
-  /** The dispatcher awaits step `index` of `steps`: arms the deadline the step asked for; the returned generation tells a live continuation from a stale one. */
-  awaiting(steps: readonly Step[], index: number, leave: boolean): number {
+  /** Whether the step awaited now is on the way out (its leave). */
+  get pendingLeave(): boolean {
+    return this.pendingKind === 2;
+  }
+
+  /** The dispatcher awaits what pendingIndex/pendingKind say: arms the deadline the step asked for; the returned generation tells a live continuation from a stale one. */
+  awaiting(steps: readonly Step[]): number {
     if (this.guardMs > 0) {
       this.pendingSteps = steps;
-      this.pendingIndex = index;
-      this.pendingLeave = leave;
       addDeadline(this, this.guardMs);
       this.guardMs = 0;
     }
