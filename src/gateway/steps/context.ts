@@ -119,7 +119,7 @@ export class RequestContext implements CallSlot, Deadline {
   awaiting(steps: readonly Step[]): number {
     if (this.guardMs > 0) {
       this.pendingSteps = steps;
-      addDeadline(this, this.guardMs);
+      addDeadline(this, this.guardMs, this.callStart); // the call began a moment ago: its start, not another clock read
       this.guardMs = 0;
     }
     return ++this.gen;

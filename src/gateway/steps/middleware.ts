@@ -25,7 +25,8 @@ export function middlewareStep(host: Host, mw: MiddlewareSpec, maxResponseBytes:
   const answer = (ctx: RequestContext, r: PluginResponse | undefined | null): Outcome | undefined => {
     if (r === undefined || r === null) return undefined;
     if (ctx.res !== undefined) discardBody(ctx.res, r);
-    const wire = checkResponse(id, r, maxResponseBytes, ctx.res);
+    const prev = ctx.res;
+    const wire = checkResponse(id, r, maxResponseBytes, prev, prev !== undefined && ctx.outcome !== undefined && !isFailure(ctx.outcome) ? ctx.outcome : undefined);
     ctx.res = r;
     return wire;
   };
