@@ -324,7 +324,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
 
       if (config.gateway.admin.enabled) {
         const allowedHosts = config.gateway.admin.allowedHosts;
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster, alerts, allowedHosts, ...(exposed ? { exposed } : {}) }), { prefix: '/admin' });
+        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster, alerts, allowedHosts, openWebSockets: (id) => handles.get(app)?.websockets.openConnections(id) ?? 0, ...(exposed ? { exposed } : {}) }), { prefix: '/admin' });
         registerDashboard(scope, allowedHosts); // GET /dashboard: a page over the admin API, off with it
         registerSeedAliases(scope, `${prefix}/admin`); // CovetPy's /_plugins routes, forwarded to /admin
       }
@@ -378,6 +378,7 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   const websockets = new WebSocketGateway(core, {
     prefix,
     maxBufferedBytes: config.gateway.websocket?.maxBufferedBytes,
+    rooms: cluster?.rooms, // room broadcasts reach the other nodes when the cluster has NATS
     ownsUpgrades: () => app.server.listenerCount('upgrade') <= upgradeListeners + 1,
     // other upgrades (a remote plugin's proxied WebSocket) go through the same routes as any request
     otherRoutes: upgradeThroughRoutes((req, res) => (fast ? fast.handle(req, res) : app.routing(req, res))),
