@@ -56,6 +56,15 @@ test('long strings and byte arrays cross as raw segments, one write and one read
   const huge = encodeFrame({ v: 'y'.repeat(600 * 1024) });
   assert.equal(writer.write(huge), false);
   assert.deepEqual(decodeFrame(structuredClone(huge)), { v: 'y'.repeat(600 * 1024) });
+  // Byte arrays at any offset in their buffer (placed at their own alignment in the ring) come back whole.
+  for (let offset = 0; offset < 9; offset++) {
+    const backing = new Uint8Array(5000 + offset);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 7 + offset) & 255;
+    const view = backing.subarray(offset, offset + 4093 + offset);
+    const m = { t: 'res', v: [view, `${'s'.repeat(SEG_MIN_CHARS + offset)}`, new Uint8Array(0)] };
+    assert.ok(writer.write(encodeFrame(m)));
+    assert.deepEqual(decodeFrame(reader.read()!), m, `byte offset ${offset}`);
+  }
   // A ring read with textAsBytes keeps long strings as their UTF-8 (TextBytes); sent on, they are strings again.
   assert.ok(writer.write(wire));
   const kept = decodeFrame<typeof msg>(new Ring(toWorker, true).read()!);
