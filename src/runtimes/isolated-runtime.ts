@@ -1,69 +1,23 @@
-// A PluginRuntime over N worker threads: least-busy dispatch, deadlines, lifecycle replay after a
-// restart, crash → restart with exponential backoff → `failed` after too many. The plugin's
-// context (logs, storage, events) is served on the main thread by bridge-server.ts.
-// The worker runtime and the wasm runtime are both this, with a different module in the thread.
+// A PluginRuntime over N isolated instances (worker threads, or processes for `process`): least-busy
+// dispatch, deadlines, lifecycle replay after a restart, crash → restart with exponential backoff →
+// `failed` after too many (restart-policy.ts). The plugin's context (logs, storage, events) is
+// served on the main thread by bridge-server.ts. The worker, wasm and process runtimes are all this,
+// with a different instance or a different module in the thread.
 
 import type { ResourceLimits } from 'node:worker_threads';
 import { ERRORS, PlugwayError, reasonOf } from '../errors.js';
 import type { ErrorCode, ErrorParams } from '../errors.js';
 import type { PluginMetrics } from '../sdk/types.js';
-import { DEFAULT_POLL_US, type CallOptions, type PluginRuntime, type RuntimeInit, type RuntimeStats } from './types.js';
+import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from './types.js';
 import { WorkerInstance } from './worker/instance.js';
 import type { DeathKind, InstanceSpec, IsolatedInstance } from './isolated-instance.js';
 import type { BridgeOp, WireError } from './worker/protocol.js';
 import { BridgeServer } from './worker/bridge-server.js';
 import { ProbeTally } from './probe-tally.js';
-import { RestartPolicy, type RestartTuning } from './restart-policy.js';
+import { RestartPolicy } from './restart-policy.js';
+import { loadTimeoutMs, type RuntimeTuning } from './isolated-tuning.js';
 
-export interface RuntimeTuning extends RestartTuning {
-  /** How long a thread has to answer a ping after a deadline before it is terminated. */
-  giveBackGraceMs: number;
-  /** Bytes of each SharedArrayBuffer ring (two per instance); larger messages go by postMessage. */
-  ringBytes: number;
-  /** How long both ends of a ring poll for the next message before sleeping, µs (PumpOptions.pollUs; 0: never poll). */
-  pollUs: number;
-  /** How long an instance has to load (import / instantiate) before it is ended; default loadTimeoutMs(manifest). */
-  startTimeoutMs?: number;
-  maxResponseBytes: number;
-}
-
-/** Load timeout of an instance when the manifest sets no resources.timeout. */
-export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
-/**
- * The least a load is given, whatever resources.timeout says: a thread's start (tsx, Extism, the
- * module) can take seconds when several gateways start at once on a small, busy machine.
- */
-export const MIN_LOAD_TIMEOUT_MS = 10_000;
-
-/**
- * How long an isolated instance may take to load, counted from the moment its thread runs:
- * resources.timeout if longer than MIN_LOAD_TIMEOUT_MS, else that (DEFAULT_LOAD_TIMEOUT_MS when unset). A loop at the top level of a worker entry or in a wasm start
- * function is ended then with PLW_ERR_PLUGIN_LOAD_TIMEOUT.
- */
-export function loadTimeoutMs(resources: { timeoutMs?: number }): number {
-  return Math.max(MIN_LOAD_TIMEOUT_MS, resources.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
-}
-
-export const DEFAULT_TUNING: RuntimeTuning = {
-  backoffBaseMs: 1000,
-  backoffMaxMs: 30_000,
-  restartLimit: 5,
-  restartWindowMs: 60_000,
-  giveBackGraceMs: 100,
-  ringBytes: 1 << 20,
-  pollUs: DEFAULT_POLL_US,
-  maxResponseBytes: 10 * 1024 * 1024,
-};
-
-/** A runtime's tuning: the defaults, what the host passed in `init`, then explicit overrides. */
-export function tuningOf(init: RuntimeInit, overrides: Partial<RuntimeTuning>): RuntimeTuning {
-  return {
-    ...DEFAULT_TUNING,
-    ...(init.maxResponseBytes ? { maxResponseBytes: init.maxResponseBytes } : {}),
-    ...(init.pollUs !== undefined ? { pollUs: init.pollUs } : {}),
-    ...overrides,
-  };
-}
+export { DEFAULT_LOAD_TIMEOUT_MS, DEFAULT_TUNING, loadTimeoutMs, MIN_LOAD_TIMEOUT_MS, tuningOf, type RuntimeTuning } from './isolated-tuning.js';
 
 export interface IsolatedOptions {
   type: 'worker' | 'wasm' | 'process';
