@@ -270,7 +270,7 @@ console.log(`targets: process python x1 small p50 ${verdict(small('process pytho
 // 64 KB round trips against the small ones of the same runtime, in the same run (target ≤ 4×)
 const large = (name: string) => rows.find((r) => r.runtime === name && r.payload === '64KB');
 const ratios64: Record<string, number> = {};
-for (const name of ['worker x1', 'wasm x1', 'process python x1', 'process node x1']) {
+for (const name of ['worker x1', 'worker x1, polling off', 'wasm x1', 'wasm x1, polling off', 'process python x1', 'process node x1']) {
   const s = small(name), l = large(name);
   if (!s || !l) continue;
   ratios64[name] = +(l.p50Us / s.p50Us).toFixed(2);
