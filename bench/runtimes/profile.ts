@@ -27,6 +27,8 @@ const context = {
 const init = {
   manifest: m, entryPath: entry, pluginDir: dirname(entry), config: {}, context, logger, defaultTimeoutMs: 10_000,
   onAsyncError: (e: unknown) => console.error(e),
+  // POLL_US=0: the ring sleeps at once (runtimes.poll_window_us)
+  ...(process.env.POLL_US ? { pollUs: Number(process.env.POLL_US) } : {}),
 } as unknown as RuntimeInit;
 const rt = await createRuntime(type, init);
 await rt.load();

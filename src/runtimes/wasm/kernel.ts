@@ -107,8 +107,8 @@ export class InputKernel {
    * Runs `create` (Extism's createPlugin with the kernel in its manifest) and returns what it made
    * with the kernel instance Extism made for it. Extism gives no handle on a linked module's
    * instance, so WebAssembly.instantiate is watched for the kernel module while `create` runs (this
-   * thread runs nothing else meanwhile). Extism is pinned (2.0.0-rc13); kernel.test.ts fails if it
-   * stops instantiating linked modules this way.
+   * thread runs nothing else meanwhile). Extism is pinned (2.0.0-rc13); test/runtimes/wasm-kernel.test.ts
+   * fails if it stops instantiating linked modules this way.
    */
   static async instantiate<T>(kernel: WasmModule, create: () => Promise<T>): Promise<[T, InputKernel]> {
     const api = Wasm as unknown as { instantiate(source: unknown, imports?: unknown): Promise<unknown> };
