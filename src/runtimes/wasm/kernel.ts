@@ -164,10 +164,12 @@ export class InputKernel {
         this.bytes[n++] = 0x22; // "
         this.bytes[n++] = 0x7d; // }
         this.commit(n);
+        if (long instanceof TextBytes) long.release();
         return;
       }
     }
     this.set(JSON.stringify(value) ?? '');
+    if (long instanceof TextBytes) long.release();
   }
 
   /** The current input in an ArrayBuffer of its own (Extism adopts such a buffer as its input block without copying). */

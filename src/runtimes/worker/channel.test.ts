@@ -73,6 +73,17 @@ test('long strings and byte arrays cross as raw segments, one write and one read
   assert.equal(JSON.stringify(kept.a[0]!.list), JSON.stringify([ascii, 'a']));
   assert.ok(writer.write(encodeFrame(kept)));
   assert.deepEqual(decodeFrame(reader.read()!), msg);
+  // A released TextBytes gives its buffer to the next long string read; its own bytes are gone.
+  const bytesRing = new Ring(toWorker, true);
+  assert.ok(writer.write(wire));
+  const first = decodeFrame<typeof msg>(bytesRing.read()!).a[0]!.body as unknown as TextBytes;
+  const buffer = first.bytes.buffer;
+  first.release();
+  assert.throws(() => first.bytes, /after release/);
+  assert.ok(writer.write(wire));
+  const second = decodeFrame<typeof msg>(bytesRing.read()!).a[0]!.body as unknown as TextBytes;
+  assert.equal(second.bytes.buffer, buffer, 'the released buffer is reused');
+  assert.equal(String(second), body);
   // A string with a lone surrogate has no UTF-8 form: it stays in the JSON, and comes back as it was.
   const lone = { s: `${'q'.repeat(SEG_MIN_CHARS)}\ud800` };
   assert.equal(typeof encodeFrame(lone), 'string');

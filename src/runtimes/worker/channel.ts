@@ -155,13 +155,28 @@ export class Ring {
     return msg;
   }
 
-  /** A copy of bytes in the ring, in a buffer at the same offset modulo 8 (a word-wise copy: see writeFrame). */
-  private copyOut(from: number, bytes: number): Uint8Array {
+  /** A spare buffer for TextBytes, given back by a released one (one body's allocation saved per call). */
+  private spare?: ArrayBuffer;
+
+  /**
+   * A copy of bytes in the ring, in a buffer at the same offset modulo 8 (a word-wise copy: see
+   * writeFrame); `reuse` takes the spare buffer when it is large enough.
+   */
+  private copyOut(from: number, bytes: number, reuse = false): Uint8Array {
     const misalign = (this.data.byteOffset + from) & 7;
-    const out = new Uint8Array(new ArrayBuffer(bytes + misalign), misalign, bytes);
+    let buf: ArrayBuffer;
+    if (reuse && this.spare && this.spare.byteLength >= bytes + misalign) {
+      buf = this.spare;
+      this.spare = undefined;
+    } else buf = new ArrayBuffer(bytes + misalign);
+    const out = new Uint8Array(buf, misalign, bytes);
     out.set(this.data.subarray(from, from + bytes));
     return out;
   }
+
+  private readonly recycle = (bytes: Uint8Array): void => {
+    if (!this.spare || bytes.buffer.byteLength > this.spare.byteLength) this.spare = bytes.buffer as ArrayBuffer;
+  };
 
   private readFrame(at: number, end: number): Frame {
     const n = this.view.getUint32(at, true);
@@ -173,7 +188,7 @@ export class Ring {
       const bytes = word & SEG_MAX_BYTES;
       const from = at + 4 + ((word >>> PAD_SHIFT) & 7);
       if (kind === SEG_BYTES) segs.push(this.copyOut(from, bytes));
-      else if (this.textAsBytes) segs.push(new TextBytes(this.copyOut(from, bytes), kind === SEG_ASCII));
+      else if (this.textAsBytes) segs.push(new TextBytes(this.copyOut(from, bytes, true), kind === SEG_ASCII, this.recycle));
       else segs.push(this.data.toString(kind === SEG_ASCII ? 'latin1' : 'utf8', from, from + bytes));
       at = from + bytes;
     }

@@ -19,11 +19,19 @@ export type Wire = string | Frame;
  */
 export class TextBytes {
   private text?: string;
+  private released = false;
   constructor(
-    readonly bytes: Uint8Array,
+    private data: Uint8Array,
     /** Every byte < 0x80 (one byte per UTF-16 unit). */
     readonly ascii: boolean,
+    /** Takes the bytes' buffer back for reuse once the holder is done with them (release). */
+    private readonly recycle?: (bytes: Uint8Array) => void,
   ) {}
+
+  get bytes(): Uint8Array {
+    if (this.released) throw new Error('TextBytes used after release()');
+    return this.data;
+  }
 
   toString(): string {
     this.text ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString(this.ascii ? 'latin1' : 'utf8');
@@ -32,6 +40,18 @@ export class TextBytes {
 
   toJSON(): string {
     return this.toString();
+  }
+
+  /**
+   * The holder is done with the bytes (they were copied where they go): their buffer may be reused
+   * for a later message, which saves allocating one per request body. Reading them afterwards throws;
+   * the string stays readable if it was read before.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.recycle?.(this.data);
+    this.data = new Uint8Array(0);
   }
 }
 
