@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Ring, createRingBuffers, RingPump } from './channel.js';
+import { Ring, createRingBuffers } from './channel.js';
+import { PAUSE_AFTER_STALL, RingPump } from './ring-pump.js';
 import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, SEG_MIN_CHARS, TextBytes, type Wire } from './frame.js';
 
 test('the ring carries messages in order, wraps around, and refuses what does not fit', () => {
@@ -115,13 +116,14 @@ async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<vo
 }
 
 /** A running pump over a fresh ring: its reader, a writer, what it got, and `end()` to stop it. */
-function startPump(pollUs: number) {
+/** stallUs 0: the window tests below must not see a preemption of this busy test process as a stall. */
+function startPump(pollUs: number, stallUs = 0) {
   const { toMain } = createRingBuffers(4096);
   const reader = new Ring(toMain);
   const writer = new Ring(toMain);
   const got: Wire[] = [];
   let stop = false;
-  const pump = new RingPump(reader, (m) => got.push(m), () => stop, { pollUs });
+  const pump = new RingPump(reader, (m) => got.push(m), () => stop, { pollUs, stallUs });
   const done = pump.run();
   const end = async () => {
     stop = true;
@@ -190,5 +192,30 @@ test('a kick makes a sleeping pump poll', async () => {
   writer.write('answer');
   await waitFor(() => got.length === 1, 'the answer');
   assert.deepEqual(got, ['answer']);
+  await end();
+});
+
+test('a poll that sees its thread taken off the CPU stops polling for a while (the other end may share that CPU)', async () => {
+  const { reader, writer, got, pump, end } = startPump(400_000, 2000);
+  writer.write('first');
+  await waitFor(() => got.length === 1, 'the first message');
+  assert.equal(pump.pollWindowUs, 400_000, 'polling within its window');
+  // This thread is busy for 10 ms between two looks of the poll: a stall of 10 ms, far above 2 ms.
+  await new Promise<void>((resolve) =>
+    setImmediate(() => {
+      const until = performance.now() + 10;
+      while (performance.now() < until);
+      resolve();
+    }),
+  );
+  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, 'the pump to sleep after the stall');
+  assert.equal(pump.pollWindowUs, 10, 'the window drops to its floor');
+  assert.equal(pump.pollPaused, PAUSE_AFTER_STALL, 'the next messages are waited for asleep');
+  // A message soon after it fell asleep would widen an unpaused window to twice the gap; paused, it stays.
+  writer.write('soon');
+  await waitFor(() => got.length === 2, 'the second message');
+  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, 'the pump to sleep again, without polling');
+  assert.equal(pump.pollWindowUs, 10);
+  assert.equal(pump.pollPaused, PAUSE_AFTER_STALL - 1);
   await end();
 });

@@ -4,7 +4,8 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Ring, RingPump } from './channel.js';
+import { Ring } from './channel.js';
+import { RingPump } from './ring-pump.js';
 import { decodeFrame, encodeFrame, frameBytes, segBytes, textStrings, type Wire } from './frame.js';
 import { toWireError } from './protocol.js';
 import type { BridgeOp, LogLevel, ToMain, ToWorker, WorkerBoot } from './protocol.js';
