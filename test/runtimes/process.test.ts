@@ -151,6 +151,25 @@ done
   }
 });
 
+test('many calls in flight to one instance (sent in batched writes, long bodies as raw bytes) each get their own answer', { skip }, async () => {
+  const { h } = await plugin({
+    'plugin.py': `
+def handle_request(req, ctx):
+    body = req.body or ""
+    return {"status_code": 200, "body": {"i": req.query["i"], "len": len(body), "tail": body[-3:]}}
+`,
+  });
+  const rt = createProcessRuntime(h.init);
+  await rt.load();
+  try {
+    const bodies = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? `${'é'.repeat(3000 + i)}${i}` : `short ${i}`));
+    const answers = await Promise.all(bodies.map((body, i) => rt.call<PluginResponse>('handleRequest', [req('/', { query: { i: String(i) }, body })])));
+    answers.forEach((a, i) => assert.deepEqual(a.body, { i: String(i), len: bodies[i]!.length, tail: bodies[i]!.slice(-3) }, `call ${i}`));
+  } finally {
+    await rt.dispose();
+  }
+});
+
 test('a process that dies mid-call fails that call only, with a code; a stuck one is killed at its deadline; both come back', { skip }, async () => {
   const { h } = await plugin({
     'plugin.py': `

@@ -151,20 +151,31 @@ export class ProcessInstance extends InstanceCalls {
 
   send(msg: ToWorker): void {
     if (this.state === 'dead' || !this.child) return;
+    const stdin = this.child.stdin;
+    // With other calls in flight (a gateway under load), what is sent until the event loop's next
+    // turn leaves in one writev: a write to the child costs ~9 µs of system call here (it wakes the
+    // reader), which one line per call paid each. A lone call is written at once.
+    if (!this.corked && this.inFlight > 1) {
+      this.corked = true;
+      stdin.cork();
+      setImmediate(() => {
+        this.corked = false;
+        stdin.uncork();
+      });
+    }
     if (msg.t === 'call' && this.rawBody) {
       const raw = encodeRawCall(msg);
       if (raw) {
-        // one writev for the line and its body
-        this.child.stdin.cork();
-        this.child.stdin.write(raw[0]);
-        this.child.stdin.write(raw[1]);
-        this.child.stdin.uncork();
+        stdin.write(raw[0]);
+        stdin.write(raw[1]);
         return;
       }
     }
     const line = (msg as { t: string }).t === 'hello' ? this.hello() : encodeToPlugin(msg);
-    if (line !== undefined) this.child.stdin.write(line);
+    if (line !== undefined) stdin.write(line);
   }
+
+  private corked = false;
 
   usage(): Promise<InstanceUsage | undefined> {
     if (this.state !== 'ready' || !this.cgroup) return Promise.resolve(undefined);
