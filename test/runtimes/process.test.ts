@@ -164,7 +164,7 @@ def handle_request(req, ctx):
   try {
     const bodies = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? `${'é'.repeat(3000 + i)}${i}` : `short ${i}`));
     const answers = await Promise.all(bodies.map((body, i) => rt.call<PluginResponse>('handleRequest', [req('/', { query: { i: String(i) }, body })])));
-    answers.forEach((a, i) => assert.deepEqual(a.body, { i: String(i), len: bodies[i]!.length, tail: bodies[i]!.slice(-3) }, `call ${i}`));
+    for (const [i, a] of answers.entries()) assert.deepEqual(a.body, { i: String(i), len: bodies[i]!.length, tail: bodies[i]!.slice(-3) }, `call ${i}`);
   } finally {
     await rt.dispose();
   }
