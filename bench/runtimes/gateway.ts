@@ -2,6 +2,7 @@
 // served by a real `plugway serve` child process and loaded with autocannon over loopback.
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,35 @@ export interface GatewayRow {
   p99Ms: number;
   errors: number;
   ratioToInprocess?: number;
+  /** CPU the gateway's processes (its threads included) spent per request, µs (Linux /proc). */
+  gatewayCpuUsPerReq?: number;
+  /** CPU the plugin's own processes (a process handler's) spent per request, µs. */
+  pluginCpuUsPerReq?: number;
+}
+
+/**
+ * CPU time (ms) of `pid` and its descendants, split into node processes (the gateway, its threads)
+ * and the rest (a process plugin's children). Req/s depends on what else the 2 CPUs run; CPU per
+ * request much less. Undefined where /proc is not there.
+ */
+function treeCpuMs(pid: number): { node: number; other: number } | undefined {
+  const out = { node: 0, other: 0 };
+  const walk = (p: number): void => {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks (100 a second on Linux)
+    const ms = (Number(f[11]) + Number(f[12])) * 10;
+    if (comm.startsWith('node')) out.node += ms;
+    else out.other += ms;
+    for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) walk(Number(c));
+  };
+  try {
+    walk(pid);
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 async function plugin(dir: string, id: string, type: string, entry: string, source: string): Promise<void> {
@@ -65,8 +95,15 @@ export async function gatewayThroughput(benchPlugin: string, benchWasm: string, 
       const probe = await fetch(target);
       if (probe.status !== 200) throw new Error(`${target} answered ${probe.status}: ${await probe.text()}`);
       await autocannon({ url: target, connections: 32, duration: 1 });
+      const before = treeCpuMs(child.pid!);
       const r = await autocannon({ url: target, connections: 32, duration: seconds });
-      rows.push({ runtime: type, requestsPerSec: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.non2xx });
+      const after = treeCpuMs(child.pid!);
+      const row: GatewayRow = { runtime: type, requestsPerSec: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors + r.non2xx };
+      if (before && after && r.requests.total > 0) {
+        row.gatewayCpuUsPerReq = +(((after.node - before.node) * 1000) / r.requests.total).toFixed(1);
+        row.pluginCpuUsPerReq = +(((after.other - before.other) * 1000) / r.requests.total).toFixed(1);
+      }
+      rows.push(row);
     }
     const base = rows[0]!.requestsPerSec;
     for (const row of rows) row.ratioToInprocess = +(row.requestsPerSec / base).toFixed(2);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import wabtInit from 'wabt';
 import { createRuntime } from '../../src/runtimes/index.js';
-import { gatewayThroughput } from './gateway.js';
+import { gatewayThroughput, type GatewayRow } from './gateway.js';
 import type { PluginRuntime, RuntimeInit } from '../../src/runtimes/types.js';
 import type { PluginManifest } from '../../src/manifest/types.js';
 import type { PluginContext } from '../../src/sdk/context.js';
@@ -267,6 +267,8 @@ const small = (name: string) => rows.find((r) => r.runtime === name && r.payload
 const verdict = (got: number | undefined, target: number) => (got === undefined ? 'not measured' : `${got} µs (target ≤ ${target}: ${got <= target ? 'met' : 'NOT met'})`);
 console.log(`targets: worker x1 small p50 ${verdict(small('worker x1')?.p50Us, 25)}, p99 ${verdict(small('worker x1')?.p99Us, 100)}; wasm x1 small p50 ${verdict(small('wasm x1')?.p50Us, 25)}`);
 console.log(`targets: process python x1 small p50 ${verdict(small('process python x1')?.p50Us, 60)}, p99 ${verdict(small('process python x1')?.p99Us, 250)}`);
+const processGateway = Array.isArray(gateway) ? (gateway as GatewayRow[]).find((r) => r.runtime === 'process')?.ratioToInprocess : undefined;
+if (processGateway !== undefined) console.log(`targets: gateway with a process handler ${processGateway}× the in-process handler's req/s (target ≥ 0.5: ${processGateway >= 0.5 ? 'met' : 'NOT met'})`);
 // 64 KB round trips against the small ones of the same runtime, in the same run (target ≤ 4×)
 const large = (name: string) => rows.find((r) => r.runtime === name && r.payload === '64KB');
 const ratios64: Record<string, number> = {};
@@ -286,7 +288,7 @@ const result = {
   node: process.version,
   cpus: availableParallelism(),
   instances: N_INSTANCES,
-  targets: { workerSmallP50Us: 25, workerSmallP99Us: 100, wasmSmallP50Us: 25, processPythonSmallP50Us: 60, processPythonSmallP99Us: 250, ratio64KbToSmallMax: 4 },
+  targets: { workerSmallP50Us: 25, workerSmallP99Us: 100, wasmSmallP50Us: 25, processPythonSmallP50Us: 60, processPythonSmallP99Us: 250, ratio64KbToSmallMax: 4, gatewayProcessToInprocessMin: 0.5 },
   baselineDirectSmallCallsPerSec: direct.callsPerSec,
   rows,
   cold,
