@@ -1,5 +1,5 @@
 // Child of bench/kernel/run.ts: `plugway serve` (dist/) over a folder of plugins, measured from the
-// outside: ms from spawn until GET /ready answers 200, RSS then, ms from SIGTERM until the process exits.
+// outside: ms from spawn until GET /ready answers 200, its CPU time (all threads) and RSS then, ms from SIGTERM until it exits.
 // Usage: node bench/kernel/serve.mjs <repo> <plugins-dir> <state-dir>   → one JSON line
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,11 @@ while (readyMs === undefined) {
   if (readyMs === undefined) await new Promise((r) => setTimeout(r, 10));
 }
 const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+// CPU the gateway used until it was ready (user + system, clock ticks of 10 ms): what load on a shared machine does not inflate.
+const statLine = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+const [utime, stime] = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+const cpuMs = (utime + stime) * 10;
 const t1 = performance.now();
 child.kill('SIGTERM');
 await exited;
-console.log(JSON.stringify({ readyMs, rssMb: rssKb / 1024, sigtermMs: performance.now() - t1 }));
+console.log(JSON.stringify({ readyMs, cpuMs, rssMb: rssKb / 1024, sigtermMs: performance.now() - t1 }));

@@ -205,7 +205,7 @@ export class PluginHost implements Host {
   private async reread(rec: PluginRecord): Promise<PluginRecord> {
     const candidate = candidateOf(rec);
     if (!candidate) return rec;
-    const read = await readCandidate(candidate);
+    const read = await readCandidate(candidate, { files: true });
     await this.lifecycle.dispose(rec);
     this.registry.remove(rec);
     try {

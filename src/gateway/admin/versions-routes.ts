@@ -67,7 +67,7 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
 
   app.get<{ Params: { id: string }; Body: unknown }>('/plugins/:id/versions', async (request, reply) =>
     act(request, reply, 'versions', async (id) => {
-      await releases.whenKept();
+      await releases.whenKept(id);
       const active = host.get(id)!;
       const store = releases.versions;
       const kept = store ? await store.index(id) : { history: [], desired: undefined };
