@@ -27,6 +27,8 @@ interface Row {
   pass?: boolean;
   /** every run's value, when the row is the best of several */
   runs?: string;
+  /** which run the value is (default: the best) */
+  shown?: string;
 }
 const rows: Row[] = [];
 
@@ -156,6 +158,7 @@ function ensureDist(): string {
 interface ServeRun {
   readyMs: number;
   cpuMs: number;
+  mainCpuMs: number;
   rssMb: number;
   sigtermMs: number;
 }
@@ -219,9 +222,10 @@ async function thousandFromDisk(): Promise<void> {
     const perPlugin = (full.rssMb - bare.rssMb) / N;
     const ms = (runs: ServeRun[], k: keyof ServeRun) => runs.map((r) => Math.round(r[k])).join(', ');
     rows.push({ name: `plugway serve, ${N} plugins: spawn → /ready 200 (dist/)`, value: full.readyMs, unit: 'ms', baseline: bare.readyMs, target: '≤ 1500 ms', pass: full.readyMs <= 1500, runs: ms(fulls, 'readyMs') });
-    rows.push({ name: `  CPU time until ready, all threads`, value: full.cpuMs, unit: 'ms', baseline: bare.cpuMs, target: 'report (load does not inflate it)', runs: ms(fulls, 'cpuMs') });
+    rows.push({ name: `  CPU time until ready, all threads`, value: full.cpuMs, unit: 'ms', baseline: bare.cpuMs, target: 'report (load does not inflate it)', runs: ms(fulls, 'cpuMs'), shown: 'the fastest run to /ready' });
+    rows.push({ name: `  of it the main thread's (≈ the start on an idle machine)`, value: full.mainCpuMs, unit: 'ms', baseline: bare.mainCpuMs, target: 'report', runs: ms(fulls, 'mainCpuMs'), shown: 'the fastest run to /ready' });
     rows.push({ name: `  RSS per plugin over an empty gateway`, value: perPlugin, unit: 'MB', baseline: bare.rssMb, target: '≤ 0.3 MB', pass: perPlugin <= 0.3 });
-    rows.push({ name: `  SIGTERM → exit with ${N} plugins`, value: Math.max(...fulls.map((r) => r.sigtermMs)), unit: 'ms', target: '≤ 2000 ms (worst run)', pass: fulls.every((r) => r.sigtermMs <= 2000), runs: ms(fulls, 'sigtermMs') });
+    rows.push({ name: `  SIGTERM → exit with ${N} plugins`, value: Math.max(...fulls.map((r) => r.sigtermMs)), unit: 'ms', target: '≤ 2000 ms (worst run)', pass: fulls.every((r) => r.sigtermMs <= 2000), runs: ms(fulls, 'sigtermMs'), shown: 'the worst' });
     rows.push({ name: `  empty gateway: spawn → /ready 200`, value: bare.readyMs, unit: 'ms', target: 'report', runs: ms(bares, 'readyMs') });
     await rm(empty, { recursive: true, force: true });
   } finally {
@@ -257,7 +261,7 @@ const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join
 console.log(line(head));
 console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
 for (const row of table) console.log(line(row));
-for (const r of rows) if (r.runs) console.log(`${r.name.trim()}: runs ${r.runs} ${r.unit} (best shown)`);
+for (const r of rows) if (r.runs) console.log(`${r.name.trim()}: runs ${r.runs} ${r.unit} (${r.shown ?? 'the best'} shown)`);
 // The targets of issue 20, each with what this run got.
 console.log('\ntargets:');
 for (const r of rows.filter((x) => x.pass !== undefined)) console.log(`  ${r.pass ? 'PASS' : 'FAIL'}  ${r.name.trim()}: ${r.target} — got ${fmt(r.value, r.unit)}`);
