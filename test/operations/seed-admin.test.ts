@@ -14,7 +14,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 const flagged = {
   id: 'flagged',
   plugin: { handleRequest: (_req: unknown, ctx: { flags: { isEnabled(n: string): boolean } }) => ({ statusCode: 200, body: { beta: ctx.flags.isEnabled('beta') } }) },
-  manifest: { endpoints: [{ path: '/flagged', method: 'GET' as const, auth: 'none' as const }], featureFlags: [{ name: 'beta', default: false }] },
+  manifest: { endpoints: [{ path: '/flagged', method: 'GET' as const, auth: 'none' as const, roles: [], permissions: [] }], featureFlags: [{ name: 'beta', default: false }] },
 };
 
 test('GET /_plugins, GET /_plugins/health and POST /_plugins/{name}/reload answer like the admin API, with its token', async () => {

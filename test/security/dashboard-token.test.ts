@@ -10,6 +10,8 @@ import { request } from 'undici';
 import { chromiumSkip, launchChromium } from '../dashboard/helpers.js';
 import { gatewayWith, handlerYaml } from './helpers.js';
 
+declare const document: { title: string }; // in the browser page (waitForFunction)
+
 const skip = chromiumSkip();
 
 const EVIL_PAGE = `<!doctype html><title>innocent</title><script>
