@@ -2,7 +2,7 @@
 // only those whose output is missing or older than their sources.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -19,15 +19,29 @@ function newest(dir) {
   return t;
 }
 
+// The example folders: examples/<name>, and examples/<group>/<name> for a group of examples that
+// are served together (examples/veza).
+function exampleDirs() {
+  if (!existsSync(examples)) return [];
+  const out = [];
+  for (const e of readdirSync(examples, { withFileTypes: true })) {
+    if (!e.isDirectory() || e.name === 'node_modules') continue;
+    const dir = join(examples, e.name);
+    out.push(dir);
+    if (existsSync(join(dir, 'plugin.yaml'))) continue;
+    for (const s of readdirSync(dir, { withFileTypes: true })) if (s.isDirectory() && s.name !== 'node_modules') out.push(join(dir, s.name));
+  }
+  return out;
+}
+
 // An example with a build script (build.mjs) is built by it; it names its output in a comment
 // `// output: <file>` so that --if-needed can skip fresh builds.
-for (const name of existsSync(examples) ? readdirSync(examples) : []) {
-  const dir = join(examples, name);
+for (const dir of exampleDirs()) {
   const script = join(dir, 'build.mjs');
   if (!existsSync(script)) continue;
   const src = join(dir, 'src');
   const out = join(dir, 'plugin.wasm');
   if (ifNeeded && existsSync(out) && (!existsSync(src) || statSync(out).mtimeMs >= newest(src))) continue;
-  process.stderr.write(`plugway: building example ${name}…\n`);
+  process.stderr.write(`plugway: building example ${relative(examples, dir)}…\n`);
   execFileSync(process.execPath, [script], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
 }

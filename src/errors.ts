@@ -132,6 +132,7 @@ export const ERRORS = {
   PLW_ERR_INTERNAL: def('Internal error: {reason}', 500),
   PLW_ERR_PROTOCOL_LISTEN: def('Protocol plugin {id} cannot listen on {host}:{port}: {reason}; pick another port (listen.port in plugin.yaml, or plugins.configs.{id}.listen.port in plugway.yaml)'),
   PLW_ERR_WS_TOO_MANY_CONNECTIONS: def('WebSocket endpoint {path} has its {max} connections open (max_connections); retry later', 503),
+  PLW_ERR_WS_ACTION_INVALID: def('Plugin {id}: action {index} of its {hook} answer is invalid: {reason}; none of its actions were applied (docs/websocket.md#actions)', 502),
   PLW_ERR_STREAM_FAILED: def('Plugin {id}: its event stream failed after the response started: {reason}', 502),
 
   // --- LLM gateway (plugins/llm-gateway; the plugin answers these codes itself) ---

@@ -30,7 +30,7 @@ interface Row {
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
 
 async function writeWasm(root: string, version: string): Promise<void> {
-  const src = join(here, '..', '..', 'examples', 'ai-recommendations');
+  const src = join(here, '..', '..', 'examples', 'veza', 'ai-recommendations');
   const dir = join(root, 'bench');
   await mkdir(dir, { recursive: true });
   await copyFile(join(src, 'plugin.wasm'), join(dir, 'plugin.wasm'));

@@ -257,6 +257,22 @@ export class EventBridge {
     return this.pending.length;
   }
 
+  /** The bridge's NATS connection once made (WebSocket rooms share it, room-relay.ts); undefined if it never was. */
+  async connection(): Promise<NatsConnection | undefined> {
+    await this.connecting;
+    return this.closed ? undefined : this.nc;
+  }
+
+  /** Connected to NATS now (not reconnecting). */
+  get online(): boolean {
+    return this.connected && !!this.nc && !this.nc.isClosed();
+  }
+
+  /** Subject prefix: events are `<prefix>.events.<type>`. */
+  get subjectPrefix(): string {
+    return this.prefix;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const off of this.offs) off();

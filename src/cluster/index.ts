@@ -1,10 +1,11 @@
 // What a gateway does as one node of a cluster: registers itself in the node list (etcd, under
 // a lease) and keeps its description current as its plugins change state, health or version;
-// shares domain events with the other nodes through NATS (cluster.nats.servers).
+// shares domain events and WebSocket room broadcasts with the other nodes through NATS (cluster.nats.servers).
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { EventBridge } from './event-bridge.js';
+import { RoomRelay } from './room-relay.js';
 import { deployDirOf } from './paths.js';
 import { parsePublicKey } from '../toolkit/signing.js';
 import { ClusterDeploys } from './deploys.js';
@@ -25,6 +26,8 @@ export interface ClusterNode {
   readonly registry?: NodeRegistry;
   /** Domain events across nodes (NATS); absent without cluster.nats.servers. */
   readonly events?: EventBridge;
+  /** WebSocket room broadcasts across nodes, on the events' NATS connection; absent without it. */
+  readonly rooms?: RoomRelay;
   /** Plugin packages deployed cluster-wide (etcd records + NATS object store); needs both. */
   readonly deploys?: ClusterDeploys;
   /** Sets the address published for this node (known once the gateway listens). */
@@ -102,10 +105,12 @@ export async function joinCluster({ host, store, logger, metrics, discover, chan
     events = new EventBridge({ host, nodeId, servers: nats.servers, user: nats.user, pass: nats.pass, token: nats.token, tls: nats.tls, buffer: nats.buffer, logger, registry: metrics });
     events.start();
   }
+  const rooms = events ? new RoomRelay({ events, nodeId, logger, registry: metrics }) : undefined;
   return {
     nodeId,
     registry,
     events,
+    rooms,
     setAddress(a) {
       if (config.cluster.address) return; // an operator-set address wins over the listener's
       address = a;
@@ -120,6 +125,7 @@ export async function joinCluster({ host, store, logger, metrics, discover, chan
     },
     async close() {
       for (const off of offs) off();
+      await rooms?.close();
       await events?.close();
       await deploys?.close();
       await packages?.close();

@@ -19,7 +19,7 @@ import { redactSecrets } from './logging.js';
 import { adminOpenApi } from './openapi.js';
 import type { AlertEngine } from './alerts/engine.js';
 import { summarizeHealth } from './health-summary.js';
-import { registerReleaseRoutes, withStep } from './admin/versions-routes.js';
+import { registerReleaseRoutes, rollbackTarget, withStep } from './admin/versions-routes.js';
 import { requestIdOf } from './request-id.js';
 import { registerUpstreamRoutes, remoteView } from './admin/upstream-routes.js';
 import { joinPrefix } from './route-table.js';
@@ -36,6 +36,8 @@ export interface AdminDeps {
   alerts?: AlertEngine;
   /** gateway.admin.allowed_hosts (host-check.ts). */
   allowedHosts?: readonly string[];
+  /** Open WebSocket connections, per plugin or all (GET /admin/stats). */
+  openWebSockets?: (pluginId?: string) => number;
   /** The configured token, when plugin code can read it (refused with its own code). */
   exposed?: { digest: Buffer; where: string };
 }
@@ -99,6 +101,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
       loaded_at: info?.loadedAt ?? p.loadedAt?.toISOString() ?? null,
       last_used: info?.lastUsed ?? p.lastUsedAt?.toISOString() ?? null,
       metrics,
+      ...(await rollbackTarget(host, p.id)),
       ...(p.error ? { error: { code: p.error.code, message: p.error.message } } : {}),
     };
   };
@@ -208,6 +211,7 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   app.all('/', unknownPath);
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover
   await (await import('./admin/flags-routes.js')).registerFlagRoutes(app, { core, audit }); // PUT /plugins/:id/flags/:name
+  await (await import('./admin/stats-routes.js')).registerStatsRoutes(app, { core, openWebSockets: deps.openWebSockets }); // GET /stats
   await (await import('./admin/cluster-routes.js')).registerClusterRoutes(app, { core, cluster: deps.cluster, audit, operator: deps.operator }); // GET /nodes
   await registerUpstreamRoutes(app, core, find); // remote plugins' upstreams
 }

@@ -28,6 +28,8 @@ export interface MiddlewareStep {
   priority: number;
   onRequest: boolean;
   onResponse: boolean;
+  /** Each hook call's deadline (the middleware plugin's `resources.timeout`, else plugins.default_timeout). */
+  timeoutMs: number;
 }
 
 /** What a route's steps are compiled from. */
@@ -160,7 +162,8 @@ export class GatewayCore {
         if (p.id === def.pluginId) continue;
         if (!matchesAnyGlob(def.path, p.manifest.middleware?.routes)) continue;
         const impl = (m: string) => (p.runtime ? p.runtime.implements(m) : true);
-        const step = { id: p.id, priority, onRequest: impl('onRequest'), onResponse: impl('onResponse') };
+        const timeoutMs = p.manifest.resources?.timeoutMs ?? this.config.plugins.defaultTimeoutMs;
+        const step = { id: p.id, priority, onRequest: impl('onRequest'), onResponse: impl('onResponse'), timeoutMs };
         if (step.onRequest || step.onResponse) steps.push(step);
       }
       return this.compile(def, steps, plugins.find((p) => p.id === def.pluginId)!);

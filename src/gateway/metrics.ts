@@ -9,13 +9,15 @@ import type { PluginMetrics } from '../sdk/types.js';
 import { ERRORS } from '../errors.js';
 import { CIRCUIT_STATE_VALUE, type CircuitState } from '../resilience/circuit-breaker.js';
 import { registerUpstreamMetrics } from './upstream-metrics.js';
+import { LiveStats, type PluginLiveStats } from './live-stats.js';
 
 const STATES = ['unloaded', 'loaded', 'initialized', 'running', 'stopping', 'stopped', 'failed'] as const;
 const HEALTHS = ['healthy', 'degraded', 'unhealthy', 'unknown', 'disabled'] as const;
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface RouteMetrics {
-  observe(status: number, seconds: number): void;
+  /** One answer: its status, its duration, and when it ended (performance.now(); now when omitted). */
+  observe(status: number, seconds: number, at?: number): void;
   error(code: string): void;
   rateLimited(): void;
 }
@@ -29,6 +31,12 @@ class LatencyCells {
     readonly plugin: string,
     readonly route: string,
   ) {}
+
+  reset(): void {
+    this.buckets.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
 
   observe(seconds: number): void {
     let i = 0;
@@ -52,12 +60,14 @@ class RouteSeries implements RouteMetrics {
     private readonly latency: LatencyCells,
     private readonly errors: Counter<'plugin' | 'route' | 'code'>,
     private readonly limited: Counter.Internal,
+    private readonly live: PluginLiveStats,
   ) {}
 
-  observe(status: number, seconds: number): void {
+  observe(status: number, seconds: number, at = performance.now()): void {
     const m = this.byStatus;
     m.set(status, (m.get(status) ?? 0) + 1);
     this.latency.observe(seconds);
+    this.live.record(seconds * 1000, status, at);
   }
 
   error(code: string): void {
@@ -75,7 +85,7 @@ interface ExportedValue {
   sharedLabels?: Record<string, string>;
   value: number;
   metricName?: string;
-  exemplar?: null;
+  exemplar?: null | undefined;
 }
 interface ExportedMetric {
   name: string;
@@ -86,49 +96,55 @@ interface ExportedMetric {
 }
 
 /**
- * plugway_http_request_duration_seconds: a prom-client Histogram whose per-route series come from
- * LatencyCells when read, in the shape prom-client gives its own series (`le` first, then the
- * plugin and route labels), so /metrics, get() and the registry's JSON read as before.
+ * plugway_http_request_duration_seconds, read from LatencyCells: a metric of our own that the
+ * Registry reads through its public get() (as it reads every metric for /metrics and JSON), giving
+ * the values a prom-client Histogram gives for the same observations (metrics.test.ts compares the
+ * two, so a prom-client upgrade that changes the shape fails there). A prom-client Histogram child
+ * would hash and validate its labels on every observe (~1 µs a request).
  */
-class RouteLatencyHistogram extends Histogram<'plugin' | 'route'> {
-  private readonly cells: () => Iterable<LatencyCells>;
-  private readonly metricName: string;
+class RouteLatencyMetric {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
 
-  constructor(config: { name: string; help: string; registers: Registry[] }, cells: () => Iterable<LatencyCells>) {
-    super({ ...config, labelNames: ['plugin', 'route'], buckets: LATENCY_BUCKETS });
-    this.cells = cells;
-    this.metricName = config.name;
-  }
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly cells: () => Iterable<LatencyCells>,
+  ) {}
 
-  /** Registry.metrics() reads this; Histogram.get() reads it too (and merges the labels). */
-  async getForPromString(): Promise<ExportedMetric> {
-    const own = (Histogram.prototype as unknown as { getForPromString(this: Histogram): Promise<ExportedMetric> }).getForPromString;
-    const data = await own.call(this);
-    const name = this.metricName;
+  async get(): Promise<ExportedMetric> {
+    const name = this.name;
     const bucket = `${name}_bucket`;
+    const values: ExportedValue[] = [];
     for (const c of this.cells()) {
       if (c.count === 0) continue;
-      const shared = { plugin: c.plugin, route: c.route };
       let acc = 0;
       for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
         acc += c.buckets[i]!;
-        data.values.push({ labels: { le: LATENCY_BUCKETS[i]! }, sharedLabels: shared, value: acc, metricName: bucket, exemplar: null });
+        values.push({ value: acc, metricName: bucket, exemplar: null, labels: { le: LATENCY_BUCKETS[i]!, plugin: c.plugin, route: c.route } });
       }
-      data.values.push(
-        { labels: { le: '+Inf' }, sharedLabels: shared, value: c.count, metricName: bucket, exemplar: null },
-        { labels: {}, sharedLabels: shared, value: c.sum, metricName: `${name}_sum` },
-        { labels: {}, sharedLabels: shared, value: c.count, metricName: `${name}_count` },
+      values.push(
+        { value: c.count, metricName: bucket, exemplar: null, labels: { le: '+Inf', plugin: c.plugin, route: c.route } },
+        { value: c.sum, metricName: `${name}_sum`, exemplar: undefined, labels: { plugin: c.plugin, route: c.route } },
+        { value: c.count, metricName: `${name}_count`, exemplar: undefined, labels: { plugin: c.plugin, route: c.route } },
       );
     }
-    return data;
+    return { name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  /** Registry.resetMetrics(): every series back to zero. */
+  reset(): void {
+    for (const c of this.cells()) c.reset();
   }
 }
 
 export class GatewayMetrics {
   readonly registry = new Registry();
+  /** Per-plugin rate and latency of the last minutes (GET /admin/stats). */
+  readonly live = new LiveStats();
   private readonly requests: Counter<'plugin' | 'route' | 'method' | 'status'>;
   private readonly errors: Counter<'plugin' | 'route' | 'code'>;
-  private readonly latency: RouteLatencyHistogram;
+  private readonly latency: RouteLatencyMetric;
   private readonly limited: Counter<'plugin' | 'route'>;
   private readonly hookDuration: Histogram<'hook'>;
   private readonly routes: RouteSeries[] = [];
@@ -159,7 +175,9 @@ export class GatewayMetrics {
     });
     this.errors = new Counter({ name: 'plugway_http_errors_total', help: 'Failed requests per plugin, route and error code', labelNames: ['plugin', 'route', 'code'], registers });
     const cells = this.latencyCells;
-    this.latency = new RouteLatencyHistogram({ name: 'plugway_http_request_duration_seconds', help: 'Request latency through the gateway', registers }, () => cells.values());
+    this.latency = new RouteLatencyMetric('plugway_http_request_duration_seconds', 'Request latency through the gateway', () => cells.values());
+    // The Registry takes any metric it can read with get() (its type names prom-client's own classes).
+    this.registry.registerMetric(this.latency as unknown as Histogram);
     this.limited = new Counter({ name: 'plugway_rate_limited_total', help: 'Requests refused by a rate limit', labelNames: ['plugin', 'route'], registers });
     this.hookDuration = new Histogram({ name: 'plugway_hook_duration_seconds', help: 'Time spent running host hooks per request', labelNames: ['hook'], buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers });
     this.circuitChanges = new Counter({ name: 'plugway_circuit_transitions_total', help: 'Circuit breaker state changes', labelNames: ['plugin', 'to'], registers });
@@ -244,7 +262,7 @@ export class GatewayMetrics {
     const key = `${plugin}\u0000${route}`;
     let cells = this.latencyCells.get(key);
     if (!cells) this.latencyCells.set(key, (cells = new LatencyCells(plugin, route)));
-    const series = new RouteSeries(plugin, route, method, cells, this.errors, this.limited.labels(plugin, route));
+    const series = new RouteSeries(plugin, route, method, cells, this.errors, this.limited.labels(plugin, route), this.live.of(plugin));
     this.routes.push(series);
     return series;
   }

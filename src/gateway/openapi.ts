@@ -4,6 +4,7 @@ import { PLUGWAY_VERSION } from '../version.js';
 import { discoverOpenApiPaths } from './admin/discover-routes.js';
 import { clusterOpenApiPaths } from './admin/cluster-routes.js';
 import { releaseOpenApiPaths } from './admin/versions-routes.js';
+import { statsOpenApiPaths } from './admin/stats-routes.js';
 
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
@@ -41,6 +42,7 @@ export function adminOpenApi(): Record<string, unknown> {
       '/plugins/{id}/disable': action('disable', 'Stop and disable a plugin; its routes answer 503 PLW_ERR_PLUGIN_DISABLED (kept across restarts)'),
       '/plugins/{id}/reload': action('reload', 'Re-read a plugin from disk and swap it in blue-green (the old version serves until the new one is healthy); a watch window with automatic rollback follows'),
       ...releaseOpenApiPaths(),
+      ...statsOpenApiPaths(),
       '/upstreams': { get: { summary: 'Remote plugins and their upstreams', operationId: 'listUpstreams', responses: { '200': { description: 'Upstreams per remote plugin', ...json({ type: 'object', properties: { plugins: { type: 'array', items: { $ref: '#/components/schemas/RemoteUpstreams' } }, count: { type: 'integer' } } }) }, ...common } } },
       '/plugins/{id}/upstreams': { get: { summary: 'A remote plugin\'s upstreams', operationId: 'getPluginUpstreams', parameters: [idParam], responses: { '200': { description: 'Its upstreams', ...json({ $ref: '#/components/schemas/RemoteUpstreams' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } } },
       '/plugins/{id}/flags/{name}': { put: { summary: 'Toggle a declared feature flag at run time (event plugin.flag_changed, audited; lasts until a restart)', operationId: 'setPluginFlag', parameters: [idParam, { name: 'name', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['enabled'], properties: { enabled: { type: 'boolean' } } } } } }, responses: { '200': { description: 'The flag', ...json({ type: 'object', properties: { id: { type: 'string' }, flag: { type: 'string' }, enabled: { type: 'boolean' }, previous: { type: 'boolean' }, flags: { type: 'object', additionalProperties: { type: 'boolean' } } } }) }, '400': { description: 'PLW_ERR_FLAG_VALUE_INVALID', ...json(error) }, '404': { description: 'PLW_ERR_PLUGIN_NOT_FOUND or PLW_ERR_FLAG_UNKNOWN', ...json(error) }, ...common } } },
@@ -67,6 +69,8 @@ export function adminOpenApi(): Record<string, unknown> {
             health: { type: 'string', enum: ['healthy', 'degraded', 'unhealthy', 'unknown', 'disabled'] },
             loaded_at: { type: 'string', format: 'date-time', nullable: true }, last_used: { type: 'string', format: 'date-time', nullable: true },
             metrics: { $ref: '#/components/schemas/PluginMetrics' },
+            versions_kept: { type: 'integer', description: 'Versions kept in the state dir (GET /plugins/{id}/versions)' },
+            rollback_to: { type: 'string', nullable: true, description: 'The version POST /plugins/{id}/rollback without a body switches to; null when there is none' },
             error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
           },
         },

@@ -32,6 +32,7 @@ export interface WireResponse {
 // Framing is Node's job; a plugin setting these would corrupt the connection. The request id is
 // the gateway's: a plugin cannot replace the one the log line and the caller share.
 const DROPPED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'x-request-id']);
+const JSON_TYPE = 'application/json; charset=utf-8';
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Node's own rule for a header value: CR, LF, NUL and other controls would split or corrupt the response. */
 const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
@@ -78,8 +79,13 @@ export function serializePending(out: WireResponse, maxBytes: number): WireRespo
   return done;
 }
 
-/** Checks a plugin's response (status, headers, body type, string/bytes size); a JSON body is left pending. */
-export function checkResponse(pluginId: string, res: unknown, maxBytes: number): WireResponse {
+/**
+ * Checks a plugin's response (status, headers, body type, string/bytes size); a JSON body is left pending.
+ * `prev`: the response this one replaces, already checked (a middleware's onResponse); a header whose
+ * value is the very string it had there is not checked again, unless the headers object is the same
+ * one (changed in place, so nothing in it is known).
+ */
+export function checkResponse(pluginId: string, res: unknown, maxBytes: number, prev?: PluginResponse, prevWire?: WireResponse): WireResponse {
   if (res === null || typeof res !== 'object' || Array.isArray(res)) throw invalid(pluginId, `expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
   const r = res as PluginResponse;
   const status = r.statusCode;
@@ -97,16 +103,18 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
   if (r.headers !== undefined) {
     if (r.headers === null || typeof r.headers !== 'object') throw invalid(pluginId, 'headers must be an object of strings');
     const headers: Record<string, string | string[]> = {};
+    const known = prev?.headers !== undefined && prev.headers !== r.headers ? prev.headers : undefined;
     for (const name in r.headers) {
       const v = r.headers[name];
-      if (!HEADER_NAME.test(name)) throw invalid(pluginId, `header name ${JSON.stringify(name)} is not a valid token`);
+      const checked = known !== undefined && typeof v === 'string' && known[name] === v;
+      if (!checked && !HEADER_NAME.test(name)) throw invalid(pluginId, `header name ${JSON.stringify(name)} is not a valid token`);
       if (typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
         throw invalid(pluginId, `header ${name} must be a string or an array of strings`);
       }
       const lower = name.toLowerCase();
       if (lower === 'content-length' && typeof v === 'string') contentLength = v;
       if (DROPPED_HEADERS.has(lower)) continue;
-      if (typeof v === 'string' ? BAD_HEADER_VALUE.test(v) : v.some((x) => BAD_HEADER_VALUE.test(x))) {
+      if (!checked && (typeof v === 'string' ? BAD_HEADER_VALUE.test(v) : v.some((x) => BAD_HEADER_VALUE.test(x)))) {
         throw new PlugwayError('PLW_ERR_INVALID_HEADER', { id: pluginId, header: JSON.stringify(name) });
       }
       if (lower === 'content-type') contentType = Array.isArray(v) ? v[0] : v;
@@ -115,6 +123,13 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
     out.headers = headers;
   }
   const body = r.body;
+  // The JSON body of the response this one replaces (`prevWire`, checked from `prev`), kept as it was:
+  // checked already, and still named after the plugin it came from.
+  if (prevWire?.pending !== undefined && body === prevWire.pending.body && typeof body === 'object' && body !== null) {
+    out.pending = prevWire.pending;
+    out.contentType = contentType ?? JSON_TYPE;
+    return out;
+  }
   let size = 0;
   if (upgrade) {
     out.upgrade = body as Duplex;
@@ -144,7 +159,7 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number):
     out.contentType = contentType ?? EVENT_STREAM_TYPE;
   } else if (typeof body === 'object' || typeof body === 'number' || typeof body === 'boolean') {
     out.pending = { pluginId, body };
-    out.contentType = contentType ?? 'application/json; charset=utf-8';
+    out.contentType = contentType ?? JSON_TYPE;
   } else {
     throw invalid(pluginId, `body must be an object, array, string, Uint8Array or async iterable, got ${typeof body}`);
   }

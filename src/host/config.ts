@@ -98,7 +98,7 @@ const DEFAULTS: RawHostConfig = {
   },
   state: { dir: '.plugway', store: 'file', etcd: { endpoints: [], prefix: '/plugway/' }, keep_versions: 5 },
   reload: { watch_window: '30s', error_rate_threshold: 0.5, min_calls: 10, drain_timeout: '10s' },
-  runtimes: { poll_window_us: DEFAULT_POLL_US, async_context: true, fetch: { allowed_hosts: ['*'], max_response_bytes: 4 * MiB, timeout: '30s' } },
+  runtimes: { poll_window_us: DEFAULT_POLL_US, async_context: false, fetch: { allowed_hosts: ['*'], max_response_bytes: 4 * MiB, timeout: '30s' } },
   storage: {} as RawHostConfig['storage'],
   cluster: { node_ttl: '10s', nats: { servers: [], buffer: 10_000 } } as unknown as RawHostConfig['cluster'],
   logging: { level: 'info', redact: [], timestamp: false },

@@ -23,7 +23,7 @@ import { Orchestrator, type FullStartReport } from './orchestrator.js';
 import { KeyedMutex } from './mutex.js';
 import { PluginRecord, Registry } from './registry.js';
 import { ReleaseManager } from './releases/release-manager.js';
-import { Traffic } from './traffic.js';
+import { Traffic, type CallSlot } from './traffic.js';
 import { MemoryStorage } from './storage.js';
 import { PluginMetricStore } from './plugin-metrics.js';
 import { createPluginStorage } from './plugin-storage.js';
@@ -377,13 +377,28 @@ export class PluginHost implements Host {
   }
 
   invoke<T = unknown>(id: string, method: string, payload?: readonly unknown[], options?: CallOptions): T | Promise<T> {
+    const target = this.traffic.choose(this.callable(id), payload);
+    if (options) options.servedBy = target.version;
+    return this.traffic.invoke<T>(target, method, payload, options);
+  }
+
+  begin<T = unknown>(id: string, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined, slot: CallSlot): T | Promise<T> {
+    const target = this.traffic.choose(this.callable(id), payload);
+    if (options) options.servedBy = target.version;
+    return this.traffic.begin<T>(target, method, payload, options, slot);
+  }
+
+  end(slot: CallSlot, failed: boolean): void {
+    this.traffic.end(slot, failed);
+  }
+
+  /** The active record of `id` when it may be called; the refusal otherwise. */
+  private callable(id: string): PluginRecord {
     const rec = this.registry.get(id);
     if (!rec) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_FOUND', { id });
     if (this.enabled.get(id) === false) throw new PlugwayError('PLW_ERR_PLUGIN_DISABLED', { id });
     if (rec.state !== 'running') throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: rec.state });
-    const target = this.traffic.choose(rec, payload);
-    if (options) options.servedBy = target.version;
-    return this.traffic.invoke<T>(target, method, payload, options);
+    return rec;
   }
 
   holdVersion(id: string, version: string): (() => void) | undefined {

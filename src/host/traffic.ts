@@ -24,6 +24,16 @@ export interface CanarySplit {
 
 export type SettledListener = (rec: PluginRecord, failed: boolean) => void;
 
+/**
+ * Where a call that its caller settles (Traffic.begin / end) keeps its version, counters and start:
+ * a gateway request's context, which has one such call in flight at a time.
+ */
+export interface CallSlot {
+  callRec: PluginRecord | undefined;
+  callCounters: CallCounters | undefined;
+  callStart: number;
+}
+
 /** FNV-1a, 32 bit: a stable, fast bucket for a routing key. */
 export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
@@ -53,7 +63,7 @@ export function routingKey(payload: readonly unknown[] | undefined, stickyBy: 'u
   return typeof req.id === 'string' ? `r:${req.id}` : undefined;
 }
 
-function isServerError(result: unknown): boolean {
+export function isServerError(result: unknown): boolean {
   const s = (result as { statusCode?: unknown } | null)?.statusCode;
   return typeof s === 'number' && s >= 500;
 }
@@ -123,6 +133,33 @@ export class Traffic {
         throw err;
       },
     );
+  }
+
+  /**
+   * invoke() for a caller that continues on the answer itself (the gateway's steps): the runtime's
+   * answer as it comes, a value or the runtime's own promise, with no continuation of ours on it.
+   * The call is counted now, its version and start kept in `slot`; the caller ends it exactly once
+   * with end(slot, failed) when it settles (a throw from here included).
+   */
+  begin<T>(rec: PluginRecord, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined, slot: CallSlot): T | Promise<T> {
+    const c = this.countersOf(rec);
+    c.inFlight++;
+    c.calls++;
+    const start = performance.now();
+    rec.lastUsedMs = TIME_ORIGIN + start;
+    slot.callRec = rec;
+    slot.callCounters = c;
+    slot.callStart = start;
+    const runtime = rec.runtime!;
+    return runtime.invoke ? runtime.invoke<T>(method, payload, options) : runtime.call<T>(method, payload, options);
+  }
+
+  /** Ends the call begun in `slot` (a no-op when none is). */
+  end(slot: CallSlot, failed: boolean): void {
+    const rec = slot.callRec;
+    if (rec === undefined) return;
+    slot.callRec = undefined;
+    this.settled(rec, slot.callCounters!, performance.now() - slot.callStart, failed);
   }
 
   /**

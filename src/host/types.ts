@@ -10,6 +10,7 @@ import type { EventHandler, HostStorage, ProviderSwitchEvent } from '../sdk/cont
 import type { ProviderRequest } from '../sdk/plugin.js';
 import type { HostConfig } from './config-types.js';
 import type { Releases } from './releases/types.js';
+import type { CallSlot } from './traffic.js';
 
 /** One loaded version of a plugin. Instances are keyed by id and version. */
 export interface PluginInstance {
@@ -157,6 +158,15 @@ export interface Host {
    * a promise otherwise; refusals (not found, disabled, not running) and throws are thrown.
    */
   invoke<T = unknown>(id: string, method: string, payload?: readonly unknown[], options?: CallOptions): T | Promise<T>;
+  /**
+   * invoke() for a caller that continues on the answer itself (the gateway's steps): no continuation
+   * of the host's on the runtime's promise. The call is counted from now; the caller must end it
+   * with end(slot, failed) exactly once, a throw from here included. With `options.callerDeadline`
+   * an in-process plugin's promise comes back as it is and the caller enforces the deadline.
+   */
+  begin<T = unknown>(id: string, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined, slot: CallSlot): T | Promise<T>;
+  /** Ends the call begun in `slot` (a no-op when none is). */
+  end(slot: CallSlot, failed: boolean): void;
   /**
    * Keeps one version counted as busy while a long-lived connection (WebSocket) uses it: a hot
    * swap's drain waits for the release (or its drain timeout). Undefined when there is no such version.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { EndpointRateLimiter, parseRateLimit } from './rate-limit.js';
+import { EndpointRateLimiter, MemoryWindows, parseRateLimit } from './rate-limit.js';
 import { Bulkhead, BulkheadRejectedError } from './bulkhead.js';
 
 test('parseRateLimit reads N/s, N/min, N/h and refuses the rest', () => {
@@ -23,32 +23,44 @@ test('memory limiter refuses the request over the limit with retry-after and rem
   assert.equal((await l.consume('other')).allowed, true, 'keys are independent');
 });
 
-test('the memory limiter decides synchronously, as rate-limiter-flexible decides, window by window', async () => {
+test('the memory limiter decides synchronously, as the installed rate-limiter-flexible decides, window by window', async () => {
+  // Our own windows (MemoryWindows) against the library's public API, decision by decision: this
+  // fails when an upgrade of rate-limiter-flexible changes how its memory limiter decides.
   const l = new EndpointRateLimiter({ points: 3, durationSec: 1, raw: '3/s' }, 'sync', { store: 'memory', keyPrefix: 't' });
-  // Fails when an upgrade of rate-limiter-flexible removes the storage the synchronous path uses
-  // (consume() then still works, through the library's promise).
-  assert.equal(l.syncMemory, true, 'rate-limiter-flexible no longer exposes _memoryStorage.incrby');
+  assert.equal(l.syncMemory, true);
   const lib = new RateLimiterMemory({ points: 3, duration: 1, keyPrefix: 'lib' });
-  const libDecision = async () => {
+  const libDecision = async (key: string) => {
     try {
-      const r = await lib.consume('k');
-      return { allowed: true, remaining: r.remainingPoints };
+      const r = await lib.consume(key);
+      return { allowed: true, remaining: r.remainingPoints, resetSec: Math.ceil(r.msBeforeNext / 1000) };
     } catch (e) {
-      return { allowed: false, remaining: (e as RateLimiterRes).remainingPoints };
+      const r = e as RateLimiterRes;
+      return { allowed: false, remaining: r.remainingPoints, resetSec: Math.ceil(r.msBeforeNext / 1000) };
     }
   };
-  for (let i = 0; i < 5; i++) {
-    const d = l.consume('k');
-    assert.ok(!(d instanceof Promise), 'a memory decision is not a promise');
-    const want = await libDecision();
-    assert.deepEqual({ allowed: d.allowed, remaining: d.remaining }, want, `request ${i + 1}`);
-    assert.ok(d.resetSec >= 0 && d.resetSec <= 1);
-    if (!d.allowed) assert.equal(d.retryAfterSec, 1);
+  for (const key of ['k', 'other']) {
+    for (let i = 0; i < 5; i++) {
+      const d = l.consume(key);
+      assert.ok(!(d instanceof Promise), 'a memory decision is not a promise');
+      const want = await libDecision(key);
+      assert.deepEqual({ allowed: d.allowed, remaining: d.remaining, resetSec: d.resetSec }, want, `${key}: request ${i + 1}`);
+      if (!d.allowed) assert.equal(d.retryAfterSec, 1);
+    }
   }
-  // The next window admits again.
+  // The next window admits again, for both.
   await new Promise((r) => setTimeout(r, 1100));
   const next = l.consume('k') as Exclude<ReturnType<typeof l.consume>, Promise<unknown>>;
   assert.deepEqual([next.allowed, next.remaining], [true, 2]);
+  assert.deepEqual((await libDecision('k')).remaining, 2);
+});
+
+test('memory windows: an ended window is dropped by the next sweep, so idle keys do not pile up', () => {
+  const w = new MemoryWindows(5, 1);
+  for (let i = 0; i < 100; i++) w.consume(`ip:${i}`, 1_000);
+  assert.equal(w.size, 100);
+  assert.equal(w.consume('ip:0', 1_500).consumed, 2, 'same window');
+  assert.equal(w.consume('ip:0', 2_000).consumed, 1, 'a new window once the first ended');
+  assert.equal(w.size, 1, 'the sweep at 2,000 ms dropped the 99 ended windows');
 });
 
 test('bulkhead refuses a call beyond maxConcurrent + queue', async () => {

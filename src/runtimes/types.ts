@@ -20,6 +20,13 @@ export interface CallOptions {
   servedBy?: string;
   /** A call the host makes for itself (health check, metrics): not a request, left out of stats(). */
   probe?: boolean;
+  /**
+   * The caller enforces `deadline` itself (the gateway's dispatcher, one shared timer for a request):
+   * an in-process runtime then returns the plugin's own promise, without a deadline promise of its
+   * own around it. Runtimes that cross a thread or a process keep their deadline (they must stop
+   * what overruns it) and ignore this.
+   */
+  callerDeadline?: boolean;
 }
 
 /**
@@ -60,7 +67,7 @@ export interface RuntimeInit {
   pluginDir?: string;
   /**
    * In-process: run every call in the plugin's AsyncLocalStorage scope, so errors from whatever the
-   * call started are attributed to it (host config runtimes.async_context; absent: true). False leaves
+   * call started are attributed to it (host config runtimes.async_context; absent: false). False leaves
    * attribution to the stack.
    */
   asyncContext?: boolean;
@@ -114,6 +121,10 @@ export interface PluginRuntime {
    * Same checks and deadline as call(). Optional: runtimes that cross a thread use call().
    */
   invoke?<T = unknown>(method: string, payload?: readonly unknown[], options?: CallOptions): T | Promise<T>;
+  /** The error a call of `method` that overran `timeoutMs` fails with, counted as this runtime's timeout (for callers that enforce the deadline: CallOptions.callerDeadline). */
+  timeoutError?(method: string, timeoutMs: number): Error;
+  /** The error a plugin's own rejection of `method` fails the call with (for callers given the plugin's promise: CallOptions.callerDeadline). */
+  thrownError?(method: string, err: unknown): Error;
   /**
    * The runtime reads a request's body itself, as a stream: the gateway hands it the request
    * (PluginRequest.body is node's IncomingMessage) instead of parsing it (remote, protocol http).

@@ -19,6 +19,25 @@ export interface WebSocketConnectionData {
   readonly version: string;
 }
 
+/** `conn` as worker, wasm and process plugins receive it: its data and the rooms it is in now. */
+export interface WebSocketConnectionSnapshot extends WebSocketConnectionData {
+  readonly rooms: readonly string[];
+}
+
+/**
+ * What an isolated plugin (worker, wasm, process) does to its connection: it answers a hook with
+ * `{ actions: [...] }`, applied in order (docs/websocket.md#actions).
+ */
+export type WebSocketAction =
+  | { op: 'send'; data: unknown }
+  | { op: 'close'; code?: number; reason?: string }
+  | { op: 'join'; room: string }
+  | { op: 'leave'; room: string }
+  | { op: 'broadcast'; room: string; data: unknown; exceptSelf?: boolean };
+
+/** A hook's answer from an isolated plugin: actions, or a value sent to the connection. */
+export type WebSocketAnswer = { actions: WebSocketAction[] } | unknown;
+
 /** One open WebSocket, as an in-process plugin's hooks receive it. */
 export interface WebSocketConnection extends WebSocketConnectionData {
   /** A string goes as a text frame, a Buffer/Uint8Array as binary, anything else as JSON text. False when not sent (closed, or closed now as a slow reader). */

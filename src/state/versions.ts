@@ -83,6 +83,16 @@ async function moduleTypeAt(dir: string): Promise<string | undefined> {
   }
 }
 
+/** VersionStore.previous over a history already read. */
+export function previousOf(history: readonly KeptVersion[], exclude: readonly string[] = []): KeptVersion | undefined {
+  const skip = new Set(exclude);
+  return history
+    .map((v, i) => ({ v, i, t: Date.parse(v.savedAt) || 0 }))
+    .sort((a, b) => b.t - a.t || a.i - b.i)
+    .map((x) => x.v)
+    .find((v) => !skip.has(v.hash) && !v.rejected);
+}
+
 export class VersionStore {
   readonly root: string;
   /** The last write queued on each plugin's index. */
@@ -192,13 +202,7 @@ export class VersionStore {
    * active one) and that no automatic rollback rejected.
    */
   async previous(id: string, exclude: readonly string[] = []): Promise<KeptVersion | undefined> {
-    const { history } = await this.index(id);
-    const skip = new Set(exclude);
-    return history
-      .map((v, i) => ({ v, i, t: Date.parse(v.savedAt) || 0 }))
-      .sort((a, b) => b.t - a.t || a.i - b.i)
-      .map((x) => x.v)
-      .find((v) => !skip.has(v.hash) && !v.rejected);
+    return previousOf((await this.index(id)).history, exclude);
   }
 
   /** Marks a kept version as rejected by an automatic rollback (no-op when it is not in the history). */

@@ -33,13 +33,21 @@ export interface PluginSpec {
   version: string;
   description?: string;
   dependsOn?: string;
+  /** The status its answers have (default 200). */
+  status?: number;
+  /** A WebSocket endpoint instead: greets each connection with { id, version }, echoes messages. */
+  websocket?: boolean;
 }
 
 /** Writes <root>/<id>/{plugin.yaml,index.mjs}: an in-process handler answering { id, version } on GET /<id>. */
 export async function writePlugin(root: string, p: PluginSpec): Promise<void> {
   const dir = join(root, p.id);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'index.mjs'), `export default {\n  handleRequest() { return { statusCode: 200, body: { id: '${p.id}', version: '${p.version}' } }; },\n};\n`);
+  const body = `{ id: '${p.id}', version: '${p.version}' }`;
+  const code = p.websocket
+    ? `  onOpen() { return ${body}; },\n  onMessage(_conn, data) { return String(data); },\n`
+    : `  handleRequest() { return { statusCode: ${p.status ?? 200}, body: ${body} }; },\n`;
+  await writeFile(join(dir, 'index.mjs'), `export default {\n${code}};\n`);
   const lines = [
     `id: ${p.id}`,
     `name: ${p.id}`,
@@ -53,6 +61,7 @@ export async function writePlugin(root: string, p: PluginSpec): Promise<void> {
     'endpoints:',
     `  - path: /${p.id}`,
     '    method: GET',
+    ...(p.websocket ? ['    protocol: websocket'] : []),
     '    auth: none',
   ];
   await writeFile(join(dir, 'plugin.yaml'), lines.join('\n') + '\n');

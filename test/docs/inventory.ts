@@ -173,9 +173,9 @@ export const SHOWN_NOT_RUN: Record<string, { reason: string; check: (line: Comma
   },
   [key('docs/dashboard.md', 'node --import tsx --test test/dashboard/*.test.ts src/gateway/dashboard/*.test.ts')]: { reason: 'runs other test files of this suite', check: (l) => testFilesExist(l.command) },
   [key('docs/wasm-abi.md', 'npx asc src/index.ts --outFile plugin.wasm --optimize --runtime incremental --exportRuntime --use abort=src/index/abortHandler')]: {
-    reason: 'npx outside a project that has assemblyscript installed would download it; examples/ai-recommendations/build.mjs runs asc with exactly these arguments (npm run build:examples)',
+    reason: 'npx outside a project that has assemblyscript installed would download it; examples/veza/ai-recommendations/build.mjs runs asc with exactly these arguments (npm run build:examples)',
     check(line) {
-      const m = /\[asc, ([^\]]+)\]/.exec(read('examples/ai-recommendations/build.mjs'));
+      const m = /\[asc, ([^\]]+)\]/.exec(read('examples/veza/ai-recommendations/build.mjs'));
       assert.ok(m, 'build.mjs calls asc');
       const args = [...m[1]!.matchAll(/'([^']*)'/g)].map((x) => x[1]);
       assert.deepEqual(shellWords(line.command).slice(2), args);

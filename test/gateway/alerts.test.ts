@@ -128,7 +128,10 @@ test('rate-limit rejections spiking: sent to Alertmanager\'s v2 API format; no f
 
 test('a failed plugin (plugin_failed) fires, as an event too, and resolves when it runs again', async (t) => {
   const hook = await receiver();
-  const config = testConfig((c) => (c.alerts = alertsConfig({ rules: { plugin_failed: { enabled: true } }, notifiers: [{ type: 'webhook', url: hook.url }] })));
+  const config = testConfig((c) => {
+    c.alerts = alertsConfig({ rules: { plugin_failed: { enabled: true } }, notifiers: [{ type: 'webhook', url: hook.url }] });
+    c.runtimes.asyncContext = true; // a plugin given in code has no folder: its timer's error is attributed by scope
+  });
   // An error escaping a call (a throw in a timer it started) fails the plugin.
   const bomb = { handleRequest() { setTimeout(() => { throw new Error('boom'); }, 1); return { statusCode: 202 }; } };
   const host = await makeHost([{ id: 'bomb', plugin: bomb, manifest: { endpoints: [{ path: '/bomb', method: 'GET', auth: 'none', roles: [], permissions: [] }] as never } }], config);

@@ -1,4 +1,4 @@
-// runtimes.async_context: with it (the default) calls run in the plugin's AsyncLocalStorage scope;
+// runtimes.async_context: with it (true; false is the default) calls run in the plugin's AsyncLocalStorage scope;
 // without it nothing does, and escaped errors are attributed by stack frame. Either way a plugin's
 // escaped error fails that plugin and the process goes on.
 import assert from 'node:assert/strict';
@@ -17,12 +17,12 @@ const scopeProbe = `export default {
   handleRequest() { return { statusCode: 200, body: { scope: globalThis.__plwScope() ?? null } }; },
 };`;
 
-test('async_context on (default): calls run in the plugin scope; off: they do not', async () => {
+test('async_context on: calls run in the plugin scope; off (the default): they do not', async () => {
   for (const asyncContext of [true, false]) {
     const root = await tempDir();
     await writePlugin(root, 'probe', scopeProbe);
     const config = testConfig();
-    assert.equal(config.runtimes.asyncContext, true, 'the default');
+    assert.equal(config.runtimes.asyncContext, false, 'the default');
     config.runtimes.asyncContext = asyncContext;
     const host = createHost({ config, logger: silent, pluginDirs: [root] });
     await host.start();
@@ -71,7 +71,8 @@ test('async_context on: an error from plugin code run outside any call (a listen
 });
 
 test('runtimes.async_context comes from YAML or PLUGWAY_ASYNC_CONTEXT; anything but a boolean is refused', async () => {
-  assert.equal((await loadHostConfig({ env: {} })).runtimes.asyncContext, true);
+  assert.equal((await loadHostConfig({ env: {} })).runtimes.asyncContext, false);
+  assert.equal((await loadHostConfig({ env: { PLUGWAY_ASYNC_CONTEXT: 'true' } })).runtimes.asyncContext, true);
   assert.equal((await loadHostConfig({ env: { PLUGWAY_ASYNC_CONTEXT: 'false' } })).runtimes.asyncContext, false);
   assert.equal((await loadHostConfig({ env: {}, overrides: { runtimes: { async_context: false } } })).runtimes.asyncContext, false);
   await assert.rejects(loadHostConfig({ env: { PLUGWAY_ASYNC_CONTEXT: 'sometimes' } }), /async_context/);

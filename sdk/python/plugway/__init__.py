@@ -6,14 +6,17 @@ A module with top-level functions named after the methods is a complete plugin::
         return {"status_code": 200, "body": {"hello": req.query.get("name", "world")}}
 
 A class with the same snake_case methods works too (``class MyPlugin(plugway.Plugin)`` or ``plugin = MyPlugin()``),
-and ``async def`` methods work. See docs/process-abi.md for the wire protocol under it.
+and ``async def`` methods work. WebSocket endpoints get ``on_open(conn)``, ``on_message(conn, data)`` and
+``on_close(conn, code)`` with a ``Connection``. See docs/process-abi.md for the wire protocol under it.
 """
 
 from .context import Context, Events, FetchResponse, Flags, Logger, PluginError, Storage
 from .loader import METHODS, Plugin
 from .types import HealthStatus, Principal, Request, Response, response
+from .websocket import Connection
 
 __all__ = [
+    "Connection",
     "Context",
     "Events",
     "FetchResponse",

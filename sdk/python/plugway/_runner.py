@@ -21,6 +21,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional
 from .context import Context, LoggingHandler, PluginError
 from .loader import find_plugin, load_module, methods_of
 from .types import Request
+from .websocket import HOOKS as WS_HOOKS, Connection, answer as ws_answer
 
 ABI_VERSION = 1
 _U8 = "__plw_u8"
@@ -135,11 +136,16 @@ class Runner:
 
     def _invoke(self, name: str, params: List[Any]) -> Any:
         fn = self._fns[name]
+        conn = None
         if name in _REQUEST_FIRST and params and isinstance(params[0], dict):
             params = [Request(params[0]), *params[1:]]
+        elif name in WS_HOOKS and params and isinstance(params[0], dict):
+            conn = Connection(params[0])
+            params = [conn, *params[1:]]
         n = self._arity[name]
         args = [*params, self.ctx] if n > len(params) else params[:n]
-        return self._await(fn(*args))
+        value = self._await(fn(*args))
+        return ws_answer(conn, value, name) if conn is not None else value
 
     def _call(self, msg: Dict[str, Any]) -> None:
         cid = msg.get("id")

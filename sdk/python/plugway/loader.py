@@ -16,6 +16,7 @@ METHODS = (
     "get", "set", "delete", "exists",
     "models", "complete", "can_route", "select_provider",
     "connect", "disconnect", "diagnose", "get_metrics",
+    "on_open", "on_message", "on_close",
 )
 
 

@@ -6,6 +6,10 @@
     res = plugin.handle_request({"method": "GET", "path": "/hello", "query": {"name": "Ada"}})
     assert res["status_code"] == 200
 
+    conn = connection(user={"id": "ada"})
+    answer = plugin.on_message(conn, '{"join": "r1"}')   # the actions the gateway would apply
+    assert answer["actions"][0] == {"op": "join", "room": "r1"}
+
 Calls run in this process, unsandboxed: storage is a dict, emitted events and log lines are lists,
 and fetch answers from ``responses`` (url -> (status, body)) or refuses as an ungranted host would.
 """
@@ -20,6 +24,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from .context import Context, PluginError
 from .loader import find_plugin, load_module, methods_of
 from .types import Request
+from .websocket import HOOKS as _WS_HOOKS, Connection, answer as _ws_answer
 
 _REQUEST_FIRST = ("handle_request", "on_request", "authenticate", "on_response")
 
@@ -30,6 +35,13 @@ def request(method: str = "GET", path: str = "/", **fields: Any) -> Request:
     base.update(fields)
     base["headers"] = {k.lower(): v for k, v in base["headers"].items()}
     return Request(base)
+
+
+def connection(**fields: Any) -> Connection:
+    """A WebSocket Connection as the gateway sends it (id, user, path, params, query, version, rooms)."""
+    base: Dict[str, Any] = {"id": "test-conn", "user": None, "path": "/", "params": {}, "query": {}, "version": "test", "rooms": []}
+    base.update(fields)
+    return Connection(base)
 
 
 class LoadedPlugin:
@@ -75,12 +87,16 @@ class LoadedPlugin:
         args = list(params)
         if method in _REQUEST_FIRST and args and isinstance(args[0], dict) and not isinstance(args[0], Request):
             args[0] = request(**args[0])
+        if method in _WS_HOOKS and args and isinstance(args[0], dict):
+            args[0] = connection(**args[0])
         try:
             n = len([p for p in inspect.signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
         except (TypeError, ValueError):
             n = len(args) + 1
         value = fn(*args, self.ctx) if n > len(args) else fn(*args[:n])
-        return self._loop.run_until_complete(value) if inspect.isawaitable(value) else value
+        value = self._loop.run_until_complete(value) if inspect.isawaitable(value) else value
+        # a WebSocket hook answers with its actions, as on the wire
+        return _ws_answer(args[0], value, method) if method in _WS_HOOKS and args and isinstance(args[0], Connection) else value
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

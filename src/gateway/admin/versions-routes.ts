@@ -5,6 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPlugwayError, PlugwayError, reasonOf } from '../../errors.js';
 import { parseCanaryRequest } from '../../host/releases/canary.js';
 import type { SwapReport } from '../../host/releases/types.js';
+import type { Host } from '../../host/types.js';
+import { previousOf } from '../../state/versions.js';
 import { tokenIdentity } from '../../state/audit-log.js';
 import type { GatewayCore } from '../core.js';
 import type { Operator, Remembered } from '../operator.js';
@@ -21,6 +23,21 @@ type IdRequest = FastifyRequest<{ Params: { id: string }; Body: unknown }>;
 function actorOf(request: FastifyRequest): string {
   const m = /^Bearer\s+(.+)$/i.exec(String(request.headers.authorization ?? '').trim());
   return tokenIdentity(m ? m[1]!.trim() : undefined);
+}
+
+/**
+ * For the plugin list: how many versions are kept and the one a rollback without a version would
+ * switch to (a watch window's standby, else the previous kept one, as host.releases.rollback picks
+ * it), null when there is none; the dashboard's Roll back button is off then.
+ */
+export async function rollbackTarget(host: Host, id: string): Promise<{ versions_kept: number; rollback_to: string | null }> {
+  const releases = host.releases;
+  // A corrupt index is named by GET /plugins/:id/versions; the list shows no version then.
+  const history = releases.versions ? await releases.versions.list(id).catch(() => []) : [];
+  const standby = releases.watching(id)?.standby;
+  if (standby) return { versions_kept: history.length, rollback_to: standby };
+  const hash = releases.hashKnown(id);
+  return { versions_kept: history.length, rollback_to: (hash && previousOf(history, [hash])?.version) || null };
 }
 
 /** A failed release names its step machine-readably too: `error.step` beside the message. */

@@ -1,6 +1,9 @@
 // The dashboard's browser code (vanilla JS, inlined into the page; its sha256 goes into the CSP).
 // It renders only through textContent / createElement: every string from the API is untrusted.
-// Written without backticks and template placeholders because it lives inside a TS template literal.
+// Written without backticks and template placeholders because it lives inside a TS template literal
+// (the one placeholder puts the live panels of client-charts.ts inside the same closure).
+
+import { DASHBOARD_CHARTS } from './client-charts.js';
 
 export const DASHBOARD_SCRIPT = `
 'use strict';
@@ -62,6 +65,7 @@ export const DASHBOARD_SCRIPT = `
     return el('div', { cls: 'table-wrap', kids: [el('table', { kids: [el('thead', { kids: [head] }), tb] })] });
   }
   function cell(v, cls) { var td = el('td', { cls: cls || '' }); if (v instanceof Node) td.append(v); else td.textContent = v === undefined || v === null ? '\\u2014' : String(v); return td; }
+${DASHBOARD_CHARTS}
 
   // ---- API ----
   function Unauthorized(status, code, message) { this.status = status; this.code = code; this.message = message; }
@@ -125,6 +129,7 @@ export const DASHBOARD_SCRIPT = `
     token = '';
     rows.forEach(function (r) { r.tr.remove(); });
     rows.clear();
+    clearLive();
     selected = null;
     $('details').hidden = true;
     showLogin('');
@@ -136,12 +141,14 @@ export const DASHBOARD_SCRIPT = `
     refreshing = true;
     clearTimeout(timer);
     try {
-      var res = await Promise.all([api('GET', '/plugins'), api('GET', '/health'), api('GET', '/hooks/stats'), api('GET', '/nodes'), api('GET', '/upstreams')]);
+      var res = await Promise.all([api('GET', '/plugins'), api('GET', '/health'), api('GET', '/hooks/stats'), api('GET', '/nodes'), api('GET', '/upstreams'), api('GET', '/stats'), api('GET', '/alerts')]);
       if (res[0].ok) renderPlugins(res[0].json);
       if (res[1].ok) renderHealth(res[1].json);
       if (res[2].ok) renderHooks(res[2].json);
       if (res[3].ok) renderNodes(res[3].json);
       if (res[4].ok) renderUpstreams(res[4].json);
+      if (res[5].ok) renderStats(res[5].json);
+      if (res[6].ok) renderAlerts(res[6].json);
       var failed = res.filter(function (r) { return !r.ok; });
       $('updated').textContent = failed.length ? 'refresh failed: ' + failed[0].code : 'updated ' + new Date().toLocaleTimeString();
       if (selected) await refreshDetails();
@@ -170,7 +177,7 @@ export const DASHBOARD_SCRIPT = `
     var buttons = {};
     var actions = el('div', { cls: 'actions' });
     [['enable', 'Enable', ''], ['disable', 'Disable', 'danger'], ['reload', 'Reload', ''], ['rollback', 'Roll back', 'danger']].forEach(function (a) {
-      var b = el('button', { text: a[1], cls: a[2], data: { action: a[0] }, title: a[0] === 'rollback' ? 'Switch back to the previous kept version' : a[0] + ' ' + id });
+      var b = el('button', { text: a[1], cls: a[2], data: { action: a[0] }, title: a[0] + ' ' + id });
       b.addEventListener('click', function () { act(id, a[0]); });
       buttons[a[0]] = b;
       actions.append(b);
@@ -211,10 +218,20 @@ export const DASHBOARD_SCRIPT = `
       r.buttons.enable.disabled = r.busy || !!p.enabled;
       r.buttons.disable.disabled = r.busy || !p.enabled;
       r.buttons.reload.disabled = r.busy;
-      r.buttons.rollback.disabled = r.busy;
+      // Roll back needs a version to go to (rollback_to); without one the title says why.
+      var noTarget = 'rollback_to' in p && !p.rollback_to;
+      r.buttons.rollback.disabled = r.busy || noTarget;
+      r.buttons.rollback.title = noTarget ? whyNoRollback(id, p) : p.rollback_to ? 'Switch back to ' + p.rollback_to + ' (the previous kept version)' : 'Switch back to the previous kept version';
     });
     rows.forEach(function (r, id) { if (!seen.has(id)) { r.tr.remove(); rows.delete(id); } });
     $('plugins-empty').hidden = list.length > 0;
+  }
+
+  function whyNoRollback(id, p) {
+    var kept = typeof p.versions_kept === 'number' ? p.versions_kept : 0;
+    if (kept === 0) return 'Nothing to roll back to: no version of ' + id + ' is kept (no state dir, or a plugin given in code)';
+    if (kept === 1) return 'Nothing to roll back to: ' + id + ' has only one version (' + p.version + ')';
+    return 'Nothing to roll back to: the other kept versions of ' + id + ' were rejected by an automatic rollback (see Versions in its details)';
   }
 
   // ---- actions ----
@@ -385,7 +402,7 @@ export const DASHBOARD_SCRIPT = `
     $('upstreams-table').replaceChildren(table(['plugin', 'upstream', 'state', 'in flight', 'requests', 'errors', 'mean ms', 'p99 ms', 'ejections', 'last check'], rows, [3, 4, 5, 6, 7, 8]));
   }
 
-  // ---- nodes: the cluster's node list (one row for a gateway on its own), skew and problems ----
+  // ---- nodes: the cluster's node list, skew and problems ----
   function renderNodes(d) {
     var nodes = d && Array.isArray(d.nodes) ? d.nodes : [];
     var kids = [table(['node', 'address', 'plugway', 'plugins', 'started', 'problems'], nodes.map(function (n) {
@@ -396,7 +413,8 @@ export const DASHBOARD_SCRIPT = `
     (d && Array.isArray(d.skew) ? d.skew : []).forEach(function (s) {
       kids.push(el('p', { cls: 'error-box', text: 'version skew: ' + s.plugin + ' \u2014 ' + Object.keys(s.versions).map(function (v) { return v + ' on ' + s.versions[v].join(', '); }).join('; ') }));
     });
-    if (!d || !d.cluster) kids.push(el('p', { cls: 'muted', text: 'A gateway on its own: set state.store: etcd to see a cluster here.' }));
+    // A gateway on its own has no nodes to show: the panel appears with a cluster (state.store: etcd).
+    $('nodes').hidden = !(d && d.cluster && nodes.length);
     $('nodes-table').replaceChildren.apply($('nodes-table'), kids);
   }
 

@@ -5,7 +5,7 @@ export const DASHBOARD_STYLE = `
 :root {
   --bg: #f6f7f9; --panel: #fff; --ink: #1d2330; --muted: #667085; --line: #e3e6eb;
   --accent: #2b59c3; --ok: #137a3a; --ok-bg: #e3f5e9; --warn: #8a5a00; --warn-bg: #fff3d6;
-  --bad: #b42318; --bad-bg: #fde8e6; --idle: #475467; --idle-bg: #eef0f3;
+  --bad: #b42318; --bad-bg: #fde8e6; --idle: #475467; --idle-bg: #eef0f3; --p99: #d9730d;
   color-scheme: light;
 }
 * { box-sizing: border-box; }
@@ -60,5 +60,25 @@ header button { background: transparent; color: #fff; border-color: #4a5568; }
 ul.plain { margin: 0; padding-left: 18px; }
 pre { margin: 0; padding: 10px; background: #f3f4f6; border-radius: 6px; overflow: auto; max-height: 260px; }
 .spacer { flex: 1; }
+#alerts tr.resolved td { color: var(--muted); }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
+.card { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
+.card-head { display: flex; align-items: center; gap: 8px; font-weight: 600; }
+.card .stats { display: grid; grid-template-columns: repeat(4, 1fr); gap: 8px; margin: 6px 0 2px; font-variant-numeric: tabular-nums; }
+.card .stat { display: flex; flex-direction: column; line-height: 1.25; }
+.card .stat b { font-size: 16px; }
+.card .stat .muted { font-size: 11.5px; }
+.chart-label { display: flex; align-items: center; gap: 8px; font-size: 11.5px; margin-top: 6px; }
+.legend { display: flex; gap: 10px; }
+.key::before { content: ""; display: inline-block; width: 12px; height: 3px; border-radius: 2px; margin-right: 4px; vertical-align: middle; background: var(--muted); }
+.key.rps::before, .key.p50::before { background: var(--accent); }
+.key.p99::before { background: var(--p99); }
+.key.errors::before { background: var(--bad); }
+svg.chart { display: block; width: 100%; height: 56px; margin-top: 2px; background: #fafbfc; border: 1px solid var(--line); border-radius: 4px; }
+svg.chart path { fill: none; stroke-width: 1.75; vector-effect: non-scaling-stroke; stroke-linejoin: round; stroke-linecap: round; }
+svg.chart path.area { fill: rgba(43, 89, 195, .13); stroke: none; }
+svg.chart path.rps, svg.chart path.p50 { stroke: var(--accent); }
+svg.chart path.p99 { stroke: var(--p99); }
+svg.chart path.errors { stroke: var(--bad); }
 [hidden] { display: none !important; }
 `;

@@ -11,6 +11,8 @@ const BODY = `
 <header>
   <h1>plugway</h1>
   <span id="health-badge" class="badge" hidden>overall: \u2014</span>
+  <span id="alerts-badge" class="badge bad" hidden></span>
+  <span id="ws-badge" class="badge" hidden></span>
   <span class="spacer"></span>
   <span id="updated" class="muted"></span>
   <button id="logout" type="button" hidden>Sign out</button>
@@ -27,6 +29,13 @@ const BODY = `
   </section>
   <section id="app" hidden>
     <div id="flash" role="status" aria-live="polite"></div>
+    <section id="alerts"><h2>Alerts</h2><div id="alerts-body"></div></section>
+    <section id="traffic">
+      <h2>Traffic <span id="traffic-window" class="muted"></span></h2>
+      <div id="traffic-grid" class="cards"></div>
+      <p id="traffic-empty" class="muted" hidden>No plugin has answered a request in the window, and no WebSocket is open.</p>
+      <p id="traffic-quiet" class="muted"></p>
+    </section>
     <h2>Plugins <span id="plugin-count" class="muted"></span></h2>
     <div class="table-wrap">
       <table id="plugins">
@@ -46,7 +55,7 @@ const BODY = `
     <div class="grid">
       <section><h2>Health</h2><div id="health-table"></div></section>
       <section><h2>Hooks</h2><div id="hooks-table"></div></section>
-      <section><h2>Nodes</h2><div id="nodes-table"></div></section>
+      <section id="nodes" hidden><h2>Nodes</h2><div id="nodes-table"></div></section>
     </div>
   </section>
 </main>

@@ -1,5 +1,6 @@
-// Accounting: the route's metrics (requests, duration, error codes) and the request's one log
-// line, written last on the way out, under the version that served (a canary's or the active one).
+// Accounting: the route's metrics (requests, duration, error codes; the plugin's live rate and
+// latency for GET /admin/stats) and the request's one log line, written last on the way out,
+// under the version that served (a canary's or the active one).
 
 import { performance } from 'node:perf_hooks';
 import type { RequestLine } from '../logging.js';
@@ -35,8 +36,9 @@ export function accountingStep(deps: AccountingDeps, pluginId: string, metrics: 
     leave(ctx: RequestContext): void {
       const out = ctx.outcome;
       if (isFailure(out)) metrics.error(out.code);
-      const ms = performance.now() - ctx.start;
-      metrics.observe(out.status, ms / 1000);
+      const end = performance.now();
+      const ms = end - ctx.start;
+      metrics.observe(out.status, ms / 1000, end);
       const version = ctx.options?.servedBy ?? deps.activeVersion(pluginId);
       const p = ctx.preq;
       lineFor(version).write(p.id, p.method, p.path, p.userId ?? null, Math.round(ms * 1000) / 1000, out.status);

@@ -14,6 +14,8 @@ import { discardBody } from '../stream-response.js';
 import { checkResponse, type WireResponse } from '../response.js';
 import { reasonOf } from '../../errors.js';
 import type { Outcome, RequestContext, Step } from './context.js';
+import { beginCall, callAnswered, callFailed, callTimedOut } from './plugin-call.js';
+import { isServerError } from '../../host/traffic.js';
 
 export interface CallDeps {
   host: Host;
@@ -30,9 +32,14 @@ export function callPluginStep(deps: CallDeps, id: string, guard: PluginGuard, t
       // The deadline starts now: time waiting in the bulkhead's queue counts.
       const options: CallOptions = { deadline: Date.now() + timeoutMs };
       ctx.options = options;
-      return guard.bulkhead.run(() => host.invoke(id, 'handleRequest', [ctx.preq], options));
+      const slot = guard.bulkhead.acquire(); // full with a full queue: BulkheadRejectedError, to enterFailed
+      if (slot === true) return beginCall(host, ctx, id, 'handleRequest', [ctx.preq], options, timeoutMs);
+      // Queued: the call begins when a slot passes to it, with the runtime keeping the deadline.
+      return slot.then(() => host.begin(id, 'handleRequest', [ctx.preq], options, ctx));
     },
     entered(ctx: RequestContext, r: unknown): Outcome {
+      guard.bulkhead.release();
+      callAnswered(host, ctx, isServerError(r));
       let wire: Outcome;
       try {
         wire = checkResponse(id, r, maxResponseBytes);
@@ -48,12 +55,14 @@ export function callPluginStep(deps: CallDeps, id: string, guard: PluginGuard, t
       }
       return wire;
     },
-    enterFailed(ctx: RequestContext, err: unknown): HttpFailure {
-      if (err instanceof BulkheadRejectedError) {
+    enterFailed(ctx: RequestContext, thrown: unknown): HttpFailure {
+      if (thrown instanceof BulkheadRejectedError) {
         guard.breaker.release();
         deps.metrics.bulkheadRejected.labels(id).inc();
         return refuse('PLW_ERR_BULKHEAD_FULL', { id, limit: guard.bulkhead.settings.maxConcurrent }, { 'retry-after': '1' });
       }
+      guard.bulkhead.release();
+      const err = callFailed(host, ctx, 'handleRequest', thrown);
       const fl = failureFromCall(err);
       if (countsAsPluginFailure(fl.code, fl.status)) guard.breaker.failure();
       else guard.breaker.release();
@@ -64,5 +73,7 @@ export function callPluginStep(deps: CallDeps, id: string, guard: PluginGuard, t
       }
       return fl;
     },
+    // the deadline the dispatcher kept for an in-process call passed; enterFailed gets the error next
+    timedOut: (ctx: RequestContext) => callTimedOut(host, ctx, id, 'handleRequest', timeoutMs),
   };
 }

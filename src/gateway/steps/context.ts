@@ -2,6 +2,9 @@
 // the contract every file in this folder implements. docs/gateway.md explains how to add one.
 
 import type { Duplex, Readable } from 'node:stream';
+import type { CallCounters, CallSlot } from '../../host/traffic.js';
+import type { PluginRecord } from '../../host/registry.js';
+import { addDeadline, removeDeadline, type Deadline } from '../../resilience/deadlines.js';
 import type { CallOptions } from '../../runtimes/types.js';
 import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
 import type { HttpFailure } from '../http-errors.js';
@@ -50,10 +53,19 @@ export interface Step {
   enterFailed?(ctx: RequestContext, err: unknown): Maybe<Outcome | undefined>;
   leave?(ctx: RequestContext): unknown;
   left?(ctx: RequestContext, value: any): void;
+  /** What a rejection of leave's promise means (default: the error itself becomes the outcome). */
+  leaveFailed?(ctx: RequestContext, err: unknown): unknown;
+  /**
+   * The deadline a step asked for (RequestContext.guard) passed before its promise settled: the
+   * error to go on with, as enterFailed or leaveFailed would get it. The late answer is ignored.
+   */
+  timedOut?(ctx: RequestContext): unknown;
 }
 
 /** One request on its way through a route. */
-export class RequestContext {
+export class RequestContext implements CallSlot, Deadline {
+  /** pipeline.ts: what a passed deadline does (set once, when the dispatcher is loaded). */
+  static onDeadline: (ctx: RequestContext) => void = () => undefined;
   /** Set when a step answers, the handler included; the way out reads and may replace it. */
   outcome!: Outcome;
   /** The plugin response behind `outcome` when it is not a failure (what onResponse middleware sees). */
@@ -63,6 +75,27 @@ export class RequestContext {
   /** The call's options; the host writes the version that served it into `servedBy`. */
   options: CallOptions | undefined = undefined;
 
+  // The plugin call in flight (host.begin / host.end): one at a time, since steps run one after another.
+  callRec: PluginRecord | undefined = undefined;
+  callCounters: CallCounters | undefined = undefined;
+  callStart = 0;
+  /** The call's promise is the plugin's own (CallOptions.callerDeadline): a rejection is the runtime's to word. */
+  callRaw = false;
+
+  // The deadline of the step awaited now (guard()); the request is its own entry in the shared deadline queue.
+  at = 0;
+  prev: Deadline | undefined = undefined;
+  next: Deadline | undefined = undefined;
+  list: Deadline['list'] = undefined;
+  private guardMs = 0;
+  /** Bumped at every await: a continuation of an earlier one (an answer after its deadline) is ignored. */
+  private gen = 0;
+  /** What the dispatcher awaits (pipeline.ts): step `pendingIndex`'s enter (0), its entered (1) or its leave (2). */
+  pendingIndex = 0;
+  pendingKind = 0;
+  /** The awaited step's array, while a deadline it asked for is armed (for onDeadline). */
+  pendingSteps: readonly Step[] = [];
+
   constructor(
     readonly preq: PluginRequest,
     readonly io: Exchange,
@@ -70,5 +103,39 @@ export class RequestContext {
     readonly start: number,
   ) {
     this.headers = { 'x-request-id': preq.id };
+  }
+
+  /** A step asks the dispatcher to time out the promise it is returning after `ms` (one shared timer, no promise of its own). */
+  guard(ms: number): void {
+    this.guardMs = ms;
+  }
+
+  /** Whether the step awaited now is on the way out (its leave). */
+  get pendingLeave(): boolean {
+    return this.pendingKind === 2;
+  }
+
+  /** The dispatcher awaits what pendingIndex/pendingKind say: arms the deadline the step asked for; the returned generation tells a live continuation from a stale one. */
+  awaiting(steps: readonly Step[]): number {
+    if (this.guardMs > 0) {
+      this.pendingSteps = steps;
+      addDeadline(this, this.guardMs, this.callStart); // the call began a moment ago: its start, not another clock read
+      this.guardMs = 0;
+    }
+    return ++this.gen;
+  }
+
+  /** The awaited promise settled: false when it is stale (its deadline passed and the request went on). */
+  resumed(gen: number): boolean {
+    if (gen !== this.gen) return false;
+    if (this.list !== undefined) removeDeadline(this);
+    return true;
+  }
+
+  /** Deadline: called by the shared queue, which has unlinked it. */
+  expire(): void {
+    this.list = undefined;
+    this.gen++;
+    RequestContext.onDeadline(this);
   }
 }

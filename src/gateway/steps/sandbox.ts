@@ -10,6 +10,8 @@ export const sandboxStep: Step = {
   leave(ctx: RequestContext): void {
     const out = ctx.outcome;
     if (isFailure(out)) return; // the gateway's JSON error body: nothing for a browser to run
+    // JSON, as its type says: a browser shows it as text and never runs or sniffs it (most API answers).
+    if (out.contentType !== undefined && out.contentType.startsWith('application/json')) return;
     // checkResponse built these headers for this request (never the plugin's own object): added in place.
     out.headers = withSandbox(out.headers);
   },

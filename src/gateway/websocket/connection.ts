@@ -1,6 +1,7 @@
 // One open WebSocket as a plugin sees it (`conn`): id, user, send, close and rooms. Rooms are a
-// plugin's own and local to this node (docs/websocket.md); a send past the buffered-bytes limit
-// closes a slow reader with 1008 instead of growing memory.
+// plugin's own; a broadcast reaches this node's members and, through the relay when the cluster has
+// NATS, the other nodes' (docs/websocket.md). A send past the buffered-bytes limit closes a slow
+// reader with 1008 instead of growing memory.
 
 import type { WebSocket } from 'ws';
 import type { Principal } from '../../sdk/types.js';
@@ -22,6 +23,16 @@ export interface ConnectionDeps {
   maxBufferedBytes: number;
   /** A message went out (metrics). */
   sent(): void;
+  /** Sends a broadcast on to the other nodes (room-relay.ts), when there are any. */
+  relay?(room: string, frame: string | Buffer): void;
+}
+
+/** Sends one frame to every connection of a room (but `except`); how many got it. */
+export function deliverToRoom(set: ReadonlySet<Connection> | undefined, frame: string | Buffer, except?: Connection): number {
+  if (!set) return 0;
+  let n = 0;
+  for (const c of [...set]) if (c !== except && c.sendFrame(frame)) n++;
+  return n;
 }
 
 export function frameOf(data: unknown): string | Buffer {
@@ -82,7 +93,8 @@ export class Connection implements WebSocketConnection {
   }
 
   join(room: string): void {
-    if (this.rooms.has(room)) return;
+    if (this.closing || this.rooms.has(room)) return; // a closed connection's rooms were left already
+
     this.rooms.add(room);
     let set = this.deps.rooms.get(room);
     if (!set) this.deps.rooms.set(room, (set = new Set()));
@@ -96,16 +108,11 @@ export class Connection implements WebSocketConnection {
     if (set?.size === 0) this.deps.rooms.delete(room);
   }
 
+  /** Sends to the room's members here (how many got it), and to the other nodes' through the relay. */
   broadcast(room: string, data: unknown, options?: { exceptSelf?: boolean }): number {
-    const set = this.deps.rooms.get(room);
-    if (!set) return 0;
     const frame = frameOf(data);
-    let n = 0;
-    for (const c of [...set]) {
-      if (options?.exceptSelf && c === this) continue;
-      if (c.sendFrame(frame)) n++;
-    }
-    return n;
+    this.deps.relay?.(room, frame);
+    return deliverToRoom(this.deps.rooms.get(room), frame, options?.exceptSelf ? this : undefined);
   }
 
   /** Leaves every room (on close). */

@@ -13,12 +13,14 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { describeError, isPlugwayError, reasonOf } from '../../errors.js';
 import type { PluginInstance, StateChange } from '../../host/types.js';
 import type { PluginRequest } from '../../sdk/types.js';
+import type { WebSocketConnectionSnapshot } from '../../sdk/websocket.js';
 import type { GatewayCore } from '../core.js';
 import { refuse } from '../http-errors.js';
 import { dispatch } from '../pipeline.js';
 import { requestIdOf } from '../request-id.js';
 import { RequestContext, type Exchange, type Outcome, type Step } from '../steps/context.js';
-import { CLOSE, Connection, closeCodeOfError, frameOf } from './connection.js';
+import { applyAnswer } from './actions.js';
+import { CLOSE, Connection, closeCodeOfError, deliverToRoom, frameOf } from './connection.js';
 import { WsRouteTable, type WsRoute } from './routes.js';
 
 /** Bytes a connection may have waiting to be written before it is closed as a slow reader (1008). */
@@ -61,6 +63,15 @@ export interface WebSocketGatewayOptions {
    * routes instead (a remote plugin proxying a WebSocket, upgrade.ts), which answer 404 themselves.
    */
   otherRoutes?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Room broadcasts across nodes (the cluster's NATS, cluster/room-relay.ts); rooms are local without it. */
+  rooms?: RoomTransport;
+}
+
+/** Carries room broadcasts between nodes. */
+export interface RoomTransport {
+  publish(pluginId: string, room: string, frame: string | Buffer): void;
+  /** Broadcasts from the other nodes; returns the unsubscribe. */
+  onBroadcast(deliver: (pluginId: string, room: string, frame: string | Buffer) => void): () => void;
 }
 
 export class WebSocketGateway {
@@ -88,10 +99,13 @@ export class WebSocketGateway {
     this.messages = new Counter({ name: 'plugway_websocket_messages_total', help: 'WebSocket messages, in (from clients) and out (to clients)', labelNames: ['plugin', 'direction'], registers });
     this.closes = new Counter({ name: 'plugway_websocket_closes_total', help: 'Closed WebSocket connections by close code', labelNames: ['plugin', 'code'], registers });
     // A version leaving service (swapped out and drained, disabled, failed) takes its connections with it: 1012.
-    this.off = core.host.events.on<StateChange>('plugin.state_changed', (e) => {
+    const offState = core.host.events.on<StateChange>('plugin.state_changed', (e) => {
       const d = e.data;
       if (d.to === 'stopping' || d.to === 'stopped' || d.to === 'failed') this.closeVersion(d.id, d.version, CLOSE.restart, 'service restart');
     });
+    // Another node's broadcast: to this node's members of the room.
+    const offRelay = opts.rooms?.onBroadcast((pluginId, room, frame) => deliverToRoom(this.rooms.get(pluginId)?.get(room), frame));
+    this.off = () => (offState(), offRelay?.());
   }
 
   /** Open connections now, per plugin (tests and the admin API). */
@@ -181,6 +195,7 @@ export class WebSocketGateway {
       rooms,
       maxBufferedBytes: this.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
       sent: () => this.messages.labels(pluginId, 'out').inc(),
+      ...(this.opts.rooms ? { relay: (room: string, frame: string | Buffer) => this.opts.rooms!.publish(pluginId, room, frame) } : {}),
     });
     const vkey = `${pluginId}@${version}`;
     let set = this.byVersion.get(vkey);
@@ -249,11 +264,15 @@ export class WebSocketGateway {
     const name = HOOKS[which].find((n) => runtime.implements(n));
     if (!name) return;
     if (inst.state !== 'running' && which !== 'close') return;
-    // Isolated runtimes cannot receive a live object: they get the connection's data, and answer by returning.
-    const payload = runtime.type === 'inprocess' ? args : [snapshot(conn), ...args.slice(1)];
+    // Isolated runtimes cannot receive a live object: they get the connection's data, and answer
+    // with actions (actions.ts) or a value to send.
+    const inprocess = runtime.type === 'inprocess';
+    const payload = inprocess ? args : [snapshot(conn), ...args.slice(1)];
     try {
       const out = await runtime.call(name, payload);
-      if (out !== undefined && which !== 'close') conn.send(out);
+      if (inprocess) {
+        if (out !== undefined && which !== 'close') conn.send(out);
+      } else applyAnswer(conn, out, { pluginId: inst.id, hook: name, closing: which === 'close' });
     } catch (err) {
       this.core.logger.warn({ plugin_id: inst.id, version: inst.version, conn_id: conn.id, hook: name, err: { code: isPlugwayError(err) ? err.code : undefined, message: reasonOf(err) } }, `websocket ${name} failed`);
       if (which === 'open') conn.close(CLOSE.internal, 'the plugin failed to open the connection');
@@ -281,8 +300,8 @@ function toBuffer(raw: RawData): Buffer {
   return Buffer.from(raw);
 }
 
-/** What an isolated plugin gets as `conn`: plain data. */
-function snapshot(c: Connection): Record<string, unknown> {
+/** What an isolated plugin gets as `conn`: plain data (WebSocketConnectionSnapshot). */
+function snapshot(c: Connection): WebSocketConnectionSnapshot {
   return { id: c.id, user: c.user, path: c.path, params: c.params, query: c.query, version: c.version, rooms: [...c.rooms] };
 }
 

@@ -5,7 +5,7 @@ import { normalizeManifest } from '../../manifest/index.js';
 import type { PluginContext } from '../../sdk/context.js';
 import { createInProcessRuntime } from './index.js';
 
-function runtime(plugin: object, extra: Record<string, unknown> = {}, onAsyncError: (e: Error) => void = () => undefined) {
+function runtime(plugin: object, extra: Record<string, unknown> = {}, onAsyncError: (e: Error) => void = () => undefined, asyncContext = false) {
   const ctx = { pluginId: 'rt', signal: new AbortController().signal } as unknown as PluginContext;
   return createInProcessRuntime({
     manifest: normalizeManifest({ id: 'rt', kind: 'handler', ...extra }),
@@ -15,6 +15,7 @@ function runtime(plugin: object, extra: Record<string, unknown> = {}, onAsyncErr
     logger: pino({ level: 'silent' }),
     defaultTimeoutMs: 1000,
     onAsyncError,
+    asyncContext,
   });
 }
 
@@ -93,7 +94,7 @@ test('load: factory gets the config; what it implements is what the host checks 
   assert.equal(bad.implements('init'), true);
 });
 
-test('an error thrown later from a plugin timer is attributed to that plugin; the process survives', async () => {
+test('async_context on: an error thrown later from the timer of a plugin given in code (no folder, no frame) is attributed to it; the process survives', async () => {
   let got: Error | undefined;
   const attributed = new Promise<void>((resolve) => {
     const rt = runtime(
@@ -110,6 +111,7 @@ test('an error thrown later from a plugin timer is attributed to that plugin; th
         got = e;
         resolve();
       },
+      true,
     );
     void rt.load().then(() => rt.call('handleRequest', [{}]));
   });

@@ -7,7 +7,7 @@ import type { PluginContext } from '../../sdk/context.js';
 import type { PluginMetrics } from '../../sdk/types.js';
 import type { CallOptions, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeStats } from '../types.js';
 import { installAsyncErrorHandler, pluginScope, registerPluginFiles, type FileScopeHandle, type PluginScope } from './async-errors.js';
-import { addDeadline, removeDeadline, type Deadline } from './deadlines.js';
+import { addDeadline, removeDeadline, type Deadline } from '../../resilience/deadlines.js';
 import { pluginExportOf } from '../module-interop.js';
 import { ensureSdkResolutionFor } from '../sdk-resolve.js';
 import { ensureTsx } from '../tsx.js';
@@ -54,7 +54,7 @@ class InProcessRuntime implements PluginRuntime {
     this.id = init.manifest.id;
     this.allowed = new Set(init.manifest.actions);
     this.scope = { pluginKey: `${init.manifest.id}@${init.manifest.version}`, onAsyncError: (err) => init.onAsyncError(err) };
-    this.scoped = init.asyncContext !== false;
+    this.scoped = init.asyncContext === true;
     this.files = init.entryPath && init.pluginDir ? registerPluginFiles(init.pluginDir, this.scope) : undefined;
     installAsyncErrorHandler({ logger: init.logger });
   }
@@ -136,6 +136,8 @@ class InProcessRuntime implements PluginRuntime {
       throw this.threw(method, err);
     }
     if (!isThenable(result)) return result as T;
+    // The caller times the call out itself (the gateway's dispatcher): the plugin's own promise, as it is.
+    if (options?.callerDeadline && !signal && result instanceof Promise) return result as Promise<T>;
     return this.settle(method, result as PromiseLike<T>, options);
   }
 
@@ -153,6 +155,14 @@ class InProcessRuntime implements PluginRuntime {
         (err) => call.end(true, this.threw(method, err)),
       );
     });
+  }
+
+  timeoutError(method: string, timeoutMs: number): PlugwayError {
+    return this.timedOut(method, timeoutMs);
+  }
+
+  thrownError(method: string, err: unknown): PlugwayError {
+    return this.threw(method, err);
   }
 
   /** @internal called by PendingCall */

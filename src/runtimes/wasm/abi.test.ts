@@ -39,3 +39,21 @@ test('raw input: strings and bytes as is, objects as JSON, nothing as empty', ()
   assert.equal(rawInput({ a: 1 }), '{"a":1}');
   assert.equal(rawInput(undefined), '');
 });
+
+test('WebSocket hooks: on_open/on_message/on_close exports; input {conn, data|dataBase64|code}; output actions or text', async () => {
+  const { websocketAnswer, websocketInput } = await import('./abi.js');
+  assert.deepEqual(implementedMethods(['on_message', 'on_close'], []), ['onMessage', 'onClose']);
+  const conn = { id: 'c1', path: '/chat/r', params: { room: 'r' }, query: {}, version: '1.0.0', rooms: ['r'] };
+  assert.deepEqual(JSON.parse(websocketInput('onOpen', [conn])), { conn });
+  assert.deepEqual(JSON.parse(websocketInput('onMessage', [conn, 'hi'])), { conn, data: 'hi' });
+  assert.deepEqual(JSON.parse(websocketInput('onMessage', [conn, new Uint8Array([1, 2, 255])])), { conn, dataBase64: 'AQL/' });
+  assert.deepEqual(JSON.parse(websocketInput('onClose', [conn, 1001])), { conn, code: 1001 });
+  assert.equal(websocketAnswer(''), undefined);
+  assert.equal(websocketAnswer('  \n'), undefined);
+  assert.equal(websocketAnswer('plain'), 'plain');
+  assert.equal(websocketAnswer('{"echo":1}'), '{"echo":1}', 'JSON without actions is sent as the module wrote it');
+  const out = websocketAnswer('{"actions":[{"op":"join","room":"r"},{"op":"send","dataBase64":"AQL/"},{"op":"broadcast","room":"r","data":{"x":1},"exceptSelf":true}]}') as { actions: any[] };
+  assert.deepEqual(out.actions[0], { op: 'join', room: 'r' });
+  assert.deepEqual(out.actions[1], { op: 'send', data: new Uint8Array([1, 2, 255]) });
+  assert.deepEqual(out.actions[2], { op: 'broadcast', room: 'r', data: { x: 1 }, exceptSelf: true });
+});

@@ -12,7 +12,45 @@ export const METHOD_EXPORTS: Record<string, string> = {
   healthCheck: 'health_check',
   handleRequest: 'handle_request',
   handleEvent: 'handle_event',
+  // WebSocket endpoints (docs/wasm-abi.md#websocket-endpoints)
+  onOpen: 'on_open',
+  onMessage: 'on_message',
+  onClose: 'on_close',
 };
+
+/** The WebSocket hooks' input: `{"conn": …}` plus `data`/`dataBase64` (on_message) or `code` (on_close). */
+export function websocketInput(method: string, args: readonly unknown[]): string {
+  const input: Record<string, unknown> = { conn: args[0] };
+  if (method === 'onMessage') {
+    const data = args[1];
+    if (data instanceof Uint8Array) input.dataBase64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+    else input.data = data;
+  } else if (method === 'onClose') input.code = args[1];
+  return JSON.stringify(input);
+}
+
+/**
+ * A WebSocket hook's output: empty is nothing to do; `{"actions": [...]}` is returned as actions
+ * (`dataBase64` becomes bytes); anything else is text to send to the connection.
+ */
+export function websocketAnswer(text: string): unknown {
+  if (!text.trim()) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const actions = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { actions?: unknown }).actions : undefined;
+  if (!Array.isArray(actions)) return text;
+  return {
+    actions: actions.map((a) => {
+      if (!a || typeof a !== 'object' || typeof (a as { dataBase64?: unknown }).dataBase64 !== 'string') return a;
+      const { dataBase64, ...rest } = a as { dataBase64: string };
+      return { ...rest, data: new Uint8Array(Buffer.from(dataBase64, 'base64')) };
+    }),
+  };
+}
 
 /** Plugin methods a module implements, given its exports (handleRequest also when endpoints name functions). */
 export function implementedMethods(exportNames: readonly string[], endpoints: readonly EndpointSpec[]): string[] {

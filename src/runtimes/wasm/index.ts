@@ -123,8 +123,12 @@ class WasmRuntime implements PluginRuntime {
     for (const e of manifest.endpoints) {
       if (e.function && !exported.has(e.function)) throw new PlugwayError('PLW_ERR_WASM_EXPORT_MISSING', { id, export: `${e.function} (endpoint ${e.method} ${e.path})` });
     }
-    if (!exported.has('handle_request') && manifest.endpoints.some((e) => !e.function)) {
+    if (!exported.has('handle_request') && manifest.endpoints.some((e) => !e.function && e.protocol !== 'websocket')) {
       throw new PlugwayError('PLW_ERR_WASM_EXPORT_MISSING', { id, export: 'handle_request (endpoints without `function:` are served by it)' });
+    }
+    const ws = manifest.endpoints.find((e) => e.protocol === 'websocket');
+    if (ws && !exported.has('on_message') && !exported.has('on_open')) {
+      throw new PlugwayError('PLW_ERR_WASM_EXPORT_MISSING', { id, export: `on_message or on_open (WebSocket endpoint ${ws.path})` });
     }
     // A checkout's wasm-worker.ts is bundled once per process: no tsx registered in every thread.
     const serve = await serveModule(import.meta.url, 'wasm-worker');

@@ -5,7 +5,7 @@
 import './quiet-wasi.js';
 import type { CallContext, Plugin } from '@extism/extism';
 import { WorkerSide } from '../worker/worker-side.js';
-import { endpointFunction, METHOD_EXPORTS, rawInput, implementedMethods } from './abi.js';
+import { endpointFunction, METHOD_EXPORTS, rawInput, implementedMethods, websocketAnswer, websocketInput } from './abi.js';
 import { egressDenial } from '../fetch-policy.js';
 import { Wasm } from './wasm-api.js';
 import type { WasmInstance, WasmModule } from './wasm-api.js';
@@ -268,6 +268,12 @@ void side.serve(async () => {
         case 'handleEvent':
           await callExport(method, 'handle_event', JSON.stringify(args[0]));
           return undefined;
+        case 'onOpen':
+        case 'onMessage':
+        case 'onClose': {
+          const out = await callExport(method, METHOD_EXPORTS[method]!, websocketInput(method, args));
+          return websocketAnswer(out ? decoder.decode(out) : '');
+        }
         default: {
           const name = METHOD_EXPORTS[method];
           if (!name) throw coded('PLW_ERR_METHOD_NOT_IMPLEMENTED', { id: boot.pluginId, method }, 'not implemented');

@@ -71,7 +71,8 @@ function recordActivity(path: string, reqJson: string): i32 {
   let history = track;
   if (before.length > 0) history = before + ',' + track;
   storageSet(key, history);
-  emit(Memory.allocateString('recommendations.activity_recorded').offset, Memory.allocateString('{"user":"' + user + '","track":"' + track + '"}').offset);
+  // The Veza domain event the other plugins count (gamification's points, advanced-analytics' plays).
+  emit(Memory.allocateString('track.played').offset, Memory.allocateString('{"user":"' + user + '","track":"' + track + '"}').offset);
   log('activity recorded for ' + user);
   return respond(202, '{"user":"' + user + '","recorded":"' + track + '"}');
 }
