@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { ADMIN, chatBody, getJson, hookRecorder, metricsText, metricValue, postJson, startLlmGateway, startMockProvider, type Mock } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function closedPort(): Promise<number> {
   const s = createServer();
@@ -148,9 +149,12 @@ test('circuit breaker: after `failures` failures the provider is skipped, not re
   assert.equal(llm.health, 'degraded');
   assert.match(llm.message, /circuit open: primary/);
   primary.set({ mode: 'ok' });
-  await new Promise((r) => setTimeout(r, 450)); // the breaker's open time: nothing else to wait on
-  const trial = await postJson(`${gw.url}/v1/chat/completions`, chatBody());
-  assert.equal(trial.headers.get('x-plugway-provider'), 'primary', 'half-open: one trial, which succeeds and closes it');
+  // Until the breaker's open time has passed the calls go to backup; then one half-open trial reaches primary, succeeds and closes it.
+  const trial = await waitFor(async () => {
+    const r = await postJson(`${gw.url}/v1/chat/completions`, chatBody());
+    return r.headers.get('x-plugway-provider') === 'primary' && r;
+  }, { what: 'the half-open trial to reach primary' });
+  assert.equal(trial.status, 200);
   assert.equal((await postJson(`${gw.url}/v1/chat/completions`, chatBody())).headers.get('x-plugway-provider'), 'primary');
 });
 

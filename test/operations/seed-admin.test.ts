@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createHost } from '../../src/host/index.js';
 import { http, makeHost, startGateway, testConfig } from '../gateway/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TOKEN = 'tok-seed-admin';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -122,12 +123,7 @@ test('a worker plugin sees a flag toggled at run time', async () => {
     assert.deepEqual((await http(`${gw.url}/wflag`)).json, { beta: false });
     assert.equal((await http(`${gw.url}/admin/plugins/wflag/flags/beta`, { method: 'PUT', headers: auth, json: { enabled: true } })).status, 200);
     // Workers get flag changes pushed within about a second.
-    let seen = false;
-    for (const until = Date.now() + 5000; !seen && Date.now() < until; ) {
-      seen = (await http(`${gw.url}/wflag`)).json.beta === true;
-      if (!seen) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(seen, 'the worker saw beta=true');
+    await waitFor(async () => (await http(`${gw.url}/wflag`)).json.beta === true, { everyMs: 100, what: 'the worker to see beta=true' });
   } finally {
     await gw.close();
     await host.stop();
