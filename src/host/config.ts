@@ -108,8 +108,10 @@ const DEFAULTS: RawHostConfig = {
   sandbox: true,
 };
 
-/** PLUGWAY_* variables and the key each sets (documented in docs/configuration.md). */
-/** `list: true` splits on `,` and the path delimiter (folders); `'comma'` on `,` only (URLs hold `:`). */
+/**
+ * PLUGWAY_* variables and the key each sets (documented in docs/configuration.md). `list: true` splits
+ * on `,` and the path delimiter (folders); `'comma'` on `,` only (URLs hold `:`).
+ */
 export const ENV_MAPPING: Record<string, { path: string[]; list?: boolean | 'comma' }> = {
   PLUGWAY_HOST: { path: ['gateway', 'host'] },
   PLUGWAY_PORT: { path: ['gateway', 'port'] },
