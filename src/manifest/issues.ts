@@ -7,10 +7,20 @@ import { formatPath, locate, sourceTextAt, type PathSegment, type Position, type
 export class IssueCollector {
   readonly errors: ManifestIssue[] = [];
   readonly warnings: ManifestIssue[] = [];
+  private source: YamlSource | (() => YamlSource) | undefined;
+
+  /** `src` may be a function: the positioned parse is then made only when an issue needs a position. */
   constructor(
     readonly file: string,
-    readonly src?: YamlSource,
-  ) {}
+    src?: YamlSource | (() => YamlSource),
+  ) {
+    this.source = src;
+  }
+
+  get src(): YamlSource | undefined {
+    if (typeof this.source === 'function') this.source = this.source();
+    return this.source;
+  }
 
   position(path: readonly PathSegment[], which: 'key' | 'value' = 'value'): Position {
     const src = this.src;

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { PlugwayError, type ErrorCode } from '../errors.js';
 import { DEFAULT_ENTRIES, resolveEntry } from './entry.js';
+import { fastParseYaml } from './fast-yaml.js';
 import { IssueCollector, formatIssue } from './issues.js';
 import { fromRaw } from './normalize.js';
 import type { ManifestLoadResult } from './types.js';
@@ -19,14 +20,23 @@ export const DEFAULT_MANIFEST_FILES: readonly string[] = ['plugin.yaml', 'plugin
 export function parseManifest(text: string, file?: string, dir?: string): ManifestLoadResult {
   const absFile = file === undefined ? undefined : resolve(file);
   const baseDir = resolve(dir ?? (absFile ? dirname(absFile) : process.cwd()));
-  // One parse, with positions: every issue points at its line and column (yaml-source.ts).
-  const src = parseYamlSource(text);
-  const value = src.value;
-  const c = new IssueCollector(absFile ?? '<inline>', src);
-  for (const e of src.syntaxErrors) c.add('PLW_ERR_MANIFEST_YAML', [], { reason: `${e.message} (${e.code})` }, { at: e });
-  for (const d of src.duplicates) c.add('PLW_ERR_MANIFEST_DUPLICATE_KEY', d.path, { key: d.key, path: formatPath(d.path) }, { at: d });
+  // Fast path: a plain manifest is parsed without positions; the full parse (yaml, with positions,
+  // syntax errors and duplicate keys) runs only when the text is outside the subset or an issue needs a position.
+  const fast = fastParseYaml(text);
+  let value: unknown;
+  let c: IssueCollector;
+  if (fast !== undefined) {
+    value = fast;
+    c = new IssueCollector(absFile ?? '<inline>', () => parseYamlSource(text));
+  } else {
+    const src = parseYamlSource(text);
+    value = src.value;
+    c = new IssueCollector(absFile ?? '<inline>', src);
+    for (const e of src.syntaxErrors) c.add('PLW_ERR_MANIFEST_YAML', [], { reason: `${e.message} (${e.code})` }, { at: e });
+    for (const d of src.duplicates) c.add('PLW_ERR_MANIFEST_DUPLICATE_KEY', d.path, { key: d.key, path: formatPath(d.path) }, { at: d });
+    if (src.syntaxErrors.length) return { source: { dir: baseDir, ...(absFile ? { file: absFile } : {}) }, errors: c.errors, warnings: c.warnings };
+  }
   const result: ManifestLoadResult = { source: { dir: baseDir, ...(absFile ? { file: absFile } : {}) }, errors: c.errors, warnings: c.warnings };
-  if (src.syntaxErrors.length) return result;
 
   validateRawManifest(c, value);
   const raw = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
