@@ -104,7 +104,7 @@ test('slow clients cannot starve healthy ones, and their connections are closed'
   // Every attacking connection ends: refused at once past the per-IP cap, else timed out (body 2 s idle, headers 3 s, request 6 s).
   // 90 s: on a loaded 2-core CI machine the server's timeout sweep and 2,500 closes can lag well past the timeouts themselves.
   // It stops waiting early once 85 % are closed and no close came for 15 s (the rest sit in the
-  // kernel's accept queue, behind the 1,024-descriptor limit, and are only reached as others close).
+  // kernel's accept queue, we believe: behind the 1,024-descriptor limit, reached only as others close).
   const deadline = Date.now() + 90_000;
   let last = { count: -1, at: Date.now() };
   while (closed.size < sockets.length && Date.now() < deadline) {
