@@ -20,7 +20,12 @@ const LEAVE = 2;
 /** A promise the dispatcher must await next (what it is: ctx.pendingIndex / pendingKind), or undefined: the request is done. */
 type Next = Promise<unknown> | undefined;
 
-/** Runs `steps` on `ctx`: undefined when it finished synchronously, else a promise of the end (it never rejects). */
+/**
+ * Runs `steps` on `ctx`: undefined when it finished synchronously, else a promise of the end (it
+ * never rejects). After a step's deadline passed, the request goes on and is answered without it,
+ * and this promise settles only if (when) the plugin's own promise does: wait for the answer, not
+ * for it (every caller in the gateway only catches it).
+ */
 export function dispatch(steps: readonly Step[], ctx: RequestContext): Promise<void> | undefined {
   const next = enterFrom(steps, ctx, 0);
   return next === undefined ? undefined : drive(steps, ctx, next);
