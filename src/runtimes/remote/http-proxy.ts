@@ -1,5 +1,5 @@
 // protocol http: one attempt of a request to one upstream, as is. The body streams both ways
-// (a Readable from the gateway goes to undici, undici's body comes back as the response body);
+// (a Readable from the gateway goes to undici; the answer comes back through proxy-handler.ts);
 // hop-by-hop headers are dropped, X-Forwarded-* and the request id added; upgrades are spliced.
 
 import type { IncomingMessage } from 'node:http';
@@ -7,10 +7,8 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { RemoteSpec } from '../../manifest/remote.js';
 import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
+import { HOP_BY_HOP, ProxyHandler, type AttemptHooks } from './proxy-handler.js';
 import type { Upstream } from './upstream.js';
-
-// RFC 9110 §7.6.1, plus the proxy ones; `host` is the upstream's.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'trailers', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
 
 /** The gateway hands a streaming route's body over as the request itself (node's IncomingMessage). */
 export function isIncoming(body: unknown): body is IncomingMessage {
@@ -79,17 +77,6 @@ export function forwardHeaders(preq: PluginRequest): Record<string, string | str
   return out;
 }
 
-/** The upstream's response headers without hop-by-hop ones. */
-export function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const v = headers[name];
-    if (v === undefined || HOP_BY_HOP.has(name)) continue;
-    out[name] = v;
-  }
-  return out;
-}
-
 export interface Attempt {
   /** Milliseconds the upstream may take to send its response head. */
   headersTimeoutMs: number;
@@ -98,8 +85,11 @@ export interface Attempt {
   signal?: AbortSignal;
 }
 
-/** Sends the request to `up`; resolves with the response head and its body stream. */
-export function requestHttp(spec: RemoteSpec, up: Upstream, preq: PluginRequest, a: Attempt): Promise<Dispatcher.ResponseData> {
+/**
+ * Sends the request to `up` (undici's dispatch with our handler, proxy-handler.ts); resolves with the
+ * PluginResponse: at the head with a streaming body, or at the end with a small body whole.
+ */
+export function requestHttp(spec: RemoteSpec, up: Upstream, preq: PluginRequest, a: Attempt, hooks: AttemptHooks): Promise<PluginResponse> {
   const incoming = isIncoming(preq.body) ? preq.body : undefined;
   let body: Dispatcher.DispatchOptions['body'] = null;
   if (incoming) {
@@ -110,16 +100,19 @@ export function requestHttp(spec: RemoteSpec, up: Upstream, preq: PluginRequest,
   const headers = forwardHeaders(preq);
   // a parsed body was re-serialized: its length is the new one
   if (!incoming) delete headers['content-length'];
-  const opts: Dispatcher.RequestOptions = {
-    method: preq.method as Dispatcher.HttpMethod,
-    path: upstreamPath(spec, up, preq.path, searchOf(preq)),
-    headers,
-    body,
-    headersTimeout: a.headersTimeoutMs,
-    bodyTimeout: a.idleTimeoutMs,
-  };
-  if (a.signal) opts.signal = a.signal;
-  return up.pool.request(opts);
+  const handler = new ProxyHandler(preq.method, hooks, a.signal);
+  up.pool.dispatch(
+    {
+      method: preq.method as Dispatcher.HttpMethod,
+      path: upstreamPath(spec, up, preq.path, searchOf(preq)),
+      headers,
+      body,
+      headersTimeout: a.headersTimeoutMs,
+      bodyTimeout: a.idleTimeoutMs,
+    },
+    handler,
+  );
+  return handler.promise;
 }
 
 /** A WebSocket (or other) upgrade: resolves with the upstream's 101 head and its socket. */
@@ -132,26 +125,4 @@ export function upgradeHttp(spec: RemoteSpec, up: Upstream, preq: PluginRequest,
   };
   if (a.signal) opts.signal = a.signal;
   return up.pool.upgrade(opts);
-}
-
-/**
- * Bodies up to this size with a stated length are read whole before the answer goes on: one
- * write to the client instead of a stream piped chunk by chunk (a stream's head and body go out
- * as separate writes, a syscall each). Memory stays bounded: 64 KiB per request in flight.
- */
-export const SMALL_BODY_BYTES = 64 * 1024;
-
-/** The PluginResponse of a proxied answer: status, end-to-end headers, the body (streaming unless small). */
-export async function toPluginResponse(res: Dispatcher.ResponseData, method: string): Promise<PluginResponse> {
-  const headers = responseHeaders(res.headers);
-  const cl = res.headers['content-length'];
-  const length = typeof cl === 'string' ? Number(cl) : NaN;
-  if (method !== 'HEAD' && length <= SMALL_BODY_BYTES) {
-    if (length === 0) {
-      await res.body.dump();
-      return { statusCode: res.statusCode, headers };
-    }
-    return { statusCode: res.statusCode, headers, body: Buffer.from(await res.body.arrayBuffer()) };
-  }
-  return { statusCode: res.statusCode, headers, body: res.body };
 }

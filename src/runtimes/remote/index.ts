@@ -3,6 +3,7 @@
 // the HTTP request itself (protocol http, streamed) or as a PluginRequest JSON (protocol plugin).
 
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { PlugwayError, isPlugwayError, reasonOf } from '../../errors.js';
@@ -12,7 +13,7 @@ import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../t
 import { EtcdDiscovery } from './discovery/etcd.js';
 import type { ServiceDiscovery } from './discovery/types.js';
 import { HealthChecker } from './health-checker.js';
-import { hasBody, isIncoming, isUpgrade, requestHttp, toPluginResponse, upgradeHttp, type Attempt } from './http-proxy.js';
+import { hasBody, isIncoming, isUpgrade, requestHttp, upgradeHttp, type Attempt } from './http-proxy.js';
 import { requestPlugin } from './plugin-protocol.js';
 import { UpstreamSet } from './upstream-set.js';
 import type { Upstream, UpstreamSnapshot } from './upstream.js';
@@ -252,7 +253,8 @@ class RemoteRuntime implements PluginRuntime {
           const res = await this.attempt(set, up, preq, a);
           if (res && !(RETRY_STATUS.has(res.statusCode) && retryable && attempt < this.spec.retries.attempts && this.acquireRetry(set))) return res;
           // a gateway error from this upstream: another one may do better
-          (res?.body as { dump?: () => Promise<void> } | undefined)?.dump?.().catch(() => undefined);
+          // (a small body was read whole; a streamed one is dropped with its connection)
+          if (res?.body instanceof Readable) res.body.destroy();
           retryNext = true;
         } catch (err) {
           if (isPlugwayError(err)) throw err;
@@ -323,15 +325,17 @@ class RemoteRuntime implements PluginRuntime {
         u.socket.once('close', done);
         return { statusCode: 101, headers: { ...headersOf(u.headers), connection: 'Upgrade', upgrade: String(preq.headers.upgrade) }, body: u.socket };
       }
-      const res = await requestHttp(this.spec, up, preq, a);
-      up.observe(performance.now() - t0);
-      if (res.statusCode >= 500) set.failure(up);
-      else set.success(up);
-      res.body.once('close', done);
-      res.body.once('error', () => {
-        up.errors++;
+      return await requestHttp(this.spec, up, preq, a, {
+        head(status) {
+          up.observe(performance.now() - t0);
+          if (status >= 500) set.failure(up);
+          else set.success(up);
+        },
+        done,
+        bodyError() {
+          up.errors++;
+        },
       });
-      return await toPluginResponse(res, preq.method);
     } catch (err) {
       done();
       if (!isPlugwayError(err)) set.failure(up);

@@ -1,0 +1,152 @@
+// protocol http, the response side of one attempt: an undici dispatch handler (no `request`, so no
+// per-request Readable, AsyncResource or body-consuming promise chain of undici's own). A small
+// body with a stated length is gathered into one Buffer (one write to the client); any other body
+// streams through an UpstreamBody with backpressure (a full buffer pauses the upstream socket).
+
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { PluginResponse } from '../../sdk/types.js';
+
+type Controller = Dispatcher.DispatchController;
+type RawHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * Bodies up to this size with a stated length are read whole before the answer goes on: one
+ * write to the client instead of a stream piped chunk by chunk (a stream's head and body go out
+ * as separate writes, a syscall each). Memory stays bounded: 64 KiB per request in flight.
+ */
+export const SMALL_BODY_BYTES = 64 * 1024;
+
+// RFC 9110 §7.6.1, plus the proxy ones; `host` is the upstream's.
+export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'trailers', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
+
+/** The upstream's response headers without hop-by-hop ones. */
+export function responseHeaders(headers: RawHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = v;
+  }
+  return out;
+}
+
+/** What the attempt learns as the response comes (the runtime counts it on the upstream). */
+export interface AttemptHooks {
+  /** The response head arrived (after any 1xx). */
+  head(statusCode: number): void;
+  /** The exchange is over: body read, stream closed, or failed. Called once. */
+  done(): void;
+  /** The body failed after the head (a streamed body's error). */
+  bodyError(): void;
+}
+
+/** A streamed upstream body: reading resumes the upstream socket, destroying it aborts the request. */
+class UpstreamBody extends Readable {
+  ended = false;
+  constructor(private readonly ctl: Controller) {
+    super({ highWaterMark: SMALL_BODY_BYTES });
+  }
+  override _read(): void {
+    this.ctl.resume();
+  }
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // the client went away, or a middleware dropped the answer: the upstream connection is released
+    if (!this.ended) this.ctl.abort(err ?? new Error('the proxied response body was discarded'));
+    cb(err);
+  }
+}
+
+/** One proxied exchange; `promise` resolves with the PluginResponse (at the head when streamed, at the end when small). */
+export class ProxyHandler implements Dispatcher.DispatchHandler {
+  readonly promise: Promise<PluginResponse>;
+  private resolve!: (r: PluginResponse) => void;
+  private reject!: (err: unknown) => void;
+  private ctl: Controller | undefined;
+  private status = 0;
+  private headers: Record<string, string | string[]> | undefined;
+  /** Gathered chunks (small body), or the stream handed on (big or unknown length). */
+  private chunks: Buffer[] | undefined;
+  private body: UpstreamBody | undefined;
+  private settled = false;
+  private abortReason: Error | undefined;
+  private readonly onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly method: string,
+    private readonly hooks: AttemptHooks,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.promise = new Promise<PluginResponse>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+    if (signal) {
+      this.onAbort = () => {
+        this.abortReason = signal.reason as Error;
+        this.ctl?.abort(signal.reason as Error);
+      };
+      if (signal.aborted) this.abortReason = signal.reason as Error;
+      else signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  onRequestStart(controller: Controller): void {
+    this.ctl = controller;
+    if (this.abortReason !== undefined) controller.abort(this.abortReason);
+  }
+
+  onResponseStart(controller: Controller, statusCode: number, headers: RawHeaders): void {
+    if (statusCode < 200) return; // 100 Continue, 103 Early Hints: the final head follows
+    this.status = statusCode;
+    this.headers = responseHeaders(headers);
+    this.hooks.head(statusCode);
+    const cl = headers['content-length'];
+    const length = typeof cl === 'string' ? Number(cl) : Number.NaN;
+    if (this.method !== 'HEAD' && length <= SMALL_BODY_BYTES) {
+      this.chunks = [];
+      return;
+    }
+    const body = new UpstreamBody(controller);
+    this.body = body;
+    body.once('close', () => this.finish());
+    body.once('error', () => this.hooks.bodyError());
+    this.resolve({ statusCode, headers: this.headers, body });
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.chunks) this.chunks.push(chunk);
+    else if (this.body && !this.body.push(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    const chunks = this.chunks;
+    if (chunks) {
+      this.finish();
+      const r: PluginResponse = { statusCode: this.status, headers: this.headers! };
+      if (chunks.length > 0) r.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      this.resolve(r);
+    } else if (this.body) {
+      this.body.ended = true;
+      this.body.push(null);
+    }
+  }
+
+  onResponseError(_controller: Controller, err: Error): void {
+    if (this.body) {
+      this.body.ended = true; // nothing left to abort
+      this.body.destroy(err);
+      return;
+    }
+    if (this.chunks) this.hooks.bodyError();
+    this.finish();
+    this.reject(err);
+  }
+
+  private finish(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    this.hooks.done();
+  }
+}
