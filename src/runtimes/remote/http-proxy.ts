@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { RemoteSpec } from '../../manifest/remote.js';
 import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
-import { HOP_BY_HOP, ProxyHandler, type AttemptHooks } from './proxy-handler.js';
+import { HOP_BY_HOP, ProxyHandler } from './proxy-handler.js';
+import type { UpstreamSet } from './upstream-set.js';
 import type { Upstream } from './upstream.js';
 
 /** The gateway hands a streaming route's body over as the request itself (node's IncomingMessage). */
@@ -41,9 +42,9 @@ export function upstreamPath(spec: RemoteSpec, up: Upstream, path: string, searc
 }
 
 /** The query string as it arrived (`?a=1`), or rebuilt from the parsed query. */
-export function searchOf(preq: PluginRequest): string {
-  const raw = preq.body;
-  if (isIncoming(raw)) {
+export function searchOf(preq: PluginRequest, incoming = isIncoming(preq.body) ? preq.body : undefined): string {
+  const raw = incoming;
+  if (raw) {
     const q = raw.url?.indexOf('?') ?? -1;
     return q >= 0 ? raw.url!.slice(q) : '';
   }
@@ -54,7 +55,7 @@ export function searchOf(preq: PluginRequest): string {
 }
 
 /** Request headers for the upstream: end-to-end ones, X-Forwarded-For/Proto/Host, X-Request-Id. */
-export function forwardHeaders(preq: PluginRequest): Record<string, string | string[]> {
+export function forwardHeaders(preq: PluginRequest, incoming = isIncoming(preq.body) ? preq.body : undefined): Record<string, string | string[]> {
   const h = preq.headers;
   const out: Record<string, string | string[]> = {};
   // Connection may name more hop-by-hop headers
@@ -64,7 +65,6 @@ export function forwardHeaders(preq: PluginRequest): Record<string, string | str
     if (v === undefined || HOP_BY_HOP.has(name) || (conn && conn.includes(name))) continue;
     out[name] = v;
   }
-  const incoming = isIncoming(preq.body) ? preq.body : undefined;
   const socket = incoming?.socket;
   const client = socket?.remoteAddress;
   if (client) {
@@ -82,29 +82,30 @@ export interface Attempt {
   headersTimeoutMs: number;
   /** Longest pause between body chunks, ms. */
   idleTimeoutMs: number;
-  signal?: AbortSignal;
+  signal: AbortSignal | undefined;
+  /** performance.now() when the attempt began (its latency is counted to the response head). */
+  t0: number;
 }
 
 /**
  * Sends the request to `up` (undici's dispatch with our handler, proxy-handler.ts); resolves with the
  * PluginResponse: at the head with a streaming body, or at the end with a small body whole.
  */
-export function requestHttp(spec: RemoteSpec, up: Upstream, preq: PluginRequest, a: Attempt, hooks: AttemptHooks): Promise<PluginResponse> {
-  const incoming = isIncoming(preq.body) ? preq.body : undefined;
+export function requestHttp(spec: RemoteSpec, up: Upstream, set: UpstreamSet, preq: PluginRequest, a: Attempt, incoming: IncomingMessage | undefined): Promise<PluginResponse> {
   let body: Dispatcher.DispatchOptions['body'] = null;
   if (incoming) {
     if (hasBody(preq.headers)) body = incoming;
   } else if (preq.body !== undefined && preq.body !== null) {
     body = typeof preq.body === 'string' || preq.body instanceof Uint8Array ? preq.body : JSON.stringify(preq.body);
   }
-  const headers = forwardHeaders(preq);
+  const headers = forwardHeaders(preq, incoming);
   // a parsed body was re-serialized: its length is the new one
   if (!incoming) delete headers['content-length'];
-  const handler = new ProxyHandler(preq.method, hooks, a.signal);
+  const handler = new ProxyHandler(preq.method, up, set, a);
   up.pool.dispatch(
     {
       method: preq.method as Dispatcher.HttpMethod,
-      path: upstreamPath(spec, up, preq.path, searchOf(preq)),
+      path: upstreamPath(spec, up, preq.path, searchOf(preq, incoming)),
       headers,
       body,
       headersTimeout: a.headersTimeoutMs,

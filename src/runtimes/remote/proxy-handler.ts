@@ -5,7 +5,11 @@
 
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { isPlugwayError } from '../../errors.js';
 import type { PluginResponse } from '../../sdk/types.js';
+import type { Attempt } from './http-proxy.js';
+import type { UpstreamSet } from './upstream-set.js';
+import type { Upstream } from './upstream.js';
 
 type Controller = Dispatcher.DispatchController;
 type RawHeaders = Record<string, string | string[] | undefined>;
@@ -29,16 +33,6 @@ export function responseHeaders(headers: RawHeaders): Record<string, string | st
     out[name] = v;
   }
   return out;
-}
-
-/** What the attempt learns as the response comes (the runtime counts it on the upstream). */
-export interface AttemptHooks {
-  /** The response head arrived (after any 1xx). */
-  head(statusCode: number): void;
-  /** The exchange is over: body read, stream closed, or failed. Called once. */
-  done(): void;
-  /** The body failed after the head (a streamed body's error). */
-  bodyError(): void;
 }
 
 /** A streamed upstream body: reading resumes the upstream socket, destroying it aborts the request. */
@@ -72,11 +66,19 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
   private abortReason: Error | undefined;
   private readonly onAbort: (() => void) | undefined;
 
+  private readonly signal: AbortSignal | undefined;
+  private readonly t0: number;
+
+  /** `up` is counted in flight already; the handler counts the rest: latency, success or failure, the end. */
   constructor(
     private readonly method: string,
-    private readonly hooks: AttemptHooks,
-    private readonly signal: AbortSignal | undefined,
+    private readonly up: Upstream,
+    private readonly set: UpstreamSet,
+    a: Attempt,
   ) {
+    const signal = a.signal;
+    this.signal = signal;
+    this.t0 = a.t0;
     this.promise = new Promise<PluginResponse>((res, rej) => {
       this.resolve = res;
       this.reject = rej;
@@ -100,7 +102,10 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // 100 Continue, 103 Early Hints: the final head follows
     this.status = statusCode;
     this.headers = responseHeaders(headers);
-    this.hooks.head(statusCode);
+    const up = this.up;
+    up.observe(performance.now() - this.t0);
+    if (statusCode >= 500) this.set.failure(up);
+    else this.set.success(up);
     const cl = headers['content-length'];
     const length = typeof cl === 'string' ? Number(cl) : Number.NaN;
     if (this.method !== 'HEAD' && length <= SMALL_BODY_BYTES) {
@@ -110,7 +115,9 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
     const body = new UpstreamBody(controller);
     this.body = body;
     body.once('close', () => this.finish());
-    body.once('error', () => this.hooks.bodyError());
+    body.once('error', () => {
+      this.up.errors++;
+    });
     this.resolve({ statusCode, headers: this.headers, body });
   }
 
@@ -138,7 +145,9 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
       this.body.destroy(err);
       return;
     }
-    if (this.chunks) this.hooks.bodyError();
+    if (this.chunks) this.up.errors++; // the body failed after the head, as a streamed body's 'error' counts
+    // a failure counts towards the upstream's ejection (an abort from outside the proxy does not)
+    if (!isPlugwayError(err)) this.set.failure(this.up);
     this.finish();
     this.reject(err);
   }
@@ -147,6 +156,6 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
-    this.hooks.done();
+    this.up.inFlight--;
   }
 }
