@@ -58,11 +58,12 @@ export function searchOf(preq: PluginRequest, incoming = isIncoming(preq.body) ?
 export function forwardHeaders(preq: PluginRequest, incoming = isIncoming(preq.body) ? preq.body : undefined): Record<string, string | string[]> {
   const h = preq.headers;
   const out: Record<string, string | string[]> = {};
-  // Connection may name more hop-by-hop headers
-  const conn = typeof h.connection === 'string' ? h.connection.toLowerCase().split(/\s*,\s*/) : undefined;
+  // Connection may name more hop-by-hop headers (`keep-alive` and `close`, the usual values, name none)
+  const c = h.connection;
+  const conn = typeof c === 'string' && c !== 'keep-alive' && c !== 'close' ? c.toLowerCase().split(/\s*,\s*/) : undefined;
   for (const name in h) {
     const v = h[name];
-    if (v === undefined || HOP_BY_HOP.has(name) || (conn && conn.includes(name))) continue;
+    if (v === undefined || HOP_BY_HOP.has(name) || conn?.includes(name)) continue;
     out[name] = v;
   }
   const socket = incoming?.socket;
