@@ -59,8 +59,10 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
   private ctl: Controller | undefined;
   private status = 0;
   private headers: Record<string, string | string[]> | undefined;
-  /** Gathered chunks (small body), or the stream handed on (big or unknown length). */
-  private chunks: Buffer[] | undefined;
+  /** A small body is gathered (`first`, then `more` past one chunk); a big or unknown one streams through `body`. */
+  private small = false;
+  private first: Buffer | undefined;
+  private more: Buffer[] | undefined;
   private body: UpstreamBody | undefined;
   private settled = false;
   private abortReason: Error | undefined;
@@ -109,7 +111,7 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
     const cl = headers['content-length'];
     const length = typeof cl === 'string' ? Number(cl) : Number.NaN;
     if (this.method !== 'HEAD' && length <= SMALL_BODY_BYTES) {
-      this.chunks = [];
+      this.small = true;
       return;
     }
     const body = new UpstreamBody(controller);
@@ -122,16 +124,17 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
-    if (this.chunks) this.chunks.push(chunk);
-    else if (this.body && !this.body.push(chunk)) controller.pause();
+    if (this.small) {
+      if (this.first === undefined) this.first = chunk;
+      else (this.more ??= [this.first]).push(chunk);
+    } else if (this.body && !this.body.push(chunk)) controller.pause();
   }
 
   onResponseEnd(): void {
-    const chunks = this.chunks;
-    if (chunks) {
+    if (this.small) {
       this.finish();
       const r: PluginResponse = { statusCode: this.status, headers: this.headers! };
-      if (chunks.length > 0) r.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      if (this.first !== undefined) r.body = this.more ? Buffer.concat(this.more) : this.first;
       this.resolve(r);
     } else if (this.body) {
       this.body.ended = true;
@@ -145,7 +148,7 @@ export class ProxyHandler implements Dispatcher.DispatchHandler {
       this.body.destroy(err);
       return;
     }
-    if (this.chunks) this.up.errors++; // the body failed after the head, as a streamed body's 'error' counts
+    if (this.small) this.up.errors++; // the body failed after the head, as a streamed body's 'error' counts
     // a failure counts towards the upstream's ejection (an abort from outside the proxy does not)
     if (!isPlugwayError(err)) this.set.failure(this.up);
     this.finish();
