@@ -5,7 +5,7 @@
 // keep-alive Node client, straight vs through plugway. Targets: p50 overhead <= 0.5 ms, p99 <= 2 ms.
 // Prints a table; writes bench/results/llm.json. BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_STREAMS.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,13 +24,34 @@ interface Latency { p50Ms: number; p99Ms: number; rps?: number; n: number }
 function waitFor(child: ChildProcess, re: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d) => {
+    const onData = (d: Buffer) => {
       out += d;
       const m = re.exec(out);
-      if (m) resolve(m[1]!);
-    });
+      if (!m) return;
+      child.stdout!.off('data', onData);
+      child.stdout!.resume(); // drained from here on, never kept
+      resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
   });
+}
+
+/**
+ * The URL a server prints to a file it writes (its stdout). The gateway's request log (one line a
+ * request) goes to that file, never to a pipe to this process: wrk runs synchronously here, and a
+ * pipe nobody drains fills up and stalls the gateway's log writes (the 1 s p99 once measured).
+ */
+async function waitForFile(file: string, child: ChildProcess, re: RegExp): Promise<string> {
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  for (let i = 0; i < 600; i++) {
+    const m = re.exec(readFileSync(file, 'utf8'));
+    if (m) return m[1]!;
+    if (exited !== undefined) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no "${re.source}" in ${file} (exit ${exited}): ${readFileSync(file, 'utf8').slice(-2000)}`);
 }
 
 function parseWrkMs(s: string): number {
@@ -39,10 +60,10 @@ function parseWrkMs(s: string): number {
   return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
 }
 
-function wrk(url: string, dir: string): Latency {
+function wrk(url: string, dir: string, connections = CONNECTIONS): Latency {
   const script = join(dir, 'post.lua');
   writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(BODY)}\n`);
-  const out = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
+  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${DURATION_S}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   return { p50Ms: parseWrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''), p99Ms: parseWrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0), n: requests };
 }
@@ -92,20 +113,24 @@ async function main(): Promise<void> {
     gateway: { admin: { enabled: false } },
     state: { dir: join(dir, 'state') },
   }));
-  const log = openSync(join(dir, 'requests.log'), 'w');
-  const gw = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', log], env: { ...process.env, PLUGWAY_USE_DIST: '1' } });
-  const gwUrl = await waitFor(gw, /listening on (http:\/\/\S+)/);
-  gw.stdout!.resume();
+  const logFile = join(dir, 'requests.log');
+  const log = openSync(logFile, 'w');
+  const gw = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', log, log], env: { ...process.env, PLUGWAY_USE_DIST: '1' } });
+  const gwUrl = await waitForFile(logFile, gw, /listening on (http:\/\/\S+)/);
   try {
     // Warm both (JIT, keep-alive pools), then measure.
     wrk(`${mockUrl}/v1/chat/completions`, dir);
     wrk(`${gwUrl}/v1/chat/completions`, dir);
     const straight = wrk(`${mockUrl}/v1/chat/completions`, dir);
     const through = wrk(`${gwUrl}/v1/chat/completions`, dir);
+    // One connection: each request's own latency, no queueing behind the others on 2 CPUs.
+    const straight1 = wrk(`${mockUrl}/v1/chat/completions`, dir, 1);
+    const through1 = wrk(`${gwUrl}/v1/chat/completions`, dir, 1);
     const sStraight = await ttfb(`${mockUrl}/v1/chat/completions`);
     const sThrough = await ttfb(`${gwUrl}/v1/chat/completions`);
     const rows = [
-      { scenario: 'non-streamed (wrk)', straight, through },
+      { scenario: `non-streamed (wrk -c${CONNECTIONS})`, straight, through },
+      { scenario: 'non-streamed (wrk -c1)', straight: straight1, through: through1 },
       { scenario: 'streamed, time to first byte', straight: sStraight, through: sThrough },
     ].map((r) => ({ ...r, p50OverheadMs: r.through.p50Ms - r.straight.p50Ms, p99OverheadMs: r.through.p99Ms - r.straight.p99Ms }));
     const f = (n: number) => n.toFixed(3);
