@@ -113,7 +113,9 @@ async function startServer(scenario: string, pin: boolean): Promise<Server> {
     const url = await urlFrom(child, () => readFileSync(log, 'utf8').slice(0, 4096), scenario);
     return { url, pid: child.pid, stop: () => child.kill('SIGKILL') };
   }
-  const [cmd, args] = pinned(pin, 0, process.execPath, [join(ROOT, 'bench/gateway/server.mjs'), scenario]);
+  const extra = kind === 'floor' ? [join(work, `plugins-${n}`)] : [];
+  if (kind === 'floor') await pluginFolders(Number(n));
+  const [cmd, args] = pinned(pin, 0, process.execPath, [join(ROOT, 'bench/gateway/server.mjs'), scenario, ...extra]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -156,6 +158,9 @@ const allScenarios: Array<{ name: string; scenario: string }> = [
   // Informational: sync onRequest-only middleware registered in code (earlier benchmarks' shape).
   { name: '  (sync, in code) 0 mw + rate limit', scenario: 'code:0' },
   { name: '  (sync, in code) 5 mw + rate limit', scenario: 'code:5' },
+  // Informational: the same plugin folders' code on bare node:http with no gateway (the floor).
+  { name: '  (floor: plugins on node:http) 0 mw', scenario: 'floor:0' },
+  { name: '  (floor: plugins on node:http) 5 mw', scenario: 'floor:5' },
 ];
 // BENCH_ONLY=plugway:0,moleculer:0 runs those (bare Fastify always runs: it is the baseline).
 const scenarios = allScenarios.filter((s, i) => i === 0 || !ONLY || ONLY.includes(s.scenario));
@@ -220,8 +225,8 @@ const targets = Object.fromEntries(
   PINNINGS.map((pin) => [
     pin ? 'pinned' : 'unpinned',
     {
-      ratio_0_mw_rate_limit: { target: 0.85, got: row('plugway:0', pin)?.ratio, moleculer: row('moleculer:0', pin)?.ratio },
-      ratio_5_mw_rate_limit: { target: 0.7, got: row('plugway:5', pin)?.ratio, moleculer: row('moleculer:5', pin)?.ratio },
+      ratio_0_mw_rate_limit: { target: 0.85, got: row('plugway:0', pin)?.ratio, moleculer: row('moleculer:0', pin)?.ratio, floor: row('floor:0', pin)?.ratio },
+      ratio_5_mw_rate_limit: { target: 0.7, got: row('plugway:5', pin)?.ratio, moleculer: row('moleculer:5', pin)?.ratio, floor: row('floor:5', pin)?.ratio },
     },
   ]),
 );

@@ -5,6 +5,8 @@
 //                 logging off (as in the issue's measurement)
 //   code:N        informational: the gateway on dist/ with an echo plugin and N sync onRequest-only
 //                 middleware registered in code (the shape earlier benchmarks measured)
+//   floor:N DIR   informational: the plugin folders' own code (DIR, as plugway serve loads them) on
+//                 bare node:http, no gateway: the floor any gateway serving these plugins stands on
 // `plugway serve` itself is started by run.ts (bin/plugway.js on dist/).
 import Fastify from 'fastify';
 import { pino } from 'pino';
@@ -67,6 +69,28 @@ if (kind === 'bare') {
   const logger = createRequestLogger({ dest: join(await mkdtemp(join(tmpdir(), 'plugway-bench-log-')), 'requests.log') });
   const app = await createGateway({ host, logger, stateDir: await mkdtemp(join(tmpdir(), 'plugway-bench-')), env: {} });
   console.log(await app.listen({ port: 0, host: '127.0.0.1' }));
+} else if (kind === 'floor') {
+  // What the plugins themselves cost, with no gateway at all: node:http calling the very plugin
+  // modules `plugway serve` loads (argv[3]: the folder run.ts wrote), awaiting each async hook in
+  // order and writing the JSON answer with its headers. No rate limit, no log, no metrics, no checks.
+  const { createServer } = await import('node:http');
+  const root = process.argv[3];
+  const load = async (dir) => (await import(join(root, dir, 'index.mjs'))).default;
+  const echo = await load('echo');
+  const mws = [];
+  for (let i = N - 1; i >= 0; i--) mws.push(await load(`mw-${i}`)); // priority high to low
+  let seq = 0;
+  const server = createServer(async (req, res) => {
+    const preq = { id: String(++seq), method: req.method, path: req.url, params: {}, query: {}, headers: req.headers, context: {} };
+    for (const m of mws) await m.onRequest(preq);
+    let r = await echo.handleRequest(preq);
+    for (let i = mws.length - 1; i >= 0; i--) r = await mws[i].onResponse(preq, r);
+    const body = JSON.stringify(r.body);
+    res.writeHead(r.statusCode, { ...r.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  console.log(`http://127.0.0.1:${server.address().port}`);
 } else {
   throw new Error(`unknown scenario ${scenario}`);
 }

@@ -32,6 +32,12 @@ class LatencyCells {
     readonly route: string,
   ) {}
 
+  reset(): void {
+    this.buckets.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+
   observe(seconds: number): void {
     let i = 0;
     while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]!) i++;
@@ -79,7 +85,7 @@ interface ExportedValue {
   sharedLabels?: Record<string, string>;
   value: number;
   metricName?: string;
-  exemplar?: null;
+  exemplar?: null | undefined;
 }
 interface ExportedMetric {
   name: string;
@@ -90,41 +96,45 @@ interface ExportedMetric {
 }
 
 /**
- * plugway_http_request_duration_seconds: a prom-client Histogram whose per-route series come from
- * LatencyCells when read, in the shape prom-client gives its own series (`le` first, then the
- * plugin and route labels), so /metrics, get() and the registry's JSON read as before.
+ * plugway_http_request_duration_seconds, read from LatencyCells: a metric of our own that the
+ * Registry reads through its public get() (as it reads every metric for /metrics and JSON), giving
+ * the values a prom-client Histogram gives for the same observations (metrics.test.ts compares the
+ * two, so a prom-client upgrade that changes the shape fails there). A prom-client Histogram child
+ * would hash and validate its labels on every observe (~1 µs a request).
  */
-class RouteLatencyHistogram extends Histogram<'plugin' | 'route'> {
-  private readonly cells: () => Iterable<LatencyCells>;
-  private readonly metricName: string;
+class RouteLatencyMetric {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
 
-  constructor(config: { name: string; help: string; registers: Registry[] }, cells: () => Iterable<LatencyCells>) {
-    super({ ...config, labelNames: ['plugin', 'route'], buckets: LATENCY_BUCKETS });
-    this.cells = cells;
-    this.metricName = config.name;
-  }
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly cells: () => Iterable<LatencyCells>,
+  ) {}
 
-  /** Registry.metrics() reads this; Histogram.get() reads it too (and merges the labels). */
-  async getForPromString(): Promise<ExportedMetric> {
-    const own = (Histogram.prototype as unknown as { getForPromString(this: Histogram): Promise<ExportedMetric> }).getForPromString;
-    const data = await own.call(this);
-    const name = this.metricName;
+  async get(): Promise<ExportedMetric> {
+    const name = this.name;
     const bucket = `${name}_bucket`;
+    const values: ExportedValue[] = [];
     for (const c of this.cells()) {
       if (c.count === 0) continue;
-      const shared = { plugin: c.plugin, route: c.route };
       let acc = 0;
       for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
         acc += c.buckets[i]!;
-        data.values.push({ labels: { le: LATENCY_BUCKETS[i]! }, sharedLabels: shared, value: acc, metricName: bucket, exemplar: null });
+        values.push({ value: acc, metricName: bucket, exemplar: null, labels: { le: LATENCY_BUCKETS[i]!, plugin: c.plugin, route: c.route } });
       }
-      data.values.push(
-        { labels: { le: '+Inf' }, sharedLabels: shared, value: c.count, metricName: bucket, exemplar: null },
-        { labels: {}, sharedLabels: shared, value: c.sum, metricName: `${name}_sum` },
-        { labels: {}, sharedLabels: shared, value: c.count, metricName: `${name}_count` },
+      values.push(
+        { value: c.count, metricName: bucket, exemplar: null, labels: { le: '+Inf', plugin: c.plugin, route: c.route } },
+        { value: c.sum, metricName: `${name}_sum`, exemplar: undefined, labels: { plugin: c.plugin, route: c.route } },
+        { value: c.count, metricName: `${name}_count`, exemplar: undefined, labels: { plugin: c.plugin, route: c.route } },
       );
     }
-    return data;
+    return { name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  /** Registry.resetMetrics(): every series back to zero. */
+  reset(): void {
+    for (const c of this.cells()) c.reset();
   }
 }
 
@@ -134,7 +144,7 @@ export class GatewayMetrics {
   readonly live = new LiveStats();
   private readonly requests: Counter<'plugin' | 'route' | 'method' | 'status'>;
   private readonly errors: Counter<'plugin' | 'route' | 'code'>;
-  private readonly latency: RouteLatencyHistogram;
+  private readonly latency: RouteLatencyMetric;
   private readonly limited: Counter<'plugin' | 'route'>;
   private readonly hookDuration: Histogram<'hook'>;
   private readonly routes: RouteSeries[] = [];
@@ -165,7 +175,9 @@ export class GatewayMetrics {
     });
     this.errors = new Counter({ name: 'plugway_http_errors_total', help: 'Failed requests per plugin, route and error code', labelNames: ['plugin', 'route', 'code'], registers });
     const cells = this.latencyCells;
-    this.latency = new RouteLatencyHistogram({ name: 'plugway_http_request_duration_seconds', help: 'Request latency through the gateway', registers }, () => cells.values());
+    this.latency = new RouteLatencyMetric('plugway_http_request_duration_seconds', 'Request latency through the gateway', () => cells.values());
+    // The Registry takes any metric it can read with get() (its type names prom-client's own classes).
+    this.registry.registerMetric(this.latency as unknown as Histogram);
     this.limited = new Counter({ name: 'plugway_rate_limited_total', help: 'Requests refused by a rate limit', labelNames: ['plugin', 'route'], registers });
     this.hookDuration = new Histogram({ name: 'plugway_hook_duration_seconds', help: 'Time spent running host hooks per request', labelNames: ['hook'], buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers });
     this.circuitChanges = new Counter({ name: 'plugway_circuit_transitions_total', help: 'Circuit breaker state changes', labelNames: ['plugin', 'to'], registers });
