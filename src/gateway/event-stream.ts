@@ -44,14 +44,19 @@ export function formatEvent(item: unknown): string | Buffer {
   return `${dataLines(JSON.stringify(item) ?? 'null')}\n`;
 }
 
+/** An event stream's Readable; `onPush` is called before each event is pushed (the writer corks there). */
+export class EventReadable extends Readable {
+  onPush: (() => void) | undefined = undefined;
+}
+
 /**
  * A Readable pulling one item per read: nothing is buffered beyond the socket's own backpressure.
  * Fastify destroys it when the client goes away, which calls the iterator's return() at once.
  */
-export function eventStream(iterable: AsyncIterable<unknown>, onError: (err: unknown) => void): Readable {
+export function eventStream(iterable: AsyncIterable<unknown>, onError: (err: unknown) => void): EventReadable {
   const it = iterable[Symbol.asyncIterator]();
   let finished = false;
-  return new Readable({
+  return new EventReadable({
     read() {
       let next: Promise<IteratorResult<unknown>>;
       try {
@@ -73,6 +78,7 @@ export function eventStream(iterable: AsyncIterable<unknown>, onError: (err: unk
           } catch (err) {
             bytes = formatEvent({ event: 'error', data: { error: { code: 'PLW_ERR_STREAM_FAILED', message: `an event could not be serialized: ${reasonOf(err)}` } } });
           }
+          (this as EventReadable).onPush?.();
           this.push(bytes);
         },
         (err: unknown) => {
@@ -80,6 +86,7 @@ export function eventStream(iterable: AsyncIterable<unknown>, onError: (err: unk
           finished = true;
           onError(err);
           // The status line is gone already: the failure can only be told in the stream itself.
+          (this as EventReadable).onPush?.();
           this.push(formatEvent({ event: 'error', data: { error: { code: 'PLW_ERR_STREAM_FAILED', message: 'the event stream failed after it started; the gateway log has the reason' } } }));
           this.push(null);
         },
@@ -108,20 +115,44 @@ export function streamHeaders(headers: Record<string, string | number | string[]
   return headers;
 }
 
+/**
+ * Events ready in one turn of the event loop leave in one write: the response is corked at the
+ * turn's first event (and at the headers) and uncorked in that turn's check phase (setImmediate).
+ * An upstream's dozen chunks read in one packet are one syscall, not a dozen (each ~40 µs on a busy
+ * loopback), and nothing waits past the turn it became ready in. Other Readables: the headers only.
+ */
+function writeInBursts(res: ServerResponse, body: Readable): void {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    if (!res.writableEnded) res.uncork(); // end() flushed everything already
+  };
+  const cork = () => {
+    if (corked || res.writableEnded) return;
+    corked = true;
+    res.cork();
+    setImmediate(uncork);
+  };
+  cork();
+  if (body instanceof EventReadable) body.onPush = cork;
+}
+
 /** Over Fastify: its stream handling destroys `body` (cancelling the iterator) when the client goes away. */
 export function streamOverFastify(reply: FastifyReply, status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
   reply.code(status);
   reply.headers(streamHeaders(headers, contentType));
+  const raw = reply.raw;
+  writeInBursts(raw, body);
   reply.send(body);
   // Node holds the status line until the first body write; a client (EventSource's onopen) should
-  // not wait for the first event to learn that the stream is open.
-  const raw = reply.raw;
+  // not wait for the first event to learn that the stream is open: the headers leave in this turn.
   if (!raw.headersSent && !raw.writableEnded) raw.flushHeaders();
 }
 
 /** Over node:http (plugway serve's fast path): the same, by hand. */
 export function streamOverNode(res: ServerResponse, status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
   res.writeHead(status, streamHeaders(headers, contentType));
+  writeInBursts(res, body);
   res.flushHeaders();
   body.pipe(res);
   res.on('close', () => {
