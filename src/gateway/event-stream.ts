@@ -44,9 +44,10 @@ export function formatEvent(item: unknown): string | Buffer {
   return `${dataLines(JSON.stringify(item) ?? 'null')}\n`;
 }
 
-/** An event stream's Readable; `onPush` is called before each event is pushed (the writer corks there). */
+/** An event stream's Readable, with hooks around each push of an event (where its writer corks and uncorks). */
 export class EventReadable extends Readable {
-  onPush: (() => void) | undefined = undefined;
+  beforePush: (() => void) | undefined = undefined;
+  afterPush: (() => void) | undefined = undefined;
 }
 
 /**
@@ -78,15 +79,17 @@ export function eventStream(iterable: AsyncIterable<unknown>, onError: (err: unk
           } catch (err) {
             bytes = formatEvent({ event: 'error', data: { error: { code: 'PLW_ERR_STREAM_FAILED', message: `an event could not be serialized: ${reasonOf(err)}` } } });
           }
-          (this as EventReadable).onPush?.();
+          const self = this as EventReadable;
+          self.beforePush?.();
           this.push(bytes);
+          self.afterPush?.();
         },
         (err: unknown) => {
           if (finished) return;
           finished = true;
           onError(err);
           // The status line is gone already: the failure can only be told in the stream itself.
-          (this as EventReadable).onPush?.();
+          (this as EventReadable).beforePush?.();
           this.push(formatEvent({ event: 'error', data: { error: { code: 'PLW_ERR_STREAM_FAILED', message: 'the event stream failed after it started; the gateway log has the reason' } } }));
           this.push(null);
         },
@@ -116,14 +119,16 @@ export function streamHeaders(headers: Record<string, string | number | string[]
 }
 
 /**
- * Events ready in one turn of the event loop leave in one write: the response is corked at the
- * turn's first event (and at the headers) and uncorked in that turn's check phase (setImmediate).
- * An upstream's dozen chunks read in one packet are one syscall, not a dozen (each ~40 µs on a busy
- * loopback), and nothing waits past the turn it became ready in. Other Readables: the headers only.
+ * Few socket writes, no wait for the first event: the headers are held (corked) until the first
+ * event and leave with it at once (at the latest in this turn's check phase, setImmediate); events
+ * after it that are ready in the same turn of the event loop are corked and leave together at that
+ * turn's end. An upstream's dozen chunks read in one packet cost two syscalls, not a dozen (each
+ * ~40 µs on a busy loopback). Other Readables: the headers only.
  */
 function writeInBursts(res: ServerResponse, body: Readable): void {
   let corked = false;
   const uncork = () => {
+    if (!corked) return;
     corked = false;
     if (!res.writableEnded) res.uncork(); // end() flushed everything already
   };
@@ -134,7 +139,12 @@ function writeInBursts(res: ServerResponse, body: Readable): void {
     setImmediate(uncork);
   };
   cork();
-  if (body instanceof EventReadable) body.onPush = cork;
+  if (!(body instanceof EventReadable)) return;
+  body.beforePush = cork;
+  body.afterPush = () => {
+    body.afterPush = undefined; // the first event only: it goes now, with the headers
+    uncork();
+  };
 }
 
 /** Over Fastify: its stream handling destroys `body` (cancelling the iterator) when the client goes away. */

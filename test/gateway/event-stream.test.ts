@@ -116,7 +116,7 @@ test('formatEvent: multi-line data, bytes as they are, objects as JSON', () => {
   assert.equal(formatEvent({ n: 1 }), 'data: {"n":1}\n\n');
 });
 
-test('events ready in the same turn leave in one socket write, headers with them', async (t) => {
+test('events ready in the same turn leave in two socket writes: the headers with the first event, then the rest', async (t) => {
   const n = 50;
   const ready = async function* () {
     for (let i = 0; i < n; i++) yield { n: i };
@@ -139,6 +139,6 @@ test('events ready in the same turn leave in one socket write, headers with them
   res.setEncoding('utf8');
   for await (const d of res) text += d;
   assert.equal(text, Array.from({ length: n }, (_, i) => formatEvent({ n: i })).join(''));
-  // One write for the headers and the burst, one for the end of the chunked body at most (not one an event).
+  // The headers with the first event, the other events, the end of the chunked body at most (not one an event).
   assert.ok(writes <= 3, `${writes} socket writes for ${n} events`);
 });
