@@ -47,6 +47,7 @@ async function drive(steps: readonly Step[], ctx: RequestContext, first: Promise
       failed = true;
     }
     if (!ctx.resumed(gen)) return; // its deadline passed and the request went on without it
+    ctx.now = performance.now();
     next = resume(steps, ctx, i, kind, v, failed);
   }
 }
@@ -156,6 +157,7 @@ RequestContext.onDeadline = (ctx: RequestContext): void => {
   const steps = ctx.pendingSteps;
   const i = ctx.pendingIndex;
   const step = steps[i]!;
+  ctx.now = performance.now();
   const err = step.timedOut ? step.timedOut(ctx) : new Error(`step ${step.name} timed out`);
   let next: Next;
   if (ctx.pendingKind === LEAVE) {
