@@ -98,3 +98,59 @@ test('a non-blocking pipe that takes part of a batch gets the rest: nothing lost
   await new Promise((r) => reader.once('exit', r));
   assert.equal(read(out), lines.join(''));
 });
+
+test('a reader that stalls costs one wait: later batches meeting the full pipe are dropped at once, until it reads again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'plugway-logstall-'));
+  const fifo = join(dir, 'fifo');
+  const out = join(dir, 'out.log');
+  execFileSync('mkfifo', [fifo]);
+  const { spawn } = await import('node:child_process');
+  const { openSync, closeSync, constants } = await import('node:fs');
+  // The reader opens the pipe, then reads nothing until a line comes on its stdin.
+  const reader = spawn('sh', ['-c', `exec 3<"${fifo}"; read go; cat <&3 > "${out}"`], { stdio: ['pipe', 'ignore', 'ignore'] });
+  let fd = -1;
+  for (let i = 0; i < 200 && fd < 0; i++) {
+    try {
+      fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch {
+      await sleep(10); // ENXIO until the reader has opened it
+    }
+  }
+  assert.ok(fd >= 0, 'the pipe opened');
+  const waits: number[] = [];
+  const wait = Atomics.wait;
+  Atomics.wait = ((...a: Parameters<typeof Atomics.wait>) => {
+    waits.push(1);
+    return wait(...a);
+  }) as typeof Atomics.wait;
+  try {
+    const d = new BatchedDestination(fd);
+    const line = `${'x'.repeat(199)}\n`;
+    for (let i = 0; i < 2000 && d.dropped === 0; i++) d.write(line); // fills the pipe (64 KiB), then waits once
+    assert.ok(d.dropped > 0, 'a batch was dropped after the wait');
+    assert.ok(waits.length > 0, 'the first full pipe was waited for');
+    const waited = waits.length;
+    const dropped = d.dropped;
+    for (let i = 0; i < 300; i++) d.write(line); // several more batches meet the full pipe
+    d.flush();
+    assert.ok(d.dropped > dropped, 'the later batches were dropped');
+    assert.equal(waits.length, waited, 'without waiting again');
+    reader.stdin!.end('go\n');
+    // Once the reader drains the pipe, writes go through again.
+    let ok = false;
+    for (let i = 0; i < 500 && !ok; i++) {
+      await sleep(10);
+      const before = d.dropped;
+      d.write('{"after":"stall"}\n');
+      d.flush();
+      ok = d.dropped === before;
+    }
+    assert.ok(ok, 'a write went through after the reader came back');
+    closeSync(fd);
+    await new Promise((r) => reader.once('exit', r));
+    assert.ok(read(out).endsWith('{"after":"stall"}\n'));
+  } finally {
+    Atomics.wait = wait;
+    if (reader.exitCode === null) reader.kill();
+  }
+});
