@@ -108,15 +108,8 @@ test('a reader that stalls costs one wait: later batches meeting the full pipe a
   const { openSync, closeSync, constants } = await import('node:fs');
   // The reader opens the pipe, then reads nothing until a line comes on its stdin.
   const reader = spawn('sh', ['-c', `exec 3<"${fifo}"; read go; cat <&3 > "${out}"`], { stdio: ['pipe', 'ignore', 'ignore'] });
-  let fd = -1;
-  for (let i = 0; i < 200 && fd < 0; i++) {
-    try {
-      fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch {
-      await sleep(10); // ENXIO until the reader has opened it
-    }
-  }
-  assert.ok(fd >= 0, 'the pipe opened');
+  // ENXIO until the reader has opened it
+  const fd = await waitFor(() => openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK), { everyMs: 10, what: 'the reader to open the pipe' });
   const waits: number[] = [];
   const wait = Atomics.wait;
   Atomics.wait = ((...a: Parameters<typeof Atomics.wait>) => {
@@ -137,15 +130,12 @@ test('a reader that stalls costs one wait: later batches meeting the full pipe a
     assert.equal(waits.length, waited, 'without waiting again');
     reader.stdin!.end('go\n');
     // Once the reader drains the pipe, writes go through again.
-    let ok = false;
-    for (let i = 0; i < 500 && !ok; i++) {
-      await sleep(10);
+    await waitFor(() => {
       const before = d.dropped;
       d.write('{"after":"stall"}\n');
       d.flush();
-      ok = d.dropped === before;
-    }
-    assert.ok(ok, 'a write went through after the reader came back');
+      return d.dropped === before;
+    }, { everyMs: 10, what: 'a write to go through after the reader came back' });
     closeSync(fd);
     await new Promise((r) => reader.once('exit', r));
     assert.ok(read(out).endsWith('{"after":"stall"}\n'));
