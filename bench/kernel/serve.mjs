@@ -1,5 +1,5 @@
 // Child of bench/kernel/run.ts: `plugway serve` (dist/) over a folder of plugins, measured from the
-// outside: ms from spawn until GET /ready answers 200, RSS then, ms from SIGTERM until the process exits.
+// outside: ms from spawn until GET /ready answers 200, its CPU time (all threads) and RSS then, ms from SIGTERM until it exits.
 // Usage: node bench/kernel/serve.mjs <repo> <plugins-dir> <state-dir>   → one JSON line
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,16 @@ while (readyMs === undefined) {
   if (readyMs === undefined) await new Promise((r) => setTimeout(r, 10));
 }
 const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+// CPU the gateway used until it was ready (user + system, clock ticks of 10 ms): what load on a shared machine does not inflate.
+// The main thread's alone (/proc/<pid>/task/<pid>) is about what the start takes on an idle machine.
+const ticks = (file) => {
+  const line = readFileSync(file, 'utf8');
+  const [utime, stime] = line.slice(line.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+  return (utime + stime) * 10;
+};
+const cpuMs = ticks(`/proc/${child.pid}/stat`);
+const mainCpuMs = ticks(`/proc/${child.pid}/task/${child.pid}/stat`);
 const t1 = performance.now();
 child.kill('SIGTERM');
 await exited;
-console.log(JSON.stringify({ readyMs, rssMb: rssKb / 1024, sigtermMs: performance.now() - t1 }));
+console.log(JSON.stringify({ readyMs, cpuMs, mainCpuMs, rssMb: rssKb / 1024, sigtermMs: performance.now() - t1 }));

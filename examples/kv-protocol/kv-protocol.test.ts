@@ -12,6 +12,7 @@ import { createHost } from '../../src/host/index.js';
 import { createGateway, gatewayOf } from '../../src/gateway/index.js';
 import { defaultHostConfig } from '../../src/host/config.js';
 import { LogCapture, tmpDir } from '../../test/gateway/helpers.js';
+import { waitFor } from '../../test/helpers/wait.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -110,11 +111,3 @@ test('a line longer than max_frame_bytes (64 KiB) closes the connection, with th
   await big.closed;
   await waitFor(() => gw.logs.lines.some((x) => x.msg === 'protocol connection closed' && String(x.reason).startsWith('no complete frame')));
 });
-
-async function waitFor(pred: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

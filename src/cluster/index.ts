@@ -7,8 +7,7 @@ import type { Registry } from 'prom-client';
 import { EventBridge } from './event-bridge.js';
 import { RoomRelay } from './room-relay.js';
 import { deployDirOf } from './paths.js';
-import { parsePublicKey } from '../toolkit/signing.js';
-import { ClusterDeploys } from './deploys.js';
+import type { ClusterDeploys } from './deploys.js';
 import { natsPackageStore, type PackageStore } from './package-store.js';
 import { reasonOf } from '../errors.js';
 import type { Host } from '../host/types.js';
@@ -95,6 +94,8 @@ export async function joinCluster({ host, store, logger, metrics, discover, chan
     packages = natsPackageStore({ servers: nats.servers, user: nats.user, pass: nats.pass, token: nats.token, tls: nats.tls, bucket: `${etcd.prefix.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^_+/, '') || 'plugway'}_packages` });
     const deployDir = deployDirOf(config.state.dir);
     if (!config.plugins.directories.includes(deployDir)) config.plugins.directories.push(deployDir);
+    // Loaded only here: package installs (tar, the npm client, signatures) are ~0.2 s of a start-up otherwise.
+    const [{ ClusterDeploys }, { parsePublicKey }] = await Promise.all([import('./deploys.js'), import('../toolkit/signing.js')]);
     deploys = new ClusterDeploys({
       host, kv: etcd.kv, prefix: etcd.prefix, store: packages, nodeId, releases: () => host.releases, discover, deployDir,
       trustedKeys: config.trustedKeys.map((k) => parsePublicKey(k)), problem, logger, applied: (id) => changed?.(`deploy ${id}`),

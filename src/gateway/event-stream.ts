@@ -44,14 +44,20 @@ export function formatEvent(item: unknown): string | Buffer {
   return `${dataLines(JSON.stringify(item) ?? 'null')}\n`;
 }
 
+/** An event stream's Readable, with hooks around each push of an event (where its writer corks and uncorks). */
+export class EventReadable extends Readable {
+  beforePush: (() => void) | undefined = undefined;
+  afterPush: (() => void) | undefined = undefined;
+}
+
 /**
  * A Readable pulling one item per read: nothing is buffered beyond the socket's own backpressure.
  * Fastify destroys it when the client goes away, which calls the iterator's return() at once.
  */
-export function eventStream(iterable: AsyncIterable<unknown>, onError: (err: unknown) => void): Readable {
+export function eventStream(iterable: AsyncIterable<unknown>, onError: (err: unknown) => void): EventReadable {
   const it = iterable[Symbol.asyncIterator]();
   let finished = false;
-  return new Readable({
+  return new EventReadable({
     read() {
       let next: Promise<IteratorResult<unknown>>;
       try {
@@ -73,13 +79,17 @@ export function eventStream(iterable: AsyncIterable<unknown>, onError: (err: unk
           } catch (err) {
             bytes = formatEvent({ event: 'error', data: { error: { code: 'PLW_ERR_STREAM_FAILED', message: `an event could not be serialized: ${reasonOf(err)}` } } });
           }
+          const self = this as EventReadable;
+          self.beforePush?.();
           this.push(bytes);
+          self.afterPush?.();
         },
         (err: unknown) => {
           if (finished) return;
           finished = true;
           onError(err);
           // The status line is gone already: the failure can only be told in the stream itself.
+          (this as EventReadable).beforePush?.();
           this.push(formatEvent({ event: 'error', data: { error: { code: 'PLW_ERR_STREAM_FAILED', message: 'the event stream failed after it started; the gateway log has the reason' } } }));
           this.push(null);
         },
@@ -108,20 +118,51 @@ export function streamHeaders(headers: Record<string, string | number | string[]
   return headers;
 }
 
+/**
+ * Few socket writes, no wait for the first event: the headers are held (corked) until the first
+ * event and leave with it at once (at the latest in this turn's check phase, setImmediate); events
+ * after it that are ready in the same turn of the event loop are corked and leave together at that
+ * turn's end. An upstream's dozen chunks read in one packet cost two syscalls, not a dozen (each
+ * ~40 µs on a busy loopback). Other Readables: the headers only.
+ */
+function writeInBursts(res: ServerResponse, body: Readable): void {
+  let corked = false;
+  const uncork = () => {
+    if (!corked) return;
+    corked = false;
+    if (!res.writableEnded) res.uncork(); // end() flushed everything already
+  };
+  const cork = () => {
+    if (corked || res.writableEnded) return;
+    corked = true;
+    res.cork();
+    setImmediate(uncork);
+  };
+  cork();
+  if (!(body instanceof EventReadable)) return;
+  body.beforePush = cork;
+  body.afterPush = () => {
+    body.afterPush = undefined; // the first event only: it goes now, with the headers
+    uncork();
+  };
+}
+
 /** Over Fastify: its stream handling destroys `body` (cancelling the iterator) when the client goes away. */
 export function streamOverFastify(reply: FastifyReply, status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
   reply.code(status);
   reply.headers(streamHeaders(headers, contentType));
+  const raw = reply.raw;
+  writeInBursts(raw, body);
   reply.send(body);
   // Node holds the status line until the first body write; a client (EventSource's onopen) should
-  // not wait for the first event to learn that the stream is open.
-  const raw = reply.raw;
+  // not wait for the first event to learn that the stream is open: the headers leave in this turn.
   if (!raw.headersSent && !raw.writableEnded) raw.flushHeaders();
 }
 
 /** Over node:http (plugway serve's fast path): the same, by hand. */
 export function streamOverNode(res: ServerResponse, status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
   res.writeHead(status, streamHeaders(headers, contentType));
+  writeInBursts(res, body);
   res.flushHeaders();
   body.pipe(res);
   res.on('close', () => {

@@ -23,6 +23,7 @@ class NodeExchange implements Exchange {
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
+    private readonly fast: FastPath,
   ) {}
 
   remoteAddress(): string {
@@ -32,6 +33,9 @@ class NodeExchange implements Exchange {
   send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | Readable | undefined): void {
     const res = this.res;
     if (contentType) headers['content-type'] = contentType;
+    // Answered while the gateway closes (the request came in before): the connection goes with it,
+    // or the close would wait out its keep-alive timeout.
+    if (this.fast.closing) headers.connection = 'close';
     if (payload instanceof Readable) return writeStream(res, status, headers, payload);
     headers['content-length'] = payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     try {
@@ -53,6 +57,7 @@ class NodeExchange implements Exchange {
   }
 
   stream(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, body: Readable): void {
+    if (this.fast.closing) headers.connection = 'close';
     streamOverNode(this.res, status, headers, contentType, body);
   }
 }
@@ -66,7 +71,8 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 export class FastPath {
-  private closing = false;
+  /** close() was called: every answer from now on closes its connection. */
+  closing = false;
   private fastify: Handler | undefined;
 
   constructor(
@@ -119,7 +125,7 @@ export class FastPath {
     if (!streams && hasBody(req)) return false;
     if (this.gate && !this.gate(req, res)) return false;
     const query = q < 0 || q === url.length - 1 ? {} : (querystring.parse(url.slice(q + 1)) as Record<string, string | string[]>);
-    const done = this.entry.run(match, method, url, req.headers, query, streams ? req : undefined, new NodeExchange(req, res));
+    const done = this.entry.run(match, method, url, req.headers, query, streams ? req : undefined, new NodeExchange(req, res, this));
     if (done) done.catch(() => undefined); // the dispatcher settles every promise it makes; nothing reaches here
     return true;
   }

@@ -4,9 +4,9 @@
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { join } from 'node:path';
-import { isPlugwayError, PlugwayError, reasonOf } from '../errors.js';
+import { PlugwayError, reasonOf } from '../errors.js';
 import type { Host } from '../host/types.js';
 import type { HostConfig } from '../host/config-types.js';
 import { AuditLog } from '../state/audit-log.js';
@@ -34,8 +34,7 @@ import { upgradeThroughRoutes } from './upgrade.js';
 import { wireReleases, type ReleaseWiring } from './release-wiring.js';
 import { reloadTls, tlsServerOptions, watchTls } from './tls.js';
 import { joinCluster, type ClusterNode } from '../cluster/index.js';
-import { versionPinApplier } from '../cluster/pins.js';
-import { applyPluginConfig } from '../cluster/plugin-config.js';
+import { followCluster } from '../cluster/follow.js';
 import { Operator } from './operator.js';
 import { WebSocketGateway } from './websocket/server.js';
 import { ProtocolServers } from './protocol/tcp-server.js';
@@ -151,6 +150,8 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
 
   let redis: Redis | undefined;
   if (config.gateway.rateLimit.store === 'redis') {
+    // Loaded only here: ioredis is ~50 ms of every start-up otherwise.
+    const { Redis } = await import('ioredis');
     redis = new Redis(config.gateway.rateLimit.redisUrl ?? 'redis://127.0.0.1:6379', { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'rate limit redis error'));
     try {
@@ -171,42 +172,9 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
   let releasesWired!: () => void;
   const wired = new Promise<void>((r) => (releasesWired = r));
   let cluster: ClusterNode | undefined;
-  const applyPin = versionPinApplier({ releases: () => host.releases, problem: (p) => cluster?.problem(p), logger });
   const unfollow = followDesiredState(host, store, {
     logger,
-    applyVersionPin: async (id, version) => {
-      await wired;
-      await applyPin(id, version);
-    },
-    applyCanary: async (id, want) => {
-      await wired;
-      const running = host.releases.canaryStatus(id);
-      try {
-        if (!want) {
-          if (running) await host.releases.abort(id, 'ended on another node of the cluster');
-          return;
-        }
-        if (running && running.canary?.version === want.version && running.percent === want.percent) return;
-        if (running) await host.releases.abort(id, 'replaced by the canary another node started');
-        await host.releases.canary(id, { version: want.version, percent: want.percent, stickyBy: want.sticky_by });
-        logger.info({ plugin_id: id, canary_version: want.version, percent: want.percent }, 'running the canary the cluster started');
-      } catch (err) {
-        cluster?.problem({ plugin: id, code: isPlugwayError(err) ? err.code : 'PLW_ERR_INTERNAL', message: `could not run the canary the cluster started (${want?.version} at ${want?.percent} %): ${reasonOf(err)}` });
-        throw err;
-      } finally {
-        core.routesChanged(`canary ${id}`);
-      }
-    },
-    applyConfig: async (id, config) => {
-      await wired;
-      try {
-        await applyPluginConfig(host, host.releases, id, config, 'cluster');
-        logger.info({ plugin_id: id }, 'serving the config the cluster set');
-      } catch (err) {
-        cluster?.problem({ plugin: id, code: isPlugwayError(err) ? err.code : 'PLW_ERR_INTERNAL', message: `could not apply the config the cluster set: ${reasonOf(err)}` });
-        throw err;
-      }
-    },
+    ...followCluster({ host, logger, wired, problem: (p) => cluster?.problem(p), routesChanged: (why) => core.routesChanged(why) }),
   });
   try {
     core.rebuild(); // start-up: a route conflict or a missing auth provider throws here

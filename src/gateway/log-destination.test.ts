@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../../test/helpers/wait.js';
 import { BatchedDestination, LOG_BATCH_CHARS, LOG_FLUSH_MS } from './log-destination.js';
 import { createRequestLogger } from './logging.js';
 
@@ -36,9 +36,7 @@ test('lines wait in the batch until flush(), a full batch, or the flush delay', 
   // A lone line is written after LOG_FLUSH_MS.
   d.write('late\n');
   assert.ok(!read(file).endsWith('late\n'));
-  const deadline = Date.now() + LOG_FLUSH_MS + 5_000;
-  while (!read(file).endsWith('late\n') && Date.now() < deadline) await sleep(LOG_FLUSH_MS / 4);
-  assert.ok(read(file).endsWith('late\n'));
+  await waitFor(() => read(file).endsWith('late\n'), { timeoutMs: LOG_FLUSH_MS + 5_000, everyMs: LOG_FLUSH_MS / 4 });
   d.end();
 });
 
@@ -87,15 +85,8 @@ test('a non-blocking pipe that takes part of a batch gets the rest: nothing lost
   const { openSync, constants } = await import('node:fs');
   // A reader slower than the writer: the pipe (64 KiB) fills, writes come back short or EAGAIN.
   const reader = spawn('sh', ['-c', `exec 3<"${fifo}"; sleep 0.3; cat <&3 > "${out}"`]);
-  let fd = -1;
-  for (let i = 0; i < 200 && fd < 0; i++) {
-    try {
-      fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch {
-      await sleep(10); // ENXIO until the reader has opened it
-    }
-  }
-  assert.ok(fd >= 0, 'the pipe opened');
+  // ENXIO until the reader has opened it
+  const fd = await waitFor(() => openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK), { everyMs: 10, what: 'the reader to open the pipe' });
   const d = new BatchedDestination(fd);
   const lines: string[] = [];
   for (let i = 0; i < 3000; i++) lines.push(`{"i":${i},"path":"/ünïcødé/${'é'.repeat(i % 50)}"}\n`);
@@ -106,4 +97,50 @@ test('a non-blocking pipe that takes part of a batch gets the rest: nothing lost
   closeSync(fd);
   await new Promise((r) => reader.once('exit', r));
   assert.equal(read(out), lines.join(''));
+});
+
+test('a reader that stalls costs one wait: later batches meeting the full pipe are dropped at once, until it reads again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'plugway-logstall-'));
+  const fifo = join(dir, 'fifo');
+  const out = join(dir, 'out.log');
+  execFileSync('mkfifo', [fifo]);
+  const { spawn } = await import('node:child_process');
+  const { openSync, closeSync, constants } = await import('node:fs');
+  // The reader opens the pipe, then reads nothing until a line comes on its stdin.
+  const reader = spawn('sh', ['-c', `exec 3<"${fifo}"; read go; cat <&3 > "${out}"`], { stdio: ['pipe', 'ignore', 'ignore'] });
+  // ENXIO until the reader has opened it
+  const fd = await waitFor(() => openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK), { everyMs: 10, what: 'the reader to open the pipe' });
+  const waits: number[] = [];
+  const wait = Atomics.wait;
+  Atomics.wait = ((...a: Parameters<typeof Atomics.wait>) => {
+    waits.push(1);
+    return wait(...a);
+  }) as typeof Atomics.wait;
+  try {
+    const d = new BatchedDestination(fd);
+    const line = `${'x'.repeat(199)}\n`;
+    for (let i = 0; i < 2000 && d.dropped === 0; i++) d.write(line); // fills the pipe (64 KiB), then waits once
+    assert.ok(d.dropped > 0, 'a batch was dropped after the wait');
+    assert.ok(waits.length > 0, 'the first full pipe was waited for');
+    const waited = waits.length;
+    const dropped = d.dropped;
+    for (let i = 0; i < 300; i++) d.write(line); // several more batches meet the full pipe
+    d.flush();
+    assert.ok(d.dropped > dropped, 'the later batches were dropped');
+    assert.equal(waits.length, waited, 'without waiting again');
+    reader.stdin!.end('go\n');
+    // Once the reader drains the pipe, writes go through again.
+    await waitFor(() => {
+      const before = d.dropped;
+      d.write('{"after":"stall"}\n');
+      d.flush();
+      return d.dropped === before;
+    }, { everyMs: 10, what: 'a write to go through after the reader came back' });
+    closeSync(fd);
+    await new Promise((r) => reader.once('exit', r));
+    assert.ok(read(out).endsWith('{"after":"stall"}\n'));
+  } finally {
+    Atomics.wait = wait;
+    if (reader.exitCode === null) reader.kill();
+  }
 });

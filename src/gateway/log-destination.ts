@@ -30,6 +30,11 @@ export class BatchedDestination {
   /** A pipe or socket may take part of a write; a file or a terminal takes all of it. */
   private readonly partialWrites: boolean;
   private broken = false;
+  /**
+   * A reader that kept the pipe full for EAGAIN_WAIT_MS: later batches that meet a full pipe are
+   * dropped at once instead of stalling every request for another wait, until a write goes through.
+   */
+  private stalled = false;
   /** Lines lost to write errors (a closed pipe, a full disk). */
   dropped = 0;
   private readonly flushLater = () => {
@@ -83,10 +88,12 @@ export class BatchedDestination {
       this.batch = '';
       this.lines = 0;
       try {
-        writeAll(this.fd, data, this.partialWrites);
+        writeAll(this.fd, data, this.partialWrites, this.stalled ? 0 : EAGAIN_WAIT_MS);
+        this.stalled = false;
       } catch (e) {
         err = e as Error;
         this.dropped += lines;
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') this.stalled = true;
         // A reader that went away will not come back: stop writing (as pino does on EPIPE).
         if ((e as NodeJS.ErrnoException).code === 'EPIPE') this.broken = true;
       }
@@ -103,10 +110,10 @@ export class BatchedDestination {
 }
 
 /**
- * Writes all of `text` (UTF-8), waiting a little on a full non-blocking pipe. Only where a write
+ * Writes all of `text` (UTF-8), waiting up to `waitMs` on a full non-blocking pipe. Only where a write
  * can be partial (`partial`) is the written count compared with the byte length (a scan of the batch).
  */
-function writeAll(fd: number, text: string, partial: boolean): void {
+function writeAll(fd: number, text: string, partial: boolean, waitMs: number): void {
   let data: Buffer | undefined;
   let off = 0;
   let waited = 0;
@@ -124,7 +131,8 @@ function writeAll(fd: number, text: string, partial: boolean): void {
       if (off >= data.length) return;
     } catch (e) {
       // A non-blocking pipe that is full: wait for the reader a little, as sonic-boom does.
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN' || waited >= EAGAIN_WAIT_MS) throw e;
+      // Part of the batch is out: its rest gets the full wait, so as not to leave half a line.
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN' || waited >= (data ? EAGAIN_WAIT_MS : waitMs)) throw e;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       waited += 10;
     }

@@ -245,7 +245,6 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'plugway_' });
   }
 
-  /** Stops counting the host's runtime events (the host may outlive this gateway). */
   /** The exposition text: the gateway's series, then those plugins defined (ctx.metrics, e.g. plugway_llm_*). */
   async text(): Promise<string> {
     const own = await this.registry.metrics();
@@ -253,6 +252,7 @@ export class GatewayMetrics {
     return extra ? `${own}${own.endsWith('\n') ? '' : '\n'}${extra}` : own;
   }
 
+  /** Stops counting the host's runtime events (the host may outlive this gateway). */
   close(): void {
     this.offRuntimeEvents();
   }
@@ -286,8 +286,9 @@ interface InstanceUsage {
  * worker_oom, worker_terminated, worker_restarting, worker_restarted, worker_restart_limit,
  * wasm_memory_limit, wasm_host_memory_limit, wasm_host_denied); the per-instance gauges ask each
  * worker/wasm runtime for its usage when /metrics is read (one reading per scrape for all three).
+ * Runtime event types in KNOWN_RUNTIME_EVENTS have a series of their own from the start; up to
+ * MAX_EVENT_TYPES others may join.
  */
-/** Runtime event types with a series of their own from the start; up to MAX_EVENT_TYPES others may join. */
 const KNOWN_RUNTIME_EVENTS = ['worker_crashed', 'worker_oom', 'worker_terminated', 'worker_restarting', 'worker_restarted', 'worker_restart_limit', 'wasm_memory_limit', 'wasm_host_memory_limit', 'wasm_host_denied', 'fetch_too_large'];
 const MAX_EVENT_TYPES = 32;
 

@@ -20,7 +20,12 @@ const LEAVE = 2;
 /** A promise the dispatcher must await next (what it is: ctx.pendingIndex / pendingKind), or undefined: the request is done. */
 type Next = Promise<unknown> | undefined;
 
-/** Runs `steps` on `ctx`: undefined when it finished synchronously, else a promise of the end (it never rejects). */
+/**
+ * Runs `steps` on `ctx`: undefined when it finished synchronously, else a promise of the end (it
+ * never rejects). After a step's deadline passed, the request goes on and is answered without it,
+ * and this promise settles only if (when) the plugin's own promise does: wait for the answer, not
+ * for it (every caller in the gateway only catches it).
+ */
 export function dispatch(steps: readonly Step[], ctx: RequestContext): Promise<void> | undefined {
   const next = enterFrom(steps, ctx, 0);
   return next === undefined ? undefined : drive(steps, ctx, next);
@@ -42,6 +47,7 @@ async function drive(steps: readonly Step[], ctx: RequestContext, first: Promise
       failed = true;
     }
     if (!ctx.resumed(gen)) return; // its deadline passed and the request went on without it
+    ctx.now = performance.now();
     next = resume(steps, ctx, i, kind, v, failed);
   }
 }
@@ -151,6 +157,7 @@ RequestContext.onDeadline = (ctx: RequestContext): void => {
   const steps = ctx.pendingSteps;
   const i = ctx.pendingIndex;
   const step = steps[i]!;
+  ctx.now = performance.now();
   const err = step.timedOut ? step.timedOut(ctx) : new Error(`step ${step.name} timed out`);
   let next: Next;
   if (ctx.pendingKind === LEAVE) {

@@ -8,7 +8,6 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { PlugwayError } from '../errors.js';
-import { buildPlugin } from '../toolkit/build.js';
 import type { DiskCandidate } from './loader.js';
 
 /** The newest file under `dir` (node_modules and dot entries left out). */
@@ -84,6 +83,7 @@ export async function ensureFreshBuild(id: string, origin: DiskCandidate, entryP
     throw new PlugwayError('PLW_ERR_PLUGIN_BUILD_STALE', { id, source: stale.source, entry: stale.entry, build: buildCommandOf(origin.dir) });
   }
   logger?.info({ plugin_id: id, source: stale.source, entry: stale.entry }, `${stale.source} is newer than ${stale.entry}: building ${id} before the reload`);
+  const { buildPlugin } = await import('../toolkit/build.js'); // the toolkit loads when a build is due, not at every start-up
   const r = await buildPlugin(origin.dir, { entry: stale.entry, force: true });
   return { rebuilt: true, durationMs: Math.round(r.durationMs) };
 }

@@ -84,19 +84,6 @@ export class HookManagerImpl implements HookManager {
     return (this.hooks.get(name)?.length ?? 0) > 0;
   }
 
-  /** Removes every hook an owner (a plugin) added. */
-  removeOwner(owner: string): void {
-    let removed = false;
-    for (const [name, list] of this.hooks) {
-      const kept = list.filter((h) => h.owner !== owner);
-      if (kept.length !== list.length) {
-        removed = true;
-        this.hooks.set(name, kept);
-      }
-    }
-    if (removed) this.changed();
-  }
-
   async run<T>(name: HookName, payload: T): Promise<void> {
     const list = this.hooks.get(name);
     let stat = this.stat.get(name);

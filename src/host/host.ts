@@ -205,7 +205,7 @@ export class PluginHost implements Host {
   private async reread(rec: PluginRecord): Promise<PluginRecord> {
     const candidate = candidateOf(rec);
     if (!candidate) return rec;
-    const read = await readCandidate(candidate);
+    const read = await readCandidate(candidate, { files: true });
     await this.lifecycle.dispose(rec);
     this.registry.remove(rec);
     try {
@@ -382,14 +382,12 @@ export class PluginHost implements Host {
     return this.traffic.invoke<T>(target, method, payload, options);
   }
 
-  begin<T = unknown>(id: string, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined, slot: CallSlot): T | Promise<T> {
-    const target = this.traffic.choose(this.callable(id), payload);
-    if (options) options.servedBy = target.version;
-    return this.traffic.begin<T>(target, method, payload, options, slot);
+  begin<T = unknown>(id: string, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined, slot: CallSlot, now?: number): T | Promise<T> {
+    return this.traffic.begin<T>(this.traffic.choose(this.callable(id), payload), method, payload, options, slot, now);
   }
 
-  end(slot: CallSlot, failed: boolean): void {
-    this.traffic.end(slot, failed);
+  end(slot: CallSlot, failed: boolean, now?: number): void {
+    this.traffic.end(slot, failed, now);
   }
 
   /** The active record of `id` when it may be called; the refusal otherwise. */

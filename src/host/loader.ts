@@ -18,6 +18,7 @@ import {
   parseDependencyString,
   validatePluginConfig,
 } from '../manifest/index.js';
+import { readPluginFilesSync, type PluginFilesRead } from '../manifest/plugin-files.js';
 import type { DependencySpec, ManifestLoadResult, ManifestSource, PluginManifest } from '../manifest/types.js';
 import type { HostConfig } from './config-types.js';
 import { PluginRecord, type Registry } from './registry.js';
@@ -35,6 +36,8 @@ export interface ReadPlugin {
   candidate: DiskCandidate;
   result: ManifestLoadResult;
   entryPath?: string;
+  /** The plugin's files (hash, and bytes when small), read before its manifest (readCandidate's `files`). */
+  files?: PluginFilesRead;
 }
 
 export interface LoaderDeps {
@@ -122,16 +125,29 @@ export async function discoverUnloadable(dir: string, candidates: readonly DiskC
   return out;
 }
 
-/** Reads one candidate's manifest (never throws). */
-export async function readCandidate(candidate: DiskCandidate): Promise<ReadPlugin> {
+function filesOf(candidate: DiskCandidate): PluginFilesRead | undefined {
+  try {
+    return readPluginFilesSync(candidate);
+  } catch {
+    return undefined; // unreadable or too many files: releases hash it when they need to
+  }
+}
+
+/**
+ * Reads one candidate's manifest (never throws). `files`: first its files, so that releases know what
+ * was loaded and keep a copy of exactly those bytes later, off the path to listening.
+ */
+export async function readCandidate(candidate: DiskCandidate, opts: { files?: boolean } = {}): Promise<ReadPlugin> {
+  const files = opts.files ? filesOf(candidate) : undefined;
+  const hashed = files ? { files } : {};
   if ('dir' in candidate) {
     const result = await loadManifestFromDir(candidate.dir);
-    return { candidate, result, entryPath: result.entryPath };
+    return { candidate, result, entryPath: result.entryPath, ...hashed };
   }
   const result = await loadManifestFile(candidate.manifestFile);
   // Without runtime.entry the file beside the manifest is the entry, not the folder's defaults.
   const entryPath = result.manifest?.runtime.entry !== undefined ? result.entryPath : candidate.entryFile;
-  return { candidate, result, entryPath };
+  return { candidate, result, entryPath, ...hashed };
 }
 
 /** Where to re-read a plugin from (undefined for plugins given in code). */
@@ -162,7 +178,7 @@ export class Loader {
   /** Reads every manifest in `dir` in parallel (bounded) and registers each plugin, bad ones as failed. */
   async readDirectory(dir: string): Promise<{ registered: PluginRecord[]; errors: PlugwayError[] }> {
     const candidates = await discover(dir);
-    const read = await mapLimit(candidates, DISCOVERY_CONCURRENCY, readCandidate);
+    const read = await mapLimit(candidates, DISCOVERY_CONCURRENCY, (c) => readCandidate(c, { files: true }));
     const registered: PluginRecord[] = [];
     const errors: PlugwayError[] = [];
     // Never skipped silently: listed as failed, with what to do (ids already taken are left to the real plugin).
@@ -210,7 +226,9 @@ export class Loader {
       const err = new PlugwayError('PLW_ERR_ENTRY_NOT_FOUND', { id: result.manifest.id, entry: result.manifest.runtime.entry ?? '(default entries)', file: result.source.file ?? result.source.dir });
       return this.admit(result.manifest, result.source, { builtin: false, error: err, beside });
     }
-    return this.admit(result.manifest, result.source, { builtin: false, entryPath: r.entryPath, beside });
+    const rec = this.admit(result.manifest, result.source, { builtin: false, entryPath: r.entryPath, beside });
+    if (r.files) rec.files = r.files;
+    return rec;
   }
 
   /**

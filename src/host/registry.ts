@@ -1,6 +1,7 @@
 // The plugin registry: instances keyed by id and version, O(1) lookup of the active instance,
 // indexes by kind and by state kept in sync on every transition, and a per-plugin mutex.
 
+import type { PluginFilesRead } from '../manifest/plugin-files.js';
 import type { PlugwayError } from '../errors.js';
 import type { ManifestSource, PluginManifest } from '../manifest/types.js';
 import type { PluginRuntime } from '../runtimes/types.js';
@@ -31,6 +32,8 @@ export class PluginRecord implements PluginInstance {
   exportsReady = false;
   /** Dependencies from the manifest plus plugins.configs.<id>.dependencies. */
   dependencies: PluginManifest['dependencies'];
+  /** Its files as read from disk (plugin-files.ts): the content hash releases compare, and the bytes they keep. */
+  files?: PluginFilesRead;
 
   constructor(
     readonly manifest: PluginManifest,

@@ -139,13 +139,14 @@ export class Traffic {
    * invoke() for a caller that continues on the answer itself (the gateway's steps): the runtime's
    * answer as it comes, a value or the runtime's own promise, with no continuation of ours on it.
    * The call is counted now, its version and start kept in `slot`; the caller ends it exactly once
-   * with end(slot, failed) when it settles (a throw from here included).
+   * with end(slot, failed) when it settles (a throw from here included). `now`: a clock read the
+   * caller just took (the gateway's dispatcher reads the clock once per resumption, not per call).
    */
-  begin<T>(rec: PluginRecord, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined, slot: CallSlot): T | Promise<T> {
+  begin<T>(rec: PluginRecord, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined, slot: CallSlot, now = performance.now()): T | Promise<T> {
     const c = this.countersOf(rec);
     c.inFlight++;
     c.calls++;
-    const start = performance.now();
+    const start = now;
     rec.lastUsedMs = TIME_ORIGIN + start;
     slot.callRec = rec;
     slot.callCounters = c;
@@ -154,12 +155,12 @@ export class Traffic {
     return runtime.invoke ? runtime.invoke<T>(method, payload, options) : runtime.call<T>(method, payload, options);
   }
 
-  /** Ends the call begun in `slot` (a no-op when none is). */
-  end(slot: CallSlot, failed: boolean): void {
+  /** Ends the call begun in `slot` (a no-op when none is); `now`: a clock read the caller just took. */
+  end(slot: CallSlot, failed: boolean, now = performance.now()): void {
     const rec = slot.callRec;
     if (rec === undefined) return;
     slot.callRec = undefined;
-    this.settled(rec, slot.callCounters!, performance.now() - slot.callStart, failed);
+    this.settled(rec, slot.callCounters!, now - slot.callStart, failed);
   }
 
   /**
@@ -191,6 +192,8 @@ export class Traffic {
       const done = (): void => {
         clearTimeout(timer);
         set!.delete(done);
+        // an empty entry would keep every settled call looking for waiters
+        if (set!.size === 0 && this.idleWaiters.get(rec) === set) this.idleWaiters.delete(rec);
         resolve({ drained: c.inFlight === 0, inFlight: c.inFlight });
       };
       const timer = setTimeout(done, timeoutMs);
@@ -207,10 +210,11 @@ export class Traffic {
     c.inFlight--;
     if (failed) c.errors++;
     c.totalMs += ms;
-    if (c.inFlight === 0) {
+    if (c.inFlight === 0 && this.idleWaiters.size !== 0) {
       const waiters = this.idleWaiters.get(rec);
       if (waiters) for (const w of [...waiters]) w();
     }
+    if (this.listeners.size === 0) return;
     // A listener's bug must not turn a plugin's answer into an error.
     for (const l of this.listeners) {
       try {

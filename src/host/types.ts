@@ -164,9 +164,9 @@ export interface Host {
    * with end(slot, failed) exactly once, a throw from here included. With `options.callerDeadline`
    * an in-process plugin's promise comes back as it is and the caller enforces the deadline.
    */
-  begin<T = unknown>(id: string, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined, slot: CallSlot): T | Promise<T>;
-  /** Ends the call begun in `slot` (a no-op when none is). */
-  end(slot: CallSlot, failed: boolean): void;
+  begin<T = unknown>(id: string, method: string, payload: readonly unknown[] | undefined, options: CallOptions | undefined, slot: CallSlot, now?: number): T | Promise<T>;
+  /** Ends the call begun in `slot` (a no-op when none is). `now` (both): a performance.now() the caller just read. The version that serves the call is `slot.callRec.version`. */
+  end(slot: CallSlot, failed: boolean, now?: number): void;
   /**
    * Keeps one version counted as busy while a long-lived connection (WebSocket) uses it: a hot
    * swap's drain waits for the release (or its drain timeout). Undefined when there is no such version.

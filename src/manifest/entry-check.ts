@@ -8,7 +8,7 @@ import { PlugwayError, reasonOf, type ErrorCode, type ErrorParams } from '../err
 import { kindContractError } from './plugin-contract.js';
 import { PLUGWAY_VERSION } from '../version.js';
 import { pluginExportOf } from '../runtimes/module-interop.js';
-import { ensureSdkResolution } from '../runtimes/sdk-resolve.js';
+import { ensureSdkResolutionFor } from '../runtimes/sdk-resolve.js';
 import { configDefaults } from './plugin-config.js';
 import type { ManifestIssue, ManifestLoadResult, PluginManifest } from './types.js';
 import { locate, parseYamlSource, type Position, type YamlSource } from './yaml-source.js';
@@ -73,7 +73,7 @@ const TS_ENTRY = /\.(?:[mc]?ts|tsx)$/;
  */
 export async function importEntry(file: string): Promise<unknown> {
   const url = pathToFileURL(file).href;
-  ensureSdkResolution();
+  await ensureSdkResolutionFor(file);
   if (!TS_ENTRY.test(file)) return import(url);
   const { tsImport } = await import('tsx/esm/api');
   return tsImport(url, import.meta.url);

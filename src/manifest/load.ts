@@ -11,8 +11,10 @@ import type { ManifestLoadResult } from './types.js';
 import { validateRawManifest } from './validate.js';
 import { formatPath, parseYamlSource } from './yaml-source.js';
 
-/** Manifest file names looked for in a plugin's folder, in order. */
-/** plugin.yaml first; manifest.yaml is the KubeStack seed's name for the same file (`another-plugin/manifest.yaml`). */
+/**
+ * Manifest file names looked for in a plugin's folder, in order: plugin.yaml first; manifest.yaml is
+ * the KubeStack seed's name for the same file (`another-plugin/manifest.yaml`).
+ */
 export const DEFAULT_MANIFEST_FILES: readonly string[] = ['plugin.yaml', 'plugin.yml', 'manifest.yaml', 'manifest.yml'];
 
 export function parseManifest(text: string, file?: string, dir?: string): ManifestLoadResult {

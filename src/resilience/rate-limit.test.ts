@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { EndpointRateLimiter, MemoryWindows, parseRateLimit } from './rate-limit.js';
 import { Bulkhead, BulkheadRejectedError } from './bulkhead.js';
+import { waitFor } from '../../test/helpers/wait.js';
 
 test('parseRateLimit reads N/s, N/min, N/h and refuses the rest', () => {
   assert.deepEqual(parseRateLimit('100/min'), { points: 100, durationSec: 60, raw: '100/min' });
@@ -47,8 +48,8 @@ test('the memory limiter decides synchronously, as the installed rate-limiter-fl
       if (!d.allowed) assert.equal(d.retryAfterSec, 1);
     }
   }
-  // The next window admits again, for both.
-  await new Promise((r) => setTimeout(r, 1100));
+  // The next window admits again, for both: the library's window for k began after ours, so ours has ended once its has.
+  await waitFor(async () => (await lib.get('k')) === null, { what: "the library's window for k to end" });
   const next = l.consume('k') as Exclude<ReturnType<typeof l.consume>, Promise<unknown>>;
   assert.deepEqual([next.allowed, next.remaining], [true, 2]);
   assert.deepEqual((await libDecision('k')).remaining, 2);

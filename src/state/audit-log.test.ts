@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from './audit-log.js';
+import { waitFor } from '../../test/helpers/wait.js';
 
 const lines = async (log: AuditLog) => (await readFile(log.file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
 
@@ -16,8 +17,10 @@ test('denied requests past the per-window limit are counted, then summarised in 
     let got = await lines(log);
     assert.deepEqual(got.map((l) => `${l.action} ${l.target} ${l.result}`), ['disable p0 denied', 'disable p1 denied', 'disable p2 denied', 'enable p0 ok']);
     // The summary comes at the end of the window on its own (timer), not only with the next denied request.
-    await new Promise((r) => setTimeout(r, 450));
-    got = await lines(log);
+    got = await waitFor(async () => {
+      const now = await lines(log);
+      return now.length > 4 && now;
+    }, { what: 'the summary line' });
     const summary = got.at(-1)!;
     assert.equal(summary.action, 'denied_suppressed');
     assert.match(summary.message!, /^7 more denied admin request\(s\)/);

@@ -38,21 +38,15 @@ test('kill -9 during a storm of writes leaves a whole, parseable file', async ()
     const s = new FileStateStore(${JSON.stringify(dir)});
     await s.load();
     let i = 0;
-    process.stdout.write('ready\\n');
-    for (;;) { i++; await s.update('p' + (i % 50), { enabled: i % 2 === 0, version: 'x'.repeat(i % 2000) }); }
+    for (;;) { i++; await s.update('p' + (i % 50), { enabled: i % 2 === 0, version: 'x'.repeat(i % 2000) }); if (i % 100 === 0) process.stdout.write('.'); }
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await once(child.stdout!, 'data');
-  // Let it write for a while (many rename cycles), then kill it hard.
-  for (let n = 0; n < 20; n++) {
-    try {
-      await stat(join(dir, 'desired-state.json'));
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  await new Promise((r) => setTimeout(r, 300));
+  // Let it write a while (500 updates, each a rename cycle: it prints a dot every 100), then kill it hard.
+  let dots = 0;
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => (dots += d.toString().length) >= 5 && resolve());
+    child.once('exit', (code) => reject(new Error(`the writer exited (${code}) after ${dots * 100} updates`)));
+  });
   child.kill('SIGKILL');
   await once(child, 'exit');
   const text = await readFile(join(dir, 'desired-state.json'), 'utf8');

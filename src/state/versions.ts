@@ -6,7 +6,7 @@ import { copyFile, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 
 import { dirname, join } from 'node:path';
 import { PlugwayError, reasonOf } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { contentHash, listPluginFiles, type FileLayout, type PluginFilesSource } from '../manifest/plugin-files.js';
+import { contentHash, hashContents, listPluginFiles, type FileLayout, type PluginFilesSource } from '../manifest/plugin-files.js';
 
 export type { PluginFilesSource } from '../manifest/plugin-files.js';
 
@@ -60,6 +60,16 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** The `.complete` mark of a kept folder (written last, before the rename that makes it appear). */
+async function readComplete(dir: string): Promise<{ files: string[] } | undefined> {
+  try {
+    const c = JSON.parse(await readFile(join(dir, '.complete'), 'utf8')) as { files?: unknown };
+    return Array.isArray(c.files) ? { files: c.files as string[] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The "type" of the nearest package.json at or above `dir` (what Node and tsx use to pick ESM or CJS). */
 async function moduleTypeAt(dir: string): Promise<string | undefined> {
   for (let d = dir; ; d = dirname(d)) {
@@ -85,7 +95,8 @@ export function previousOf(history: readonly KeptVersion[], exclude: readonly st
 
 export class VersionStore {
   readonly root: string;
-  private queue: Promise<void> = Promise.resolve();
+  /** The last write queued on each plugin's index. */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     readonly stateDir: string,
@@ -100,23 +111,47 @@ export class VersionStore {
     return hash ? join(this.root, id, hash) : join(this.root, id);
   }
 
-  /** Copies the plugin's files into versions/<id>/<hash>/ (once per content) and says where to load them from. */
-  async save(id: string, src: PluginFilesSource): Promise<SavedFiles> {
-    const { root, files, layout } = await listPluginFiles(src);
-    const hash = await contentHash(root, files);
+  /**
+   * Copies the plugin's files into versions/<id>/<hash>/ (once per content) and says where to load them
+   * from. The hash is the copy's: files changing on disk meanwhile never land under another content's
+   * name. `known`: a hash this content may have; when it is kept already, nothing is read or copied.
+   * `contents`: the bytes to keep (what the loader read), instead of the files on disk now.
+   */
+  async save(id: string, src: PluginFilesSource, opts: { known?: string; contents?: ReadonlyMap<string, Buffer> } = {}): Promise<SavedFiles> {
+    const { known, contents } = opts;
+    if (known) {
+      const kept = await readComplete(this.dirOf(id, known));
+      if (kept) {
+        const { layout } = 'dir' in src ? { layout: { kind: 'dir' } as const } : listPluginFiles(src);
+        return { hash: known, candidate: this.candidateFor(id, known, layout), layout, files: kept.files, existed: true };
+      }
+    }
+    const { root, files, layout } = contents && 'dir' in src ? { root: src.dir, files: [...contents.keys()].sort(), layout: { kind: 'dir' } as const } : listPluginFiles(src);
+    const tmp = join(this.dirOf(id), `.tmp-${randomBytes(6).toString('hex')}`);
+    let hash: string;
+    let existed: boolean;
+    try {
+      await mkdir(tmp, { recursive: true });
+      for (const f of files) {
+        await mkdir(dirname(join(tmp, f)), { recursive: true });
+        const held = contents?.get(f);
+        if (held) await writeFile(join(tmp, f), held);
+        else await copyFile(join(root, f), join(tmp, f));
+      }
+      hash = contents ? hashContents(contents) : await contentHash(tmp, files);
+      existed = (await readComplete(this.dirOf(id, hash))) !== undefined;
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new PlugwayError('PLW_ERR_STATE_WRITE', { file: this.dirOf(id), reason: reasonOf(err) });
+    }
     const target = this.dirOf(id, hash);
-    const existed = await exists(join(target, '.complete'));
-    if (!existed) {
-      const tmp = join(this.dirOf(id), `.tmp-${hash.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
+    if (existed) await rm(tmp, { recursive: true, force: true });
+    else {
       try {
-        for (const f of files) {
-          await mkdir(dirname(join(tmp, f)), { recursive: true });
-          await copyFile(join(root, f), join(tmp, f));
-        }
         // The module type comes from the nearest package.json; the snapshot lives elsewhere, so it carries its own.
         if (!files.includes('package.json')) {
           const type = await moduleTypeAt(root);
-          if (type) await writeFileAtomic(join(tmp, 'package.json'), JSON.stringify({ type, private: true }) + '\n');
+          if (type) await writeFile(join(tmp, 'package.json'), JSON.stringify({ type, private: true }) + '\n');
         }
         // A worker plugin's npm dependencies stay where they are; the snapshot resolves them through a link.
         if ('dir' in src && (await exists(join(src.dir, 'node_modules')))) await symlink(join(src.dir, 'node_modules'), join(tmp, 'node_modules'), 'dir');
@@ -214,19 +249,23 @@ export class VersionStore {
     return (await this.index(id)).desired;
   }
 
-  /** Read-modify-write of one index, serialized across the store. */
+  /** Read-modify-write of one plugin's index, serialized per plugin (indexes of different plugins are written in parallel). */
   private mutate<T>(id: string, fn: (index: VersionIndex) => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
+    const run = (this.queues.get(id) ?? Promise.resolve()).then(async () => {
       const index = await this.index(id);
       const out = await fn(index);
       await mkdir(this.dirOf(id), { recursive: true });
       await writeFileAtomic(join(this.dirOf(id), 'index.json'), JSON.stringify(index, null, 2) + '\n');
       return out;
     });
-    this.queue = run.then(
+    const settled = run.then(
       () => undefined,
       () => undefined,
     );
+    this.queues.set(id, settled);
+    void settled.then(() => {
+      if (this.queues.get(id) === settled) this.queues.delete(id);
+    });
     return run;
   }
 }

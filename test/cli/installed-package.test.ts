@@ -45,11 +45,11 @@ test('the installed plugway answers --version and --help from dist/ (the package
   for (const c of ['plugin', 'serve', 'diagnose', '--log-level']) assert.ok(h.stdout.includes(c), `--help lists ${c}`);
 });
 
-test('npx runs plugway from the packed tarball without installing it', async () => {
+test('npx runs plugway from the packed tarball without installing it', { timeout: 180_000 }, async () => {
   const r = await run('npx', ['--yes', '--package', tarball, 'plugway', '--version'], { cwd: work, env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), version);
-}, { timeout: 180_000 });
+});
 
 /** Starts `plugway serve` and resolves with its address once it says it listens. */
 function serve(cwd: string, extra: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess; output: () => string }> {
@@ -111,7 +111,7 @@ test('plugway serve from the installed package serves the bundled examples; the 
 });
 
 for (const runtime of ['inprocess', 'worker', 'wasm'] as const) {
-  test(`a ${runtime} plugin scaffolded by the installed plugway builds and tests on its own: npm install, npm run build && npm test`, async () => {
+  test(`a ${runtime} plugin scaffolded by the installed plugway builds and tests on its own: npm install, npm run build && npm test`, { timeout: 180_000 }, async () => {
     const parent = join(work, 'authoring');
     mkdirSync(parent, { recursive: true });
     const name = `standalone-${runtime}`;
@@ -133,5 +133,5 @@ for (const runtime of ['inprocess', 'worker', 'wasm'] as const) {
       assert.equal(t.code, 0, `${t.stdout}\n${t.stderr}`);
       assert.match(t.stdout, /PASS standalone-inprocess/);
     }
-  }, { timeout: 180_000 });
+  });
 }

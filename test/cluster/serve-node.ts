@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ownChild } from '../helpers/services.js';
 import { tmpDir } from '../gateway/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -59,17 +60,6 @@ export async function startServeNode(opts: { etcd?: string; prefix?: string; tok
 }
 
 /** Polls `probe` every 100 ms until it returns a truthy value; rejects after `ms` with `what`. */
-export async function until<T>(probe: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function until<T>(probe: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+  return waitFor(probe, { what, timeoutMs: ms, everyMs: 100 });
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { DiagnosticResult, DiagnosticsPlugin, DiagnosticTarget, Finding, PluginContext } from 'plugway/sdk';
+import { waitFor } from '../helpers/wait.js';
 
 /** The ctx the host would give: only the config matters to the diagnostics plugins. */
 export const ctxOf = <C>(config: C) => ({ config }) as unknown as PluginContext<C>;
@@ -81,11 +82,7 @@ export function assertManifestMatches(id: string, code: { actions: readonly stri
 
 /** Polls until the condition holds: servers change state asynchronously (a backend starting to wait). */
 export async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(fn, { what, timeoutMs, everyMs: 50 });
 }
 
 /** A throw-away self-signed certificate for 127.0.0.1 in `dir` (openssl). */

@@ -45,8 +45,8 @@ describe('a private PostgreSQL primary and streaming standby', { skip: postgresB
     await s.query('SELECT pg_wal_replay_pause()');
     try {
       await until('replay to pause', async () => (await s.query('SELECT pg_get_wal_replay_pause_state() AS st')).rows[0].st === 'paused');
-      // Let time pass since the last replayed transaction, then write: the standby receives but does not replay.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Time passes since the last replayed transaction (lag is counted from it), then a write: the standby receives but does not replay.
+      await until('1.5 s since the last replayed transaction', async () => Number((await s.query('SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp()) AS age')).rows[0].age) > 1.5);
       await p.query('INSERT INTO ticks DEFAULT VALUES');
       await until('the standby to receive the write', async () => !(await replayed()));
       const res = await diagnose(standby.url, { replica_lag_warning_seconds: 1 });

@@ -105,8 +105,8 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
       while (!stop) await scanner.query('SELECT count(*) FROM big');
     })();
     try {
-      // Backends flush their statistics at most once a second: let one flush happen before sampling.
-      await new Promise((r) => setTimeout(r, 1100));
+      // Backends flush their statistics at most once a second: sample once the scanner's first flush shows.
+      await until('the scans of big in pg_stat_user_tables', async () => Number((await admin.query("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'big'")).rows[0]?.seq_scan ?? 0) > 0);
       const r = await diagnose(srv.url, {}, 2500, ['cache']);
       const f = find(r, 'PG_CACHE_HIT_LOW');
       assert.ok(f, `${codes(r).join()} ${JSON.stringify(r.metrics)}`);

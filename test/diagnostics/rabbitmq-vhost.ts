@@ -2,6 +2,7 @@
 // permissions, and polling the management API, whose statistics refresh every few seconds.
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
+import { waitFor } from '../helpers/wait.js';
 
 export interface TestVhost {
   name: string;
@@ -47,12 +48,6 @@ export async function createVhost(amqpPort = 5672, managementPort = 15672): Prom
 }
 
 /** Polls until `fn` returns a value (not undefined/false): the management API lags its broker by up to collect_statistics_interval. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+export function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  return waitFor(fn, { what, timeoutMs, everyMs: 200 });
 }

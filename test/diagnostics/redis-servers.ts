@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, ownChild } from '../helpers/services.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 export interface TestRedis {
   port: number;
@@ -18,19 +19,8 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+export function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  return waitUntil(fn, { what, timeoutMs, everyMs });
 }
 
 export async function startRedis(args: string[] = [], opts: { sentinel?: boolean; conf?: string } = {}): Promise<TestRedis> {

@@ -378,7 +378,8 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
     });
     await t.test('`| jq .duration_ms   # ≈ 5070`: the default window is 5 s', () => {
       const ms = Number(result('node bin/plugway.js diagnose postgres 127.0.0.1:5432/test --json | jq .duration_ms').stdout);
-      assert.ok(ms >= 5000 && ms < 9000, String(ms));
+      // at least the 5 s window, and less than a 10 s one would take (the machine's load adds the rest)
+      assert.ok(ms >= 5000 && ms < 10_000, String(ms));
     });
     await t.test('with --json and a failure, stdout holds exactly the object docs/diagnostics.md shows', () => {
       assert.equal(failed.status[0], 3);

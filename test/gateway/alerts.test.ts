@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { alertsConfigOf, type RawAlerts } from '../../src/host/config-alerts.js';
 import { gatewayOf } from '../../src/gateway/index.js';
 import { http, makeHost, rl, startGateway, testConfig } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Receiver {
   url: string;
@@ -55,14 +56,6 @@ async function gateway(alerts: ReturnType<typeof alertsConfig>) {
   const host = await makeHost([{ id: 'flaky', plugin: flaky, manifest: { endpoints: [{ path: '/flaky', method: 'GET', auth: 'none', roles: [], permissions: [], rateLimit: rl('5/s') }] as never } }], config);
   const gw = await startGateway(host);
   return { gw, host, engine: gatewayOf(gw.app).alerts };
-}
-
-async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 test('error rate: fires once after for:, shown at /admin/alerts and in the metric, then resolves; webhook with a retry', async (t) => {

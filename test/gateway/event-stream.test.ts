@@ -115,3 +115,30 @@ test('formatEvent: multi-line data, bytes as they are, objects as JSON', () => {
   assert.equal(String(formatEvent(new TextEncoder().encode(': ping\n\n'))), ': ping\n\n');
   assert.equal(formatEvent({ n: 1 }), 'data: {"n":1}\n\n');
 });
+
+test('events ready in the same turn leave in two socket writes: the headers with the first event, then the rest', async (t) => {
+  const n = 50;
+  const ready = async function* () {
+    for (let i = 0; i < n; i++) yield { n: i };
+  };
+  const host = await makeHost([{ id: 'burst', plugin: { handleRequest: () => ({ statusCode: 200, body: ready() }) }, manifest: { endpoints: [{ path: '/burst', method: 'GET' }] as never } }]);
+  const gw = await startGateway(host);
+  t.after(() => gw.close());
+  let writes = 0;
+  gw.app.server.on('connection', (sock: import('node:net').Socket) => {
+    const s = sock as unknown as { _writeGeneric: (...a: unknown[]) => unknown };
+    const orig = s._writeGeneric;
+    s._writeGeneric = function (this: unknown, ...a: unknown[]) {
+      writes++;
+      return orig.apply(this, a);
+    };
+  });
+  const { res } = await open(`${gw.url}/burst`);
+  assert.equal(res.statusCode, 200);
+  let text = '';
+  res.setEncoding('utf8');
+  for await (const d of res) text += d;
+  assert.equal(text, Array.from({ length: n }, (_, i) => formatEvent({ n: i })).join(''));
+  // The headers with the first event, the other events, the end of the chunked body at most (not one an event).
+  assert.ok(writes <= 3, `${writes} socket writes for ${n} events`);
+});

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PluginRequest, PluginResponse } from '../../src/sdk/types.js';
 import { echoPlugin, http, makeHost, startGateway, testConfig } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const mw = (name: string, trail: string[], extra: Record<string, unknown> = {}) => ({
   onRequest(req: PluginRequest) {
@@ -137,11 +138,10 @@ test('circuit breaker opens after the threshold (503 + Retry-After) and closes a
   assert.match((await http(`${gw.url}/metrics`)).text, /plugway_circuit_state\{plugin="flaky"\} 1/);
   failing = false;
   // The open timeout is the mechanism under test: poll until the half-open trial goes through.
-  let r = open;
-  for (let i = 0; i < 100 && r.status === 503; i++) {
-    await new Promise((res) => setTimeout(res, 20));
-    r = await http(`${gw.url}/flaky`);
-  }
+  const r = await waitFor(async () => {
+    const x = await http(`${gw.url}/flaky`);
+    return x.status !== 503 && x;
+  }, { what: 'the half-open trial' });
   assert.equal(r.status, 200);
   assert.equal(r.text, 'up');
   assert.deepEqual(changes, ['open', 'half_open', 'closed']);

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { gatewayOf } from '../../src/gateway/index.js';
 import { DEFAULT_PROTOCOL_LISTEN } from '../../src/manifest/types.js';
 import { makeHost, startGateway, testConfig } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Length-prefixed frames (1 byte length + payload), answered upper-cased: a parse() of its own. */
 const shout = {
@@ -116,11 +117,3 @@ test('plugway.yaml pins the port; disabling the plugin closes its port and conne
   await waitFor(() => again.data() === 'BACK\n');
   again.s.end();
 });
-
-async function waitFor(pred: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { gatewayOf } from '../../src/gateway/index.js';
 import { http, makeHost, startGateway, testConfig, rl } from './helpers.js';
 import { connect, isClient, open } from './websocket-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A bearer token is the user id ("Bearer alice"); "admin-*" users get the role admin. */
 const tokenAuth = {
@@ -197,11 +198,3 @@ test('a slow reader is closed with 1008 once its buffered bytes pass the limit',
   const closed = await c.closed;
   assert.ok(closed.code === 1008 || closed.code === 1006, `closed with ${closed.code}`);
 });
-
-async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -2,6 +2,7 @@
 // with the command that starts the service, and free loopback ports for extra servers.
 import { createServer, Socket } from 'node:net';
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { waitFor } from './wait.js';
 
 export const SERVICES = {
   redis: { host: '127.0.0.1', port: 6379, start: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log' },
@@ -34,12 +35,10 @@ export function canConnect(host: string, port: number, timeoutMs = 1000): Promis
  */
 export async function serviceSkip(name: ServiceName): Promise<false | string> {
   const s = SERVICES[name];
-  // Three tries of 3 s: on a loaded CI machine a test process's event loop can be starved long
+  // Tries of 3 s for up to 10 s: on a loaded CI machine a test process's event loop can be starved long
   // enough for a 1 s connect timer to fire before the (successful) connect is seen.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (await canConnect(s.host, s.port, 3000)) return false;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const up = await waitFor(() => canConnect(s.host, s.port, 3000), { timeoutMs: 10_000, everyMs: 500, what: `${name} to answer` }).catch(() => false);
+  if (up) return false;
   const msg = `${name} does not answer on ${s.host}:${s.port}; start it with: ${s.start}`;
   if (process.env.CI) throw new Error(`CI needs ${msg}`);
   return msg;

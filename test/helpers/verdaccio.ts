@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { freePort } from './services.js';
+import { waitFor } from './wait.js';
 
 export interface Verdaccio {
   url: string;
@@ -46,16 +47,7 @@ log: { type: stdout, format: json, level: error }
   const url = `http://127.0.0.1:${port}/`;
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`verdaccio exited with ${code}: ${output}`))));
   // it answers /-/ping once it listens
-  const up = (async () => {
-    for (;;) {
-      try {
-        if ((await fetch(`${url}-/ping`)).ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
+  const up = waitFor(async () => (await fetch(`${url}-/ping`)).ok, { timeoutMs: 60_000, everyMs: 100, what: `verdaccio to answer ${url}-/ping` });
   await Promise.race([up, exited]);
   const res = await fetch(`${url}-/user/org.couchdb.user:tester`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'tester', password: 'a-test-password' }) });
   const { token } = (await res.json()) as { token?: string };

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -28,16 +29,7 @@ function sh(command: string, env: NodeJS.ProcessEnv): Promise<{ code: number | n
 }
 
 async function until(url: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      if (Date.now() > end) throw new Error(`${url} did not answer`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await waitFor(() => fetch(url).then(() => true), { timeoutMs: ms, everyMs: 100, what: `${url} to answer` });
 }
 
 test('examples/llm/README.md: the walk-through runs and shows what it says', async (t) => {

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { ADMIN, chatBody, hookRecorder, metricsText, metricValue, postJson, startLlmGateway, startMockProvider, type Mock } from './helpers.js';
+import { ADMIN, chatBody, getJson, hookRecorder, metricsText, metricValue, postJson, startLlmGateway, startMockProvider, type Mock } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function closedPort(): Promise<number> {
   const s = createServer();
@@ -143,14 +144,17 @@ test('circuit breaker: after `failures` failures the provider is skipped, not re
     assert.equal(r.headers.get('x-plugway-fallbacks'), null, 'skipped, not tried');
   }
   assert.equal(primary.stats.chat, calls, 'no call reached the open provider');
-  const health = await fetch(`${gw.url}/admin/health?refresh=1`, { headers: ADMIN }).then((r) => r.json());
+  const health = await getJson(`${gw.url}/admin/health?refresh=1`, ADMIN);
   const llm = health.plugins.find((p: { id: string }) => p.id === 'llm-gateway');
   assert.equal(llm.health, 'degraded');
   assert.match(llm.message, /circuit open: primary/);
   primary.set({ mode: 'ok' });
-  await new Promise((r) => setTimeout(r, 450)); // the breaker's open time: nothing else to wait on
-  const trial = await postJson(`${gw.url}/v1/chat/completions`, chatBody());
-  assert.equal(trial.headers.get('x-plugway-provider'), 'primary', 'half-open: one trial, which succeeds and closes it');
+  // Until the breaker's open time has passed the calls go to backup; then one half-open trial reaches primary, succeeds and closes it.
+  const trial = await waitFor(async () => {
+    const r = await postJson(`${gw.url}/v1/chat/completions`, chatBody());
+    return r.headers.get('x-plugway-provider') === 'primary' && r;
+  }, { what: 'the half-open trial to reach primary' });
+  assert.equal(trial.status, 200);
   assert.equal((await postJson(`${gw.url}/v1/chat/completions`, chatBody())).headers.get('x-plugway-provider'), 'primary');
 });
 
@@ -159,7 +163,7 @@ test('hook stats at GET /admin/hooks/stats and its alias /admin/plugins/hooks/st
   primary.set({ mode: '500' });
   await postJson(`${gw.url}/v1/chat/completions`, chatBody());
   for (const path of ['/admin/hooks/stats', '/admin/plugins/hooks/stats']) {
-    const s = await fetch(`${gw.url}${path}`, { headers: ADMIN }).then((r) => r.json());
+    const s = await getJson(`${gw.url}${path}`, ADMIN);
     assert.equal(s.hooks.on_request.fired, 2, path);
     assert.equal(s.hooks.on_request.count, 2, 'the recorder ran for each');
     assert.equal(s.hooks.on_error.fired, 1);

@@ -94,6 +94,11 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: r.status, headers: r.headers, json, text };
 }
 
+/** GET a JSON body (the admin API's or /v1's), as loosely typed as postJson's. */
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<any> {
+  return (await fetch(url, { headers })).json();
+}
+
 /** The data payloads of an SSE body, in order. */
 export function sseData(text: string): string[] {
   return text

@@ -3,7 +3,7 @@
 // of one provider plugin, GET /v1/models, and the gateway unconfigured.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, chatBody, postJson, startLlmGateway, startMockProvider } from './helpers.js';
+import { ADMIN, chatBody, getJson, postJson, startLlmGateway, startMockProvider } from './helpers.js';
 
 async function mocks(t: import('node:test').TestContext, ...opts: Array<Record<string, unknown>>) {
   const ms = await Promise.all(opts.map((o) => startMockProvider(o)));
@@ -79,7 +79,7 @@ test('two instances of one provider plugin, models listed as their union, an unk
     ],
   });
   t.after(() => gw.close());
-  const models = await fetch(`${gw.url}/v1/models`).then((r) => r.json());
+  const models = await getJson(`${gw.url}/v1/models`);
   assert.equal(models.object, 'list');
   assert.deepEqual(models.data.map((m: { id: string }) => m.id).sort(), ['llama-3', 'mixtral', 'qwen']);
   assert.equal((await postJson(`${gw.url}/v1/chat/completions`, chatBody({ model: 'qwen' }))).headers.get('x-plugway-provider'), 'local');
@@ -102,8 +102,8 @@ test('unconfigured: the routes answer 503 PLW_ERR_LLM_NOT_CONFIGURED, /v1/models
   const r = await postJson(`${gw.url}/v1/chat/completions`, chatBody());
   assert.equal(r.status, 503);
   assert.equal(r.json.error.code, 'PLW_ERR_LLM_NOT_CONFIGURED');
-  assert.deepEqual((await fetch(`${gw.url}/v1/models`).then((x) => x.json())).data, []);
-  const health = await fetch(`${gw.url}/admin/health?refresh=1`, { headers: ADMIN }).then((x) => x.json());
+  assert.deepEqual((await getJson(`${gw.url}/v1/models`)).data, []);
+  const health = await getJson(`${gw.url}/admin/health?refresh=1`, ADMIN);
   for (const id of ['llm-gateway', 'openai-compatible', 'anthropic', 'llm-router']) {
     const p = health.plugins.find((x: { id: string }) => x.id === id);
     assert.equal(p.state, 'running', id);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PLUGWAY_BIN } from '../helpers/cli.js';
-import { ADMIN, chatBody, postJson, startMockProvider } from './helpers.js';
+import { ADMIN, chatBody, getJson, postJson, startMockProvider } from './helpers.js';
 
 test('plugway serve: plugins.configs.llm-gateway alone brings the built-in llm plugins', async (t) => {
   const mock = await startMockProvider({ name: 'primary' });
@@ -38,7 +38,7 @@ test('plugway serve: plugins.configs.llm-gateway alone brings the built-in llm p
   const r = await postJson(`${url}/v1/chat/completions`, chatBody());
   assert.equal(r.status, 200, r.text);
   assert.equal(r.headers.get('x-plugway-provider'), 'primary');
-  const ids = (await fetch(`${url}/admin/plugins`, { headers: ADMIN }).then((x) => x.json())).plugins.map((p: { id: string }) => p.id).sort();
+  const ids = (await getJson(`${url}/admin/plugins`, ADMIN)).plugins.map((p: { id: string }) => p.id).sort();
   assert.deepEqual(ids, ['anthropic', 'llm-gateway', 'llm-router', 'openai-compatible'], 'only the llm plugins');
   assert.match(out, /llm plugins: built-in llm-gateway, openai-compatible, anthropic, llm-router/);
 });

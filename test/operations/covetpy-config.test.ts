@@ -140,7 +140,7 @@ test('cpu_limit is measured: a worker plugin busier than its share of a core rep
     assert.equal(host.get('busy')?.health, 'degraded');
     // An idle worker over a measurement window of its own (the window is what is measured, not a wait for an event).
     await host.checkHealth('idle');
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 1000)); // the window's length is what is measured
     const idle = await host.checkHealth('idle');
     assert.equal(idle.status, 'healthy', JSON.stringify(idle));
   } finally {

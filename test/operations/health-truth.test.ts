@@ -64,7 +64,7 @@ test('the quickstart defaults are healthy: built-in jwt-auth with no key is disa
 test('a failed plugin whose endpoints need auth, with no auth plugin, does not stop the gateway (and never answers unauthenticated)', async () => {
   let inits = 0;
   const host = await makeHost([
-    { id: 'hello', plugin: { handleRequest: () => ({ statusCode: 200, body: { ok: true } }) }, manifest: { endpoints: [{ path: '/hi', method: 'GET', auth: 'none' }] } },
+    { id: 'hello', plugin: { handleRequest: () => ({ statusCode: 200, body: { ok: true } }) }, manifest: { endpoints: [{ path: '/hi', method: 'GET', auth: 'none', roles: [], permissions: [] }] } },
     {
       id: 'broken',
       plugin: {
@@ -73,7 +73,7 @@ test('a failed plugin whose endpoints need auth, with no auth plugin, does not s
         },
         handleRequest: () => ({ statusCode: 200 }),
       },
-      manifest: { endpoints: [{ path: '/secret', method: 'GET', auth: 'required' }] },
+      manifest: { endpoints: [{ path: '/secret', method: 'GET', auth: 'required', roles: [], permissions: [] }] },
     },
   ]);
   assert.equal(host.get('broken')?.state, 'failed');
@@ -99,7 +99,7 @@ test('a failed plugin whose endpoints need auth, with no auth plugin, does not s
 
 test('a running plugin needing auth with no auth plugin is still refused at start (a configuration error)', async () => {
   const host = createHost({ config: testConfig(), logger: pino({ level: 'silent' }) });
-  host.registerBuiltin('guarded', { handleRequest: () => ({ statusCode: 200 }) }, { endpoints: [{ path: '/g', method: 'GET', auth: 'required' }] });
+  host.registerBuiltin('guarded', { handleRequest: () => ({ statusCode: 200 }) }, { endpoints: [{ path: '/g', method: 'GET', auth: 'required', roles: [], permissions: [] }] });
   await host.start();
   try {
     await assert.rejects(createGateway({ host, stateDir: await mkdtemp(join(tmpdir(), 'plugway-authmiss-')), env: {} }), { code: 'PLW_ERR_AUTH_PROVIDER_MISSING' });

@@ -103,7 +103,12 @@ test('the file watcher: an edited source is refused without a build, built and s
   const stale = await writePlugin(root, 'watch-stale', { buildScript: false });
   const built = await writePlugin(root, 'watch-built', { buildScript: true });
   const s = await serve(root, true);
-  const once = <T>(type: string, id: string) => new Promise<T>((res) => { const off = s.host.events.on(type, (e) => { if ((e.data as { id: string }).id === id) (off(), res(e.data as T)); }); });
+  const once = <T>(type: string, id: string) =>
+    new Promise<T>((res) => {
+      const off: () => void = s.host.events.on(type, (e) => {
+        if ((e.data as { id: string }).id === id) (off(), res(e.data as T));
+      });
+    });
   try {
     const refused = once<{ step: string; code: string }>('plugin.reload_failed', 'watch-stale');
     await stale.edit('new', '0.2.0');

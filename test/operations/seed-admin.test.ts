@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createHost } from '../../src/host/index.js';
 import { http, makeHost, startGateway, testConfig } from '../gateway/helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TOKEN = 'tok-seed-admin';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const flagged = {
   id: 'flagged',
   plugin: { handleRequest: (_req: unknown, ctx: { flags: { isEnabled(n: string): boolean } }) => ({ statusCode: 200, body: { beta: ctx.flags.isEnabled('beta') } }) },
-  manifest: { endpoints: [{ path: '/flagged', method: 'GET' as const, auth: 'none' as const }], featureFlags: [{ name: 'beta', default: false }] },
+  manifest: { endpoints: [{ path: '/flagged', method: 'GET' as const, auth: 'none' as const, roles: [], permissions: [] }], featureFlags: [{ name: 'beta', default: false }] },
 };
 
 test('GET /_plugins, GET /_plugins/health and POST /_plugins/{name}/reload answer like the admin API, with its token', async () => {
@@ -122,12 +123,7 @@ test('a worker plugin sees a flag toggled at run time', async () => {
     assert.deepEqual((await http(`${gw.url}/wflag`)).json, { beta: false });
     assert.equal((await http(`${gw.url}/admin/plugins/wflag/flags/beta`, { method: 'PUT', headers: auth, json: { enabled: true } })).status, 200);
     // Workers get flag changes pushed within about a second.
-    let seen = false;
-    for (const until = Date.now() + 5000; !seen && Date.now() < until; ) {
-      seen = (await http(`${gw.url}/wflag`)).json.beta === true;
-      if (!seen) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(seen, 'the worker saw beta=true');
+    await waitFor(async () => (await http(`${gw.url}/wflag`)).json.beta === true, { everyMs: 100, what: 'the worker to see beta=true' });
   } finally {
     await gw.close();
     await host.stop();

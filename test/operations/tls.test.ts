@@ -29,7 +29,8 @@ function get(url: string, ca: Buffer[]): Promise<{ status: number; body: string;
   return new Promise((resolve, reject) => {
     const req = httpsRequest(url, { ca, agent: false }, (res) => {
       let body = '';
-      const subject = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN ?? '';
+      const cn = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN; // a string, or a list when repeated
+      const subject = (Array.isArray(cn) ? cn[0] : cn) ?? '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, subject }));
     });
@@ -43,7 +44,7 @@ async function serveTls(dir: string, http2: boolean) {
   const config = await loadHostConfig({ file: join(dir, 'plugway.yaml'), env: {} });
   assert.equal(config.gateway.tls?.cert, join(dir, 'tls/server.crt'), 'resolved against the config file');
   const host = createHost({ config, logger: pino({ level: 'silent' }) });
-  host.registerBuiltin('hello', { handleRequest: () => ({ statusCode: 200, body: { hello: true } }) }, { endpoints: [{ path: '/hello', method: 'GET', auth: 'none' }] });
+  host.registerBuiltin('hello', { handleRequest: () => ({ statusCode: 200, body: { hello: true } }) }, { endpoints: [{ path: '/hello', method: 'GET', auth: 'none', roles: [], permissions: [] }] });
   await host.start();
   const app = await createGateway({ host, env: { PLUGWAY_ADMIN_TOKEN: 'tok-tls' }, logger: pino({ level: 'silent' }) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -11,6 +11,7 @@ import type { PluginResponse } from '../../src/sdk/types.js';
 import { isPlugwayError } from '../../src/errors.js';
 import { binarySkip } from '../helpers/services.js';
 import { harness, manifest } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const skip = binarySkip('bwrap', 'bubblewrap');
 const req = (path: string, over: Record<string, unknown> = {}) => ({ id: 'r1', method: 'GET', path, params: {}, query: {}, headers: {}, context: {}, ...over });
@@ -238,10 +239,11 @@ test('resources.cpu: 0.1 holds a spinning process to ≤ 0.15 of a core (cgroup 
     const procs = () => (rt as unknown as { processes(): Array<{ cpuMs?: number }> }).processes();
     assert.notEqual(procs()[0]!.cpuMs, undefined, 'the instance has a cgroup to measure');
     const spin = rt.call('handleRequest', [req('/')], { deadline: Date.now() + 2500 }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 300));
+    const idle = procs()[0]!.cpuMs!;
+    await waitFor(() => procs()[0]!.cpuMs! > idle, { what: 'the spin to start using CPU' });
     const c0 = procs()[0]!.cpuMs!;
     const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 1500)); // the measuring window itself (a share of CPU over time), not a wait for something
     const share = (procs()[0]!.cpuMs! - c0) / (performance.now() - t0);
     assert.ok(share <= 0.15, `CPU share ${share.toFixed(3)} > 0.15`);
     assert.ok(share > 0.02, `CPU share ${share.toFixed(3)}: the spin did not run at all?`);

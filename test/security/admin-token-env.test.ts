@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { http, makeHost, startGateway } from '../gateway/helpers.js';
 import { handlerYaml, pluginFolders } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = 'op-token-5b0d2c71e9a84f6f';
@@ -86,11 +87,6 @@ test('the re-executed gateway does not outlive a serve process killed with SIGKI
   s.child.kill('SIGKILL');
   await s.stopped;
   // The gateway child notices and stops: its port stops answering.
-  const deadline = Date.now() + 20_000;
-  let up = true;
-  while (up && Date.now() < deadline) {
-    up = await fetch(`${s.url}/snoop/inproc`, { signal: AbortSignal.timeout(1000) }).then(() => true, () => false);
-    if (up) await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.equal(up, false, 'the gateway kept serving after its parent died');
+  const down = () => fetch(`${s.url}/snoop/inproc`, { signal: AbortSignal.timeout(1000) }).then(() => false, () => true);
+  await waitFor(down, { timeoutMs: 20_000, everyMs: 200, what: 'the gateway to stop serving after its parent died' });
 });

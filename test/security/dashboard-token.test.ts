@@ -10,6 +10,8 @@ import { request } from 'undici';
 import { chromiumSkip, launchChromium } from '../dashboard/helpers.js';
 import { gatewayWith, handlerYaml } from './helpers.js';
 
+declare const document: { title: string }; // in the browser page (waitForFunction)
+
 const skip = chromiumSkip();
 
 const EVIL_PAGE = `<!doctype html><title>innocent</title><script>
@@ -25,7 +27,8 @@ const EVIL_PAGE = `<!doctype html><title>innocent</title><script>
   // A window on the dashboard: same origin unless the plugin page is sandboxed.
   try {
     const w = window.open('/dashboard');
-    await new Promise((r) => setTimeout(r, 1500));
+    // Wait for it to load; a window this page may not touch (or none) throws here, and there is nothing to wait for.
+    await new Promise((r) => { try { w.addEventListener('load', r); } catch { r(); } setTimeout(r, 10000); });
     look('popupStorage', () => w.sessionStorage.getItem('plugway.admin-token'));
     look('popupToken', () => w.document.getElementById('token').value);
   } catch (e) { found.push('popup:' + e.name); }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildWasm } from './wasm-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -68,13 +69,7 @@ test('through the gateway: hostile worker and wasm plugins fail alone, the other
   assert.equal(spin.status, 504);
   assert.equal(((await spin.json()) as { code?: string; error?: { code?: string } }).error?.code ?? '', 'PLW_ERR_PLUGIN_TIMEOUT');
   // Each attack ends the worker; it is back after its backoff (calls meanwhile wait until their deadline).
-  const recovered = async () => {
-    for (let i = 0; i < 200; i++) {
-      if ((await fetch(`${s.url}/hostile/ok`)).status === 200) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.fail('the hostile plugin never came back');
-  };
+  const recovered = () => waitFor(async () => (await fetch(`${s.url}/hostile/ok`)).status === 200, { everyMs: 50, what: 'the hostile plugin to come back' });
   await recovered();
   const exit = await fetch(`${s.url}/hostile/exit`);
   assert.equal(exit.status, 502);
@@ -86,7 +81,7 @@ test('through the gateway: hostile worker and wasm plugins fail alone, the other
   assert.equal(wasm.status, 504);
 
   const target = good + 10;
-  while (good < target) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => good >= target, { timeoutMs: 30_000, what: 'ten more answers to the neighbours' });
   stop = true;
   await neighbours;
   if (failures.length) await writeFile(join(tmpdir(), 'plugway-gateway-hostile.log'), s.output());

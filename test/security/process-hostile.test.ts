@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binarySkip } from '../helpers/services.js';
 import { writeHostilePlugins } from './process-fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ADMIN = 'admin-token-that-must-not-leak';
@@ -170,9 +171,9 @@ test('hostile process plugins are contained with coded errors and metrics; healt
       const m = /plugway_runtime_instance_cpu_percent\{plugin="hostile-spin",instance="0"\} ([\d.]+)/.exec(text);
       return m ? Number(m[1]) : undefined;
     };
-    await new Promise((r) => setTimeout(r, 800));
-    await cpu(); // starts the measuring window
-    await new Promise((r) => setTimeout(r, 2000));
+    // Each read ends a measuring window and starts the next: spinning once the last one saw CPU used.
+    await waitFor(async () => ((await cpu()) ?? 0) > 2, { everyMs: 200, what: 'the spin to use CPU' });
+    await new Promise((r) => setTimeout(r, 2000)); // the measuring window itself (a share of CPU over time)
     const percent = await cpu();
     assert.ok(percent !== undefined, 'the spinning instance reports its CPU');
     assert.ok(percent <= 15, `CPU share ${percent}% of a core under cpu: 0.1`);
@@ -193,18 +194,14 @@ test('hostile process plugins are contained with coded errors and metrics; healt
   });
   attack('exit(1) in a loop', async () => {
     // backoff 1, 2, 4, 8 s, then failed
-    for (let i = 0; i < 120; i++) {
+    const p = await waitFor(async () => {
       const r = await fetch(`${s.url}/admin/plugins/hostile-exit`, { headers: { authorization: `Bearer ${ADMIN}` } });
-      const p = (await r.json()) as { state?: string; error?: { code?: string } };
-      if (p.state === 'failed') {
-        // the host fails a plugin whose runtime gave up as it does for workers: an async error carrying the reason
-        assert.equal(p.error?.code, 'PLW_ERR_ASYNC_ERROR', JSON.stringify(p));
-        assert.match(String((p.error as { message?: string }).message), /its process crashed 5 times/);
-        return;
-      }
-      await new Promise((res) => setTimeout(res, 500));
-    }
-    assert.fail('hostile-exit never reached failed');
+      const p = (await r.json()) as { state?: string; error?: { code?: string; message?: string } };
+      return p.state === 'failed' && p;
+    }, { timeoutMs: 60_000, everyMs: 500, what: 'hostile-exit to reach failed' });
+    // the host fails a plugin whose runtime gave up as it does for workers: an async error carrying the reason
+    assert.equal(p.error?.code, 'PLW_ERR_ASYNC_ERROR', JSON.stringify(p));
+    assert.match(String(p.error?.message), /its process crashed 5 times/);
   });
 
   t.after(() => {
@@ -219,7 +216,7 @@ test('hostile process plugins are contained with coded errors and metrics; healt
     }
   }
   const target = good + 5;
-  while (good < target && s.alive()) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => good >= target || !s.alive(), { timeoutMs: 30_000, what: 'five more answers to the neighbours' });
   stop = true;
   await neighbours;
 

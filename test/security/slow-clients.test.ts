@@ -103,8 +103,15 @@ test('slow clients cannot starve healthy ones, and their connections are closed'
 
   // Every attacking connection ends: refused at once past the per-IP cap, else timed out (body 2 s idle, headers 3 s, request 6 s).
   // 90 s: on a loaded 2-core CI machine the server's timeout sweep and 2,500 closes can lag well past the timeouts themselves.
+  // It stops waiting early once 85 % are closed and no close came for 15 s (the rest sit in the
+  // kernel's accept queue, we believe: behind the 1,024-descriptor limit, reached only as others close).
   const deadline = Date.now() + 90_000;
-  while (closed.size < sockets.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  let last = { count: -1, at: Date.now() };
+  while (closed.size < sockets.length && Date.now() < deadline) {
+    if (closed.size !== last.count) last = { count: closed.size, at: Date.now() };
+    else if (closed.size >= sockets.length * 0.85 && Date.now() - last.at > 15_000) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   // Known gap (closing note): on a loaded 2-core machine some attacking sockets outlived the 90 s (241 of
   // 2,500 in one CI run, 0 in others); the healthy client's share above is the issue's criterion.
   t.diagnostic(`attacking connections closed within 90 s: ${closed.size}/${sockets.length}`);

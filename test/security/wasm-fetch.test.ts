@@ -12,6 +12,7 @@ import type { PluginManifest } from '../../src/manifest/types.js';
 import { harness, manifest } from '../runtimes/helpers.js';
 import { buildWasm } from './wasm-fixtures.js';
 import { request } from './neighbour.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MiB = 1024 * 1024;
 
@@ -70,8 +71,7 @@ test('a streamed response is aborted at max_response_bytes and counted against t
   const ev = await h.nextEvent('runtime.fetch_too_large');
   assert.equal(ev.data.limit, 2 * MiB);
   // The downloads stopped: the server's sockets were closed long before its 400 MiB, and memory stayed flat.
-  const deadline = Date.now() + 15_000;
-  while (src.stats.closedEarly < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => src.stats.closedEarly >= 2, { timeoutMs: 15_000, what: 'both downloads to be aborted' });
   assert.equal(src.stats.closedEarly, 2, 'both downloads were aborted');
   assert.ok(src.stats.written < 100 * MiB, `server wrote ${Math.round(src.stats.written / MiB)} MiB`);
   const grew = (process.memoryUsage().rss - rss0) / MiB;

@@ -62,7 +62,7 @@ export async function discoverPlugins(core: GatewayCore): Promise<DiscoverResult
   for (const dir of pluginFolders(core)) {
     let fresh: ReadPlugin[];
     try {
-      fresh = (await Promise.all((await discover(dir)).map(readCandidate))).filter((r) => {
+      fresh = (await Promise.all((await discover(dir)).map((c) => readCandidate(c)))).filter((r) => {
         const id = idOf(r);
         return id === undefined || !host.get(id);
       });

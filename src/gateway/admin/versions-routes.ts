@@ -61,8 +61,10 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
   /** A canary promoted or aborted here ends on every node (the promoted version then travels as a pin). */
   const canaryEnded = (id: string): Remembered => ({ version: host.get(id)?.version, canary: null });
 
-  /** Runs an audited release action; errors become coded JSON answers. */
-  /** A read (`read: true`) writes nothing: no audit line, no desired state, no route rebuild (opening a panel is not an action). */
+  /**
+   * Runs an audited release action; errors become coded JSON answers. A read (`read: true`) writes
+   * nothing: no audit line, no desired state, no route rebuild (opening a panel is not an action).
+   */
   const act = async (request: IdRequest, reply: FastifyReply, action: string, fn: (id: string) => Promise<unknown>, read = false, remember?: (id: string) => Remembered) => {
     const id = request.params.id;
     const rid = (reply.getHeader('x-request-id') as string | undefined) ?? requestIdOf(undefined);
@@ -84,7 +86,7 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
 
   app.get<{ Params: { id: string }; Body: unknown }>('/plugins/:id/versions', async (request, reply) =>
     act(request, reply, 'versions', async (id) => {
-      await releases.whenKept();
+      await releases.whenKept(id);
       const active = host.get(id)!;
       const store = releases.versions;
       const kept = store ? await store.index(id) : { history: [], desired: undefined };

@@ -30,12 +30,21 @@ export function callPluginStep(deps: CallDeps, id: string, guard: PluginGuard, t
     name: 'call',
     enter(ctx: RequestContext): unknown {
       // The deadline starts now: time waiting in the bulkhead's queue counts.
-      const options: CallOptions = { deadline: Date.now() + timeoutMs };
+      const options: CallOptions = { deadline: Date.now() + timeoutMs, callerDeadline: true };
       ctx.options = options;
       const slot = guard.bulkhead.acquire(); // full with a full queue: BulkheadRejectedError, to enterFailed
-      if (slot === true) return beginCall(host, ctx, id, 'handleRequest', [ctx.preq], options, timeoutMs);
+      if (slot === true) {
+        const r = beginCall(host, ctx, id, 'handleRequest', [ctx.preq], options, timeoutMs);
+        options.servedBy = ctx.callRec?.version;
+        return r;
+      }
       // Queued: the call begins when a slot passes to it, with the runtime keeping the deadline.
-      return slot.then(() => host.begin(id, 'handleRequest', [ctx.preq], options, ctx));
+      options.callerDeadline = false;
+      return slot.then(() => {
+        const r = host.begin(id, 'handleRequest', [ctx.preq], options, ctx);
+        options.servedBy = ctx.callRec?.version;
+        return r;
+      });
     },
     entered(ctx: RequestContext, r: unknown): Outcome {
       guard.bulkhead.release();

@@ -96,6 +96,12 @@ export class RequestContext implements CallSlot, Deadline {
   /** The awaited step's array, while a deadline it asked for is armed (for onDeadline). */
   pendingSteps: readonly Step[] = [];
 
+  /**
+   * A recent performance.now(): the request's start, then the moment the dispatcher last resumed
+   * (one clock read per await). Plugin calls are timed with it; a synchronous stretch is µs long.
+   */
+  now: number;
+
   constructor(
     readonly preq: PluginRequest,
     readonly io: Exchange,
@@ -103,6 +109,7 @@ export class RequestContext implements CallSlot, Deadline {
     readonly start: number,
   ) {
     this.headers = { 'x-request-id': preq.id };
+    this.now = start;
   }
 
   /** A step asks the dispatcher to time out the promise it is returning after `ms` (one shared timer, no promise of its own). */
@@ -119,7 +126,7 @@ export class RequestContext implements CallSlot, Deadline {
   awaiting(steps: readonly Step[]): number {
     if (this.guardMs > 0) {
       this.pendingSteps = steps;
-      addDeadline(this, this.guardMs, this.callStart); // the call began a moment ago: its start, not another clock read
+      addDeadline(this, this.guardMs, this.now); // the call began a moment ago: not another clock read
       this.guardMs = 0;
     }
     return ++this.gen;

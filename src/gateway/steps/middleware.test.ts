@@ -44,3 +44,43 @@ test('middleware: an invalid answer is a 502 PLW_ERR_INVALID_RESPONSE', async (t
   assert.equal(r.status, 502);
   assert.equal(r.body.error.code, 'PLW_ERR_INVALID_RESPONSE');
 });
+
+test('middleware: a hook that never settles times out at its own resources.timeout (504 PLW_ERR_PLUGIN_TIMEOUT, counted); a late answer is ignored', async (t) => {
+  let lateRequest!: (v: undefined) => void;
+  let lateResponse!: (v: unknown) => void;
+  let calls = 0;
+  const b = await stepBench([
+    route,
+    {
+      id: 'stuck',
+      plugin: {
+        onRequest(req: PluginRequest) {
+          calls++;
+          return req.headers['x-hang'] === 'in' ? new Promise((r) => (lateRequest = r)) : Promise.resolve(undefined);
+        },
+        onResponse(req: PluginRequest, res: PluginResponse) {
+          return req.headers['x-hang'] === 'out' ? new Promise((r) => (lateResponse = r)) : Promise.resolve(res);
+        },
+      },
+      manifest: { kind: 'middleware', middleware: { priority: 1, routes: [] }, resources: { timeoutMs: 80 } as never },
+    },
+  ]);
+  t.after(() => b.close());
+  const before = b.host.runtimeStats('stuck')!;
+  const inbound = await b.request('GET', '/x', { headers: { 'x-hang': 'in' } });
+  assert.equal(inbound.status, 504, JSON.stringify(inbound.body));
+  assert.equal(inbound.body.error.code, 'PLW_ERR_PLUGIN_TIMEOUT');
+  assert.match(inbound.body.error.message, /onRequest/);
+  const outbound = await b.request('GET', '/x', { headers: { 'x-hang': 'out' } });
+  assert.equal(outbound.status, 504, 'on the way out too');
+  assert.equal(outbound.body.error.code, 'PLW_ERR_PLUGIN_TIMEOUT');
+  // The late answers change nothing (the requests were answered once: the recording exchange throws on a second send).
+  lateRequest(undefined);
+  lateResponse({ statusCode: 200, body: 'late' });
+  await new Promise((r) => setImmediate(r));
+  const after = b.host.runtimeStats('stuck')!;
+  assert.equal(after.timeouts - before.timeouts, 2, 'both counted as timeouts of the plugin');
+  assert.equal(after.inFlight, 0, 'nothing left in flight');
+  assert.equal((await b.request('GET', '/x')).status, 200, 'the next request goes through');
+  assert.equal(calls, 3);
+});

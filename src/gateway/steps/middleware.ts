@@ -8,7 +8,7 @@ import { failureFromCall } from '../http-errors.js';
 import { checkResponse } from '../response.js';
 import { discardBody } from '../stream-response.js';
 import { isFailure, type Outcome, type RequestContext, type Step } from './context.js';
-import { beginCall, callAnswered, callFailed, callTimedOut } from './plugin-call.js';
+import { beginCall, callAnswered, callFailed, callTimedOut, HOOK_CALL } from './plugin-call.js';
 
 export interface MiddlewareSpec {
   id: string;
@@ -35,7 +35,7 @@ export function middlewareStep(host: Host, mw: MiddlewareSpec, maxResponseBytes:
     timedOut: (ctx) => callTimedOut(host, ctx, id, ctx.pendingLeave ? 'onResponse' : 'onRequest', timeoutMs),
   };
   if (mw.onRequest) {
-    step.enter = (ctx) => beginCall(host, ctx, id, 'onRequest', [ctx.preq], { callerDeadline: true }, timeoutMs);
+    step.enter = (ctx) => beginCall(host, ctx, id, 'onRequest', [ctx.preq], HOOK_CALL, timeoutMs);
     step.entered = (ctx, r: PluginResponse | undefined) => {
       callAnswered(host, ctx, false);
       return answer(ctx, r);
@@ -43,7 +43,7 @@ export function middlewareStep(host: Host, mw: MiddlewareSpec, maxResponseBytes:
     step.enterFailed = (ctx, err) => failureFromCall(callFailed(host, ctx, 'onRequest', err));
   }
   if (mw.onResponse) {
-    step.leave = (ctx) => (isFailure(ctx.outcome) ? undefined : beginCall(host, ctx, id, 'onResponse', [ctx.preq, ctx.res], { callerDeadline: true }, timeoutMs));
+    step.leave = (ctx) => (isFailure(ctx.outcome) ? undefined : beginCall(host, ctx, id, 'onResponse', [ctx.preq, ctx.res], HOOK_CALL, timeoutMs));
     step.left = (ctx, r: PluginResponse | undefined) => {
       callAnswered(host, ctx, false);
       const o = answer(ctx, r);

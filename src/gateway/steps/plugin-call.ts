@@ -8,14 +8,18 @@ import type { Host } from '../../host/types.js';
 import type { CallOptions } from '../../runtimes/types.js';
 import type { RequestContext } from './context.js';
 
+/** A middleware hook's options: the dispatcher keeps the deadline (shared, never written to). */
+export const HOOK_CALL: CallOptions = Object.freeze({ callerDeadline: true });
+
 /**
  * Begins `method` on plugin `id` for a step; the step must end it with callAnswered, callFailed or
- * callTimedOut (the dispatcher routes a passed deadline to the step's timedOut).
+ * callTimedOut (the dispatcher routes a passed deadline to the step's timedOut). `options` should
+ * carry callerDeadline (an in-process plugin's own promise then comes back, guarded by the dispatcher).
+ * Calls are timed with ctx.now, the clock the dispatcher reads once per resumption.
  */
 export function beginCall(host: Host, ctx: RequestContext, id: string, method: string, payload: readonly unknown[], options: CallOptions, timeoutMs: number): unknown {
-  options.callerDeadline = true;
   ctx.callRaw = false;
-  const r = host.begin(id, method, payload, options, ctx);
+  const r = host.begin(id, method, payload, options, ctx, ctx.now);
   if (r instanceof Promise && ctx.callRec?.runtime?.timeoutError) {
     // the in-process runtime left the deadline to us: its promise is the plugin's own
     ctx.callRaw = true;
@@ -27,7 +31,7 @@ export function beginCall(host: Host, ctx: RequestContext, id: string, method: s
 /** The call answered: counted (a 5xx answer to handleRequest counts as an error: `failed`). */
 export function callAnswered(host: Host, ctx: RequestContext, failed: boolean): void {
   ctx.callRaw = false;
-  host.end(ctx, failed);
+  host.end(ctx, failed, ctx.now);
 }
 
 /** The call threw or rejected: counted, and the error as the runtime words it (a plugin's own rejection wrapped as its throw). */

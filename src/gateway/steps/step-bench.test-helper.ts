@@ -43,6 +43,9 @@ export interface Answer {
 
 class RecordingExchange implements Exchange {
   answer: Answer | undefined;
+  private sentNow!: () => void;
+  /** Resolves when the answer is sent (a request whose step timed out is answered before its promise settles). */
+  readonly sent = new Promise<void>((r) => (this.sentNow = r));
   remoteAddress(): string {
     return '127.0.0.1';
   }
@@ -50,6 +53,7 @@ class RecordingExchange implements Exchange {
     if (this.answer) throw new Error('sent twice');
     const text = payload === undefined ? '' : payload.toString();
     this.answer = { status, headers: { ...headers }, contentType, body: contentType?.startsWith('application/json') && text ? JSON.parse(text) : text };
+    this.sentNow();
   }
 }
 
@@ -92,7 +96,8 @@ export async function stepBench(plugins: InlinePlugin[], mutate?: (c: HostConfig
       const io = new RecordingExchange();
       const q = url.indexOf('?');
       const query = q < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
-      await entry.handle(method, url, opts.headers ?? {}, query, opts.body, io);
+      const done = entry.handle(method, url, opts.headers ?? {}, query, opts.body, io);
+      if (done) await Promise.race([done, io.sent]);
       logger.flush();
       if (!io.answer) throw new Error('no answer sent');
       return io.answer;

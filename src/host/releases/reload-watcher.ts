@@ -153,7 +153,7 @@ export class ReloadWatcher extends EventEmitter {
 
   private async fingerprint(c: DiskCandidate): Promise<string> {
     try {
-      const { root, files } = await listPluginFiles(c);
+      const { root, files } = listPluginFiles(c);
       const parts = await Promise.all(files.map(async (f) => {
         const s = await stat(`${root}${sep}${f}`).catch(() => undefined);
         return `${f}:${s?.size ?? -1}:${s?.mtimeMs ?? 0}`;

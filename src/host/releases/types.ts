@@ -46,10 +46,10 @@ export type CanaryStatus = ReturnType<typeof canaryStatus>;
 export interface Releases {
   /** Where versions are kept (attachVersions); undefined until then. */
   readonly versions?: VersionStore;
-  /** Keeps versions in `store` from now on: the running disk plugins are kept as their first version. */
+  /** Keeps versions in `store` from now on: the running disk plugins are kept as their first version, in the background. */
   attachVersions(store: VersionStore): Promise<void>;
-  /** Resolves when the running versions attachVersions found are kept. */
-  whenKept(): Promise<void>;
+  /** Resolves when `id`'s running version is kept (without `id`: every version attachVersions found). */
+  whenKept(id?: string): Promise<void>;
   /** After a restart: serve the version a rollback pinned, if the files on disk are another one. */
   applyDesired(): Promise<Array<{ id: string; version: string }>>;
   /** A blue-green reload from disk; `force` swaps even when the content is the active version's (a config change). */

@@ -9,7 +9,7 @@ import type { CallOptions, PluginRuntime, RuntimeFactory, RuntimeInit, RuntimeSt
 import { installAsyncErrorHandler, pluginScope, registerPluginFiles, type FileScopeHandle, type PluginScope } from './async-errors.js';
 import { addDeadline, removeDeadline, type Deadline } from '../../resilience/deadlines.js';
 import { pluginExportOf } from '../module-interop.js';
-import { ensureSdkResolution } from '../sdk-resolve.js';
+import { ensureSdkResolutionFor } from '../sdk-resolve.js';
 import { ensureTsx } from '../tsx.js';
 import { ProbeTally } from '../probe-tally.js';
 
@@ -66,7 +66,7 @@ class InProcessRuntime implements PluginRuntime {
       const entry = init.entryPath;
       if (!entry) throw new PlugwayError('PLW_ERR_ENTRY_NOT_FOUND', { id: this.id, entry: '(none)', file: '(manifest)' });
       if (/\.[mc]?tsx?$/.test(entry)) await ensureTsx();
-      ensureSdkResolution();
+      await ensureSdkResolutionFor(entry);
       const n = (importCounts.get(entry) ?? 0) + 1;
       importCounts.set(entry, n);
       const url = pathToFileURL(entry).href + (n > 1 ? `?v=${n}` : '');

@@ -1,5 +1,5 @@
 // protocol http: one attempt of a request to one upstream, as is. The body streams both ways
-// (a Readable from the gateway goes to undici, undici's body comes back as the response body);
+// (a Readable from the gateway goes to undici; the answer comes back through proxy-handler.ts);
 // hop-by-hop headers are dropped, X-Forwarded-* and the request id added; upgrades are spliced.
 
 import type { IncomingMessage } from 'node:http';
@@ -7,10 +7,9 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { RemoteSpec } from '../../manifest/remote.js';
 import type { PluginRequest, PluginResponse } from '../../sdk/types.js';
+import { HOP_BY_HOP, ProxyHandler } from './proxy-handler.js';
+import type { UpstreamSet } from './upstream-set.js';
 import type { Upstream } from './upstream.js';
-
-// RFC 9110 §7.6.1, plus the proxy ones; `host` is the upstream's.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'trailers', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
 
 /** The gateway hands a streaming route's body over as the request itself (node's IncomingMessage). */
 export function isIncoming(body: unknown): body is IncomingMessage {
@@ -43,9 +42,9 @@ export function upstreamPath(spec: RemoteSpec, up: Upstream, path: string, searc
 }
 
 /** The query string as it arrived (`?a=1`), or rebuilt from the parsed query. */
-export function searchOf(preq: PluginRequest): string {
-  const raw = preq.body;
-  if (isIncoming(raw)) {
+export function searchOf(preq: PluginRequest, incoming = isIncoming(preq.body) ? preq.body : undefined): string {
+  const raw = incoming;
+  if (raw) {
     const q = raw.url?.indexOf('?') ?? -1;
     return q >= 0 ? raw.url!.slice(q) : '';
   }
@@ -56,17 +55,17 @@ export function searchOf(preq: PluginRequest): string {
 }
 
 /** Request headers for the upstream: end-to-end ones, X-Forwarded-For/Proto/Host, X-Request-Id. */
-export function forwardHeaders(preq: PluginRequest): Record<string, string | string[]> {
+export function forwardHeaders(preq: PluginRequest, incoming = isIncoming(preq.body) ? preq.body : undefined): Record<string, string | string[]> {
   const h = preq.headers;
   const out: Record<string, string | string[]> = {};
-  // Connection may name more hop-by-hop headers
-  const conn = typeof h.connection === 'string' ? h.connection.toLowerCase().split(/\s*,\s*/) : undefined;
+  // Connection may name more hop-by-hop headers (`keep-alive` and `close`, the usual values, name none)
+  const c = h.connection;
+  const conn = typeof c === 'string' && c !== 'keep-alive' && c !== 'close' ? c.toLowerCase().split(/\s*,\s*/) : undefined;
   for (const name in h) {
     const v = h[name];
-    if (v === undefined || HOP_BY_HOP.has(name) || (conn && conn.includes(name))) continue;
+    if (v === undefined || HOP_BY_HOP.has(name) || conn?.includes(name)) continue;
     out[name] = v;
   }
-  const incoming = isIncoming(preq.body) ? preq.body : undefined;
   const socket = incoming?.socket;
   const client = socket?.remoteAddress;
   if (client) {
@@ -79,47 +78,43 @@ export function forwardHeaders(preq: PluginRequest): Record<string, string | str
   return out;
 }
 
-/** The upstream's response headers without hop-by-hop ones. */
-export function responseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const v = headers[name];
-    if (v === undefined || HOP_BY_HOP.has(name)) continue;
-    out[name] = v;
-  }
-  return out;
-}
-
 export interface Attempt {
   /** Milliseconds the upstream may take to send its response head. */
   headersTimeoutMs: number;
   /** Longest pause between body chunks, ms. */
   idleTimeoutMs: number;
-  signal?: AbortSignal;
+  signal: AbortSignal | undefined;
+  /** performance.now() when the attempt began (its latency is counted to the response head). */
+  t0: number;
 }
 
-/** Sends the request to `up`; resolves with the response head and its body stream. */
-export function requestHttp(spec: RemoteSpec, up: Upstream, preq: PluginRequest, a: Attempt): Promise<Dispatcher.ResponseData> {
-  const incoming = isIncoming(preq.body) ? preq.body : undefined;
+/**
+ * Sends the request to `up` (undici's dispatch with our handler, proxy-handler.ts); resolves with the
+ * PluginResponse: at the head with a streaming body, or at the end with a small body whole.
+ */
+export function requestHttp(spec: RemoteSpec, up: Upstream, set: UpstreamSet, preq: PluginRequest, a: Attempt, incoming: IncomingMessage | undefined): Promise<PluginResponse> {
   let body: Dispatcher.DispatchOptions['body'] = null;
   if (incoming) {
     if (hasBody(preq.headers)) body = incoming;
   } else if (preq.body !== undefined && preq.body !== null) {
     body = typeof preq.body === 'string' || preq.body instanceof Uint8Array ? preq.body : JSON.stringify(preq.body);
   }
-  const headers = forwardHeaders(preq);
+  const headers = forwardHeaders(preq, incoming);
   // a parsed body was re-serialized: its length is the new one
   if (!incoming) delete headers['content-length'];
-  const opts: Dispatcher.RequestOptions = {
-    method: preq.method as Dispatcher.HttpMethod,
-    path: upstreamPath(spec, up, preq.path, searchOf(preq)),
-    headers,
-    body,
-    headersTimeout: a.headersTimeoutMs,
-    bodyTimeout: a.idleTimeoutMs,
-  };
-  if (a.signal) opts.signal = a.signal;
-  return up.pool.request(opts);
+  const handler = new ProxyHandler(preq.method, up, set, a);
+  up.pool.dispatch(
+    {
+      method: preq.method as Dispatcher.HttpMethod,
+      path: upstreamPath(spec, up, preq.path, searchOf(preq, incoming)),
+      headers,
+      body,
+      headersTimeout: a.headersTimeoutMs,
+      bodyTimeout: a.idleTimeoutMs,
+    },
+    handler,
+  );
+  return handler.promise;
 }
 
 /** A WebSocket (or other) upgrade: resolves with the upstream's 101 head and its socket. */
@@ -132,26 +127,4 @@ export function upgradeHttp(spec: RemoteSpec, up: Upstream, preq: PluginRequest,
   };
   if (a.signal) opts.signal = a.signal;
   return up.pool.upgrade(opts);
-}
-
-/**
- * Bodies up to this size with a stated length are read whole before the answer goes on: one
- * write to the client instead of a stream piped chunk by chunk (a stream's head and body go out
- * as separate writes, a syscall each). Memory stays bounded: 64 KiB per request in flight.
- */
-export const SMALL_BODY_BYTES = 64 * 1024;
-
-/** The PluginResponse of a proxied answer: status, end-to-end headers, the body (streaming unless small). */
-export async function toPluginResponse(res: Dispatcher.ResponseData, method: string): Promise<PluginResponse> {
-  const headers = responseHeaders(res.headers);
-  const cl = res.headers['content-length'];
-  const length = typeof cl === 'string' ? Number(cl) : NaN;
-  if (method !== 'HEAD' && length <= SMALL_BODY_BYTES) {
-    if (length === 0) {
-      await res.body.dump();
-      return { statusCode: res.statusCode, headers };
-    }
-    return { statusCode: res.statusCode, headers, body: Buffer.from(await res.body.arrayBuffer()) };
-  }
-  return { statusCode: res.statusCode, headers, body: res.body };
 }

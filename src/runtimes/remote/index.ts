@@ -3,7 +3,9 @@
 // the HTTP request itself (protocol http, streamed) or as a PluginRequest JSON (protocol plugin).
 
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { resolve } from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import type { ConnectionOptions } from 'node:tls';
 import { PlugwayError, isPlugwayError, reasonOf } from '../../errors.js';
 import type { RemoteSpec } from '../../manifest/remote.js';
@@ -12,7 +14,7 @@ import type { CallOptions, PluginRuntime, RuntimeInit, RuntimeStats } from '../t
 import { EtcdDiscovery } from './discovery/etcd.js';
 import type { ServiceDiscovery } from './discovery/types.js';
 import { HealthChecker } from './health-checker.js';
-import { hasBody, isIncoming, isUpgrade, requestHttp, toPluginResponse, upgradeHttp, type Attempt } from './http-proxy.js';
+import { hasBody, isIncoming, isUpgrade, requestHttp, upgradeHttp, type Attempt } from './http-proxy.js';
 import { requestPlugin } from './plugin-protocol.js';
 import { UpstreamSet } from './upstream-set.js';
 import type { Upstream, UpstreamSnapshot } from './upstream.js';
@@ -179,10 +181,14 @@ class RemoteRuntime implements PluginRuntime {
     return method === 'handleRequest' || method === 'healthCheck' || method === 'start' || method === 'stop';
   }
 
-  async call<T = unknown>(method: string, payload: readonly unknown[] = [], options?: CallOptions): Promise<T> {
+  call<T = unknown>(method: string, payload: readonly unknown[] = [], options?: CallOptions): Promise<T> {
+    // handle's own promise, not one of ours resolved with it (that costs two more microtask hops a request)
+    if (method === 'handleRequest') return this.handle(payload[0] as PluginRequest, options) as Promise<T>;
+    return this.control<T>(method);
+  }
+
+  private async control<T>(method: string): Promise<T> {
     switch (method) {
-      case 'handleRequest':
-        return (await this.handle(payload[0] as PluginRequest, options)) as T;
       case 'healthCheck':
         return this.health() as T;
       case 'start':
@@ -210,7 +216,7 @@ class RemoteRuntime implements PluginRuntime {
     return { status: 'healthy', message: `${up} upstreams healthy`, details };
   }
 
-  private keyOf(preq: PluginRequest): string | undefined {
+  private keyOf(preq: PluginRequest, incoming: IncomingMessage | undefined): string | undefined {
     if (this.spec.balance !== 'consistent-hash') return undefined;
     const hk = this.spec.hashKey;
     if (hk.type === 'header') {
@@ -218,7 +224,7 @@ class RemoteRuntime implements PluginRuntime {
       return Array.isArray(v) ? v[0] : v;
     }
     if (preq.userId !== undefined) return `u:${preq.userId}`;
-    return isIncoming(preq.body) ? preq.body.socket.remoteAddress : undefined;
+    return incoming?.socket.remoteAddress;
   }
 
   private async handle(preq: PluginRequest, options: CallOptions | undefined): Promise<PluginResponse> {
@@ -229,16 +235,18 @@ class RemoteRuntime implements PluginRuntime {
     const c = this.counters;
     c.calls++;
     c.inFlight++;
-    c.lastCallAt = Date.now();
+    let now = Date.now();
+    c.lastCallAt = now;
     set.budget.active++;
-    const streamed = isIncoming(preq.body) && hasBody(preq.headers);
+    const incoming = isIncoming(preq.body) ? preq.body : undefined;
+    const streamed = incoming !== undefined && hasBody(preq.headers);
     const retryable = !streamed && IDEMPOTENT.has(preq.method);
-    const key = this.keyOf(preq);
+    const key = this.keyOf(preq, incoming);
     let exclude: Upstream | undefined;
     let holdsRetry = false;
     try {
       for (let attempt = 0; ; attempt++) {
-        const now = Date.now();
+        if (attempt > 0) now = Date.now();
         const up = set.pick(now, key, exclude) ?? (exclude?.available(now) ? exclude : undefined);
         if (!up) throw new PlugwayError('PLW_ERR_UPSTREAM_UNAVAILABLE', { id: this.id, reason: set.whyNone(now), retryAfter: set.retryAfterSec(now) });
         const left = deadline - now;
@@ -246,13 +254,14 @@ class RemoteRuntime implements PluginRuntime {
         // undici's own timers tick every ~0.5-1 s: a short deadline gets a timer of its own
         const timer = left < PRECISE_BELOW_MS ? new DeadlineTimer(left, options?.signal) : undefined;
         const signal = timer?.signal ?? options?.signal;
-        const a: Attempt = { headersTimeoutMs: timer ? 0 : left, idleTimeoutMs: Math.max(left, 1000), ...(signal ? { signal } : {}) };
+        const a: Attempt = { headersTimeoutMs: timer ? 0 : left, idleTimeoutMs: Math.max(left, 1000), signal, t0: attempt === 0 ? started : performance.now() };
         let retryNext = false;
         try {
-          const res = await this.attempt(set, up, preq, a);
+          const res = await this.attempt(set, up, preq, a, incoming);
           if (res && !(RETRY_STATUS.has(res.statusCode) && retryable && attempt < this.spec.retries.attempts && this.acquireRetry(set))) return res;
           // a gateway error from this upstream: another one may do better
-          (res?.body as { dump?: () => Promise<void> } | undefined)?.dump?.().catch(() => undefined);
+          // (a small body was read whole; a streamed one is dropped with its connection)
+          if (res?.body instanceof Readable) res.body.destroy();
           retryNext = true;
         } catch (err) {
           if (isPlugwayError(err)) throw err;
@@ -296,10 +305,23 @@ class RemoteRuntime implements PluginRuntime {
   }
 
   /** One try on one upstream, counted on it; a failure counts towards its ejection. */
-  private async attempt(set: UpstreamSet, up: Upstream, preq: PluginRequest, a: Attempt): Promise<PluginResponse | undefined> {
-    const t0 = performance.now();
+  private attempt(set: UpstreamSet, up: Upstream, preq: PluginRequest, a: Attempt, incoming: IncomingMessage | undefined): Promise<PluginResponse | undefined> {
     up.requests++;
     up.inFlight++;
+    if (this.spec.protocol === 'plugin' || (this.spec.websocket && isUpgrade(preq))) return this.attemptOther(set, up, preq, a);
+    try {
+      // the handler counts the exchange on `up` itself (proxy-handler.ts): no promise of ours around undici's answer
+      return requestHttp(this.spec, up, set, preq, a, incoming);
+    } catch (err) {
+      up.inFlight--;
+      set.failure(up);
+      return Promise.reject(err);
+    }
+  }
+
+  /** protocol plugin, or a WebSocket upgrade: one try, `up` already counted in flight. */
+  private async attemptOther(set: UpstreamSet, up: Upstream, preq: PluginRequest, a: Attempt): Promise<PluginResponse | undefined> {
+    const t0 = a.t0;
     let settled = false;
     const done = () => {
       if (!settled) {
@@ -316,22 +338,11 @@ class RemoteRuntime implements PluginRuntime {
         else set.success(up);
         return r.response ?? { statusCode: r.transportStatus };
       }
-      if (this.spec.websocket && isUpgrade(preq)) {
-        const u = await upgradeHttp(this.spec, up, preq, a);
-        up.observe(performance.now() - t0);
-        set.success(up);
-        u.socket.once('close', done);
-        return { statusCode: 101, headers: { ...headersOf(u.headers), connection: 'Upgrade', upgrade: String(preq.headers.upgrade) }, body: u.socket };
-      }
-      const res = await requestHttp(this.spec, up, preq, a);
+      const u = await upgradeHttp(this.spec, up, preq, a);
       up.observe(performance.now() - t0);
-      if (res.statusCode >= 500) set.failure(up);
-      else set.success(up);
-      res.body.once('close', done);
-      res.body.once('error', () => {
-        up.errors++;
-      });
-      return await toPluginResponse(res, preq.method);
+      set.success(up);
+      u.socket.once('close', done);
+      return { statusCode: 101, headers: { ...headersOf(u.headers), connection: 'Upgrade', upgrade: String(preq.headers.upgrade) }, body: u.socket };
     } catch (err) {
       done();
       if (!isPlugwayError(err)) set.failure(up);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../../../test/helpers/wait.js';
 import { Ring, createRingBuffers } from './channel.js';
 import { PAUSE_AFTER_STALL, RingPump } from './ring-pump.js';
 import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, SEG_MIN_CHARS, TextBytes, type Wire } from './frame.js';
@@ -106,15 +107,6 @@ test('a waiting reader is woken by a write', async () => {
 
 const WAITING = 4; // Ring's control slot counting armed waits
 
-/** Waits until `cond` holds (these tests run beside others: no fixed sleeps for the pump to act). */
-async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(1);
-  }
-}
-
 /** A running pump over a fresh ring: its reader, a writer, what it got, and `end()` to stop it. */
 /** stallUs 0: the window tests below must not see a preemption of this busy test process as a stall. */
 function startPump(pollUs: number, stallUs = 0) {
@@ -136,19 +128,19 @@ function startPump(pollUs: number, stallUs = 0) {
 test('a pump polls after a message (a write then needs no wake-up), then sleeps until woken', async () => {
   const { reader, writer, got, pump, end } = startPump(400_000);
   writer.write('first');
-  await waitFor(() => got.length === 1, 'the first message');
+  await waitFor(() => got.length === 1, { what: 'the first message', everyMs: 1 });
   assert.deepEqual(got, ['first']);
   assert.equal(Atomics.load(reader.ctl, WAITING), 0, 'within the window the pump polls: no wait armed');
   writer.write('second'); // no notify is sent (nobody waits): the poll must find it
-  await waitFor(() => got.length === 2, 'the second message');
+  await waitFor(() => got.length === 2, { what: 'the second message', everyMs: 1 });
   assert.deepEqual(got, ['first', 'second']);
   assert.equal(pump.pollWindowUs, 400_000, 'a poll that found a message keeps the window');
   // Past the window the pump sleeps on the ring, with a halved window, and a write wakes it.
-  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, 'the pump to sleep');
+  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, { what: 'the pump to sleep', everyMs: 1 });
   assert.equal(Atomics.load(reader.ctl, WAITING), 1, 'after the window the pump sleeps on Atomics.waitAsync');
   assert.equal(pump.pollWindowUs, 200_000);
   writer.write('third');
-  await waitFor(() => got.length === 3, 'the third message');
+  await waitFor(() => got.length === 3, { what: 'the third message', everyMs: 1 });
   assert.deepEqual(got, ['first', 'second', 'third']);
   await end();
 });
@@ -159,12 +151,12 @@ test('the poll window shrinks while polls find nothing and widens when messages 
   // and no wake-up widens the window, down to the floor.
   const asleep = () => Atomics.load(reader.ctl, WAITING) === 1;
   for (let i = 0; i < 40 && pump.pollWindowUs > 10; i++) {
-    await waitFor(asleep, 'the pump to sleep');
+    await waitFor(asleep, { what: 'the pump to sleep', everyMs: 1 });
     await sleep(60);
     writer.write('sparse');
-    await waitFor(() => got.length === i + 1, 'a sparse message');
+    await waitFor(() => got.length === i + 1, { what: 'a sparse message', everyMs: 1 });
   }
-  await waitFor(asleep, 'the pump to sleep');
+  await waitFor(asleep, { what: 'the pump to sleep', everyMs: 1 });
   assert.equal(pump.pollWindowUs, 10, 'halved on every miss, down to 10 µs');
   await sleep(60);
   // One more, then the next ~300 µs after the pump fell asleep: well within half of pollUs, so a window
@@ -183,14 +175,14 @@ test('the poll window shrinks while polls find nothing and widens when messages 
 
 test('a kick makes a sleeping pump poll', async () => {
   const { reader, writer, got, pump, end } = startPump(400_000);
-  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, 'the pump to sleep');
+  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, { what: 'the pump to sleep', everyMs: 1 });
   assert.equal(Atomics.load(reader.ctl, WAITING), 1, 'nothing came within the window: asleep');
   // A call was sent: the answer is polled for, not waited on.
   pump.kick(); // it now polls for its (halved) 200 ms window
-  await sleep(2);
+  await sleep(2); // a gap the test makes: the answer comes after the kick, while the pump polls
   writer.ctl[WAITING] = 0; // pretend nobody waits: write() sends no notify, so only polling can see it
   writer.write('answer');
-  await waitFor(() => got.length === 1, 'the answer');
+  await waitFor(() => got.length === 1, { what: 'the answer', everyMs: 1 });
   assert.deepEqual(got, ['answer']);
   await end();
 });
@@ -198,7 +190,7 @@ test('a kick makes a sleeping pump poll', async () => {
 test('a poll that sees its thread taken off the CPU stops polling for a while (the other end may share that CPU)', async () => {
   const { reader, writer, got, pump, end } = startPump(400_000, 2000);
   writer.write('first');
-  await waitFor(() => got.length === 1, 'the first message');
+  await waitFor(() => got.length === 1, { what: 'the first message', everyMs: 1 });
   assert.equal(pump.pollWindowUs, 400_000, 'polling within its window');
   // This thread is busy for 10 ms between two looks of the poll: a stall of 10 ms, far above 2 ms.
   await new Promise<void>((resolve) =>
@@ -208,13 +200,13 @@ test('a poll that sees its thread taken off the CPU stops polling for a while (t
       resolve();
     }),
   );
-  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, 'the pump to sleep after the stall');
+  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, { what: 'the pump to sleep after the stall', everyMs: 1 });
   assert.equal(pump.pollWindowUs, 10, 'the window drops to its floor');
   assert.equal(pump.pollPaused, PAUSE_AFTER_STALL, 'the next messages are waited for asleep');
   // A message soon after it fell asleep would widen an unpaused window to twice the gap; paused, it stays.
   writer.write('soon');
-  await waitFor(() => got.length === 2, 'the second message');
-  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, 'the pump to sleep again, without polling');
+  await waitFor(() => got.length === 2, { what: 'the second message', everyMs: 1 });
+  await waitFor(() => Atomics.load(reader.ctl, WAITING) === 1, { what: 'the pump to sleep again, without polling', everyMs: 1 });
   assert.equal(pump.pollWindowUs, 10);
   assert.equal(pump.pollPaused, PAUSE_AFTER_STALL - 1);
   await end();
