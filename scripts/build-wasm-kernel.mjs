@@ -20,9 +20,6 @@ export async function kernelBytes() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const b64 = Buffer.from(await kernelBytes()).toString('base64');
-  writeFileSync(
-    `${dir}kernel-bytes.ts`,
-    `// Generated from kernel.wat by scripts/build-wasm-kernel.mjs: do not edit.\nexport const KERNEL_WASM_BASE64 =\n  '${b64}';\n`,
-  );
+  writeFileSync(`${dir}kernel-bytes.ts`, `// Generated from kernel.wat by scripts/build-wasm-kernel.mjs: do not edit.\nexport const KERNEL_WASM_BASE64 =\n  '${b64}';\n`);
   console.log(`kernel-bytes.ts: ${Buffer.from(b64, 'base64').length} bytes`);
 }

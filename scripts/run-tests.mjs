@@ -43,9 +43,9 @@ const concurrency = process.env.PLUGWAY_TEST_CONCURRENCY ?? '2';
 // Once a file's tests are done its process exits even if something (a server a failed `before`
 // left running) would keep it alive.
 const timeoutMs = process.env.PLUGWAY_TEST_TIMEOUT_MS ?? '600000';
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, '--test-force-exit', ...flags, ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, PLUGWAY_TEST: '1' } },
-);
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, '--test-force-exit', ...flags, ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, PLUGWAY_TEST: '1' },
+});
 process.exit(result.status ?? 1);

@@ -77,17 +77,23 @@ export const ERRORS = {
   PLW_ERR_WORKER_TERMINATED: def('Plugin {id}: worker instance {instance} did not give the thread back after its deadline and was terminated', 504),
   PLW_ERR_WORKER_START_FAILED: def('Plugin {id}: worker instance {instance} failed to start: {reason}'),
   PLW_ERR_WORKER_RESTART_LIMIT: def('Plugin {id}: crashed {count} times; giving up and marking it failed'),
-  PLW_ERR_PLUGIN_LOAD_TIMEOUT: def('Plugin {id}: instance {instance} did not finish loading within {timeoutMs} ms (a loop at the top level of its entry or in a wasm start function?); resources.timeout sets the limit', 504),
+  PLW_ERR_PLUGIN_LOAD_TIMEOUT: def(
+    'Plugin {id}: instance {instance} did not finish loading within {timeoutMs} ms (a loop at the top level of its entry or in a wasm start function?); resources.timeout sets the limit',
+    504,
+  ),
 
   // --- wasm runtime ---
   PLW_ERR_WASM_INVALID_MODULE: def('Plugin {id}: {file} is not a valid WebAssembly module: {reason}'),
   PLW_ERR_WASM_MEMORY_TOO_LARGE: def('Plugin {id}: module needs at least {minMb} MB of linear memory, above its limit of {limitMb} MB (resources.memory)'),
   PLW_ERR_WASM_MEMORY_LIMIT: def('Plugin {id}: {method} hit the linear memory limit of {limitMb} MB', 502),
-  PLW_ERR_WASM_HOST_MEMORY_LIMIT: def('Plugin {id}: {method} asked for more than {limitMb} MB of Extism host memory (blocks from extism:host/env alloc and host-function results; resources.memory)', 502),
+  PLW_ERR_WASM_HOST_MEMORY_LIMIT: def(
+    'Plugin {id}: {method} asked for more than {limitMb} MB of Extism host memory (blocks from extism:host/env alloc and host-function results; resources.memory)',
+    502,
+  ),
   PLW_ERR_WASM_TRAP: def('Plugin {id}: {method} trapped: {reason}', 500),
-  PLW_ERR_WASM_FS_REFUSED: def('Plugin {id}: wasm plugins cannot be granted filesystem access (permissions.fs): Node\'s WASI preopens are not a sandbox'),
+  PLW_ERR_WASM_FS_REFUSED: def("Plugin {id}: wasm plugins cannot be granted filesystem access (permissions.fs): Node's WASI preopens are not a sandbox"),
   PLW_ERR_WASM_HOST_DENIED: def('Plugin {id}: HTTP to {host} is not allowed; grant it in permissions.network', 403),
-  PLW_ERR_FETCH_HOST_NOT_ALLOWED: def('Plugin {id}: HTTP to {host} is outside runtimes.fetch.allowed_hosts in plugway.yaml (the operator\'s cap on what any permissions.network may grant)', 403),
+  PLW_ERR_FETCH_HOST_NOT_ALLOWED: def("Plugin {id}: HTTP to {host} is outside runtimes.fetch.allowed_hosts in plugway.yaml (the operator's cap on what any permissions.network may grant)", 403),
   PLW_ERR_FETCH_TOO_LARGE: def('Plugin {id}: the response from {host} passed {size} bytes, above runtimes.fetch.max_response_bytes ({limit}); the download was aborted', 502),
   PLW_ERR_WASM_EXPORT_MISSING: def('Plugin {id}: module does not export {export}'),
   PLW_ERR_RESPONSE_TOO_LARGE: def('Plugin {id}: {method} returned {size} bytes, above the limit of {limit} bytes', 502),
@@ -99,7 +105,9 @@ export const ERRORS = {
   PLW_ERR_UPSTREAM_TIMEOUT: def('Plugin {id}: upstream {upstream} did not answer within {timeoutMs} ms', 504),
   PLW_ERR_DISCOVERY_UNAVAILABLE: def('Service discovery ({source}) for {service} is unreachable: {reason}; check that it runs and that its endpoints ({endpoints}) are right', 503),
   // --- process runtime (sandboxed child processes) ---
-  PLW_ERR_SANDBOX_UNAVAILABLE: def('Plugin {id}: the process sandbox is not available: {reason}. Install Debian\'s bubblewrap package (apt-get install bubblewrap) and allow user namespaces, or set sandbox: false in plugway.yaml to run process plugins unsandboxed'),
+  PLW_ERR_SANDBOX_UNAVAILABLE: def(
+    "Plugin {id}: the process sandbox is not available: {reason}. Install Debian's bubblewrap package (apt-get install bubblewrap) and allow user namespaces, or set sandbox: false in plugway.yaml to run process plugins unsandboxed",
+  ),
   PLW_ERR_PROCESS_COMMAND: def('Plugin {id}: cannot run {command}: {reason}'),
   PLW_ERR_PROCESS_CRASHED: def('Plugin {id}: process instance {instance} died: {reason}', 502),
   PLW_ERR_PROCESS_OUT_OF_MEMORY: def('Plugin {id}: process instance {instance} was killed at its memory limit of {memoryMb} MB (resources.memory)', 502),
@@ -117,7 +125,7 @@ export const ERRORS = {
   PLW_ERR_BAD_REQUEST: def('Malformed request: {reason}', 400),
   PLW_ERR_BODY_TOO_LARGE: def('Request body exceeds the limit of {limit} bytes', 413),
   PLW_ERR_INVALID_RESPONSE: def('Plugin {id} returned an invalid response: {reason}', 502),
-  PLW_ERR_INVALID_STATUS: def('Plugin {id} returned status {status}; plugins may answer 200-599 only (1xx would change the connection\'s protocol)', 502),
+  PLW_ERR_INVALID_STATUS: def("Plugin {id} returned status {status}; plugins may answer 200-599 only (1xx would change the connection's protocol)", 502),
   PLW_ERR_INVALID_HEADER: def('Plugin {id} returned header {header} with a character not allowed in a header value (CR, LF, NUL or another control character)', 502),
   PLW_ERR_HEADERS_TOO_LARGE: def('Request headers are larger than the limit of {limit} bytes', 431),
   PLW_ERR_TOO_MANY_CONNECTIONS: def('Too many requests in flight from this client (limit {limit}, gateway.max_connections_per_ip)', 429),
@@ -149,12 +157,18 @@ export const ERRORS = {
   // --- admin, state ---
   PLW_ERR_HOST_NOT_ALLOWED: def('This gateway\'s admin API and dashboard do not answer to Host "{host}": use an IP address or localhost, or list the name in gateway.admin.allowed_hosts', 403),
   PLW_ERR_METRICS_UNAUTHORIZED: def('/metrics needs a valid bearer token (gateway.metrics.token, PLUGWAY_METRICS_TOKEN)', 401),
-  PLW_ERR_ADMIN_TOKEN_EXPOSED: def('This admin token is refused: plugin code can read it from the gateway process\'s environment ({where}). Start the gateway with plugway serve (it moves PLUGWAY_ADMIN_TOKEN out of the environment), or use gateway.admin.token, PLUGWAY_ADMIN_TOKEN_FD or the generated <state dir>/admin-token', 401),
+  PLW_ERR_ADMIN_TOKEN_EXPOSED: def(
+    "This admin token is refused: plugin code can read it from the gateway process's environment ({where}). Start the gateway with plugway serve (it moves PLUGWAY_ADMIN_TOKEN out of the environment), or use gateway.admin.token, PLUGWAY_ADMIN_TOKEN_FD or the generated <state dir>/admin-token",
+    401,
+  ),
   PLW_ERR_ADMIN_UNAUTHORIZED: def('Admin API needs a valid bearer token (PLUGWAY_ADMIN_TOKEN)', 401),
   PLW_ERR_STATE_CORRUPT: def('State file {file} is unreadable: {reason}'),
   PLW_ERR_STATE_WRITE: def('Cannot write state to {file}: {reason}'),
   PLW_ERR_STATE_UNAVAILABLE: def('Desired-state store {store} is unreachable: {reason}; check that it runs and that state.etcd.endpoints (PLUGWAY_ETCD_ENDPOINTS) points at it', 503),
-  PLW_ERR_STORAGE_UNAVAILABLE: def('Plugin storage through the storage plugin {id} failed ({method}): {reason}; check that {id} is running and its backend answers (storage.plugin in plugway.yaml)', 503),
+  PLW_ERR_STORAGE_UNAVAILABLE: def(
+    'Plugin storage through the storage plugin {id} failed ({method}): {reason}; check that {id} is running and its backend answers (storage.plugin in plugway.yaml)',
+    503,
+  ),
   PLW_ERR_PACKAGE_STORE_UNAVAILABLE: def('The cluster package store {store} failed to {action}: {reason}; check that NATS with JetStream runs and cluster.nats.servers points at it', 503),
   PLW_ERR_CLUSTER_REQUIRED: def('{action} needs a cluster: {reason}', 409),
   PLW_ERR_STATE_CONFLICT: def('Desired state of {id} ({key}) kept changing under concurrent writers; gave up after {attempts} attempts, retry', 409),
@@ -191,7 +205,7 @@ export const ERRORS = {
   PLW_ERR_GATEWAY_UNREACHABLE: def('Cannot reach the gateway at {url}: {reason}'),
 
   // --- operations (issue 22: honest reloads and health, TLS, one gateway per state dir, the seeds' names) ---
-  PLW_ERR_WORKER_RESTARTING: def('Plugin {id}: no worker instance was ready within the call\'s {timeoutMs} ms (an instance is restarting); retry in {retryAfter} s', 503),
+  PLW_ERR_WORKER_RESTARTING: def("Plugin {id}: no worker instance was ready within the call's {timeoutMs} ms (an instance is restarting); retry in {retryAfter} s", 503),
   PLW_ERR_PLUGIN_BUILD_STALE: def('Plugin {id}: {source} is newer than the built entry {entry}; build it first ({build}) and reload again', 409),
   PLW_ERR_STATE_DIR_LOCKED: def('State dir {dir} is in use by another plugway (pid {pid}, started {since}); give each gateway its own state dir (--state-dir, state.dir) or stop the other one'),
   PLW_ERR_TLS_INVALID: def('gateway.tls: {reason} ({file})'),

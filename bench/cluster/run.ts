@@ -51,7 +51,10 @@ async function main(): Promise<void> {
       await greeter(dir, '1.0.0');
       for (const [pid, code] of Object.entries(EVENT_PLUGINS)) {
         await mkdir(join(dir, pid));
-        await writeFile(join(dir, pid, 'plugin.yaml'), `id: ${pid}\nversion: 1.0.0\nkind: handler\nruntime: { type: inprocess, entry: index.mjs }\nendpoints: [{ path: ${pid === 'emitter' ? '"/emit/{n}"' : '/sink'}, method: ${pid === 'emitter' ? 'POST' : 'GET'} }${pid === 'sink' ? ', { path: /sink, method: DELETE }' : ''}]\n`);
+        await writeFile(
+          join(dir, pid, 'plugin.yaml'),
+          `id: ${pid}\nversion: 1.0.0\nkind: handler\nruntime: { type: inprocess, entry: index.mjs }\nendpoints: [{ path: ${pid === 'emitter' ? '"/emit/{n}"' : '/sink'}, method: ${pid === 'emitter' ? 'POST' : 'GET'} }${pid === 'sink' ? ', { path: /sink, method: DELETE }' : ''}]\n`,
+        );
         await writeFile(join(dir, pid, 'index.mjs'), code);
       }
       dirs.push(dir);
@@ -82,7 +85,12 @@ async function main(): Promise<void> {
     }
     const deployMedian = pct(deployMs, 50);
     const reloadMedian = pct(reloadMs, 50);
-    rows.push({ name: 'deploy answered → all 3 nodes serving (median of 3)', value: deployMedian, unit: 'ms', baseline: `local reload on one node ${reloadMedian.toFixed(0)} ms (×${(deployMedian / reloadMedian).toFixed(1)})` });
+    rows.push({
+      name: 'deploy answered → all 3 nodes serving (median of 3)',
+      value: deployMedian,
+      unit: 'ms',
+      baseline: `local reload on one node ${reloadMedian.toFixed(0)} ms (×${(deployMedian / reloadMedian).toFixed(1)})`,
+    });
 
     // (2) events across nodes, against a plain NATS round trip.
     const nc1 = await connect({ servers: nats.url });
@@ -114,15 +122,24 @@ async function main(): Promise<void> {
     await fetch(`${a.url}/emit/${EVENTS}`, { method: 'POST' });
     const lat: number[] = [];
     for (const n of [b, c]) {
-      const l = await until(async () => {
-        const body = (await (await fetch(`${n.url}/sink`)).json()) as { lat: number[] };
-        return body.lat.length >= EVENTS ? body.lat : undefined;
-      }, 60_000, `${EVENTS} events at ${n.url}`);
+      const l = await until(
+        async () => {
+          const body = (await (await fetch(`${n.url}/sink`)).json()) as { lat: number[] };
+          return body.lat.length >= EVENTS ? body.lat : undefined;
+        },
+        60_000,
+        `${EVENTS} events at ${n.url}`,
+      );
       lat.push(...l);
     }
     const secs = (performance.now() - t0) / 1000;
     rows.push({ name: `event fan-out: ${EVENTS} events from node a to nodes b and c`, value: (EVENTS * 2) / secs, unit: 'deliveries/s' });
-    rows.push({ name: 'event latency emit → handleEvent on another node, p99', value: pct(lat, 99), unit: 'ms', baseline: `plain NATS publish→subscribe p99 ${rawP99.toFixed(2)} ms (×${(pct(lat, 99) / rawP99).toFixed(1)})` });
+    rows.push({
+      name: 'event latency emit → handleEvent on another node, p99',
+      value: pct(lat, 99),
+      unit: 'ms',
+      baseline: `plain NATS publish→subscribe p99 ${rawP99.toFixed(2)} ms (×${(pct(lat, 99) / rawP99).toFixed(1)})`,
+    });
     rows.push({ name: 'event latency, p50', value: pct(lat, 50), unit: 'ms', baseline: `plain NATS p50 ${pct(rtt, 50).toFixed(2)} ms` });
   } finally {
     for (const n of nodes) await n.stop();

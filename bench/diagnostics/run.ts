@@ -34,7 +34,13 @@ try {
   let t = performance.now();
   const { stdout } = await run('redis-cli', ['-p', String(s.port), '--bigkeys'], { maxBuffer: 16 * 1024 * 1024 });
   const baseline = performance.now() - t;
-  rows.push({ method: 'redis-cli --bigkeys', ms: Math.round(baseline), keysScanned: Number(/Sampled (\d+) keys/.exec(stdout)?.[1] ?? NaN), foundBigList: stdout.includes('the:big:list'), ratioToBigkeys: 1 });
+  rows.push({
+    method: 'redis-cli --bigkeys',
+    ms: Math.round(baseline),
+    keysScanned: Number(/Sampled (\d+) keys/.exec(stdout)?.[1] ?? NaN),
+    foundBigList: stdout.includes('the:big:list'),
+    ratioToBigkeys: 1,
+  });
   for (const script of [true, false]) {
     const p = createRedisDiagnostics({ scan_budget_ms: 600_000, scan_with_script: script });
     await p.connect({ url: s.url });
@@ -44,8 +50,11 @@ try {
     await p.disconnect();
     const big = r.findings.find((f) => f.code === 'REDIS_BIG_KEYS');
     rows.push({
-      method: script ? 'plugway, script per batch' : 'plugway, pipelines per batch', ms: Math.round(ms), keysScanned: r.metrics.keys_scanned ?? NaN,
-      foundBigList: JSON.stringify(big?.evidence ?? {}).includes('the:big:list'), ratioToBigkeys: Math.round((ms / baseline) * 100) / 100,
+      method: script ? 'plugway, script per batch' : 'plugway, pipelines per batch',
+      ms: Math.round(ms),
+      keysScanned: r.metrics.keys_scanned ?? NaN,
+      foundBigList: JSON.stringify(big?.evidence ?? {}).includes('the:big:list'),
+      ratioToBigkeys: Math.round((ms / baseline) * 100) / 100,
     });
   }
 } finally {
@@ -54,7 +63,8 @@ try {
 
 console.log(`\nbig-key scan of ${KEYS + 1} keys (one 50,000-element list among them), private redis-server\n`);
 console.log('method                         time       keys scanned  found the list  × redis-cli --bigkeys');
-for (const r of rows) console.log(`${r.method.padEnd(30)} ${`${r.ms} ms`.padStart(9)}  ${String(r.keysScanned).padStart(12)}  ${String(r.foundBigList).padStart(14)}  ${String(r.ratioToBigkeys).padStart(8)}`);
+for (const r of rows)
+  console.log(`${r.method.padEnd(30)} ${`${r.ms} ms`.padStart(9)}  ${String(r.keysScanned).padStart(12)}  ${String(r.foundBigList).padStart(14)}  ${String(r.ratioToBigkeys).padStart(8)}`);
 const out = join(here, '..', 'results', 'diagnostics.json');
 await mkdir(dirname(out), { recursive: true });
 await writeFile(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, keys: KEYS + 1, rows }, null, 2) + '\n');

@@ -13,11 +13,17 @@ export async function writePluginFolders(root, middleware) {
     join(root, 'echo', 'plugin.yaml'),
     `id: echo\nname: echo\nversion: 1.0.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nendpoints:\n  - path: /echo\n    method: GET\n    auth: none\n    rate_limit: ${RATE_LIMIT}\n`,
   );
-  await writeFile(join(root, 'echo', 'index.mjs'), `export default {\n  async handleRequest(req) {\n    return { statusCode: 200, body: { hello: 'world', tags: req.context.tags ?? [] } };\n  },\n};\n`);
+  await writeFile(
+    join(root, 'echo', 'index.mjs'),
+    `export default {\n  async handleRequest(req) {\n    return { statusCode: 200, body: { hello: 'world', tags: req.context.tags ?? [] } };\n  },\n};\n`,
+  );
   for (let i = 0; i < middleware; i++) {
     const dir = join(root, `mw-${i}`);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'plugin.yaml'), `id: mw-${i}\nname: mw-${i}\nversion: 1.0.0\nkind: middleware\nruntime:\n  type: inprocess\n  entry: index.mjs\nmiddleware:\n  priority: ${i}\n  routes: []\n`);
+    await writeFile(
+      join(dir, 'plugin.yaml'),
+      `id: mw-${i}\nname: mw-${i}\nversion: 1.0.0\nkind: middleware\nruntime:\n  type: inprocess\n  entry: index.mjs\nmiddleware:\n  priority: ${i}\n  routes: []\n`,
+    );
     await writeFile(
       join(dir, 'index.mjs'),
       `export default {\n  async onRequest(req) {\n    (req.context.tags ??= []).push('mw-${i}');\n    return undefined;\n  },\n  async onResponse(_req, res) {\n    return { ...res, headers: { ...(res.headers ?? {}), 'x-mw-${i}': '1' } };\n  },\n};\n`,

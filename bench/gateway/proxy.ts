@@ -16,7 +16,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const SOURCE = process.env.BENCH_SOURCE === 'src' ? 'src' : 'dist';
 
-interface Sample { rps: number; p50Ms: number; p99Ms: number; requests: number; cpuUsPerReq?: number; upstreamCpuUsPerReq?: number }
+interface Sample {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  cpuUsPerReq?: number;
+  upstreamCpuUsPerReq?: number;
+}
 
 const CLK_TCK = (() => {
   try {
@@ -151,10 +158,16 @@ const pad = (s: string, n: number) => s.padEnd(n);
 console.log(`proxy benchmark (wrk -t1 -c${CONNECTIONS}, GET, ${DURATION_S} s × ${ROUNDS} rounds, loopback, ${SOURCE}/, unpinned, ${availableParallelism()} CPUs)`);
 console.log(`load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`);
 console.log(`${pad('row', 34)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('ratio', 8)}${pad('proxy CPU µs/req', 18)}${pad('upstream CPU µs/req', 21)}req/s per round`);
-for (const r of results) console.log(`${pad(r.name, 34)}${pad(r.rps.toFixed(0), 10)}${pad(r.p50Ms.toFixed(3), 9)}${pad(r.p99Ms.toFixed(3), 9)}${pad(r.ratio.toFixed(3), 8)}${pad(r.proxyCpuUsPerReq?.toFixed(1) ?? '-', 18)}${pad(r.upstreamCpuUsPerReq.toFixed(1), 21)}${r.rounds.map((x) => x.rps.toFixed(0)).join(' ')}`);
+for (const r of results)
+  console.log(
+    `${pad(r.name, 34)}${pad(r.rps.toFixed(0), 10)}${pad(r.p50Ms.toFixed(3), 9)}${pad(r.p99Ms.toFixed(3), 9)}${pad(r.ratio.toFixed(3), 8)}${pad(r.proxyCpuUsPerReq?.toFixed(1) ?? '-', 18)}${pad(r.upstreamCpuUsPerReq.toFixed(1), 21)}${r.rounds.map((x) => x.rps.toFixed(0)).join(' ')}`,
+  );
 const plugway = results[1]!.ratio;
 const peer = results[2]!.ratio;
 const targets = { plugway_ratio: { target: 0.4, got: plugway, met: plugway >= 0.4 }, ahead_of_fastify_http_proxy: { peer, met: plugway > peer } };
-console.log('ratio: req/s against the bare upstream in the same round (median of rounds); CPU µs/req: each process\'s CPU time over the requests served (insensitive to other load)');
+console.log("ratio: req/s against the bare upstream in the same round (median of rounds); CPU µs/req: each process's CPU time over the requests served (insensitive to other load)");
 console.log('targets:', JSON.stringify(targets));
-writeFileSync(join(ROOT, 'bench/results/gateway-proxy.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, source: SOURCE, connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, loadavg: { before: loadBefore, after: loadAfter }, results, targets }, null, 2)}\n`);
+writeFileSync(
+  join(ROOT, 'bench/results/gateway-proxy.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, source: SOURCE, connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, loadavg: { before: loadBefore, after: loadAfter }, results, targets }, null, 2)}\n`,
+);

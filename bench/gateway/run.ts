@@ -19,8 +19,21 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 
-interface Sample { rps: number; p50Ms: number; p99Ms: number; requests: number; cpuUsPerReq?: number }
-interface Result extends Sample { name: string; scenario: string; pinned: boolean; ratio: number; cpuRatio?: number; rounds: Sample[] }
+interface Sample {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  cpuUsPerReq?: number;
+}
+interface Result extends Sample {
+  name: string;
+  scenario: string;
+  pinned: boolean;
+  ratio: number;
+  cpuRatio?: number;
+  rounds: Sample[];
+}
 
 function has(cmd: string): boolean {
   try {
@@ -82,7 +95,11 @@ async function pluginFolders(mw: number): Promise<{ config: string; log: string 
   return f;
 }
 
-interface Server { url: string; pid?: number; stop: () => void }
+interface Server {
+  url: string;
+  pid?: number;
+  stop: () => void;
+}
 
 /** Waits for a URL in what `read()` returns (stdout or the log file). */
 function urlFrom(child: ReturnType<typeof spawn>, read: () => string, name: string): Promise<string> {
@@ -205,7 +222,9 @@ const results: Result[] = PINNINGS.flatMap((pin) =>
       p99Ms: median(rs.map((r) => r.p99Ms)),
       ratio: round3(median(rs.map((r, k) => r.rps / base[k]!.rps))),
       requests: rs.reduce((a, r) => a + r.requests, 0),
-      ...(rs.every((r, k) => r.cpuUsPerReq && base[k]!.cpuUsPerReq) ? { cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq!)), cpuRatio: round3(median(rs.map((r, k) => base[k]!.cpuUsPerReq! / r.cpuUsPerReq!))) } : {}),
+      ...(rs.every((r, k) => r.cpuUsPerReq && base[k]!.cpuUsPerReq)
+        ? { cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq!)), cpuRatio: round3(median(rs.map((r, k) => base[k]!.cpuUsPerReq! / r.cpuUsPerReq!))) }
+        : {}),
       rounds: rs,
     };
   }),
@@ -233,5 +252,9 @@ const targets = Object.fromEntries(
 console.log('targets:', JSON.stringify(targets));
 writeFileSync(
   join(ROOT, 'bench/results/gateway.json'),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, loadavg: { before: loadBefore, after: loadAfter }, results, targets }, null, 2) + '\n',
+  JSON.stringify(
+    { date: new Date().toISOString(), node: process.version, connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, loadavg: { before: loadBefore, after: loadAfter }, results, targets },
+    null,
+    2,
+  ) + '\n',
 );

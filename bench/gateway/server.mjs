@@ -39,7 +39,14 @@ if (kind === 'bare') {
     },
   }));
   const broker = new ServiceBroker({ logger: false, middlewares });
-  broker.createService({ name: 'echo', actions: { async get(ctx) { return { hello: 'world', tags: ctx.meta.tags ?? [] }; } } });
+  broker.createService({
+    name: 'echo',
+    actions: {
+      async get(ctx) {
+        return { hello: 'world', tags: ctx.meta.tags ?? [] };
+      },
+    },
+  });
   broker.createService({
     name: 'api',
     mixins: [ApiGateway],
@@ -61,10 +68,24 @@ if (kind === 'bare') {
   const { createGateway, createRequestLogger } = await import(new URL('gateway/index.js', base).href);
   const config = defaultHostConfig();
   const host = createHost({ config, logger: pino({ level: 'silent' }) });
-  host.registerBuiltin('echo', { handleRequest: () => ({ statusCode: 200, body: { hello: 'world', tags: [] } }) }, {
-    endpoints: [{ path: '/echo', method: 'GET', rateLimit: { points: 1_000_000_000, durationSec: 1, raw: '1000000000/s' } }],
-  });
-  for (let i = 0; i < N; i++) host.registerBuiltin(`mw-${i}`, { onRequest(req) { req.context[`mw${i}`] = true; return undefined; } }, { kind: 'middleware', middleware: { priority: i, routes: [] } });
+  host.registerBuiltin(
+    'echo',
+    { handleRequest: () => ({ statusCode: 200, body: { hello: 'world', tags: [] } }) },
+    {
+      endpoints: [{ path: '/echo', method: 'GET', rateLimit: { points: 1_000_000_000, durationSec: 1, raw: '1000000000/s' } }],
+    },
+  );
+  for (let i = 0; i < N; i++)
+    host.registerBuiltin(
+      `mw-${i}`,
+      {
+        onRequest(req) {
+          req.context[`mw${i}`] = true;
+          return undefined;
+        },
+      },
+      { kind: 'middleware', middleware: { priority: i, routes: [] } },
+    );
   await host.start();
   const logger = createRequestLogger({ dest: join(await mkdtemp(join(tmpdir(), 'plugway-bench-log-')), 'requests.log') });
   const app = await createGateway({ host, logger, stateDir: await mkdtemp(join(tmpdir(), 'plugway-bench-')), env: {} });

@@ -199,7 +199,14 @@ async function thousandFromDisk(): Promise<void> {
     const dev = [0, 1].map(() => startInChild(['--import', 'tsx'], join(repo, 'src'), root, N));
     const devBest = dev.reduce((a, b) => (b.ms < a.ms ? b : a));
     const runs = shipped.map((r) => Math.round(r.ms)).join(', ');
-    rows.push({ name: `${N} plugins from disk: discover+validate+load+start (dist/, plain node)`, value: best.ms, unit: 'ms', target: '< 1500 ms, all running', pass: best.ms < 1500 && best.running === N, runs });
+    rows.push({
+      name: `${N} plugins from disk: discover+validate+load+start (dist/, plain node)`,
+      value: best.ms,
+      unit: 'ms',
+      target: '< 1500 ms, all running',
+      pass: best.ms < 1500 && best.running === N,
+      runs,
+    });
     rows.push({ name: `  running after start`, value: best.running, unit: 'plugins', target: `${N}`, pass: best.running === N });
     rows.push({ name: '  heap per plugin', value: best.heapPerPluginMb, unit: 'MB', target: '< 0.5 MB (seed: ~5 MB)', pass: best.heapPerPluginMb < 0.5 });
     rows.push({ name: `  stopping ${N} plugins (reverse order)`, value: best.stopMs, unit: 'ms', target: 'report' });
@@ -210,7 +217,12 @@ async function thousandFromDisk(): Promise<void> {
     const serve = (dir: string): ServeRun => {
       const state = mkdtempSync(join(tmpdir(), 'plugway-bench-state-'));
       try {
-        return JSON.parse(execFileSync(process.execPath, [join(here, 'serve.mjs'), repo, dir, state], { encoding: 'utf8' }).trim().split('\n').pop()!) as ServeRun;
+        return JSON.parse(
+          execFileSync(process.execPath, [join(here, 'serve.mjs'), repo, dir, state], { encoding: 'utf8' })
+            .trim()
+            .split('\n')
+            .pop()!,
+        ) as ServeRun;
       } finally {
         rmSync(state, { recursive: true, force: true });
       }
@@ -221,11 +233,43 @@ async function thousandFromDisk(): Promise<void> {
     const full = fulls.reduce((a, b) => (b.readyMs < a.readyMs ? b : a));
     const perPlugin = (full.rssMb - bare.rssMb) / N;
     const ms = (runs: ServeRun[], k: keyof ServeRun) => runs.map((r) => Math.round(r[k])).join(', ');
-    rows.push({ name: `plugway serve, ${N} plugins: spawn → /ready 200 (dist/)`, value: full.readyMs, unit: 'ms', baseline: bare.readyMs, target: '≤ 1500 ms', pass: full.readyMs <= 1500, runs: ms(fulls, 'readyMs') });
-    rows.push({ name: `  CPU time until ready, all threads`, value: full.cpuMs, unit: 'ms', baseline: bare.cpuMs, target: 'report (load does not inflate it)', runs: ms(fulls, 'cpuMs'), shown: 'the fastest run to /ready' });
-    rows.push({ name: `  of it the main thread's (≈ the start on an idle machine)`, value: full.mainCpuMs, unit: 'ms', baseline: bare.mainCpuMs, target: 'report', runs: ms(fulls, 'mainCpuMs'), shown: 'the fastest run to /ready' });
+    rows.push({
+      name: `plugway serve, ${N} plugins: spawn → /ready 200 (dist/)`,
+      value: full.readyMs,
+      unit: 'ms',
+      baseline: bare.readyMs,
+      target: '≤ 1500 ms',
+      pass: full.readyMs <= 1500,
+      runs: ms(fulls, 'readyMs'),
+    });
+    rows.push({
+      name: `  CPU time until ready, all threads`,
+      value: full.cpuMs,
+      unit: 'ms',
+      baseline: bare.cpuMs,
+      target: 'report (load does not inflate it)',
+      runs: ms(fulls, 'cpuMs'),
+      shown: 'the fastest run to /ready',
+    });
+    rows.push({
+      name: `  of it the main thread's (≈ the start on an idle machine)`,
+      value: full.mainCpuMs,
+      unit: 'ms',
+      baseline: bare.mainCpuMs,
+      target: 'report',
+      runs: ms(fulls, 'mainCpuMs'),
+      shown: 'the fastest run to /ready',
+    });
     rows.push({ name: `  RSS per plugin over an empty gateway`, value: perPlugin, unit: 'MB', baseline: bare.rssMb, target: '≤ 0.3 MB', pass: perPlugin <= 0.3 });
-    rows.push({ name: `  SIGTERM → exit with ${N} plugins`, value: Math.max(...fulls.map((r) => r.sigtermMs)), unit: 'ms', target: '≤ 2000 ms (worst run)', pass: fulls.every((r) => r.sigtermMs <= 2000), runs: ms(fulls, 'sigtermMs'), shown: 'the worst' });
+    rows.push({
+      name: `  SIGTERM → exit with ${N} plugins`,
+      value: Math.max(...fulls.map((r) => r.sigtermMs)),
+      unit: 'ms',
+      target: '≤ 2000 ms (worst run)',
+      pass: fulls.every((r) => r.sigtermMs <= 2000),
+      runs: ms(fulls, 'sigtermMs'),
+      shown: 'the worst',
+    });
     rows.push({ name: `  empty gateway: spawn → /ready 200`, value: bare.readyMs, unit: 'ms', target: 'report', runs: ms(bares, 'readyMs') });
     await rm(empty, { recursive: true, force: true });
   } finally {

@@ -9,7 +9,10 @@ const [repo, plugins, state] = process.argv.slice(2);
 const config = join(state, 'plugway.yaml');
 writeFileSync(config, `plugins:\n  directories: [${JSON.stringify(plugins)}]\n  max_plugins: 5000\nstate:\n  dir: ${JSON.stringify(state)}\nlogging:\n  level: warn\n`);
 const t0 = performance.now();
-const child = spawn(process.execPath, [join(repo, 'bin/plugway.js'), 'serve', '--config', config, '--port', '0'], { env: { ...process.env, PLUGWAY_USE_DIST: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [join(repo, 'bin/plugway.js'), 'serve', '--config', config, '--port', '0'], {
+  env: { ...process.env, PLUGWAY_USE_DIST: '1' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 let out = '';
 child.stdout.on('data', (d) => (out += d));
 const exited = new Promise((r) => child.once('exit', r));
@@ -29,7 +32,11 @@ const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/stat
 // The main thread's alone (/proc/<pid>/task/<pid>) is about what the start takes on an idle machine.
 const ticks = (file) => {
   const line = readFileSync(file, 'utf8');
-  const [utime, stime] = line.slice(line.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+  const [utime, stime] = line
+    .slice(line.lastIndexOf(')') + 2)
+    .split(' ')
+    .slice(11, 13)
+    .map(Number);
   return (utime + stime) * 10;
 };
 const cpuMs = ticks(`/proc/${child.pid}/stat`);

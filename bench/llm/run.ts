@@ -20,7 +20,12 @@ const STREAMS = Number(process.env.BENCH_STREAMS ?? 2000);
 const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark' }] });
 const STREAM_BODY = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Say hello to the benchmark' }] });
 
-interface Latency { p50Ms: number; p99Ms: number; rps?: number; n: number }
+interface Latency {
+  p50Ms: number;
+  p99Ms: number;
+  rps?: number;
+  n: number;
+}
 
 function waitFor(child: ChildProcess, re: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -66,7 +71,12 @@ function wrk(url: string, dir: string, connections = CONNECTIONS): Latency {
   writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(BODY)}\n`);
   const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${DURATION_S}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-  return { p50Ms: parseWrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''), p99Ms: parseWrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0), n: requests };
+  return {
+    p50Ms: parseWrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    p99Ms: parseWrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    n: requests,
+  };
 }
 
 /** Time to first byte of a streamed answer, one request at a time per connection, `connections` at once. */
@@ -91,9 +101,11 @@ async function ttfb(url: string, connections = CONNECTIONS): Promise<Latency> {
       req.end(STREAM_BODY);
     });
   let left = STREAMS;
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (left-- > 0) await one();
-  }));
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (left-- > 0) await one();
+    }),
+  );
   agent.destroy();
   const warm = samples.slice(Math.floor(samples.length / 10)).sort((a, b) => a - b); // the first tenth warms up
   const at = (q: number) => warm[Math.min(warm.length - 1, Math.floor(q * warm.length))]!;
@@ -109,11 +121,17 @@ async function main(): Promise<void> {
   const mock = spawn(process.execPath, [join(ROOT, 'examples/llm/mock-provider.mjs'), '--port', '0', '--name', 'mock'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const mockUrl = await waitFor(mock, /listening on (http:\/\/\S+)/);
   const config = join(dir, 'plugway.yaml');
-  writeFileSync(config, stringify({
-    plugins: { directories: [plugins], configs: { 'llm-gateway': { config: { providers: [{ name: 'mock', type: 'openai-compatible', base_url: `${mockUrl}/v1`, models: ['gpt-4o-mini'] }], router: { strategy: 'priority' } } } } },
-    gateway: { admin: { enabled: false } },
-    state: { dir: join(dir, 'state') },
-  }));
+  writeFileSync(
+    config,
+    stringify({
+      plugins: {
+        directories: [plugins],
+        configs: { 'llm-gateway': { config: { providers: [{ name: 'mock', type: 'openai-compatible', base_url: `${mockUrl}/v1`, models: ['gpt-4o-mini'] }], router: { strategy: 'priority' } } } },
+      },
+      gateway: { admin: { enabled: false } },
+      state: { dir: join(dir, 'state') },
+    }),
+  );
   const logFile = join(dir, 'requests.log');
   const log = openSync(logFile, 'w');
   const gw = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', log, log], env: { ...process.env, PLUGWAY_USE_DIST: '1' } });
@@ -141,14 +159,27 @@ async function main(): Promise<void> {
       { scenario: `streamed TTFB (${CONNECTIONS} at once)`, straight: sStraight, through: sThrough, judged: false },
     ].map((r) => ({ ...r, p50OverheadMs: r.through.p50Ms - r.straight.p50Ms, p99OverheadMs: r.through.p99Ms - r.straight.p99Ms }));
     const f = (n: number) => n.toFixed(3);
-    console.log(`\nLLM gateway overhead (loadavg ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${CONNECTIONS} connections, ${DURATION_S}s wrk runs, ${STREAMS} streams)`);
+    console.log(
+      `\nLLM gateway overhead (loadavg ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}, ${CONNECTIONS} connections, ${DURATION_S}s wrk runs, ${STREAMS} streams)`,
+    );
     console.log('scenario                       | mock p50 | mock p99 | plugway p50 | plugway p99 | p50 overhead | p99 overhead | target');
     for (const r of rows) {
       const met = !r.judged ? '(under load: queueing included)' : r.p50OverheadMs <= 0.5 && r.p99OverheadMs <= 2 ? 'met' : 'NOT met';
-      console.log(`${r.scenario.padEnd(30)} | ${f(r.straight.p50Ms).padStart(8)} | ${f(r.straight.p99Ms).padStart(8)} | ${f(r.through.p50Ms).padStart(11)} | ${f(r.through.p99Ms).padStart(11)} | ${f(r.p50OverheadMs).padStart(12)} | ${f(r.p99OverheadMs).padStart(12)} | ${met}`);
+      console.log(
+        `${r.scenario.padEnd(30)} | ${f(r.straight.p50Ms).padStart(8)} | ${f(r.straight.p99Ms).padStart(8)} | ${f(r.through.p50Ms).padStart(11)} | ${f(r.through.p99Ms).padStart(11)} | ${f(r.p50OverheadMs).padStart(12)} | ${f(r.p99OverheadMs).padStart(12)} | ${met}`,
+      );
     }
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench/results/llm.json'), JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), connections: CONNECTIONS, durationS: DURATION_S, streams: STREAMS, targets: { p50OverheadMs: 0.5, p99OverheadMs: 2 }, rows }, null, 2));
+    writeFileSync(
+      join(ROOT, 'bench/results/llm.json'),
+      JSON.stringify(
+        { date: new Date().toISOString(), loadavg: loadavg(), connections: CONNECTIONS, durationS: DURATION_S, streams: STREAMS, targets: { p50OverheadMs: 0.5, p99OverheadMs: 2 }, rows },
+        null,
+        2,
+      ),
+    );
   } finally {
     gw.kill('SIGTERM');
     mock.kill('SIGTERM');

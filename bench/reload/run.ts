@@ -47,7 +47,19 @@ async function benchRuntime(runtime: Runtime): Promise<Row> {
   const s = await startStack(root, { config: swapConfig((c) => (c.reload.watchWindowMs = 0)) });
   if (s.host.get('bench')?.state !== 'running') {
     await s.close();
-    return { runtime, swaps: 0, cutOverMsP50: NaN, cutOverMsMax: NaN, drainMsP50: NaN, requests: 0, failedPerSwap: NaN, connectionErrors: 0, targetMs: TARGET_MS[runtime], ok: false, note: `plugin did not start: ${s.host.get('bench')?.error?.message}` };
+    return {
+      runtime,
+      swaps: 0,
+      cutOverMsP50: NaN,
+      cutOverMsMax: NaN,
+      drainMsP50: NaN,
+      requests: 0,
+      failedPerSwap: NaN,
+      connectionErrors: 0,
+      targetMs: TARGET_MS[runtime],
+      ok: false,
+      note: `plugin did not start: ${s.host.get('bench')?.error?.message}`,
+    };
   }
   const load = startLoad(s.url, path, { concurrency: 2, maxRequests: 200_000, maxMs: 120_000 });
   const cut: number[] = [];
@@ -94,9 +106,9 @@ async function heapPerReload(n = 50): Promise<{ reloads: number; heapGrowthKbPer
   if (!gc) return { reloads: 0, heapGrowthKbPerReload: NaN, note: 'run with node --expose-gc to measure' };
   const root = await tmp('bench-heap');
   await writeVersion(root, 'bench', { version: '1.0.0' });
-  const s = await startStack(root, { config: swapConfig((c) => (c.reload.watchWindowMs = 0, c.state.keepVersions = 3)) });
+  const s = await startStack(root, { config: swapConfig((c) => ((c.reload.watchWindowMs = 0), (c.state.keepVersions = 3))) });
   const settle = async () => {
-    for (let i = 0; i < 3; i++) (gc(), await new Promise((r) => setTimeout(r, 20)));
+    for (let i = 0; i < 3; i++) gc(), await new Promise((r) => setTimeout(r, 20));
     return process.memoryUsage().heapUsed;
   };
   // Warm up (first reload loads the swap code paths).
@@ -117,7 +129,19 @@ for (const runtime of ['inprocess', 'worker', 'wasm'] as const) {
   try {
     rows.push(await benchRuntime(runtime));
   } catch (err) {
-    rows.push({ runtime, swaps: 0, cutOverMsP50: NaN, cutOverMsMax: NaN, drainMsP50: NaN, requests: 0, failedPerSwap: NaN, connectionErrors: 0, targetMs: TARGET_MS[runtime], ok: false, note: `skipped: ${(err as Error).message}` });
+    rows.push({
+      runtime,
+      swaps: 0,
+      cutOverMsP50: NaN,
+      cutOverMsMax: NaN,
+      drainMsP50: NaN,
+      requests: 0,
+      failedPerSwap: NaN,
+      connectionErrors: 0,
+      targetMs: TARGET_MS[runtime],
+      ok: false,
+      note: `skipped: ${(err as Error).message}`,
+    });
   }
 }
 const heap = await heapPerReload();

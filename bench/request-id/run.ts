@@ -13,7 +13,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** The previous scheme (a random 80-bit base, then counting), as the baseline. */
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const base = randomUUID().slice(0, 24) + randomInt(0, 2 ** 23).toString(16).padStart(6, '0');
+const base =
+  randomUUID().slice(0, 24) +
+  randomInt(0, 2 ** 23)
+    .toString(16)
+    .padStart(6, '0');
 let low = randomInt(0, 2 ** 24);
 const counting = () => {
   low = (low + 1) & 0xffffff;

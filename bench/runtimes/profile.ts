@@ -16,16 +16,39 @@ const n = Number(process.argv[5] ?? 5000);
 const logger = pino({ level: 'silent' });
 const command = type === 'process' && entry.endsWith('.mjs') ? { command: ['node', basename(entry)] } : {};
 const m = {
-  id: `profile-${type}`, name: 'profile', version: '1.0.0', kind: 'handler', engine: '*',
-  runtime: { type, instances: 1, ...command }, resources: {}, permissions: { network: [], env: [], fs: [] },
-  endpoints: [], dependencies: [], capabilities: [], actions: [], featureFlags: [],
+  id: `profile-${type}`,
+  name: 'profile',
+  version: '1.0.0',
+  kind: 'handler',
+  engine: '*',
+  runtime: { type, instances: 1, ...command },
+  resources: {},
+  permissions: { network: [], env: [], fs: [] },
+  endpoints: [],
+  dependencies: [],
+  capabilities: [],
+  actions: [],
+  featureFlags: [],
 };
 const context = {
-  pluginId: m.id, version: m.version, config: {}, logger, flags: { isEnabled: () => false, all: () => ({}) },
-  events: { emit: async () => undefined, on: () => () => undefined }, storage: {}, services: {}, signal: new AbortController().signal,
+  pluginId: m.id,
+  version: m.version,
+  config: {},
+  logger,
+  flags: { isEnabled: () => false, all: () => ({}) },
+  events: { emit: async () => undefined, on: () => () => undefined },
+  storage: {},
+  services: {},
+  signal: new AbortController().signal,
 };
 const init = {
-  manifest: m, entryPath: entry, pluginDir: dirname(entry), config: {}, context, logger, defaultTimeoutMs: 10_000,
+  manifest: m,
+  entryPath: entry,
+  pluginDir: dirname(entry),
+  config: {},
+  context,
+  logger,
+  defaultTimeoutMs: 10_000,
   onAsyncError: (e: unknown) => console.error(e),
   // POLL_US=0: the ring sleeps at once (runtimes.poll_window_us)
   ...(process.env.POLL_US ? { pollUs: Number(process.env.POLL_US) } : {}),

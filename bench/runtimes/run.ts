@@ -80,9 +80,19 @@ async function wasmFile(): Promise<string> {
 
 function manifest(type: RuntimeType, instances: number): PluginManifest {
   return {
-    id: `bench-${type}`, name: 'bench', version: '1.0.0', kind: 'handler', engine: '*',
-    runtime: { type, instances }, resources: {}, permissions: { network: [], env: [], fs: [] },
-    endpoints: [], dependencies: [], capabilities: [], actions: [], featureFlags: [],
+    id: `bench-${type}`,
+    name: 'bench',
+    version: '1.0.0',
+    kind: 'handler',
+    engine: '*',
+    runtime: { type, instances },
+    resources: {},
+    permissions: { network: [], env: [], fs: [] },
+    endpoints: [],
+    dependencies: [],
+    capabilities: [],
+    actions: [],
+    featureFlags: [],
   };
 }
 
@@ -100,16 +110,30 @@ function processInit(kind: keyof typeof PROCESS_KINDS, instances: number): Runti
 function init(type: RuntimeType, instances: number, entryPath?: string, pollUs?: number): RuntimeInit {
   const m = manifest(type, instances);
   const context = {
-    pluginId: m.id, version: m.version, config: {}, logger,
+    pluginId: m.id,
+    version: m.version,
+    config: {},
+    logger,
     flags: { isEnabled: () => false, all: () => ({}) },
     events: { emit: async () => undefined, on: () => () => undefined },
     storage: { get: async () => undefined, set: async () => undefined, delete: async () => false, exists: async () => false },
-    services: { get: () => { throw new Error('none'); }, tryGet: () => undefined },
+    services: {
+      get: () => {
+        throw new Error('none');
+      },
+      tryGet: () => undefined,
+    },
     signal: new AbortController().signal,
   } as unknown as PluginContext;
   return {
-    manifest: m, ...(entryPath ? { entryPath } : { instance: plugin }), config: {}, context, logger,
-    defaultTimeoutMs: 10_000, onAsyncError: (e) => console.error('async error', e), ...(pollUs !== undefined ? { pollUs } : {}),
+    manifest: m,
+    ...(entryPath ? { entryPath } : { instance: plugin }),
+    config: {},
+    context,
+    logger,
+    defaultTimeoutMs: 10_000,
+    onAsyncError: (e) => console.error('async error', e),
+    ...(pollUs !== undefined ? { pollUs } : {}),
   };
 }
 
@@ -136,18 +160,29 @@ async function latency(call: () => Promise<unknown>, n: number): Promise<{ p50: 
 async function throughput(call: () => Promise<unknown>, total: number, concurrency = 32): Promise<number> {
   let left = total;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (left-- > 0) await call();
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) await call();
+    }),
+  );
   return Math.round(total / ((performance.now() - t0) / 1000));
 }
 
-interface Row { runtime: string; payload: string; p50Us: number; p99Us: number; callsPerSec: number }
+interface Row {
+  runtime: string;
+  payload: string;
+  p50Us: number;
+  p99Us: number;
+  callsPerSec: number;
+}
 const rows: Row[] = [];
 const extra: Record<string, unknown> = {};
 
 async function measure(name: string, call: (req: unknown) => Promise<unknown>): Promise<void> {
-  for (const [payload, req, n] of [['small', SMALL, 10_000], ['64KB', LARGE, 2000]] as const) {
+  for (const [payload, req, n] of [
+    ['small', SMALL, 10_000],
+    ['64KB', LARGE, 2000],
+  ] as const) {
     const l = await latency(() => call(req), n);
     const tput = await throughput(() => call(req), n);
     rows.push({ runtime: name, payload, p50Us: +l.p50.toFixed(1), p99Us: +l.p99.toFixed(1), callsPerSec: tput });
@@ -190,23 +225,28 @@ if (processSkipped) extra.processSkipped = processSkipped;
 
 // Last: the in-process runtime attributes async errors through AsyncLocalStorage, which slows every
 // promise in the process from then on; worker x1 is measured again after it to show that cost.
-if (!processOnly) try {
-  const rt = await createRuntime('inprocess', init('inprocess', 1));
-  await rt.load();
-  await measure('inprocess', (req) => rt.call('handleRequest', [req]));
-  await rt.dispose();
-  const again = await createRuntime('worker', init('worker', 1, workerEntry));
-  await again.load();
-  await measure('worker x1 (after inprocess)', (req) => again.call('handleRequest', [req]));
-  await again.dispose();
-} catch (err) {
-  extra.inprocessSkipped = `in-process runtime not available: ${(err as Error).message}`;
-}
-
+if (!processOnly)
+  try {
+    const rt = await createRuntime('inprocess', init('inprocess', 1));
+    await rt.load();
+    await measure('inprocess', (req) => rt.call('handleRequest', [req]));
+    await rt.dispose();
+    const again = await createRuntime('worker', init('worker', 1, workerEntry));
+    await again.load();
+    await measure('worker x1 (after inprocess)', (req) => again.call('handleRequest', [req]));
+    await again.dispose();
+  } catch (err) {
+    extra.inprocessSkipped = `in-process runtime not available: ${(err as Error).message}`;
+  }
 
 // Cold start (load of one instance, ready to serve) and memory per idle instance.
 const cold: Record<string, { coldStartMs: number; idleRssMbPerInstance: number }> = {};
-for (const [type, entry] of processOnly ? [] : ([['worker', workerEntry], ['wasm', wasmEntry]] as const)) {
+for (const [type, entry] of processOnly
+  ? []
+  : ([
+      ['worker', workerEntry],
+      ['wasm', wasmEntry],
+    ] as const)) {
   const starts: number[] = [];
   for (let i = 0; i < 5; i++) {
     const rt = await createRuntime(type, init(type, 1, entry));
@@ -250,11 +290,12 @@ for (const kind of Object.keys(PROCESS_KINDS) as Array<keyof typeof PROCESS_KIND
 // The gateway with the same handler in each runtime, as a ratio to the in-process handler.
 let gateway: unknown;
 if (processOnly) gateway = { skipped: '--process-only' };
-else try {
-  gateway = await gatewayThroughput(workerEntry, wasmEntry, processSkipped ? undefined : pythonEntry);
-} catch (err) {
-  gateway = { skipped: (err as Error).message };
-}
+else
+  try {
+    gateway = await gatewayThroughput(workerEntry, wasmEntry, processSkipped ? undefined : pythonEntry);
+  } catch (err) {
+    gateway = { skipped: (err as Error).message };
+  }
 
 console.log('\nplugway runtimes: one call = handleRequest(request) → small JSON response; payload = request body');
 console.table(rows);
@@ -273,14 +314,16 @@ if (processGateway !== undefined) console.log(`targets: gateway with a process h
 const large = (name: string) => rows.find((r) => r.runtime === name && r.payload === '64KB');
 const ratios64: Record<string, number> = {};
 for (const name of ['worker x1', 'worker x1, polling off', 'wasm x1', 'wasm x1, polling off', 'process python x1', 'process node x1']) {
-  const s = small(name), l = large(name);
+  const s = small(name),
+    l = large(name);
   if (!s || !l) continue;
   ratios64[name] = +(l.p50Us / s.p50Us).toFixed(2);
   console.log(`${name}: 64 KB p50 ${l.p50Us} µs = ${ratios64[name]}× the small call (target ≤ 4×: ${ratios64[name] <= 4 ? 'met' : 'NOT met'})`);
 }
 extra.ratio64KbToSmallP50 = ratios64;
 for (const rt of ['worker x1', 'wasm x1']) {
-  const on = small(rt), off = small(`${rt}, polling off`);
+  const on = small(rt),
+    off = small(`${rt}, polling off`);
   if (on && off) console.log(`${rt}: ring polling makes the small round trip ${(off.p50Us / on.p50Us).toFixed(2)}× faster at p50 (${off.p50Us} → ${on.p50Us} µs)`);
 }
 const result = {

@@ -73,7 +73,7 @@ test('GET/SET/DEL over a raw socket, values in ctx.storage; QUIT closes; metrics
   assert.equal(await c.cmd('GET greeting'), 'NOT_FOUND');
   assert.equal(await c.cmd('SET greeting hello world'), 'OK');
   assert.equal(await c.cmd('GET greeting'), 'VALUE hello world');
-  assert.equal(await gw.host.storage.get('kv:greeting'), undefined, 'the plugin\'s storage is namespaced');
+  assert.equal(await gw.host.storage.get('kv:greeting'), undefined, "the plugin's storage is namespaced");
   // Two commands in one packet, one split across two: framing is by line, not by read.
   c.s.write('SET a 1\nGET a\nGE');
   assert.equal(await c.next(), 'OK');

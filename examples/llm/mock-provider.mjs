@@ -22,7 +22,7 @@ export function countTokens(text) {
 
 function textOf(content) {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (typeof p === 'string' ? p : p?.text ?? '')).join(' ');
+  if (Array.isArray(content)) return content.map((p) => (typeof p === 'string' ? p : (p?.text ?? ''))).join(' ');
   return '';
 }
 
@@ -110,7 +110,9 @@ export async function startMockProvider(options = {}) {
           : json(res, 429, { error: { message: `${name}: rate limited`, type: 'rate_limit_error', code: 'rate_limit_exceeded' } }, { 'retry-after': String(behavior.retry_after) });
       }
       if (mode === '500') {
-        return anthropic ? json(res, 500, { type: 'error', error: { type: 'api_error', message: `${name}: internal error` } }) : json(res, 500, { error: { message: `${name}: internal error`, type: 'server_error' } });
+        return anthropic
+          ? json(res, 500, { type: 'error', error: { type: 'api_error', message: `${name}: internal error` } })
+          : json(res, 500, { error: { message: `${name}: internal error`, type: 'server_error' } });
       }
       if (mode === '400') return json(res, 400, { error: { message: `${name}: bad request`, type: 'invalid_request_error' } });
       if (url.pathname.endsWith('/embeddings')) {
@@ -132,16 +134,23 @@ export async function startMockProvider(options = {}) {
         stats.messages++;
         if (body.stream) return streamAnthropic(res, { id, model: body.model, text, pTokens, cTokens, mode, behavior, stats });
         return json(res, 200, {
-          id, type: 'message', role: 'assistant', model: body.model,
+          id,
+          type: 'message',
+          role: 'assistant',
+          model: body.model,
           content: [{ type: 'text', text }],
-          stop_reason: 'end_turn', stop_sequence: null,
+          stop_reason: 'end_turn',
+          stop_sequence: null,
           usage: { input_tokens: pTokens, output_tokens: cTokens },
         });
       }
       stats.chat++;
       if (body.stream) return streamOpenAi(res, { id, model: body.model, text, pTokens, cTokens, mode, behavior, stats, includeUsage: body.stream_options?.include_usage === true });
       const out = {
-        id, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model,
+        id,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: body.model,
         choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
       };
       if (behavior.usage) out.usage = { prompt_tokens: pTokens, completion_tokens: cTokens, total_tokens: pTokens + cTokens };
@@ -199,7 +208,8 @@ async function streamOpenAi(res, { id, model, text, pTokens, cTokens, mode, beha
     write(chunk({ content: pieces[i] }));
   }
   write(chunk({}, 'stop'));
-  if (includeUsage && behavior.usage) write({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { prompt_tokens: pTokens, completion_tokens: cTokens, total_tokens: pTokens + cTokens } });
+  if (includeUsage && behavior.usage)
+    write({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { prompt_tokens: pTokens, completion_tokens: cTokens, total_tokens: pTokens + cTokens } });
   res.end('data: [DONE]\n\n');
 }
 

@@ -20,8 +20,7 @@ function client(name) {
     else if (m.type === 'edit') {
       Object.assign(c, { text: apply(c.text, m), version: m.version });
       c.seen.push(`${m.by}'s ${m.op} (version ${m.version})`);
-    }
-    else if (m.type === 'error') console.error(`${name} got an error: ${m.code} ${m.message}`);
+    } else if (m.type === 'error') console.error(`${name} got an error: ${m.code} ${m.message}`);
     for (const w of c.waiters) w();
     if (m.type === 'snapshot') c.opened();
   });

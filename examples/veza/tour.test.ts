@@ -20,20 +20,28 @@ const json = (r: LineResult, status: number) => {
 
 /** What each line of the tour must show, beyond its exit status and the output its comments document. */
 const CHECKS: Record<string, (r: LineResult, s: ShellSession) => void> = {
-  "curl -s -X POST http://127.0.0.1:8080/recommendations/users/bob/activity -H 'content-type: application/json' -d '{\"track\":\"t4\"}'": (r) => assert.deepEqual(asJson(r), { user: 'bob', recorded: 't4' }),
+  'curl -s -X POST http://127.0.0.1:8080/recommendations/users/bob/activity -H \'content-type: application/json\' -d \'{"track":"t4"}\'': (r) =>
+    assert.deepEqual(asJson(r), { user: 'bob', recorded: 't4' }),
   'SELLER=$(node examples/veza/token.mjs alice seller)': (_r, s) => assert.match(s.env.SELLER ?? '', /^ey[\w-]+\.[\w-]+\.[\w-]+\n?$/),
   'BUYER=$(node examples/veza/token.mjs bob)': (_r, s) => assert.match(s.env.BUYER ?? '', /^ey[\w-]+\.[\w-]+\.[\w-]+\n?$/),
   [`curl -s -w ' %{http_code}\\n' -X POST http://127.0.0.1:8080/marketplace/listings -H "authorization: Bearer $BUYER" -H 'content-type: application/json' -d '{"track_id":"t2","price":25}'`]: (r) =>
     assert.equal(json(r, 403).error.code, 'PLW_ERR_FORBIDDEN'),
-  [`LISTING=$(curl -s -X POST http://127.0.0.1:8080/marketplace/listings -H "authorization: Bearer $SELLER" -H 'content-type: application/json' -d '{"track_id":"t2","price":25}' | jq -r .id)`]: (_r, s) =>
-    assert.match(s.env.LISTING ?? '', /^[0-9a-f-]{36}$/),
-  'curl -s http://127.0.0.1:8080/marketplace/listings': (r, s) => assert.deepEqual(asJson(r).listings.map((l: { id: string; seller: string }) => [l.id, l.seller]), [[s.env.LISTING, 'alice']]),
+  [`LISTING=$(curl -s -X POST http://127.0.0.1:8080/marketplace/listings -H "authorization: Bearer $SELLER" -H 'content-type: application/json' -d '{"track_id":"t2","price":25}' | jq -r .id)`]: (
+    _r,
+    s,
+  ) => assert.match(s.env.LISTING ?? '', /^[0-9a-f-]{36}$/),
+  'curl -s http://127.0.0.1:8080/marketplace/listings': (r, s) =>
+    assert.deepEqual(
+      asJson(r).listings.map((l: { id: string; seller: string }) => [l.id, l.seller]),
+      [[s.env.LISTING, 'alice']],
+    ),
   "curl -s -w ' %{http_code}\\n' -X POST http://127.0.0.1:8080/marketplace/listings/$LISTING/purchase": (r) => assert.equal(json(r, 401).error.code, 'PLW_ERR_UNAUTHENTICATED'),
   [`curl -s -w ' %{http_code}\\n' -X POST http://127.0.0.1:8080/marketplace/listings/$LISTING/purchase -H "authorization: Bearer $BUYER"`]: (r) => {
     const sold = json(r, 200);
     assert.deepEqual([sold.status, sold.buyer, sold.seller], ['sold', 'bob', 'alice']);
   },
-  'curl -s http://127.0.0.1:8080/gamification/users/bob': (r) => assert.deepEqual(asJson(r), { user: 'bob', points: 70, level: 1, counts: { 'track.played': 2, 'nft.purchased': 1 }, badges: ['first-listen', 'collector'] }),
+  'curl -s http://127.0.0.1:8080/gamification/users/bob': (r) =>
+    assert.deepEqual(asJson(r), { user: 'bob', points: 70, level: 1, counts: { 'track.played': 2, 'nft.purchased': 1 }, badges: ['first-listen', 'collector'] }),
   'node examples/veza/collab-demo.mjs ws://127.0.0.1:8080/collab/docs/demo/live': (r) => {
     const saw = [...r.stdout.matchAll(/^(\w+) saw (.*); has version (\d+):\n((?: {2}.*\n)+)/gm)].map((m) => [m[1], m[2], m[3], m[4]]);
     const both = "ada's insert (version 1), grace's insert (version 2)";
@@ -44,11 +52,23 @@ const CHECKS: Record<string, (r: LineResult, s: ShellSession) => void> = {
     ]);
   },
   // (who is still in the room depends on whether the gateway has handled the demo's closes yet)
-  'curl -s http://127.0.0.1:8080/collab/docs/demo': (r) => assert.deepEqual({ ...asJson(r), users: [] }, { doc: 'demo', text: 'Ada: the chorus needs a bridge.\nGrace: adding strings under it.', version: 2, users: [] }),
+  'curl -s http://127.0.0.1:8080/collab/docs/demo': (r) =>
+    assert.deepEqual({ ...asJson(r), users: [] }, { doc: 'demo', text: 'Ada: the chorus needs a bridge.\nGrace: adding strings under it.', version: 2, users: [] }),
   'curl -s http://127.0.0.1:8080/analytics/summary': (r) => {
     const a = asJson(r);
     assert.deepEqual(a.by_type, { 'track.played': 2, 'gamification.badge_earned': 2, 'nft.listed': 1, 'nft.purchased': 1 });
-    assert.deepEqual([a.active_users, a.plays, a.top_tracks, a.sales], [2, 2, [{ track: 't2', plays: 1, listeners: 1 }, { track: 't4', plays: 1, listeners: 1 }], { count: 1, volume: 25 }]);
+    assert.deepEqual(
+      [a.active_users, a.plays, a.top_tracks, a.sales],
+      [
+        2,
+        2,
+        [
+          { track: 't2', plays: 1, listeners: 1 },
+          { track: 't4', plays: 1, listeners: 1 },
+        ],
+        { count: 1, volume: 25 },
+      ],
+    );
   },
 };
 
@@ -56,7 +76,7 @@ test('examples/veza/README.md: the tour runs as written against plugway serve --
   execFileSync(process.execPath, ['scripts/build-examples.mjs', '--if-needed'], { cwd: ROOT, stdio: 'ignore' });
   const blocks = blocksOf(FILE).filter(isShell).map(commandLines);
   assert.equal(blocks.length, 2, 'a block that serves, a block of the tour');
-  const [[serve], tour] = blocks as [typeof blocks[0], typeof blocks[0]];
+  const [[serve], tour] = blocks as [(typeof blocks)[0], (typeof blocks)[0]];
   const s = new ShellSession('veza');
   t.after(() => s.close());
   s.cwd = ROOT; // the tour runs from the repository root

@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const asc = join(dirname(require.resolve('assemblyscript/package.json')), 'bin', 'asc.js');
-execFileSync(
-  process.execPath,
-  [asc, 'src/index.ts', '--outFile', 'plugin.wasm', '--optimize', '--runtime', 'incremental', '--exportRuntime', '--use', 'abort=src/index/abortHandler'],
-  { cwd: here, stdio: 'inherit' },
-);
+execFileSync(process.execPath, [asc, 'src/index.ts', '--outFile', 'plugin.wasm', '--optimize', '--runtime', 'incremental', '--exportRuntime', '--use', 'abort=src/index/abortHandler'], {
+  cwd: here,
+  stdio: 'inherit',
+});

@@ -17,7 +17,7 @@ export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = p
 }
 
 function value(v: unknown, max = 160): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
@@ -53,7 +53,9 @@ export function renderReport(result: DiagnosticResult, color: boolean): string {
   const out: string[] = [];
   const version = result.server && typeof result.server.version === 'string' ? ` · ${result.server.version.split(' on ')[0]}` : '';
   out.push(`${bold(result.plugin_id)} · ${result.target}${version}`);
-  out.push(`status: ${paint(STATUS_STYLE[result.status] ?? 'bold', bold(result.status.toUpperCase()))} · ${result.findings.length} finding(s) · ${result.duration_ms} ms · started ${result.started_at}`);
+  out.push(
+    `status: ${paint(STATUS_STYLE[result.status] ?? 'bold', bold(result.status.toUpperCase()))} · ${result.findings.length} finding(s) · ${result.duration_ms} ms · started ${result.started_at}`,
+  );
   const groups = new Map<string, Finding[]>();
   for (const f of result.findings) groups.set(f.category, [...(groups.get(f.category) ?? []), f]);
   // Categories with the worst findings first; within one, worst first.

@@ -30,9 +30,7 @@ export interface DiagnoseRun {
 }
 
 /** `usage`: the settings do not fit the plugin's config_schema (unknown key, wrong type) — the caller's mistake, not the plugin's. */
-export type DiagnoseOutcome =
-  | { ok: true; result: DiagnosticResult }
-  | { ok: false; stage: 'usage' | 'load' | 'connect' | 'diagnose'; code: string; message: string };
+export type DiagnoseOutcome = { ok: true; result: DiagnosticResult } | { ok: false; stage: 'usage' | 'load' | 'connect' | 'diagnose'; code: string; message: string };
 
 /** The plugin's own error code when the host wrapped it (PLW_ERR_PLUGIN_THREW → cause). */
 function unwrap(err: unknown): { code: string; message: string } {

@@ -34,7 +34,17 @@ test('a value that fits no type stays a string, for the host to refuse with the 
 });
 
 test('keys the schema does not know keep the old guess (number, boolean, string)', () => {
-  assert.deepEqual(coerceSettings([['x', '1'], ['y', 'false'], ['z', 'a,b']], schema), { x: 1, y: false, z: 'a,b' });
+  assert.deepEqual(
+    coerceSettings(
+      [
+        ['x', '1'],
+        ['y', 'false'],
+        ['z', 'a,b'],
+      ],
+      schema,
+    ),
+    { x: 1, y: false, z: 'a,b' },
+  );
   assert.deepEqual(coerceSettings([['x', '1']], undefined), { x: 1 });
 });
 

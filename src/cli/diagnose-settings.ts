@@ -27,7 +27,10 @@ export function coerceSetting(raw: string, schema: Schema | undefined): unknown 
   const types = typesOf(schema);
   if (types.length === 0) return raw === 'true' ? true : raw === 'false' ? false : numeric(raw) ? Number(raw) : raw;
   if (types.includes('array')) {
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     return items.map((item) => coerceSetting(item, schema?.items as Schema | undefined));
   }
   if (types.includes('boolean') && (raw === 'true' || raw === 'false')) return raw === 'true';

@@ -5,8 +5,7 @@ import { PLUGWAY_VERSION } from '../version.js';
 import { commandModulesFor, commandSummaries } from './commands/index.js';
 import { cliLog, LOG_LEVELS } from './log.js';
 
-const logLevelOption = (): Option =>
-  new Option('--log-level <level>', 'log level (default: $PLUGWAY_LOG_LEVEL, else info)').choices(LOG_LEVELS);
+const logLevelOption = (): Option => new Option('--log-level <level>', 'log level (default: $PLUGWAY_LOG_LEVEL, else info)').choices(LOG_LEVELS);
 
 /** --log-level on every command, the ones the modules registered included. */
 function addLogLevel(cmd: Command): void {

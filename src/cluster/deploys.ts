@@ -167,7 +167,8 @@ export class ClusterDeploys {
       const bytes = await this.deps.store.get(rec.package);
       if (!bytes) throw new PlugwayError('PLW_ERR_PACKAGE_INVALID', { file: rec.package, reason: 'the package store has no such object' });
       const got = sha256Hex(bytes);
-      if (got !== rec.sha256) throw new PlugwayError('PLW_ERR_INTEGRITY_MISMATCH', { file: rec.package, entry: `the whole package (sha256 ${got.slice(0, 12)}…, the deploy record says ${rec.sha256.slice(0, 12)}…)` });
+      if (got !== rec.sha256)
+        throw new PlugwayError('PLW_ERR_INTEGRITY_MISMATCH', { file: rec.package, entry: `the whole package (sha256 ${got.slice(0, 12)}…, the deploy record says ${rec.sha256.slice(0, 12)}…)` });
       const file = join(tmp, basename(rec.package));
       await writeFile(file, bytes);
       if (rec.signature) {
@@ -201,8 +202,10 @@ export class ClusterDeploys {
     const rec = this.deps.host.get(id);
     const origin = rec ? this.deps.releases()?.originOf(id) : undefined;
     if (!origin) return resolve(this.deps.deployDir);
-    if (!('dir' in origin)) throw new PlugwayError('PLW_ERR_INSTALL_FAILED', { file: id, reason: `${id} was loaded from a single manifest file (${origin.manifestFile}); a deploy replaces plugin folders only` });
-    if (basename(origin.dir) !== id) throw new PlugwayError('PLW_ERR_INSTALL_FAILED', { file: id, reason: `${id} lives in ${origin.dir}, a folder not named after its id; a deploy installs into <plugins folder>/${id}` });
+    if (!('dir' in origin))
+      throw new PlugwayError('PLW_ERR_INSTALL_FAILED', { file: id, reason: `${id} was loaded from a single manifest file (${origin.manifestFile}); a deploy replaces plugin folders only` });
+    if (basename(origin.dir) !== id)
+      throw new PlugwayError('PLW_ERR_INSTALL_FAILED', { file: id, reason: `${id} lives in ${origin.dir}, a folder not named after its id; a deploy installs into <plugins folder>/${id}` });
     return dirname(origin.dir);
   }
 }

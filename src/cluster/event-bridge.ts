@@ -75,7 +75,12 @@ export class EventBridge {
     const registers = opts.registry ? [opts.registry] : [];
     this.sent = new Counter({ name: 'plugway_cluster_events_sent_total', help: 'Domain events this node published to the cluster (NATS)', registers });
     this.received = new Counter({ name: 'plugway_cluster_events_received_total', help: 'Domain events from other nodes delivered here, by delivery', labelNames: ['delivery'], registers });
-    this.dropped = new Counter({ name: 'plugway_cluster_events_dropped_total', help: 'Domain events not sent to the cluster, by reason (buffer_full while NATS was away, bad_type)', labelNames: ['reason'], registers });
+    this.dropped = new Counter({
+      name: 'plugway_cluster_events_dropped_total',
+      help: 'Domain events not sent to the cluster, by reason (buffer_full while NATS was away, bad_type)',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   /** Starts relaying at once; the connection is made in the background and retried forever. */
@@ -115,7 +120,10 @@ export class EventBridge {
     await this.ensureStream(nats, nc);
     this.subscribeAll(nc);
     this.refreshDurables();
-    this.offs.push(this.opts.host.events.on('plugin.activated', () => this.refreshDurables()), this.opts.host.events.on('plugin.registered', () => this.refreshDurables()));
+    this.offs.push(
+      this.opts.host.events.on('plugin.activated', () => this.refreshDurables()),
+      this.opts.host.events.on('plugin.registered', () => this.refreshDurables()),
+    );
     this.flush();
     this.opts.logger?.info({ servers: this.opts.servers, node_id: this.opts.nodeId }, 'cluster events: connected to NATS');
   }
@@ -173,7 +181,9 @@ export class EventBridge {
     for (const [id, types] of next) {
       for (const type of types) {
         if (this.durable.get(id)?.has(type)) continue;
-        void this.consume(id, type).catch((err) => this.opts.logger?.error({ plugin_id: id, event_type: type, err: { message: reasonOf(err) } }, 'cluster events: could not start a durable subscription'));
+        void this.consume(id, type).catch((err) =>
+          this.opts.logger?.error({ plugin_id: id, event_type: type, err: { message: reasonOf(err) } }, 'cluster events: could not start a durable subscription'),
+        );
       }
     }
     this.durable = next;
@@ -186,7 +196,14 @@ export class EventBridge {
     try {
       await jsm.consumers.info(this.stream, name);
     } catch {
-      await jsm.consumers.add(this.stream, { durable_name: name, ack_policy: nats.AckPolicy.Explicit, filter_subject: `${this.prefix}.events.${type}`, deliver_policy: nats.DeliverPolicy.New, ack_wait: nats.nanos(30_000), max_deliver: 20 });
+      await jsm.consumers.add(this.stream, {
+        durable_name: name,
+        ack_policy: nats.AckPolicy.Explicit,
+        filter_subject: `${this.prefix}.events.${type}`,
+        deliver_policy: nats.DeliverPolicy.New,
+        ack_wait: nats.nanos(30_000),
+        max_deliver: 20,
+      });
     }
     const consumer = await this.js!.consumers.get(this.stream, name);
     const messages = await consumer.consume({ max_messages: 64 });

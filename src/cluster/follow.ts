@@ -26,8 +26,7 @@ export interface FollowClusterDeps {
 /** The appliers of what other nodes changed in the shared desired state. */
 export function followCluster({ host, logger, wired, problem, routesChanged }: FollowClusterDeps): ClusterAppliers {
   const applyPin = versionPinApplier({ releases: () => host.releases, problem, logger });
-  const failed = (id: string, err: unknown, what: string): void =>
-    problem({ plugin: id, code: isPlugwayError(err) ? err.code : 'PLW_ERR_INTERNAL', message: `could not ${what}: ${reasonOf(err)}` });
+  const failed = (id: string, err: unknown, what: string): void => problem({ plugin: id, code: isPlugwayError(err) ? err.code : 'PLW_ERR_INTERNAL', message: `could not ${what}: ${reasonOf(err)}` });
   return {
     async applyVersionPin(id, version) {
       await wired;

@@ -54,7 +54,6 @@ export interface JoinClusterOptions {
   changed?: (why: string) => void;
 }
 
-
 export async function joinCluster({ host, store, logger, metrics, discover, changed }: JoinClusterOptions): Promise<ClusterNode | undefined> {
   const config = host.config;
   const etcd = store instanceof EtcdStateStore ? store : undefined;
@@ -91,14 +90,31 @@ export async function joinCluster({ host, store, logger, metrics, discover, chan
     void registry?.publish();
   };
   if (etcd && nats.servers.length && discover) {
-    packages = natsPackageStore({ servers: nats.servers, user: nats.user, pass: nats.pass, token: nats.token, tls: nats.tls, bucket: `${etcd.prefix.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^_+/, '') || 'plugway'}_packages` });
+    packages = natsPackageStore({
+      servers: nats.servers,
+      user: nats.user,
+      pass: nats.pass,
+      token: nats.token,
+      tls: nats.tls,
+      bucket: `${etcd.prefix.replace(/[^A-Za-z0-9_-]/g, '_').replace(/^_+/, '') || 'plugway'}_packages`,
+    });
     const deployDir = deployDirOf(config.state.dir);
     if (!config.plugins.directories.includes(deployDir)) config.plugins.directories.push(deployDir);
     // Loaded only here: package installs (tar, the npm client, signatures) are ~0.2 s of a start-up otherwise.
     const [{ ClusterDeploys }, { parsePublicKey }] = await Promise.all([import('./deploys.js'), import('../toolkit/signing.js')]);
     deploys = new ClusterDeploys({
-      host, kv: etcd.kv, prefix: etcd.prefix, store: packages, nodeId, releases: () => host.releases, discover, deployDir,
-      trustedKeys: config.trustedKeys.map((k) => parsePublicKey(k)), problem, logger, applied: (id) => changed?.(`deploy ${id}`),
+      host,
+      kv: etcd.kv,
+      prefix: etcd.prefix,
+      store: packages,
+      nodeId,
+      releases: () => host.releases,
+      discover,
+      deployDir,
+      trustedKeys: config.trustedKeys.map((k) => parsePublicKey(k)),
+      problem,
+      logger,
+      applied: (id) => changed?.(`deploy ${id}`),
     });
   }
   let events: EventBridge | undefined;

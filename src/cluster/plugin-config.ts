@@ -11,7 +11,15 @@ import { validatePluginConfig } from '../manifest/index.js';
 /** JSON equality of two configs (key order ignored). */
 export function sameConfig(a: unknown, b: unknown): boolean {
   const norm = (v: unknown): unknown =>
-    v && typeof v === 'object' ? (Array.isArray(v) ? v.map(norm) : Object.fromEntries(Object.keys(v).sort().map((k) => [k, norm((v as Record<string, unknown>)[k])]))) : v;
+    v && typeof v === 'object'
+      ? Array.isArray(v)
+        ? v.map(norm)
+        : Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, norm((v as Record<string, unknown>)[k])]),
+          )
+      : v;
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
 

@@ -37,8 +37,13 @@ export class RoomRelay {
     this.prefix = opts.events.subjectPrefix;
     const registers = opts.registry ? [opts.registry] : [];
     this.sent = new Counter({ name: 'plugway_cluster_room_messages_sent_total', help: 'WebSocket room broadcasts this node published to the other nodes (NATS)', registers });
-    this.received = new Counter({ name: 'plugway_cluster_room_messages_received_total', help: 'WebSocket room broadcasts from other nodes delivered to this node\'s room members', registers });
-    this.dropped = new Counter({ name: 'plugway_cluster_room_messages_dropped_total', help: 'WebSocket room broadcasts kept on this node, by reason (nats_away, too_large)', labelNames: ['reason'], registers });
+    this.received = new Counter({ name: 'plugway_cluster_room_messages_received_total', help: "WebSocket room broadcasts from other nodes delivered to this node's room members", registers });
+    this.dropped = new Counter({
+      name: 'plugway_cluster_room_messages_dropped_total',
+      help: 'WebSocket room broadcasts kept on this node, by reason (nats_away, too_large)',
+      labelNames: ['reason'],
+      registers,
+    });
     this.started = this.start().catch((err) => {
       if (!this.closed) opts.logger?.error({ err: { message: reasonOf(err) } }, 'websocket rooms: cannot relay broadcasts across nodes; rooms stay local');
     });

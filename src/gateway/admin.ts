@@ -52,7 +52,10 @@ function bearer(request: FastifyRequest): string | undefined {
 function sendError(reply: FastifyReply, err: PlugwayError, rid: string, headers?: Record<string, string>): FastifyReply {
   const f = failure(err, headers);
   if (f.headers) reply.headers(f.headers);
-  return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(withStep(errorBody(f, rid), err));
+  return reply
+    .code(f.status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(withStep(errorBody(f, rid), err));
 }
 
 export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Promise<void> {
@@ -206,7 +209,8 @@ export async function registerAdmin(app: FastifyInstance, deps: AdminDeps): Prom
   // versions, rollback, canary (the versions kept and the hot_reload watcher are wired by createGateway)
   await registerReleaseRoutes(app, { core, operator: deps.operator });
   // Unknown admin paths are answered after the token check (the hook above), so route names cannot be probed.
-  const unknownPath = async (request: FastifyRequest, reply: FastifyReply) => sendError(reply, new PlugwayError('PLW_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0] }), ridOf(request));
+  const unknownPath = async (request: FastifyRequest, reply: FastifyReply) =>
+    sendError(reply, new PlugwayError('PLW_ERR_ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0] }), ridOf(request));
   app.all('/*', unknownPath);
   app.all('/', unknownPath);
   await (await import('./admin/discover-routes.js')).registerDiscoverRoutes(app, { core, store, audit }); // POST /plugins/discover

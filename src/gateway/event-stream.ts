@@ -24,7 +24,10 @@ export function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
 /** `data:` once per line of the payload (SSE cannot carry a raw newline inside a field). */
 function dataLines(data: string): string {
   if (data.indexOf('\n') < 0 && data.indexOf('\r') < 0) return `data: ${data}\n`;
-  return data.split(/\r\n|\r|\n/).map((l) => `data: ${l}\n`).join('');
+  return data
+    .split(/\r\n|\r|\n/)
+    .map((l) => `data: ${l}\n`)
+    .join('');
 }
 
 const oneLine = (s: string) => s.replace(/[\r\n]/g, ' ');
@@ -39,7 +42,7 @@ export function formatEvent(item: unknown): string | Buffer {
     if (e.event !== undefined) out += `event: ${oneLine(String(e.event))}\n`;
     if (e.id !== undefined) out += `id: ${oneLine(String(e.id))}\n`;
     if (e.retry !== undefined && Number.isFinite(e.retry)) out += `retry: ${Math.max(0, Math.floor(e.retry))}\n`;
-    return `${out}${dataLines(typeof e.data === 'string' ? e.data : JSON.stringify(e.data) ?? 'null')}\n`;
+    return `${out}${dataLines(typeof e.data === 'string' ? e.data : (JSON.stringify(e.data) ?? 'null'))}\n`;
   }
   return `${dataLines(JSON.stringify(item) ?? 'null')}\n`;
 }

@@ -188,7 +188,10 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
 
   try {
     cluster = await joinCluster({
-      host, store, logger, metrics: metrics.registry,
+      host,
+      store,
+      logger,
+      metrics: metrics.registry,
       discover: async () => (await import('./admin/discover-routes.js')).discoverPlugins(core),
       changed: (why) => core.routesChanged(why),
     });
@@ -255,7 +258,8 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
       // embeds plugway keeps its own frameworkErrors, parser error answers and server limits.
       frameworkErrors: onFrameworkError,
       // Parser errors (a malformed header, headers over the limit, a request not received in time).
-      clientErrorHandler: (err, socket) => writeClientError(err as NodeJS.ErrnoException, socket, { maxHeaderSize: limits.maxHeaderBytes, requestTimeoutMs: limits.requestTimeoutMs, headersTimeoutMs: limits.headersTimeoutMs }),
+      clientErrorHandler: (err, socket) =>
+        writeClientError(err as NodeJS.ErrnoException, socket, { maxHeaderSize: limits.maxHeaderBytes, requestTimeoutMs: limits.requestTimeoutMs, headersTimeoutMs: limits.headersTimeoutMs }),
       ...serverTimeouts(limits),
       // HTTPS / HTTP/2 (gateway.tls): request and reply keep the shapes the pipeline uses.
       ...(tlsOptions as object),
@@ -292,7 +296,22 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
 
       if (config.gateway.admin.enabled) {
         const allowedHosts = config.gateway.admin.allowedHosts;
-        await scope.register(async (admin) => registerAdmin(admin, { core, store, audit, tokenDigest: digest, operator, cluster, alerts, allowedHosts, openWebSockets: (id) => handles.get(app)?.websockets.openConnections(id) ?? 0, ...(exposed ? { exposed } : {}) }), { prefix: '/admin' });
+        await scope.register(
+          async (admin) =>
+            registerAdmin(admin, {
+              core,
+              store,
+              audit,
+              tokenDigest: digest,
+              operator,
+              cluster,
+              alerts,
+              allowedHosts,
+              openWebSockets: (id) => handles.get(app)?.websockets.openConnections(id) ?? 0,
+              ...(exposed ? { exposed } : {}),
+            }),
+          { prefix: '/admin' },
+        );
         registerDashboard(scope, allowedHosts); // GET /dashboard: a page over the admin API, off with it
         registerSeedAliases(scope, `${prefix}/admin`); // CovetPy's /_plugins routes, forwarded to /admin
       }
@@ -328,8 +347,14 @@ async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
           reloadTls(app.server, tls);
           void host.events.emit('gateway.tls_reloaded', { cert: tls.cert }, 'plugway').catch(() => undefined);
         },
-        unwatch: watchTls(app.server, tls, logger, (ok, err) =>
-          void host.events.emit(ok ? 'gateway.tls_reloaded' : 'gateway.tls_reload_failed', { cert: tls.cert, ...(err ? { code: err.code, message: err.message } : {}) }, 'plugway').catch(() => undefined),
+        unwatch: watchTls(
+          app.server,
+          tls,
+          logger,
+          (ok, err) =>
+            void host.events
+              .emit(ok ? 'gateway.tls_reloaded' : 'gateway.tls_reload_failed', { cert: tls.cert, ...(err ? { code: err.code, message: err.message } : {}) }, 'plugway')
+              .catch(() => undefined),
         ),
       }
     : undefined;

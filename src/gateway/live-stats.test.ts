@@ -40,7 +40,11 @@ test('a bucket reused after the ring went round starts from zero; old buckets ag
   assert.equal(series.requests.at(-1), 1);
   assert.equal(series.errors.at(-1), 1);
   assert.equal(series.max_ms.at(-1), 300);
-  assert.equal(series.requests.reduce((a, b) => a + b), 2, 'the bucket of T0 is out of the window, T0+5s still in it');
+  assert.equal(
+    series.requests.reduce((a, b) => a + b),
+    2,
+    'the bucket of T0 is out of the window, T0+5s still in it',
+  );
 });
 
 test('summary: the last minute only, rate over the part of the window that passed', () => {

@@ -49,8 +49,14 @@ log.info({ request_id: 'r1', status_code: 200 });
 log.info({ request_id: 'r2', status_code: 200 });
 process.exit(0);`;
   execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: 'pipe' });
-  const lines = read(file).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(lines.map((l) => l.request_id), ['r1', 'r2']);
+  const lines = read(file)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    lines.map((l) => l.request_id),
+    ['r1', 'r2'],
+  );
   assert.equal(lines[0]!.level, 'info');
 });
 
@@ -130,12 +136,15 @@ test('a reader that stalls costs one wait: later batches meeting the full pipe a
     assert.equal(waits.length, waited, 'without waiting again');
     reader.stdin!.end('go\n');
     // Once the reader drains the pipe, writes go through again.
-    await waitFor(() => {
-      const before = d.dropped;
-      d.write('{"after":"stall"}\n');
-      d.flush();
-      return d.dropped === before;
-    }, { everyMs: 10, what: 'a write to go through after the reader came back' });
+    await waitFor(
+      () => {
+        const before = d.dropped;
+        d.write('{"after":"stall"}\n');
+        d.flush();
+        return d.dropped === before;
+      },
+      { everyMs: 10, what: 'a write to go through after the reader came back' },
+    );
     closeSync(fd);
     await new Promise((r) => reader.once('exit', r));
     assert.ok(read(out).endsWith('{"after":"stall"}\n'));

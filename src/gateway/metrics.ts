@@ -153,7 +153,10 @@ export class GatewayMetrics {
   readonly bulkheadRejected: Counter<'plugin'>;
   private readonly offRuntimeEvents: () => void;
 
-  constructor(private readonly host: Host, circuitOf: (id: string) => CircuitState | undefined) {
+  constructor(
+    private readonly host: Host,
+    circuitOf: (id: string) => CircuitState | undefined,
+  ) {
     const registers = [this.registry];
     const routes = this.routes;
     this.requests = new Counter({
@@ -179,7 +182,13 @@ export class GatewayMetrics {
     // The Registry takes any metric it can read with get() (its type names prom-client's own classes).
     this.registry.registerMetric(this.latency as unknown as Histogram);
     this.limited = new Counter({ name: 'plugway_rate_limited_total', help: 'Requests refused by a rate limit', labelNames: ['plugin', 'route'], registers });
-    this.hookDuration = new Histogram({ name: 'plugway_hook_duration_seconds', help: 'Time spent running host hooks per request', labelNames: ['hook'], buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers });
+    this.hookDuration = new Histogram({
+      name: 'plugway_hook_duration_seconds',
+      help: 'Time spent running host hooks per request',
+      labelNames: ['hook'],
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
     this.circuitChanges = new Counter({ name: 'plugway_circuit_transitions_total', help: 'Circuit breaker state changes', labelNames: ['plugin', 'to'], registers });
     this.bulkheadRejected = new Counter({ name: 'plugway_bulkhead_rejected_total', help: 'Calls refused because the plugin had too many in flight', labelNames: ['plugin'], registers });
 
@@ -289,7 +298,18 @@ interface InstanceUsage {
  * Runtime event types in KNOWN_RUNTIME_EVENTS have a series of their own from the start; up to
  * MAX_EVENT_TYPES others may join.
  */
-const KNOWN_RUNTIME_EVENTS = ['worker_crashed', 'worker_oom', 'worker_terminated', 'worker_restarting', 'worker_restarted', 'worker_restart_limit', 'wasm_memory_limit', 'wasm_host_memory_limit', 'wasm_host_denied', 'fetch_too_large'];
+const KNOWN_RUNTIME_EVENTS = [
+  'worker_crashed',
+  'worker_oom',
+  'worker_terminated',
+  'worker_restarting',
+  'worker_restarted',
+  'worker_restart_limit',
+  'wasm_memory_limit',
+  'wasm_host_memory_limit',
+  'wasm_host_denied',
+  'fetch_too_large',
+];
 const MAX_EVENT_TYPES = 32;
 
 function runtimeSeries(host: Host, registers: Registry[]): () => void {

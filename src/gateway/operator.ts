@@ -65,7 +65,8 @@ export class Operator {
     if (keep?.config || keep?.canary !== undefined) {
       const patch = { ...(keep.config ? { config: keep.config } : {}), ...(keep.canary !== undefined ? { canary: keep.canary } : {}), ...(keep.version ? { version: keep.version } : {}) };
       await store.update(a.id, patch).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'config or canary not stored in the desired state'));
-    } else if (keep?.version) await store.update(a.id, { version: keep.version }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'desired version not stored'));
+    } else if (keep?.version)
+      await store.update(a.id, { version: keep.version }).catch((err: unknown) => core.logger.warn({ plugin_id: a.id, err: { message: reasonOf(err) } }, 'desired version not stored'));
     await audit.append({ actor: a.actor, action: a.action, target: a.id, result: 'ok' });
     return result;
   }

@@ -20,9 +20,19 @@ export async function wireReleases(releases: Releases, deps: { core: GatewayCore
   const host = core.host;
   const config = core.config;
   const registers = [core.metrics.registry];
-  const rollbacks = new Counter({ name: 'plugway_plugin_rollbacks_total', help: 'Rollbacks per plugin: automatic (watch window or canary) or asked', labelNames: ['plugin', 'automatic', 'cause', 'canary'], registers });
+  const rollbacks = new Counter({
+    name: 'plugway_plugin_rollbacks_total',
+    help: 'Rollbacks per plugin: automatic (watch window or canary) or asked',
+    labelNames: ['plugin', 'automatic', 'cause', 'canary'],
+    registers,
+  });
   const swaps = new Counter({ name: 'plugway_plugin_swaps_total', help: 'Blue-green switches of the active version per plugin and trigger', labelNames: ['plugin', 'trigger'], registers });
-  const failed = new Counter({ name: 'plugway_plugin_reload_failures_total', help: 'Reloads that failed (the previous version kept serving) per plugin and step', labelNames: ['plugin', 'step'], registers });
+  const failed = new Counter({
+    name: 'plugway_plugin_reload_failures_total',
+    help: 'Reloads that failed (the previous version kept serving) per plugin and step',
+    labelNames: ['plugin', 'step'],
+    registers,
+  });
   new Gauge({
     name: 'plugway_canary_percent',
     help: 'Share of calls routed to a running canary per plugin',

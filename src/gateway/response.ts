@@ -86,7 +86,8 @@ export function serializePending(out: WireResponse, maxBytes: number): WireRespo
  * one (changed in place, so nothing in it is known).
  */
 export function checkResponse(pluginId: string, res: unknown, maxBytes: number, prev?: PluginResponse, prevWire?: WireResponse): WireResponse {
-  if (res === null || typeof res !== 'object' || Array.isArray(res)) throw invalid(pluginId, `expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
+  if (res === null || typeof res !== 'object' || Array.isArray(res))
+    throw invalid(pluginId, `expected an object { statusCode, headers?, body? }, got ${res === null ? 'null' : Array.isArray(res) ? 'an array' : typeof res}`);
   const r = res as PluginResponse;
   const status = r.statusCode;
   if (typeof status !== 'number' || !Number.isInteger(status)) {

@@ -53,9 +53,7 @@ export function followDesiredState(host: Host, store: StateStore, opts: FollowOp
   };
 
   const enqueue = (id: string) => {
-    queue = queue.then(() =>
-      applyOne(id).catch((err) => opts.logger?.warn({ plugin_id: id, err: { message: reasonOf(err) } }, 'could not apply a desired-state change from the shared store')),
-    );
+    queue = queue.then(() => applyOne(id).catch((err) => opts.logger?.warn({ plugin_id: id, err: { message: reasonOf(err) } }, 'could not apply a desired-state change from the shared store')));
   };
   const off = store.watch((change) => enqueue(change.id));
   // A change that arrived after the caller's first apply but before this subscription is in

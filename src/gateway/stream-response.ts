@@ -41,7 +41,10 @@ export function writeStream(res: ServerResponse, status: number, headers: Record
   } catch (err) {
     // a header value Node refuses: nothing of the stream goes out, the client gets a 502
     body.destroy();
-    const text = JSON.stringify({ error: { code: 'PLW_ERR_INVALID_RESPONSE', message: `the response head was refused: ${(err as Error).message}` }, request_id: String(headers['x-request-id'] ?? '') });
+    const text = JSON.stringify({
+      error: { code: 'PLW_ERR_INVALID_RESPONSE', message: `the response head was refused: ${(err as Error).message}` },
+      request_id: String(headers['x-request-id'] ?? ''),
+    });
     res.writeHead(502, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
     res.end(text);
     return;

@@ -34,7 +34,6 @@ export const DEFAULT_ALERT_RULES: Record<string, RuleDefault> = {
   rate_limit_spike: { type: 'rate_limit_spike', threshold: 100, windowMs: 60_000, forMs: 60_000, minRequests: 0, severity: 'warning' },
 };
 
-
 export interface AlertNotifierConfig {
   type: 'webhook' | 'alertmanager';
   url: string;
@@ -54,7 +53,10 @@ export interface AlertsConfig {
 export interface RawAlerts {
   enabled: boolean;
   interval: string | number;
-  rules: Record<string, Partial<{ type: AlertRuleType; enabled: boolean; threshold: number; window: string | number; for: string | number; min_requests: number; severity: AlertRule['severity']; plugins: string[] }>>;
+  rules: Record<
+    string,
+    Partial<{ type: AlertRuleType; enabled: boolean; threshold: number; window: string | number; for: string | number; min_requests: number; severity: AlertRule['severity']; plugins: string[] }>
+  >;
   notifiers: Array<{ type: 'webhook' | 'alertmanager'; url: string; timeout?: string | number; retries?: number; headers?: Record<string, string> }>;
 }
 

@@ -55,7 +55,11 @@ function markAll(v: Obj, origin: string, origins: Origins, path: PathSegment[]):
   }
 }
 
-interface Problem { code: ErrorCode; path: PathSegment[]; params: Record<string, string> }
+interface Problem {
+  code: ErrorCode;
+  path: PathSegment[];
+  params: Record<string, string>;
+}
 
 const VAR = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -86,7 +90,12 @@ function fromEnv(env: NodeJS.ProcessEnv): Obj {
     let node = out;
     for (const seg of path.slice(0, -1)) node = (node[seg] ??= {}) as Obj;
     const sep = list === 'comma' ? /,/ : new RegExp(`[,${delimiter === ';' ? ';' : ':'}]`);
-    node[path[path.length - 1]!] = list ? raw.split(sep).map((s) => s.trim()).filter(Boolean) : raw;
+    node[path[path.length - 1]!] = list
+      ? raw
+          .split(sep)
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : raw;
   }
   // a Redis URL alone means "use Redis" unless the store is named explicitly
   if (env.PLUGWAY_RATE_LIMIT_REDIS_URL && !env.PLUGWAY_RATE_LIMIT_STORE) ((out.gateway as Obj).rate_limit as Obj).store = 'redis';
@@ -118,7 +127,14 @@ function describe(e: ErrorObject): { path: PathSegment[]; reason: string } {
       return { path, reason: `"${String(e.data)}" is not allowed; expected one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}` };
     case 'format': {
       const f = (e.params as { format: string }).format;
-      const want = f === 'duration' ? 'a duration (500ms, 30s, 1m or ms)' : f === 'size' ? 'a size (bytes, 512kb, 1MiB)' : f === 'rate-limit' ? 'a rate limit (N/s, N/min or N/h, e.g. 100/min)' : 'a dependency like "other-plugin >= 1.0.0"';
+      const want =
+        f === 'duration'
+          ? 'a duration (500ms, 30s, 1m or ms)'
+          : f === 'size'
+            ? 'a size (bytes, 512kb, 1MiB)'
+            : f === 'rate-limit'
+              ? 'a rate limit (N/s, N/min or N/h, e.g. 100/min)'
+              : 'a dependency like "other-plugin >= 1.0.0"';
       return { path, reason: `"${String(e.data)}" is not ${want}` };
     }
     case 'type':
@@ -173,8 +189,12 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
   const configs: Record<string, PluginOverrides> = {};
   for (const [id, c] of Object.entries(raw.plugins.configs)) {
     const o: PluginOverrides = {
-      enabled: c.enabled ?? true, config: c.config ?? {}, dependencies: c.dependencies ?? [], roles: c.roles ?? [],
-      required: c.required ?? true, flags: c.flags ?? {},
+      enabled: c.enabled ?? true,
+      config: c.config ?? {},
+      dependencies: c.dependencies ?? [],
+      roles: c.roles ?? [],
+      required: c.required ?? true,
+      flags: c.flags ?? {},
     };
     if (c.priority !== undefined) o.priority = c.priority;
     if (c.prefix !== undefined) o.prefix = c.prefix;
@@ -187,14 +207,22 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
   const g = raw.gateway;
   const cfg: HostConfig = {
     plugins: {
-      enabled: raw.plugins.enabled, directories: [...new Set(dirs)], autoLoad: raw.plugins.auto_load,
+      enabled: raw.plugins.enabled,
+      directories: [...new Set(dirs)],
+      autoLoad: raw.plugins.auto_load,
       hotReload: hotReloadOf(raw.plugins.hot_reload, raw.plugins.reload_on_change, origins.has('plugins.hot_reload')),
       ...covetOf(raw.plugins),
-      reloadIntervalMs: toDurationMs(raw.plugins.reload_interval)!, maxPlugins: raw.plugins.max_plugins,
-      defaultTimeoutMs: toDurationMs(raw.plugins.default_timeout)!, shutdownTimeoutMs: toDurationMs(raw.plugins.shutdown_timeout)!, configs,
+      reloadIntervalMs: toDurationMs(raw.plugins.reload_interval)!,
+      maxPlugins: raw.plugins.max_plugins,
+      defaultTimeoutMs: toDurationMs(raw.plugins.default_timeout)!,
+      shutdownTimeoutMs: toDurationMs(raw.plugins.shutdown_timeout)!,
+      configs,
     },
     gateway: {
-      host: g.host, port: g.port, bodyLimit: toBytes(g.body_limit)!, trustProxy: g.trust_proxy,
+      host: g.host,
+      port: g.port,
+      bodyLimit: toBytes(g.body_limit)!,
+      trustProxy: g.trust_proxy,
       auth: g.auth.plugin ? { plugin: g.auth.plugin } : {},
       rateLimit: { store: g.rate_limit.store, keyPrefix: g.rate_limit.key_prefix, ...(g.rate_limit.redis_url ? { redisUrl: g.rate_limit.redis_url } : {}) },
       circuitBreaker: breakerOf(g.circuit_breaker) as HostConfig['gateway']['circuitBreaker'],
@@ -203,8 +231,11 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
       maxResponseBytes: toBytes(g.max_response_bytes)!,
       websocket: { maxBufferedBytes: toBytes(g.websocket.max_buffered_bytes)! },
       limits: {
-        headersTimeoutMs: toDurationMs(g.headers_timeout)!, requestTimeoutMs: toDurationMs(g.request_timeout)!,
-        bodyIdleTimeoutMs: toDurationMs(g.body_timeout)!, maxConnections: g.max_connections, maxConnectionsPerIp: g.max_connections_per_ip,
+        headersTimeoutMs: toDurationMs(g.headers_timeout)!,
+        requestTimeoutMs: toDurationMs(g.request_timeout)!,
+        bodyIdleTimeoutMs: toDurationMs(g.body_timeout)!,
+        maxConnections: g.max_connections,
+        maxConnectionsPerIp: g.max_connections_per_ip,
         maxHeaderBytes: toBytes(g.max_header_size)!,
       },
       sandboxPluginResponses: g.sandbox_plugin_responses,
@@ -217,13 +248,17 @@ function normalize(raw: RawHostConfig, file: string | undefined, cwd: string, or
     },
     state: { dir: resolve(base('state.dir'), raw.state.dir), store: raw.state.store, etcd: { ...raw.state.etcd }, keepVersions: raw.state.keep_versions },
     reload: {
-      watchWindowMs: toDurationMs(raw.reload.watch_window)!, errorRateThreshold: raw.reload.error_rate_threshold,
-      minCalls: raw.reload.min_calls, drainTimeoutMs: toDurationMs(raw.reload.drain_timeout)!,
+      watchWindowMs: toDurationMs(raw.reload.watch_window)!,
+      errorRateThreshold: raw.reload.error_rate_threshold,
+      minCalls: raw.reload.min_calls,
+      drainTimeoutMs: toDurationMs(raw.reload.drain_timeout)!,
     },
     runtimes: {
-      pollWindowUs: raw.runtimes.poll_window_us, asyncContext: raw.runtimes.async_context,
+      pollWindowUs: raw.runtimes.poll_window_us,
+      asyncContext: raw.runtimes.async_context,
       fetch: {
-        allowedHosts: raw.runtimes.fetch.allowed_hosts, maxResponseBytes: toBytes(raw.runtimes.fetch.max_response_bytes)!,
+        allowedHosts: raw.runtimes.fetch.allowed_hosts,
+        maxResponseBytes: toBytes(raw.runtimes.fetch.max_response_bytes)!,
         timeoutMs: toDurationMs(raw.runtimes.fetch.timeout)!,
       },
     },
@@ -327,4 +362,3 @@ export async function loadHostConfig(options: LoadHostConfigOptions = {}): Promi
   if (problems.length) fail(problems, file, src, origins);
   return normalize(merged as unknown as RawHostConfig, file, cwd, origins);
 }
-

@@ -12,7 +12,10 @@ test('ctx.plugins reaches running provider and router plugins only; ctx.hooks.em
   host.registerBuiltin('other', { handleRequest: () => ({ statusCode: 200 }) }, {});
   await host.start();
   try {
-    assert.deepEqual(ctx.plugins.list('provider').map((p: { id: string }) => p.id), ['prov']);
+    assert.deepEqual(
+      ctx.plugins.list('provider').map((p: { id: string }) => p.id),
+      ['prov'],
+    );
     assert.equal(ctx.plugins.get('other'), undefined);
     assert.equal((await ctx.plugins.call('prov', 'complete', [{ model: 'm' }])).content, 'hi');
     await assert.rejects(ctx.plugins.call('other', 'handleRequest', [{}]), { code: 'PLW_ERR_FORBIDDEN' });

@@ -158,7 +158,9 @@ export function buildContext(rec: PluginRecord, deps: ContextDeps): PluginContex
     emit: <T>(type: string, data: T) => {
       if (typeof type !== 'string' || isReservedEventType(type)) {
         const t = String(type);
-        return Promise.reject(new PlugwayError('PLW_ERR_EVENT_RESERVED', { id: rec.id, type: t, prefixes: RESERVED_EVENT_PREFIXES.map((p) => `${p}*`).join(', '), suffix: t.slice(t.indexOf('.') + 1) || 'happened' }));
+        return Promise.reject(
+          new PlugwayError('PLW_ERR_EVENT_RESERVED', { id: rec.id, type: t, prefixes: RESERVED_EVENT_PREFIXES.map((p) => `${p}*`).join(', '), suffix: t.slice(t.indexOf('.') + 1) || 'happened' }),
+        );
       }
       return deps.publish({ type, data, source: rec.id });
     },

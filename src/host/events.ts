@@ -73,10 +73,7 @@ export class EventBusImpl implements HostEventBus {
 
   private failed(sub: Subscription, event: DomainEvent, err: unknown): void {
     this.subscriberErrors++;
-    this.logger.error(
-      { event_type: event.type, subscriber: sub.pattern, owner: sub.owner, err },
-      `event subscriber failed: ${reasonOf(err)}`,
-    );
+    this.logger.error({ event_type: event.type, subscriber: sub.pattern, owner: sub.owner, err }, `event subscriber failed: ${reasonOf(err)}`);
   }
 }
 

@@ -81,7 +81,12 @@ export class HealthMonitor {
     if (limit === undefined || !rec.runtime) return status;
     const used = (await rec.runtime.resourceUsage().catch(() => ({}) as { cpuUsagePercent?: number })).cpuUsagePercent;
     if (typeof used !== 'number' || used <= limit * 100) return status;
-    return { status: 'degraded', message: `CPU ${used.toFixed(0)}% of a core, above its limit of ${Math.round(limit * 100)}% (resources.cpu / cpu_limit)`, hint: 'measured, not enforced: find the hot path, raise the limit, or run it as wasm', details: { cpu_percent: used, limit_percent: limit * 100 } };
+    return {
+      status: 'degraded',
+      message: `CPU ${used.toFixed(0)}% of a core, above its limit of ${Math.round(limit * 100)}% (resources.cpu / cpu_limit)`,
+      hint: 'measured, not enforced: find the hot path, raise the limit, or run it as wasm',
+      details: { cpu_percent: used, limit_percent: limit * 100 },
+    };
   }
 
   /** A healthy answer resets the count; unhealthy answers, throws and timeouts count as failures. */

@@ -66,7 +66,11 @@ export class HookManagerImpl implements HookManager {
     this.changed();
     return () => {
       const list = this.hooks.get(name);
-      if (list) this.hooks.set(name, list.filter((h) => h !== hook));
+      if (list)
+        this.hooks.set(
+          name,
+          list.filter((h) => h !== hook),
+        );
       this.changed();
     };
   }

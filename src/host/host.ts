@@ -126,8 +126,14 @@ export class PluginHost implements Host {
       logger: this.logger,
     });
     this.releases = new ReleaseManager({
-      registry: this.registry, lifecycle: this.lifecycle, loader: this.loader, health: this.health,
-      events: this.events, traffic: this.traffic, logger: this.logger, config: this.config,
+      registry: this.registry,
+      lifecycle: this.lifecycle,
+      loader: this.loader,
+      health: this.health,
+      events: this.events,
+      traffic: this.traffic,
+      logger: this.logger,
+      config: this.config,
     });
   }
 
@@ -145,9 +151,11 @@ export class PluginHost implements Host {
     const { registered, errors } = await this.loader.readDirectory(dir);
     const loadable = registered.filter((r) => r.state === 'unloaded');
     await mapLimit(loadable, LOAD_CONCURRENCY, (rec) =>
-      this.registry.lock(rec.id, () => (rec.state === 'unloaded' ? this.lifecycle.load(rec) : undefined)).catch((err: PlugwayError) => {
-        errors.push(err);
-      }),
+      this.registry
+        .lock(rec.id, () => (rec.state === 'unloaded' ? this.lifecycle.load(rec) : undefined))
+        .catch((err: PlugwayError) => {
+          errors.push(err);
+        }),
     );
     return { registered, errors };
   }
@@ -250,7 +258,10 @@ export class PluginHost implements Host {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const pending = this.registry.all().filter((r) => r.state === 'running' || r.state === 'stopping').map((r) => r.id);
+        const pending = this.registry
+          .all()
+          .filter((r) => r.state === 'running' || r.state === 'stopping')
+          .map((r) => r.id);
         reject(new PlugwayError('PLW_ERR_SHUTDOWN_TIMEOUT', { timeoutMs, pending: pending.join(', ') || '(none)' }));
       }, timeoutMs);
       timer.unref();
@@ -335,7 +346,7 @@ export class PluginHost implements Host {
     const graph = this.orchestrator.graph();
     const seen = new Set<string>();
     const walk = (x: string): void => {
-      for (const d of graph.dependenciesOf(x)) if (!seen.has(d)) (seen.add(d), walk(d));
+      for (const d of graph.dependenciesOf(x)) if (!seen.has(d)) seen.add(d), walk(d);
     };
     walk(id);
     return [...seen];

@@ -160,7 +160,12 @@ export function candidateOf(rec: PluginRecord): DiskCandidate | undefined {
 
 function fallbackId(candidate: DiskCandidate): string {
   const raw = 'dir' in candidate ? basename(candidate.dir) : basename(candidate.manifestFile).replace(/\.ya?ml$/, '');
-  return raw.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'unnamed';
+  return (
+    raw
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'unnamed'
+  );
 }
 
 export class Loader {

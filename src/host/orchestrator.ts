@@ -31,7 +31,10 @@ export class Orchestrator {
 
   graph(): DependencyGraph {
     const allowCycles = this.deps.policy?.().allowCycles === true;
-    return new DependencyGraph(this.deps.registry.list().map((r) => ({ id: r.id, version: r.version, dependencies: r.dependencies })), { allowCycles });
+    return new DependencyGraph(
+      this.deps.registry.list().map((r) => ({ id: r.id, version: r.version, dependencies: r.dependencies })),
+      { allowCycles },
+    );
   }
 
   /** Starts every startable plugin (or those in `only`) by levels; each level's plugins in parallel. */
@@ -70,7 +73,13 @@ export class Orchestrator {
     );
     // auto_resolve_dependencies: false — no ordering by dependencies: one at a time in id order, each
     // failing (PLW_ERR_DEPENDENCY_FAILED) when a required dependency is not running by its turn.
-    const levels = this.deps.policy?.().autoResolve === false ? analysis.levels.flat().sort().map((id) => [id]) : analysis.levels;
+    const levels =
+      this.deps.policy?.().autoResolve === false
+        ? analysis.levels
+            .flat()
+            .sort()
+            .map((id) => [id])
+        : analysis.levels;
     for (const level of levels) {
       const ids = level.filter(inScope);
       await Promise.all(ids.map((id) => this.startOne(id, graph).catch(() => undefined)));
@@ -110,7 +119,10 @@ export class Orchestrator {
     const levels = this.graph().analyze().levels;
     const ordered = new Set(levels.flat());
     // Live plugins the graph left out (a dependency vanished) stop first: nothing can depend on them.
-    const stray = registry.list().filter((r) => !ordered.has(r.id) && ALIVE.has(r.state)).map((r) => r.id);
+    const stray = registry
+      .list()
+      .filter((r) => !ordered.has(r.id) && ALIVE.has(r.state))
+      .map((r) => r.id);
     for (const level of [stray, ...[...levels].reverse()]) {
       const ids = level.filter((id) => !only || only.has(id));
       await Promise.all(

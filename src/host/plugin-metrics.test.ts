@@ -7,7 +7,10 @@ test('ctx.metrics: series land in the host registry; a same-shape redefinition i
   const store = new PluginMetricStore();
   const a = store.forPlugin('a');
   a.counter({ name: 'demo_calls_total', help: 'calls', labelNames: ['kind'] }).inc({ kind: 'x' }, 2);
-  store.forPlugin('a').counter({ name: 'demo_calls_total', help: 'calls', labelNames: ['kind'] }).inc({ kind: 'x' });
+  store
+    .forPlugin('a')
+    .counter({ name: 'demo_calls_total', help: 'calls', labelNames: ['kind'] })
+    .inc({ kind: 'x' });
   a.histogram({ name: 'demo_seconds', help: 's', buckets: [0.1, 1] }).observe(undefined, 0.5);
   const text = await store.registry.metrics();
   assert.match(text, /demo_calls_total\{kind="x"\} 3/);

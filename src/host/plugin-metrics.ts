@@ -45,7 +45,14 @@ export class PluginMetricStore {
         return { inc: (labels?: MetricLabels, value = 1) => (labels ? c.inc(labels, value) : c.inc(value)) };
       },
       histogram: ({ name, help, labelNames, buckets }) => {
-        const h = this.define('histogram', owner, name, help, labelNames, () => new Histogram({ name, help, labelNames: [...(labelNames ?? [])], registers, ...(buckets ? { buckets: [...buckets] } : {}) })) as Histogram<string>;
+        const h = this.define(
+          'histogram',
+          owner,
+          name,
+          help,
+          labelNames,
+          () => new Histogram({ name, help, labelNames: [...(labelNames ?? [])], registers, ...(buckets ? { buckets: [...buckets] } : {}) }),
+        ) as Histogram<string>;
         return { observe: (labels: MetricLabels | undefined, value: number) => (labels ? h.observe(labels, value) : h.observe(value)) };
       },
       gauge: ({ name, help, labelNames }) => {

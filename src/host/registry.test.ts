@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import { normalizeManifest } from '../manifest/index.js';
 import { PluginRecord, Registry } from './registry.js';
 
-const rec = (id: string, version = '1.0.0', kind: 'handler' | 'action' = 'handler') =>
-  new PluginRecord(normalizeManifest({ id, version, kind }), { dir: '/tmp' }, {}, true);
+const rec = (id: string, version = '1.0.0', kind: 'handler' | 'action' = 'handler') => new PluginRecord(normalizeManifest({ id, version, kind }), { dir: '/tmp' }, {}, true);
 
 test('lookup by id and id@version; two versions side by side; setActive switches', () => {
   const r = new Registry();
@@ -55,6 +54,9 @@ test('the per-plugin lock serializes operations in call order; other ids run fre
   release();
   await Promise.all([first, second]);
   assert.deepEqual(order, ['first:start', 'other', 'first:end', 'second']);
-  await assert.rejects(r.lock('p', () => Promise.reject(new Error('boom'))), /boom/);
+  await assert.rejects(
+    r.lock('p', () => Promise.reject(new Error('boom'))),
+    /boom/,
+  );
   assert.equal(await r.lock('p', () => 42), 42, 'a failed operation does not poison the queue');
 });

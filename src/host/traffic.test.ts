@@ -65,7 +65,9 @@ test('traffic: the one place a call is timed — sync, thrown and async calls, l
     while (performance.now() < end);
   };
   const rec = {
-    id: 'svc', version: '1', state: 'running',
+    id: 'svc',
+    version: '1',
+    state: 'running',
     runtime: {
       invoke: (m: string) => {
         spin(5);

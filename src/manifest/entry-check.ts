@@ -15,9 +15,11 @@ import { locate, parseYamlSource, type Position, type YamlSource } from './yaml-
 
 // tsconfig's lib has no WebAssembly types (no DOM lib, and @types/node 20 lacks them): the little used here
 type WasmModule = object;
-const Wasm = (globalThis as unknown as {
-  WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule>; Module: { exports(m: WasmModule): Array<{ name: string; kind: string }> } };
-}).WebAssembly;
+const Wasm = (
+  globalThis as unknown as {
+    WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule>; Module: { exports(m: WasmModule): Array<{ name: string; kind: string }> } };
+  }
+).WebAssembly;
 
 /** The reason `engine` refuses `version`, or undefined when it admits it (prereleases count). */
 export function engineProblem(manifest: Pick<PluginManifest, 'engine'>, version: string = PLUGWAY_VERSION): string | undefined {
@@ -58,7 +60,11 @@ export function checkKindContract(manifest: PluginManifest, plugin: object): Plu
 
 /** What a compiled wasm module lacks: handle_request for endpoints without `function`, and each named function. */
 export function missingWasmExports(manifest: PluginManifest, module: WasmModule): string[] {
-  const fns = new Set(Wasm.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name));
+  const fns = new Set(
+    Wasm.Module.exports(module)
+      .filter((e) => e.kind === 'function')
+      .map((e) => e.name),
+  );
   const needed = new Set<string>();
   for (const ep of manifest.endpoints) needed.add(ep.function ?? 'handle_request');
   if (manifest.endpoints.length === 0 && manifest.kind === 'handler') needed.add('handle_request');

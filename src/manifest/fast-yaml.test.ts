@@ -113,7 +113,34 @@ test('fast yaml: random documents and mutations never disagree with yaml', () =>
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
-  const atoms = ['a', 'b c', '1', '-1', '0x1f', '1.5', '1.0.0', 'true', 'null', '~', '', '"q"', "'s'", "'it''s'", 'x # c', 'http://h:1/p', '{ k: v }', '[1, b]', '{}', '[]', '-x', 'a:b', '.inf', '1e2', 'é→', '#c'];
+  const atoms = [
+    'a',
+    'b c',
+    '1',
+    '-1',
+    '0x1f',
+    '1.5',
+    '1.0.0',
+    'true',
+    'null',
+    '~',
+    '',
+    '"q"',
+    "'s'",
+    "'it''s'",
+    'x # c',
+    'http://h:1/p',
+    '{ k: v }',
+    '[1, b]',
+    '{}',
+    '[]',
+    '-x',
+    'a:b',
+    '.inf',
+    '1e2',
+    'é→',
+    '#c',
+  ];
   const keys = ['id', 'name', 'a', 'b', '"k"', 'x y', 'k-1', 'a'];
   const gen = (indent: number, depth: number): string[] => {
     const pad = ' '.repeat(indent);

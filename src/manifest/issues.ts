@@ -45,12 +45,7 @@ export class IssueCollector {
   }
 
   /** Adds an issue at `path` (or at an explicit position). `params.path` defaults to the formatted path. */
-  add(
-    code: ErrorCode,
-    path: readonly PathSegment[],
-    params: ErrorParams = {},
-    opts: { which?: 'key' | 'value'; at?: Position; severity?: 'error' | 'warning'; message?: string } = {},
-  ): ManifestIssue {
+  add(code: ErrorCode, path: readonly PathSegment[], params: ErrorParams = {}, opts: { which?: 'key' | 'value'; at?: Position; severity?: 'error' | 'warning'; message?: string } = {}): ManifestIssue {
     const at = opts.at ?? this.position(path, opts.which);
     const full = { file: this.file, line: at.line, col: at.col, path: formatPath(path), ...params };
     const prefix = `${this.file}:${at.line}:${at.col}: `;

@@ -109,8 +109,7 @@ export function manifestError(result: ManifestLoadResult): PlugwayError {
   });
   const lines = result.errors.map(formatIssue);
   const where = result.source.file ?? result.source.dir;
-  (err as { message: string }).message =
-    result.errors.length === 1 ? lines[0]! : `${result.errors.length} errors in ${where}:\n  ${lines.join('\n  ')}`;
+  (err as { message: string }).message = result.errors.length === 1 ? lines[0]! : `${result.errors.length} errors in ${where}:\n  ${lines.join('\n  ')}`;
   Object.defineProperty(err, 'issues', { value: result.errors, enumerable: false });
   return err;
 }

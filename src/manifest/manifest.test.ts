@@ -7,17 +7,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { isPlugwayError } from '../errors.js';
 import { compileConfigSchema, schemaKey } from './plugin-config.js';
-import {
-  loadManifestFile,
-  loadManifestFromDir,
-  manifestError,
-  normalizeManifest,
-  parseDependencyString,
-  parseManifest,
-  parseRateLimit,
-  resolveEntry,
-  validatePluginConfig,
-} from './index.js';
+import { loadManifestFile, loadManifestFromDir, manifestError, normalizeManifest, parseDependencyString, parseManifest, parseRateLimit, resolveEntry, validatePluginConfig } from './index.js';
 
 const fixtures = resolve(import.meta.dirname, '../../test/fixtures/manifests');
 
@@ -77,19 +67,49 @@ const cases: Array<{ name: string; yaml: string; code: string; line: number; col
   { name: 'bad semver', yaml: 'id: a\nversion: 1.0\n', code: 'PLW_ERR_MANIFEST_BAD_SEMVER', line: 2, col: 10, path: 'version' },
   { name: 'bad range', yaml: 'id: a\nversion: 1.0.0\nengine: "=>1"\n', code: 'PLW_ERR_MANIFEST_BAD_RANGE', line: 3, col: 9, path: 'engine' },
   { name: 'bad dependency range', yaml: 'id: a\nversion: 1.0.0\nrequires:\n  - "b >= x.y.q"\n', code: 'PLW_ERR_MANIFEST_BAD_RANGE', line: 4, col: 5, path: 'requires[0]' },
-  { name: 'bad rate limit', yaml: 'id: a\nversion: 1.0.0\nendpoints:\n  - path: /x\n    rate_limit: 100/fortnight\n', code: 'PLW_ERR_MANIFEST_BAD_RATE_LIMIT', line: 5, col: 17, path: 'endpoints[0].rate_limit' },
+  {
+    name: 'bad rate limit',
+    yaml: 'id: a\nversion: 1.0.0\nendpoints:\n  - path: /x\n    rate_limit: 100/fortnight\n',
+    code: 'PLW_ERR_MANIFEST_BAD_RATE_LIMIT',
+    line: 5,
+    col: 17,
+    path: 'endpoints[0].rate_limit',
+  },
   { name: 'unknown kind', yaml: 'id: a\nversion: 1.0.0\nkind: handlr\n', code: 'PLW_ERR_MANIFEST_UNKNOWN_KIND', line: 3, col: 7, path: 'kind', includes: 'did you mean "handler"' },
   { name: 'unknown kind via type', yaml: 'id: a\nversion: 1.0.0\ntype: midleware\n', code: 'PLW_ERR_MANIFEST_UNKNOWN_KIND', line: 3, col: 7, path: 'type', includes: 'did you mean "middleware"' },
-  { name: 'unknown runtime', yaml: 'id: a\nversion: 1.0.0\nruntime:\n  type: docker\n', code: 'PLW_ERR_MANIFEST_UNKNOWN_RUNTIME', line: 4, col: 9, path: 'runtime.type', includes: 'inprocess, worker, wasm' },
+  {
+    name: 'unknown runtime',
+    yaml: 'id: a\nversion: 1.0.0\nruntime:\n  type: docker\n',
+    code: 'PLW_ERR_MANIFEST_UNKNOWN_RUNTIME',
+    line: 4,
+    col: 9,
+    path: 'runtime.type',
+    includes: 'inprocess, worker, wasm',
+  },
   { name: 'missing declared entry', yaml: 'id: a\nversion: 1.0.0\nruntime:\n  entry: dist/nope.js\n', code: 'PLW_ERR_ENTRY_NOT_FOUND', line: 4, col: 10, path: 'runtime.entry' },
   { name: 'unknown field', yaml: 'id: a\nversion: 1.0.0\ndescripton: hi\n', code: 'PLW_ERR_MANIFEST_UNKNOWN_FIELD', line: 3, col: 1, path: 'descripton', includes: 'did you mean "description"' },
   { name: 'missing version', yaml: 'id: a\nkind: handler\n', code: 'PLW_ERR_MANIFEST_MISSING_FIELD', line: 1, col: 1, path: 'version' },
   { name: 'missing id and name', yaml: 'version: 1.0.0\n', code: 'PLW_ERR_MANIFEST_MISSING_FIELD', line: 1, col: 1, path: 'id' },
   { name: 'bad id', yaml: 'id: My_Plugin\nversion: 1.0.0\n', code: 'PLW_ERR_MANIFEST_BAD_ID', line: 1, col: 5, path: 'id' },
   { name: 'bad duration', yaml: 'id: a\nversion: 1.0.0\nhealth_check:\n  interval: 30 parsecs\n', code: 'PLW_ERR_MANIFEST_BAD_DURATION', line: 4, col: 13, path: 'health_check.interval' },
-  { name: 'bad config_schema', yaml: 'id: a\nversion: 1.0.0\nconfig_schema:\n  type: object\n  properties:\n    n: { type: integr }\n', code: 'PLW_ERR_MANIFEST_BAD_CONFIG_SCHEMA', line: 6, col: 16, path: 'config_schema.properties.n.type' },
+  {
+    name: 'bad config_schema',
+    yaml: 'id: a\nversion: 1.0.0\nconfig_schema:\n  type: object\n  properties:\n    n: { type: integr }\n',
+    code: 'PLW_ERR_MANIFEST_BAD_CONFIG_SCHEMA',
+    line: 6,
+    col: 16,
+    path: 'config_schema.properties.n.type',
+  },
   { name: 'YAML syntax', yaml: 'id: a\nversion: [1.0.0\n', code: 'PLW_ERR_MANIFEST_YAML', line: 3, col: 1, path: '(root)' },
-  { name: 'nested unknown field', yaml: 'id: a\nversion: 1.0.0\nendpoints:\n  - path: /x\n    metod: GET\n', code: 'PLW_ERR_MANIFEST_UNKNOWN_FIELD', line: 5, col: 5, path: 'endpoints[0].metod', includes: 'did you mean "method"' },
+  {
+    name: 'nested unknown field',
+    yaml: 'id: a\nversion: 1.0.0\nendpoints:\n  - path: /x\n    metod: GET\n',
+    code: 'PLW_ERR_MANIFEST_UNKNOWN_FIELD',
+    line: 5,
+    col: 5,
+    path: 'endpoints[0].metod',
+    includes: 'did you mean "method"',
+  },
   { name: 'wrong type', yaml: 'id: a\nversion: 1.0.0\ncapabilities: diagnose\n', code: 'PLW_ERR_MANIFEST_INVALID', line: 3, col: 15, path: 'capabilities', includes: 'expected array' },
 ];
 
@@ -161,10 +181,16 @@ test('rate limits and dependency strings', () => {
   assert.deepEqual(parseRateLimit('10/s'), { points: 10, durationSec: 1, raw: '10/s' });
   assert.equal(parseRateLimit('5/hour').durationSec, 3600);
   assert.equal(parseRateLimit('7/m').durationSec, 60);
-  assert.throws(() => parseRateLimit('lots'), (e) => isPlugwayError(e, 'PLW_ERR_MANIFEST_BAD_RATE_LIMIT'));
+  assert.throws(
+    () => parseRateLimit('lots'),
+    (e) => isPlugwayError(e, 'PLW_ERR_MANIFEST_BAD_RATE_LIMIT'),
+  );
   assert.deepEqual(parseDependencyString('redis-diagnostics >= 1.0.0'), { id: 'redis-diagnostics', range: '>= 1.0.0', optional: false });
   assert.deepEqual(parseDependencyString('auth'), { id: 'auth', range: '*', optional: false });
-  assert.throws(() => parseDependencyString('auth >>> 1'), (e) => isPlugwayError(e, 'PLW_ERR_MANIFEST_BAD_RANGE'));
+  assert.throws(
+    () => parseDependencyString('auth >>> 1'),
+    (e) => isPlugwayError(e, 'PLW_ERR_MANIFEST_BAD_RANGE'),
+  );
 });
 
 test('plugin config: defaults applied, errors name the plugin and every field', () => {
@@ -225,5 +251,8 @@ test('a value YAML reads as a number is shown as written: version: 1.0 is "1.0",
   assert.equal(engine?.code, 'PLW_ERR_MANIFEST_BAD_RANGE');
   assert.match(engine!.message, /"2\.0" .*YAML reads 2\.0 as a number: quote it \("2\.0"\)/);
   assert.ok(!version!.message.includes('quote it'), '"1.0" quoted is no semver either: no such hint');
-  assert.ok(r.errors.every((e) => !/"1"|"2"|\b2 is\b/.test(e.message)), r.errors.map((e) => e.message).join('\n'));
+  assert.ok(
+    r.errors.every((e) => !/"1"|"2"|\b2 is\b/.test(e.message)),
+    r.errors.map((e) => e.message).join('\n'),
+  );
 });

@@ -55,7 +55,9 @@ export function nativeEntryOf(result: ManifestLoadResult, entryPath = result.ent
   const name = file ? basename(file) : '';
   if (file && !/^(plugin|manifest)\.ya?ml$/.test(name)) {
     const stem = join(dirname(file), name.replace(/\.ya?ml$/, ''));
-    return Object.keys(NATIVE).map((x) => stem + x).find((f) => existsSync(f));
+    return Object.keys(NATIVE)
+      .map((x) => stem + x)
+      .find((f) => existsSync(f));
   }
   return nativeFilesIn(result.source.dir)[0];
 }

@@ -74,10 +74,7 @@ export function fromRaw(raw: Raw): PluginManifest {
     resources: {},
     permissions: { network: strs(permissions.network), env: strs(permissions.env), fs: strs(permissions.fs) },
     endpoints: Array.isArray(raw.endpoints) ? raw.endpoints.map(endpoint) : [],
-    dependencies: [
-      ...(Array.isArray(raw.dependencies) ? raw.dependencies : []),
-      ...(Array.isArray(raw.requires) ? raw.requires : []),
-    ]
+    dependencies: [...(Array.isArray(raw.dependencies) ? raw.dependencies : []), ...(Array.isArray(raw.requires) ? raw.requires : [])]
       .map(dependency)
       .filter((d): d is DependencySpec => d !== undefined),
     capabilities: strs(raw.capabilities),

@@ -56,7 +56,7 @@ export const REMOTE_RUNTIME_PROPERTIES = {
     properties: { discover: { type: 'string', enum: ['etcd'] }, service: { type: 'string', minLength: 1 }, endpoints: strList, prefix: str },
   },
   balance: { type: 'string', enum: [...BALANCE_STRATEGIES] },
-  hash_key: { type: 'string', pattern: '^(user|header:[!#$%&\'*+.^_`|~0-9A-Za-z-]+)$' },
+  hash_key: { type: 'string', pattern: "^(user|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+)$" },
   protocol: { type: 'string', enum: ['http', 'plugin'] },
   strip_prefix: { type: 'string', pattern: '^/' },
   rewrite_prefix: { type: 'string', pattern: '^/' },

@@ -116,7 +116,10 @@ function mapAjvError(c: IssueCollector, e: ErrorObject): void {
       return;
     }
   }
-  const expected = e.keyword === 'type' ? `expected ${show((e.params as { type: unknown }).type).replace(/,/g, ' or ')}, got ${typeName(e.data, c.shown(path, e.data))}` : `${e.message ?? 'is invalid'} (got ${c.shown(path, e.data)})`;
+  const expected =
+    e.keyword === 'type'
+      ? `expected ${show((e.params as { type: unknown }).type).replace(/,/g, ' or ')}, got ${typeName(e.data, c.shown(path, e.data))}`
+      : `${e.message ?? 'is invalid'} (got ${c.shown(path, e.data)})`;
   c.add('PLW_ERR_MANIFEST_INVALID', path, { reason: expected });
 }
 
@@ -138,7 +141,7 @@ function checkConfigSchema(c: IssueCollector, schema: Record<string, unknown>): 
       seen.add(e.instancePath);
       const at = ['config_schema', ...pointerToPath(e.instancePath)];
       const allowed = e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : '';
-      c.add('PLW_ERR_MANIFEST_BAD_CONFIG_SCHEMA', at, { reason: `${e.message ?? "is invalid"}${allowed}` });
+      c.add('PLW_ERR_MANIFEST_BAD_CONFIG_SCHEMA', at, { reason: `${e.message ?? 'is invalid'}${allowed}` });
     }
     return;
   }
@@ -228,11 +231,18 @@ function checkRemoteRuntime(c: IssueCollector, runtime: unknown): void {
   const r = runtime as Record<string, unknown>;
   if (r.type === 'remote') {
     const up = r.upstreams;
-    if (up === undefined) c.add('PLW_ERR_MANIFEST_MISSING_FIELD', ['runtime', 'upstreams'], { field: 'upstreams', path: 'runtime (a list of URLs, or { discover: etcd, service: <name> })' }, { at: c.position(['runtime']) });
+    if (up === undefined)
+      c.add(
+        'PLW_ERR_MANIFEST_MISSING_FIELD',
+        ['runtime', 'upstreams'],
+        { field: 'upstreams', path: 'runtime (a list of URLs, or { discover: etcd, service: <name> })' },
+        { at: c.position(['runtime']) },
+      );
     if (r.entry !== undefined) c.add('PLW_ERR_MANIFEST_INVALID', ['runtime', 'entry'], { reason: 'a remote plugin runs elsewhere and has no entry: remove runtime.entry' }, { which: 'key' });
     return;
   }
   for (const k of ['upstreams', 'balance', 'protocol', 'strip_prefix', 'rewrite_prefix', 'plugin_path', 'tls', 'retries', 'outlier_detection', 'hash_key', 'connections', 'websocket']) {
-    if (r[k] !== undefined) c.add('PLW_ERR_MANIFEST_INVALID', ['runtime', k], { reason: `runtime.${k} applies to runtime.type remote only (this plugin's runtime is ${String(r.type ?? 'inprocess')})` }, { which: 'key' });
+    if (r[k] !== undefined)
+      c.add('PLW_ERR_MANIFEST_INVALID', ['runtime', k], { reason: `runtime.${k} applies to runtime.type remote only (this plugin's runtime is ${String(r.type ?? 'inprocess')})` }, { which: 'key' });
   }
 }

@@ -7,7 +7,9 @@ import { parseManifest } from './index.js';
 import { DEFAULT_WEBSOCKET_LIMITS } from './types.js';
 
 test('a websocket endpoint: GET, its limits, defaults for the ones not written', () => {
-  const r = parseManifest('id: t\nversion: 1.0.0\nendpoints:\n  - path: /live\n    protocol: websocket\n    auth: required\n    rate_limit: 10/s\n    max_message_bytes: 4096\n    idle_timeout: 30s\n  - path: /plain\n');
+  const r = parseManifest(
+    'id: t\nversion: 1.0.0\nendpoints:\n  - path: /live\n    protocol: websocket\n    auth: required\n    rate_limit: 10/s\n    max_message_bytes: 4096\n    idle_timeout: 30s\n  - path: /plain\n',
+  );
   assert.deepEqual(r.errors, []);
   const [ws, plain] = r.manifest!.endpoints;
   assert.equal(ws!.protocol, 'websocket');
@@ -20,8 +22,14 @@ test('a websocket endpoint: GET, its limits, defaults for the ones not written',
 
 test('an unknown protocol or a bad limit is refused at its field', () => {
   const r = parseManifest('id: t\nversion: 1.0.0\nendpoints:\n  - path: /live\n    protocol: tcp\n    max_connections: 0\n');
-  assert.ok(r.errors.some((e) => e.path === 'endpoints[0].protocol'), JSON.stringify(r.errors));
-  assert.ok(r.errors.some((e) => e.path === 'endpoints[0].max_connections'), JSON.stringify(r.errors));
+  assert.ok(
+    r.errors.some((e) => e.path === 'endpoints[0].protocol'),
+    JSON.stringify(r.errors),
+  );
+  assert.ok(
+    r.errors.some((e) => e.path === 'endpoints[0].max_connections'),
+    JSON.stringify(r.errors),
+  );
 });
 
 test('a handler with only websocket endpoints needs onMessage/on_message/onOpen, not handleRequest', () => {

@@ -4,9 +4,19 @@ import { Bulkhead, BulkheadRejectedError } from './bulkhead.js';
 
 test('run: a synchronous answer holds no slot; a promise holds one until it settles; full means queue, then refusal', async () => {
   const b = new Bulkhead({ maxConcurrent: 2, queue: 1 });
-  for (let i = 0; i < 5; i++) assert.equal(b.run(() => i), i);
+  for (let i = 0; i < 5; i++)
+    assert.equal(
+      b.run(() => i),
+      i,
+    );
   assert.equal(b.active, 0);
-  assert.throws(() => b.run(() => { throw new Error('sync throw'); }), /sync throw/);
+  assert.throws(
+    () =>
+      b.run(() => {
+        throw new Error('sync throw');
+      }),
+    /sync throw/,
+  );
   assert.equal(b.active, 0);
 
   const release: Array<() => void> = [];

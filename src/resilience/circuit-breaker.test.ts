@@ -5,7 +5,11 @@ import { CircuitBreaker, type CircuitChange } from './circuit-breaker.js';
 function setup(halfOpenLimit = 1) {
   let t = 1_000;
   const changes: CircuitChange[] = [];
-  const b = new CircuitBreaker({ failureThreshold: 3, openTimeoutMs: 5_000, halfOpenLimit }, (c) => changes.push(c), () => t);
+  const b = new CircuitBreaker(
+    { failureThreshold: 3, openTimeoutMs: 5_000, halfOpenLimit },
+    (c) => changes.push(c),
+    () => t,
+  );
   return { b, changes, advance: (ms: number) => (t += ms) };
 }
 
@@ -38,7 +42,10 @@ test('half-open after the open timeout admits halfOpenLimit trials and closes wh
   assert.equal(b.state, 'half_open');
   b.success();
   assert.equal(b.state, 'closed');
-  assert.deepEqual(changes.map((c) => c.to), ['open', 'half_open', 'closed']);
+  assert.deepEqual(
+    changes.map((c) => c.to),
+    ['open', 'half_open', 'closed'],
+  );
 });
 
 test('a failed trial reopens the circuit', () => {

@@ -69,7 +69,10 @@ test('bulkhead refuses a call beyond maxConcurrent + queue', async () => {
   let release!: () => void;
   const first = b.execute(() => new Promise<void>((r) => (release = r)));
   assert.equal(b.active, 1);
-  await assert.rejects(b.execute(async () => 1), BulkheadRejectedError);
+  await assert.rejects(
+    b.execute(async () => 1),
+    BulkheadRejectedError,
+  );
   assert.equal(b.rejected, 1);
   release();
   await first;

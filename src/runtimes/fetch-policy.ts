@@ -70,7 +70,13 @@ export interface LimitedResponse {
  * closed, nothing more buffered) and PLW_ERR_FETCH_TOO_LARGE is thrown; `signal` ends it too
  * (the plugin's call ended). Redirects are not followed: a 3xx goes back to the plugin.
  */
-export async function fetchWithLimit(pluginId: string, url: URL, init: { method: string; headers: Record<string, string>; body?: Buffer | string }, policy: FetchPolicy, signal?: AbortSignal): Promise<LimitedResponse> {
+export async function fetchWithLimit(
+  pluginId: string,
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: Buffer | string },
+  policy: FetchPolicy,
+  signal?: AbortSignal,
+): Promise<LimitedResponse> {
   const abort = new AbortController();
   const signals = [abort.signal, AbortSignal.timeout(policy.timeoutMs), ...(signal ? [signal] : [])];
   const res = await fetch(url, { method: init.method, headers: init.headers, ...(init.body ? { body: init.body } : {}), redirect: 'manual', signal: AbortSignal.any(signals) });

@@ -161,7 +161,9 @@ export abstract class InstanceCalls implements IsolatedInstance {
 
   call(method: string, args: readonly unknown[], deadline: number, signal: AbortSignal | undefined, timeoutMs: number): Promise<unknown> {
     if (this.state === 'dead') {
-      return Promise.reject(this.deathError ?? new PlugwayError(this.unit === 'worker' ? 'PLW_ERR_WORKER_CRASHED' : 'PLW_ERR_PROCESS_CRASHED', { id: this.pluginId, instance: this.index, reason: 'not running' }));
+      return Promise.reject(
+        this.deathError ?? new PlugwayError(this.unit === 'worker' ? 'PLW_ERR_WORKER_CRASHED' : 'PLW_ERR_PROCESS_CRASHED', { id: this.pluginId, instance: this.index, reason: 'not running' }),
+      );
     }
     const id = ++this.seq;
     return new Promise((resolve, reject) => {

@@ -271,10 +271,13 @@ export class IsolatedRuntime implements PluginRuntime {
         resolve,
         reject,
         ...(signal ? { signal } : {}),
-        timer: setTimeout(() => {
-          this.queue = this.queue.filter((x) => x !== q);
-          reject(new PlugwayError('PLW_ERR_WORKER_RESTARTING', { id: this.id, method, timeoutMs: budgetMs, retryAfter: 1 }));
-        }, Math.max(0, deadline - Date.now())),
+        timer: setTimeout(
+          () => {
+            this.queue = this.queue.filter((x) => x !== q);
+            reject(new PlugwayError('PLW_ERR_WORKER_RESTARTING', { id: this.id, method, timeoutMs: budgetMs, retryAfter: 1 }));
+          },
+          Math.max(0, deadline - Date.now()),
+        ),
       };
       this.queue.push(q);
     });
@@ -355,7 +358,10 @@ export class IsolatedRuntime implements PluginRuntime {
       // nothing (an instance that dies before it is ready ends quietly): it counts as a crash here.
       if (started && inst.state === 'dead') return;
       await inst.stop();
-      const error = err instanceof PlugwayError ? err : new PlugwayError(this.unit === 'process' ? 'PLW_ERR_PROCESS_START_FAILED' : 'PLW_ERR_WORKER_START_FAILED', { id: this.id, instance: index, reason: reasonOf(err) });
+      const error =
+        err instanceof PlugwayError
+          ? err
+          : new PlugwayError(this.unit === 'process' ? 'PLW_ERR_PROCESS_START_FAILED' : 'PLW_ERR_WORKER_START_FAILED', { id: this.id, instance: index, reason: reasonOf(err) });
       this.emit(`runtime.${this.unit}_crashed`, { instance: index, code: error.code, reason: error.message });
       this.scheduleRestart(index);
       return;

@@ -18,11 +18,18 @@ test('needsSdkResolution: only run-time imports of plugway in the plugin folder 
       return needsSdkResolution(join(dir, entry));
     };
     assert.equal(await plugin('plain', { 'index.mjs': 'export default { handleRequest() { return { statusCode: 200 }; } };' }), false);
-    assert.equal(await plugin('types-only', { 'src/index.ts': "import type { HandlerPlugin } from 'plugway/sdk';\nexport type { PluginContext } from 'plugway/sdk';\nexport default {} satisfies HandlerPlugin;" }, 'src/index.ts'), false);
+    assert.equal(
+      await plugin(
+        'types-only',
+        { 'src/index.ts': "import type { HandlerPlugin } from 'plugway/sdk';\nexport type { PluginContext } from 'plugway/sdk';\nexport default {} satisfies HandlerPlugin;" },
+        'src/index.ts',
+      ),
+      false,
+    );
     assert.equal(await plugin('static', { 'index.mjs': "import { definePlugin } from 'plugway/sdk';\nexport default definePlugin({});" }), true);
     assert.equal(await plugin('bare-import', { 'index.mjs': "import 'plugway';" }), true);
     assert.equal(await plugin('dynamic', { 'index.mjs': "const sdk = await import('plugway/sdk');" }), true);
-    assert.equal(await plugin('cjs', { 'index.cjs': "const { definePlugin } = require(\"plugway/sdk\");" }, 'index.cjs'), true);
+    assert.equal(await plugin('cjs', { 'index.cjs': 'const { definePlugin } = require("plugway/sdk");' }, 'index.cjs'), true);
     // A helper module beside the entry counts; node_modules does not; a mention in a comment or string does not.
     assert.equal(await plugin('helper', { 'dist/index.js': "import './lib.js';", 'dist/lib.js': "export { definePlugin } from 'plugway/sdk';" }, 'dist/index.js'), true);
     assert.equal(await plugin('deps', { 'index.mjs': '// served by plugway\nconst s = "plugway/sdk";', 'node_modules/x/index.js': "import 'plugway/sdk';" }), false);

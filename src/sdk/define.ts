@@ -10,9 +10,6 @@ export function definePlugin(pluginOrFactory: unknown): unknown {
 }
 
 /** definePlugin narrowed to one kind: `defineKind('handler', { handleRequest … })`. */
-export function defineKind<K extends PluginKind, C = Record<string, unknown>>(
-  _kind: K,
-  plugin: PluginByKind<C>[K],
-): PluginByKind<C>[K] {
+export function defineKind<K extends PluginKind, C = Record<string, unknown>>(_kind: K, plugin: PluginByKind<C>[K]): PluginByKind<C>[K] {
   return plugin;
 }

@@ -43,8 +43,14 @@ export async function diagnoseWithSeedCategories(
   if (wanted.length === 0) return diagnose(options);
   const { categories, notApplicable } = mapCategories(wanted, plugin.categories, plugin.aliases);
   const note = notApplicable.length
-    ? finding('server', 'info', 'CATEGORY_NOT_APPLICABLE', `Categor${notApplicable.length > 1 ? 'ies' : 'y'} ${notApplicable.join(', ')} do${notApplicable.length > 1 ? '' : 'es'} not apply to ${plugin.id}: nothing checked for ${notApplicable.length > 1 ? 'them' : 'it'}.`,
-        { not_applicable: notApplicable, categories: plugin.categories, mapped: plugin.aliases ?? {} }, `Use one of: ${plugin.categories.join(', ')}.`)
+    ? finding(
+        'server',
+        'info',
+        'CATEGORY_NOT_APPLICABLE',
+        `Categor${notApplicable.length > 1 ? 'ies' : 'y'} ${notApplicable.join(', ')} do${notApplicable.length > 1 ? '' : 'es'} not apply to ${plugin.id}: nothing checked for ${notApplicable.length > 1 ? 'them' : 'it'}.`,
+        { not_applicable: notApplicable, categories: plugin.categories, mapped: plugin.aliases ?? {} },
+        `Use one of: ${plugin.categories.join(', ')}.`,
+      )
     : undefined;
   if (categories.length === 0) {
     return { plugin_id: plugin.id, target: plugin.target, status: 'unknown', findings: note ? [note] : [], metrics: {}, started_at: new Date().toISOString(), duration_ms: 0 };

@@ -19,7 +19,13 @@ test('runChecks: the wanted categories in order; a throwing check becomes an inf
     check('c', 'one', async () => []),
   ];
   const all = await runChecks(checks, 7, { unavailable });
-  assert.deepEqual(all.findings.map((f) => [f.code, f.message]), [['X_A', 'a 7'], ['X_CHECK_UNAVAILABLE', 'The b check could not run: permission denied']]);
+  assert.deepEqual(
+    all.findings.map((f) => [f.code, f.message]),
+    [
+      ['X_A', 'a 7'],
+      ['X_CHECK_UNAVAILABLE', 'The b check could not run: permission denied'],
+    ],
+  );
   assert.equal(all.noneRan, false);
   assert.equal(statusFromFindings(all.findings), 'warning');
   assert.deepEqual(await runChecks(checks, 7, { categories: ['two'], unavailable }).then((r) => r.noneRan), true);
@@ -29,8 +35,12 @@ test('runChecks: the wanted categories in order; a throwing check becomes an inf
 test('unknownCategoriesFinding: one info finding naming the unknown and the known categories', () => {
   assert.equal(unknownCategoriesFinding('X_UNKNOWN_CATEGORY', ['one'], ['one', 'two']), undefined);
   assert.deepEqual(unknownCategoriesFinding('X_UNKNOWN_CATEGORY', ['one', 'nope'], ['one', 'two']), {
-    category: 'server', severity: 'info', code: 'X_UNKNOWN_CATEGORY', message: 'Unknown category nope: nothing checked for it.',
-    evidence: { unknown: ['nope'], categories: ['one', 'two'] }, suggestion: 'Use one of: one, two.',
+    category: 'server',
+    severity: 'info',
+    code: 'X_UNKNOWN_CATEGORY',
+    message: 'Unknown category nope: nothing checked for it.',
+    evidence: { unknown: ['nope'], categories: ['one', 'two'] },
+    suggestion: 'Use one of: one, two.',
   });
   assert.match(unknownCategoriesFinding('X', ['a', 'b'], [])!.message, /^Unknown categories a, b: nothing checked for them\.$/);
 });
@@ -43,10 +53,26 @@ test('parseTargetUrl: host:port gets the first scheme; empty, unparsable and for
   assert.deepEqual(target, { url: ' 127.0.0.1:3307 ' });
   assert.deepEqual(endpoint, { host: '127.0.0.1', port: 3307, user: 'root', password: undefined, database: undefined });
   // The target's own fields win over the URL's; the URL's are decoded; IPv6 loses its brackets.
-  assert.deepEqual(parseTargetUrl({ url: 'mariadb://u%40x:p%3A@[::1]/d%20b', password: 'p', options: { database: 'other' } }, spec).endpoint, { host: '::1', port: 3306, user: 'u@x', password: 'p', database: 'other' });
-  assert.deepEqual(parseTargetUrl('mysql://a:b@h/db', { ...spec, defaults: { user: 'postgres', port: 5432, database: 'postgres' } }).endpoint, { host: 'h', port: 5432, user: 'a', password: 'b', database: 'db' });
+  assert.deepEqual(parseTargetUrl({ url: 'mariadb://u%40x:p%3A@[::1]/d%20b', password: 'p', options: { database: 'other' } }, spec).endpoint, {
+    host: '::1',
+    port: 3306,
+    user: 'u@x',
+    password: 'p',
+    database: 'other',
+  });
+  assert.deepEqual(parseTargetUrl('mysql://a:b@h/db', { ...spec, defaults: { user: 'postgres', port: 5432, database: 'postgres' } }).endpoint, {
+    host: 'h',
+    port: 5432,
+    user: 'a',
+    password: 'b',
+    database: 'db',
+  });
   assert.equal(parseTargetUrl('mysql://h', { ...spec, defaults: { user: 'postgres', port: 5432, database: 'postgres' } }).endpoint.database, 'postgres');
-  assert.throws(() => parseTargetUrl({ url: '' }, spec), { code: 'PLW_ERR_DIAG_BAD_TARGET', status: 400, message: '"" is not a valid mysql target: give a URL such as mysql://root@127.0.0.1:3306/test or host:port' });
+  assert.throws(() => parseTargetUrl({ url: '' }, spec), {
+    code: 'PLW_ERR_DIAG_BAD_TARGET',
+    status: 400,
+    message: '"" is not a valid mysql target: give a URL such as mysql://root@127.0.0.1:3306/test or host:port',
+  });
   assert.throws(() => parseTargetUrl('mysql://[x', spec), { message: '"mysql://[x" is not a valid mysql target: it does not parse as a URL' });
   assert.throws(() => parseTargetUrl('redis://h:1', spec), { message: '"redis://h:1" is not a valid mysql target: scheme redis: is not mysql://, mariadb:// or mysqlx://' });
   assert.throws(() => parseTargetUrl('redis://h:1', { ...spec, schemes: ['postgres', 'postgresql'] }), { message: /is not postgres:\/\/ or postgresql:\/\/$/ });

@@ -20,11 +20,7 @@ export interface RunChecksOptions<Input> {
  * Runs the selected checks one after the other, in order. `noneRan` is true when checks were
  * selected and every one of them threw: the result's status is then `unknown`.
  */
-export async function runChecks<Input>(
-  checks: readonly Check<Input>[],
-  input: Input,
-  options: RunChecksOptions<Input>,
-): Promise<{ findings: Finding[]; noneRan: boolean }> {
+export async function runChecks<Input>(checks: readonly Check<Input>[], input: Input, options: RunChecksOptions<Input>): Promise<{ findings: Finding[]; noneRan: boolean }> {
   const wanted = options.categories ?? [];
   const selected = checks.filter((c) => wanted.length === 0 || wanted.includes(c.category));
   const findings: Finding[] = [];
@@ -45,6 +41,12 @@ export function unknownCategoriesFinding(code: string, wanted: readonly string[]
   const unknown = wanted.filter((c) => !known.includes(c));
   if (unknown.length === 0) return undefined;
   const many = unknown.length > 1;
-  return finding('server', 'info', code, `Unknown categor${many ? 'ies' : 'y'} ${unknown.join(', ')}: nothing checked for ${many ? 'them' : 'it'}.`,
-    { unknown, categories: known }, `Use one of: ${known.join(', ')}.`);
+  return finding(
+    'server',
+    'info',
+    code,
+    `Unknown categor${many ? 'ies' : 'y'} ${unknown.join(', ')}: nothing checked for ${many ? 'them' : 'it'}.`,
+    { unknown, categories: known },
+    `Use one of: ${known.join(', ')}.`,
+  );
 }

@@ -39,13 +39,16 @@ test('parseDiagnoseBody: each bad body is a 400 PLW_ERR_DIAG_BAD_REQUEST saying 
     [{ target: 'x:1', samples: 21 }, /"samples"/],
   ];
   for (const [body, message] of cases) {
-    assert.throws(() => parseDiagnoseBody(body, spec), (err: DiagnosticsError) => {
-      assert.equal(err.code, 'PLW_ERR_DIAG_BAD_REQUEST', JSON.stringify(body));
-      assert.equal(err.status, 400);
-      assert.match(err.message, /^Bad diagnostics request: /);
-      assert.match(err.message, message, JSON.stringify(body));
-      return true;
-    });
+    assert.throws(
+      () => parseDiagnoseBody(body, spec),
+      (err: DiagnosticsError) => {
+        assert.equal(err.code, 'PLW_ERR_DIAG_BAD_REQUEST', JSON.stringify(body));
+        assert.equal(err.status, 400);
+        assert.match(err.message, /^Bad diagnostics request: /);
+        assert.match(err.message, message, JSON.stringify(body));
+        return true;
+      },
+    );
   }
 });
 
@@ -84,13 +87,22 @@ test('serveDiagnoseRequest: 400 for a bad body or target, 502 when the target fa
     return [res.statusCode, (res.body as { error: { code: string; message: string } }).error] as const;
   };
   const never = async (): Promise<DiagnoseRequestSession> => assert.fail('no session for a bad body');
-  assert.deepEqual(await answer({}, never), [400, { code: 'PLW_ERR_DIAG_BAD_REQUEST', message: 'Bad diagnostics request: "target" is required: a URL string (redis://127.0.0.1:6379) or an object { url, username?, password?, tls?, options? }' }]);
-  assert.deepEqual(await answer({ target: 'ftp://x' }, async () => {
-    throw badTargetError('x', 'ftp://x', 'unknown scheme');
-  }), [400, { code: 'PLW_ERR_DIAG_BAD_TARGET', message: '"ftp://x" is not a valid x target: unknown scheme' }]);
-  assert.deepEqual(await answer({ target: 'x:1' }, async () => {
-    throw connectError('x:1', new Error('connect ECONNREFUSED'));
-  }), [502, { code: 'PLW_ERR_DIAG_CONNECT', message: 'Cannot connect to x:1: connect ECONNREFUSED' }]);
+  assert.deepEqual(await answer({}, never), [
+    400,
+    { code: 'PLW_ERR_DIAG_BAD_REQUEST', message: 'Bad diagnostics request: "target" is required: a URL string (redis://127.0.0.1:6379) or an object { url, username?, password?, tls?, options? }' },
+  ]);
+  assert.deepEqual(
+    await answer({ target: 'ftp://x' }, async () => {
+      throw badTargetError('x', 'ftp://x', 'unknown scheme');
+    }),
+    [400, { code: 'PLW_ERR_DIAG_BAD_TARGET', message: '"ftp://x" is not a valid x target: unknown scheme' }],
+  );
+  assert.deepEqual(
+    await answer({ target: 'x:1' }, async () => {
+      throw connectError('x:1', new Error('connect ECONNREFUSED'));
+    }),
+    [502, { code: 'PLW_ERR_DIAG_CONNECT', message: 'Cannot connect to x:1: connect ECONNREFUSED' }],
+  );
   // A plain error while diagnosing (the connection dropped) is the target's failure too.
   assert.deepEqual(await answer({ target: 'x:1' }, failing(new Error('Connection is closed.'))), [502, { code: 'PLW_ERR_DIAG_CONNECT', message: 'Connection is closed.' }]);
   assert.deepEqual(await answer({ target: 'x:1' }, failing(new DiagnosticsError('PLW_ERR_DIAG_NOT_CONNECTED', 'gone'))), [409, { code: 'PLW_ERR_DIAG_NOT_CONNECTED', message: 'gone' }]);

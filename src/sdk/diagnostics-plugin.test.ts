@@ -23,17 +23,24 @@ test('gateAction: outside the whitelist 403 NOT_ALLOWED; destructive 403 DESTRUC
   gateAction('x-diagnostics', 'reset', list, false);
   gateAction('x-diagnostics', 'kill', list, true);
   assert.throws(() => gateAction('x-diagnostics', 'drop', list, true), {
-    code: 'PLW_ERR_ACTION_NOT_ALLOWED', status: 403, message: 'Plugin x-diagnostics: action "drop" is not in the manifest\'s actions whitelist (reset, kill)',
+    code: 'PLW_ERR_ACTION_NOT_ALLOWED',
+    status: 403,
+    message: 'Plugin x-diagnostics: action "drop" is not in the manifest\'s actions whitelist (reset, kill)',
   });
   assert.throws(() => gateAction('x-diagnostics', 'kill', list, false), {
-    code: 'PLW_ERR_ACTION_DESTRUCTIVE', status: 403, message: 'Plugin x-diagnostics: action "kill" is destructive and disabled; set allow_destructive: true in its config to enable it',
+    code: 'PLW_ERR_ACTION_DESTRUCTIVE',
+    status: 403,
+    message: 'Plugin x-diagnostics: action "kill" is destructive and disabled; set allow_destructive: true in its config to enable it',
   });
 });
 
 function fixture() {
   const log: string[] = [];
   class FakeSession implements DiagnosticsSession {
-    constructor(readonly label: string, readonly config: Config) {}
+    constructor(
+      readonly label: string,
+      readonly config: Config,
+    ) {}
     static async open(target: DiagnosticTarget, config: Config): Promise<FakeSession> {
       if (target.url.startsWith('bad')) throw badTargetError('x', target.url, 'bad');
       log.push(`open ${target.url} limit=${config.limit}`);
@@ -83,7 +90,7 @@ test('createDiagnosticsPlugin: NOT_CONNECTED before connect, one session at a ti
   assert.deepEqual(log, ['open one limit=0.9', 'close one', 'open two limit=0.7', 'diagnose two {"windowMs":5} signal=true', 'close two', 'open three limit=0.7', 'close three']);
 });
 
-test('createDiagnosticsPlugin: execute gates the action with the call\'s config, then runs it on the session', async () => {
+test("createDiagnosticsPlugin: execute gates the action with the call's config, then runs it on the session", async () => {
   const { plugin } = fixture();
   await assert.rejects(plugin.execute('drop', {}), { code: 'PLW_ERR_ACTION_NOT_ALLOWED' });
   await plugin.connect({ url: 'one' });
@@ -92,7 +99,7 @@ test('createDiagnosticsPlugin: execute gates the action with the call\'s config,
   assert.deepEqual(await plugin.execute('reset', undefined as never), { on: 'one', action: 'reset', params: {}, allowed: false });
 });
 
-test('createDiagnosticsPlugin: handleRequest opens a session of its own with the call\'s config', async () => {
+test("createDiagnosticsPlugin: handleRequest opens a session of its own with the call's config", async () => {
   const { plugin, log } = fixture();
   await plugin.connect({ url: 'held' });
   const req = (body: unknown): PluginRequest => ({ id: 'r', method: 'POST', path: '/diagnostics/x', params: {}, query: {}, headers: {}, body, context: {} });

@@ -19,21 +19,30 @@ test('sampleOverWindow: `samples` reads in order, the first at once', async () =
 test('sampleOverWindow: an abort in the window rejects with PLW_ERR_DIAG_CONNECT, or with onAbort "finish" takes the rest at once', async () => {
   const ac = new AbortController();
   const taken: number[] = [];
-  const failing = sampleOverWindow(async (i) => {
-    taken.push(i);
-    if (i === 0) queueMicrotask(() => ac.abort());
-    return i;
-  }, { windowMs: 60_000, samples: 3, signal: ac.signal });
+  const failing = sampleOverWindow(
+    async (i) => {
+      taken.push(i);
+      if (i === 0) queueMicrotask(() => ac.abort());
+      return i;
+    },
+    { windowMs: 60_000, samples: 3, signal: ac.signal },
+  );
   await assert.rejects(failing, { code: 'PLW_ERR_DIAG_CONNECT', message: 'The diagnosis was aborted: the plugin is stopping' });
   assert.deepEqual(taken, [0]);
 
   const ac2 = new AbortController();
-  const finished = await sampleOverWindow(async (i) => {
-    if (i === 0) queueMicrotask(() => ac2.abort());
-    return i;
-  }, { windowMs: 60_000, samples: 3, signal: ac2.signal, onAbort: 'finish' });
+  const finished = await sampleOverWindow(
+    async (i) => {
+      if (i === 0) queueMicrotask(() => ac2.abort());
+      return i;
+    },
+    { windowMs: 60_000, samples: 3, signal: ac2.signal, onAbort: 'finish' },
+  );
   assert.deepEqual(finished, [0, 1, 2]);
 
   const already = AbortSignal.abort();
-  await assert.rejects(sampleOverWindow(async (i) => i, { windowMs: 0, samples: 2, signal: already }), { code: 'PLW_ERR_DIAG_CONNECT' });
+  await assert.rejects(
+    sampleOverWindow(async (i) => i, { windowMs: 0, samples: 2, signal: already }),
+    { code: 'PLW_ERR_DIAG_CONNECT' },
+  );
 });

@@ -5,10 +5,7 @@ import { parseDuration } from './diagnostics.js';
 import { DiagnosticsError } from './diagnostics-errors.js';
 
 /** The window (ms, ≥ 0) and number of samples (≥ 2) of a diagnosis: the options' or else the config's. */
-export function samplingWindow(
-  options: DiagnoseOptions,
-  config: { window: string | number; samples: number },
-): { windowMs: number; samples: number } {
+export function samplingWindow(options: DiagnoseOptions, config: { window: string | number; samples: number }): { windowMs: number; samples: number } {
   return {
     windowMs: Math.max(0, options.windowMs ?? parseDuration(config.window)),
     samples: Math.max(2, Math.floor(options.samples ?? config.samples)),

@@ -54,14 +54,7 @@ export interface DiagnosticResult {
 }
 
 /** The one way to build a finding, so that every plugin's findings have the same keys. */
-export function finding(
-  category: string,
-  severity: Severity,
-  code: string,
-  message: string,
-  evidence: Record<string, unknown>,
-  suggestion: string,
-): Finding {
+export function finding(category: string, severity: Severity, code: string, message: string, evidence: Record<string, unknown>, suggestion: string): Finding {
   return { category, severity, code, message, evidence, suggestion };
 }
 
@@ -76,7 +69,10 @@ export function statusFromFindings(findings: readonly Finding[]): DiagnosticStat
  * Starts the clock of one diagnosis; `result()` stamps started_at and duration_ms and sets the
  * status from the findings (`unknown` when `noneRan`: checks were asked for and none could run).
  */
-export function beginDiagnosis(pluginId: string, target: string): {
+export function beginDiagnosis(
+  pluginId: string,
+  target: string,
+): {
   startedAt: Date;
   result(parts: { findings: Finding[]; metrics: Record<string, number>; server?: Record<string, unknown>; noneRan?: boolean }): DiagnosticResult;
 } {

@@ -5,15 +5,7 @@ import type { PluginContext } from './context.js';
 import type { ProtocolPlugin } from './protocol.js';
 import type { DiagnosticResult, DiagnoseOptions, DiagnosticTarget } from './diagnostics.js';
 import type { ChatChunk, EmbeddingRequest, EmbeddingResponse, ProviderFailure, ProviderTarget } from './llm.js';
-import type {
-  DomainEvent,
-  HealthStatus,
-  PluginKind,
-  PluginMetrics,
-  PluginRequest,
-  PluginResponse,
-  Principal,
-} from './types.js';
+import type { DomainEvent, HealthStatus, PluginKind, PluginMetrics, PluginRequest, PluginResponse, Principal } from './types.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -154,10 +146,7 @@ export interface PluginByKind<C = Record<string, unknown>> {
   protocol: ProtocolPlugin<C>;
 }
 
-export type Plugin<C = Record<string, unknown>> = PluginBase<C> &
-  Partial<MiddlewarePlugin<C>> &
-  Partial<Omit<AuthPlugin<C>, keyof PluginBase<C>>> &
-  Record<string, unknown>;
+export type Plugin<C = Record<string, unknown>> = PluginBase<C> & Partial<MiddlewarePlugin<C>> & Partial<Omit<AuthPlugin<C>, keyof PluginBase<C>>> & Record<string, unknown>;
 
 /** A module's default export may be a factory receiving the plugin's validated config. */
 export type PluginFactory<C = Record<string, unknown>> = (options: C) => Awaitable<PluginBase<C>>;

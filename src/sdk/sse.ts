@@ -17,7 +17,10 @@ export async function* readSse(body: AsyncIterable<Uint8Array | string>): AsyncG
     let end: number;
     while ((end = boundary(buf)) >= 0) {
       const block = buf.slice(0, end);
-      buf = buf.slice(end).replace(/^(\r\n|\r|\n){2}/, '').replace(/^\r?\n/, '');
+      buf = buf
+        .slice(end)
+        .replace(/^(\r\n|\r|\n){2}/, '')
+        .replace(/^\r?\n/, '');
       const msg = parseBlock(block);
       if (msg) yield msg;
     }

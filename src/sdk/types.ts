@@ -1,28 +1,9 @@
 // The plugin contract: the data that crosses between plugway and a plugin. Plain data only,
 // so that the same shapes cross a worker thread or a WebAssembly boundary as JSON.
 
-export type PluginKind =
-  | 'handler'
-  | 'middleware'
-  | 'auth'
-  | 'storage'
-  | 'provider'
-  | 'router'
-  | 'diagnostics'
-  | 'action'
-  | 'protocol';
+export type PluginKind = 'handler' | 'middleware' | 'auth' | 'storage' | 'provider' | 'router' | 'diagnostics' | 'action' | 'protocol';
 
-export const PLUGIN_KINDS: readonly PluginKind[] = [
-  'handler',
-  'middleware',
-  'auth',
-  'storage',
-  'provider',
-  'router',
-  'diagnostics',
-  'action',
-  'protocol',
-];
+export const PLUGIN_KINDS: readonly PluginKind[] = ['handler', 'middleware', 'auth', 'storage', 'provider', 'router', 'diagnostics', 'action', 'protocol'];
 
 export type RuntimeType = 'inprocess' | 'worker' | 'wasm' | 'process' | 'remote';
 export const RUNTIME_TYPES: readonly RuntimeType[] = ['inprocess', 'worker', 'wasm', 'process', 'remote'];

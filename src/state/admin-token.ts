@@ -18,11 +18,7 @@ export interface AdminTokenResolution {
   file?: string;
 }
 
-export async function resolveAdminToken(opts: {
-  stateDir: string;
-  configToken?: string;
-  env?: NodeJS.ProcessEnv;
-}): Promise<AdminTokenResolution> {
+export async function resolveAdminToken(opts: { stateDir: string; configToken?: string; env?: NodeJS.ProcessEnv }): Promise<AdminTokenResolution> {
   const env = opts.env ?? process.env;
   if (env.PLUGWAY_ADMIN_TOKEN) return { token: env.PLUGWAY_ADMIN_TOKEN, source: 'env' };
   const fromFd = takeTokenFromFd(env);
@@ -48,7 +44,9 @@ export async function resolveAdminToken(opts: {
 
 /** Compares a presented token with the expected one in constant time (over sha256 digests). */
 export function tokenMatches(presented: string | undefined, expectedDigest: Buffer): boolean {
-  const got = createHash('sha256').update(presented ?? '').digest();
+  const got = createHash('sha256')
+    .update(presented ?? '')
+    .digest();
   return timingSafeEqual(got, expectedDigest) && presented !== undefined && presented.length > 0;
 }
 

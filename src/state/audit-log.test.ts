@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { AuditLog } from './audit-log.js';
 import { waitFor } from '../../test/helpers/wait.js';
 
-const lines = async (log: AuditLog) => (await readFile(log.file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+const lines = async (log: AuditLog) =>
+  (await readFile(log.file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, string>);
 
 test('denied requests past the per-window limit are counted, then summarised in one entry', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'plw-audit-'));
@@ -15,12 +19,18 @@ test('denied requests past the per-window limit are counted, then summarised in 
     for (let i = 0; i < 10; i++) await log.appendDenied({ actor: 'anonymous', action: 'disable', target: `p${i}`, code: 'PLW_ERR_ADMIN_UNAUTHORIZED' });
     await log.append({ actor: 'token:abc', action: 'enable', target: 'p0', result: 'ok' }); // allowed actions are never limited
     let got = await lines(log);
-    assert.deepEqual(got.map((l) => `${l.action} ${l.target} ${l.result}`), ['disable p0 denied', 'disable p1 denied', 'disable p2 denied', 'enable p0 ok']);
+    assert.deepEqual(
+      got.map((l) => `${l.action} ${l.target} ${l.result}`),
+      ['disable p0 denied', 'disable p1 denied', 'disable p2 denied', 'enable p0 ok'],
+    );
     // The summary comes at the end of the window on its own (timer), not only with the next denied request.
-    got = await waitFor(async () => {
-      const now = await lines(log);
-      return now.length > 4 && now;
-    }, { what: 'the summary line' });
+    got = await waitFor(
+      async () => {
+        const now = await lines(log);
+        return now.length > 4 && now;
+      },
+      { what: 'the summary line' },
+    );
     const summary = got.at(-1)!;
     assert.equal(summary.action, 'denied_suppressed');
     assert.match(summary.message!, /^7 more denied admin request\(s\)/);

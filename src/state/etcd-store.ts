@@ -92,7 +92,10 @@ export class EtcdStateStore implements StateStore {
       if (!snap || this.closed) throw err;
       this.state = snap;
       this.fromSnapshot = true;
-      this.opts.logger?.warn({ state_store: this.where, snapshot: this.opts.snapshotFile, err: { message: reasonOf(err) } }, 'etcd is unreachable: serving the last desired state this node saw; it resyncs when etcd answers');
+      this.opts.logger?.warn(
+        { state_store: this.where, snapshot: this.opts.snapshotFile, err: { message: reasonOf(err) } },
+        'etcd is unreachable: serving the last desired state this node saw; it resyncs when etcd answers',
+      );
       this.retryLater();
       return this.state;
     }
@@ -105,7 +108,10 @@ export class EtcdStateStore implements StateStore {
 
   assertWritable(): void {
     if (this.closed || this.fromSnapshot || this.lost) {
-      throw new PlugwayError('PLW_ERR_STATE_UNAVAILABLE', { store: this.where, reason: this.fromSnapshot ? 'not reached since this node started (serving its local snapshot)' : 'the connection is lost; this node serves its last known state until etcd answers' });
+      throw new PlugwayError('PLW_ERR_STATE_UNAVAILABLE', {
+        store: this.where,
+        reason: this.fromSnapshot ? 'not reached since this node started (serving its local snapshot)' : 'the connection is lost; this node serves its last known state until etcd answers',
+      });
     }
   }
   private retryTimer?: NodeJS.Timeout;
@@ -133,7 +139,9 @@ export class EtcdStateStore implements StateStore {
     const file = this.opts.snapshotFile;
     if (!file) return;
     const text = `${JSON.stringify(this.state)}\n`;
-    this.snapshotWrites = this.snapshotWrites.then(() => writeFileAtomic(file, text).catch((err) => this.opts.logger?.warn({ file, err: { message: reasonOf(err) } }, 'could not save the local desired-state snapshot')));
+    this.snapshotWrites = this.snapshotWrites.then(() =>
+      writeFileAtomic(file, text).catch((err) => this.opts.logger?.warn({ file, err: { message: reasonOf(err) } }, 'could not save the local desired-state snapshot')),
+    );
   }
   private snapshotWrites: Promise<void> = Promise.resolve();
 

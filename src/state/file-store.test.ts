@@ -22,7 +22,11 @@ test('desired state survives a new store on the same folder', async () => {
   const s = await b.load();
   assert.equal(s.plugins.hello?.enabled, false);
   assert.equal(s.plugins.echo?.enabled, true);
-  assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temp files left',
+  );
 });
 
 test('a corrupt state file is a PLW_ERR_STATE_CORRUPT naming the file', async () => {
@@ -63,7 +67,10 @@ test('audit log appends JSON lines with a token identity, never the token', asyn
   await log.append({ actor: tokenIdentity(undefined), action: 'enable', target: 'hello', result: 'denied' });
   const text = await readFile(log.file, 'utf8');
   assert.ok(!text.includes('s3cret-token'));
-  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 2);
   assert.match(lines[0].actor, /^token:[0-9a-f]{12}$/);
   assert.equal(lines[1].actor, 'anonymous');

@@ -33,12 +33,19 @@ test('versions: content-addressed copies, newest first, pruned to keep (the desi
   // Same content again: no new copy.
   assert.equal((await store.save('p', { dir: src })).existed, true);
   const list = await store.list('p');
-  assert.deepEqual(list.map((v) => v.version), ['3.0.0', '2.0.0', '1.0.0'], 'keep 2 + the pinned one');
+  assert.deepEqual(
+    list.map((v) => v.version),
+    ['3.0.0', '2.0.0', '1.0.0'],
+    'keep 2 + the pinned one',
+  );
   await store.setDesired('p', { hash: hashes[2]!, version: '3.0.0', pinned: false });
   await writeVersion(src, '4.0.0');
   const four = await store.save('p', { dir: src });
   await store.record('p', { hash: four.hash, version: '4.0.0', files: four.files, layout: four.layout });
-  assert.deepEqual((await store.list('p')).map((v) => v.version), ['4.0.0', '3.0.0']);
+  assert.deepEqual(
+    (await store.list('p')).map((v) => v.version),
+    ['4.0.0', '3.0.0'],
+  );
   const dirs = (await readdir(join(state, 'versions', 'p'))).filter((d) => /^[0-9a-f]{64}$/.test(d)).sort();
   assert.deepEqual(dirs, [four.hash, hashes[2]!].sort(), 'pruned copies are deleted');
   assert.equal((await store.get('p', '3.0.0'))?.hash, hashes[2]);

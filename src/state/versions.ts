@@ -190,11 +190,7 @@ export class VersionStore {
   /** A kept version by hash, hash prefix (7+ characters) or version string (the most recent with it). */
   async get(id: string, ref: string): Promise<KeptVersion | undefined> {
     const { history } = await this.index(id);
-    return (
-      history.find((v) => v.hash === ref) ??
-      history.find((v) => v.version === ref) ??
-      (ref.length >= 7 ? history.find((v) => v.hash.startsWith(ref)) : undefined)
-    );
+    return history.find((v) => v.hash === ref) ?? history.find((v) => v.version === ref) ?? (ref.length >= 7 ? history.find((v) => v.hash.startsWith(ref)) : undefined);
   }
 
   /**

@@ -91,8 +91,15 @@ export class AdminClient {
       body = text;
     }
     if (res.status === 401 || res.status === 403) {
-      if (this.token) throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {}), `the gateway at ${this.url} refused the admin token from ${this.tokenSource} (${res.status}); use the one it printed at first start or keeps in <state dir>/admin-token`);
-      throw withMessage(new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {}), 'no admin token: PLUGWAY_ADMIN_TOKEN is not set and no <state dir>/admin-token was found here; export it, pass --token, or --state-dir the gateway\'s state dir');
+      if (this.token)
+        throw withMessage(
+          new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {}),
+          `the gateway at ${this.url} refused the admin token from ${this.tokenSource} (${res.status}); use the one it printed at first start or keeps in <state dir>/admin-token`,
+        );
+      throw withMessage(
+        new PlugwayError('PLW_ERR_ADMIN_UNAUTHORIZED', {}),
+        "no admin token: PLUGWAY_ADMIN_TOKEN is not set and no <state dir>/admin-token was found here; export it, pass --token, or --state-dir the gateway's state dir",
+      );
     }
     if (res.status >= 400) {
       const b = (body && typeof body === 'object' ? body : {}) as { code?: string; message?: string; error?: { code?: string; message?: string } };
@@ -157,7 +164,17 @@ export class AdminClient {
     return this.send('POST', '/admin/cluster/deploy', { package: Buffer.from(pkg).toString('base64'), ...(signature !== undefined ? { signature } : {}) });
   }
 
-  nodes(): Promise<{ cluster: boolean; self: string; nodes: Array<{ id: string; address?: string; plugins: Array<{ id: string; version: string; state: string; health: string }>; problems?: Array<{ plugin?: string; code: string; message: string }> }>; skew: Array<{ plugin: string; versions: Record<string, string[]> }> }> {
+  nodes(): Promise<{
+    cluster: boolean;
+    self: string;
+    nodes: Array<{
+      id: string;
+      address?: string;
+      plugins: Array<{ id: string; version: string; state: string; health: string }>;
+      problems?: Array<{ plugin?: string; code: string; message: string }>;
+    }>;
+    skew: Array<{ plugin: string; versions: Record<string, string[]> }>;
+  }> {
     return this.send('GET', '/admin/nodes');
   }
 

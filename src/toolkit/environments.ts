@@ -23,7 +23,8 @@ export function cliConfigFile(env: NodeJS.ProcessEnv = process.env): string {
 
 export function resolveEnvironment(name: string, env: NodeJS.ProcessEnv = process.env): Environment {
   const file = cliConfigFile(env);
-  const usage = (reason: string) => new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `--env ${name}: ${reason} (environments live in ${file}: "environments: { ${name}: { url: ..., token_env: VAR } }")` });
+  const usage = (reason: string) =>
+    new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `--env ${name}: ${reason} (environments live in ${file}: "environments: { ${name}: { url: ..., token_env: VAR } }")` });
   if (!existsSync(file)) throw usage('there is no CLI config file');
   let doc: unknown;
   try {

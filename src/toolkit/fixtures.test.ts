@@ -36,7 +36,10 @@ test('refuses a malformed fixtures file with where and why', () => {
   const dir = mkdtempSync(join(tmpdir(), 'plugway-fixtures-'));
   try {
     writeFileSync(join(dir, 'fixtures.json'), JSON.stringify([{ name: 'x', expect: {} }]));
-    assert.throws(() => loadFixtures(dir), (e) => isPlugwayError(e, 'PLW_ERR_FIXTURES_INVALID') && /\[0\]/.test(e.message));
+    assert.throws(
+      () => loadFixtures(dir),
+      (e) => isPlugwayError(e, 'PLW_ERR_FIXTURES_INVALID') && /\[0\]/.test(e.message),
+    );
     writeFileSync(join(dir, 'fixtures.json'), JSON.stringify([{ name: 'x', call: { method: 'm' } }]));
     assert.deepEqual(loadFixtures(dir).fixtures[0]?.expect, {});
   } finally {

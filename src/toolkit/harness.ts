@@ -83,12 +83,7 @@ function stage(dir: string, id: string): string {
   return root;
 }
 
-async function runFixture(
-  f: Fixture,
-  manifest: PluginManifest,
-  call: (method: string, args: unknown[]) => Promise<unknown>,
-  n: number,
-): Promise<{ failures: string[]; ms: number }> {
+async function runFixture(f: Fixture, manifest: PluginManifest, call: (method: string, args: unknown[]) => Promise<unknown>, n: number): Promise<{ failures: string[]; ms: number }> {
   const failures: string[] = [];
   const started = performance.now();
   let value: unknown;
@@ -251,7 +246,10 @@ export async function testPlugin(dirArg: string, options: HarnessOptions = {}): 
         report.failures.push(`resources: p99 call time ${report.resources.p99Ms.toFixed(1)} ms is above resources.timeout ${report.resources.timeoutMs} ms`);
       }
     }
-    const usage: Partial<PluginMetrics> | undefined = await host.get(id)?.runtime?.resourceUsage().catch(() => ({}));
+    const usage: Partial<PluginMetrics> | undefined = await host
+      .get(id)
+      ?.runtime?.resourceUsage()
+      .catch(() => ({}));
     if (usage && typeof usage.memoryUsageMb === 'number' && usage.memoryUsageMb > 0) {
       report.resources.memoryUsedMb = usage.memoryUsageMb;
       report.resources.memorySource = `${manifest.runtime.type} runtime`;

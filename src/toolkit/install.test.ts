@@ -93,7 +93,10 @@ describe('pack, sign, install', () => {
     await assert.rejects(installPlugin(signed, { pluginsDir: plugins, trustedKeys: trusted }), (e) => code(e) === 'PLW_ERR_SIGNATURE_INVALID');
 
     await assert.rejects(installPlugin(join(work, 'src', 'hello'), { pluginsDir: plugins, trustedKeys: trusted }), (e) => code(e) === 'PLW_ERR_SIGNATURE_MISSING');
-    assert.deepEqual(pluginsLeft(plugins).filter((n) => n !== '.keep'), []);
+    assert.deepEqual(
+      pluginsLeft(plugins).filter((n) => n !== '.keep'),
+      [],
+    );
   });
 
   test('an altered file, an extra file or a missing file fails the integrity check', async () => {

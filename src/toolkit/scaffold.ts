@@ -200,7 +200,9 @@ export function createPlugin(options: CreateOptions): CreateResult {
     throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `unknown runtime "${runtime}"; expected one of ${RUNTIME_TYPES.join(', ')}` });
   }
   if (runtime === 'remote') {
-    throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: 'a remote plugin is a service that runs elsewhere: there is no code to scaffold; write its plugin.yaml with runtime.type remote and its upstreams (docs/remote-plugins.md)' });
+    throw new PlugwayError('PLW_ERR_CLI_USAGE', {
+      reason: 'a remote plugin is a service that runs elsewhere: there is no code to scaffold; write its plugin.yaml with runtime.type remote and its upstreams (docs/remote-plugins.md)',
+    });
   }
   if (runtime === 'wasm' && !WASM_KINDS.includes(kind)) {
     throw new PlugwayError('PLW_ERR_CLI_USAGE', {
@@ -211,7 +213,10 @@ export function createPlugin(options: CreateOptions): CreateResult {
   if (!LANGUAGES.includes(language)) throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `unknown language "${language}"; expected one of ${LANGUAGES.join(', ')}` });
   if ((language === 'python') !== (runtime === 'process')) {
     throw new PlugwayError('PLW_ERR_CLI_USAGE', {
-      reason: language === 'python' ? `Python plugins run in the process runtime: use --runtime process --language python` : 'process plugins are scaffolded in Python: use --runtime process --language python (any other executable: see docs/process-abi.md)',
+      reason:
+        language === 'python'
+          ? `Python plugins run in the process runtime: use --runtime process --language python`
+          : 'process plugins are scaffolded in Python: use --runtime process --language python (any other executable: see docs/process-abi.md)',
     });
   }
   const dir = resolve(options.dir ?? process.cwd(), id);
@@ -260,7 +265,9 @@ function writeFiles(dir: string, id: string, kind: PluginKind, runtime: RuntimeT
 
 function pythonFiles(id: string, kind: PluginKind): Record<string, string> {
   if (!PYTHON_KINDS.includes(kind)) {
-    throw new PlugwayError('PLW_ERR_CLI_USAGE', { reason: `the Python scaffold covers kinds ${PYTHON_KINDS.join(', ')}; for ${kind}, start from one and add the methods (docs/process-abi.md lists them)` });
+    throw new PlugwayError('PLW_ERR_CLI_USAGE', {
+      reason: `the Python scaffold covers kinds ${PYTHON_KINDS.join(', ')}; for ${kind}, start from one and add the methods (docs/process-abi.md lists them)`,
+    });
   }
   const t = pythonKindTemplate(kind, id);
   return {

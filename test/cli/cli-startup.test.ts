@@ -29,7 +29,7 @@ test('plugway --help from the summaries reads exactly as the help built from eve
   assert.match(fast, /diagnose \[options\] <system> <url>/);
 });
 
-test('a run registers only the command it names, and under plugin only the subcommand\'s module', async () => {
+test("a run registers only the command it names, and under plugin only the subcommand's module", async () => {
   const names = (c: Command) => c.commands.map((x) => x.name()).sort();
   const list = await buildProgram(['node', 'plugway', 'plugin', 'list', '--url', 'http://127.0.0.1:1']);
   assert.deepEqual(names(list), ['plugin']);

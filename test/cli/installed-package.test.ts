@@ -19,12 +19,15 @@ let pkg = '';
 let tarball = '';
 const children: ChildProcess[] = [];
 
-before(async () => {
-  mirror = await startNpmMirror(CHECKOUT);
-  env = npmEnv(join(work, 'home'), mirror.url);
-  tarball = await packCheckout(join(work, 'pack'), env);
-  ({ bin, pkg } = await installGlobally(tarball, join(work, 'prefix'), env));
-}, { timeout: 240_000 });
+before(
+  async () => {
+    mirror = await startNpmMirror(CHECKOUT);
+    env = npmEnv(join(work, 'home'), mirror.url);
+    tarball = await packCheckout(join(work, 'pack'), env);
+    ({ bin, pkg } = await installGlobally(tarball, join(work, 'prefix'), env));
+  },
+  { timeout: 240_000 },
+);
 
 after(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -91,7 +94,10 @@ test('plugway serve from the installed package serves the bundled examples; the 
   assert.doesNotMatch(quiet.stderr, /debug/);
 
   // the README's placeholder typed literally, and a wrong token: auth problems, not "unreachable"
-  for (const [token, says] of [['…', /malformed: it holds "…" \(U\+2026\)/], ['not-the-token', /refused the admin token from PLUGWAY_ADMIN_TOKEN/]] as const) {
+  for (const [token, says] of [
+    ['…', /malformed: it holds "…" \(U\+2026\)/],
+    ['not-the-token', /refused the admin token from PLUGWAY_ADMIN_TOKEN/],
+  ] as const) {
     const r = await run(bin, ['plugin', 'list', '--url', gw.url], { cwd, env: { ...env, PLUGWAY_ADMIN_TOKEN: token } });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^plugway: PLW_ERR_ADMIN_UNAUTHORIZED: /);

@@ -47,55 +47,58 @@ function variant(id: string, pkg: Record<string, unknown>): string {
   return dir;
 }
 
-before(async () => {
-  [registry, mirror] = await Promise.all([startVerdaccio(join(work, 'verdaccio')), startNpmMirror(CHECKOUT)]);
-  // the build tools come from the mirror of node_modules; @market/* and the plugins from Verdaccio
-  env = npmEnv(join(work, 'home'), mirror.url);
-  writeFileSync(env.npm_config_userconfig!, `@market:registry=${registry.url}\n//${registry.authKey}:_authToken=${registry.token}\n`);
-  writeFileSync(publicKey, keys.publicPem);
+before(
+  async () => {
+    [registry, mirror] = await Promise.all([startVerdaccio(join(work, 'verdaccio')), startNpmMirror(CHECKOUT)]);
+    // the build tools come from the mirror of node_modules; @market/* and the plugins from Verdaccio
+    env = npmEnv(join(work, 'home'), mirror.url);
+    writeFileSync(env.npm_config_userconfig!, `@market:registry=${registry.url}\n//${registry.authKey}:_authToken=${registry.token}\n`);
+    writeFileSync(publicKey, keys.publicPem);
 
-  // a library the plugin depends on at run time
-  const lib = writePackage(join(work, 'lib'), {
-    'package.json': JSON.stringify({ name: '@market/greet-words', version: '1.0.0', type: 'module', main: 'index.js', types: 'index.d.ts' }),
-    'index.js': "export const shout = (s) => `${s.toUpperCase()}!`;\n",
-    'index.d.ts': 'export declare function shout(s: string): string;\n',
-  });
-  ok(await npm(['publish'], lib), 'npm publish @market/greet-words');
+    // a library the plugin depends on at run time
+    const lib = writePackage(join(work, 'lib'), {
+      'package.json': JSON.stringify({ name: '@market/greet-words', version: '1.0.0', type: 'module', main: 'index.js', types: 'index.d.ts' }),
+      'index.js': 'export const shout = (s) => `${s.toUpperCase()}!`;\n',
+      'index.d.ts': 'export declare function shout(s: string): string;\n',
+    });
+    ok(await npm(['publish'], lib), 'npm publish @market/greet-words');
 
-  // the plugin, as an author makes it: scaffold, add the dependency, npm install, npm pack, sign, npm publish
-  ok(await plugway(['plugin', 'create', 'hello-market', '--dir', join(work, 'authors')]), 'plugin create');
-  const dir = join(work, 'authors', 'hello-market');
-  const src = readFileSync(join(dir, 'src', 'index.ts'), 'utf8');
-  const changed = src
-    .replace("from 'plugway/sdk';", "from 'plugway/sdk';\nimport { shout } from '@market/greet-words';")
-    .replace('body: { message: `${ctx.config.greeting}, ${name}!`', 'body: { message: shout(`${ctx.config.greeting}, ${name}`)');
-  assert.notEqual(changed, src);
-  writeFileSync(join(dir, 'src', 'index.ts'), changed);
-  const pj = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pj, dependencies: { '@market/greet-words': '^1.0.0' } }, null, 2));
-  ok(await npm(['install'], dir), 'npm install (plugin)');
-  const packed = ok(await npm(['pack', '--json'], dir), 'npm pack (plugin)');
-  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  assert.deepEqual(info!.files.map((f) => f.path).sort(), ['README.md', 'dist/index.js', 'fixtures.json', 'package.json', 'plugin.yaml']);
-  const tgz = join(dir, info!.filename);
-  signature = signPackage(tgz, keys.privatePem).sigFile;
-  ok(await npm(['publish', tgz, `--registry=${registry.url}`], dir), 'npm publish (plugin)');
+    // the plugin, as an author makes it: scaffold, add the dependency, npm install, npm pack, sign, npm publish
+    ok(await plugway(['plugin', 'create', 'hello-market', '--dir', join(work, 'authors')]), 'plugin create');
+    const dir = join(work, 'authors', 'hello-market');
+    const src = readFileSync(join(dir, 'src', 'index.ts'), 'utf8');
+    const changed = src
+      .replace("from 'plugway/sdk';", "from 'plugway/sdk';\nimport { shout } from '@market/greet-words';")
+      .replace('body: { message: `${ctx.config.greeting}, ${name}!`', 'body: { message: shout(`${ctx.config.greeting}, ${name}`)');
+    assert.notEqual(changed, src);
+    writeFileSync(join(dir, 'src', 'index.ts'), changed);
+    const pj = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pj, dependencies: { '@market/greet-words': '^1.0.0' } }, null, 2));
+    ok(await npm(['install'], dir), 'npm install (plugin)');
+    const packed = ok(await npm(['pack', '--json'], dir), 'npm pack (plugin)');
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    assert.deepEqual(info!.files.map((f) => f.path).sort(), ['README.md', 'dist/index.js', 'fixtures.json', 'package.json', 'plugin.yaml']);
+    const tgz = join(dir, info!.filename);
+    signature = signPackage(tgz, keys.privatePem).sigFile;
+    ok(await npm(['publish', tgz, `--registry=${registry.url}`], dir), 'npm publish (plugin)');
 
-  // the gateway the plugins go into
-  mkdirSync(plugins, { recursive: true });
-  const child = spawn(process.execPath, [PLUGWAY_BIN, 'serve', '--plugins', plugins, '--port', '0', '--state-dir', stateDir], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  gateway = await new Promise((resolve, reject) => {
-    let out = '';
-    const seen = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1]!, child });
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-    child.once('exit', (code) => reject(new Error(`plugway serve exited with ${code}: ${out}`)));
-  });
-}, { timeout: 240_000 });
+    // the gateway the plugins go into
+    mkdirSync(plugins, { recursive: true });
+    const child = spawn(process.execPath, [PLUGWAY_BIN, 'serve', '--plugins', plugins, '--port', '0', '--state-dir', stateDir], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    gateway = await new Promise((resolve, reject) => {
+      let out = '';
+      const seen = (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) resolve({ url: m[1]!, child });
+      };
+      child.stdout.on('data', seen);
+      child.stderr.on('data', seen);
+      child.once('exit', (code) => reject(new Error(`plugway serve exited with ${code}: ${out}`)));
+    });
+  },
+  { timeout: 240_000 },
+);
 
 after(async () => {
   if (gateway && gateway.child.exitCode === null) {
@@ -114,7 +117,10 @@ test('plugin search lists the packages with the plugway-plugin keyword, not othe
   assert.match(found.stdout, /^hello-market\s+0\.1\.0\s+A handler plugin/m);
   assert.match(found.stdout, /plugway plugin install npm:hello-market/);
   const all = JSON.parse(ok(await plugway(['plugin', 'search', '--json', '--registry', registry.url]), 'search').stdout) as { plugins: Array<{ name: string }> };
-  assert.deepEqual(all.plugins.map((p) => p.name), ['hello-market']);
+  assert.deepEqual(
+    all.plugins.map((p) => p.name),
+    ['hello-market'],
+  );
   const none = ok(await plugway(['plugin', 'search', 'nothing-like-this', '--registry', registry.url]), 'search nothing');
   assert.match(none.stdout, /^No plugins found/);
 });

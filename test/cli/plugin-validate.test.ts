@@ -116,7 +116,7 @@ test('a manifest file of any name: the file beside it with its name is the entry
   assert.match(lacking.out, /greet\.yaml:3:7 PLW_ERR_KIND_CONTRACT Plugin greet is of kind handler but does not implement handleRequest/);
 });
 
-test('wasm entries: compiled and checked for handle_request or the endpoints\' functions', async () => {
+test("wasm entries: compiled and checked for handle_request or the endpoints' functions", async () => {
   const good = plugin({
     'plugin.yaml': 'id: wasm-ok\nversion: 1.0.0\nruntime:\n  type: wasm\nendpoints:\n  - path: /a\n  - path: /b\n    function: greet\n',
     'plugin.wasm': await wat('(module (func (export "handle_request") (result i32) i32.const 0) (func (export "greet") (result i32) i32.const 0))'),
@@ -192,7 +192,10 @@ test('a folder with several <name>.yaml and no plugin.yaml: an error naming them
   const two = plugin({ 'a.yaml': 'id: a\nversion: 1.0.0\n', 'a.js': handler, 'b.yml': 'id: b\nversion: 1.0.0\n', 'b.mjs': handler });
   const r = validate(two);
   assert.equal(r.code, 1);
-  assert.match(r.out, /PLW_ERR_MANIFEST_NOT_FOUND No plugin\.yaml in .*, and 2 manifests could be the plugin \(a\.yaml, b\.yml\), each with an entry beside it: the folder holds several plugins; validate one file, e\.g\. plugway plugin validate .*a\.yaml/);
+  assert.match(
+    r.out,
+    /PLW_ERR_MANIFEST_NOT_FOUND No plugin\.yaml in .*, and 2 manifests could be the plugin \(a\.yaml, b\.yml\), each with an entry beside it: the folder holds several plugins; validate one file, e\.g\. plugway plugin validate .*a\.yaml/,
+  );
 
   const loose = plugin({ 'one.yaml': 'id: one\nversion: 1.0.0\n', 'two.yaml': 'id: two\nversion: 1.0.0\n' });
   const l = validate(loose);

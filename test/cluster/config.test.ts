@@ -34,7 +34,10 @@ async function pluginsDir(): Promise<string> {
     join(dir, 'greeter', 'plugin.yaml'),
     `id: greeter\nversion: 1.0.0\nkind: handler\nruntime: { type: inprocess, entry: index.mjs }\nendpoints: [{ path: /greet, method: GET }]\nconfig_schema:\n  type: object\n  additionalProperties: false\n  properties:\n    greeting: { type: string, minLength: 1, default: Hello }\n    excited: { type: boolean, default: false }\n`,
   );
-  await writeFile(join(dir, 'greeter', 'index.mjs'), `export default (config) => ({ async handleRequest() { return { statusCode: 200, body: { text: config.greeting + (config.excited ? '!' : '.') } }; } });\n`);
+  await writeFile(
+    join(dir, 'greeter', 'index.mjs'),
+    `export default (config) => ({ async handleRequest() { return { statusCode: 200, body: { text: config.greeting + (config.excited ? '!' : '.') } }; } });\n`,
+  );
   return dir;
 }
 

@@ -52,7 +52,14 @@ test('deploy once, every node serves it; tampered packages are refused everywher
   const keys = generateSigningKeys();
   const config = async (plugins: string) => {
     const f = join(await tmpDir('deploy-cfg'), 'plugway.yaml');
-    await writeFile(f, `state: { store: etcd, etcd: { endpoints: [${JSON.stringify(etcd.endpoint)}], prefix: ${JSON.stringify(PREFIX)} } }\ncluster: { nats: { servers: [${JSON.stringify(nats.url)}] } }\nplugins: { directories: [${JSON.stringify(plugins)}] }\ntrusted_keys:\n  - |\n${keys.publicPem.trim().split('\n').map((l) => `    ${l}`).join('\n')}\n`);
+    await writeFile(
+      f,
+      `state: { store: etcd, etcd: { endpoints: [${JSON.stringify(etcd.endpoint)}], prefix: ${JSON.stringify(PREFIX)} } }\ncluster: { nats: { servers: [${JSON.stringify(nats.url)}] } }\nplugins: { directories: [${JSON.stringify(plugins)}] }\ntrusted_keys:\n  - |\n${keys.publicPem
+        .trim()
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}\n`,
+    );
     return f;
   };
   for (const id of ['dep-a', 'dep-b', 'dep-c']) {
@@ -90,16 +97,24 @@ test('deploy once, every node serves it; tampered packages are refused everywher
   await store.put('greeter@1.2.0-evil.tgz', bytes);
   const kv = createEtcdClient({ endpoints: [etcd.endpoint] });
   try {
-    await kv.compareAndPut(`${PREFIX}/deploys/greeter`, JSON.stringify({ id: 'greeter', version: '1.2.0', sha256: sha256Hex(await readFile(pkg)), package: 'greeter@1.2.0-evil.tgz', deployed_at: new Date().toISOString(), by: 'attacker' }), (await kv.get(`${PREFIX}/deploys/greeter`))!.modRevision);
+    await kv.compareAndPut(
+      `${PREFIX}/deploys/greeter`,
+      JSON.stringify({ id: 'greeter', version: '1.2.0', sha256: sha256Hex(await readFile(pkg)), package: 'greeter@1.2.0-evil.tgz', deployed_at: new Date().toISOString(), by: 'attacker' }),
+      (await kv.get(`${PREFIX}/deploys/greeter`))!.modRevision,
+    );
   } finally {
     kv.close();
     await store.close();
   }
   let last: NodeInfo[] = [];
-  const reported = await until(async () => {
-    const list = (last = await nodeList(a));
-    return list.length === 3 && list.every((n) => n.problems?.some((p) => p.code === 'PLW_ERR_INTEGRITY_MISMATCH')) ? list : undefined;
-  }, 10_000, 'every node reporting the altered package').catch((err) => {
+  const reported = await until(
+    async () => {
+      const list = (last = await nodeList(a));
+      return list.length === 3 && list.every((n) => n.problems?.some((p) => p.code === 'PLW_ERR_INTEGRITY_MISMATCH')) ? list : undefined;
+    },
+    10_000,
+    'every node reporting the altered package',
+  ).catch((err) => {
     throw new Error(`${err.message}; the node list: ${JSON.stringify(last.map((n) => ({ id: n.id, problems: n.problems })))}\n${a.output().slice(-3000)}`);
   });
   assert.equal(reported.length, 3);

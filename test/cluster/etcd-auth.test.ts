@@ -34,7 +34,9 @@ after(async () => {
 test('the store authenticates with state.etcd.username/password; without them it is refused with a code', { skip }, async () => {
   const dir = await tmpDir('etcd-auth');
   const base = { state: { store: 'etcd', dir, etcd: { endpoints: [etcd.endpoint], prefix: `/auth-${process.pid}` } } };
-  const withAuth = createStateStore(await loadHostConfig({ env: {}, overrides: { ...base, state: { ...base.state, etcd: { ...base.state.etcd, username: 'root', password: 's3cret-root' } } } as never }));
+  const withAuth = createStateStore(
+    await loadHostConfig({ env: {}, overrides: { ...base, state: { ...base.state, etcd: { ...base.state.etcd, username: 'root', password: 's3cret-root' } } } as never }),
+  );
   try {
     await withAuth.load();
     await withAuth.setEnabled('hello', false);

@@ -30,11 +30,26 @@ export async function createEtcdServer(): Promise<EtcdServer> {
   const start = () =>
     new Promise<void>((resolve, reject) => {
       const args = [
-        '--name', 'n1', '--data-dir', dataDir,
-        '--listen-client-urls', client, '--advertise-client-urls', client,
-        '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-        '--initial-cluster', `n1=${peer}`, '--initial-cluster-state', 'new',
-        '--logger', 'zap', '--log-outputs', 'stderr',
+        '--name',
+        'n1',
+        '--data-dir',
+        dataDir,
+        '--listen-client-urls',
+        client,
+        '--advertise-client-urls',
+        client,
+        '--listen-peer-urls',
+        peer,
+        '--initial-advertise-peer-urls',
+        peer,
+        '--initial-cluster',
+        `n1=${peer}`,
+        '--initial-cluster-state',
+        'new',
+        '--logger',
+        'zap',
+        '--log-outputs',
+        'stderr',
       ];
       const proc = ownChild(spawn('etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] }));
       child = proc;

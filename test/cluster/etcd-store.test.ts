@@ -163,7 +163,7 @@ test('load/update round trip: one key per plugin holding JSON, version carried',
   assert.equal((await store(prefix).load()).plugins.billing?.version, '1.4.2');
 });
 
-test('two stores see each other\'s writes through watch', { skip }, async () => {
+test("two stores see each other's writes through watch", { skip }, async () => {
   const prefix = freshPrefix();
   const a = store(prefix);
   const b = store(prefix);
@@ -286,7 +286,10 @@ test('etcd stops mid-way: gateways keep serving the last known state, then conve
   await pluginReaches(b.host, 'hello', false, 'stopped');
 
   await own.stop();
-  await Promise.all([a.logs.waitFor('lost the desired-state store; serving the last known desired state and retrying'), b.logs.waitFor('lost the desired-state store; serving the last known desired state and retrying')]);
+  await Promise.all([
+    a.logs.waitFor('lost the desired-state store; serving the last known desired state and retrying'),
+    b.logs.waitFor('lost the desired-state store; serving the last known desired state and retrying'),
+  ]);
   for (const n of [a, b]) {
     assert.equal((await http(`${n.gw.url}/hi`)).json.error.code, 'PLW_ERR_PLUGIN_DISABLED', 'last known state: disabled');
     assert.equal((await http(`${n.gw.url}/ping`)).status, 200, 'still serving');
@@ -310,4 +313,3 @@ test('etcd stops mid-way: gateways keep serving the last known state, then conve
   await Promise.all([pluginReaches(a.host, 'hello', true, 'running'), pluginReaches(b.host, 'hello', true, 'running')]);
   for (const n of [a, b]) assert.equal((await http(`${n.gw.url}/hi`)).status, 200);
 });
-

@@ -70,8 +70,15 @@ test('events cross nodes; a durable subscriber gets what it missed; NATS down ne
   assert.equal((await emit(a, 5, 0)).status, 200);
   await until(async () => (await seen(b, 'counter')).filter((s) => s < 5).length === 5, 5000, 'five events at b (at most once)');
   await until(async () => (await seen(b, 'ledger')).filter((s) => s < 5).length === 5, 5000, 'five events at b (durable)');
-  assert.deepEqual((await seen(a, 'counter')).filter((s) => s < 5), [0, 1, 2, 3, 4], 'the emitting node delivers to its own plugins once, not again from NATS');
-  assert.deepEqual((await seen(a, 'ledger')).filter((s) => s < 5), [0, 1, 2, 3, 4]);
+  assert.deepEqual(
+    (await seen(a, 'counter')).filter((s) => s < 5),
+    [0, 1, 2, 3, 4],
+    'the emitting node delivers to its own plugins once, not again from NATS',
+  );
+  assert.deepEqual(
+    (await seen(a, 'ledger')).filter((s) => s < 5),
+    [0, 1, 2, 3, 4],
+  );
 
   // b goes down; a emits 3 more; b comes back with the same node id: its durable ledger gets them.
   await b.stop('SIGTERM');
@@ -79,7 +86,11 @@ test('events cross nodes; a durable subscriber gets what it missed; NATS down ne
   b = await startServeNode({ token: TOKEN, nodeId: 'ev-b', args: ['--plugins', dir], env, stateDir: stateB });
   nodes.push(b);
   await until(async () => (await seen(b, 'ledger')).filter((s) => s >= 10 && s < 20).length === 3, 10_000, 'the 3 missed events at the restarted b (durable)');
-  assert.deepEqual((await seen(b, 'counter')).filter((s) => s >= 10 && s < 20), [], 'at most once: the non-durable counter missed them');
+  assert.deepEqual(
+    (await seen(b, 'counter')).filter((s) => s >= 10 && s < 20),
+    [],
+    'at most once: the non-durable counter missed them',
+  );
 
   // NATS goes away: requests are answered as before; the events wait and flow when it is back.
   await nats.stop();

@@ -41,5 +41,13 @@ export async function createNatsServer(): Promise<NatsServer> {
     await exited;
     clearTimeout(kill);
   };
-  return { url: `nats://127.0.0.1:${port}`, start, stop, destroy: async () => { await stop(); await rm(storeDir, { recursive: true, force: true }); } };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    start,
+    stop,
+    destroy: async () => {
+      await stop();
+      await rm(storeDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -35,13 +35,20 @@ test('three serve nodes list each other; kill -9 leaves within TTL + 2 s; SIGTER
     nodes.push(await startServeNode({ etcd: etcd.endpoint, prefix, token: TOKEN, nodeId: id, env: { PLUGWAY_NODE_TTL: `${TTL_S}s` } }));
   }
   const [a, b, c] = nodes as [ServeNode, ServeNode, ServeNode];
-  const seen = await until(async () => {
-    const l = await list(a.url);
-    return l.nodes.length === 3 && l.nodes.every((n) => n.address) ? l : undefined;
-  }, 10_000, 'three nodes with addresses in the list');
+  const seen = await until(
+    async () => {
+      const l = await list(a.url);
+      return l.nodes.length === 3 && l.nodes.every((n) => n.address) ? l : undefined;
+    },
+    10_000,
+    'three nodes with addresses in the list',
+  );
   assert.equal(seen.cluster, true);
   assert.equal(seen.self, 'node-a');
-  assert.deepEqual(seen.nodes.map((n) => n.id), ['node-a', 'node-b', 'node-c']);
+  assert.deepEqual(
+    seen.nodes.map((n) => n.id),
+    ['node-a', 'node-b', 'node-c'],
+  );
   const nb = seen.nodes.find((n) => n.id === 'node-b')!;
   assert.equal(nb.address, b.url, 'the address a node publishes is the one it listens on');
   assert.match(nb.plugway_version, /^\d+\.\d+\.\d+/);
@@ -60,11 +67,23 @@ test('three serve nodes list each other; kill -9 leaves within TTL + 2 s; SIGTER
   // A clean stop revokes the lease: gone by the time the process has exited.
   await b.stop('SIGTERM');
   const after = await list(a.url);
-  assert.deepEqual(after.nodes.map((n) => n.id), ['node-a']);
+  assert.deepEqual(
+    after.nodes.map((n) => n.id),
+    ['node-a'],
+  );
 });
 
 test('version skew names which node runs which version', () => {
-  const node = (id: string, v: string): NodeInfo => ({ id, plugway_version: '0.1.0', started_at: '', updated_at: '', plugins: [{ id: 'greeter', version: v, state: 'running', health: 'healthy' }, { id: 'hello', version: '1.0.0', state: 'running', health: 'healthy' }] });
+  const node = (id: string, v: string): NodeInfo => ({
+    id,
+    plugway_version: '0.1.0',
+    started_at: '',
+    updated_at: '',
+    plugins: [
+      { id: 'greeter', version: v, state: 'running', health: 'healthy' },
+      { id: 'hello', version: '1.0.0', state: 'running', health: 'healthy' },
+    ],
+  });
   assert.deepEqual(versionSkew([node('a', '1.0.0'), node('b', '1.1.0'), node('c', '1.0.0')]), [{ plugin: 'greeter', versions: { '1.0.0': ['a', 'c'], '1.1.0': ['b'] } }]);
   assert.deepEqual(versionSkew([node('a', '1.0.0'), node('b', '1.0.0')]), []);
 });

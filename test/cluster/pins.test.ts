@@ -53,10 +53,14 @@ test('a rollback on one node switches every node; a node without that version re
   assert.equal(await served(b), '2.0.0');
 
   // c is asked (through the shared state) to serve 2.0.0, which it does not keep: it keeps 1.0.0 and says so.
-  const cNode = await until(async () => {
-    const l = (await http(`${a.url}/admin/nodes`, { headers: { authorization: `Bearer ${TOKEN}` } })).json as { nodes: NodeInfo[] };
-    return l.nodes.find((n) => n.id === 'pin-c' && n.problems?.some((p) => p.plugin === 'greeter'));
-  }, 10_000, 'node c reporting that it cannot serve 2.0.0');
+  const cNode = await until(
+    async () => {
+      const l = (await http(`${a.url}/admin/nodes`, { headers: { authorization: `Bearer ${TOKEN}` } })).json as { nodes: NodeInfo[] };
+      return l.nodes.find((n) => n.id === 'pin-c' && n.problems?.some((p) => p.plugin === 'greeter'));
+    },
+    10_000,
+    'node c reporting that it cannot serve 2.0.0',
+  );
   assert.equal(cNode.problems![0]!.code, 'PLW_ERR_VERSION_NOT_FOUND');
   assert.equal(await served(c), '1.0.0');
 
@@ -76,10 +80,14 @@ test('a rollback on one node switches every node; a node without that version re
   const get = { headers: { authorization: `Bearer ${TOKEN}` } };
   const started = await http(`${a.url}/admin/plugins/greeter/canary`, post({ version: '1.0.0', percent: 30 }));
   assert.equal(started.status, 200, started.text);
-  const onB = await until(async () => {
-    const c = (await http(`${b.url}/admin/plugins/greeter/canary`, get)).json;
-    return c?.canary?.version === '1.0.0' ? c : undefined;
-  }, 5000, 'node b running the canary started on a');
+  const onB = await until(
+    async () => {
+      const c = (await http(`${b.url}/admin/plugins/greeter/canary`, get)).json;
+      return c?.canary?.version === '1.0.0' ? c : undefined;
+    },
+    5000,
+    'node b running the canary started on a',
+  );
   assert.equal(onB.percent, 30);
   assert.equal((await http(`${a.url}/admin/plugins/greeter/canary/abort`, post())).status, 200);
   await until(async () => (await http(`${b.url}/admin/plugins/greeter/canary`, get)).json?.canary === null, 5000, 'the canary ended on b');

@@ -27,7 +27,9 @@ export async function startServeNode(opts: { etcd?: string; prefix?: string; tok
     ...(opts.nodeId ? { PLUGWAY_NODE_ID: opts.nodeId } : {}),
     ...opts.env,
   };
-  const child = ownChild(spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', '--state-dir', stateDir, ...(opts.args ?? [])], { cwd: stateDir, stdio: ['ignore', 'pipe', 'pipe'], env }));
+  const child = ownChild(
+    spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', '--state-dir', stateDir, ...(opts.args ?? [])], { cwd: stateDir, stdio: ['ignore', 'pipe', 'pipe'], env }),
+  );
   let out = '';
   child.stderr!.on('data', (d) => (out += d));
   const url = await new Promise<string>((resolve, reject) => {

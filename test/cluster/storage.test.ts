@@ -47,7 +47,10 @@ async function pluginsDir(): Promise<string> {
   const dir = await tmpDir('storage-plugins');
   for (const id of ['notes', 'other']) {
     await mkdir(join(dir, id));
-    await writeFile(join(dir, id, 'plugin.yaml'), `id: ${id}\nversion: 1.0.0\nkind: handler\nruntime: { type: ${id === 'notes' ? 'inprocess' : 'worker'}, entry: index.mjs }\nendpoints:\n  - { path: "/${id}/{key}", method: GET }\n  - { path: "/${id}/{key}", method: PUT }\n  - { path: "/${id}/{key}", method: DELETE }\n`);
+    await writeFile(
+      join(dir, id, 'plugin.yaml'),
+      `id: ${id}\nversion: 1.0.0\nkind: handler\nruntime: { type: ${id === 'notes' ? 'inprocess' : 'worker'}, entry: index.mjs }\nendpoints:\n  - { path: "/${id}/{key}", method: GET }\n  - { path: "/${id}/{key}", method: PUT }\n  - { path: "/${id}/{key}", method: DELETE }\n`,
+    );
     await writeFile(join(dir, id, 'index.mjs'), NOTES);
   }
   await symlink(join(ROOT, 'plugins', 'redis-storage'), join(dir, 'redis-storage'));
@@ -58,7 +61,10 @@ test('a value written through ctx.storage on node A is read on node B (redis-sto
   const dir = await pluginsDir();
   const cfgDir = await tmpDir('storage-cfg');
   const cfg = join(cfgDir, 'plugway.yaml');
-  await writeFile(cfg, `storage: { plugin: redis-storage }\nplugins:\n  directories: [${JSON.stringify(dir)}]\n  configs:\n    redis-storage:\n      config: { url: "redis://127.0.0.1:6379", key_prefix: ${JSON.stringify(PREFIX)} }\n`);
+  await writeFile(
+    cfg,
+    `storage: { plugin: redis-storage }\nplugins:\n  directories: [${JSON.stringify(dir)}]\n  configs:\n    redis-storage:\n      config: { url: "redis://127.0.0.1:6379", key_prefix: ${JSON.stringify(PREFIX)} }\n`,
+  );
   for (let i = 0; i < 2; i++) nodes.push(await startServeNode({ token: TOKEN, args: ['--config', cfg] }));
   const [a, b] = nodes as [ServeNode, ServeNode];
 
@@ -91,7 +97,10 @@ test('with its Redis unreachable, storage calls fail with PLW_ERR_STORAGE_UNAVAI
   const cfgDir = await tmpDir('storage-cfg2');
   const cfg = join(cfgDir, 'plugway.yaml');
   // A port nothing listens on.
-  await writeFile(cfg, `storage: { plugin: redis-storage }\nplugins:\n  directories: [${JSON.stringify(dir)}]\n  configs:\n    redis-storage:\n      config: { url: "redis://127.0.0.1:1", timeout: 300 }\n`);
+  await writeFile(
+    cfg,
+    `storage: { plugin: redis-storage }\nplugins:\n  directories: [${JSON.stringify(dir)}]\n  configs:\n    redis-storage:\n      config: { url: "redis://127.0.0.1:1", timeout: 300 }\n`,
+  );
   const n = await startServeNode({ token: TOKEN, args: ['--config', cfg] });
   nodes.push(n);
   const res = await http(`${n.url}/notes/x`, { method: 'PUT', json: 1 });

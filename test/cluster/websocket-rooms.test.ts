@@ -41,7 +41,10 @@ const CODE = `export default {
 async function pluginsDir(): Promise<string> {
   const dir = await tmpDir('rooms-plugins');
   await mkdir(join(dir, 'rooms'));
-  await writeFile(join(dir, 'rooms', 'plugin.yaml'), 'id: rooms\nversion: 1.0.0\nkind: handler\nruntime: { type: inprocess, entry: index.mjs }\nendpoints: [{ path: "/rooms/{room}", protocol: websocket }]\n');
+  await writeFile(
+    join(dir, 'rooms', 'plugin.yaml'),
+    'id: rooms\nversion: 1.0.0\nkind: handler\nruntime: { type: inprocess, entry: index.mjs }\nendpoints: [{ path: "/rooms/{room}", protocol: websocket }]\n',
+  );
   await writeFile(join(dir, 'rooms', 'index.mjs'), CODE);
   return dir;
 }
@@ -69,7 +72,7 @@ const metric = async (n: ServeNode, name: string): Promise<number> => {
   return m ? Number(m[1]) : 0;
 };
 
-test('a room broadcast on node A reaches the room\'s client on node B (and back), exactly once, text and binary', { skip }, async () => {
+test("a room broadcast on node A reaches the room's client on node B (and back), exactly once, text and binary", { skip }, async () => {
   const dir = await pluginsDir();
   const env = { PLUGWAY_NATS_SERVERS: nats.url };
   const a = await startServeNode({ token: TOKEN, nodeId: 'ws-a', args: ['--plugins', dir], env });
@@ -81,10 +84,15 @@ test('a room broadcast on node A reaches the room\'s client on node B (and back)
   const ann = await open(`${a.url}/rooms/doc-1`);
   const bob = await open(`${b.url}/rooms/doc-1`);
   const carol = await open(`${b.url}/rooms/doc-2`);
-  for (const [c, room] of [[ann, 'doc-1'], [bob, 'doc-1'], [carol, 'doc-2']] as const) assert.deepEqual(await c.next(), { joined: room });
+  for (const [c, room] of [
+    [ann, 'doc-1'],
+    [bob, 'doc-1'],
+    [carol, 'doc-2'],
+  ] as const)
+    assert.deepEqual(await c.next(), { joined: room });
 
   ann.send({ say: 'hello from A' });
-  assert.deepEqual(await bob.next(), { say: 'hello from A' }, 'node B delivered A\'s broadcast');
+  assert.deepEqual(await bob.next(), { say: 'hello from A' }, "node B delivered A's broadcast");
   assert.deepEqual(await ann.next(), { say: 'hello from A' }, 'A delivered to its own member');
   // B answers after receiving: had A's own broadcast come back to A through NATS, it would arrive
   // before this (NATS keeps the server's order), so ann's next message proves it did not.

@@ -244,7 +244,10 @@ test('the CSP is in force: other origins and HTML sinks are refused', { skip, ti
 
 test('mounted under a prefix, the page finds the admin API beside it', { skip, timeout: 30_000 }, async (t) => {
   const token = 'prefix-dashboard-token-0123456789';
-  const host = await makeHost([{ id: 'echo', plugin: echoPlugin, manifest: { endpoints: [{ path: '/echo', method: 'GET' }] as never } }], testConfig((c) => (c.gateway.admin.token = token)));
+  const host = await makeHost(
+    [{ id: 'echo', plugin: echoPlugin, manifest: { endpoints: [{ path: '/echo', method: 'GET' }] as never } }],
+    testConfig((c) => (c.gateway.admin.token = token)),
+  );
   const app = Fastify();
   await createGateway({ host, app, prefix: '/pw', stateDir: await tmp('prefix-state'), env: {} });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -88,7 +88,10 @@ test('traffic, an open WebSocket and a firing alert, then the dashboard', { skip
   assert.deepEqual(await chat.next(), { id: 'live-doc', version: '1.0.0' });
   const alerts = gatewayOf(stack!.app).alerts;
   await alerts.tick();
-  assert.deepEqual(alerts.list().firing.map((a) => `${a.rule}/${a.plugin}`), ['plugin_error_rate/payments']);
+  assert.deepEqual(
+    alerts.list().firing.map((a) => `${a.rule}/${a.plugin}`),
+    ['plugin_error_rate/payments'],
+  );
 
   await page.setViewportSize({ width: 1440, height: 1000 });
   await page.goto(`${stack!.url}/dashboard`);

@@ -12,7 +12,12 @@ const TOKEN = 'dashboard-route-token-0123456789';
 const plugins = () => [{ id: 'secret-plugin', plugin: echoPlugin, manifest: { endpoints: [{ path: '/s', method: 'GET' }] as never } }];
 
 test('GET /dashboard: no token needed, no data in it, strict headers; HEAD too', async (t) => {
-  const gw = await startGateway(await makeHost(plugins(), testConfig((c) => (c.gateway.admin.token = TOKEN))));
+  const gw = await startGateway(
+    await makeHost(
+      plugins(),
+      testConfig((c) => (c.gateway.admin.token = TOKEN)),
+    ),
+  );
   t.after(() => gw.close());
   const r = await http(`${gw.url}/dashboard`);
   assert.equal(r.status, 200);
@@ -33,7 +38,12 @@ test('GET /dashboard: no token needed, no data in it, strict headers; HEAD too',
 });
 
 test('gateway.admin.enabled: false → no admin API and no dashboard', async (t) => {
-  const gw = await startGateway(await makeHost(plugins(), testConfig((c) => (c.gateway.admin.enabled = false))));
+  const gw = await startGateway(
+    await makeHost(
+      plugins(),
+      testConfig((c) => (c.gateway.admin.enabled = false)),
+    ),
+  );
   t.after(() => gw.close());
   const r = await http(`${gw.url}/dashboard`);
   assert.equal(r.status, 404);
@@ -42,7 +52,10 @@ test('gateway.admin.enabled: false → no admin API and no dashboard', async (t)
 });
 
 test('mounted under a prefix: /<prefix>/dashboard beside /<prefix>/admin', async (t) => {
-  const host = await makeHost(plugins(), testConfig((c) => (c.gateway.admin.token = TOKEN)));
+  const host = await makeHost(
+    plugins(),
+    testConfig((c) => (c.gateway.admin.token = TOKEN)),
+  );
   const app = Fastify();
   app.get('/', async () => 'the app');
   await createGateway({ host, app, prefix: '/pw', stateDir: await tmpDir('state'), env: {} });

@@ -73,7 +73,10 @@ export function assertManifestMatches(id: string, code: { actions: readonly stri
   assert.equal(m.kind, 'diagnostics');
   assert.deepEqual(m.actions, [...code.actions]);
   const system = id.replace(/-diagnostics$/, '');
-  assert.deepEqual(m.endpoints.map((e: { path: string; method: string; auth: string }) => [e.method, e.path, e.auth]), [['POST', `/diagnostics/${system}`, 'required']]);
+  assert.deepEqual(
+    m.endpoints.map((e: { path: string; method: string; auth: string }) => [e.method, e.path, e.auth]),
+    [['POST', `/diagnostics/${system}`, 'required']],
+  );
   const props = m.config_schema.properties as Record<string, { default: unknown }>;
   assert.deepEqual(Object.keys(props).sort(), Object.keys(code.defaults).sort());
   for (const [k, v] of Object.entries(code.defaults)) assert.deepEqual(props[k]!.default, v, `config_schema default of ${k}`);
@@ -89,7 +92,9 @@ export async function until(what: string, fn: () => Promise<boolean>, timeoutMs 
 export function selfSigned(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+    stdio: 'ignore',
+  });
   return { cert, key };
 }
 

@@ -49,7 +49,12 @@ async function consumeAll(groupId: string, topic: string, n: number): Promise<vo
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
   await new Promise<void>((resolve) => {
-    void consumer.run({ autoCommitInterval: 50, eachMessage: async () => { if (++seen >= n) resolve(); } });
+    void consumer.run({
+      autoCommitInterval: 50,
+      eachMessage: async () => {
+        if (++seen >= n) resolve();
+      },
+    });
   });
   await consumer.disconnect(); // commits the consumed offsets
 }
@@ -59,7 +64,13 @@ function keepProducing(topic: string): () => Promise<void> {
   let on = true;
   const loop = (async () => {
     while (on) {
-      await producer!.send({ topic, messages: [{ key: 'k', value: 'v' }, { key: 'j', value: 'w' }] });
+      await producer!.send({
+        topic,
+        messages: [
+          { key: 'k', value: 'v' },
+          { key: 'j', value: 'w' },
+        ],
+      });
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
@@ -148,7 +159,10 @@ test('a broker that is down is reported unreachable', { skip }, async () => {
   try {
     const r = await diagnose({ categories: ['brokers'] });
     const f = expectFinding(r, 'KAFKA_BROKER_UNREACHABLE', 'warning');
-    assert.deepEqual((f.evidence.unreachable as Array<{ id: number }>).map((b) => b.id), [3]);
+    assert.deepEqual(
+      (f.evidence.unreachable as Array<{ id: number }>).map((b) => b.id),
+      [3],
+    );
   } finally {
     await mock!.command('up 3');
   }
@@ -186,15 +200,19 @@ test('consumer lag per partition; a stopped group is Burrow STOP (critical); a c
 });
 
 test('plugway diagnose kafka names groups from the CLI: ?groups= in the URL and --set groups=a,b', { skip }, async () => {
-  const cli = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/plugway.js', 'diagnose', 'kafka', ...args, '--category', 'consumers', '--window', '300ms', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const cli = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['bin/plugway.js', 'diagnose', 'kafka', ...args, '--category', 'consumers', '--window', '300ms', '--json'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
   const groupsOf = (stdout: string) => new Set((JSON.parse(stdout) as DiagnosticResult).findings.filter((f) => f.code === 'KAFKA_CONSUMER_LAG').map((f) => f.evidence.group));
   // The mock cannot list groups: without names nothing is checked; with them the stopped group is STOP (exit 2).
   const byUrl = await cli([`kafka://${mock!.bootstrap}?groups=stopped-group`]);

@@ -33,10 +33,7 @@ describe('private MariaDB servers (performance_schema off, and on)', { skip: bin
   let on: PrivateMariadb;
   let admin: mysql.Connection;
   before(async () => {
-    [off, on] = await Promise.all([
-      startPrivateMariadb(['--max-connections=10', '--innodb-buffer-pool-size=6M']),
-      startPrivateMariadb(['--performance-schema=ON']),
-    ]);
+    [off, on] = await Promise.all([startPrivateMariadb(['--max-connections=10', '--innodb-buffer-pool-size=6M']), startPrivateMariadb(['--performance-schema=ON'])]);
     admin = await off.connect();
   });
   after(async () => {
@@ -46,8 +43,11 @@ describe('private MariaDB servers (performance_schema off, and on)', { skip: bin
 
   test('a fresh server with performance_schema off is healthy', async () => {
     const r = await diagnose(off.url, {}, 500);
-    assert.deepEqual(r.findings.filter((f) => f.severity !== 'info'), []);
-    assert.equal(find(r, 'MYSQL_FULL_TABLE_SCANS'), undefined, 'the diagnosis\'s own SHOW statements are not counted as scans');
+    assert.deepEqual(
+      r.findings.filter((f) => f.severity !== 'info'),
+      [],
+    );
+    assert.equal(find(r, 'MYSQL_FULL_TABLE_SCANS'), undefined, "the diagnosis's own SHOW statements are not counted as scans");
     const cli = await plugwayDiagnose(['mysql', off.url, '--json', '--window', '300ms']);
     assert.equal(cli.code, 0, cli.stdout + cli.stderr);
   });
@@ -105,7 +105,7 @@ describe('private MariaDB servers (performance_schema off, and on)', { skip: bin
     assert.equal(r.status, 'healthy');
   });
 
-  test('slow queries logged under a session\'s own long_query_time are not attributed to the global one', async () => {
+  test("slow queries logged under a session's own long_query_time are not attributed to the global one", async () => {
     const stop = loop(off, async (c) => {
       await c.query('SET SESSION long_query_time = 0.05');
       await c.query('SELECT SLEEP(0.1)');

@@ -23,10 +23,7 @@ describe('a private MariaDB primary and replica', { skip: binarySkip('mariadbd',
   before(async () => {
     // Statement-based logging makes the replica re-run SLEEP(), which is how the lag test lags.
     // allSettled: when one fails to start, the other is still stopped in after().
-    const [a, b] = await Promise.allSettled([
-      startPrivateMariadb(['--log-bin=mysql-bin', '--server-id=1', '--binlog-format=STATEMENT']),
-      startPrivateMariadb(['--server-id=2']),
-    ]);
+    const [a, b] = await Promise.allSettled([startPrivateMariadb(['--log-bin=mysql-bin', '--server-id=1', '--binlog-format=STATEMENT']), startPrivateMariadb(['--server-id=2'])]);
     if (a.status === 'fulfilled') primary = a.value;
     if (b.status === 'fulfilled') replica = b.value;
     if (a.status === 'rejected') throw a.reason;

@@ -36,8 +36,24 @@ export async function startPrivateMariadb(flags: string[] = []): Promise<Private
     await run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, `--tmpdir=${tmp}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...user]);
     const port = await freePort();
     child = ownChild(
-      spawn('mariadbd', ['--no-defaults', `--datadir=${data}`, `--tmpdir=${tmp}`, `--port=${port}`, `--socket=${join(dir, 'sock')}`, '--bind-address=127.0.0.1',
-        `--pid-file=${join(dir, 'pid')}`, `--log-error=${join(dir, 'err.log')}`, '--skip-log-bin', '--innodb-buffer-pool-size=16M', ...user, ...flags], { stdio: 'ignore' }),
+      spawn(
+        'mariadbd',
+        [
+          '--no-defaults',
+          `--datadir=${data}`,
+          `--tmpdir=${tmp}`,
+          `--port=${port}`,
+          `--socket=${join(dir, 'sock')}`,
+          '--bind-address=127.0.0.1',
+          `--pid-file=${join(dir, 'pid')}`,
+          `--log-error=${join(dir, 'err.log')}`,
+          '--skip-log-bin',
+          '--innodb-buffer-pool-size=16M',
+          ...user,
+          ...flags,
+        ],
+        { stdio: 'ignore' },
+      ),
     );
     const server = child;
     const connect = () => mysql.createConnection({ host: '127.0.0.1', port, user: 'root', database: 'mysql' });

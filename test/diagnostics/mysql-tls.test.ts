@@ -44,11 +44,17 @@ describe('a private MariaDB with TLS and a password', { skip: binarySkip('mariad
     const ok = await diagnoseWith({ url: `127.0.0.1:${db.port}`, username: 'diag', password: 'diag-secret', tls: { ca, rejectUnauthorized: true } });
     assert.equal(ok.status, 'healthy');
     const p = createMysqlDiagnostics({});
-    await assert.rejects(async () => p.connect({ url: `mysql://diag:diag-secret@127.0.0.1:${db.port}/` }, ctx),
-      (e: { code?: string; message?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /denied/i.test(e.message ?? ''));
-    await assert.rejects(async () => p.connect({ url: `mysql://diag:wrong@127.0.0.1:${db.port}/?ssl=required` }, ctx),
-      (e: { code?: string; message?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /denied/i.test(e.message ?? ''));
-    await assert.rejects(async () => p.connect({ url: `mysql://diag:diag-secret@127.0.0.1:${db.port}/?ssl=true` }, ctx),
-      (e: { code?: string; message?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /certificate/i.test(e.message ?? ''));
+    await assert.rejects(
+      async () => p.connect({ url: `mysql://diag:diag-secret@127.0.0.1:${db.port}/` }, ctx),
+      (e: { code?: string; message?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /denied/i.test(e.message ?? ''),
+    );
+    await assert.rejects(
+      async () => p.connect({ url: `mysql://diag:wrong@127.0.0.1:${db.port}/?ssl=required` }, ctx),
+      (e: { code?: string; message?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /denied/i.test(e.message ?? ''),
+    );
+    await assert.rejects(
+      async () => p.connect({ url: `mysql://diag:diag-secret@127.0.0.1:${db.port}/?ssl=true` }, ctx),
+      (e: { code?: string; message?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /certificate/i.test(e.message ?? ''),
+    );
   });
 });

@@ -111,7 +111,10 @@ describe('a private MariaDB (max_connections=10, performance_schema on)', { skip
       assert.ok(Number(trx.evidence.oldest_seconds) >= 1);
       // kill-query is destructive: refused by default, allowed with allow_destructive.
       const waiting = (lock.evidence.waiting as Array<{ thread_id: number }>)[0]!.thread_id;
-      await assert.rejects(async () => p.execute!('kill-query', { id: waiting }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE');
+      await assert.rejects(
+        async () => p.execute!('kill-query', { id: waiting }, ctx()),
+        (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE',
+      );
       await p.disconnect(ctx());
       const killer = createMysqlDiagnostics({ allow_destructive: true });
       await killer.connect({ url: db.url }, ctx());
@@ -144,9 +147,18 @@ describe('a private MariaDB (max_connections=10, performance_schema on)', { skip
     try {
       const res = (await p.execute!('explain', { sql: 'SELECT * FROM t WHERE id = 1' }, ctx())) as { plan: { query_block?: unknown } };
       assert.ok(res.plan.query_block);
-      await assert.rejects(async () => p.execute!('explain', { sql: 'DELETE FROM t' }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST');
-      await assert.rejects(async () => p.execute!('explain', { sql: 'SELECT 1; DROP TABLE t' }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST');
-      await assert.rejects(async () => p.execute!('flush-tables', {}, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_NOT_ALLOWED');
+      await assert.rejects(
+        async () => p.execute!('explain', { sql: 'DELETE FROM t' }, ctx()),
+        (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST',
+      );
+      await assert.rejects(
+        async () => p.execute!('explain', { sql: 'SELECT 1; DROP TABLE t' }, ctx()),
+        (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST',
+      );
+      await assert.rejects(
+        async () => p.execute!('flush-tables', {}, ctx()),
+        (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_NOT_ALLOWED',
+      );
       const list = (await p.execute!('processlist', {}, ctx())) as { processes: unknown[] };
       assert.ok(list.processes.length >= 1);
       const m = await p.getMetrics(ctx());

@@ -77,7 +77,11 @@ describe('a private PostgreSQL 15 with autovacuum off', { skip: postgresBinaries
       assert.doesNotMatch(missing.suggestion, /\(restart\)|Add pg_stat_statements/);
       const f = expectFinding(r, 'PG_SEQ_SCANS', 'warning');
       const tables = f.evidence.tables as Array<{ table: string; seq_scans_in_window: number; seq_rows_read_in_window: number }>;
-      assert.deepEqual(tables.map((t) => t.table), ['public.scanned'], 'the table read by index is not flagged');
+      assert.deepEqual(
+        tables.map((t) => t.table),
+        ['public.scanned'],
+        'the table read by index is not flagged',
+      );
       assert.ok(tables[0]!.seq_scans_in_window >= 2 && tables[0]!.seq_rows_read_in_window >= 300_000, JSON.stringify(tables));
     } finally {
       stop = true;
@@ -102,7 +106,7 @@ describe('a private PostgreSQL 15 with autovacuum off', { skip: postgresBinaries
       await assert.rejects(app.connect(), /reserved/);
       const r = await diagnose(srv.url, {}, 200, ['connections']);
       const f = expectFinding(r, 'PG_CONNECTIONS_HIGH', 'critical');
-      assert.equal(f.evidence.connections, 9, 'the diagnosis\'s own connection is not counted');
+      assert.equal(f.evidence.connections, 9, "the diagnosis's own connection is not counted");
       assert.equal(f.evidence.usable_connections, 9);
       assert.equal(f.evidence.refusing, true);
       await held.pop()!.end();

@@ -54,9 +54,13 @@ describe('a private PostgreSQL with TLS and scram-sha-256', { skip: postgresBina
     const ok = await diagnoseWith({ url: `127.0.0.1:${srv.port}`, password: 'diag-secret', tls: { ca, rejectUnauthorized: true } });
     assert.equal(ok.status, 'healthy');
     const p = createPostgresDiagnostics({});
-    await assert.rejects(async () => p.connect({ url: `127.0.0.1:${srv.port}`, password: 'diag-secret', tls: { ca: otherCa, rejectUnauthorized: true } }, ctx),
-      (e: { code?: string; message?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /certificate/i.test(e.message ?? ''));
-    await assert.rejects(async () => p.connect({ url: `postgres://postgres:wrong@127.0.0.1:${srv.port}/postgres?sslmode=require` }, ctx),
-      (e: { code?: string; message?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /password authentication failed/.test(e.message ?? ''));
+    await assert.rejects(
+      async () => p.connect({ url: `127.0.0.1:${srv.port}`, password: 'diag-secret', tls: { ca: otherCa, rejectUnauthorized: true } }, ctx),
+      (e: { code?: string; message?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /certificate/i.test(e.message ?? ''),
+    );
+    await assert.rejects(
+      async () => p.connect({ url: `postgres://postgres:wrong@127.0.0.1:${srv.port}/postgres?sslmode=require` }, ctx),
+      (e: { code?: string; message?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /password authentication failed/.test(e.message ?? ''),
+    );
   });
 });

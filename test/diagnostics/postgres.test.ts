@@ -69,7 +69,10 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
       assert.match(JSON.stringify(f.evidence), /pg_sleep/);
       const safe = createPostgresDiagnostics({});
       await safe.connect({ url: srv.url }, ctx());
-      await assert.rejects(async () => safe.execute!('cancel-backend', { pid }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE');
+      await assert.rejects(
+        async () => safe.execute!('cancel-backend', { pid }, ctx()),
+        (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE',
+      );
       await safe.disconnect(ctx());
       const allowed = createPostgresDiagnostics({ allow_destructive: true });
       await allowed.connect({ url: srv.url }, ctx());
@@ -125,9 +128,11 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
     await admin.query('CREATE EXTENSION pg_stat_statements');
     const clients = await Promise.all([1, 2, 3, 4].map(() => srv.client()));
     try {
-      await Promise.all(clients.map(async (c) => {
-        for (let i = 0; i < 26; i++) await c.query('SELECT pg_sleep(0.025)');
-      }));
+      await Promise.all(
+        clients.map(async (c) => {
+          for (let i = 0; i < 26; i++) await c.query('SELECT pg_sleep(0.025)');
+        }),
+      );
       const p = createPostgresDiagnostics({});
       await p.connect({ url: srv.url }, ctx());
       const r = await p.diagnose({ windowMs: 200, categories: ['queries'] }, ctx());
@@ -251,7 +256,7 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
 
   test('table bloat estimated from pg_class and pg_stats', async () => {
     await admin.query('CREATE TABLE bloated (id int, pad text) WITH (autovacuum_enabled = false)');
-    await admin.query('INSERT INTO bloated SELECT g, repeat(\'x\', 100) FROM generate_series(1, 50000) g');
+    await admin.query("INSERT INTO bloated SELECT g, repeat('x', 100) FROM generate_series(1, 50000) g");
     await admin.query('DELETE FROM bloated WHERE id % 10 <> 0');
     await admin.query('ANALYZE bloated');
     try {
@@ -273,9 +278,18 @@ describe('a private PostgreSQL 15', { skip: postgresBinariesSkip() }, () => {
     try {
       const res = (await p.execute!('explain', { sql: 'SELECT * FROM pg_class WHERE oid = 1' }, ctx())) as { plan: unknown };
       assert.match(JSON.stringify(res.plan), /Plan/);
-      await assert.rejects(async () => p.execute!('explain', { sql: 'DROP TABLE x' }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST');
-      await assert.rejects(async () => p.execute!('vacuum-full', {}, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_NOT_ALLOWED');
-      await assert.rejects(async () => p.execute!('terminate-backend', { pid: 1 }, ctx()), (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE');
+      await assert.rejects(
+        async () => p.execute!('explain', { sql: 'DROP TABLE x' }, ctx()),
+        (e: { code?: string }) => e.code === 'PLW_ERR_BAD_REQUEST',
+      );
+      await assert.rejects(
+        async () => p.execute!('vacuum-full', {}, ctx()),
+        (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_NOT_ALLOWED',
+      );
+      await assert.rejects(
+        async () => p.execute!('terminate-backend', { pid: 1 }, ctx()),
+        (e: { code?: string }) => e.code === 'PLW_ERR_ACTION_DESTRUCTIVE',
+      );
       // Stopping the plugin (ctx.signal) ends a diagnosis in its sampling window at once.
       const ac = new AbortController();
       const running = p.diagnose({ windowMs: 60_000 }, { config: {}, signal: ac.signal } as unknown as PluginContext<Cfg>);

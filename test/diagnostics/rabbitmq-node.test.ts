@@ -29,7 +29,7 @@ describe('a private RabbitMQ node', { skip: rabbitBinariesSkip() }, () => {
     await node?.stop();
   });
 
-  test('a fresh node is healthy; its AMQP port with the shared broker\'s management API is refused', async () => {
+  test("a fresh node is healthy; its AMQP port with the shared broker's management API is refused", async () => {
     const r = await diagnose(node);
     assertHealthy(r);
     assert.equal(r.server?.node, node.node);

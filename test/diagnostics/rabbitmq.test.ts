@@ -84,16 +84,21 @@ describe('the shared RabbitMQ, on a vhost of its own', { skip }, () => {
     try {
       await eventually('the API to show orders growing and archive at rest', async () => {
         const [orders, archive] = await Promise.all(['orders', 'archive'].map((q) => vh.api<ApiQueue>('GET', `/api/queues/${vh.name}/${q}`)));
-        return (orders!.messages_ready ?? 0) >= 1000 && (orders!.messages_ready_details?.rate ?? 0) > 0 &&
-          archive!.messages_ready === 1200 && archive!.messages_ready_details?.rate === 0;
+        return (orders!.messages_ready ?? 0) >= 1000 && (orders!.messages_ready_details?.rate ?? 0) > 0 && archive!.messages_ready === 1200 && archive!.messages_ready_details?.rate === 0;
       });
       const r = await diagnose(vh.url, ['queues']);
       const f = expectFinding(r, 'RABBITMQ_QUEUE_BACKLOG_NO_CONSUMERS', 'warning');
       const growing = f.evidence.queues as Array<{ queue: string; vhost: string; consumers: number; ready_growth_per_second: number }>;
-      assert.deepEqual(growing.map((q) => [q.vhost, q.queue, q.consumers]), [[vh.name, 'orders', 0]]);
+      assert.deepEqual(
+        growing.map((q) => [q.vhost, q.queue, q.consumers]),
+        [[vh.name, 'orders', 0]],
+      );
       assert.ok(growing[0]!.ready_growth_per_second > 0);
       const still = expectFinding(r, 'RABBITMQ_QUEUE_NO_CONSUMERS', 'info');
-      assert.deepEqual((still.evidence.queues as Array<{ queue: string }>).map((q) => q.queue), ['archive']);
+      assert.deepEqual(
+        (still.evidence.queues as Array<{ queue: string }>).map((q) => q.queue),
+        ['archive'],
+      );
       const cli = await plugway(['rabbitmq', vh.url, '--json', '--window', '300ms', '--category', 'queues']);
       assert.equal(cli.code, 1, cli.stdout + cli.stderr);
     } finally {
@@ -134,18 +139,28 @@ describe('the shared RabbitMQ, on a vhost of its own', { skip }, () => {
       const [jobs, slow] = await Promise.all(['jobs', 'slow'].map((q) => vh.api<ApiQueue>('GET', `/api/queues/${vh.name}/${q}`)));
       if ((slow!.messages_ready ?? 0) < 1000) return false;
       const channels = await vh.api<Array<{ messages_unacknowledged?: number; prefetch_count?: number }>>('GET', `/api/vhosts/${vh.name}/channels`);
-      return (jobs!.messages_unacknowledged ?? 0) >= 1500 && typeof slow!.consumer_utilisation === 'number' && slow!.consumer_utilisation < 0.5 &&
-        channels.some((c) => c.messages_unacknowledged === 1500 && c.prefetch_count === 0);
+      return (
+        (jobs!.messages_unacknowledged ?? 0) >= 1500 &&
+        typeof slow!.consumer_utilisation === 'number' &&
+        slow!.consumer_utilisation < 0.5 &&
+        channels.some((c) => c.messages_unacknowledged === 1500 && c.prefetch_count === 0)
+      );
     });
     const r = await diagnose(vh.url, ['queues']).finally(async () => {
       feeding = false;
       await feeder;
     });
     const un = expectFinding(r, 'RABBITMQ_UNACKED_HIGH', 'warning');
-    assert.deepEqual((un.evidence.queues as Array<{ queue: string }>).map((q) => q.queue), ['jobs']);
+    assert.deepEqual(
+      (un.evidence.queues as Array<{ queue: string }>).map((q) => q.queue),
+      ['jobs'],
+    );
     assert.ok((un.evidence.channels_without_prefetch as number) >= 1, JSON.stringify(un.evidence));
     const util = expectFinding(r, 'RABBITMQ_CONSUMER_UTILISATION_LOW', 'warning');
-    assert.deepEqual((util.evidence.queues as Array<{ queue: string }>).map((q) => q.queue), ['slow']);
+    assert.deepEqual(
+      (util.evidence.queues as Array<{ queue: string }>).map((q) => q.queue),
+      ['slow'],
+    );
     assert.equal(find(r, 'RABBITMQ_QUEUE_BACKLOG_NO_CONSUMERS'), undefined);
     await greedy.close();
     await bounded.close();
@@ -172,7 +187,7 @@ describe('the shared RabbitMQ, on a vhost of its own', { skip }, () => {
     }
   });
 
-  test('POST /diagnostics/rabbitmq: a DiagnosticResult for a target, 400 for a bad body or another system\'s URL', async () => {
+  test("POST /diagnostics/rabbitmq: a DiagnosticResult for a target, 400 for a bad body or another system's URL", async () => {
     const p = createRabbitDiagnostics({});
     const req = (body: unknown) => ({ id: 'r1', method: 'POST', path: '/diagnostics/rabbitmq', params: {}, query: {}, headers: {}, body, context: {} });
     const ok = await p.handleRequest(req({ target: vh.url, window: '200ms', categories: ['queues', 'alarms'] }));
@@ -216,7 +231,10 @@ describe('the shared RabbitMQ, on a vhost of its own', { skip }, () => {
 test('unreachable: a port where nothing speaks AMQP, a vhost that does not exist, a wrong password', { skip }, async () => {
   const port = await freePort();
   const p = createRabbitDiagnostics({});
-  await assert.rejects(() => p.connect({ url: `amqp://guest:guest@127.0.0.1:${port}` }, none), (e: Error & { code?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /ECONNREFUSED/.test(e.message));
+  await assert.rejects(
+    () => p.connect({ url: `amqp://guest:guest@127.0.0.1:${port}` }, none),
+    (e: Error & { code?: string }) => e.code === 'PLW_ERR_DIAG_CONNECT' && /ECONNREFUSED/.test(e.message),
+  );
   await assert.rejects(() => p.connect({ url: 'amqp://guest:guest@127.0.0.1:5672/plw-no-such-vhost' }, none), /does not exist/);
   await assert.rejects(() => p.connect({ url: 'amqp://guest:wrong@127.0.0.1:5672' }, none), /401/);
   await assert.rejects(() => p.connect({ url: 'redis://127.0.0.1:6379' }, none), { code: 'PLW_ERR_DIAG_BAD_TARGET' });

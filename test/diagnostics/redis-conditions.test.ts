@@ -35,14 +35,19 @@ test('maxmemory nearly full with noeviction: usage critical, noeviction critical
   const s = await server(['--maxmemory', '3mb', '--maxmemory-policy', 'noeviction']);
   const c = await s.client();
   const value = 'x'.repeat(10_000);
-  await waitFor('an OOM rejection', async () => {
-    try {
-      await c.set(`k${Math.random()}`, value);
-      return false;
-    } catch (err) {
-      return /OOM/.test((err as Error).message);
-    }
-  }, 20_000, 0);
+  await waitFor(
+    'an OOM rejection',
+    async () => {
+      try {
+        await c.set(`k${Math.random()}`, value);
+        return false;
+      } catch (err) {
+        return /OOM/.test((err as Error).message);
+      }
+    },
+    20_000,
+    0,
+  );
   const r = await diagnose(s.url, { categories: ['memory'] });
   const near = expectFinding(r, 'REDIS_MEMORY_NEAR_LIMIT', 'critical');
   assert.ok((near.evidence.ratio as number) >= 0.95);
@@ -55,10 +60,15 @@ test('evictions during the window are reported from the counter delta', { skip }
   const s = await server(['--maxmemory', '3mb', '--maxmemory-policy', 'allkeys-lru']);
   const c = await s.client();
   const value = 'y'.repeat(5_000);
-  await waitFor('first evictions', async () => {
-    await c.pipeline(Array.from({ length: 50 }, (_, i) => ['set', `e${Date.now()}-${i}`, value])).exec();
-    return Number(/evicted_keys:(\d+)/.exec(await c.info('stats'))?.[1]) > 0;
-  }, 20_000, 0);
+  await waitFor(
+    'first evictions',
+    async () => {
+      await c.pipeline(Array.from({ length: 50 }, (_, i) => ['set', `e${Date.now()}-${i}`, value])).exec();
+      return Number(/evicted_keys:(\d+)/.exec(await c.info('stats'))?.[1]) > 0;
+    },
+    20_000,
+    0,
+  );
   let writing = true;
   const writer = (async () => {
     while (writing) await c.pipeline(Array.from({ length: 20 }, (_, i) => ['set', `w${Date.now()}-${i}`, value])).exec();
@@ -223,12 +233,15 @@ test('a user denied CONFIG GET and SCAN: persistence and big keys say why they w
 test('a refused connection names the cause (ECONNREFUSED), not "Connection is closed."', { skip }, async () => {
   const port = await freePort(); // nothing listens there
   const p = createRedisDiagnostics({});
-  await assert.rejects(() => Promise.resolve(p.connect({ url: `redis://127.0.0.1:${port}` }, none)), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'PLW_ERR_DIAG_CONNECT');
-    assert.match(err.message, /ECONNREFUSED/);
-    assert.doesNotMatch(err.message, /Connection is closed/);
-    return true;
-  });
+  await assert.rejects(
+    () => Promise.resolve(p.connect({ url: `redis://127.0.0.1:${port}` }, none)),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'PLW_ERR_DIAG_CONNECT');
+      assert.match(err.message, /ECONNREFUSED/);
+      assert.doesNotMatch(err.message, /Connection is closed/);
+      return true;
+    },
+  );
 });
 
 test('big keys by bounded SCAN, low hit rate, KEYS in use during the window', { skip }, async () => {

@@ -36,7 +36,10 @@ test('a healthy local Redis yields no warning or critical finding', { skip }, as
       assert.ok(CATEGORIES.includes(f.category), f.category);
       assert.ok(f.message && f.suggestion && typeof f.evidence === 'object');
     }
-    assert.ok(r.findings.some((f) => f.code === 'REDIS_TOPOLOGY_STANDALONE'), 'topology says why it does not apply');
+    assert.ok(
+      r.findings.some((f) => f.code === 'REDIS_TOPOLOGY_STANDALONE'),
+      'topology says why it does not apply',
+    );
     const only = await p.diagnose({ windowMs: 200, categories: ['memory'] }, undefined as never);
     assert.ok(only.findings.every((f) => f.category === 'memory'));
     // An unknown category is said, not silently ignored (as MySQL's and PostgreSQL's).
@@ -46,7 +49,10 @@ test('a healthy local Redis yields no warning or critical finding', { skip }, as
     assert.equal(unknown.severity, 'info');
     assert.deepEqual(unknown.evidence.unknown, ['memroy']);
     assert.ok(typo.findings.every((f) => f.category === 'memory' || f.code === 'REDIS_UNKNOWN_CATEGORY'));
-    assert.equal(only.findings.find((f) => f.code === 'REDIS_UNKNOWN_CATEGORY'), undefined);
+    assert.equal(
+      only.findings.find((f) => f.code === 'REDIS_UNKNOWN_CATEGORY'),
+      undefined,
+    );
     const metrics = await p.getMetrics(undefined as never);
     assert.equal(typeof metrics.connected_clients, 'number');
   } finally {

@@ -47,7 +47,10 @@ test('a big list among 500,001 keys is found by a scan of the whole keyspace; a 
   const r = await diagnose(s.url, ['keyspace'], { scan_budget_ms: 60_000 });
   const tookMs = Date.now() - started;
   const big = expectFinding(r, 'REDIS_BIG_KEYS', 'warning');
-  assert.deepEqual((big.evidence.big_keys as Array<{ key: string; size: number }>).map((k) => [k.key, k.size]), [['the:big:list', 50_000]]);
+  assert.deepEqual(
+    (big.evidence.big_keys as Array<{ key: string; size: number }>).map((k) => [k.key, k.size]),
+    [['the:big:list', 50_000]],
+  );
   assert.equal(big.evidence.complete, true, `${tookMs} ms`);
   assert.ok(r.metrics.keys_scanned! >= 500_001, JSON.stringify(r.metrics));
   assert.equal(find(r, 'REDIS_KEYSPACE_SCAN_PARTIAL'), undefined);
@@ -100,14 +103,19 @@ test('misses and OOM rejections before the window are history: info, not a warni
   const s = await server(['--maxmemory', '3mb', '--maxmemory-policy', 'noeviction']);
   const c = await s.client();
   await c.pipeline(Array.from({ length: 11_000 }, (_, i) => ['get', `missing:${i}`])).exec();
-  await waitFor('an OOM rejection', async () => {
-    try {
-      await c.set(`k${Math.random()}`, 'x'.repeat(10_000));
-      return false;
-    } catch (err) {
-      return /OOM/.test((err as Error).message);
-    }
-  }, 20_000, 0);
+  await waitFor(
+    'an OOM rejection',
+    async () => {
+      try {
+        await c.set(`k${Math.random()}`, 'x'.repeat(10_000));
+        return false;
+      } catch (err) {
+        return /OOM/.test((err as Error).message);
+      }
+    },
+    20_000,
+    0,
+  );
   const r = await diagnose(s.url, ['stats', 'memory']);
   expectFinding(r, 'REDIS_HIT_RATE_LOW', 'info');
   const oom = expectFinding(r, 'REDIS_OOM_ERRORS', 'info');

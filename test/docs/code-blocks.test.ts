@@ -57,7 +57,10 @@ test('inventory: every block of README.md and docs/*.md is run, checked, covered
     for (const l of shellBlock(...x.block)) if (!runCommands.includes(l.command)) problems.push(`${l.block.file}:${l.line} \`${l.command}\` is not a command of ${x.runIn.join(' » ')}`);
   }
   for (const c of COVERED_ELSEWHERE) {
-    assert.ok(BLOCKS.some((b) => b.file === c.file && c.match(b)), `${c.file} still has the blocks ${c.by} covers`);
+    assert.ok(
+      BLOCKS.some((b) => b.file === c.file && c.match(b)),
+      `${c.file} still has the blocks ${c.by} covers`,
+    );
     assert.ok(read(c.by).includes(c.title.split('${kind}')[0]!), `${c.by} still has the test "${c.title}"`);
   }
   for (const b of BLOCKS) {
@@ -158,10 +161,12 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
     const adminDoc = read('docs/admin-api.md');
     const pluginKeys = /each: `([^`]+)`/.exec(adminDoc)![1]!.split(/,\s*/);
     const actionKeys = /Actions answer `\{ ([^}]+) \}`/.exec(adminDoc)![1]!.split(/,\s*/);
-    const adminAction = (enabled: boolean) => ({ check: (r: LineResult) => {
-      assert.deepEqual(Object.keys(asJson(r)).sort(), [...actionKeys].sort());
-      assert.equal(asJson(r).enabled, enabled);
-    } });
+    const adminAction = (enabled: boolean) => ({
+      check: (r: LineResult) => {
+        assert.deepEqual(Object.keys(asJson(r)).sort(), [...actionKeys].sort());
+        assert.equal(asJson(r).enabled, enabled);
+      },
+    });
     await runBlock(t, s, 'docs/admin-api.md', 'TOKEN=$(cat .plugway/admin-token)', {
       ...at('docs/admin-api.md', {
         'TOKEN=$(cat .plugway/admin-token)': { check: (_r, sh) => assert.equal(sh.env.TOKEN, token) },
@@ -193,7 +198,7 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
     });
   });
 
-  test('docs/authoring.md: the scaffolder\'s three commands', { timeout: 120_000 }, async (t) => {
+  test("docs/authoring.md: the scaffolder's three commands", { timeout: 120_000 }, async (t) => {
     const s = session('authoring');
     await runBlock(t, s, 'docs/authoring.md', 'plugway plugin create hello', {
       ...at('docs/authoring.md', {
@@ -355,7 +360,11 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
     const skip = (await serviceSkip('redis')) || (await serviceSkip('postgres')) || (await serviceSkip('mariadb'));
     if (skip) return t.skip(skip);
     const s = session('diagnose');
-    const lines = [...shellBlock('README.md', 'node bin/plugway.js diagnose redis localhost:6379'), ...shellBlock('docs/diagnostics.md', 'plugway diagnose redis localhost:6379'), ...shellBlock('docs/diagnostics.md', 'node bin/plugway.js diagnose postgres 127.0.0.1:5432/test --json | jq .duration_ms')];
+    const lines = [
+      ...shellBlock('README.md', 'node bin/plugway.js diagnose redis localhost:6379'),
+      ...shellBlock('docs/diagnostics.md', 'plugway diagnose redis localhost:6379'),
+      ...shellBlock('docs/diagnostics.md', 'node bin/plugway.js diagnose postgres 127.0.0.1:5432/test --json | jq .duration_ms'),
+    ];
     // The diagnoses sample for seconds each (5 s, 10 s): run them side by side, plus the failure the doc shows.
     const failing = 'plugway diagnose mysql 127.0.0.1:1 --json';
     const [failed, ...results] = await Promise.all([s.run(failing), ...lines.map((l) => s.run(l))]);
@@ -442,7 +451,7 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
 
   test('docs/host.md: the host example starts, calls its builtin plugin and reports as the comments say', { timeout: 180_000 }, async () => {
     const b = block('docs/host.md', 'ts', /^import \{ createHost/);
-    const file = runnable(b, { append: "\nprocess.stdout.write(`\\n@@doc-result ${JSON.stringify({ report, res })}\\n`);\nawait host.stop();\nprocess.exit(0);\n" });
+    const file = runnable(b, { append: '\nprocess.stdout.write(`\\n@@doc-result ${JSON.stringify({ report, res })}\\n`);\nawait host.stop();\nprocess.exit(0);\n' });
     const cwd = session('host').cwd;
     mkdirSync(join(cwd, 'plugins'));
     const r = await runModule(file, cwd).done;
@@ -475,7 +484,9 @@ describe('run for real, side by side: the shell blocks and the runnable ```ts bl
     await Promise.all(
       ['redis', 'mysql', 'postgres'].map(async (system) => {
         const b = block(`docs/diagnostics-${system}.md`, 'ts', /^import create\w+Diagnostics from/);
-        const mod = (await import(runnable(b, { prelude: 'const ctx = (globalThis as any).__plugwayDocCtx;\n', append: '\nexport { result };\n' }))) as { result: { plugin_id: string; status: string } };
+        const mod = (await import(runnable(b, { prelude: 'const ctx = (globalThis as any).__plugwayDocCtx;\n', append: '\nexport { result };\n' }))) as {
+          result: { plugin_id: string; status: string };
+        };
         assert.equal(mod.result.plugin_id, `${system}-diagnostics`);
         assert.notEqual(mod.result.status, 'unknown', `${system}: ${JSON.stringify(mod.result).slice(0, 500)}`);
       }),
@@ -496,10 +507,16 @@ test('```yaml blocks: manifests validate, plugway.yaml blocks load (with ${VAR} 
         // a fragment (no id) is checked inside the smallest manifest around it
         const text = keys.includes('id') ? b.body : `id: doc-fragment\nversion: 0.1.0\n${b.body}`;
         // the entry a doc names is not on disk beside the doc: everything but its existence is checked
-        assert.deepEqual(parseManifest(text).errors.filter((e) => e.code !== 'PLW_ERR_ENTRY_NOT_FOUND'), []);
+        assert.deepEqual(
+          parseManifest(text).errors.filter((e) => e.code !== 'PLW_ERR_ENTRY_NOT_FOUND'),
+          [],
+        );
         return;
       }
-      assert.ok(keys.every((k) => CONFIG_KEYS.has(k)), `${b.file}:${b.line}: neither a plugin.yaml nor a plugway.yaml (keys ${keys.join(', ')})`);
+      assert.ok(
+        keys.every((k) => CONFIG_KEYS.has(k)),
+        `${b.file}:${b.line}: neither a plugin.yaml nor a plugway.yaml (keys ${keys.join(', ')})`,
+      );
       const file = join(mkdtempDir(), 'plugway.yaml');
       writeFileSync(file, b.body);
       const env = Object.fromEntries([...b.body.matchAll(/\$\{(\w+)\}/g)].map((m) => [m[1]!, `value-of-${m[1]}-with-more-than-32-bytes`]));
@@ -550,7 +567,6 @@ test('plain blocks: the serve and diagnose synopses name real flags; the admin r
 // ---------------------------------------------------------------------------------------------
 // ```ts blocks: type-checked with tsc; the embedding and host examples and the README plugin run.
 
-
 // tsc runs in a child process from the start, beside the shell walk-throughs.
 const ctxPrelude = ["import type { PluginContext } from 'plugway/sdk';", 'declare const ctx: PluginContext;'];
 const typecheckErrors = typecheck(
@@ -577,7 +593,6 @@ test('docs/wasm-abi.md: the AssemblyScript declarations name host functions the 
     }
   }
 });
-
 
 // ---------------------------------------------------------------------------------------------
 

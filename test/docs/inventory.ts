@@ -17,7 +17,9 @@ export const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 
 /** The shell block of `file` whose first command is `first`. */
 export function shellBlock(file: string, first: string): CommandLine[] {
-  const found = BLOCKS.filter((b) => b.file === file && isShell(b)).map(commandLines).find((ls) => ls[0]?.command === first);
+  const found = BLOCKS.filter((b) => b.file === file && isShell(b))
+    .map(commandLines)
+    .find((ls) => ls[0]?.command === first);
   assert.ok(found, `${file} has a shell block starting with: ${first}`);
   return found;
 }
@@ -80,7 +82,10 @@ function testFilesExist(command: string): void {
   for (const w of words) {
     const [dir, pattern] = [w.slice(0, w.lastIndexOf('/')), w.slice(w.lastIndexOf('/') + 1)];
     const re = new RegExp(`^${pattern.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`);
-    assert.ok(readdirSync(join(ROOT, dir)).some((f) => re.test(f)), `${w} names test files that exist`);
+    assert.ok(
+      readdirSync(join(ROOT, dir)).some((f) => re.test(f)),
+      `${w} names test files that exist`,
+    );
   }
 }
 
@@ -136,22 +141,32 @@ export const SHOWN_NOT_RUN: Record<string, { reason: string; check: (line: Comma
       ['docs/packaging.md', 'plugway plugin install npm:hello@^0.1.0 --plugins ./plugins --registry http://127.0.0.1:4873/', "install('npm:hello-market@^0.1.0'"],
     ].map(([file, command, text]) => [
       key(file!, command!),
-      { reason: 'needs an npm registry on port 4873; test/cli/npm-marketplace.test.ts publishes, searches and installs against a Verdaccio it starts on a free port', check: () => assert.ok(read('test/cli/npm-marketplace.test.ts').includes(text!)) },
+      {
+        reason: 'needs an npm registry on port 4873; test/cli/npm-marketplace.test.ts publishes, searches and installs against a Verdaccio it starts on a free port',
+        check: () => assert.ok(read('test/cli/npm-marketplace.test.ts').includes(text!)),
+      },
     ]),
   ),
   [key('README.md', 'npm start')]: {
-    reason: 'serves on port 8080 until stopped; it is ensure-ready + `node bin/plugway.js serve`, which docs/dashboard.md\'s block runs here on a free port',
+    reason: "serves on port 8080 until stopped; it is ensure-ready + `node bin/plugway.js serve`, which docs/dashboard.md's block runs here on a free port",
     check: npmScript('start', /&& node bin\/plugway\.js serve$/),
   },
   [key('docs/gateway.md', 'npm start')]: {
-    reason: 'the same `npm start` (= `plugway serve`): the gateway of docs/dashboard.md\'s block answers this block\'s curl lines',
+    reason: "the same `npm start` (= `plugway serve`): the gateway of docs/dashboard.md's block answers this block's curl lines",
     check: npmScript('start', /&& node bin\/plugway\.js serve$/),
   },
   [key('README.md', 'npm test')]: { reason: 'runs the whole suite, this file included', check: npmScript('test', /scripts\/run-tests\.mjs$/) },
-  [key('docs/cluster.md', 'PLUGWAY_STATE_STORE=etcd PLUGWAY_ETCD_ENDPOINTS=http://127.0.0.1:2379 PLUGWAY_ADMIN_TOKEN=change-me-to-a-long-random-token plugway serve --port 8081 --state-dir .plugway-node1')]: {
+  [key(
+    'docs/cluster.md',
+    'PLUGWAY_STATE_STORE=etcd PLUGWAY_ETCD_ENDPOINTS=http://127.0.0.1:2379 PLUGWAY_ADMIN_TOKEN=change-me-to-a-long-random-token plugway serve --port 8081 --state-dir .plugway-node1',
+  )]: {
     reason: 'two gateway nodes on an etcd at 127.0.0.1:2379; test/cluster/etcd-store.test.ts runs two real gateways converging through a real etcd',
     async check(line) {
-      const env = Object.fromEntries(shellWords(line.command).filter((w) => /^PLUGWAY_\w+=/.test(w)).map((w) => w.split(/=(.*)/s).slice(0, 2) as [string, string]));
+      const env = Object.fromEntries(
+        shellWords(line.command)
+          .filter((w) => /^PLUGWAY_\w+=/.test(w))
+          .map((w) => w.split(/=(.*)/s).slice(0, 2) as [string, string]),
+      );
       for (const v of Object.keys(env)) assert.ok(v in ENV_MAPPING, `${v} is a documented PLUGWAY_* variable`);
       const c = await loadHostConfig({ env });
       assert.equal(c.state.store, 'etcd');
@@ -168,10 +183,14 @@ export const SHOWN_NOT_RUN: Record<string, { reason: string; check: (line: Comma
   },
   [key('docs/cluster.md', 'node --import tsx --test test/cluster/etcd-store.test.ts')]: { reason: 'runs another test file of this suite', check: (l) => testFilesExist(l.command) },
   [key('docs/remote-plugins.md', 'plugway register --service ai-recommendations --url http://10.0.0.7:9000 --etcd http://127.0.0.1:2379 --ttl 10')]: {
-    reason: 'keeps an instance registered in an etcd at 127.0.0.1:2379 until stopped; test/remote/discovery.test.ts runs this command against a real etcd and watches a gateway add the instance and drop it when its lease expires',
+    reason:
+      'keeps an instance registered in an etcd at 127.0.0.1:2379 until stopped; test/remote/discovery.test.ts runs this command against a real etcd and watches a gateway add the instance and drop it when its lease expires',
     check: () => assert.match(read('test/remote/discovery.test.ts'), /\[PLUGWAY_BIN, 'register', '--service', service, '--url', b\.url, '--etcd', etcd\.endpoint, '--ttl', '2'/),
   },
-  [key('docs/dashboard.md', 'node --import tsx --test test/dashboard/*.test.ts src/gateway/dashboard/*.test.ts')]: { reason: 'runs other test files of this suite', check: (l) => testFilesExist(l.command) },
+  [key('docs/dashboard.md', 'node --import tsx --test test/dashboard/*.test.ts src/gateway/dashboard/*.test.ts')]: {
+    reason: 'runs other test files of this suite',
+    check: (l) => testFilesExist(l.command),
+  },
   [key('docs/wasm-abi.md', 'npx asc src/index.ts --outFile plugin.wasm --optimize --runtime incremental --exportRuntime --use abort=src/index/abortHandler')]: {
     reason: 'npx outside a project that has assemblyscript installed would download it; examples/veza/ai-recommendations/build.mjs runs asc with exactly these arguments (npm run build:examples)',
     check(line) {
@@ -185,8 +204,18 @@ export const SHOWN_NOT_RUN: Record<string, { reason: string; check: (line: Comma
 
 /** Blocks other test files exercise: the doc, which of its blocks, the test file and the test's title. */
 export const COVERED_ELSEWHERE: Array<{ file: string; match: (b: Block) => boolean; by: string; title: string }> = [
-  { file: 'docs/authoring.md', match: (b) => /^(file|fixtures)=/.test(b.attrs), by: 'test/toolkit/authoring-docs.test.ts', title: 'the ${kind} example builds and passes its fixtures through the host' },
-  { file: 'docs/manifest.md', match: (b) => b.lang === 'yaml' && b.body.startsWith('id: track-search'), by: 'src/manifest/manifest.test.ts', title: 'docs/manifest.md: its complete example validates' },
+  {
+    file: 'docs/authoring.md',
+    match: (b) => /^(file|fixtures)=/.test(b.attrs),
+    by: 'test/toolkit/authoring-docs.test.ts',
+    title: 'the ${kind} example builds and passes its fixtures through the host',
+  },
+  {
+    file: 'docs/manifest.md',
+    match: (b) => b.lang === 'yaml' && b.body.startsWith('id: track-search'),
+    by: 'src/manifest/manifest.test.ts',
+    title: 'docs/manifest.md: its complete example validates',
+  },
   { file: 'docs/process-abi.md', match: (b) => b.lang === 'python', by: 'test/runtimes/process-docs.test.ts', title: 'docs/process-abi.md: its Python examples load and answer' },
 ];
 export const coveredElsewhere = (b: Block) => COVERED_ELSEWHERE.some((c) => c.file === b.file && c.match(b));

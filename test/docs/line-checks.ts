@@ -71,7 +71,10 @@ export async function runLines(t: TestContext, s: ShellSession, lines: CommandLi
 }
 
 export function runBlock(t: TestContext, s: ShellSession, file: string, first: string, specs: Record<string, LineSpec> = {}) {
-  assert.ok(RUN.some(([f, c]) => f === file && c === first), `${file} » ${first} is declared in RUN`);
+  assert.ok(
+    RUN.some(([f, c]) => f === file && c === first),
+    `${file} » ${first} is declared in RUN`,
+  );
   return runLines(t, s, shellBlock(file, first), specs);
 }
 

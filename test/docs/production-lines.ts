@@ -43,7 +43,7 @@ export const PRODUCTION_SHOWN_NOT_RUN: Record<string, { reason: string; check: (
     check: () => assert.match(read('Dockerfile'), /^RUN npm ci .*&& npm run build$/m),
   },
   [k('docker run -p 8080:8080 -v plugway-state:/var/lib/plugway -v "$PWD/plugins:/etc/plugway/plugins:ro" -e PLUGWAY_ADMIN_TOKEN plugway:0.1.0')]: {
-    reason: 'needs a Docker engine; the image\'s entrypoint is run from its files by production-files.test.ts',
+    reason: "needs a Docker engine; the image's entrypoint is run from its files by production-files.test.ts",
     check: () => {
       const d = read('Dockerfile');
       assert.match(d, /PLUGWAY_PORT=8080/);
@@ -65,7 +65,8 @@ export const PRODUCTION_SHOWN_NOT_RUN: Record<string, { reason: string; check: (
   [k('tar -C /var/lib -czf plugway-state-backup.tgz plugway')]: {
     reason: 'reads /var/lib/plugway; the files it keeps are the ones the state dir holds',
     check: () => {
-      for (const f of ['desired-state.json', 'audit.log', 'admin-token']) assert.match(read('src/gateway/gateway.ts') + read('src/state/admin-token.ts') + read('src/state/audit-log.ts'), new RegExp(f.replace('.', '\\.')));
+      for (const f of ['desired-state.json', 'audit.log', 'admin-token'])
+        assert.match(read('src/gateway/gateway.ts') + read('src/state/admin-token.ts') + read('src/state/audit-log.ts'), new RegExp(f.replace('.', '\\.')));
       assert.match(read('src/state/state-lock.ts'), /gateway\.lock/);
     },
   },

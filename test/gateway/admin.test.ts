@@ -26,7 +26,15 @@ const withSecret = () =>
 test('every admin route is 401 without the token (and with a wrong one)', async (t) => {
   const gw = await startGateway(await makeHost(plugins(), withSecret()));
   t.after(() => gw.close());
-  for (const [method, path] of [['GET', '/admin/plugins'], ['GET', '/admin/plugins/hello'], ['POST', '/admin/plugins/hello/disable'], ['GET', '/admin/hooks/stats'], ['GET', '/admin/health'], ['GET', '/admin/openapi.json'], ['GET', '/admin/plugins/hello/metrics']] as const) {
+  for (const [method, path] of [
+    ['GET', '/admin/plugins'],
+    ['GET', '/admin/plugins/hello'],
+    ['POST', '/admin/plugins/hello/disable'],
+    ['GET', '/admin/hooks/stats'],
+    ['GET', '/admin/health'],
+    ['GET', '/admin/openapi.json'],
+    ['GET', '/admin/plugins/hello/metrics'],
+  ] as const) {
     const none = await http(`${gw.url}${path}`, { method });
     assert.equal(none.status, 401, path);
     assert.equal(none.json.error.code, 'PLW_ERR_ADMIN_UNAUTHORIZED');
@@ -56,7 +64,10 @@ test('admin routes: list, detail (secrets redacted, dependents), metrics, hooks,
   assert.deepEqual(db.json.dependents, ['user']);
   assert.ok(!db.text.includes('hunter2'));
   const helloDetail = await http(`${gw.url}/admin/plugins/hello`, auth);
-  assert.deepEqual(helloDetail.json.endpoints.map((e: { method: string; path: string }) => `${e.method} ${e.path}`), ['GET /hi']);
+  assert.deepEqual(
+    helloDetail.json.endpoints.map((e: { method: string; path: string }) => `${e.method} ${e.path}`),
+    ['GET /hi'],
+  );
   assert.ok(helloDetail.json.manifest);
   assert.equal((await http(`${gw.url}/admin/plugins/nope`, auth)).json.error.code, 'PLW_ERR_PLUGIN_NOT_FOUND');
 
@@ -71,7 +82,8 @@ test('admin routes: list, detail (secrets redacted, dependents), metrics, hooks,
   assert.equal(health.json.plugins.length, 3);
   const api = await http(`${gw.url}/admin/openapi.json`, auth);
   assert.equal(api.json.openapi, '3.0.3');
-  for (const p of ['/plugins', '/plugins/{id}', '/plugins/{id}/enable', '/plugins/{id}/disable', '/plugins/{id}/reload', '/plugins/{id}/metrics', '/hooks/stats', '/health', '/openapi.json']) assert.ok(api.json.paths[p], p);
+  for (const p of ['/plugins', '/plugins/{id}', '/plugins/{id}/enable', '/plugins/{id}/disable', '/plugins/{id}/reload', '/plugins/{id}/metrics', '/hooks/stats', '/health', '/openapi.json'])
+    assert.ok(api.json.paths[p], p);
 });
 
 test('disable → 503 PLW_ERR_PLUGIN_DISABLED → enable; survives a restart on the same state dir; audit log', async (t) => {
@@ -101,8 +113,14 @@ test('disable → 503 PLW_ERR_PLUGIN_DISABLED → enable; survives a restart on 
   assert.equal((await http(`${gw2.url}/hi`)).status, 200, 'the previous version keeps serving');
   await http(`${gw2.url}/admin/plugins/hello/disable`, { method: 'POST', headers: { authorization: 'Bearer wrong' } });
 
-  const lines = (await readFile(join(stateDir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => `${l.action} ${l.target} ${l.result}`), ['disable hello ok', 'enable hello ok', 'reload hello error', 'disable hello denied']);
+  const lines = (await readFile(join(stateDir, 'audit.log'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => `${l.action} ${l.target} ${l.result}`),
+    ['disable hello ok', 'enable hello ok', 'reload hello error', 'disable hello denied'],
+  );
   for (const l of lines) {
     assert.ok(!Number.isNaN(Date.parse(l.time)));
     assert.match(l.actor, /^token:[0-9a-f]{12}$/);

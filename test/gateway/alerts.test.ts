@@ -44,7 +44,9 @@ const flaky = {
 };
 
 function alertsConfig(raw: Partial<RawAlerts>) {
-  const off = Object.fromEntries(['plugin_error_rate', 'plugin_latency_p99', 'circuit_open', 'health_failing', 'plugin_failed', 'restart_loop', 'rate_limit_spike'].map((n) => [n, { enabled: false }]));
+  const off = Object.fromEntries(
+    ['plugin_error_rate', 'plugin_latency_p99', 'circuit_open', 'health_failing', 'plugin_failed', 'restart_loop', 'rate_limit_spike'].map((n) => [n, { enabled: false }]),
+  );
   return alertsConfigOf({ enabled: true, interval: 50, notifiers: [], ...raw, rules: { ...off, ...raw.rules } });
 }
 
@@ -53,7 +55,10 @@ async function gateway(alerts: ReturnType<typeof alertsConfig>) {
     c.alerts = alerts;
     c.gateway.circuitBreaker.failureThreshold = 1_000_000;
   });
-  const host = await makeHost([{ id: 'flaky', plugin: flaky, manifest: { endpoints: [{ path: '/flaky', method: 'GET', auth: 'none', roles: [], permissions: [], rateLimit: rl('5/s') }] as never } }], config);
+  const host = await makeHost(
+    [{ id: 'flaky', plugin: flaky, manifest: { endpoints: [{ path: '/flaky', method: 'GET', auth: 'none', roles: [], permissions: [], rateLimit: rl('5/s') }] as never } }],
+    config,
+  );
   const gw = await startGateway(host);
   return { gw, host, engine: gatewayOf(gw.app).alerts };
 }
@@ -61,7 +66,10 @@ async function gateway(alerts: ReturnType<typeof alertsConfig>) {
 test('error rate: fires once after for:, shown at /admin/alerts and in the metric, then resolves; webhook with a retry', async (t) => {
   const hook = await receiver(1); // the first delivery fails: the notifier retries
   const { gw, host, engine } = await gateway(
-    alertsConfig({ rules: { plugin_error_rate: { enabled: true, threshold: 0.5, window: '1s', for: '300ms', min_requests: 3 } }, notifiers: [{ type: 'webhook', url: `${hook.url}/hook`, timeout: '2s', retries: 2 }] }),
+    alertsConfig({
+      rules: { plugin_error_rate: { enabled: true, threshold: 0.5, window: '1s', for: '300ms', min_requests: 3 } },
+      notifiers: [{ type: 'webhook', url: `${hook.url}/hook`, timeout: '2s', retries: 2 }],
+    }),
   );
   t.after(async () => (await gw.close(), await host.stop(), await hook.close()));
   const token = gatewayOf(gw.app).adminToken.token;
@@ -83,7 +91,7 @@ test('error rate: fires once after for:, shown at /admin/alerts and in the metri
   assert.equal(admin.json.firing[0].rule, 'plugin_error_rate');
   assert.equal((await http(`${gw.url}/admin/alerts`)).status, 401);
   assert.match((await http(`${gw.url}/metrics`)).text, /plugway_alerts_firing\{rule="plugin_error_rate",plugin="flaky"\} 1/);
-  assert.ok(gw.logs.lines.some((l) => l.alert === 'plugin_error_rate' && l.level === 40 || (l.alert === 'plugin_error_rate' && l.level === 'warn')));
+  assert.ok(gw.logs.lines.some((l) => (l.alert === 'plugin_error_rate' && l.level === 40) || (l.alert === 'plugin_error_rate' && l.level === 'warn')));
 
   // Healthy again: once the window holds no failing requests, it resolves (and fires no second time).
   failing = false;
@@ -97,7 +105,7 @@ test('error rate: fires once after for:, shown at /admin/alerts and in the metri
   assert.match((await http(`${gw.url}/metrics`)).text, /plugway_alerts_firing\{rule="plugin_error_rate",plugin="flaky"\} 0/);
 });
 
-test('rate-limit rejections spiking: sent to Alertmanager\'s v2 API format; no flapping while it holds', async (t) => {
+test("rate-limit rejections spiking: sent to Alertmanager's v2 API format; no flapping while it holds", async (t) => {
   const am = await receiver();
   const { gw, host, engine } = await gateway(
     alertsConfig({ rules: { rate_limit_spike: { enabled: true, threshold: 5, window: '2s', for: 0 } }, notifiers: [{ type: 'alertmanager', url: am.url, retries: 0 }] }),
@@ -126,7 +134,14 @@ test('a failed plugin (plugin_failed) fires, as an event too, and resolves when 
     c.runtimes.asyncContext = true; // a plugin given in code has no folder: its timer's error is attributed by scope
   });
   // An error escaping a call (a throw in a timer it started) fails the plugin.
-  const bomb = { handleRequest() { setTimeout(() => { throw new Error('boom'); }, 1); return { statusCode: 202 }; } };
+  const bomb = {
+    handleRequest() {
+      setTimeout(() => {
+        throw new Error('boom');
+      }, 1);
+      return { statusCode: 202 };
+    },
+  };
   const host = await makeHost([{ id: 'bomb', plugin: bomb, manifest: { endpoints: [{ path: '/bomb', method: 'GET', auth: 'none', roles: [], permissions: [] }] as never } }], config);
   const gw = await startGateway(host);
   const engine = gatewayOf(gw.app).alerts;
@@ -141,6 +156,12 @@ test('a failed plugin (plugin_failed) fires, as an event too, and resolves when 
   await host.retry('bomb');
   await waitFor(() => engine.list().firing.length === 0);
   await engine.flushed();
-  assert.deepEqual(events, [{ type: 'firing', rule: 'plugin_failed' }, { type: 'resolved', rule: 'plugin_failed' }]);
-  assert.deepEqual(hook.got.map((g) => g.body.status), ['firing', 'resolved']);
+  assert.deepEqual(events, [
+    { type: 'firing', rule: 'plugin_failed' },
+    { type: 'resolved', rule: 'plugin_failed' },
+  ]);
+  assert.deepEqual(
+    hook.got.map((g) => g.body.status),
+    ['firing', 'resolved'],
+  );
 });

@@ -13,7 +13,13 @@ import type { HostConfig } from '../../src/host/config-types.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 const override = (config: Record<string, unknown>, extra: Partial<HostConfig['plugins']['configs'][string]> = {}) => ({
-  enabled: true, config, dependencies: [], roles: [], required: true, flags: {}, ...extra,
+  enabled: true,
+  config,
+  dependencies: [],
+  roles: [],
+  required: true,
+  flags: {},
+  ...extra,
 });
 
 async function gatewayWith(jwtConfig: Record<string, unknown>, opts: { pluginRoles?: string[] } = {}): Promise<RunningGateway> {
@@ -78,7 +84,13 @@ test('clock skew: expired within the tolerance passes, beyond it fails', async (
   t.after(() => gw.close());
   const now = Math.floor(Date.now() / 1000);
   const key = new TextEncoder().encode(SECRET);
-  const at = (exp: number) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u-2').setIssuedAt(now - 600).setExpirationTime(exp).sign(key);
+  const at = (exp: number) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u-2')
+      .setIssuedAt(now - 600)
+      .setExpirationTime(exp)
+      .sign(key);
   assert.equal((await http(`${gw.url}/me`, bearer(await at(now - 30)))).status, 200);
   assert.equal((await http(`${gw.url}/me`, bearer(await at(now - 120)))).status, 401);
 });

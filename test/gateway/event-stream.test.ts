@@ -52,9 +52,11 @@ function nextData(res: import('node:http').IncomingMessage): Promise<string> {
   return once(res, 'data').then(([d]) => String(d));
 }
 
-test('events are flushed one by one, with the handler\'s status and headers', async (t) => {
+test("events are flushed one by one, with the handler's status and headers", async (t) => {
   const c = controlled();
-  const host = await makeHost([{ id: 'ticker', plugin: { handleRequest: () => ({ statusCode: 200, headers: { 'x-kind': 'ticks' }, body: c.iterable }) }, manifest: { endpoints: [{ path: '/ticks', method: 'GET' }] as never } }]);
+  const host = await makeHost([
+    { id: 'ticker', plugin: { handleRequest: () => ({ statusCode: 200, headers: { 'x-kind': 'ticks' }, body: c.iterable }) }, manifest: { endpoints: [{ path: '/ticks', method: 'GET' }] as never } },
+  ]);
   const gw = await startGateway(host);
   t.after(() => gw.close());
   const { req, res } = await open(`${gw.url}/ticks`);

@@ -6,7 +6,15 @@ import { echoPlugin, http, makeHost, startGateway, testConfig } from './helpers.
 test('one JSON log line per request with exactly the seed fields; Authorization never appears', async (t) => {
   const host = await makeHost([
     { id: 'echo', plugin: echoPlugin, manifest: { version: '2.3.4', endpoints: [{ path: '/echo/{x}', method: 'GET' }] as never } },
-    { id: 'bad', plugin: { handleRequest() { throw new Error('password=hunter2 leaked?'); } }, manifest: { endpoints: [{ path: '/bad', method: 'GET' }] as never } },
+    {
+      id: 'bad',
+      plugin: {
+        handleRequest() {
+          throw new Error('password=hunter2 leaked?');
+        },
+      },
+      manifest: { endpoints: [{ path: '/bad', method: 'GET' }] as never },
+    },
   ]);
   const gw = await startGateway(host);
   t.after(() => gw.close());
@@ -17,9 +25,21 @@ test('one JSON log line per request with exactly the seed fields; Authorization 
   assert.equal(lines.length, 3);
   const fields = ['level', 'plugin_id', 'version', 'request_id', 'method', 'path', 'user_id', 'response_time_ms', 'status_code'];
   for (const l of lines) assert.deepEqual(Object.keys(l).sort(), [...fields].sort(), 'exactly the nine fields');
-  assert.deepEqual({ ...lines[0], time: undefined, response_time_ms: undefined }, {
-    level: 'info', plugin_id: 'echo', version: '2.3.4', request_id: 'req-log-1', method: 'GET', path: '/echo/1', user_id: null, response_time_ms: undefined, status_code: 200, time: undefined,
-  });
+  assert.deepEqual(
+    { ...lines[0], time: undefined, response_time_ms: undefined },
+    {
+      level: 'info',
+      plugin_id: 'echo',
+      version: '2.3.4',
+      request_id: 'req-log-1',
+      method: 'GET',
+      path: '/echo/1',
+      user_id: null,
+      response_time_ms: undefined,
+      status_code: 200,
+      time: undefined,
+    },
+  );
   assert.equal(typeof lines[0]!.response_time_ms, 'number');
   assert.equal(lines[1]!.status_code, 404);
   assert.equal(lines[1]!.plugin_id, null);
@@ -36,7 +56,9 @@ test('redaction: secret-looking keys in logged objects are censored', async () =
   await new Promise((r) => setImmediate(r));
   assert.ok(!/abc|pw1|t1"/.test(cap.raw), cap.raw);
   assert.deepEqual(redactSecrets({ url: 'redis://x', password: 'p', nested: { api_key: 'k', list: [{ secret: 's' }] } }), {
-    url: 'redis://x', password: '[REDACTED]', nested: { api_key: '[REDACTED]', list: [{ secret: '[REDACTED]' }] },
+    url: 'redis://x',
+    password: '[REDACTED]',
+    nested: { api_key: '[REDACTED]', list: [{ secret: '[REDACTED]' }] },
   });
 });
 
@@ -45,7 +67,15 @@ test('/metrics: Prometheus text with requests by status, errors, latency, state,
   const host = await makeHost(
     [
       { id: 'echo', plugin: echoPlugin, manifest: { endpoints: [{ path: '/e', method: 'GET', rateLimit: rl('2/min') }] as never } },
-      { id: 'bad', plugin: { handleRequest() { throw new Error('x'); } }, manifest: { endpoints: [{ path: '/bad', method: 'GET' }] as never } },
+      {
+        id: 'bad',
+        plugin: {
+          handleRequest() {
+            throw new Error('x');
+          },
+        },
+        manifest: { endpoints: [{ path: '/bad', method: 'GET' }] as never },
+      },
     ],
     testConfig(),
   );
@@ -73,9 +103,12 @@ test('/metrics: Prometheus text with requests by status, errors, latency, state,
 });
 
 test('logging.timestamp: true adds pino time to the request line', async (t) => {
-  const host = await makeHost([{ id: 'echo', plugin: echoPlugin, manifest: { endpoints: [{ path: '/t', method: 'GET' }] as never } }], testConfig((c) => {
-    c.logging.timestamp = true;
-  }));
+  const host = await makeHost(
+    [{ id: 'echo', plugin: echoPlugin, manifest: { endpoints: [{ path: '/t', method: 'GET' }] as never } }],
+    testConfig((c) => {
+      c.logging.timestamp = true;
+    }),
+  );
   const gw = await startGateway(host);
   t.after(() => gw.close());
   await http(`${gw.url}/t`);

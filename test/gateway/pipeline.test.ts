@@ -29,7 +29,16 @@ test('middleware: highest priority first in, lowest first out; route globs; shor
   });
   const host = await makeHost(
     [
-      { id: 'api', plugin: echoPlugin, manifest: { endpoints: [{ path: '/api/things', method: 'GET' }, { path: '/other', method: 'GET' }] as never } },
+      {
+        id: 'api',
+        plugin: echoPlugin,
+        manifest: {
+          endpoints: [
+            { path: '/api/things', method: 'GET' },
+            { path: '/other', method: 'GET' },
+          ] as never,
+        },
+      },
       { id: 'a', plugin: mw('a', trail), manifest: { kind: 'middleware', middleware: { priority: 200, routes: [] } } },
       { id: 'b', plugin: mw('b', trail), manifest: { kind: 'middleware', middleware: { priority: 100, routes: ['/api/*'] } } },
       { id: 'c', plugin: mw('c', trail), manifest: { kind: 'middleware', middleware: { priority: 1, routes: [] } } },
@@ -60,7 +69,15 @@ test('middleware: highest priority first in, lowest first out; route globs; shor
 test('hooks: onRequest, onResponse and onError fire with their payloads and stats', async (t) => {
   const host = await makeHost([
     { id: 'ok', plugin: echoPlugin, manifest: { endpoints: [{ path: '/ok', method: 'GET' }] as never } },
-    { id: 'bad', plugin: { handleRequest() { throw new Error('kaput'); } }, manifest: { endpoints: [{ path: '/bad', method: 'GET' }] as never } },
+    {
+      id: 'bad',
+      plugin: {
+        handleRequest() {
+          throw new Error('kaput');
+        },
+      },
+      manifest: { endpoints: [{ path: '/bad', method: 'GET' }] as never },
+    },
   ]);
   const seen: string[] = [];
   host.hooks.add('onRequest', (p: { pluginId: string }) => void seen.push(`req:${p.pluginId}`));
@@ -85,9 +102,29 @@ test('errors: 404, 400, 413, 500, 502, 504 — JSON with code and request id, ne
   const host = await makeHost(
     [
       { id: 'echo', plugin: echoPlugin, manifest: { endpoints: [{ path: '/echo', method: 'POST' }] as never } },
-      { id: 'thrower', plugin: { handleRequest() { throw new Error('database exploded'); } }, manifest: { endpoints: [{ path: '/throw', method: 'GET' }] as never } },
-      { id: 'liar', plugin: { handleRequest() { return { statusCode: 'two hundred' }; } }, manifest: { endpoints: [{ path: '/liar', method: 'GET' }] as never } },
-      { id: 'slow', plugin: { handleRequest: () => new Promise((r) => setTimeout(() => r({ statusCode: 200 }), 2_000).unref()) }, manifest: { endpoints: [{ path: '/slow', method: 'GET' }] as never } },
+      {
+        id: 'thrower',
+        plugin: {
+          handleRequest() {
+            throw new Error('database exploded');
+          },
+        },
+        manifest: { endpoints: [{ path: '/throw', method: 'GET' }] as never },
+      },
+      {
+        id: 'liar',
+        plugin: {
+          handleRequest() {
+            return { statusCode: 'two hundred' };
+          },
+        },
+        manifest: { endpoints: [{ path: '/liar', method: 'GET' }] as never },
+      },
+      {
+        id: 'slow',
+        plugin: { handleRequest: () => new Promise((r) => setTimeout(() => r({ statusCode: 200 }), 2_000).unref()) },
+        manifest: { endpoints: [{ path: '/slow', method: 'GET' }] as never },
+      },
     ],
     config,
   );
@@ -123,7 +160,18 @@ test('circuit breaker opens after the threshold (503 + Retry-After) and closes a
     c.gateway.circuitBreaker = { failureThreshold: 3, openTimeoutMs: 300, halfOpenLimit: 1 };
   });
   const host = await makeHost(
-    [{ id: 'flaky', plugin: { handleRequest() { if (failing) throw new Error('down'); return { statusCode: 200, body: 'up' }; } }, manifest: { endpoints: [{ path: '/flaky', method: 'GET' }] as never } }],
+    [
+      {
+        id: 'flaky',
+        plugin: {
+          handleRequest() {
+            if (failing) throw new Error('down');
+            return { statusCode: 200, body: 'up' };
+          },
+        },
+        manifest: { endpoints: [{ path: '/flaky', method: 'GET' }] as never },
+      },
+    ],
     config,
   );
   const changes: string[] = [];
@@ -138,10 +186,13 @@ test('circuit breaker opens after the threshold (503 + Retry-After) and closes a
   assert.match((await http(`${gw.url}/metrics`)).text, /plugway_circuit_state\{plugin="flaky"\} 1/);
   failing = false;
   // The open timeout is the mechanism under test: poll until the half-open trial goes through.
-  const r = await waitFor(async () => {
-    const x = await http(`${gw.url}/flaky`);
-    return x.status !== 503 && x;
-  }, { what: 'the half-open trial' });
+  const r = await waitFor(
+    async () => {
+      const x = await http(`${gw.url}/flaky`);
+      return x.status !== 503 && x;
+    },
+    { what: 'the half-open trial' },
+  );
   assert.equal(r.status, 200);
   assert.equal(r.text, 'up');
   assert.deepEqual(changes, ['open', 'half_open', 'closed']);
@@ -156,7 +207,19 @@ test('bulkhead: calls beyond max_concurrent get 503 PLW_ERR_BULKHEAD_FULL', asyn
     c.gateway.bulkhead = { maxConcurrent: 1, queue: 0 };
   });
   const host = await makeHost(
-    [{ id: 'narrow', plugin: { handleRequest: () => new Promise((r) => { releases.push(() => r({ statusCode: 200, body: 'done' })); entered(); }) }, manifest: { endpoints: [{ path: '/narrow', method: 'GET' }] as never } }],
+    [
+      {
+        id: 'narrow',
+        plugin: {
+          handleRequest: () =>
+            new Promise((r) => {
+              releases.push(() => r({ statusCode: 200, body: 'done' }));
+              entered();
+            }),
+        },
+        manifest: { endpoints: [{ path: '/narrow', method: 'GET' }] as never },
+      },
+    ],
     config,
   );
   const gw = await startGateway(host);

@@ -79,7 +79,7 @@ test('max_connections refuses the next connection; idle_timeout closes a silent 
   await c.closed; // refused: closed at once
   const refused = gw.logs.lines.find((l) => l.msg === 'protocol connection refused');
   assert.equal(refused?.reason, 'max_connections');
-  assert.match((await (await fetch(`${gw.url}/metrics`)).text()), /plugway_protocol_connections_refused_total\{plugin="shout",reason="max_connections"\} 1/);
+  assert.match(await (await fetch(`${gw.url}/metrics`)).text(), /plugway_protocol_connections_refused_total\{plugin="shout",reason="max_connections"\} 1/);
   await Promise.all([a.closed, b.closed]); // idle 400 ms
   await waitFor(() => gw.logs.lines.filter((l) => l.msg === 'protocol connection closed' && l.reason === 'idle timeout').length === 2);
 });

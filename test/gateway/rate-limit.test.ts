@@ -14,7 +14,10 @@ test('memory store: the request over N/min gets 429 with Retry-After and RateLim
   t.after(() => gw.close());
   const got = [];
   for (let i = 0; i < 4; i++) got.push(await http(`${gw.url}/limited`));
-  assert.deepEqual(got.map((r) => r.status), [200, 200, 200, 429]);
+  assert.deepEqual(
+    got.map((r) => r.status),
+    [200, 200, 200, 429],
+  );
   assert.equal(got[0]!.headers.get('ratelimit-limit'), '3');
   assert.equal(got[0]!.headers.get('ratelimit-remaining'), '2');
   assert.ok(Number(got[0]!.headers.get('ratelimit-reset')) <= 60);
@@ -31,7 +34,12 @@ test('client IP from X-Forwarded-For only when trust_proxy is on', async (t) => 
   assert.equal((await http(`${untrusted.url}/limited`, { headers: { 'x-forwarded-for': '10.0.0.1' } })).status, 200);
   assert.equal((await http(`${untrusted.url}/limited`, { headers: { 'x-forwarded-for': '10.0.0.2' } })).status, 429, 'spoofed header ignored');
 
-  const trusted = await startGateway(await makeHost(limited('1/min'), testConfig((c) => void (c.gateway.trustProxy = true))));
+  const trusted = await startGateway(
+    await makeHost(
+      limited('1/min'),
+      testConfig((c) => void (c.gateway.trustProxy = true)),
+    ),
+  );
   t.after(() => trusted.close());
   assert.equal((await http(`${trusted.url}/limited`, { headers: { 'x-forwarded-for': '10.0.0.1, 127.0.0.1' } })).status, 200);
   assert.equal((await http(`${trusted.url}/limited`, { headers: { 'x-forwarded-for': '10.0.0.2' } })).status, 200, 'another client');

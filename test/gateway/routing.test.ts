@@ -90,9 +90,12 @@ test('two plugins claiming the same route is a start-up error naming both; a pre
     assert.match(e.message, /prefix/);
     return true;
   });
-  const host2 = await makeHost(plugins, testConfig((c) => {
-    c.plugins.configs.second = { enabled: true, config: {}, dependencies: [], roles: [], required: true, flags: {}, prefix: '/v2' };
-  }));
+  const host2 = await makeHost(
+    plugins,
+    testConfig((c) => {
+      c.plugins.configs.second = { enabled: true, config: {}, dependencies: [], roles: [], required: true, flags: {}, prefix: '/v2' };
+    }),
+  );
   const gw = await startGateway(host2);
   try {
     assert.deepEqual((await http(`${gw.url}/items/1`)).json.params, { id: '1' });
@@ -120,12 +123,24 @@ test('request id: accepted from X-Request-Id or generated, always echoed', async
 test('/health answers; /ready waits for required plugins', async (t) => {
   const host = createHost({ config: testConfig(), logger: pino({ level: 'silent' }) });
   host.registerBuiltin('ok', echoPlugin, {});
-  host.registerBuiltin('broken', { init() { throw new Error('no db'); }, handleRequest: echoPlugin.handleRequest }, {});
+  host.registerBuiltin(
+    'broken',
+    {
+      init() {
+        throw new Error('no db');
+      },
+      handleRequest: echoPlugin.handleRequest,
+    },
+    {},
+  );
   await host.start();
   const gw = await startGateway(host);
   t.after(() => gw.close());
   assert.equal((await http(`${gw.url}/health`)).json.status, 'ok');
   const ready = await http(`${gw.url}/ready`);
   assert.equal(ready.status, 503);
-  assert.deepEqual(ready.json.waiting.map((w: { id: string }) => w.id), ['broken']);
+  assert.deepEqual(
+    ready.json.waiting.map((w: { id: string }) => w.id),
+    ['broken'],
+  );
 });

@@ -29,15 +29,16 @@ test('serve: Python and shell-script plugins answer in their sandboxes; a Python
     'id: guarded\nversion: 1.0.0\nkind: handler\nruntime:\n  type: process\n  entry: plugin.py\nendpoints:\n  - path: /guarded\n    method: GET\n    auth: required\n    permissions: ["orders:read"]\n',
   );
   await writeFile(join(extra, 'guarded', 'plugin.py'), 'def handle_request(req, ctx):\n    return {"status_code": 200, "body": {"user": req.user_id}}\n');
-  await writeFile(
-    join(cwd, 'plugway.yaml'),
-    `gateway:\n  auth:\n    plugin: python-jwt-auth\nplugins:\n  configs:\n    python-jwt-auth:\n      config:\n        secret_key: "${SECRET}"\n`,
+  await writeFile(join(cwd, 'plugway.yaml'), `gateway:\n  auth:\n    plugin: python-jwt-auth\nplugins:\n  configs:\n    python-jwt-auth:\n      config:\n        secret_key: "${SECRET}"\n`);
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/plugway.js'), 'serve', '--config', join(cwd, 'plugway.yaml'), '--port', '0', '--state-dir', join(cwd, 'state'), '--plugins', join(ROOT, 'examples'), '--plugins', extra],
+    {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PLUGWAY_ADMIN_TOKEN: 't' },
+    },
   );
-  const child = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--config', join(cwd, 'plugway.yaml'), '--port', '0', '--state-dir', join(cwd, 'state'), '--plugins', join(ROOT, 'examples'), '--plugins', extra], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PLUGWAY_ADMIN_TOKEN: 't' },
-  });
   t.after(() => child.kill('SIGTERM'));
   let out = '';
   child.stderr.on('data', (d) => (out += d));

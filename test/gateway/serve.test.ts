@@ -12,7 +12,11 @@ import { http, tmpDir } from './helpers.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 async function startServe(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', ...args], { cwd: await tmpDir('cwd'), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLUGWAY_ADMIN_TOKEN: '', ...env } });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', ...args], {
+    cwd: await tmpDir('cwd'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PLUGWAY_ADMIN_TOKEN: '', ...env },
+  });
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => (err += d));
@@ -24,7 +28,17 @@ async function startServe(args: string[], env: Record<string, string> = {}) {
     });
     child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}\n${out}`)));
   });
-  return { child, url, out: () => out, stop: () => new Promise<void>((r) => { if (child.exitCode !== null || child.signalCode !== null) return r(); child.once('exit', () => r()); child.kill('SIGTERM'); }) };
+  return {
+    child,
+    url,
+    out: () => out,
+    stop: () =>
+      new Promise<void>((r) => {
+        if (child.exitCode !== null || child.signalCode !== null) return r();
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 test('serve with no config: examples answer, the token is printed once, states are listed', async (t) => {
@@ -58,7 +72,10 @@ test('serve with no config: examples answer, the token is printed once, states a
 test('a plugin that fails to load is listed as failed and serve keeps serving', async (t) => {
   const dir = await tmpDir('broken');
   await mkdir(join(dir, 'broken'));
-  await writeFile(join(dir, 'broken', 'plugin.yaml'), 'id: broken\nname: Broken\nversion: 1.0.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nendpoints:\n  - path: /broken\n    method: GET\n');
+  await writeFile(
+    join(dir, 'broken', 'plugin.yaml'),
+    'id: broken\nname: Broken\nversion: 1.0.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nendpoints:\n  - path: /broken\n    method: GET\n',
+  );
   await writeFile(join(dir, 'broken', 'index.mjs'), 'throw new Error("cannot import me");\n');
   const s = await startServe(['--state-dir', await tmpDir('st'), '--plugins', join(ROOT, 'examples'), '--plugins', dir]);
   t.after(() => s.stop());
@@ -73,9 +90,21 @@ test('plugins in a folder of their own (no package.json, no node_modules): ESM .
   const dir = await tmpDir('loose');
   const plugins: Record<string, { runtime: string; entry: string; code: string }> = {
     'esm-js': { runtime: 'inprocess', entry: 'index.js', code: "export default { handleRequest() { return { statusCode: 200, body: { ok: 'esm-js' } }; } };\n" },
-    'ts-sdk': { runtime: 'inprocess', entry: 'index.ts', code: "import { definePlugin } from 'plugway/sdk';\nconst ok: string = 'ts-sdk';\nexport default definePlugin({ handleRequest() { return { statusCode: 200, body: { ok } }; } });\n" },
-    'worker-js': { runtime: 'worker', entry: 'index.js', code: "import { definePlugin } from 'plugway/sdk';\nexport default definePlugin({ handleRequest() { return { statusCode: 200, body: { ok: 'worker-js' } }; } });\n" },
-    'worker-ts': { runtime: 'worker', entry: 'index.ts', code: "import { definePlugin } from 'plugway/sdk';\nconst ok: string = 'worker-ts';\nexport default definePlugin({ handleRequest() { return { statusCode: 200, body: { ok } }; } });\n" },
+    'ts-sdk': {
+      runtime: 'inprocess',
+      entry: 'index.ts',
+      code: "import { definePlugin } from 'plugway/sdk';\nconst ok: string = 'ts-sdk';\nexport default definePlugin({ handleRequest() { return { statusCode: 200, body: { ok } }; } });\n",
+    },
+    'worker-js': {
+      runtime: 'worker',
+      entry: 'index.js',
+      code: "import { definePlugin } from 'plugway/sdk';\nexport default definePlugin({ handleRequest() { return { statusCode: 200, body: { ok: 'worker-js' } }; } });\n",
+    },
+    'worker-ts': {
+      runtime: 'worker',
+      entry: 'index.ts',
+      code: "import { definePlugin } from 'plugway/sdk';\nconst ok: string = 'worker-ts';\nexport default definePlugin({ handleRequest() { return { statusCode: 200, body: { ok } }; } });\n",
+    },
   };
   for (const [id, p] of Object.entries(plugins)) {
     await mkdir(join(dir, id));

@@ -147,6 +147,6 @@ test('a worker plugin answers with actions too; an invalid action is refused who
   assert.ok(line, 'the refusal is logged with its code');
   assert.match(String((line as { err: { message: string } }).err.message), /close code 1005 cannot be sent/);
   other.send('rooms');
-  assert.deepEqual(await other.next(), { rooms: ['elsewhere'] }, 'ann\'s broadcast did not reach another room');
+  assert.deepEqual(await other.next(), { rooms: ['elsewhere'] }, "ann's broadcast did not reach another room");
   for (const c of [ann, bob, other]) c.ws.close();
 });

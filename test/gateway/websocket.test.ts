@@ -62,10 +62,7 @@ async function gateway(maxBuffered?: number) {
         id: 'chat',
         plugin: chat,
         manifest: {
-          endpoints: [
-            ws('/chat', { auth: 'required', websocket: { maxMessageBytes: 1024, idleTimeoutMs: 0, maxConnections: 3 } }),
-            ws('/admin-chat', { auth: 'required', roles: ['admin'] }),
-          ] as never,
+          endpoints: [ws('/chat', { auth: 'required', websocket: { maxMessageBytes: 1024, idleTimeoutMs: 0, maxConnections: 3 } }), ws('/admin-chat', { auth: 'required', roles: ['admin'] })] as never,
         },
       },
       {
@@ -80,7 +77,7 @@ async function gateway(maxBuffered?: number) {
   return { gw, host };
 }
 
-test('two clients in a room see each other\'s messages; the user comes from the auth plugin', async (t) => {
+test("two clients in a room see each other's messages; the user comes from the auth plugin", async (t) => {
   const { gw, host } = await gateway();
   t.after(async () => (await gw.close(), await host.stop()));
   const alice = await open(`${gw.url}/chat`, { authorization: 'Bearer alice' });
@@ -115,7 +112,10 @@ test('two clients in a room see each other\'s messages; the user comes from the 
   assert.match(metrics, /plugway_websocket_closes_total\{plugin="chat",code="4000"\} 1/);
   // One request line per upgrade (101), and open/close lines.
   const upgrades = gw.logs.requestLines().filter((l) => l.path === '/chat');
-  assert.deepEqual(upgrades.map((l) => l.status_code), [101, 101]);
+  assert.deepEqual(
+    upgrades.map((l) => l.status_code),
+    [101, 101],
+  );
   assert.equal(gw.logs.lines.filter((l) => l.msg === 'websocket closed' && l.plugin_id === 'chat').length, 2);
 });
 

@@ -10,7 +10,11 @@ export const SERVICES = {
   mariadb: { host: '127.0.0.1', port: 3306, start: 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd' },
   rabbitmq: { host: '127.0.0.1', port: 5672, start: 'rabbitmq-server -detached' },
   rabbitmq_management: { host: '127.0.0.1', port: 15672, start: 'rabbitmq-plugins enable rabbitmq_management' },
-  nats: { host: '127.0.0.1', port: 4222, start: 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log' },
+  nats: {
+    host: '127.0.0.1',
+    port: 4222,
+    start: 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log',
+  },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

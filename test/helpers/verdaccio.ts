@@ -49,7 +49,11 @@ log: { type: stdout, format: json, level: error }
   // it answers /-/ping once it listens
   const up = waitFor(async () => (await fetch(`${url}-/ping`)).ok, { timeoutMs: 60_000, everyMs: 100, what: `verdaccio to answer ${url}-/ping` });
   await Promise.race([up, exited]);
-  const res = await fetch(`${url}-/user/org.couchdb.user:tester`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'tester', password: 'a-test-password' }) });
+  const res = await fetch(`${url}-/user/org.couchdb.user:tester`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'tester', password: 'a-test-password' }),
+  });
   const { token } = (await res.json()) as { token?: string };
   if (!token) throw new Error(`verdaccio gave no token (${res.status}): ${output}`);
   exited.catch(() => undefined);

@@ -34,12 +34,16 @@ test('async_context on: calls run in the plugin scope; off (the default): they d
 
 test('async_context off: a plugin throwing from its timer is still failed by stack frame; the process survives', async () => {
   const root = await tempDir();
-  await writePlugin(root, 'ticker', `export default {
+  await writePlugin(
+    root,
+    'ticker',
+    `export default {
   handleRequest() {
     setTimeout(() => { throw new Error('late tick without scope'); }, 2);
     return { statusCode: 202 };
   },
-};`);
+};`,
+  );
   const config = testConfig();
   config.runtimes.asyncContext = false;
   const host = createHost({ config, logger: silent, pluginDirs: [root] });
@@ -55,10 +59,14 @@ test('async_context off: a plugin throwing from its timer is still failed by sta
 test('async_context on: an error from plugin code run outside any call (a listener on a shared emitter) is failed by stack frame', async () => {
   const emitter = (g.__plwEmitter = new EventEmitter());
   const root = await tempDir();
-  await writePlugin(root, 'listener', `export default {
+  await writePlugin(
+    root,
+    'listener',
+    `export default {
   start() { globalThis.__plwEmitter.on('go', () => { throw new Error('listener exploded'); }); },
   handleRequest() { return { statusCode: 200 }; },
-};`);
+};`,
+  );
   const host = createHost({ config: testConfig(), logger: silent, pluginDirs: [root] });
   await host.start();
   const failed = nextEvent<StateChange>(host, 'plugin.state_changed', (c) => c.id === 'listener' && c.to === 'failed');

@@ -12,12 +12,17 @@ import { nextEvent, silent, tempDir, testConfig, writePlugin } from './helpers.j
 test('services: a dependency exports an API (object or function of ctx); undeclared ones are refused', async () => {
   const root = await tempDir();
   await writePlugin(root, 'clock', `export default { init(ctx) { this.base = ctx.config.base ?? 40; }, exports(ctx) { return { now: () => 2 + (ctx.config.base ?? 40) }; }, handleRequest() {} };`);
-  await writePlugin(root, 'reader', `export default {
+  await writePlugin(
+    root,
+    'reader',
+    `export default {
   handleRequest(req, ctx) {
     const other = (() => { try { ctx.services.get('stranger'); } catch (e) { return e.code; } })();
     return { statusCode: 200, body: { now: ctx.services.get('clock').now(), other, maybe: ctx.services.tryGet('stranger') ?? null } };
   },
-};`, 'requires: ["clock"]\n');
+};`,
+    'requires: ["clock"]\n',
+  );
   await writePlugin(root, 'stranger', `export default { exports: { x: 1 }, handleRequest() {} };`);
   const host = createHost({ config: testConfig(), logger: silent, pluginDirs: [root] });
   await host.start();
@@ -28,8 +33,12 @@ test('services: a dependency exports an API (object or function of ctx); undecla
 
 test('flags: manifest defaults overridden by plugins.configs.<id>.flags', async () => {
   const root = await tempDir();
-  await writePlugin(root, 'flagged', `export default { handleRequest(req, ctx) { return { statusCode: 200, body: ctx.flags.all() }; } };`,
-    'feature_flags:\n  - name: beta\n    default: false\n  - name: fast\n    default: true\n');
+  await writePlugin(
+    root,
+    'flagged',
+    `export default { handleRequest(req, ctx) { return { statusCode: 200, body: ctx.flags.all() }; } };`,
+    'feature_flags:\n  - name: beta\n    default: false\n  - name: fast\n    default: true\n',
+  );
   const host = createHost({ config: testConfig({}, { flagged: { flags: { beta: true } } }), logger: silent, pluginDirs: [root] });
   await host.start();
   const res = await host.call<{ body: unknown }>('flagged', 'handleRequest', [{}]);
@@ -39,12 +48,20 @@ test('flags: manifest defaults overridden by plugins.configs.<id>.flags', async 
 
 test('the AbortSignal fires on stop; events reach subscribers and running plugins handleEvent', async () => {
   const root = await tempDir();
-  await writePlugin(root, 'watcher', `export default {
+  await writePlugin(
+    root,
+    'watcher',
+    `export default {
   start(ctx) { ctx.signal.addEventListener('abort', () => { globalThis.__aborted = true; }); ctx.events.on('order.*', (e) => { globalThis.__viaOn = e.source; }); },
   handleEvent(e) { globalThis.__handled = e.type; },
   handleRequest(req, ctx) { return ctx.events.emit('order.placed', { n: 1 }).then(() => ({ statusCode: 202 })); },
-};`);
-  await writePlugin(root, 'shop', `export default { handleEvent(e) { globalThis.__shopSaw = e.source; }, handleRequest(req, ctx) { return ctx.events.emit('order.placed', { n: 1 }).then(() => ({ statusCode: 202 })); } };`);
+};`,
+  );
+  await writePlugin(
+    root,
+    'shop',
+    `export default { handleEvent(e) { globalThis.__shopSaw = e.source; }, handleRequest(req, ctx) { return ctx.events.emit('order.placed', { n: 1 }).then(() => ({ statusCode: 202 })); } };`,
+  );
   const host = createHost({ config: testConfig(), logger: silent, pluginDirs: [root] });
   await host.start();
   await host.call('shop', 'handleRequest', [{}]);
@@ -60,8 +77,12 @@ test('the AbortSignal fires on stop; events reach subscribers and running plugin
 
 test('health: consecutive failures → degraded then unhealthy, recovery → healthy; each change is an event', async () => {
   const root = await tempDir();
-  await writePlugin(root, 'sick', `export default { healthCheck() { if (globalThis.__sick) throw new Error('db down'); return { status: 'healthy' }; }, handleRequest() {} };`,
-    'health_check:\n  interval: 1h\n  timeout: 100ms\n');
+  await writePlugin(
+    root,
+    'sick',
+    `export default { healthCheck() { if (globalThis.__sick) throw new Error('db down'); return { status: 'healthy' }; }, handleRequest() {} };`,
+    'health_check:\n  interval: 1h\n  timeout: 100ms\n',
+  );
   const host = createHost({ config: testConfig(), logger: silent, pluginDirs: [root] });
   const changes: string[] = [];
   host.events.on<{ to: string }>('plugin.health_changed', (e) => void changes.push(e.data.to));
@@ -125,14 +146,17 @@ test('SIGTERM stops every plugin in reverse dependency order, then exits 0', asy
   const script = join(root, 'serve.mts');
   const src = fileURLToPath(new URL('../../src/host/index.ts', import.meta.url));
   const helpers = fileURLToPath(new URL('./helpers.ts', import.meta.url));
-  await writeFile(script, `import { createHost, installSignalHandlers } from ${JSON.stringify(src)};
+  await writeFile(
+    script,
+    `import { createHost, installSignalHandlers } from ${JSON.stringify(src)};
 import { silent, testConfig } from ${JSON.stringify(helpers)};
 const host = createHost({ config: testConfig(), logger: silent, pluginDirs: [${JSON.stringify(root)}] });
 installSignalHandlers(host);
 await host.start();
 console.log('ready');
 setInterval(() => {}, 1000);
-`);
+`,
+  );
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
   let out = '';
   child.stdout.on('data', (d) => {
@@ -159,7 +183,13 @@ test('discovery follows symbolic links to plugin folders and manifest files; a d
   const host = createHost({ config: testConfig(), logger: silent, pluginDirs: [root] });
   try {
     await host.start();
-    assert.deepEqual(host.list().map((p) => `${p.id} ${p.state}`).sort(), ['linked running', 'solo running']);
+    assert.deepEqual(
+      host
+        .list()
+        .map((p) => `${p.id} ${p.state}`)
+        .sort(),
+      ['linked running', 'solo running'],
+    );
     assert.equal(((await host.call('linked', 'handleRequest', [{}])) as { body: string }).body, 'linked');
   } finally {
     await host.stop();

@@ -81,7 +81,12 @@ export default {
 };`;
   await writePlugin(root, 'a', barrier('a'), 'resources:\n  timeout: 1s\n');
   await writePlugin(root, 'b', barrier('b'), 'resources:\n  timeout: 1s\n');
-  await writePlugin(root, 'c', `const log = (globalThis.__order ??= []); export default { start() { log.push('start:c'); }, stop() { log.push('stop:c'); }, handleRequest() {} };`, 'dependencies:\n  - plugin: a\n  - plugin: b\n    version: ">=1.0.0"\n');
+  await writePlugin(
+    root,
+    'c',
+    `const log = (globalThis.__order ??= []); export default { start() { log.push('start:c'); }, stop() { log.push('stop:c'); }, handleRequest() {} };`,
+    'dependencies:\n  - plugin: a\n  - plugin: b\n    version: ">=1.0.0"\n',
+  );
   const host = createHost({ config: testConfig(), logger: silent, pluginDirs: [root] });
   const report = await host.start();
   assert.deepEqual(report.running.sort(), ['a', 'b', 'c']);
@@ -126,7 +131,10 @@ test('max_plugins caps registration; a module throwing at import fails alone; a 
   assert.deepEqual(report.running.sort(), ['good', 'solo']);
   assert.equal(host.get('explodes')!.error!.code, 'PLW_ERR_PLUGIN_IMPORT_FAILED');
   assert.match(host.get('explodes')!.error!.message, /import-time kaboom/);
-  const bad = host.list({ state: 'failed' }).map((p) => p.id).sort();
+  const bad = host
+    .list({ state: 'failed' })
+    .map((p) => p.id)
+    .sort();
   assert.deepEqual(bad, ['bad-manifest', 'explodes']);
   assert.match(host.get('bad-manifest')!.error!.message, /plugin\.yaml:\d+:\d+/);
 

@@ -65,13 +65,16 @@ async function setup() {
 
 const req = (over: Record<string, unknown> = {}) => ({ model: 'm1', messages: [{ role: 'user' as const, content: 'hi' }], ...over });
 
-test('ctx.hooks.on: a plugin\'s hooks run with the host\'s, are isolated, and go when it stops', async () => {
+test("ctx.hooks.on: a plugin's hooks run with the host's, are isolated, and go when it stops", async () => {
   const { host, report } = await setup();
   try {
     assert.deepEqual([...report.running].sort(), ['alpha', 'beta', 'picker', 'watcher']);
     const typo = host.get('typo')!;
     assert.equal(typo.state, 'failed', 'an unknown hook name fails the plugin');
-    assert.match(typo.error!.message, /ctx\.hooks\.on: unknown hook "onRequst"; known: onRequest, onResponse, onError, onProviderSwitch, (on_request, on_response, on_error, on_provider_switch, )?lifecycle\.unloaded/);
+    assert.match(
+      typo.error!.message,
+      /ctx\.hooks\.on: unknown hook "onRequst"; known: onRequest, onResponse, onError, onProviderSwitch, (on_request, on_response, on_error, on_provider_switch, )?lifecycle\.unloaded/,
+    );
 
     await host.hooks.run('onRequest', { pluginId: 'hello', request: {} });
     await host.hooks.run('onResponse', { pluginId: 'hello', request: {}, response: { statusCode: 200 } });
@@ -102,14 +105,18 @@ test('ctx.hooks.on: a plugin\'s hooks run with the host\'s, are isolated, and go
   }
 });
 
-test('host.selectProvider: the router picks among running providers; onProviderSwitch runs when a key\'s pick changes', async () => {
+test("host.selectProvider: the router picks among running providers; onProviderSwitch runs when a key's pick changes", async () => {
   const { host } = await setup();
   try {
     g.__route = 'alpha';
     assert.deepEqual(await host.selectProvider(req()), { provider: 'alpha', reason: 'router', router: 'picker' });
     assert.deepEqual((globalThis as Record<string, unknown>).__candidates, ['beta:m1', 'alpha:m1|m2'], 'candidates in priority order, with their models');
     assert.deepEqual(await host.selectProvider(req()), { provider: 'alpha', reason: 'router', router: 'picker' });
-    assert.deepEqual(g.__hookLog.filter((e) => e[0] === 'switch'), [], 'no switch: first pick, then the same pick');
+    assert.deepEqual(
+      g.__hookLog.filter((e) => e[0] === 'switch'),
+      [],
+      'no switch: first pick, then the same pick',
+    );
 
     g.__route = 'beta';
     assert.deepEqual(await host.selectProvider(req()), { provider: 'beta', reason: 'router', router: 'picker', switchedFrom: 'alpha' });
@@ -132,7 +139,7 @@ test('host.selectProvider: the router picks among running providers; onProviderS
     // a stopped provider is no candidate
     await host.stopPlugin('beta');
     assert.deepEqual(await host.selectProvider(req()), { provider: 'alpha', reason: 'fallback', switchedFrom: 'beta' });
-    assert.deepEqual(g.__hookLog.at(-2), ['stopped', 'beta'], 'the watcher\'s lifecycle.stopped hook saw beta stop');
+    assert.deepEqual(g.__hookLog.at(-2), ['stopped', 'beta'], "the watcher's lifecycle.stopped hook saw beta stop");
     assert.deepEqual(g.__hookLog.at(-1), ['switch', 'm1', 'beta', 'alpha', 'fallback', null]);
   } finally {
     await host.stop();

@@ -33,7 +33,10 @@ test('admin API off, hot_reload on: a change on disk is served as a new version,
 
     const kept = s.host.releases.versions;
     assert.ok(kept, 'versions are kept in the state dir without the admin API');
-    assert.deepEqual((await kept.list('noadmin')).map((v) => v.version), ['2.0.0', '1.0.0']);
+    assert.deepEqual(
+      (await kept.list('noadmin')).map((v) => v.version),
+      ['2.0.0', '1.0.0'],
+    );
   } finally {
     await s.close();
   }

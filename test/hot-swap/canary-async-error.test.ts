@@ -12,7 +12,10 @@ async function writeDependent(root: string): Promise<void> {
   const dir = join(root, 'dep');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'index.mjs'), `export default { handleRequest() { return { statusCode: 200, body: { ok: true } }; } };\n`);
-  await writeFile(join(dir, 'plugin.yaml'), `id: dep\nname: dep\nversion: 1.0.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nrequires: ["base"]\nendpoints:\n  - path: /dep\n    method: GET\n    auth: none\n`);
+  await writeFile(
+    join(dir, 'plugin.yaml'),
+    `id: dep\nname: dep\nversion: 1.0.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nrequires: ["base"]\nendpoints:\n  - path: /dep\n    method: GET\n    auth: none\n`,
+  );
 }
 
 /** Version 2.0.0 of base throws from a timer after its first call: an error outside any call. */

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { freePort } from '../helpers/services.js';
 import { startStack, swapConfig, tmp, writeVersion, type Stack } from './helpers.js';
 
-
 type Run = CliRun;
 
 /** Spawned (not spawnSync): the gateway answering it runs in this process's event loop. */
@@ -55,7 +54,10 @@ test('plugway plugin versions | rollback | canary | canary promote | canary abor
     assert.match(table, /\*\s+3\.0\.0/);
     assert.match(table, /active: 3\.0\.0/);
     const versions = await plugway.json(['plugin', 'versions', 'rel']);
-    assert.deepEqual(versions.versions.map((v: any) => v.version), ['3.0.0', '2.0.0', '1.0.0']);
+    assert.deepEqual(
+      versions.versions.map((v: any) => v.version),
+      ['3.0.0', '2.0.0', '1.0.0'],
+    );
     assert.equal(versions.active.version, '3.0.0');
 
     // rollback: to the previous, then to a named version (pinned)

@@ -50,7 +50,7 @@ export function startLoad(url: string, path: string, opts: { concurrency?: numbe
           bump(counts.failedByVersion, version);
           if (counts.errors.length < 20) counts.errors.push(`${r.statusCode} ${text.slice(0, 300)}`);
         }
-        for (const w of waiters) if ((counts.byVersion.get(w.version) ?? 0) >= w.target) (waiters.delete(w), w.resolve());
+        for (const w of waiters) if ((counts.byVersion.get(w.version) ?? 0) >= w.target) waiters.delete(w), w.resolve();
       } catch (err) {
         counts.connectionErrors++;
         if (counts.errors.length < 20) counts.errors.push(`connection: ${(err as Error).message}`);

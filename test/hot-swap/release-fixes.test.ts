@@ -16,7 +16,10 @@ const versionAt = async (url: string): Promise<{ status: number; version: string
 /** Sends requests (at most `max`) until `done` resolves: traffic for the rollback rules to judge. */
 async function trafficUntil(s: Stack, path: string, done: Promise<unknown>, max = 400): Promise<void> {
   let settled = false;
-  void done.then(() => (settled = true), () => (settled = true));
+  void done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   for (let i = 0; i < max && !settled; i++) await versionAt(`${s.url}${path}`);
   await done;
 }
@@ -54,7 +57,7 @@ test('a reload that fails at init during a watch window leaves the automatic rol
   assert.equal((await versionAt(`${s.url}/rf`)).version, '1.0.0');
 });
 
-test('a reload back to the content of the watch\'s standby restarts it under its own version (no +hash rename)', async (t) => {
+test("a reload back to the content of the watch's standby restarts it under its own version (no +hash rename)", async (t) => {
   const root = await tmp('plugins');
   await writeVersion(root, 'sb', { version: '1.0.0' });
   const s = await startStack(root, { config: swapConfig((c) => (c.reload.watchWindowMs = 60_000)) });
@@ -67,12 +70,18 @@ test('a reload back to the content of the watch\'s standby restarts it under its
   assert.equal(back.json.version, '1.0.0');
   assert.equal((await versionAt(`${s.url}/sb`)).version, '1.0.0');
   const v = (await s.admin('GET', '/plugins/sb/versions')).json;
-  assert.deepEqual(v.versions.map((x: any) => x.version), ['1.0.0', '2.0.0']);
+  assert.deepEqual(
+    v.versions.map((x: any) => x.version),
+    ['1.0.0', '2.0.0'],
+  );
   assert.equal(v.watching.standby, '2.0.0');
-  assert.deepEqual(s.host.list().map((p) => p.version), ['1.0.0']);
+  assert.deepEqual(
+    s.host.list().map((p) => p.version),
+    ['1.0.0'],
+  );
 });
 
-test('a promoted canary of a kept version is served after a restart; one of the folder\'s version is not pinned', async () => {
+test("a promoted canary of a kept version is served after a restart; one of the folder's version is not pinned", async () => {
   const root = await tmp('plugins');
   await writeVersion(root, 'pc', { version: '1.0.0' });
   const config = swapConfig((c) => (c.reload.watchWindowMs = 0));
@@ -122,7 +131,14 @@ test('rollback without a version skips the version an automatic rollback just re
   assert.equal((await rolled).to, '2.0.0');
 
   const before = (await s.admin('GET', '/plugins/pv/versions')).json;
-  assert.deepEqual(before.versions.map((v: any) => [v.version, v.rejected !== null]), [['2.0.0', false], ['5.0.0', true], ['1.0.0', false]]);
+  assert.deepEqual(
+    before.versions.map((v: any) => [v.version, v.rejected !== null]),
+    [
+      ['2.0.0', false],
+      ['5.0.0', true],
+      ['1.0.0', false],
+    ],
+  );
   const rb = await s.admin('POST', '/plugins/pv/rollback');
   assert.equal(rb.status, 200, JSON.stringify(rb.json));
   assert.equal(rb.json.version, '1.0.0');
@@ -156,7 +172,10 @@ test('an unchanged reload is a no-op answered as such; admin reloads count as tr
   assert.equal(s.host.get('nc')!.version, '2.0.0', 'not renamed to 2.0.0+<hash>');
   assert.equal(swaps, 1);
   const v = (await s.admin('GET', '/plugins/nc/versions')).json;
-  assert.deepEqual(v.versions.map((x: any) => x.version), ['2.0.0', '1.0.0']);
+  assert.deepEqual(
+    v.versions.map((x: any) => x.version),
+    ['2.0.0', '1.0.0'],
+  );
   assert.equal(v.watching.version, '2.0.0');
 
   const metrics = await fetch(`${s.url}/metrics`).then((r) => r.text());

@@ -36,7 +36,10 @@ test('worker runtime: two swaps under light concurrent load, zero failed request
   assert.equal(c.connectionErrors, 0, c.errors.join('\n'));
   assert.ok((c.byVersion.get('2.0.0') ?? 0) >= 100 && (c.byVersion.get('3.0.0') ?? 0) >= 100);
   // Only the serving version is left: the old workers were stopped and dropped.
-  assert.deepEqual(s.host.list().map((p) => p.version), ['3.0.0']);
+  assert.deepEqual(
+    s.host.list().map((p) => p.version),
+    ['3.0.0'],
+  );
 });
 
 /** A wasm module whose handle_request answers {"statusCode":200,"body":{"version":…}} (copied from a data segment into an Extism block). */
@@ -92,6 +95,9 @@ test('wasm runtime: a reload brings the new module up beside the old one and swi
   assert.equal(s.host.get('wa')!.manifest.runtime.type, 'wasm');
   assert.equal(await versionAt(), '2.0.0');
   const v = (await s.admin('GET', '/plugins/wa/versions')).json;
-  assert.deepEqual(v.versions.map((x: { version: string }) => x.version), ['2.0.0', '1.0.0']);
+  assert.deepEqual(
+    v.versions.map((x: { version: string }) => x.version),
+    ['2.0.0', '1.0.0'],
+  );
   assert.ok(v.versions[0].files.includes('plugin.wasm'));
 });

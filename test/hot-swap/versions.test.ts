@@ -14,14 +14,21 @@ const get = async (url: string) => {
 test('rollback to a named version; the pinned version survives a restart; canary abort', async () => {
   const root = await tmp('plugins');
   await writeVersion(root, 'svc', { version: '1.0.0' });
-  const config = swapConfig((c) => (c.reload.watchWindowMs = 0, c.state.keepVersions = 3));
+  const config = swapConfig((c) => ((c.reload.watchWindowMs = 0), (c.state.keepVersions = 3)));
   const s1 = await startStack(root, { config });
   for (const v of ['2.0.0', '3.0.0']) {
     await writeVersion(root, 'svc', { version: v });
     assert.equal((await s1.admin('POST', '/plugins/svc/reload')).status, 200);
   }
   const list = await s1.admin('GET', '/plugins/svc/versions');
-  assert.deepEqual(list.json.versions.map((v: any) => [v.version, v.active]), [['3.0.0', true], ['2.0.0', false], ['1.0.0', false]]);
+  assert.deepEqual(
+    list.json.versions.map((v: any) => [v.version, v.active]),
+    [
+      ['3.0.0', true],
+      ['2.0.0', false],
+      ['1.0.0', false],
+    ],
+  );
 
   const rb = await s1.admin('POST', '/plugins/svc/rollback', { version: '1.0.0' });
   assert.equal(rb.status, 200, JSON.stringify(rb.json));
@@ -64,11 +71,14 @@ test('a version whose health check fails after the cut-over is rolled back by it
     const { join } = await import('node:path');
     await writeVersion(root, 'hc', { version: '2.0.0' });
     // Healthy for the pre-switch check, unhealthy from the second check on.
-    await writeFile(join(root, 'hc', 'index.mjs'), `let n = 0;
+    await writeFile(
+      join(root, 'hc', 'index.mjs'),
+      `let n = 0;
 export default {
   healthCheck() { return ++n > 1 ? { status: 'unhealthy', message: 'lost its database' } : { status: 'healthy' }; },
   handleRequest() { return { statusCode: 200, body: { version: '2.0.0' } }; },
-};`);
+};`,
+    );
     const { nextEvent } = await import('./helpers.js');
     const rolled = nextEvent(s.host, 'plugin.rolled_back');
     assert.equal((await s.admin('POST', '/plugins/hc/reload')).status, 200);

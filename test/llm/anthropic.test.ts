@@ -27,9 +27,13 @@ test('OpenAI in, Anthropic Messages out and back, streamed or not; failover to a
   assert.match(plain.json.choices[0].message.content, /^Hello from claude\. You said: Say hello/);
   assert.equal(plain.json.choices[0].finish_reason, 'stop');
   // The mock counts the system prompt Anthropic received apart from the messages: the translation put it there.
-  assert.equal(plain.json.usage.prompt_tokens, 3 + (7 + 1), "system: 3 tokens without a role; the user turn: 7 + 1");
+  assert.equal(plain.json.usage.prompt_tokens, 3 + (7 + 1), 'system: 3 tokens without a role; the user turn: 7 + 1');
 
-  const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chatBody({ model: 'claude-3-5-haiku', stream: true, stream_options: { include_usage: true } })) });
+  const r = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(chatBody({ model: 'claude-3-5-haiku', stream: true, stream_options: { include_usage: true } })),
+  });
   const datas = sseData(await r.text());
   assert.equal(datas.at(-1), '[DONE]');
   const chunks = datas.slice(0, -1).map((d) => JSON.parse(d));

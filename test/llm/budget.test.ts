@@ -21,7 +21,10 @@ test('a token budget per key: charged with the real usage, refused once spent, k
   const gw = await startLlmGateway(
     {
       providers: [{ name: 'p', type: 'openai-compatible', base_url: `${mock.url}/v1`, models: ['gpt-4o-mini'] }],
-      keys: [{ key: 'sk-alice', user: 'alice' }, { key: 'sk-bob', budget: { tokens: 1000, period: '1h' } }],
+      keys: [
+        { key: 'sk-alice', user: 'alice' },
+        { key: 'sk-bob', budget: { tokens: 1000, period: '1h' } },
+      ],
       budget: { tokens: 60, period: '1d' },
     },
     { builtins: [rec.builtin] },
@@ -64,7 +67,11 @@ test('a cost budget counts streamed answers at their real price', async (t) => {
   // 27 tokens at $1/1k = $0.027: the second stream is admitted (0.027 < 0.05), the third refused.
   const statuses: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: JSON.stringify(chatBody({ stream: true })) });
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+      body: JSON.stringify(chatBody({ stream: true })),
+    });
     await r.text();
     statuses.push(r.status);
   }

@@ -39,9 +39,19 @@ test('examples/llm/README.md: the walk-through runs and shows what it says', asy
   const [p1, p2, gw] = [await freePort(), await freePort(), await freePort()];
   const stateDir = await mkdtemp(join(tmpdir(), 'plugway-llm-example-'));
   // The example's ports (9001, 9002 in plugway.yaml too, 8080) become free ones; PLUGWAY_PORT moves the gateway.
-  const port = (l: string) => l.replaceAll(':9001', `:${p1}`).replaceAll(':9002', `:${p2}`).replaceAll(':8080', `:${gw}`).replaceAll('--port 9001', `--port ${p1}`).replaceAll('--port 9002', `--port ${p2}`).replaceAll('/tmp/plugway-llm-example', stateDir);
+  const port = (l: string) =>
+    l
+      .replaceAll(':9001', `:${p1}`)
+      .replaceAll(':9002', `:${p2}`)
+      .replaceAll(':8080', `:${gw}`)
+      .replaceAll('--port 9001', `--port ${p1}`)
+      .replaceAll('--port 9002', `--port ${p2}`)
+      .replaceAll('/tmp/plugway-llm-example', stateDir);
   const config = join(stateDir, 'plugway.yaml');
-  const yaml = (await readFile(join(ROOT, 'examples/llm/plugway.yaml'), 'utf8')).replaceAll('127.0.0.1:9001', `127.0.0.1:${p1}`).replaceAll('127.0.0.1:9002', `127.0.0.1:${p2}`).replace('"../../plugins"', JSON.stringify(join(ROOT, 'plugins')));
+  const yaml = (await readFile(join(ROOT, 'examples/llm/plugway.yaml'), 'utf8'))
+    .replaceAll('127.0.0.1:9001', `127.0.0.1:${p1}`)
+    .replaceAll('127.0.0.1:9002', `127.0.0.1:${p2}`)
+    .replace('"../../plugins"', JSON.stringify(join(ROOT, 'plugins')));
   await import('node:fs/promises').then((fs) => fs.writeFile(config, yaml));
   const env = { ...process.env, PLUGWAY_PORT: String(gw) };
   const background: ChildProcess[] = [];
@@ -66,7 +76,10 @@ test('examples/llm/README.md: the walk-through runs and shows what it says', asy
     outputs.push(r.out);
   }
   const [models, plain, streamed, , fallback, metrics] = outputs;
-  assert.deepEqual(JSON.parse(models!).data.map((m: { id: string }) => m.id), ['gpt-4o-mini']);
+  assert.deepEqual(
+    JSON.parse(models!).data.map((m: { id: string }) => m.id),
+    ['gpt-4o-mini'],
+  );
   assert.match(JSON.parse(plain!).choices[0].message.content, /^Hello from primary\. You said: Hello there\.$/);
   assert.ok(JSON.parse(plain!).usage.total_tokens > 0);
   assert.match(streamed!, /"usage":\{"prompt_tokens"/);

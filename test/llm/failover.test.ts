@@ -119,7 +119,7 @@ test('a trigger not in fallback_on, and a client error, are answered as they are
   primary.set({ mode: '400' });
   const bad = await postJson(`${gw.url}/v1/chat/completions`, chatBody());
   assert.equal(bad.status, 400);
-  assert.equal(backup.stats.chat, 0, 'a 400 is the client\'s, no other provider would do better');
+  assert.equal(backup.stats.chat, 0, "a 400 is the client's, no other provider would do better");
 });
 
 test('every provider failing: the last failure, with every fallback named', async (t) => {
@@ -150,10 +150,13 @@ test('circuit breaker: after `failures` failures the provider is skipped, not re
   assert.match(llm.message, /circuit open: primary/);
   primary.set({ mode: 'ok' });
   // Until the breaker's open time has passed the calls go to backup; then one half-open trial reaches primary, succeeds and closes it.
-  const trial = await waitFor(async () => {
-    const r = await postJson(`${gw.url}/v1/chat/completions`, chatBody());
-    return r.headers.get('x-plugway-provider') === 'primary' && r;
-  }, { what: 'the half-open trial to reach primary' });
+  const trial = await waitFor(
+    async () => {
+      const r = await postJson(`${gw.url}/v1/chat/completions`, chatBody());
+      return r.headers.get('x-plugway-provider') === 'primary' && r;
+    },
+    { what: 'the half-open trial to reach primary' },
+  );
   assert.equal(trial.status, 200);
   assert.equal((await postJson(`${gw.url}/v1/chat/completions`, chatBody())).headers.get('x-plugway-provider'), 'primary');
 });

@@ -45,7 +45,10 @@ export interface LlmGateway {
 }
 
 /** A gateway from a plugway.yaml with `llm` as plugins.configs.llm-gateway.config (and more configs if given). */
-export async function startLlmGateway(llm: Record<string, unknown>, opts: { configs?: Record<string, unknown>; gateway?: Record<string, unknown>; extraPlugins?: string[]; builtins?: Array<{ id: string; plugin: unknown; manifest?: Record<string, unknown> }> } = {}): Promise<LlmGateway> {
+export async function startLlmGateway(
+  llm: Record<string, unknown>,
+  opts: { configs?: Record<string, unknown>; gateway?: Record<string, unknown>; extraPlugins?: string[]; builtins?: Array<{ id: string; plugin: unknown; manifest?: Record<string, unknown> }> } = {},
+): Promise<LlmGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'plugway-llm-'));
   const plugins = await pluginsDir(opts.extraPlugins);
   await mkdir(join(dir, 'state'));
@@ -79,7 +82,14 @@ export async function startLlmGateway(llm: Record<string, unknown>, opts: { conf
 export const ADMIN = { authorization: 'Bearer llm-test-admin-token-0123456789' };
 
 export function chatBody(more: Record<string, unknown> = {}): Record<string, unknown> {
-  return { model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello to the test suite please' }], ...more };
+  return {
+    model: 'gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Say hello to the test suite please' },
+    ],
+    ...more,
+  };
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: any; text: string }> {
@@ -104,7 +114,13 @@ export function sseData(text: string): string[] {
   return text
     .split('\n\n')
     .filter((b) => b.trim())
-    .map((b) => b.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'));
+    .map((b) =>
+      b
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n'),
+    );
 }
 
 /** The value of a Prometheus series (labels matched exactly as written), 0 when absent. */

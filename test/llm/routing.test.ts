@@ -27,7 +27,11 @@ test('weighted: three providers at 5:3:2 share 300 requests within 10 %', async 
     const rs = await Promise.all(Array.from({ length: 10 }, () => postJson(`${gw.url}/v1/chat/completions`, chatBody({ model: 'm' }))));
     for (const r of rs) counts[r.headers.get('x-plugway-provider')!]!++;
   }
-  for (const [name, share] of [['a', 0.5], ['b', 0.3], ['c', 0.2]] as const) {
+  for (const [name, share] of [
+    ['a', 0.5],
+    ['b', 0.3],
+    ['c', 0.2],
+  ] as const) {
     assert.ok(Math.abs(counts[name]! / 300 - share) <= 0.1 * share, `${name}: ${counts[name]} of 300, expected ~${share * 300}`);
   }
   assert.deepEqual([a!.stats.chat, b!.stats.chat, c!.stats.chat], [counts.a, counts.b, counts.c]);

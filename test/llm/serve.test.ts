@@ -17,11 +17,23 @@ test('plugway serve: plugins.configs.llm-gateway alone brings the built-in llm p
   await writeFile(
     file,
     stringify({
-      plugins: { configs: { 'llm-gateway': { config: { providers: [{ name: 'primary', type: 'openai-compatible', base_url: `${mock.url}/v1`, api_key: '${PRIMARY_KEY}', models: ['gpt-4o-mini'] }], router: { strategy: 'priority', fallback_on: [429, '5xx', 'timeout', 'connect'] } } } } },
+      plugins: {
+        configs: {
+          'llm-gateway': {
+            config: {
+              providers: [{ name: 'primary', type: 'openai-compatible', base_url: `${mock.url}/v1`, api_key: '${PRIMARY_KEY}', models: ['gpt-4o-mini'] }],
+              router: { strategy: 'priority', fallback_on: [429, '5xx', 'timeout', 'connect'] },
+            },
+          },
+        },
+      },
       gateway: { admin: { token: ADMIN.authorization.slice(7) } },
     }),
   );
-  const child = spawn(process.execPath, [PLUGWAY_BIN, 'serve', '--config', file, '--port', '0', '--state-dir', join(dir, 'state')], { env: { ...process.env, PRIMARY_KEY: 'sk-test' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [PLUGWAY_BIN, 'serve', '--config', file, '--port', '0', '--state-dir', join(dir, 'state')], {
+    env: { ...process.env, PRIMARY_KEY: 'sk-test' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(async () => {
     child.kill('SIGTERM');
     await mock.close();

@@ -34,7 +34,12 @@ async function stream(url: string, body: Record<string, unknown>) {
   return { status: r.status, headers: r.headers, text: await r.text() };
 }
 
-const contentOf = (datas: string[]) => datas.filter((d) => d.startsWith('{')).map((d) => JSON.parse(d)).map((c) => c.choices?.[0]?.delta?.content ?? '').join('');
+const contentOf = (datas: string[]) =>
+  datas
+    .filter((d) => d.startsWith('{'))
+    .map((d) => JSON.parse(d))
+    .map((c) => c.choices?.[0]?.delta?.content ?? '')
+    .join('');
 
 test('streamed and non-streamed answers record the same tokens, and the same content', async (t) => {
   const { gw, seen } = await setup(t);
@@ -63,7 +68,9 @@ test('streamed and non-streamed answers record the same tokens, and the same con
 test('without include_usage the client gets no usage chunk, but the usage is still recorded', async (t) => {
   const { gw, seen } = await setup(t);
   const s = await stream(gw.url, chatBody());
-  const chunks = sseData(s.text).filter((d) => d.startsWith('{')).map((d) => JSON.parse(d));
+  const chunks = sseData(s.text)
+    .filter((d) => d.startsWith('{'))
+    .map((d) => JSON.parse(d));
   assert.ok(chunks.every((c) => c.usage === undefined && c.choices.length > 0));
   assert.equal(seen.on_response[0].estimated, false);
   assert.ok(seen.on_response[0].completionTokens > 0);
@@ -77,7 +84,13 @@ test('a provider that reports no usage: the same estimate streamed or not, marke
   const usage = JSON.parse(sseData(s.text).at(-2)!).usage;
   assert.equal(usage.estimated, true);
   assert.deepEqual([usage.prompt_tokens, usage.completion_tokens], [plain.json.usage.prompt_tokens, plain.json.usage.completion_tokens]);
-  assert.deepEqual(seen.on_response.map((r) => [r.promptTokens, r.completionTokens, r.estimated]), [[plain.json.usage.prompt_tokens, plain.json.usage.completion_tokens, true], [plain.json.usage.prompt_tokens, plain.json.usage.completion_tokens, true]]);
+  assert.deepEqual(
+    seen.on_response.map((r) => [r.promptTokens, r.completionTokens, r.estimated]),
+    [
+      [plain.json.usage.prompt_tokens, plain.json.usage.completion_tokens, true],
+      [plain.json.usage.prompt_tokens, plain.json.usage.completion_tokens, true],
+    ],
+  );
 });
 
 test('chunks pass through one by one: the first reaches the client long before the last is produced', async (t) => {

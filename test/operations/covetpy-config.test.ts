@@ -26,12 +26,19 @@ async function configFile(text: string): Promise<{ dir: string; file: string }> 
 
 function logSink() {
   const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({ write(c, _e, cb) { for (const l of String(c).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
+  const stream = new Writable({
+    write(c, _e, cb) {
+      for (const l of String(c).split('\n')) if (l) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
   return { lines, logger: pino({ level: 'debug' }, stream) };
 }
 
-test('the seed\'s keys, at the top level as CovetPy writes them or under plugins:', async () => {
-  const top = await configFile(`plugin_paths:\n  - ./plugins\n  - ~/.covet/plugins\nsandbox_enabled: true\nmemory_limit: "100MB"\ncpu_limit: 0.8\nhot_reload: true\nreload_on_change: true\nauto_resolve_dependencies: true\nallow_circular_dependencies: false\n`);
+test("the seed's keys, at the top level as CovetPy writes them or under plugins:", async () => {
+  const top = await configFile(
+    `plugin_paths:\n  - ./plugins\n  - ~/.covet/plugins\nsandbox_enabled: true\nmemory_limit: "100MB"\ncpu_limit: 0.8\nhot_reload: true\nreload_on_change: true\nauto_resolve_dependencies: true\nallow_circular_dependencies: false\n`,
+  );
   const c = await loadHostConfig({ file: top.file, env: {} });
   assert.deepEqual(c.plugins.directories, [join(top.dir, 'plugins'), join(homedir(), '.covet/plugins')]);
   assert.equal(c.plugins.sandboxEnabled, true);
@@ -50,7 +57,10 @@ test('the seed\'s keys, at the top level as CovetPy writes them or under plugins
   assert.equal((await loadHostConfig({ file: only.file, env: {} })).plugins.hotReload, true);
 
   const bad = await configFile(`plugins:\n  memory_limit: lots\n  cpu_limit: 0\n`);
-  await assert.rejects(loadHostConfig({ file: bad.file, env: {} }), (e: Error & { code: string }) => e.code === 'PLW_ERR_CONFIG_INVALID' && /memory_limit/.test(e.message) && /cpu_limit/.test(e.message));
+  await assert.rejects(
+    loadHostConfig({ file: bad.file, env: {} }),
+    (e: Error & { code: string }) => e.code === 'PLW_ERR_CONFIG_INVALID' && /memory_limit/.test(e.message) && /cpu_limit/.test(e.message),
+  );
 });
 
 test('sandbox_enabled runs an in-process plugin from disk in a worker, with memory_limit as its resources.memory', async () => {

@@ -111,12 +111,15 @@ test('a running plugin needing auth with no auth plugin is still refused at star
 test('a worker restart: a waiting request is served once the instance is back, or told to retry — never "deadline of 0 ms"', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'plugway-restart-'));
   const entry = join(dir, 'crashy.mjs');
-  await writeFile(entry, `export default {
+  await writeFile(
+    entry,
+    `export default {
   handleRequest(req) {
     if (req.path === '/crash') setTimeout(() => { throw new Error('crash in a timer'); }, 20);
     return { statusCode: 200, body: { path: req.path } };
   },
-};\n`);
+};\n`,
+  );
   const h = harness(manifest({ id: 'crashy' }), entry);
   const rt = createWorkerRuntime(h.init, { backoffBaseMs: 300 });
   const req = (path: string) => [{ id: 'r', method: 'GET', path, params: {}, query: {}, headers: {}, context: {} }];

@@ -27,7 +27,11 @@ interface Stage {
 
 /** The Dockerfile's stages and instructions (continuation lines joined, comments dropped). */
 function stages(text: string): Stage[] {
-  const lines = text.replace(/\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const out: Stage[] = [];
   for (const l of lines) {
     const [op, ...rest] = l.split(/\s+/);
@@ -53,7 +57,10 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 }
 
 test('the Dockerfile lints clean and keeps the house rules', () => {
-  assert.deepEqual(validate(dockerfile).map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
+  assert.deepEqual(
+    validate(dockerfile).map((d) => `${d.range.start.line + 1}: ${d.message}`),
+    [],
+  );
   const all = stages(dockerfile);
   assert.equal(all.length, 2, 'a build stage and a runtime stage');
   for (const s of all) assert.match(s.from, /^node:20[\w.-]*$/, 'base images pinned to Node 20 (the engines field), never :latest');
@@ -97,7 +104,11 @@ test("the build stage's `npm ci && npm run build` runs on the files it copies; t
   assert.equal(version.out.trim(), JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
 
   const env = { PLUGWAY_HOST: '127.0.0.1', PLUGWAY_STATE_DIR: join(image, 'state'), PLUGWAY_ADMIN_TOKEN: 'tok-image', PLUGWAY_LOG_TIMESTAMP: 'true' };
-  const child = spawn(process.execPath, ['bin/plugway.js', 'serve', '--port', '0', '--plugins', join(image, 'plugins')], { cwd: image, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/plugway.js', 'serve', '--port', '0', '--plugins', join(image, 'plugins')], {
+    cwd: image,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {

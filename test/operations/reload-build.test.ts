@@ -106,7 +106,7 @@ test('the file watcher: an edited source is refused without a build, built and s
   const once = <T>(type: string, id: string) =>
     new Promise<T>((res) => {
       const off: () => void = s.host.events.on(type, (e) => {
-        if ((e.data as { id: string }).id === id) (off(), res(e.data as T));
+        if ((e.data as { id: string }).id === id) off(), res(e.data as T);
       });
     });
   try {

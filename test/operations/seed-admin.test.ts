@@ -24,7 +24,10 @@ test('GET /_plugins, GET /_plugins/health and POST /_plugins/{name}/reload answe
   try {
     const list = await http(`${gw.url}/_plugins`, { headers: auth });
     assert.equal(list.status, 200);
-    assert.deepEqual(list.json.plugins.map((p: { id: string }) => p.id), ['flagged']);
+    assert.deepEqual(
+      list.json.plugins.map((p: { id: string }) => p.id),
+      ['flagged'],
+    );
     const admin = await http(`${gw.url}/admin/plugins`, { headers: auth });
     assert.deepEqual(Object.keys(list.json), Object.keys(admin.json));
 
@@ -32,7 +35,11 @@ test('GET /_plugins, GET /_plugins/health and POST /_plugins/{name}/reload answe
     assert.equal(health.status, 200);
     assert.equal(health.json.plugins[0].health, 'healthy');
 
-    for (const [method, path] of [['GET', '/_plugins'], ['GET', '/_plugins/health'], ['POST', '/_plugins/flagged/reload']] as const) {
+    for (const [method, path] of [
+      ['GET', '/_plugins'],
+      ['GET', '/_plugins/health'],
+      ['POST', '/_plugins/flagged/reload'],
+    ] as const) {
       const denied = await http(`${gw.url}${path}`, { method });
       assert.equal(denied.status, 401, `${method} ${path}`);
       assert.equal(denied.json.error.code, 'PLW_ERR_ADMIN_UNAUTHORIZED');
@@ -52,13 +59,19 @@ test('GET /_plugins, GET /_plugins/health and POST /_plugins/{name}/reload answe
 test('POST /_plugins/{name}/reload reloads from disk and says "reloaded"', async () => {
   const root = await mkdtemp(join(tmpdir(), 'plugway-alias-reload-'));
   await mkdir(join(root, 'disk-one'));
-  await writeFile(join(root, 'disk-one', 'plugin.yaml'), 'id: disk-one\nversion: 1.0.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nendpoints:\n  - path: /disk\n    method: GET\n');
+  await writeFile(
+    join(root, 'disk-one', 'plugin.yaml'),
+    'id: disk-one\nversion: 1.0.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nendpoints:\n  - path: /disk\n    method: GET\n',
+  );
   await writeFile(join(root, 'disk-one', 'index.mjs'), 'export default { handleRequest: () => ({ statusCode: 200, body: { v: 1 } }) };\n');
   const host = createHost({ config: testConfig((c) => ((c.plugins.directories = [root]), (c.reload.watchWindowMs = 0))), logger: pino({ level: 'silent' }) });
   await host.start();
   const gw = await startGateway(host, { env: { PLUGWAY_ADMIN_TOKEN: TOKEN } });
   try {
-    await writeFile(join(root, 'disk-one', 'plugin.yaml'), 'id: disk-one\nversion: 1.1.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nendpoints:\n  - path: /disk\n    method: GET\n');
+    await writeFile(
+      join(root, 'disk-one', 'plugin.yaml'),
+      'id: disk-one\nversion: 1.1.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nendpoints:\n  - path: /disk\n    method: GET\n',
+    );
     await writeFile(join(root, 'disk-one', 'index.mjs'), 'export default { handleRequest: () => ({ statusCode: 200, body: { v: 2 } }) };\n');
     const r = await http(`${gw.url}/_plugins/disk-one/reload`, { method: 'POST', headers: auth });
     assert.equal(r.status, 200, r.text);
@@ -98,8 +111,11 @@ test('PUT /admin/plugins/:id/flags/:name toggles a flag at run time: the plugin 
     assert.equal(bad.json.error.code, 'PLW_ERR_FLAG_VALUE_INVALID');
     assert.equal((await http(`${gw.url}/admin/plugins/flagged/flags/beta`, { method: 'PUT', json: { enabled: true } })).status, 401);
 
-    const audit = (await readFile(join(gw.stateDir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(audit.map((l) => `${l.action} ${l.target} ${l.result} ${l.result === "ok" ? l.message : l.code}`).slice(0, 4), [
+    const audit = (await readFile(join(gw.stateDir, 'audit.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(audit.map((l) => `${l.action} ${l.target} ${l.result} ${l.result === 'ok' ? l.message : l.code}`).slice(0, 4), [
       'flag flagged ok beta: false → true',
       'flag flagged ok beta: true → false',
       'flag flagged error PLW_ERR_FLAG_UNKNOWN',
@@ -114,7 +130,10 @@ test('PUT /admin/plugins/:id/flags/:name toggles a flag at run time: the plugin 
 test('a worker plugin sees a flag toggled at run time', async () => {
   const root = await mkdtemp(join(tmpdir(), 'plugway-flag-worker-'));
   await mkdir(join(root, 'wflag'));
-  await writeFile(join(root, 'wflag', 'plugin.yaml'), 'id: wflag\nversion: 1.0.0\nkind: handler\nruntime:\n  type: worker\n  entry: index.mjs\nfeature_flags:\n  - name: beta\n    default: false\nendpoints:\n  - path: /wflag\n    method: GET\n');
+  await writeFile(
+    join(root, 'wflag', 'plugin.yaml'),
+    'id: wflag\nversion: 1.0.0\nkind: handler\nruntime:\n  type: worker\n  entry: index.mjs\nfeature_flags:\n  - name: beta\n    default: false\nendpoints:\n  - path: /wflag\n    method: GET\n',
+  );
   await writeFile(join(root, 'wflag', 'index.mjs'), "export default { handleRequest: (_req, ctx) => ({ statusCode: 200, body: { beta: ctx.flags.isEnabled('beta') } }) };\n");
   const host = createHost({ config: testConfig((c) => (c.plugins.directories = [root])), logger: pino({ level: 'silent' }) });
   await host.start();

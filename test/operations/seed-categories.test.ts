@@ -19,7 +19,13 @@ test('mapCategories: own names kept, seed names mapped, the rest not applicable'
 });
 
 test('every built-in diagnostics plugin maps the seed names onto categories it has', async () => {
-  const plugins = [['redis-diagnostics', REDIS], ['kafka-diagnostics', KAFKA], ['mysql-diagnostics', MYSQL], ['postgres-diagnostics', POSTGRES], ['rabbitmq-diagnostics', RABBITMQ]] as const;
+  const plugins = [
+    ['redis-diagnostics', REDIS],
+    ['kafka-diagnostics', KAFKA],
+    ['mysql-diagnostics', MYSQL],
+    ['postgres-diagnostics', POSTGRES],
+    ['rabbitmq-diagnostics', RABBITMQ],
+  ] as const;
   for (const [id, own] of plugins) {
     // The HTTP body accepts each seed name for each plugin.
     const { options } = parseDiagnoseBody({ target: 'x://h', categories: [...SEED_CATEGORIES] }, { categories: own, example: 'x://h' });
@@ -28,7 +34,13 @@ test('every built-in diagnostics plugin maps the seed names onto categories it h
   }
   // Mapped names are the plugin's own (a typo in a mapping would silently check nothing).
   const source = async (sys: string) => (await import('node:fs/promises')).readFile(new URL(`../../plugins/${sys}-diagnostics/src/index.ts`, import.meta.url), 'utf8');
-  for (const [sys, own] of [['redis', REDIS], ['kafka', KAFKA], ['mysql', MYSQL], ['postgres', POSTGRES], ['rabbitmq', RABBITMQ]] as const) {
+  for (const [sys, own] of [
+    ['redis', REDIS],
+    ['kafka', KAFKA],
+    ['mysql', MYSQL],
+    ['postgres', POSTGRES],
+    ['rabbitmq', RABBITMQ],
+  ] as const) {
     const m = /categoryAliases: (\{[^\n]*\}),\n/.exec(await source(sys));
     assert.ok(m, sys);
     const aliases = Function(`return (${m[1]})`)() as Record<string, string[]>;

@@ -51,7 +51,9 @@ test('manifest.yaml loads like plugin.yaml; .so and .py are listed as failed wit
   try {
     const js = host.get('js-plugin');
     assert.equal(js?.state, 'running');
-    assert.deepEqual((await host.call<{ body: unknown }>('js-plugin', 'handleRequest', [{ id: 'r', method: 'GET', path: '/js', params: {}, query: {}, headers: {}, context: {} }])).body, { from: 'manifest.yaml' });
+    assert.deepEqual((await host.call<{ body: unknown }>('js-plugin', 'handleRequest', [{ id: 'r', method: 'GET', path: '/js', params: {}, query: {}, headers: {}, context: {} }])).body, {
+      from: 'manifest.yaml',
+    });
     for (const [id, file, hint] of [
       ['my-plugin', 'my-plugin.so', /native shared library.*Extism Go PDK.*type: process/],
       ['another-plugin', 'plugin.so', /native shared library/],

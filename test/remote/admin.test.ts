@@ -13,7 +13,11 @@ test('admin API, /metrics and the dashboard show each upstream: state, requests,
   const config = testConfig((c) => {
     c.gateway.admin.token = TOKEN;
   });
-  const s = await serveRemote('shop', remoteManifest('shop', { upstreams: [a.url, b.url], outlier: { consecutiveErrors: 1, baseEjectionMs: 60_000, maxEjectionMs: 60_000, maxEjectedPercent: 50 } }), config);
+  const s = await serveRemote(
+    'shop',
+    remoteManifest('shop', { upstreams: [a.url, b.url], outlier: { consecutiveErrors: 1, baseEjectionMs: 60_000, maxEjectionMs: 60_000, maxEjectedPercent: 50 } }),
+    config,
+  );
   t.after(async () => {
     await s.close();
     await a.close();
@@ -38,7 +42,10 @@ test('admin API, /metrics and the dashboard show each upstream: state, requests,
   assert.ok(Date.parse(byUrl.get(b.url)!.ejected_until) > Date.now());
 
   const all = await http(`${s.gw.url}/admin/upstreams`, auth);
-  assert.deepEqual(all.json.plugins.map((p: { id: string }) => p.id), ['shop']);
+  assert.deepEqual(
+    all.json.plugins.map((p: { id: string }) => p.id),
+    ['shop'],
+  );
   const detail = await http(`${s.gw.url}/admin/plugins/shop`, auth);
   assert.equal(detail.json.runtime, 'remote');
   assert.equal(detail.json.remote.upstreams.length, 2);

@@ -15,7 +15,9 @@ test('a routes: entry proxies a prefix with auth, rate limit, middleware, strip 
   const api = await startUpstream('legacy');
   const dir = await tmpDir('routes');
   const file = join(dir, 'plugway.yaml');
-  await writeFile(file, `gateway:
+  await writeFile(
+    file,
+    `gateway:
   auth: { plugin: token-auth }
 routes:
   - name: legacy-api
@@ -27,12 +29,17 @@ routes:
     auth: required
     rate_limit: 3/min
     timeout: 5s
-`);
+`,
+  );
   const config = await loadHostConfig({ file, env: {} });
   assert.equal(config.routes!.length, 1);
   const host = createHost({ config, logger: pino({ level: 'silent' }) });
   host.registerBuiltin('token-auth', { authenticate: (req: { headers: Record<string, unknown> }) => (req.headers.authorization === 'Bearer t' ? { id: 'u9' } : null) }, { kind: 'auth' });
-  host.registerBuiltin('stamp', { onRequest: (req: { headers: Record<string, unknown> }) => void (req.headers['x-stamped'] = 'yes') }, { kind: 'middleware', middleware: { priority: 1, routes: ['/legacy/*'] } });
+  host.registerBuiltin(
+    'stamp',
+    { onRequest: (req: { headers: Record<string, unknown> }) => void (req.headers['x-stamped'] = 'yes') },
+    { kind: 'middleware', middleware: { priority: 1, routes: ['/legacy/*'] } },
+  );
   await host.start();
   const gw = await startGateway(host);
   t.after(async () => {
@@ -56,17 +63,24 @@ routes:
   assert.equal(limited.status, 429);
   assert.equal(limited.json.error.code, 'PLW_ERR_RATE_LIMITED');
   const lines = gw.logs.requestLines().filter((l) => l.plugin_id === 'legacy-api');
-  assert.deepEqual(lines.map((l) => l.status_code), [200, 200, 200, 401, 429], 'one 3/min budget for the whole route');
+  assert.deepEqual(
+    lines.map((l) => l.status_code),
+    [200, 200, 200, 401, 429],
+    'one 3/min budget for the whole route',
+  );
 });
 
 test('a route without upstreams, or with an unknown key, is refused at load with file:line', async () => {
   const dir = await tmpDir('routes-bad');
   const file = join(dir, 'plugway.yaml');
-  await writeFile(file, `routes:
+  await writeFile(
+    file,
+    `routes:
   - name: broken
     path: /b
     balanse: round-robin
-`);
+`,
+  );
   await assert.rejects(loadHostConfig({ file, env: {} }), (err: { code: string; message: string }) => {
     assert.equal(err.code, 'PLW_ERR_CONFIG_INVALID');
     assert.match(err.message, /routes\[0\]/);

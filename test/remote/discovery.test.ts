@@ -70,17 +70,31 @@ test('register, watch, lease expiry: upstreams follow etcd live', { skip }, asyn
   assert.deepEqual(await upstreamsSeen(4), ['a']);
 
   // the sidecar command keeps b listed
-  const sidecar = ownChild(spawn(process.execPath, [PLUGWAY_BIN, 'register', '--service', service, '--url', b.url, '--etcd', etcd.endpoint, '--ttl', '2', '--id', 'b', '--prefix', prefix], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  const sidecar = ownChild(
+    spawn(process.execPath, [PLUGWAY_BIN, 'register', '--service', service, '--url', b.url, '--etcd', etcd.endpoint, '--ttl', '2', '--id', 'b', '--prefix', prefix], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   t.after(() => sidecar.kill('SIGKILL'));
   const lines = createInterface({ input: sidecar.stdout! });
-  const registered = await new Promise<Record<string, unknown>>((resolve) => lines.on('line', (l) => {
-    const o = JSON.parse(l) as Record<string, unknown>;
-    if (o.event === 'registered') resolve(o);
-  }));
+  const registered = await new Promise<Record<string, unknown>>((resolve) =>
+    lines.on('line', (l) => {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      if (o.event === 'registered') resolve(o);
+    }),
+  );
   assert.equal(registered.key, `${prefix}${service}/b`);
   await change((c) => c.added.includes(b.url));
   assert.deepEqual(await upstreamsSeen(6), ['a', 'b']);
-  assert.deepEqual(s.host.get('disc')!.runtime!.upstreams!().map((u) => [u.url, u.source]).sort(), [[a.url, 'etcd'], [b.url, 'etcd']].sort());
+  assert.deepEqual(
+    s.host.get('disc')!.runtime!.upstreams!()
+      .map((u) => [u.url, u.source])
+      .sort(),
+    [
+      [a.url, 'etcd'],
+      [b.url, 'etcd'],
+    ].sort(),
+  );
 
   // the sidecar dies without a word: b goes when its 2 s lease expires
   const killedAt = performance.now();

@@ -57,7 +57,14 @@ test('kill one upstream under load: it is ejected, no request started after that
 
 test('no retries configured: the failures before the ejection are at most consecutive_errors', async (t) => {
   const ups = await Promise.all(['a', 'b'].map((n) => startUpstream(n)));
-  const s = await serveRemote('noretry', remoteManifest('noretry', { upstreams: ups.map((u) => u.url), retries: { attempts: 0, budgetPercent: 0, minConcurrency: 0 }, outlier: { consecutiveErrors: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000, maxEjectedPercent: 50 } }));
+  const s = await serveRemote(
+    'noretry',
+    remoteManifest('noretry', {
+      upstreams: ups.map((u) => u.url),
+      retries: { attempts: 0, budgetPercent: 0, minConcurrency: 0 },
+      outlier: { consecutiveErrors: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000, maxEjectedPercent: 50 },
+    }),
+  );
   t.after(async () => {
     await s.close();
     for (const u of ups) await u.close();
@@ -70,7 +77,10 @@ test('no retries configured: the failures before the ejection are at most consec
 
 test('every upstream down: 503 PLW_ERR_UPSTREAM_UNAVAILABLE with Retry-After, at once (no hang)', async (t) => {
   const ups = await Promise.all(['a', 'b'].map((n) => startUpstream(n)));
-  const s = await serveRemote('down', remoteManifest('down', { upstreams: ups.map((u) => u.url), outlier: { consecutiveErrors: 1, baseEjectionMs: 30_000, maxEjectionMs: 30_000, maxEjectedPercent: 100 } }));
+  const s = await serveRemote(
+    'down',
+    remoteManifest('down', { upstreams: ups.map((u) => u.url), outlier: { consecutiveErrors: 1, baseEjectionMs: 30_000, maxEjectionMs: 30_000, maxEjectedPercent: 100 } }),
+  );
   t.after(async () => {
     await s.close();
     for (const u of ups) await u.close();
@@ -92,7 +102,19 @@ test('an endpoint timeout shorter than the upstream: 504 PLW_ERR_UPSTREAM_TIMEOU
   const up = await startUpstream('slow', (req, res) => {
     setTimeout(() => res.end('late'), req.url?.startsWith('/fast') ? 10 : 400);
   });
-  const s = await serveRemote('to', remoteManifest('to', { upstreams: [up.url], retries: { attempts: 0, budgetPercent: 0, minConcurrency: 0 } }, { endpoints: [{ path: '/slow', method: 'GET', timeoutMs: 100 }, { path: '/fast', method: 'GET' }] }));
+  const s = await serveRemote(
+    'to',
+    remoteManifest(
+      'to',
+      { upstreams: [up.url], retries: { attempts: 0, budgetPercent: 0, minConcurrency: 0 } },
+      {
+        endpoints: [
+          { path: '/slow', method: 'GET', timeoutMs: 100 },
+          { path: '/fast', method: 'GET' },
+        ],
+      },
+    ),
+  );
   t.after(async () => {
     await s.close();
     await up.close();
@@ -105,16 +127,18 @@ test('an endpoint timeout shorter than the upstream: 504 PLW_ERR_UPSTREAM_TIMEOU
 
 test('active health checks: a failing upstream leaves the rotation and comes back', async (t) => {
   let sick = false;
-  const service = (name: string): Parameters<typeof startUpstream>[1] => (req, res, up) => {
-    if (req.url === '/hc') {
-      up.hits--;
-      res.statusCode = name === 'b' && sick ? 500 : 200;
-      res.end();
-      return;
-    }
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ upstream: name }));
-  };
+  const service =
+    (name: string): Parameters<typeof startUpstream>[1] =>
+    (req, res, up) => {
+      if (req.url === '/hc') {
+        up.hits--;
+        res.statusCode = name === 'b' && sick ? 500 : 200;
+        res.end();
+        return;
+      }
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ upstream: name }));
+    };
   const a = await startUpstream('a', service('a'));
   const b = await startUpstream('b', service('b'));
   const s = await serveRemote('hc', remoteManifest('hc', { upstreams: [a.url, b.url] }, { healthCheck: { endpoint: '/hc', intervalMs: 50, timeoutMs: 500 } }));

@@ -18,7 +18,22 @@ test('mounted under /gw in an embedder app: a 5 MB upload past body_limit stream
   });
   const wss = new WebSocketServer({ server: up.server });
   wss.on('connection', (sock) => sock.on('message', (d) => sock.send(`echo:${d.toString()}`)));
-  const host = await makeHost([{ id: 'svc', plugin: undefined, manifest: remoteManifest('svc', { upstreams: [up.url] }, { endpoints: [{ path: '/svc/*', method: 'POST' }, { path: '/svc/*', method: 'GET' }] }) }]);
+  const host = await makeHost([
+    {
+      id: 'svc',
+      plugin: undefined,
+      manifest: remoteManifest(
+        'svc',
+        { upstreams: [up.url] },
+        {
+          endpoints: [
+            { path: '/svc/*', method: 'POST' },
+            { path: '/svc/*', method: 'GET' },
+          ],
+        },
+      ),
+    },
+  ]);
   const app = Fastify();
   app.get('/own', async () => ({ own: true }));
   await createGateway({ host, app, prefix: '/gw', stateDir: await tmpDir('embed'), env: {} });

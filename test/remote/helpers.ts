@@ -58,7 +58,11 @@ export async function startUpstream(name: string, handler?: Handler, server: Ser
   return up;
 }
 
-export function remoteManifest(id: string, remote: Partial<RemoteSpec>, opts: { endpoints?: Array<Partial<EndpointSpec> & { path: string }>; healthCheck?: PluginManifest['healthCheck']; version?: string } = {}): Partial<PluginManifest> {
+export function remoteManifest(
+  id: string,
+  remote: Partial<RemoteSpec>,
+  opts: { endpoints?: Array<Partial<EndpointSpec> & { path: string }>; healthCheck?: PluginManifest['healthCheck']; version?: string } = {},
+): Partial<PluginManifest> {
   const m: Partial<PluginManifest> = {
     version: opts.version ?? '1.0.0',
     runtime: { type: 'remote', instances: 1, remote: remote as RemoteSpec },
@@ -75,7 +79,12 @@ export interface Served {
 }
 
 /** A host with the remote plugin `id` (and any others) and a gateway in front of it. */
-export async function serveRemote(id: string, manifest: Partial<PluginManifest>, config: HostConfig = testConfig(), extra: Array<{ id: string; plugin: unknown; manifest?: Partial<PluginManifest> }> = []): Promise<Served> {
+export async function serveRemote(
+  id: string,
+  manifest: Partial<PluginManifest>,
+  config: HostConfig = testConfig(),
+  extra: Array<{ id: string; plugin: unknown; manifest?: Partial<PluginManifest> }> = [],
+): Promise<Served> {
   const host = await makeHost([{ id, plugin: undefined, manifest }, ...extra], config);
   const gw = await startGateway(host);
   return {

@@ -31,10 +31,17 @@ test('a Python service answers PluginRequests through the whole pipeline (auth, 
   const config = testConfig((c) => {
     c.gateway.auth.plugin = 'token-auth';
   });
-  const manifest = remoteManifest('py', { upstreams: [url], protocol: 'plugin', pluginPath: '/' }, {
-    endpoints: [{ path: '/py/items', method: 'POST', auth: 'required' }, { path: '/py/broken', method: 'GET' }],
-    healthCheck: { endpoint: '/health', intervalMs: 60_000, timeoutMs: 2000 },
-  });
+  const manifest = remoteManifest(
+    'py',
+    { upstreams: [url], protocol: 'plugin', pluginPath: '/' },
+    {
+      endpoints: [
+        { path: '/py/items', method: 'POST', auth: 'required' },
+        { path: '/py/broken', method: 'GET' },
+      ],
+      healthCheck: { endpoint: '/health', intervalMs: 60_000, timeoutMs: 2000 },
+    },
+  );
   const s = await serveRemote('py', manifest, config, [auth, tagger]);
   t.after(() => s.close());
 
@@ -51,5 +58,12 @@ test('a Python service answers PluginRequests through the whole pipeline (auth, 
 
   assert.equal((await s.host.checkHealth('py')).status, 'healthy');
   const lines = s.gw.logs.requestLines().filter((l) => l.plugin_id === 'py');
-  assert.deepEqual(lines.map((l) => [l.status_code, l.user_id]), [[201, 'user-7'], [401, null], [502, null]]);
+  assert.deepEqual(
+    lines.map((l) => [l.status_code, l.user_id]),
+    [
+      [201, 'user-7'],
+      [401, null],
+      [502, null],
+    ],
+  );
 });

@@ -60,7 +60,19 @@ test('a 200 MB download and a 200 MB upload stream through with RSS growth under
     req.on('data', (c: Buffer) => (n += c.length));
     req.on('end', () => res.end(JSON.stringify({ received: n })));
   });
-  const s = await serveRemote('big', remoteManifest('big', { upstreams: [up.url] }, { endpoints: [{ path: '/file', method: 'GET' }, { path: '/file', method: 'POST' }] }));
+  const s = await serveRemote(
+    'big',
+    remoteManifest(
+      'big',
+      { upstreams: [up.url] },
+      {
+        endpoints: [
+          { path: '/file', method: 'GET' },
+          { path: '/file', method: 'POST' },
+        ],
+      },
+    ),
+  );
   t.after(async () => {
     await s.close();
     await up.close();
@@ -85,6 +97,12 @@ test('a 200 MB download and a 200 MB upload stream through with RSS growth under
   assert.deepEqual(JSON.parse(up2.result), { received: TOTAL });
   assert.ok(up2.growthMb < 50, `upload grew RSS by ${up2.growthMb.toFixed(1)} MB`);
   const lines = s.gw.logs.requestLines().filter((l) => l.plugin_id === 'big');
-  assert.deepEqual(lines.slice(-2).map((l) => [l.method, l.status_code]), [['GET', 200], ['POST', 200]]);
+  assert.deepEqual(
+    lines.slice(-2).map((l) => [l.method, l.status_code]),
+    [
+      ['GET', 200],
+      ['POST', 200],
+    ],
+  );
   t.diagnostic(`RSS growth: download ${down.growthMb.toFixed(1)} MB, upload ${up2.growthMb.toFixed(1)} MB`);
 });

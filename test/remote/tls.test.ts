@@ -32,11 +32,15 @@ async function makePki(): Promise<Record<'ca' | 'serverKey' | 'serverCert' | 'cl
 test('https upstreams: verified with a CA bundle, a client certificate when asked, refused when unverifiable', { skip }, async (t) => {
   const pki = await makePki();
   const server = createServer({ key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert), ca: readFileSync(pki.ca), requestCert: true, rejectUnauthorized: false });
-  const up = await startUpstream('tls', (req, res) => {
-    const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ secure: true, client: peer?.subject?.CN ?? null, authorized: (req.socket as import('node:tls').TLSSocket).authorized }));
-  }, server);
+  const up = await startUpstream(
+    'tls',
+    (req, res) => {
+      const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ secure: true, client: peer?.subject?.CN ?? null, authorized: (req.socket as import('node:tls').TLSSocket).authorized }));
+    },
+    server,
+  );
   assert.match(up.url, /^https:/);
   const eps = { endpoints: [{ path: '/tls', method: 'GET' as const }] };
   const noRetry = { attempts: 0, budgetPercent: 0, minConcurrency: 0 };

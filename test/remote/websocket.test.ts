@@ -61,5 +61,8 @@ test('a WebSocket echo through the proxy: messages both ways, binary too; auth a
   assert.equal(JSON.parse(refused.body).error.code, 'PLW_ERR_UNAUTHENTICATED');
   assert.equal(seenHeaders.length, 1);
   const lines = s.gw.logs.requestLines().filter((l) => l.plugin_id === 'chat');
-  assert.deepEqual(lines.map((l) => l.status_code), [101, 401]);
+  assert.deepEqual(
+    lines.map((l) => l.status_code),
+    [101, 401],
+  );
 });

@@ -82,7 +82,12 @@ export function harness(m: PluginManifest, entryPath: string | undefined, config
       delete: async (k) => storage.delete(k),
       exists: async (k) => storage.has(k),
     },
-    services: { get: () => { throw new Error('no services'); }, tryGet: () => undefined },
+    services: {
+      get: () => {
+        throw new Error('no services');
+      },
+      tryGet: () => undefined,
+    },
     signal: new AbortController().signal,
   } as PluginContext;
   const init: RuntimeInit = {

@@ -29,5 +29,8 @@ for (const runtime of ['inprocess', 'worker'] as const) {
 test('kind contract: the same question answered the same way from what a plugin implements', () => {
   const e = kindContractError({ id: 'x', kind: 'auth' }, (m) => m === 'authorize');
   assert.equal(e?.code, 'PLW_ERR_KIND_CONTRACT');
-  assert.equal(kindContractError({ id: 'x', kind: 'middleware' }, (m) => m === 'onResponse'), undefined);
+  assert.equal(
+    kindContractError({ id: 'x', kind: 'middleware' }, (m) => m === 'onResponse'),
+    undefined,
+  );
 });

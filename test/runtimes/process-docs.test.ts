@@ -55,7 +55,12 @@ test('docs/process-abi.md: its Python examples load and answer', { skip }, async
   const c = await load(ws, 'handler');
   try {
     const conn = { id: 'c1', user: { id: 'ada' }, path: '/py/chat/lobby', params: { room: 'lobby' }, query: {}, version: '1.0.0', rooms: [] };
-    assert.deepEqual(await c.rt.call('onOpen', [conn]), { actions: [{ op: 'join', room: 'lobby' }, { op: 'send', data: { joined: 'lobby' } }] });
+    assert.deepEqual(await c.rt.call('onOpen', [conn]), {
+      actions: [
+        { op: 'join', room: 'lobby' },
+        { op: 'send', data: { joined: 'lobby' } },
+      ],
+    });
     const inRoom = { ...conn, rooms: ['lobby'] };
     assert.deepEqual(await c.rt.call('onMessage', [inRoom, '{"say":"hi"}']), { actions: [{ op: 'broadcast', room: 'lobby', data: { from: 'ada', say: 'hi' }, except_self: true }] });
     assert.deepEqual(await c.rt.call('onMessage', [inRoom, new Uint8Array([0, 1, 255])]), { actions: [{ op: 'send', data: new Uint8Array([0, 1, 255]) }] });

@@ -41,8 +41,9 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<Error> {
 }
 
 test('a Python module of top-level functions is a plugin: Veza field names, ctx, async def, stderr into the log', { skip }, async () => {
-  const { h } = await plugin({
-    'plugin.py': `
+  const { h } = await plugin(
+    {
+      'plugin.py': `
 import os, sys
 def init(ctx):
     ctx.storage.set("inited", ctx.config["greeting"])
@@ -58,7 +59,9 @@ async def health_check(ctx):
 def execute(action, params, ctx):
     return {"action": action, "params": params}
 `,
-  }, { actions: ['double'], permissions: { network: [], env: ['PLW_TEST_GRANTED'], fs: [] } });
+    },
+    { actions: ['double'], permissions: { network: [], env: ['PLW_TEST_GRANTED'], fs: [] } },
+  );
   process.env.PLW_TEST_GRANTED = 'yes';
   process.env.PLW_TEST_SECRET = 'no';
   const rt = createProcessRuntime(h.init);
@@ -81,7 +84,10 @@ def execute(action, params, ctx):
     assert.equal(body.uid, 65534, 'runs as nobody');
     assert.ok(body.env.includes('PLW_TEST_GRANTED'));
     assert.ok(!body.env.includes('PLW_TEST_SECRET') && !body.env.includes('PATH') && !body.env.includes('HOME'), body.env.join(','));
-    assert.deepEqual(h.emitted.map((e) => [e.type, e.data]), [['py.handled', { path: '/py' }]]);
+    assert.deepEqual(
+      h.emitted.map((e) => [e.type, e.data]),
+      [['py.handled', { path: '/py' }]],
+    );
     assert.deepEqual(await rt.call('healthCheck'), { status: 'healthy', details: { flags: {} } });
     assert.deepEqual(await rt.call('execute', ['double', { x: 2 }]), { action: 'double', params: { x: 2 } });
     await rejectsWith(rt.call('execute', ['drop', {}]), 'PLW_ERR_ACTION_NOT_ALLOWED');
@@ -93,8 +99,9 @@ def execute(action, params, ctx):
 });
 
 test('a class plugin with async methods; a raised PluginError keeps its code; bytes bodies cross as bytes', { skip }, async () => {
-  const { h } = await plugin({
-    'plugin.py': `
+  const { h } = await plugin(
+    {
+      'plugin.py': `
 import asyncio
 from plugway import Plugin, PluginError
 class Auth(Plugin):
@@ -109,7 +116,9 @@ class Auth(Plugin):
             return {"status_code": 200, "body": bytes(req.body)[::-1]}
         raise PluginError("PLW_ERR_FORBIDDEN", "no", reason="plugin said no")
 `,
-  }, { kind: 'auth' });
+    },
+    { kind: 'auth' },
+  );
   const rt = createProcessRuntime(h.init);
   await rt.load();
   try {
@@ -127,8 +136,9 @@ class Auth(Plugin):
 });
 
 test('a shell script is a plugin; two instances share the calls (least busy)', { skip }, async () => {
-  const { h } = await plugin({
-    'plugin.sh': `#!/bin/sh
+  const { h } = await plugin(
+    {
+      'plugin.sh': `#!/bin/sh
 read -r hello
 inst=\${hello#*\\"instance\\":}; inst=\${inst%%,*}
 echo '{"type":"ready","methods":["handle_request"]}'
@@ -140,7 +150,9 @@ while read -r line; do
   esac
 done
 `,
-  }, { runtime: { type: 'process', instances: 2 } });
+    },
+    { runtime: { type: 'process', instances: 2 } },
+  );
   const rt = createProcessRuntime(h.init);
   await rt.load();
   try {
@@ -172,8 +184,9 @@ def handle_request(req, ctx):
 });
 
 test('a process that dies mid-call fails that call only, with a code; a stuck one is killed at its deadline; both come back', { skip }, async () => {
-  const { h } = await plugin({
-    'plugin.py': `
+  const { h } = await plugin(
+    {
+      'plugin.py': `
 import os, time
 def handle_request(req, ctx):
     if req.path == "/die":
@@ -185,7 +198,9 @@ def handle_request(req, ctx):
         time.sleep(0.3)
     return {"status_code": 200, "body": os.getpid()}
 `,
-  }, { runtime: { type: 'process', instances: 2 } });
+    },
+    { runtime: { type: 'process', instances: 2 } },
+  );
   const rt = createProcessRuntime(h.init, { backoffBaseMs: 20 });
   await rt.load();
   try {
@@ -279,7 +294,10 @@ test('without bwrap a process plugin fails with a code naming the Debian package
 });
 
 test('long request bodies cross as raw bytes after the call line: exact text, newlines and non-ASCII included', { skip }, async () => {
-  const { h } = await plugin({ 'plugin.py': 'import hashlib\ndef handle_request(req, ctx):\n    return {"status_code": 200, "body": {"len": len(req.body), "sha": hashlib.sha256(req.body.encode()).hexdigest(), "path": req.path}}\n' });
+  const { h } = await plugin({
+    'plugin.py':
+      'import hashlib\ndef handle_request(req, ctx):\n    return {"status_code": 200, "body": {"len": len(req.body), "sha": hashlib.sha256(req.body.encode()).hexdigest(), "path": req.path}}\n',
+  });
   const rt = createProcessRuntime(h.init);
   await rt.load();
   try {
@@ -331,7 +349,10 @@ def handle_request(req, ctx):
     assert.equal(b.passwd, 'ENOENT');
     assert.equal(b.home, 'ENOENT');
     assert.equal(b.net, 'ECONNREFUSED');
-    assert.deepEqual((b.root as string[]).filter((d) => !['bin', 'lib', 'lib64', 'lib32', 'sbin'].includes(d)), ['dev', 'etc', 'opt', 'plugin', 'proc', 'tmp', 'usr']);
+    assert.deepEqual(
+      (b.root as string[]).filter((d) => !['bin', 'lib', 'lib64', 'lib32', 'sbin'].includes(d)),
+      ['dev', 'etc', 'opt', 'plugin', 'proc', 'tmp', 'usr'],
+    );
   } finally {
     await rt.dispose();
   }

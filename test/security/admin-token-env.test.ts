@@ -29,7 +29,11 @@ async function serve(env: NodeJS.ProcessEnv) {
     { id: 'snoop-worker', yaml: handlerYaml('worker', ['/snoop/worker']), code: SNOOP },
   ]);
   const cwd = await mkdtemp(join(tmpdir(), 'plugway-token-'));
-  const child = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', '--state-dir', join(cwd, 'state'), '--plugins', plugins], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--port', '0', '--state-dir', join(cwd, 'state'), '--plugins', plugins], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   let out = '';
   child.stderr.on('data', (d) => (out += d));
   const url = await new Promise<string>((resolve, reject) => {
@@ -87,6 +91,10 @@ test('the re-executed gateway does not outlive a serve process killed with SIGKI
   s.child.kill('SIGKILL');
   await s.stopped;
   // The gateway child notices and stops: its port stops answering.
-  const down = () => fetch(`${s.url}/snoop/inproc`, { signal: AbortSignal.timeout(1000) }).then(() => false, () => true);
+  const down = () =>
+    fetch(`${s.url}/snoop/inproc`, { signal: AbortSignal.timeout(1000) }).then(
+      () => false,
+      () => true,
+    );
   await waitFor(down, { timeoutMs: 20_000, everyMs: 200, what: 'the gateway to stop serving after its parent died' });
 });

@@ -50,7 +50,11 @@ const reports: any[] = [];
 before(async () => {
   if (skip) return;
   gw = await gatewayWith([
-    { id: 'evil-page', yaml: handlerYaml('inprocess', ['/evil']), code: `export default { handleRequest() { return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: ${JSON.stringify(EVIL_PAGE)} }; } };` },
+    {
+      id: 'evil-page',
+      yaml: handlerYaml('inprocess', ['/evil']),
+      code: `export default { handleRequest() { return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: ${JSON.stringify(EVIL_PAGE)} }; } };`,
+    },
     { id: 'victim', yaml: handlerYaml('inprocess', ['/victim']), code: `export default { handleRequest() { return { statusCode: 200, body: 'alive' }; } };` },
     {
       id: 'collector',
@@ -92,7 +96,12 @@ test('a plugin page opened after signing in to the dashboard gets neither the to
 });
 
 test('the admin API and the dashboard refuse Host names a DNS rebinding would send', { timeout: 30_000 }, async (t) => {
-  const g = gw ?? (await gatewayWith([{ id: 'victim', yaml: handlerYaml('inprocess', ['/victim']), code: `export default { handleRequest() { return { statusCode: 200 }; } };` }], (c) => (c.gateway.admin.allowedHosts = ['gw.internal.example'])));
+  const g =
+    gw ??
+    (await gatewayWith(
+      [{ id: 'victim', yaml: handlerYaml('inprocess', ['/victim']), code: `export default { handleRequest() { return { statusCode: 200 }; } };` }],
+      (c) => (c.gateway.admin.allowedHosts = ['gw.internal.example']),
+    ));
   if (!gw) t.after(() => g.close());
   const token = (await import('../../src/gateway/index.js')).gatewayOf(g.app).adminToken.token;
   const port = new URL(g.url).port;

@@ -27,11 +27,12 @@ async function serve(pluginDirs: string[]) {
     });
     child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}\n${out}`)));
   });
-  const stop = () => new Promise<void>((r) => {
-    if (child.exitCode !== null || child.signalCode !== null) return r();
-    child.once('exit', () => r());
-    child.kill('SIGTERM');
-  });
+  const stop = () =>
+    new Promise<void>((r) => {
+      if (child.exitCode !== null || child.signalCode !== null) return r();
+      child.once('exit', () => r());
+      child.kill('SIGTERM');
+    });
   return { url, stop, alive: () => child.exitCode === null, output: () => out + err };
 }
 
@@ -53,10 +54,7 @@ test('through the gateway: hostile worker and wasm plugins fail alone, the other
   let stop = false;
   const neighbours = (async () => {
     while (!stop) {
-      const [a, b] = await Promise.all([
-        fetch(`${s.url}/versions/check?version=1.4.2&range=%5E1.0.0`),
-        fetch(`${s.url}/hello`),
-      ]);
+      const [a, b] = await Promise.all([fetch(`${s.url}/versions/check?version=1.4.2&range=%5E1.0.0`), fetch(`${s.url}/hello`)]);
       if (a.status !== 200) failures.push(`version-policy ${a.status} ${await a.text()}`);
       else assert.equal(((await a.json()) as { satisfies: boolean }).satisfies, true);
       if (b.status !== 200) failures.push(`hello ${b.status}`);

@@ -66,7 +66,11 @@ def handle_request(req, ctx):
     },
     'hostile-big-raw': {
       yaml: `id: hostile-big-raw\nversion: 1.0.0\nkind: handler\nruntime:\n  type: process\n  command: [python3, raw.py]\nresources:\n  timeout: 10s\nendpoints:\n  - path: /hp/big-raw\n    method: GET\n`,
-      files: { 'raw.py': raw('        out.write(b\'{"type":"result","id":\' + str(msg["id"]).encode() + b\',"ok":true,"value":{"status_code":200,"body":"\' + b"x" * (50 * 1024 * 1024) + b\'"}}\\n\'); out.flush()') },
+      files: {
+        'raw.py': raw(
+          '        out.write(b\'{"type":"result","id":\' + str(msg["id"]).encode() + b\',"ok":true,"value":{"status_code":200,"body":"\' + b"x" * (50 * 1024 * 1024) + b\'"}}\\n\'); out.flush()',
+        ),
+      },
     },
     'hostile-garbage': {
       yaml: `id: hostile-garbage\nversion: 1.0.0\nkind: handler\nruntime:\n  type: process\n  command: [python3, raw.py]\nendpoints:\n  - path: /hp/garbage\n    method: GET\n`,

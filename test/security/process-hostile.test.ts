@@ -194,11 +194,14 @@ test('hostile process plugins are contained with coded errors and metrics; healt
   });
   attack('exit(1) in a loop', async () => {
     // backoff 1, 2, 4, 8 s, then failed
-    const p = await waitFor(async () => {
-      const r = await fetch(`${s.url}/admin/plugins/hostile-exit`, { headers: { authorization: `Bearer ${ADMIN}` } });
-      const p = (await r.json()) as { state?: string; error?: { code?: string; message?: string } };
-      return p.state === 'failed' && p;
-    }, { timeoutMs: 60_000, everyMs: 500, what: 'hostile-exit to reach failed' });
+    const p = await waitFor(
+      async () => {
+        const r = await fetch(`${s.url}/admin/plugins/hostile-exit`, { headers: { authorization: `Bearer ${ADMIN}` } });
+        const p = (await r.json()) as { state?: string; error?: { code?: string; message?: string } };
+        return p.state === 'failed' && p;
+      },
+      { timeoutMs: 60_000, everyMs: 500, what: 'hostile-exit to reach failed' },
+    );
     // the host fails a plugin whose runtime gave up as it does for workers: an async error carrying the reason
     assert.equal(p.error?.code, 'PLW_ERR_ASYNC_ERROR', JSON.stringify(p));
     assert.match(String(p.error?.message), /its process crashed 5 times/);

@@ -41,7 +41,11 @@ test('worker and in-process plugins cannot emit reserved host events, nor grow m
     const own = await http(`${gw.url}${prefix}/emit?type=orders.created`);
     assert.deepEqual(own.json, { ok: 1 });
   }
-  assert.deepEqual(seen.filter((s) => !s.startsWith('orders.')), [], 'no reserved event was delivered');
+  assert.deepEqual(
+    seen.filter((s) => !s.startsWith('orders.')),
+    [],
+    'no reserved event was delivered',
+  );
 
   const metrics = await http(`${gw.url}/metrics`);
   const series = metrics.text.split('\n').filter((l) => l.startsWith('plugway_runtime_events_total{'));
@@ -57,6 +61,9 @@ test('runtime event series take their labels from the host, not from event data'
   const text = (await http(`${gw.url}/metrics`)).text;
   const series = text.split('\n').filter((l) => l.startsWith('plugway_runtime_events_total{'));
   assert.ok(series.length <= 34, `series: ${series.length}`);
-  assert.ok(series.some((l) => l.includes('plugin="quiet"') && l.includes('type="worker_crashed"')), series.join('\n'));
+  assert.ok(
+    series.some((l) => l.includes('plugin="quiet"') && l.includes('type="worker_crashed"')),
+    series.join('\n'),
+  );
   assert.ok(!text.includes('ghost-'), 'no label from an unknown id');
 });

@@ -66,11 +66,12 @@ test('a plugin crash text never reaches the client, on any 5xx', async (t) => {
 });
 
 test('statuses outside 200-599, CR/LF in header values and x-request-id from a plugin', async (t) => {
-  const gw = await gatewayWith([
-    {
-      id: 'liar',
-      yaml: handlerYaml('inprocess', ['/s/101', '/s/199', '/s/600', '/h/crlf', '/h/lf', '/h/nul', '/h/rid', '/h/array']),
-      code: `export default { handleRequest(req) {
+  const gw = await gatewayWith(
+    [
+      {
+        id: 'liar',
+        yaml: handlerYaml('inprocess', ['/s/101', '/s/199', '/s/600', '/h/crlf', '/h/lf', '/h/nul', '/h/rid', '/h/array']),
+        code: `export default { handleRequest(req) {
         const p = req.path;
         if (p.startsWith('/s/')) return { statusCode: Number(p.slice(3)), body: 'x' };
         if (p === '/h/crlf') return { statusCode: 200, headers: { 'x-a': 'ok\\r\\nset-cookie: stolen=1' } };
@@ -79,11 +80,13 @@ test('statuses outside 200-599, CR/LF in header values and x-request-id from a p
         if (p === '/h/array') return { statusCode: 200, headers: { 'x-a': ['fine', 'bad\\r\\nx: y'] } };
         return { statusCode: 200, headers: { 'x-request-id': 'forged', 'X-Request-ID': 'forged2' }, body: 'rid' };
       } };`,
+      },
+    ],
+    (c) => {
+      // every answer here breaks the contract: the breaker must not turn them into 503s
+      c.gateway.circuitBreaker.failureThreshold = 1000;
     },
-  ], (c) => {
-    // every answer here breaks the contract: the breaker must not turn them into 503s
-    c.gateway.circuitBreaker.failureThreshold = 1000;
-  });
+  );
   t.after(() => gw.close());
   for (const s of ['101', '199', '600']) {
     const r = await http(`${gw.url}/s/${s}`);
@@ -126,14 +129,18 @@ test("parser errors (400, 431) answer in the gateway's JSON shape with a code an
   shaped(await raw(gw.url, `GET /ok HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`), 431, 'PLW_ERR_HEADERS_TOO_LARGE');
 });
 
-test('a request arriving while the gateway closes gets a 503 in the JSON shape, not Fastify\'s', async (t) => {
+test("a request arriving while the gateway closes gets a 503 in the JSON shape, not Fastify's", async (t) => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   let entered!: () => void;
   const inFlight = new Promise<void>((r) => (entered = r));
   Object.assign(globalThis, { __plugwayCloseGate: gate, __plugwayCloseEntered: () => entered() });
   const gw = await gatewayWith([
-    { id: 'slow-close', yaml: handlerYaml('inprocess', ['/slow', '/quick']), code: `export default { async handleRequest(req) { if (req.path === '/slow') { globalThis.__plugwayCloseEntered(); await globalThis.__plugwayCloseGate; } return { statusCode: 200, body: req.path }; } };` },
+    {
+      id: 'slow-close',
+      yaml: handlerYaml('inprocess', ['/slow', '/quick']),
+      code: `export default { async handleRequest(req) { if (req.path === '/slow') { globalThis.__plugwayCloseEntered(); await globalThis.__plugwayCloseGate; } return { statusCode: 200, body: req.path }; } };`,
+    },
   ]);
   let closed = false;
   t.after(async () => {

@@ -22,7 +22,10 @@ async function get(s: Stack, path: string): Promise<{ status: number; body: any 
 /** Requests until `done` settles (or `max`), as clients keep calling during a bad release. */
 async function trafficUntil(s: Stack, path: string, done: Promise<unknown>, max = 500): Promise<number[]> {
   let settled = false;
-  void done.then(() => (settled = true), () => (settled = true));
+  void done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   const statuses: number[] = [];
   for (let i = 0; i < max && !settled; i++) statuses.push((await get(s, path)).status);
   await done;
@@ -80,6 +83,9 @@ test("a hanging version's timeouts count toward the watch's error rate", async (
   const statuses = await trafficUntil(s, '/slow', rolled, 40);
   const r = await rolled;
   assert.equal(r.cause, 'error_rate');
-  assert.ok(statuses.every((x) => x === 504 || x === 200), statuses.join(','));
+  assert.ok(
+    statuses.every((x) => x === 504 || x === 200),
+    statuses.join(','),
+  );
   assert.equal((await get(s, '/slow')).body.version, '1.0.0');
 });

@@ -33,7 +33,13 @@ test('a worker crash and its restart are counted in plugway_runtime_events_total
     const restartedAgain = new Promise<void>((resolve) => host.events.on('runtime.worker_restarted', () => resolve()));
     await assert.rejects(host.call('http-hostile', 'handleRequest', [request('/hostile/exit')]), { code: 'PLW_ERR_WORKER_EXITED' });
     await restartedAgain;
-    assert.equal((await metrics.registry.metrics()).split('\n').find((l) => l.startsWith('plugway_runtime_events_total{plugin="http-hostile",type="worker_crashed"}'))?.split(' ')[1], '1');
+    assert.equal(
+      (await metrics.registry.metrics())
+        .split('\n')
+        .find((l) => l.startsWith('plugway_runtime_events_total{plugin="http-hostile",type="worker_crashed"}'))
+        ?.split(' ')[1],
+      '1',
+    );
   } finally {
     metrics.close();
     await host.stop();

@@ -18,11 +18,18 @@ const HEALTHY = 50;
 
 async function serveLimited(fdLimit: number) {
   const plugins = await pluginFolders([
-    { id: 'echo', yaml: `${handlerYaml('inprocess', ['/ok'])}  - path: /upload\n    method: POST\n`, code: `export default { handleRequest(req) { return { statusCode: 200, body: { ok: true } }; } };` },
+    {
+      id: 'echo',
+      yaml: `${handlerYaml('inprocess', ['/ok'])}  - path: /upload\n    method: POST\n`,
+      code: `export default { handleRequest(req) { return { statusCode: 200, body: { ok: true } }; } };`,
+    },
   ]);
   const cwd = await mkdtemp(join(tmpdir(), 'plugway-slow-'));
   // Short limits so that the test ends in seconds; the defaults are longer (docs/security.md).
-  await writeFile(join(cwd, 'plugway.yaml'), `plugins:\n  directories: [${JSON.stringify(plugins)}]\ngateway:\n  headers_timeout: 3s\n  request_timeout: 6s\n  body_timeout: 2s\n  max_connections_per_ip: 200\n`);
+  await writeFile(
+    join(cwd, 'plugway.yaml'),
+    `plugins:\n  directories: [${JSON.stringify(plugins)}]\ngateway:\n  headers_timeout: 3s\n  request_timeout: 6s\n  body_timeout: 2s\n  max_connections_per_ip: 200\n`,
+  );
   const node = [process.execPath, join(ROOT, 'bin/plugway.js'), 'serve', '--config', 'plugway.yaml', '--port', '0', '--state-dir', join(cwd, 'state')].map((a) => `'${a}'`).join(' ');
   const child = spawn('sh', ['-c', `ulimit -n ${fdLimit} && exec ${node}`], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLUGWAY_ADMIN_TOKEN: '', PLUGWAY_LOG_LEVEL: 'warn' } });
   let out = '';
@@ -128,7 +135,13 @@ test('behind a trusted proxy, requests in flight are limited per forwarded clien
   const twoHeld = new Promise<void>((r) => (bothIn = r));
   Object.assign(globalThis, { __plugwaySlowGate: gate, __plugwayEntered: () => ++entered === 2 && bothIn() });
   const gw = await gatewayWith(
-    [{ id: 'slow', yaml: `${handlerYaml('inprocess', ['/slow'])}  - path: /slow\n    method: POST\n`, code: `export default { async handleRequest() { globalThis.__plugwayEntered(); await globalThis.__plugwaySlowGate; return { statusCode: 200 }; } };` }],
+    [
+      {
+        id: 'slow',
+        yaml: `${handlerYaml('inprocess', ['/slow'])}  - path: /slow\n    method: POST\n`,
+        code: `export default { async handleRequest() { globalThis.__plugwayEntered(); await globalThis.__plugwaySlowGate; return { statusCode: 200 }; } };`,
+      },
+    ],
     (c) => {
       c.gateway.trustProxy = true;
       c.gateway.limits.maxConnectionsPerIp = 2;
@@ -155,7 +168,13 @@ test('behind a trusted proxy, requests in flight are limited per forwarded clien
 test('a connection that sends nothing is closed after headers_timeout; one whose request is in flight is not', async (t) => {
   const { gatewayWith } = await import('./helpers.js');
   const gw = await gatewayWith(
-    [{ id: 'slowish', yaml: handlerYaml('inprocess', ['/slowish']), code: `export default { handleRequest() { return new Promise((r) => setTimeout(() => r({ statusCode: 200, body: 'late' }), 1800)); } };` }],
+    [
+      {
+        id: 'slowish',
+        yaml: handlerYaml('inprocess', ['/slowish']),
+        code: `export default { handleRequest() { return new Promise((r) => setTimeout(() => r({ statusCode: 200, body: 'late' }), 1800)); } };`,
+      },
+    ],
     (c) => {
       c.gateway.limits.headersTimeoutMs = 600;
       c.gateway.limits.requestTimeoutMs = 1200;

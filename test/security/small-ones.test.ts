@@ -62,7 +62,10 @@ test('temp files a kill -9 left next to the desired state are removed at start',
   await writeFile(join(dir, `.desired-state.json.${dead.pid}.deadbeef.tmp`), '{"torn');
   await writeFile(join(dir, `.desired-state.json.${process.pid}.cafe0001.tmp`), '{"torn');
   await new FileStateStore(dir).load();
-  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+    [],
+  );
   assert.ok(existsSync(join(dir, 'desired-state.json')));
 });
 
@@ -114,7 +117,10 @@ test('a version number reused for different content is marked in /versions', asy
   const ones = v.versions.filter((x: any) => x.version.replace(/\+[0-9a-f]{8}$/, '') === '1.0.0');
   assert.equal(ones.length, 2, JSON.stringify(v.versions));
   assert.notEqual(ones[0].hash, ones[1].hash);
-  assert.ok(ones.every((x: any) => x.version_reused === true), JSON.stringify(ones));
+  assert.ok(
+    ones.every((x: any) => x.version_reused === true),
+    JSON.stringify(ones),
+  );
   assert.ok(typeof v.active.hash === 'string' && v.active.hash.length >= 7);
   void ROOT;
   void request;

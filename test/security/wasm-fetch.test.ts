@@ -63,7 +63,9 @@ test('a streamed response is aborted at max_response_bytes and counted against t
   assert.equal(small.body, 'small answer');
 
   const rss0 = process.memoryUsage().rss;
-  const results = await Promise.allSettled([0, 1].map(() => rt.call('handleRequest', [request('/fetch', { body: { url: `http://127.0.0.1:${src.port}/stream` } })], { deadline: Date.now() + 20_000 })));
+  const results = await Promise.allSettled(
+    [0, 1].map(() => rt.call('handleRequest', [request('/fetch', { body: { url: `http://127.0.0.1:${src.port}/stream` } })], { deadline: Date.now() + 20_000 })),
+  );
   for (const r of results) {
     assert.equal(r.status, 'rejected');
     assert.equal((r as PromiseRejectedResult).reason.code, 'PLW_ERR_FETCH_TOO_LARGE', String((r as PromiseRejectedResult).reason));
@@ -79,7 +81,7 @@ test('a streamed response is aborted at max_response_bytes and counted against t
   assert.ok(grew < 250, `RSS grew by ${Math.round(grew)} MiB`);
 });
 
-test("runtimes.fetch.allowed_hosts caps a manifest's permissions.network, even \"*\"", async (t) => {
+test('runtimes.fetch.allowed_hosts caps a manifest\'s permissions.network, even "*"', async (t) => {
   const ok = await streamingServer(0);
   const other = await streamingServer(0);
   t.after(() => {
@@ -92,6 +94,9 @@ test("runtimes.fetch.allowed_hosts caps a manifest's permissions.network, even \
   t.after(() => rt.dispose());
   const fine = await rt.call<{ body: string }>('handleRequest', [request('/fetch', { body: { url: `http://127.0.0.1:${ok.port}/small` } })]);
   assert.equal(fine.body, 'small answer');
-  await assert.rejects(rt.call('handleRequest', [request('/fetch', { body: { url: `http://127.0.0.1:${other.port}/small` } })]), (e: Error & { code: string }) => e.code === 'PLW_ERR_FETCH_HOST_NOT_ALLOWED' && e.message.includes('allowed_hosts'));
+  await assert.rejects(
+    rt.call('handleRequest', [request('/fetch', { body: { url: `http://127.0.0.1:${other.port}/small` } })]),
+    (e: Error & { code: string }) => e.code === 'PLW_ERR_FETCH_HOST_NOT_ALLOWED' && e.message.includes('allowed_hosts'),
+  );
   assert.equal(other.stats.requests, 0, 'the refused host was never contacted');
 });

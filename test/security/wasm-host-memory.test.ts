@@ -58,7 +58,10 @@ test('Extism host blocks are capped by resources.memory: the call fails with a c
     );
     assert.ok(growth < 256 * 1024 * 1024, `the process grew by ${Math.round(growth / 1048576)} MB (a module kept 1 GiB of blocks before the cap)`);
     // Failed calls, not a dead thread: no crash, no restart.
-    assert.deepEqual(h.events.filter((e) => e.type.startsWith('runtime.worker_')), []);
+    assert.deepEqual(
+      h.events.filter((e) => e.type.startsWith('runtime.worker_')),
+      [],
+    );
   } finally {
     await rt.dispose();
   }

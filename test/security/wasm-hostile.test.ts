@@ -98,10 +98,18 @@ test('HTTP reaches only granted hosts: 127.0.0.1 on another port is denied (PLW_
 
 test('a wasm plugin returning 50 MB is refused (PLW_ERR_RESPONSE_TOO_LARGE, limit from maxResponseBytes)', async () => {
   await withHostile('huge', wasmManifest(), async (rt) => {
-    await assert.rejects(rt.call('handleRequest', [request('/x')], { deadline: Date.now() + 10_000 }), (e: Error & { code: string }) => e.code === 'PLW_ERR_RESPONSE_TOO_LARGE' && /52428800/.test(e.message));
+    await assert.rejects(
+      rt.call('handleRequest', [request('/x')], { deadline: Date.now() + 10_000 }),
+      (e: Error & { code: string }) => e.code === 'PLW_ERR_RESPONSE_TOO_LARGE' && /52428800/.test(e.message),
+    );
   });
   // The limit comes from RuntimeInit.maxResponseBytes (the gateway's gateway.maxResponseBytes).
-  const h = harness(wasmManifest({ endpoints: [{ path: '/echo', method: 'POST', auth: 'none', roles: [], permissions: [], function: 'echo' }] }), await buildWasm('echo'), {}, { maxResponseBytes: 1000 });
+  const h = harness(
+    wasmManifest({ endpoints: [{ path: '/echo', method: 'POST', auth: 'none', roles: [], permissions: [], function: 'echo' }] }),
+    await buildWasm('echo'),
+    {},
+    { maxResponseBytes: 1000 },
+  );
   const rt = createWasmRuntime(h.init, fast);
   await rt.load();
   try {

@@ -63,7 +63,8 @@ test('Buffers past resources.memory end the instance with PLW_ERR_WORKER_OUT_OF_
       assert.deepEqual(await rt.call('handleRequest', [request('/buffer-churn')], { deadline: Date.now() + 20_000 }), { statusCode: 200, body: 'churned 20' });
       await assert.rejects(
         rt.call('handleRequest', [request('/buffer')], { deadline: Date.now() + 20_000 }),
-        (e: Error & { code: string; params: Record<string, unknown> }) => e.code === 'PLW_ERR_WORKER_OUT_OF_MEMORY' && e.params.limit === 'external' && (e.params.externalMb as number) >= 512 && e.params.memoryMb === 48,
+        (e: Error & { code: string; params: Record<string, unknown> }) =>
+          e.code === 'PLW_ERR_WORKER_OUT_OF_MEMORY' && e.params.limit === 'external' && (e.params.externalMb as number) >= 512 && e.params.memoryMb === 48,
       );
       const ev = await h.nextEvent('runtime.worker_oom');
       assert.equal(ev.data.code, 'PLW_ERR_WORKER_OUT_OF_MEMORY');
@@ -97,7 +98,10 @@ test('an unhandled rejection crashes the instance with PLW_ERR_WORKER_CRASHED', 
 
 test('a 50 MB response is refused inside the worker (PLW_ERR_RESPONSE_TOO_LARGE)', async () => {
   await withHostile(async (rt) => {
-    await assert.rejects(rt.call('handleRequest', [request('/huge')], { deadline: Date.now() + 10_000 }), (e: Error & { code: string }) => e.code === 'PLW_ERR_RESPONSE_TOO_LARGE' && /10485760/.test(e.message));
+    await assert.rejects(
+      rt.call('handleRequest', [request('/huge')], { deadline: Date.now() + 10_000 }),
+      (e: Error & { code: string }) => e.code === 'PLW_ERR_RESPONSE_TOO_LARGE' && /10485760/.test(e.message),
+    );
     assert.deepEqual(await rt.call('handleRequest', [request('/ok')]), { statusCode: 200, body: 'fine' });
   });
 });

@@ -87,10 +87,16 @@ test('a plugin installed into the served folder is unknown until discover; then 
 
   assert.deepEqual((await discover()).body, { added: [], failed: [] }, 'nothing new the second time');
 
-  const audit = readFileSync(join(stateDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; result: string; message?: string; target: string });
+  const audit = readFileSync(join(stateDir, 'audit.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { action: string; result: string; message?: string; target: string });
   // a refused request is audited by the admin API's token check (action named by its path)
   const mine = audit.filter((e) => e.action === 'discover' || e.action.endsWith('/plugins/discover'));
-  assert.deepEqual(mine.map((e) => e.result), ['denied', 'ok', 'ok']);
+  assert.deepEqual(
+    mine.map((e) => e.result),
+    ['denied', 'ok', 'ok'],
+  );
   assert.match(mine[1]!.message!, /added second/);
   assert.equal(mine[1]!.target, served);
 });
@@ -153,5 +159,8 @@ test('plugway plugin install --url tells the running gateway; plugway plugin dis
   // installed, but the gateway was not told (no token): a one-line error that says it is installed
   const noToken = await cli(['plugin', 'install', source('fifth'), '--plugins', served, '--url', url]);
   assert.equal(noToken.code, 1);
-  assert.match(noToken.stderr, /^plugway: PLW_ERR_ADMIN_UNAUTHORIZED: fifth@1\.0\.0 is installed in .*fifth, but the gateway at .* did not start it: (no admin token: )?PLUGWAY_ADMIN_TOKEN is not set.*\n$/);
+  assert.match(
+    noToken.stderr,
+    /^plugway: PLW_ERR_ADMIN_UNAUTHORIZED: fifth@1\.0\.0 is installed in .*fifth, but the gateway at .* did not start it: (no admin token: )?PLUGWAY_ADMIN_TOKEN is not set.*\n$/,
+  );
 });

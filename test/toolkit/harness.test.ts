@@ -49,8 +49,10 @@ test('a plugin whose start throws fails at start, with the reason', async () => 
 test('a call slower than resources.timeout fails the fixture', async () => {
   const { dir } = createPlugin({ name: 'h-slow', dir: work });
   writeFileSync(join(dir, 'plugin.yaml'), readFileSync(join(dir, 'plugin.yaml'), 'utf8').replace('timeout: 2s\nhealth_check', 'timeout: 50ms\nhealth_check'));
-  const src = readFileSync(join(dir, 'src/index.ts'), 'utf8')
-    .replace('handleRequest(req: PluginRequest, ctx: PluginContext<Config>): PluginResponse {', 'async handleRequest(req: PluginRequest, ctx: PluginContext<Config>): Promise<PluginResponse> {\n    await new Promise((r) => setTimeout(r, 200));');
+  const src = readFileSync(join(dir, 'src/index.ts'), 'utf8').replace(
+    'handleRequest(req: PluginRequest, ctx: PluginContext<Config>): PluginResponse {',
+    'async handleRequest(req: PluginRequest, ctx: PluginContext<Config>): Promise<PluginResponse> {\n    await new Promise((r) => setTimeout(r, 200));',
+  );
   writeFileSync(join(dir, 'src/index.ts'), src);
   const r = await testPlugin(dir, { rounds: 1 });
   assert.equal(r.ok, false);

@@ -34,7 +34,7 @@ function allFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? allFiles(join(dir, n)) : [join(dir, n)]));
 }
 
-test('no scaffolded file but package.json names this checkout; package.json lists plugway and the build tools at plugway\'s versions', () => {
+test("no scaffolded file but package.json names this checkout; package.json lists plugway and the build tools at plugway's versions", () => {
   for (const runtime of ['inprocess', 'wasm'] as const) {
     const { dir } = createPlugin({ name: `p-${runtime}`, runtime, dir: work });
     // package.json's plugway devDependency is the one place that names the plugway that scaffolded it (file:…)
@@ -77,7 +77,7 @@ test('build.mjs finds plugway through the plugway on PATH: a symlink to bin/plug
   assert.equal(r2.status, 0, r2.out);
 });
 
-test('build.mjs uses the plugin\'s own node_modules first, and without any plugway says what to do', () => {
+test("build.mjs uses the plugin's own node_modules first, and without any plugway says what to do", () => {
   const { dir } = createPlugin({ name: 'own-modules', dir: work });
   const none = build(dir, { PATH: pathWithout() });
   assert.equal(none.status, 1);

@@ -27,7 +27,10 @@ test('the wasm runtime serves its endpoints; host functions (storage, events, lo
     const rec = await rt.call<PluginResponse>('handleRequest', [req('POST', '/recommendations/users/u1/activity', { body: { track: 't1' } })]);
     assert.equal(rec.statusCode, 202);
     assert.equal(h.storage.get('history:u1'), 't1');
-    assert.deepEqual(h.emitted.map((e) => [e.type, e.data]), [['track.played', { user: 'u1', track: 't1' }]]);
+    assert.deepEqual(
+      h.emitted.map((e) => [e.type, e.data]),
+      [['track.played', { user: 'u1', track: 't1' }]],
+    );
     const got = await rt.call<PluginResponse>('handleRequest', [req('GET', '/recommendations', { query: { user: 'u1' } })]);
     assert.deepEqual(got.body, { user: 'u1', recommendations: ['t2', 't3'], heard: 1 });
     // Many calls whose host functions block the worker on the bridge, sequential and concurrent:
@@ -54,7 +57,10 @@ test('through the gateway: a listen is recorded, emitted as track.played, and ch
   assert.deepEqual((await http(`${gw.url}/recommendations?user=bob`)).json, { user: 'bob', recommendations: ['t1', 't2', 't3'], heard: 0 });
   const rec = await http(`${gw.url}/recommendations/users/bob/activity`, { method: 'POST', json: { track: 't2' } });
   assert.deepEqual([rec.status, rec.json], [202, { user: 'bob', recorded: 't2' }]);
-  assert.deepEqual(played.map((e) => [e.source, e.data]), [['ai-recommendations', { user: 'bob', track: 't2' }]]);
+  assert.deepEqual(
+    played.map((e) => [e.source, e.data]),
+    [['ai-recommendations', { user: 'bob', track: 't2' }]],
+  );
   // plugway.yaml's catalog (t1…t5) and limit (3)
   assert.deepEqual((await http(`${gw.url}/recommendations?user=bob`)).json, { user: 'bob', recommendations: ['t1', 't3', 't4'], heard: 1 });
   assert.equal((await http(`${gw.url}/recommendations/users/bob/activity`, { method: 'POST', json: {} })).status, 400);

@@ -16,7 +16,13 @@ test('track.played and nft.purchased events score points; the leaderboard ranks 
 
   assert.deepEqual((await http(`${gw.url}/gamification/leaderboard`)).json, { leaderboard: [], players: 0 });
   // Published at once: each event is a read-modify-write of storage, and none may be lost.
-  await Promise.all([played('bob'), played('bob', 't2'), played('bob', 't3'), played('ada'), gw.host.publish({ type: 'nft.purchased', source: 'test', data: { user: 'ada', listing_id: 'l1', price: 25 } })]);
+  await Promise.all([
+    played('bob'),
+    played('bob', 't2'),
+    played('bob', 't3'),
+    played('ada'),
+    gw.host.publish({ type: 'nft.purchased', source: 'test', data: { user: 'ada', listing_id: 'l1', price: 25 } }),
+  ]);
   await Promise.all(Array.from({ length: 20 }, () => played('carol')));
   // Not scored: no user, a user id that would reach Object.prototype, a type the config gives no points.
   await Promise.all([played(undefined), played('__proto__'), played('constructor'), gw.host.publish({ type: 'nft.listed', source: 'test', data: { user: 'bob' } })]);
@@ -31,7 +37,10 @@ test('track.played and nft.purchased events score points; the leaderboard ranks 
     ],
     players: 3,
   });
-  assert.deepEqual((await http(`${gw.url}/gamification/leaderboard?limit=1`)).json.leaderboard.map((r: { user: string }) => r.user), ['carol']);
+  assert.deepEqual(
+    (await http(`${gw.url}/gamification/leaderboard?limit=1`)).json.leaderboard.map((r: { user: string }) => r.user),
+    ['carol'],
+  );
 
   const bob = await http(`${gw.url}/gamification/users/bob`);
   assert.deepEqual(bob.json, { user: 'bob', points: 30, level: 1, counts: { 'track.played': 3 }, badges: ['first-listen'] });

@@ -20,7 +20,10 @@ test('a seller lists (201), a buyer cannot (403); buying needs a token (401) and
   const listed = await list(alice);
   assert.equal(listed.status, 201, listed.text);
   const listing = listed.json;
-  assert.deepEqual({ ...listing, id: typeof listing.id, listed_at: typeof listing.listed_at }, { id: 'string', track_id: 't2', title: 'Night Drive', price: 25, seller: 'alice', status: 'listed', listed_at: 'string' });
+  assert.deepEqual(
+    { ...listing, id: typeof listing.id, listed_at: typeof listing.listed_at },
+    { id: 'string', track_id: 't2', title: 'Night Drive', price: 25, seller: 'alice', status: 'listed', listed_at: 'string' },
+  );
   assert.equal(listed.headers.get('location'), `/marketplace/listings/${listing.id}`);
 
   const refused = await list(bob);

@@ -1,7 +1,19 @@
 // anthropic: plugway's built-in provider for Anthropic's Messages API, written only against
 // plugway/sdk. The llm-gateway speaks OpenAI's format; translate.ts converts both ways.
 import { Agent, request, type Dispatcher } from 'undici';
-import { httpFailure, isProviderFailure, readSse, transportFailure, type ChatChunk, type PluginContext, type ProviderFailure, type ProviderPlugin, type ProviderRequest, type ProviderResponse, type ProviderTarget } from 'plugway/sdk';
+import {
+  httpFailure,
+  isProviderFailure,
+  readSse,
+  transportFailure,
+  type ChatChunk,
+  type PluginContext,
+  type ProviderFailure,
+  type ProviderPlugin,
+  type ProviderRequest,
+  type ProviderResponse,
+  type ProviderTarget,
+} from 'plugway/sdk';
 import { StreamTranslator, toAnthropicRequest, toOpenAiResponse } from './translate.js';
 
 export interface AnthropicConfig {
@@ -35,7 +47,11 @@ function targetOf(req: ProviderRequest, ctx: Ctx): ProviderTarget {
 }
 
 function bodyFor(req: ProviderRequest, t: ProviderTarget, ctx: Ctx, stream: boolean): Record<string, unknown> {
-  const openai = req.body ?? { messages: req.messages, ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}), ...(req.temperature !== undefined ? { temperature: req.temperature } : {}) };
+  const openai = req.body ?? {
+    messages: req.messages,
+    ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
+    ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+  };
   const maxTokens = Number(t.options.max_tokens ?? ctx.config.max_tokens ?? 1024);
   return toAnthropicRequest(openai, req.model, maxTokens, stream);
 }
@@ -49,7 +65,15 @@ async function post(t: ProviderTarget, body: unknown, ctx: Ctx): Promise<Dispatc
   };
   if (t.apiKey) headers['x-api-key'] = t.apiKey;
   try {
-    return await request(`${base}/messages`, { method: 'POST', headers, body: JSON.stringify(body), dispatcher: agentFor(t.timeoutMs), headersTimeout: t.timeoutMs, bodyTimeout: t.timeoutMs, signal: ctx.signal });
+    return await request(`${base}/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      dispatcher: agentFor(t.timeoutMs),
+      headersTimeout: t.timeoutMs,
+      bodyTimeout: t.timeoutMs,
+      signal: ctx.signal,
+    });
   } catch (err) {
     return transportFailure(t.name, err);
   }
@@ -132,7 +156,14 @@ const plugin: ProviderPlugin<AnthropicConfig> = {
     }
     const body = toOpenAiResponse(msg);
     const usage = body.usage as { prompt_tokens: number; completion_tokens: number };
-    const out: ProviderResponse = { id: String(body.id), provider: t.name, model: String(body.model), content: String(((body.choices as Array<{ message: { content: string } }>)[0]!).message.content), body, usage: { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens } };
+    const out: ProviderResponse = {
+      id: String(body.id),
+      provider: t.name,
+      model: String(body.model),
+      content: String((body.choices as Array<{ message: { content: string } }>)[0]!.message.content),
+      body,
+      usage: { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens },
+    };
     return out;
   },
 

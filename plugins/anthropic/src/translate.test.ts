@@ -10,7 +10,13 @@ test('OpenAI request → Anthropic: system lifted out, turns merged, max_tokens 
       messages: [
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: 'Hi' },
-        { role: 'user', content: [{ type: 'text', text: 'there' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAA' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'there' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAA' } },
+          ],
+        },
         { role: 'assistant', content: 'Hello' },
         { role: 'user', content: 'Bye' },
       ],
@@ -28,7 +34,13 @@ test('OpenAI request → Anthropic: system lifted out, turns merged, max_tokens 
     system: 'Be brief.',
     messages: [
       { role: 'user', content: 'Hi' },
-      { role: 'user', content: [{ type: 'text', text: 'there' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAA' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'there' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAA' } },
+        ],
+      },
       { role: 'assistant', content: 'Hello' },
       { role: 'user', content: 'Bye' },
     ],
@@ -39,12 +51,53 @@ test('OpenAI request → Anthropic: system lifted out, turns merged, max_tokens 
     metadata: { user_id: 'u1' },
     stream: true,
   });
-  assert.equal(toAnthropicRequest({ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }], max_tokens: 9 }, 'm', 512, false).max_tokens, 9);
-  assert.deepEqual((toAnthropicRequest({ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }, 'm', 512, false).messages as unknown[]).length, 1);
+  assert.equal(
+    toAnthropicRequest(
+      {
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'b' },
+        ],
+        max_tokens: 9,
+      },
+      'm',
+      512,
+      false,
+    ).max_tokens,
+    9,
+  );
+  assert.deepEqual(
+    (
+      toAnthropicRequest(
+        {
+          messages: [
+            { role: 'user', content: 'a' },
+            { role: 'user', content: 'b' },
+          ],
+        },
+        'm',
+        512,
+        false,
+      ).messages as unknown[]
+    ).length,
+    1,
+  );
 });
 
 test('Anthropic answer → OpenAI chat.completion with usage and finish_reason', () => {
-  const out = toOpenAiResponse({ id: 'msg_1', model: 'claude', content: [{ type: 'text', text: 'Hel' }, { type: 'text', text: 'lo' }], stop_reason: 'max_tokens', usage: { input_tokens: 7, output_tokens: 2 } }, 123);
+  const out = toOpenAiResponse(
+    {
+      id: 'msg_1',
+      model: 'claude',
+      content: [
+        { type: 'text', text: 'Hel' },
+        { type: 'text', text: 'lo' },
+      ],
+      stop_reason: 'max_tokens',
+      usage: { input_tokens: 7, output_tokens: 2 },
+    },
+    123,
+  );
   assert.deepEqual(out, {
     id: 'msg_1',
     object: 'chat.completion',
@@ -69,7 +122,10 @@ test('Anthropic stream events → OpenAI chunks, the usage chunk last; an error 
   ];
   const chunks = events.flatMap(([e, d]) => tr.translate(e, d));
   assert.equal(tr.done, true);
-  assert.deepEqual(chunks.map((c) => (c.choices as Array<{ delta: unknown; finish_reason: unknown }>)[0]?.delta ?? null), [{ role: 'assistant', content: '' }, { content: 'Hi' }, { content: ' you' }, {}, null]);
+  assert.deepEqual(
+    chunks.map((c) => (c.choices as Array<{ delta: unknown; finish_reason: unknown }>)[0]?.delta ?? null),
+    [{ role: 'assistant', content: '' }, { content: 'Hi' }, { content: ' you' }, {}, null],
+  );
   assert.equal((chunks[3]!.choices as Array<{ finish_reason: string }>)[0]!.finish_reason, 'stop');
   assert.deepEqual(chunks[4]!.usage, { prompt_tokens: 11, completion_tokens: 3, total_tokens: 14 });
   assert.ok(chunks.every((c) => c.id === 'msg_2' && c.model === 'claude-x' && c.object === 'chat.completion.chunk'));

@@ -60,7 +60,10 @@ export const finishReasonOf = (stop: unknown): string => FINISH[String(stop)] ??
 
 /** Anthropic Messages answer → OpenAI chat.completion. */
 export function toOpenAiResponse(msg: Json, created = Math.floor(Date.now() / 1000)): Json {
-  const text = ((msg.content as Json[] | undefined) ?? []).filter((b) => b.type === 'text').map((b) => String(b.text ?? '')).join('');
+  const text = ((msg.content as Json[] | undefined) ?? [])
+    .filter((b) => b.type === 'text')
+    .map((b) => String(b.text ?? ''))
+    .join('');
   const u = (msg.usage as { input_tokens?: number; output_tokens?: number } | undefined) ?? {};
   const prompt = u.input_tokens ?? 0;
   const completion = u.output_tokens ?? 0;
@@ -104,7 +107,7 @@ export class StreamTranslator {
         const m = (data.message as Json | undefined) ?? {};
         this.id = String(m.id ?? '');
         if (m.model) this.model = String(m.model);
-        this.prompt = (m.usage as Json | undefined)?.input_tokens as number ?? 0;
+        this.prompt = ((m.usage as Json | undefined)?.input_tokens as number) ?? 0;
         return [this.chunk({ role: 'assistant', content: '' })];
       }
       case 'content_block_delta': {
@@ -123,7 +126,14 @@ export class StreamTranslator {
         this.done = true;
         return [
           this.chunk({}, this.finish ?? 'stop'),
-          { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: { prompt_tokens: this.prompt, completion_tokens: this.completion, total_tokens: this.prompt + this.completion } },
+          {
+            id: this.id,
+            object: 'chat.completion.chunk',
+            created: this.created,
+            model: this.model,
+            choices: [],
+            usage: { prompt_tokens: this.prompt, completion_tokens: this.completion, total_tokens: this.prompt + this.completion },
+          },
         ];
       case 'error': {
         const e = (data.error as Json | undefined) ?? {};

@@ -40,7 +40,11 @@ test('a verified token answers from the cache, synchronously, until it expires',
   assert.equal(second, principal);
   assert.ok(Object.isFrozen(principal) && Object.isFrozen(principal!.roles), 'a shared principal cannot be changed by one request for the others');
   // A token signed with another secret is never a hit, even for the same subject.
-  const forged = await new SignJWT({ roles: ['a'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('7').setExpirationTime('1h').sign(new TextEncoder().encode(`${SECRET}-other`));
+  const forged = await new SignJWT({ roles: ['a'] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('7')
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(`${SECRET}-other`));
   assert.equal(await p.authenticate({ headers: { authorization: `Bearer ${forged}` } } as never, {} as never), null);
 });
 
@@ -93,7 +97,12 @@ test('require_exp refuses tokens that never expire; max_token_age refuses old on
   const auth = (p: ReturnType<typeof createJwtAuth>, t: string) => p.authenticate({ headers: { authorization: `Bearer ${t}` } } as never, {} as never);
   const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('1').sign(key);
   const expiring = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setIssuedAt().setExpirationTime('1h').sign(key);
-  const old = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime('1h').sign(key);
+  const old = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('1')
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+    .setExpirationTime('1h')
+    .sign(key);
   assert.equal((await auth(createJwtAuth({ secret: SECRET }), forever))?.id, '1', 'by default exp is optional (RFC 7519)');
   const strict = createJwtAuth({ secret: SECRET, require_exp: true, max_token_age: '1h' });
   assert.equal(await auth(strict, forever), null);

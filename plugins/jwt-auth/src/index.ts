@@ -72,7 +72,9 @@ export function createJwtAuth(config: JwtAuthConfig = {}) {
   const allowedForKey: readonly Algorithm[] = config.secret ? SYMMETRIC : config.public_key ? [algorithmOfPem(config.public_key)] : ASYMMETRIC;
   const algorithms = (config.algorithms ?? [...allowedForKey]).filter((a) => allowedForKey.includes(a));
   if (config.algorithms && algorithms.length !== config.algorithms.length) {
-    throw new Error(`jwt-auth: algorithms ${config.algorithms.join(', ')} do not fit the configured key (${config.secret ? 'a secret allows HS256 only' : config.public_key ? `this public key allows ${allowedForKey.join(', ')} only` : 'a JWKS allows RS256, ES256'})`);
+    throw new Error(
+      `jwt-auth: algorithms ${config.algorithms.join(', ')} do not fit the configured key (${config.secret ? 'a secret allows HS256 only' : config.public_key ? `this public key allows ${allowedForKey.join(', ')} only` : 'a JWKS allows RS256, ES256'})`,
+    );
   }
   const clockTolerance = typeof config.clock_skew === 'number' ? config.clock_skew : (config.clock_skew ?? 30);
   const rolesClaim = config.roles_claim ?? 'roles';
@@ -87,9 +89,7 @@ export function createJwtAuth(config: JwtAuthConfig = {}) {
     if (key) return Promise.resolve(key);
     if (config.secret) {
       // Imported once: jose would import a raw secret again on every verification.
-      keyPromise ??= crypto.subtle
-        .importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
-        .then((k) => (key = k));
+      keyPromise ??= crypto.subtle.importKey('raw', new TextEncoder().encode(config.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']).then((k) => (key = k));
       return keyPromise;
     }
     if (config.jwks_url) return Promise.resolve((key = createRemoteJWKSet(new URL(config.jwks_url), { cooldownDuration: 30_000, timeoutDuration: 5_000 })));

@@ -19,7 +19,15 @@ export function createKafkaDiagnostics(config: Record<string, unknown> = {}): Ka
     open: (target, cfg) => KafkaSession.open(target, cfg),
     categories: CATEGORIES,
     // The KubeStack seed's names (--category broker …): memory and innodb do not apply.
-    categoryAliases: { connection: ['brokers'], performance: ['consumers', 'partitions'], replication: ['replication'], persistence: ['config'], broker: ['brokers'], consumer: ['consumers'], topic: ['partitions', 'replication'] },
+    categoryAliases: {
+      connection: ['brokers'],
+      performance: ['consumers', 'partitions'],
+      replication: ['replication'],
+      persistence: ['config'],
+      broker: ['brokers'],
+      consumer: ['consumers'],
+      topic: ['partitions', 'replication'],
+    },
     example: 'kafka://host:9092',
     actions: { safe: SAFE_ACTIONS, destructive: DESTRUCTIVE_ACTIONS, run: runAction },
   });

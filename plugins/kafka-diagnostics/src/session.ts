@@ -3,7 +3,19 @@
 import kafkajs, { type Admin } from 'kafkajs';
 // kafkajs is CommonJS: Node cannot see all of its named exports, so read them from the default export.
 const { Kafka, logLevel, AssignerProtocol, ConfigResourceTypes } = kafkajs;
-import { beginDiagnosis, connectError, errorReason, finding, samplingWindow, unknownCategoriesFinding, type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding } from 'plugway/sdk';
+import {
+  beginDiagnosis,
+  connectError,
+  errorReason,
+  finding,
+  samplingWindow,
+  unknownCategoriesFinding,
+  type DiagnoseOptions,
+  type DiagnosticResult,
+  type DiagnosticsSession,
+  type DiagnosticTarget,
+  type Finding,
+} from 'plugway/sdk';
 import type { KafkaDiagConfig } from './config.js';
 import { addPoint, type OffsetPoint } from './lag-time.js';
 import { sampleOffsets } from './sample.js';
@@ -30,19 +42,24 @@ async function describeGroups(admin: Admin, ids: string[]): Promise<Map<string, 
   if (ids.length === 0) return new Map();
   try {
     const res = await admin.describeGroups(ids);
-    return new Map(res.groups.map((g) => [g.groupId, {
-      groupId: g.groupId,
-      state: g.state,
-      members: g.members.map((m) => {
-        let assignment: Record<string, number[]> = {};
-        try {
-          assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {};
-        } catch {
-          /* a non-consumer protocol (e.g. Connect) carries another assignment format */
-        }
-        return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment };
-      }),
-    }]));
+    return new Map(
+      res.groups.map((g) => [
+        g.groupId,
+        {
+          groupId: g.groupId,
+          state: g.state,
+          members: g.members.map((m) => {
+            let assignment: Record<string, number[]> = {};
+            try {
+              assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {};
+            } catch {
+              /* a non-consumer protocol (e.g. Connect) carries another assignment format */
+            }
+            return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment };
+          }),
+        },
+      ]),
+    );
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
@@ -52,7 +69,11 @@ export class KafkaSession implements DiagnosticsSession {
   /** (latest offset, time) per topic/partition, kept across diagnoses of this session. */
   private readonly lagTables = new Map<string, OffsetPoint[]>();
 
-  private constructor(readonly plan: KafkaPlan, private readonly admin: Admin, private readonly cfg: KafkaDiagConfig) {}
+  private constructor(
+    readonly plan: KafkaPlan,
+    private readonly admin: Admin,
+    private readonly cfg: KafkaDiagConfig,
+  ) {}
 
   static async open(target: DiagnosticTarget | string, cfg: KafkaDiagConfig): Promise<KafkaSession> {
     const timeout = typeof target === 'object' && target.timeoutMs ? target.timeoutMs : cfg.connect_timeout_ms;
@@ -132,9 +153,17 @@ export class KafkaSession implements DiagnosticsSession {
     const needConsumers = wanted.has('consumers');
     const [topicConfigs, groups] = await Promise.all([this.topicConfigs(topics.map((t) => t.name)), needConsumers ? this.groupIds() : Promise.resolve({ ids: [] as string[] })]);
     const before = needConsumers ? await describeGroups(this.admin, groups.ids) : new Map<string, GroupInfo>();
-    const sampled = needConsumers && groups.ids.length > 0
-      ? await sampleOffsets(this.admin, groups.ids, topics.map((t) => t.name), windowMs, count, signal)
-      : { series: [], errors: [] };
+    const sampled =
+      needConsumers && groups.ids.length > 0
+        ? await sampleOffsets(
+            this.admin,
+            groups.ids,
+            topics.map((t) => t.name),
+            windowMs,
+            count,
+            signal,
+          )
+        : { series: [], errors: [] };
     for (const s of sampled.series) {
       const key = `${s.topic}\0${s.partition}`;
       const table = this.lagTables.get(key) ?? [];
@@ -147,15 +176,34 @@ export class KafkaSession implements DiagnosticsSession {
     }
     const metrics: Record<string, number> = {};
     const input: KafkaInput = {
-      cfg: this.cfg, plan: this.plan, brokers: cluster.brokers, controller: cluster.controller, topics, topicConfigs, groups,
-      descriptions: after, series: sampled.series, sampleErrors: sampled.errors, lagTables: this.lagTables, metrics,
+      cfg: this.cfg,
+      plan: this.plan,
+      brokers: cluster.brokers,
+      controller: cluster.controller,
+      topics,
+      topicConfigs,
+      groups,
+      descriptions: after,
+      series: sampled.series,
+      sampleErrors: sampled.errors,
+      lagTables: this.lagTables,
+      metrics,
     };
     let findings: Finding[] = [];
     const guard = async (category: string, fn: () => Finding[] | Promise<Finding[]>): Promise<Finding[]> => {
       try {
         return await fn();
       } catch (err) {
-        return [finding(category, 'info', 'KAFKA_CHECK_UNAVAILABLE', `${category} checks could not run: ${errorReason(err)}`, { reason: errorReason(err) }, 'Check the diagnosing user\'s ACLs and the broker logs.')];
+        return [
+          finding(
+            category,
+            'info',
+            'KAFKA_CHECK_UNAVAILABLE',
+            `${category} checks could not run: ${errorReason(err)}`,
+            { reason: errorReason(err) },
+            "Check the diagnosing user's ACLs and the broker logs.",
+          ),
+        ];
       }
     };
     findings.push(...(await guard('brokers', () => brokerFindings(input))));

@@ -41,7 +41,11 @@ export function planConnection(target: DiagnosticTarget | string, connectTimeout
       if (c >= 0) password ??= decodeURIComponent(cred.slice(c + 1));
     }
   }
-  const brokers = rest.split(',').map((b) => b.trim()).filter(Boolean).map((b) => (/:\d+$/.test(b) ? b : `${b}:9092`));
+  const brokers = rest
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean)
+    .map((b) => (/:\d+$/.test(b) ? b : `${b}:9092`));
   if (brokers.length === 0) throw bad('give at least one broker, e.g. kafka://localhost:9092');
   for (const b of brokers) if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(b)) throw bad(`"${b}" is not host:port`);
   let sasl: SASLOptions | undefined;
@@ -86,7 +90,12 @@ function queryLists(query: string, bad: (reason: string) => Error): Record<(type
   const out = { groups: [] as string[], topics: [] as string[] };
   for (const [key, value] of new URLSearchParams(query)) {
     if (!(QUERY_KEYS as readonly string[]).includes(key)) throw bad(`unknown query parameter "${key}" (known: ${QUERY_KEYS.join(', ')}, e.g. ?groups=billing,orders)`);
-    out[key as (typeof QUERY_KEYS)[number]].push(...value.split(',').map((v) => v.trim()).filter(Boolean));
+    out[key as (typeof QUERY_KEYS)[number]].push(
+      ...value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    );
   }
   return out;
 }

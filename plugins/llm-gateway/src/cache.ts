@@ -23,13 +23,20 @@ export function cacheKeyOf(body: Record<string, unknown>): string | undefined {
 
 function stableJson(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(stableJson).join(',')}]`;
-  if (x && typeof x === 'object') return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${stableJson((x as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (x && typeof x === 'object')
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((x as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(x) ?? 'null';
 }
 
 export class MemoryCache implements AnswerCache {
   private readonly map = new Map<string, { value: CachedAnswer; until: number }>();
-  constructor(private readonly ttlMs: number, private readonly maxEntries: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+  ) {}
 
   async get(key: string): Promise<CachedAnswer | undefined> {
     const e = this.map.get(key);

@@ -132,12 +132,26 @@ export class Failover {
         return p !== undefined && (method !== 'embed' || p.implements('embed'));
       });
       if (usable.length === 0) break;
-      const req: ProviderRequest = { model: call.model, messages: (call.body.messages ?? []) as ProviderRequest['messages'], stream: call.stream, body: call.body, strategy: this.settings.strategy, requestId: call.requestId };
+      const req: ProviderRequest = {
+        model: call.model,
+        messages: (call.body.messages ?? []) as ProviderRequest['messages'],
+        stream: call.stream,
+        body: call.body,
+        strategy: this.settings.strategy,
+        requestId: call.requestId,
+      };
       const state = await this.choose(req, usable, now);
       if (last) await this.telemetry.providerSwitch({ requestId: call.requestId, model: call.model, from: last.state.name, to: state.name, reason: last.trigger });
       tried.add(state.name);
       req.target = state.entry.target;
-      await this.telemetry.request({ requestId: call.requestId, provider: state.name, model: call.model, ...(call.userId ? { userId: call.userId } : {}), stream: call.stream, startTime: new Date().toISOString() });
+      await this.telemetry.request({
+        requestId: call.requestId,
+        provider: state.name,
+        model: call.model,
+        ...(call.userId ? { userId: call.userId } : {}),
+        stream: call.stream,
+        startTime: new Date().toISOString(),
+      });
       const timeoutMs = Math.max(1, Math.min(state.entry.target.timeoutMs, deadline - Date.now()));
       const t0 = performance.now();
       state.begin(Date.now());
@@ -158,7 +172,15 @@ export class Failover {
       const info = value.error;
       const trigger = triggerOf(this.settings.fallbackOn, info.type, info.status);
       this.telemetry.call(state.name, call.model, info.status ?? info.type);
-      await this.telemetry.error({ requestId: call.requestId, provider: state.name, model: call.model, ...(call.userId ? { userId: call.userId } : {}), errorType: errorTypeOf(info), ...(info.status !== undefined ? { status: info.status } : {}), message: info.message });
+      await this.telemetry.error({
+        requestId: call.requestId,
+        provider: state.name,
+        model: call.model,
+        ...(call.userId ? { userId: call.userId } : {}),
+        errorType: errorTypeOf(info),
+        ...(info.status !== undefined ? { status: info.status } : {}),
+        message: info.message,
+      });
       if (!trigger) {
         state.neutral();
         return this.passOn(state, info, fallbacks);
@@ -174,7 +196,14 @@ export class Failover {
     const now = Date.now();
     const waits = serving.map((s) => Math.max(s.cooldownUntil, s.openUntil) - now).filter((ms) => ms > 0);
     const retryAfter = Math.max(1, Math.ceil(Math.min(...(waits.length ? waits : [1000])) / 1000));
-    return this.lost(503, 'PLW_ERR_LLM_NO_PROVIDER', `No provider could answer for model ${call.model}: every provider serving it is cooling down, has an open circuit or is not running`, fallbacks, 'no_provider', { 'retry-after': String(retryAfter) });
+    return this.lost(
+      503,
+      'PLW_ERR_LLM_NO_PROVIDER',
+      `No provider could answer for model ${call.model}: every provider serving it is cooling down, has an open circuit or is not running`,
+      fallbacks,
+      'no_provider',
+      { 'retry-after': String(retryAfter) },
+    );
   }
 
   private async invoke(state: ProviderState, method: string, req: ProviderRequest, timeoutMs: number): Promise<unknown> {
@@ -202,10 +231,27 @@ export class Failover {
   }
 
   private finalFailure(state: ProviderState, info: ProviderErrorInfo, fallbacks: string[], deadlinePassed: boolean): Lost {
-    if (info.type === 'timeout' || deadlinePassed) return this.lost(504, 'PLW_ERR_LLM_TIMEOUT', `Provider ${state.name} did not answer within ${state.entry.target.timeoutMs} ms${deadlinePassed ? ' (router.deadline reached)' : ''}`, fallbacks, 'timeout', {}, state.name);
+    if (info.type === 'timeout' || deadlinePassed)
+      return this.lost(
+        504,
+        'PLW_ERR_LLM_TIMEOUT',
+        `Provider ${state.name} did not answer within ${state.entry.target.timeoutMs} ms${deadlinePassed ? ' (router.deadline reached)' : ''}`,
+        fallbacks,
+        'timeout',
+        {},
+        state.name,
+      );
     if (info.status === 429) {
       const retry = Math.max(1, Math.ceil((state.cooldownUntil - Date.now()) / 1000));
-      return this.lost(429, 'PLW_ERR_LLM_NO_PROVIDER', `No provider could answer for model: the last one (${state.name}) is rate limited; retry in ${retry} s`, fallbacks, 'rate_limited', { 'retry-after': String(retry) }, state.name);
+      return this.lost(
+        429,
+        'PLW_ERR_LLM_NO_PROVIDER',
+        `No provider could answer for model: the last one (${state.name}) is rate limited; retry in ${retry} s`,
+        fallbacks,
+        'rate_limited',
+        { 'retry-after': String(retry) },
+        state.name,
+      );
     }
     return this.lost(502, 'PLW_ERR_LLM_PROVIDER_FAILED', `Provider ${state.name} failed: ${info.message}`, fallbacks, errorTypeOf(info), {}, state.name);
   }

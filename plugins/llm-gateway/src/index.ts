@@ -44,7 +44,10 @@ export default function create(): HandlerPlugin<LlmGatewayConfig> {
   function who(req: PluginRequest, r: Running): { subject: string; userId?: string; budget?: Budget } | PluginResponse {
     const key = apiKeyOf(req);
     const entry = key !== undefined ? r.settings.keys.get(key) : undefined;
-    if (r.settings.keys.size > 0 && !entry) return errorReply(401, 'PLW_ERR_LLM_UNAUTHENTICATED', 'The LLM gateway needs one of its API keys: send Authorization: Bearer <key>', req.id, { 'www-authenticate': 'Bearer realm="plugway-llm"' });
+    if (r.settings.keys.size > 0 && !entry)
+      return errorReply(401, 'PLW_ERR_LLM_UNAUTHENTICATED', 'The LLM gateway needs one of its API keys: send Authorization: Bearer <key>', req.id, {
+        'www-authenticate': 'Bearer realm="plugway-llm"',
+      });
     const userId = req.userId ?? entry?.user;
     const subject = userId !== undefined ? `user:${userId}` : key !== undefined ? `key:${digest(key)}` : 'anonymous';
     const budget = entry?.budget ?? r.settings.budget;
@@ -100,7 +103,20 @@ export default function create(): HandlerPlugin<LlmGatewayConfig> {
       const hit = await r.cache!.get(cacheKey).catch(() => undefined);
       if (hit) {
         const u = usageOf(hit.body) ?? { promptTokens: 0, completionTokens: 0 };
-        await r.telemetry.response({ requestId: req.id, provider: hit.provider, model, ...(id.userId ? { userId: id.userId } : {}), stream: false, durationMs: 0, tokensUsed: 0, promptTokens: 0, completionTokens: 0, cost: 0, estimated: u.estimated === true, cached: true });
+        await r.telemetry.response({
+          requestId: req.id,
+          provider: hit.provider,
+          model,
+          ...(id.userId ? { userId: id.userId } : {}),
+          stream: false,
+          durationMs: 0,
+          tokensUsed: 0,
+          promptTokens: 0,
+          completionTokens: 0,
+          cost: 0,
+          estimated: u.estimated === true,
+          cached: true,
+        });
         return { statusCode: 200, headers: { 'x-plugway-provider': hit.provider, 'x-plugway-cache': 'hit' }, body: hit.body };
       }
     }
@@ -121,13 +137,31 @@ export default function create(): HandlerPlugin<LlmGatewayConfig> {
     if (!won.ok) return lostReply(won, req.id);
     const out = completionBody(won.value, model);
     const usage = won.value.usage ?? usageOf(out) ?? estimated(body.messages, won.value.content);
-    out.usage = { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens, ...(usage.estimated ? { estimated: true } : {}) };
+    out.usage = {
+      prompt_tokens: usage.promptTokens,
+      completion_tokens: usage.completionTokens,
+      total_tokens: usage.promptTokens + usage.completionTokens,
+      ...(usage.estimated ? { estimated: true } : {}),
+    };
     const cost = costOf(won.state.entry, usage);
     won.state.end();
     won.state.succeeded();
     r.telemetry.call(won.state.name, model, 200);
     await charge(r, id.subject, id.budget, usage, cost, ctx);
-    await r.telemetry.response({ requestId: req.id, provider: won.state.name, model, ...(id.userId ? { userId: id.userId } : {}), stream: false, durationMs: performance.now() - won.startedAt, tokensUsed: usage.promptTokens + usage.completionTokens, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cost, estimated: usage.estimated === true, cached: false });
+    await r.telemetry.response({
+      requestId: req.id,
+      provider: won.state.name,
+      model,
+      ...(id.userId ? { userId: id.userId } : {}),
+      stream: false,
+      durationMs: performance.now() - won.startedAt,
+      tokensUsed: usage.promptTokens + usage.completionTokens,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cost,
+      estimated: usage.estimated === true,
+      cached: false,
+    });
     if (cacheKey) await r.cache!.set(cacheKey, { provider: won.state.name, body: out }).catch(() => undefined);
     return { statusCode: 200, headers: headersOf(won), body: out };
   }
@@ -152,7 +186,18 @@ export default function create(): HandlerPlugin<LlmGatewayConfig> {
     }
     // What was delivered is charged, a cut or abandoned stream too (estimated when the usage chunk never came).
     await charge(r, id.subject, id.budget, usage, cost, ctx);
-    await r.telemetry.response({ ...base, stream: true, durationMs: performance.now() - won.startedAt, ttftMs: won.ttftMs, tokensUsed: usage.promptTokens + usage.completionTokens, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cost, estimated: usage.estimated === true, cached: false });
+    await r.telemetry.response({
+      ...base,
+      stream: true,
+      durationMs: performance.now() - won.startedAt,
+      ttftMs: won.ttftMs,
+      tokensUsed: usage.promptTokens + usage.completionTokens,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cost,
+      estimated: usage.estimated === true,
+      cached: false,
+    });
   }
 
   async function embeddings(req: PluginRequest, body: Record<string, unknown>, r: Running, ctx: Ctx): Promise<PluginResponse> {
@@ -162,7 +207,8 @@ export default function create(): HandlerPlugin<LlmGatewayConfig> {
     const call: CallInfo = { requestId: req.id, model, ...(id.userId ? { userId: id.userId } : {}), stream: false, body };
     if (id.budget && r.budgets) {
       const d = await decide(r.budgets, id.subject, id.budget, Date.now()).catch(() => undefined);
-      if (d && !d.allowed) return errorReply(429, 'PLW_ERR_LLM_BUDGET_EXCEEDED', `The ${d.resource} budget of ${id.subject} is spent; retry in ${d.retryAfterSec} s`, req.id, { 'retry-after': String(d.retryAfterSec) });
+      if (d && !d.allowed)
+        return errorReply(429, 'PLW_ERR_LLM_BUDGET_EXCEEDED', `The ${d.resource} budget of ${id.subject} is spent; retry in ${d.retryAfterSec} s`, req.id, { 'retry-after': String(d.retryAfterSec) });
     }
     const won = await r.failover.run<{ body: Record<string, unknown>; usage?: TokenUsage }>('embed', call);
     if (!won.ok) return lostReply(won, req.id);
@@ -172,7 +218,20 @@ export default function create(): HandlerPlugin<LlmGatewayConfig> {
     const cost = costOf(won.state.entry, usage);
     r.telemetry.call(won.state.name, model, 200);
     await charge(r, id.subject, id.budget, usage, cost, ctx);
-    await r.telemetry.response({ requestId: req.id, provider: won.state.name, model, ...(id.userId ? { userId: id.userId } : {}), stream: false, durationMs: performance.now() - won.startedAt, tokensUsed: usage.promptTokens, promptTokens: usage.promptTokens, completionTokens: 0, cost, estimated: false, cached: false });
+    await r.telemetry.response({
+      requestId: req.id,
+      provider: won.state.name,
+      model,
+      ...(id.userId ? { userId: id.userId } : {}),
+      stream: false,
+      durationMs: performance.now() - won.startedAt,
+      tokensUsed: usage.promptTokens,
+      promptTokens: usage.promptTokens,
+      completionTokens: 0,
+      cost,
+      estimated: false,
+      cached: false,
+    });
     return { statusCode: 200, headers: headersOf(won), body: won.value.body };
   }
 
@@ -195,7 +254,11 @@ export default function create(): HandlerPlugin<LlmGatewayConfig> {
       run = { settings, telemetry, failover: new Failover(ctx as PluginContext, settings, states, telemetry) };
       const budgeted = settings.budget || [...settings.keys.values()].some((k) => k.budget);
       if (budgeted) run.budgets = settings.budgetStore.type === 'redis' ? await RedisBudgetStore.connect(settings.budgetStore.redisUrl, settings.budgetStore.keyPrefix) : new MemoryBudgetStore();
-      if (settings.cache) run.cache = settings.cache.store === 'redis' ? await RedisCache.connect(settings.cache.redisUrl, settings.cache.keyPrefix, settings.cache.ttlMs) : new MemoryCache(settings.cache.ttlMs, settings.cache.maxEntries);
+      if (settings.cache)
+        run.cache =
+          settings.cache.store === 'redis'
+            ? await RedisCache.connect(settings.cache.redisUrl, settings.cache.keyPrefix, settings.cache.ttlMs)
+            : new MemoryCache(settings.cache.ttlMs, settings.cache.maxEntries);
     },
 
     async stop() {
@@ -209,18 +272,36 @@ export default function create(): HandlerPlugin<LlmGatewayConfig> {
       const now = Date.now();
       const missing = run.settings.providers.filter((p) => !ctx.plugins?.get(p.target.type)).map((p) => `${p.target.name} (${p.target.type})`);
       const open = run.failover.states.filter((s) => s.circuit(now) === 'open').map((s) => s.name);
-      const details = { providers: run.failover.states.map((s) => ({ name: s.name, type: s.entry.target.type, circuit: s.circuit(now), in_flight: s.inFlight, ttft_ms: s.ttftMs ?? null, cooling_down: now < s.cooldownUntil })) };
+      const details = {
+        providers: run.failover.states.map((s) => ({
+          name: s.name,
+          type: s.entry.target.type,
+          circuit: s.circuit(now),
+          in_flight: s.inFlight,
+          ttft_ms: s.ttftMs ?? null,
+          cooling_down: now < s.cooldownUntil,
+        })),
+      };
       if (missing.length === run.settings.providers.length) return { status: 'degraded', message: `no provider plugin is running for ${missing.join(', ')}`, details };
-      if (open.length || missing.length) return { status: 'degraded', message: [open.length ? `circuit open: ${open.join(', ')}` : '', missing.length ? `plugin not running: ${missing.join(', ')}` : ''].filter(Boolean).join('; '), details };
+      if (open.length || missing.length)
+        return {
+          status: 'degraded',
+          message: [open.length ? `circuit open: ${open.join(', ')}` : '', missing.length ? `plugin not running: ${missing.join(', ')}` : ''].filter(Boolean).join('; '),
+          details,
+        };
       return { status: 'healthy', details };
     },
 
     async handleRequest(req, ctx) {
       const path = req.path;
       if (req.method === 'GET' && path.endsWith('/v1/models')) return models(run);
-      if (!run) return errorReply(503, 'PLW_ERR_LLM_NOT_CONFIGURED', 'The LLM gateway has no providers; add plugins.configs.llm-gateway.config.providers to plugway.yaml (docs/llm-gateway.md)', req.id, { 'retry-after': '60' });
+      if (!run)
+        return errorReply(503, 'PLW_ERR_LLM_NOT_CONFIGURED', 'The LLM gateway has no providers; add plugins.configs.llm-gateway.config.providers to plugway.yaml (docs/llm-gateway.md)', req.id, {
+          'retry-after': '60',
+        });
       const body = req.body;
-      if (!body || typeof body !== 'object' || Array.isArray(body) || body instanceof Uint8Array) return errorReply(400, 'PLW_ERR_LLM_BAD_REQUEST', 'Bad LLM request: send a JSON object (content-type: application/json)', req.id);
+      if (!body || typeof body !== 'object' || Array.isArray(body) || body instanceof Uint8Array)
+        return errorReply(400, 'PLW_ERR_LLM_BAD_REQUEST', 'Bad LLM request: send a JSON object (content-type: application/json)', req.id);
       const b = body as Record<string, unknown>;
       if (typeof b.model !== 'string' || !b.model) return errorReply(400, 'PLW_ERR_LLM_BAD_REQUEST', 'Bad LLM request: "model" must be a non-empty string', req.id);
       if (path.endsWith('/v1/embeddings')) {

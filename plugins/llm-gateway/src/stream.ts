@@ -6,10 +6,7 @@ import type { OpenedStream } from './failover.js';
 import { estimated, usageOf } from './usage.js';
 import type { TokenUsage } from 'plugway/sdk';
 
-export type StreamEnd =
-  | { kind: 'done'; usage: TokenUsage }
-  | { kind: 'cut'; usage: TokenUsage; message: string }
-  | { kind: 'client_closed'; usage: TokenUsage };
+export type StreamEnd = { kind: 'done'; usage: TokenUsage } | { kind: 'cut'; usage: TokenUsage; message: string } | { kind: 'client_closed'; usage: TokenUsage };
 
 export interface SseItem {
   data: string;
@@ -82,7 +79,17 @@ export function clientStream(opened: OpenedStream, opts: { messages: unknown; in
         if (r.done) {
           const u = usageNow();
           // The client asked for usage and the provider sent none: the estimate, marked as such.
-          if (opts.includeUsage && !usage) queue.push(JSON.stringify({ id: '', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: '', choices: [], usage: { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens, estimated: true } }));
+          if (opts.includeUsage && !usage)
+            queue.push(
+              JSON.stringify({
+                id: '',
+                object: 'chat.completion.chunk',
+                created: Math.floor(Date.now() / 1000),
+                model: '',
+                choices: [],
+                usage: { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens, estimated: true },
+              }),
+            );
           queue.push('[DONE]');
           end({ kind: 'done', usage: u });
           continue;

@@ -17,7 +17,11 @@ export class Telemetry {
     this.logger = ctx.logger;
     const m = ctx.metrics;
     if (!m) return; // outside the in-process runtime: no series
-    this.requests = m.counter({ name: 'plugway_llm_requests_total', help: 'Calls to LLM providers by provider, model and outcome (HTTP status, or timeout, connect, cut)', labelNames: ['provider', 'model', 'status'] });
+    this.requests = m.counter({
+      name: 'plugway_llm_requests_total',
+      help: 'Calls to LLM providers by provider, model and outcome (HTTP status, or timeout, connect, cut)',
+      labelNames: ['provider', 'model', 'status'],
+    });
     this.tokens = m.counter({ name: 'plugway_llm_tokens_total', help: 'Tokens used by provider, model and type (prompt, completion)', labelNames: ['provider', 'model', 'type'] });
     this.cost = m.counter({ name: 'plugway_llm_cost_total', help: 'Cost in USD by provider and model, from the configured price per 1k tokens', labelNames: ['provider', 'model'] });
     this.ttft = m.histogram({
@@ -26,7 +30,11 @@ export class Telemetry {
       labelNames: ['provider', 'model'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     });
-    this.switches = m.counter({ name: 'plugway_llm_provider_switches_total', help: 'Failovers from one provider to another by reason (429, 5xx, timeout, connect)', labelNames: ['from', 'to', 'reason'] });
+    this.switches = m.counter({
+      name: 'plugway_llm_provider_switches_total',
+      help: 'Failovers from one provider to another by reason (429, 5xx, timeout, connect)',
+      labelNames: ['from', 'to', 'reason'],
+    });
   }
 
   private emit<N extends 'on_request' | 'on_response' | 'on_error' | 'on_provider_switch'>(name: N, payload: Parameters<NonNullable<PluginContext['hooks']>['emit']>[1]): Promise<void> {

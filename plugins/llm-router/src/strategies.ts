@@ -28,7 +28,10 @@ export class WeightedRoundRobin {
   private readonly current = new Map<string, Map<string, number>>();
 
   pick(cands: ProviderCandidate[]): ProviderCandidate {
-    const key = cands.map((c) => c.id).sort().join('\u0000');
+    const key = cands
+      .map((c) => c.id)
+      .sort()
+      .join('\u0000');
     let cur = this.current.get(key);
     if (!cur) {
       if (this.current.size > 1000) this.current.clear();

@@ -40,7 +40,11 @@ export async function runAction(session: MysqlSession, action: string, params: R
       }
     }
     case 'processlist':
-      return { processes: await session.query('SELECT ID AS id, USER AS user, HOST AS host, DB AS db, COMMAND AS command, TIME AS time, STATE AS state, LEFT(INFO, 500) AS info FROM information_schema.PROCESSLIST ORDER BY TIME DESC') };
+      return {
+        processes: await session.query(
+          'SELECT ID AS id, USER AS user, HOST AS host, DB AS db, COMMAND AS command, TIME AS time, STATE AS state, LEFT(INFO, 500) AS info FROM information_schema.PROCESSLIST ORDER BY TIME DESC',
+        ),
+      };
     case 'innodb-status': {
       const rows = await session.query('SHOW ENGINE INNODB STATUS');
       return { status: rows[0]?.Status ?? '' };

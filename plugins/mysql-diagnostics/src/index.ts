@@ -19,7 +19,14 @@ export default function createMysqlDiagnostics(options: Partial<MysqlDiagnostics
     open: (target, config) => MysqlSession.open(target, config),
     categories: CATEGORIES,
     // The KubeStack seed's names (--category innodb …): broker, consumer and topic do not apply.
-    categoryAliases: { connection: ['connections'], performance: ['queries', 'locks'], memory: ['innodb', 'resources'], replication: ['replication'], persistence: ['binlog', 'transactions'], innodb: ['innodb'] },
+    categoryAliases: {
+      connection: ['connections'],
+      performance: ['queries', 'locks'],
+      memory: ['innodb', 'resources'],
+      replication: ['replication'],
+      persistence: ['binlog', 'transactions'],
+      innodb: ['innodb'],
+    },
     example: 'mysql://user@host:3306/db',
     actions: { safe: SAFE_ACTIONS, destructive: DESTRUCTIVE_ACTIONS, run: runAction },
   });

@@ -2,8 +2,20 @@
 // the checks (a failing check becomes an info finding), and the whitelisted actions.
 import mysql from 'mysql2/promise';
 import {
-  beginDiagnosis, connectError, errorReason, finding, notConnectedError, runChecks, sampleOverWindow, samplingWindow, unknownCategoriesFinding,
-  type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding,
+  beginDiagnosis,
+  connectError,
+  errorReason,
+  finding,
+  notConnectedError,
+  runChecks,
+  sampleOverWindow,
+  samplingWindow,
+  unknownCategoriesFinding,
+  type DiagnoseOptions,
+  type DiagnosticResult,
+  type DiagnosticsSession,
+  type DiagnosticTarget,
+  type Finding,
 } from 'plugway/sdk';
 import type { MysqlDiagnosticsConfig } from './config.js';
 import { CATEGORIES, CHECKS } from './checks/index.js';
@@ -124,9 +136,15 @@ export class MysqlSession implements DiagnosticsSession {
     // Privileges, disabled features or version differences: say why, never crash or skip silently.
     const checks = await runChecks(CHECKS, input, {
       categories: wanted,
-      unavailable: (check, err) => finding(check.category, 'info', 'MYSQL_CHECK_UNAVAILABLE', `The ${check.name} check could not run: ${errorReason(err)}`,
-        { check: check.name, error: errorReason(err), errno: (err as { errno?: number }).errno },
-        'Grant the diagnostics user PROCESS and REPLICATION CLIENT (or SLAVE MONITOR on MariaDB), and SELECT on performance_schema.'),
+      unavailable: (check, err) =>
+        finding(
+          check.category,
+          'info',
+          'MYSQL_CHECK_UNAVAILABLE',
+          `The ${check.name} check could not run: ${errorReason(err)}`,
+          { check: check.name, error: errorReason(err), errno: (err as { errno?: number }).errno },
+          'Grant the diagnostics user PROCESS and REPLICATION CLIENT (or SLAVE MONITOR on MariaDB), and SELECT on performance_schema.',
+        ),
     });
     findings.push(...checks.findings);
     this.lastMetrics = metrics;

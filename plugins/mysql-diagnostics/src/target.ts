@@ -10,7 +10,11 @@ export interface ParsedTarget {
 }
 
 export function parseTarget(target: DiagnosticTarget | string, connectTimeoutMs: number): ParsedTarget {
-  const { target: t, url, endpoint } = parseTargetUrl(target, {
+  const {
+    target: t,
+    url,
+    endpoint,
+  } = parseTargetUrl(target, {
     system: 'mysql',
     schemes: ['mysql', 'mariadb', 'mysqlx'],
     example: 'mysql://root@127.0.0.1:3306/test',

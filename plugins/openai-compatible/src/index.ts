@@ -230,7 +230,8 @@ function single(r: ProviderResponse): AsyncIterable<ChatChunk> {
     { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: r.content }, finish_reason: null }] },
     { ...base, choices: [{ index: 0, delta: {}, finish_reason: r.finishReason ?? 'stop' }] },
   ];
-  if (r.usage) chunks.push({ ...base, choices: [], usage: { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, total_tokens: r.usage.promptTokens + r.usage.completionTokens } });
+  if (r.usage)
+    chunks.push({ ...base, choices: [], usage: { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, total_tokens: r.usage.promptTokens + r.usage.completionTokens } });
   return (async function* () {
     yield* chunks;
   })();

@@ -2,8 +2,20 @@
 // checks (a failing check becomes an info finding), and the whitelisted actions.
 import pg from 'pg';
 import {
-  beginDiagnosis, connectError, errorReason, finding, notConnectedError, runChecks, sampleOverWindow, samplingWindow, unknownCategoriesFinding,
-  type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding,
+  beginDiagnosis,
+  connectError,
+  errorReason,
+  finding,
+  notConnectedError,
+  runChecks,
+  sampleOverWindow,
+  samplingWindow,
+  unknownCategoriesFinding,
+  type DiagnoseOptions,
+  type DiagnosticResult,
+  type DiagnosticsSession,
+  type DiagnosticTarget,
+  type Finding,
 } from 'plugway/sdk';
 import type { PostgresDiagnosticsConfig } from './config.js';
 import { CATEGORIES, CHECKS } from './checks/index.js';
@@ -12,7 +24,22 @@ import type { CheckInput, Row, Sample, ServerInfo } from './types.js';
 
 export const PLUGIN_ID = 'postgres-diagnostics';
 
-const DB_FIELDS = ['numbackends', 'xact_commit', 'xact_rollback', 'blks_read', 'blks_hit', 'tup_returned', 'tup_fetched', 'tup_inserted', 'tup_updated', 'tup_deleted', 'conflicts', 'temp_files', 'temp_bytes', 'deadlocks'];
+const DB_FIELDS = [
+  'numbackends',
+  'xact_commit',
+  'xact_rollback',
+  'blks_read',
+  'blks_hit',
+  'tup_returned',
+  'tup_fetched',
+  'tup_inserted',
+  'tup_updated',
+  'tup_deleted',
+  'conflicts',
+  'temp_files',
+  'temp_bytes',
+  'deadlocks',
+];
 
 export class PostgresSession implements DiagnosticsSession {
   private lastMetrics: Record<string, number> = {};
@@ -55,7 +82,9 @@ export class PostgresSession implements DiagnosticsSession {
     const [db] = await this.query(`SELECT ${DB_FIELDS.map((f) => `${f}::float8 AS ${f}`).join(', ')} FROM pg_stat_database WHERE datname = current_database()`);
     const s: Sample = { at, db: {} };
     for (const f of DB_FIELDS) s.db[f] = Number(db?.[f]);
-    const [archiver] = await this.query('SELECT archived_count::float8 AS archived_count, failed_count::float8 AS failed_count, last_failed_wal, last_failed_time::text AS last_failed_time, last_archived_time::text AS last_archived_time FROM pg_stat_archiver');
+    const [archiver] = await this.query(
+      'SELECT archived_count::float8 AS archived_count, failed_count::float8 AS failed_count, last_failed_wal, last_failed_time::text AS last_failed_time, last_archived_time::text AS last_archived_time FROM pg_stat_archiver',
+    );
     s.archiver = archiver;
     s.tables = new Map();
     const tables = await this.query(
@@ -90,7 +119,7 @@ export class PostgresSession implements DiagnosticsSession {
     if (unknown) findings.push(unknown);
     const settings: Record<string, string> = {};
     for (const r of await this.query('SELECT name, setting FROM pg_settings')) settings[String(r.name)] = String(r.setting);
-    const [info] = await this.query('SELECT version() AS version, current_setting(\'server_version_num\')::int AS num, pg_is_in_recovery() AS recovery, current_database() AS db');
+    const [info] = await this.query("SELECT version() AS version, current_setting('server_version_num')::int AS num, pg_is_in_recovery() AS recovery, current_database() AS db");
     const server: ServerInfo = { version: String(info!.version), versionNum: Number(info!.num), inRecovery: info!.recovery === true, database: String(info!.db) };
     const statementsBefore = await this.statementCalls();
     const samples = await sampleOverWindow(() => this.sample(), { windowMs, samples: count, signal });
@@ -99,9 +128,15 @@ export class PostgresSession implements DiagnosticsSession {
     // Privileges, missing extensions or version differences: say why, never crash or skip silently.
     const checks = await runChecks(CHECKS, input, {
       categories: wanted,
-      unavailable: (check, err) => finding(check.category, 'info', 'PG_CHECK_UNAVAILABLE', `The ${check.name} check could not run: ${errorReason(err)}`,
-        { check: check.name, error: errorReason(err), sqlstate: (err as { code?: string }).code },
-        'Grant the diagnostics user pg_monitor (pg_read_all_stats, pg_read_all_settings), or run it as a superuser.'),
+      unavailable: (check, err) =>
+        finding(
+          check.category,
+          'info',
+          'PG_CHECK_UNAVAILABLE',
+          `The ${check.name} check could not run: ${errorReason(err)}`,
+          { check: check.name, error: errorReason(err), sqlstate: (err as { code?: string }).code },
+          'Grant the diagnostics user pg_monitor (pg_read_all_stats, pg_read_all_settings), or run it as a superuser.',
+        ),
     });
     findings.push(...checks.findings);
     const seconds = (samples[samples.length - 1]!.at - samples[0]!.at) / 1000 || 1;

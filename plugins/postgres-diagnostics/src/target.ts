@@ -9,7 +9,11 @@ export interface ParsedTarget {
 }
 
 export function parseTarget(target: DiagnosticTarget | string, connectTimeoutMs: number, statementTimeoutMs: number): ParsedTarget {
-  const { target: t, url, endpoint } = parseTargetUrl(target, {
+  const {
+    target: t,
+    url,
+    endpoint,
+  } = parseTargetUrl(target, {
     system: 'postgres',
     schemes: ['postgres', 'postgresql'],
     example: 'postgres://postgres@127.0.0.1:5432/postgres',

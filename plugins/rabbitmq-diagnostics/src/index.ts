@@ -19,7 +19,16 @@ export function createRabbitDiagnostics(config: Record<string, unknown> = {}): R
     open: (target, cfg) => RabbitSession.open(target, cfg),
     categories: CATEGORIES,
     // The KubeStack seed's names (--category broker …): innodb does not apply.
-    categoryAliases: { connection: ['connectivity', 'churn'], performance: ['queues', 'churn'], memory: ['resources', 'alarms'], replication: ['cluster'], persistence: ['resources', 'alarms'], broker: ['cluster', 'alarms'], consumer: ['queues'], topic: ['queues'] },
+    categoryAliases: {
+      connection: ['connectivity', 'churn'],
+      performance: ['queues', 'churn'],
+      memory: ['resources', 'alarms'],
+      replication: ['cluster'],
+      persistence: ['resources', 'alarms'],
+      broker: ['cluster', 'alarms'],
+      consumer: ['queues'],
+      topic: ['queues'],
+    },
     example: 'amqp://guest:guest@127.0.0.1:5672',
     actions: { safe: SAFE_ACTIONS, destructive: DESTRUCTIVE_ACTIONS, run: runAction },
   });

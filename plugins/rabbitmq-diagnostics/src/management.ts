@@ -4,7 +4,10 @@ import { errorReason } from 'plugway/sdk';
 import type { RabbitPlan } from './target.js';
 
 export class ManagementError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'ManagementError';
   }
@@ -13,7 +16,10 @@ export class ManagementError extends Error {
 export class ManagementApi {
   private readonly auth: string;
 
-  constructor(private readonly plan: RabbitPlan, private readonly timeoutMs: number) {
+  constructor(
+    private readonly plan: RabbitPlan,
+    private readonly timeoutMs: number,
+  ) {
     this.auth = `Basic ${Buffer.from(`${plan.user}:${plan.password}`).toString('base64')}`;
   }
 
@@ -34,7 +40,9 @@ export class ManagementApi {
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause;
       const reason = cause ? errorReason(cause) : errorReason(err);
-      throw new ManagementError(`the management API at ${this.plan.managementUrl} does not answer (${reason}); enable it with rabbitmq-plugins enable rabbitmq_management, or give options.management_url`);
+      throw new ManagementError(
+        `the management API at ${this.plan.managementUrl} does not answer (${reason}); enable it with rabbitmq-plugins enable rabbitmq_management, or give options.management_url`,
+      );
     }
     if (res.status === 401) throw new ManagementError(`the management API refused user "${this.plan.user}" (401): wrong password, or a user without the management/monitoring tag`, 401);
     if (!res.ok) {

@@ -2,8 +2,19 @@
 // and queues across the window) and an AMQP handshake on its listener; checks fold into a result.
 import amqp from 'amqplib';
 import {
-  beginDiagnosis, connectError, errorReason, finding, runChecks, sampleOverWindow, samplingWindow, unknownCategoriesFinding,
-  type DiagnoseOptions, type DiagnosticResult, type DiagnosticsSession, type DiagnosticTarget, type Finding,
+  beginDiagnosis,
+  connectError,
+  errorReason,
+  finding,
+  runChecks,
+  sampleOverWindow,
+  samplingWindow,
+  unknownCategoriesFinding,
+  type DiagnoseOptions,
+  type DiagnosticResult,
+  type DiagnosticsSession,
+  type DiagnosticTarget,
+  type Finding,
 } from 'plugway/sdk';
 import type { RabbitDiagConfig } from './config.js';
 import { ManagementApi, ManagementError } from './management.js';
@@ -21,7 +32,8 @@ export const PLUGIN_ID = 'rabbitmq-diagnostics';
 const CHECKS: readonly Check[] = [connectivityCheck, alarmsCheck, resourcesCheck, clusterCheck, queuesCheck, churnCheck];
 export const CATEGORIES: readonly string[] = CHECKS.map((c) => c.category);
 
-const QUEUE_COLUMNS = 'name,vhost,type,state,node,messages,messages_ready,messages_unacknowledged,consumers,consumer_utilisation,consumer_capacity,messages_ready_details,messages_unacknowledged_details,message_stats';
+const QUEUE_COLUMNS =
+  'name,vhost,type,state,node,messages,messages_ready,messages_unacknowledged,consumers,consumer_utilisation,consumer_capacity,messages_ready_details,messages_unacknowledged_details,message_stats';
 
 /** Opens an AMQP connection and closes it: what check_port_connectivity proves. */
 export async function probeAmqp(plan: RabbitPlan, timeoutMs: number): Promise<Error | undefined> {
@@ -75,11 +87,18 @@ export class RabbitSession implements DiagnosticsSession {
     const listeners = Array.isArray(overview.listeners) ? (overview.listeners as Array<{ port?: number }>) : [];
     if (amqpSide instanceof Error) {
       if (!listeners.some((l) => Number(l.port) === plan.amqpPort)) {
-        throw connectError(plan.label, amqpSide, `${errorReason(amqpSide)} (the management API at ${plan.managementUrl} answers for a node listening on ${listeners.map((l) => l.port).join(', ') || 'no port'})`);
+        throw connectError(
+          plan.label,
+          amqpSide,
+          `${errorReason(amqpSide)} (the management API at ${plan.managementUrl} answers for a node listening on ${listeners.map((l) => l.port).join(', ') || 'no port'})`,
+        );
       }
     } else if (amqpSide.cluster_name !== undefined && overview.cluster_name !== undefined && String(amqpSide.cluster_name) !== String(overview.cluster_name)) {
-      throw connectError(plan.label, new Error('different brokers'),
-        `the AMQP port belongs to cluster "${String(amqpSide.cluster_name)}" but the management API at ${plan.managementUrl} to "${String(overview.cluster_name)}": give options.management_url (or management_port) of this broker`);
+      throw connectError(
+        plan.label,
+        new Error('different brokers'),
+        `the AMQP port belongs to cluster "${String(amqpSide.cluster_name)}" but the management API at ${plan.managementUrl} to "${String(overview.cluster_name)}": give options.management_url (or management_port) of this broker`,
+      );
     }
     return new RabbitSession(plan, api, cfg, overview);
   }
@@ -125,9 +144,15 @@ export class RabbitSession implements DiagnosticsSession {
     const input: CheckInput = { samples, cfg: this.cfg, plan: this.plan, get: (p) => this.api.get(p), amqpProbe, metrics };
     const checks = await runChecks(CHECKS, input, {
       categories: wanted,
-      unavailable: (check, err) => finding(check.category, 'info', 'RABBITMQ_CHECK_UNAVAILABLE', `The ${check.name} check could not run: ${errorReason(err)}`,
-        { check: check.name, error: errorReason(err) },
-        'Give the diagnosing user the monitoring tag (rabbitmqctl set_user_tags <user> monitoring) so that it can read every vhost and node.'),
+      unavailable: (check, err) =>
+        finding(
+          check.category,
+          'info',
+          'RABBITMQ_CHECK_UNAVAILABLE',
+          `The ${check.name} check could not run: ${errorReason(err)}`,
+          { check: check.name, error: errorReason(err) },
+          'Give the diagnosing user the monitoring tag (rabbitmqctl set_user_tags <user> monitoring) so that it can read every vhost and node.',
+        ),
     });
     findings.push(...checks.findings);
     this.lastMetrics = metrics;
@@ -135,7 +160,16 @@ export class RabbitSession implements DiagnosticsSession {
     return clock.result({
       findings,
       metrics,
-      server: { version: o.rabbitmq_version, erlang: o.erlang_version, cluster_name: o.cluster_name, node: o.node, vhost: this.plan.vhost ?? '(all)', management: this.plan.managementUrl, window_ms: windowMs, samples: count },
+      server: {
+        version: o.rabbitmq_version,
+        erlang: o.erlang_version,
+        cluster_name: o.cluster_name,
+        node: o.node,
+        vhost: this.plan.vhost ?? '(all)',
+        management: this.plan.managementUrl,
+        window_ms: windowMs,
+        samples: count,
+      },
       noneRan: checks.noneRan,
     });
   }

@@ -18,7 +18,12 @@ export interface RabbitPlan {
 }
 
 export function planConnection(target: DiagnosticTarget | string, managementPort: number): RabbitPlan {
-  const { target: t, url, raw, endpoint } = parseTargetUrl(target, {
+  const {
+    target: t,
+    url,
+    raw,
+    endpoint,
+  } = parseTargetUrl(target, {
     system: 'rabbitmq',
     schemes: ['amqp', 'amqps'],
     example: 'amqp://guest:guest@127.0.0.1:5672',

@@ -4,10 +4,19 @@ import assert from 'node:assert/strict';
 import { commandStats, compareVersions, errorStats, num, parseInfo, replicas, totalKeys } from './info.js';
 
 const text = [
-  '# Replication', 'role:master', 'connected_slaves:1', 'slave0:ip=127.0.0.1,port=7001,state=online,offset=420,lag=1', 'master_repl_offset:500',
-  '# Commandstats', 'cmdstat_get:calls=10,usec=50,usec_per_call=5.00,rejected_calls=1,failed_calls=2',
-  '# Errorstats', 'errorstat_OOM:count=3',
-  '# Keyspace', 'db0:keys=5,expires=0,avg_ttl=0', 'db3:keys=7,expires=1,avg_ttl=10', '',
+  '# Replication',
+  'role:master',
+  'connected_slaves:1',
+  'slave0:ip=127.0.0.1,port=7001,state=online,offset=420,lag=1',
+  'master_repl_offset:500',
+  '# Commandstats',
+  'cmdstat_get:calls=10,usec=50,usec_per_call=5.00,rejected_calls=1,failed_calls=2',
+  '# Errorstats',
+  'errorstat_OOM:count=3',
+  '# Keyspace',
+  'db0:keys=5,expires=0,avg_ttl=0',
+  'db3:keys=7,expires=1,avg_ttl=10',
+  '',
 ].join('\r\n');
 
 test('parses fields, replicas, command stats, error stats and key totals', () => {

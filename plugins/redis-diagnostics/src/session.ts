@@ -89,7 +89,20 @@ export class RedisSession implements DiagnosticsSession {
     for (const { node, address } of nodes) {
       const info = await readInfo(node);
       const prefix = nodes.length > 1 ? `${address}.` : '';
-      for (const k of ['used_memory', 'maxmemory', 'connected_clients', 'blocked_clients', 'instantaneous_ops_per_sec', 'keyspace_hits', 'keyspace_misses', 'evicted_keys', 'expired_keys', 'rejected_connections', 'mem_fragmentation_ratio', 'uptime_in_seconds']) {
+      for (const k of [
+        'used_memory',
+        'maxmemory',
+        'connected_clients',
+        'blocked_clients',
+        'instantaneous_ops_per_sec',
+        'keyspace_hits',
+        'keyspace_misses',
+        'evicted_keys',
+        'expired_keys',
+        'rejected_connections',
+        'mem_fragmentation_ratio',
+        'uptime_in_seconds',
+      ]) {
         const v = Number(info[k]);
         if (info[k] !== undefined && Number.isFinite(v)) out[prefix + k] = v;
       }
@@ -115,8 +128,18 @@ export class RedisSession implements DiagnosticsSession {
         const isSentinel = info.redis_mode === 'sentinel';
         // Sampling runs while the checks that need no window (slowlog, SCAN, ACL) proceed.
         const input: NodeInput = {
-          node, address, cfg: this.cfg, plan: this.plan, info, metrics: nodeMetrics,
-          samples: isSentinel ? Promise.resolve([{ t: Date.now(), info }, { t: Date.now(), info }] as Sample[]) : takeSamples(node, windowMs, samples, signal),
+          node,
+          address,
+          cfg: this.cfg,
+          plan: this.plan,
+          info,
+          metrics: nodeMetrics,
+          samples: isSentinel
+            ? Promise.resolve([
+                { t: Date.now(), info },
+                { t: Date.now(), info },
+              ] as Sample[])
+            : takeSamples(node, windowMs, samples, signal),
           config: isSentinel ? Promise.resolve(new Error('a sentinel has no data config')) : configOf(node),
         };
         input.samples.catch(() => {});
@@ -124,7 +147,7 @@ export class RedisSession implements DiagnosticsSession {
         for (const [category, check] of Object.entries(NODE_CHECKS)) {
           if (!wanted.has(category)) continue;
           if (isSentinel && !SENTINEL_CATEGORIES.has(category)) continue;
-          runs.push(check(input).catch((err) => [cannotRun(category, `${category} check on ${address}`, err, 'Check the diagnosing user\'s permissions (ACL) and the server log.')]));
+          runs.push(check(input).catch((err) => [cannotRun(category, `${category} check on ${address}`, err, "Check the diagnosing user's permissions (ACL) and the server log.")]));
         }
         if (wanted.has('topology') && idx === 0) {
           runs.push(topologyCheck(input).catch((err) => [cannotRun('topology', `topology check on ${address}`, err, 'Check the permissions for CLUSTER/SENTINEL commands.')]));
@@ -137,8 +160,12 @@ export class RedisSession implements DiagnosticsSession {
         for (const [k, v] of Object.entries(nodeMetrics)) metrics[prefix + k] = v;
         if (isSentinel && [...wanted].some((c) => !SENTINEL_CATEGORIES.has(c))) {
           findings.push({
-            category: 'server', severity: 'info', code: 'REDIS_TARGET_IS_SENTINEL', message: `${address} is a sentinel: data checks (memory, clients, persistence …) do not apply`,
-            evidence: { address }, suggestion: 'Target the data nodes through redis+sentinel://<sentinel>/<master> to diagnose the master.',
+            category: 'server',
+            severity: 'info',
+            code: 'REDIS_TARGET_IS_SENTINEL',
+            message: `${address} is a sentinel: data checks (memory, clients, persistence …) do not apply`,
+            evidence: { address },
+            suggestion: 'Target the data nodes through redis+sentinel://<sentinel>/<master> to diagnose the master.',
           });
         }
       }),

@@ -13,9 +13,22 @@ test('host:port, redis:// with credentials and db, rediss:// turns TLS on', () =
 
 test('sentinel and cluster modes from the URL or from options', () => {
   const s = planConnection('redis+sentinel://s1:26379,s2/mymaster', 1000);
-  assert.deepEqual([s.mode, s.name, s.endpoints], ['sentinel', 'mymaster', [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }]]);
+  assert.deepEqual(
+    [s.mode, s.name, s.endpoints],
+    [
+      'sentinel',
+      'mymaster',
+      [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+    ],
+  );
   const s2 = planConnection({ url: '', options: { mode: 'sentinel', sentinels: ['a:1', { host: 'b', port: 2 }], name: 'm' } }, 1000);
-  assert.deepEqual(s2.endpoints, [{ host: 'a', port: 1 }, { host: 'b', port: 2 }]);
+  assert.deepEqual(s2.endpoints, [
+    { host: 'a', port: 1 },
+    { host: 'b', port: 2 },
+  ]);
   const c = planConnection('redis+cluster://n1:7000,n2:7001', 1000);
   assert.deepEqual([c.mode, c.endpoints.length], ['cluster', 2]);
 });

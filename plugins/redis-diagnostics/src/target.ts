@@ -30,9 +30,7 @@ function hostPort(s: string, defPort: number): HostPort {
 
 function endpointList(v: unknown, defPort: number): HostPort[] {
   if (!Array.isArray(v)) return [];
-  return v.map((e) =>
-    typeof e === 'string' ? hostPort(e, defPort) : { host: String((e as HostPort).host), port: Number((e as HostPort).port ?? defPort) },
-  );
+  return v.map((e) => (typeof e === 'string' ? hostPort(e, defPort) : { host: String((e as HostPort).host), port: Number((e as HostPort).port ?? defPort) }));
 }
 
 export function planConnection(target: DiagnosticTarget | string, timeoutMs: number): ConnectionPlan {
@@ -75,7 +73,10 @@ export function planConnection(target: DiagnosticTarget | string, timeoutMs: num
         if (scheme.startsWith('rediss')) tls ??= true;
       } else if (scheme !== 'redis') throw new Error(`unknown scheme "${scheme}://" (use redis, rediss, redis+sentinel or redis+cluster)`);
       const defPort = mode === 'sentinel' ? 26379 : 6379;
-      endpoints = authority.split(',').filter(Boolean).map((h) => hostPort(h, defPort));
+      endpoints = authority
+        .split(',')
+        .filter(Boolean)
+        .map((h) => hostPort(h, defPort));
       if (mode === 'sentinel') name ??= path || undefined;
       else if (path && /^\d+$/.test(path)) db ??= Number(path);
     } else if (raw) {
@@ -105,8 +106,7 @@ export function planConnection(target: DiagnosticTarget | string, timeoutMs: num
   };
   const scheme = tlsOpts ? 'rediss' : 'redis';
   const hosts = endpoints.map((e) => `${e.host}:${e.port}`).join(',');
-  const label =
-    mode === 'sentinel' ? `${scheme}+sentinel://${hosts}/${name}` : mode === 'cluster' ? `${scheme}+cluster://${hosts}` : `${scheme}://${hosts}`;
+  const label = mode === 'sentinel' ? `${scheme}+sentinel://${hosts}/${name}` : mode === 'cluster' ? `${scheme}+cluster://${hosts}` : `${scheme}://${hosts}`;
   return { mode, endpoints, name, base, label };
 }
 

@@ -23,7 +23,13 @@ interface DiagnoseFlags {
   timeout?: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const collect = (v: string, prev: string[]) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 const collectRaw = (v: string, prev: string[]) => [...prev, v];
 
 function durationFlag(flag: string, value: string): number {
@@ -84,7 +90,7 @@ export function register(program: Command): void {
     .argument('<url>', 'the server: a URL (redis://…, mysql://user@host:3306/db, postgres://…, kafka://…, amqp://…) or host:port')
     .option('--category <name>', 'only these categories (repeatable or comma-separated)', collect, [] as string[])
     .option('--window <duration>', "sampling window for rates and trends (default: the plugin's own — redis 2s, kafka 3s, mysql, postgres and rabbitmq 5s)")
-    .option('--samples <n>', 'samples taken across the window (default: the plugin\'s, 3)')
+    .option('--samples <n>', "samples taken across the window (default: the plugin's, 3)")
     .option('--json', 'print the DiagnosticResult as JSON')
     .option('--set <key=value>', 'override a plugin config value, e.g. a threshold (repeatable; a list setting takes a comma list: groups=a,b)', collectRaw, [] as string[])
     .option('--user <name>', 'user name (instead of the one in the URL)')

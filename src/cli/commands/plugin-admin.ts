@@ -4,7 +4,7 @@ import { adminClient as client, withAdminOptions, type AdminOpts } from '../admi
 import type { AdminPlugin } from '../../toolkit/admin-client.js';
 import { table } from '../../toolkit/report.js';
 
-const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
+const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 
 function short(s: unknown): string {
   if (typeof s !== 'string' || !s) return '-';
@@ -21,16 +21,17 @@ export function register(plugin: Command): void {
     },
   );
 
-  withAdminOptions(plugin.command('info').description("one plugin's details: manifest, config (secrets redacted), dependencies, endpoints, metrics").argument('<id>', 'plugin id'), 'plugway plugin info hello').action(
-    async (id: string, opts: AdminOpts) => {
-      const p = await client(opts).info(id);
-      if (opts.json) return out(JSON.stringify(p, null, 2));
-      out(formatInfo(p));
-    },
-  );
+  withAdminOptions(
+    plugin.command('info').description("one plugin's details: manifest, config (secrets redacted), dependencies, endpoints, metrics").argument('<id>', 'plugin id'),
+    'plugway plugin info hello',
+  ).action(async (id: string, opts: AdminOpts) => {
+    const p = await client(opts).info(id);
+    if (opts.json) return out(JSON.stringify(p, null, 2));
+    out(formatInfo(p));
+  });
 
   withAdminOptions(
-    plugin.command('discover').description("make a running gateway load and start the plugins installed into its folders since it started (plugin install --url does it for you)"),
+    plugin.command('discover').description('make a running gateway load and start the plugins installed into its folders since it started (plugin install --url does it for you)'),
     'plugway plugin discover --url http://127.0.0.1:8080',
   ).action(async (opts: AdminOpts) => {
     const r = await client(opts).discover();
@@ -69,13 +70,30 @@ export function formatInfo(p: AdminPlugin): string {
     ['last used', short(p.last_used)],
   ];
   const deps = p.dependencies as unknown[] | undefined;
-  if (Array.isArray(deps)) rows.push(['dependencies', deps.map((d) => (typeof d === 'string' ? d : `${(d as { id?: string }).id ?? ''} ${(d as { range?: string }).range ?? ''}`.trim())).join(', ') || '-']);
+  if (Array.isArray(deps))
+    rows.push(['dependencies', deps.map((d) => (typeof d === 'string' ? d : `${(d as { id?: string }).id ?? ''} ${(d as { range?: string }).range ?? ''}`.trim())).join(', ') || '-']);
   if (Array.isArray(p.dependents)) rows.push(['dependents', (p.dependents as string[]).join(', ') || '-']);
   let text = table(['field', 'value'], rows);
   const config = p.config && typeof p.config === 'object' ? Object.entries(p.config as Record<string, unknown>) : undefined;
-  if (config) text += `\n\n${config.length ? table(['config', 'value'], config.map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) : 'config: (none)'}`;
+  if (config)
+    text += `\n\n${
+      config.length
+        ? table(
+            ['config', 'value'],
+            config.map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+          )
+        : 'config: (none)'
+    }`;
   const endpoints = p.endpoints as Array<{ method?: string; path?: string; auth?: string }> | undefined;
-  if (Array.isArray(endpoints) && endpoints.length) text += `\n\n${table(['method', 'path', 'auth'], endpoints.map((e) => [e.method, e.path, e.auth]))}`;
-  if (p.metrics && typeof p.metrics === 'object') text += `\n\n${table(['metric', 'value'], Object.entries(p.metrics).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 100) / 100 : JSON.stringify(v)]))}`;
+  if (Array.isArray(endpoints) && endpoints.length)
+    text += `\n\n${table(
+      ['method', 'path', 'auth'],
+      endpoints.map((e) => [e.method, e.path, e.auth]),
+    )}`;
+  if (p.metrics && typeof p.metrics === 'object')
+    text += `\n\n${table(
+      ['metric', 'value'],
+      Object.entries(p.metrics).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 100) / 100 : JSON.stringify(v)]),
+    )}`;
   return text;
 }

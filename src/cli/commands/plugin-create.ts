@@ -25,7 +25,14 @@ Examples:
   $ plugway plugin create py-hello --runtime process --language python`,
     )
     .action((name: string, opts: { kind: PluginKind; runtime: RuntimeType; dir: string; language?: Language; plugway?: string; json?: boolean }) => {
-      const r = createPlugin({ name, kind: opts.kind, runtime: opts.runtime, dir: opts.dir, ...(opts.language ? { language: opts.language } : {}), ...(opts.plugway ? { plugwaySpec: opts.plugway } : {}) });
+      const r = createPlugin({
+        name,
+        kind: opts.kind,
+        runtime: opts.runtime,
+        dir: opts.dir,
+        ...(opts.language ? { language: opts.language } : {}),
+        ...(opts.plugway ? { plugwaySpec: opts.plugway } : {}),
+      });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return;

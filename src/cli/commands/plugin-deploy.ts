@@ -15,7 +15,7 @@ export function register(plugin: Command): void {
     .argument('<package>', 'a .tgz made by plugway plugin pack (its .tgz.sig beside it is sent too)')
     .option('--env <name>', 'a named environment from the CLI config (PLUGWAY_CLI_CONFIG or ~/.config/plugway/cli.yaml)')
     .option('--gateway <url>', 'any node of the cluster (default: $PLUGWAY_URL)')
-    .option('--token <token>', 'admin bearer token (default: the environment\'s, else $PLUGWAY_ADMIN_TOKEN)')
+    .option('--token <token>', "admin bearer token (default: the environment's, else $PLUGWAY_ADMIN_TOKEN)")
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  $ plugway plugin deploy greeter-1.1.0.tgz --env staging\n  $ PLUGWAY_ADMIN_TOKEN=… plugway plugin deploy greeter-1.1.0.tgz --gateway http://10.0.0.5:8080')
     .action(async (pkg: string, opts: { env?: string; gateway?: string; token?: string; json?: boolean }) => {
@@ -29,7 +29,11 @@ export function register(plugin: Command): void {
       const signature = existsSync(sigFile) ? await readFile(sigFile, 'utf8') : undefined;
       const r = await new AdminClient({ url, ...(token ? { token } : {}), timeoutMs: 120_000 }).deploy(await readFile(pkg), signature);
       const d = r.deployed;
-      process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : `Deployed ${d.id}@${d.version} (sha256 ${d.sha256.slice(0, 12)}…${signature ? ', signed' : ''}) through ${d.by}; every node installs it now — watch with: plugway plugin nodes${env ? ` --env ${env.name}` : ''}\n`);
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify(r, null, 2)}\n`
+          : `Deployed ${d.id}@${d.version} (sha256 ${d.sha256.slice(0, 12)}…${signature ? ', signed' : ''}) through ${d.by}; every node installs it now — watch with: plugway plugin nodes${env ? ` --env ${env.name}` : ''}\n`,
+      );
     });
 
   plugin
@@ -54,7 +58,12 @@ export function register(plugin: Command): void {
         for (const p of n.plugins) out.push(`  ${p.id.padEnd(24)} ${p.version.padEnd(10)} ${p.state.padEnd(8)} ${p.health}`);
         for (const p of n.problems ?? []) out.push(`  ! ${p.plugin ?? ''} ${p.code}: ${p.message}`);
       }
-      for (const s of r.skew) out.push(`skew: ${s.plugin}: ${Object.entries(s.versions).map(([v, ids]) => `${v} on ${ids.join(', ')}`).join('; ')}`);
+      for (const s of r.skew)
+        out.push(
+          `skew: ${s.plugin}: ${Object.entries(s.versions)
+            .map(([v, ids]) => `${v} on ${ids.join(', ')}`)
+            .join('; ')}`,
+        );
       process.stdout.write(`${out.join('\n')}\n`);
     });
 }

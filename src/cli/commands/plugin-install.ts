@@ -17,7 +17,9 @@ function collect(value: string, previous: string[] = []): string[] {
 export function register(plugin: Command): void {
   plugin
     .command('install')
-    .description('install a package (or a plugin folder) into a plugins folder: integrity, signature when keys are trusted, engine range and dependencies are checked; nothing is left behind on failure')
+    .description(
+      'install a package (or a plugin folder) into a plugins folder: integrity, signature when keys are trusted, engine range and dependencies are checked; nothing is left behind on failure',
+    )
     .argument('<source>', 'a .tgz made by plugway plugin pack, a plugin folder, or npm:<package>[@range] from an npm registry')
     .option('--plugins <dir>', "the plugins folder (default: plugway.yaml's first plugins.directories entry, else ./plugins)")
     .option('--config <file>', 'plugway.yaml (trusted_keys, plugins.directories); default ./plugway.yaml if present')
@@ -52,13 +54,34 @@ Examples:
       if (source.startsWith('npm:')) {
         const { installNpmPlugin } = await import('../../toolkit/npm-install.js');
         const registry = registryUrl(opts.registry);
-        r = await installNpmPlugin(source, { ...common, registry, allowScripts: opts.allowScripts ?? false, audit: opts.audit, debug: cliLog.debug, ...(opts.signature ? { signature: resolve(opts.signature) } : {}) });
+        r = await installNpmPlugin(source, {
+          ...common,
+          registry,
+          allowScripts: opts.allowScripts ?? false,
+          audit: opts.audit,
+          debug: cliLog.debug,
+          ...(opts.signature ? { signature: resolve(opts.signature) } : {}),
+        });
       } else {
         r = await installPlugin(source, common);
       }
       const url = opts.url ?? (process.env.PLUGWAY_URL || undefined);
-      const lines = [`Installed ${r.id}@${r.version} → ${r.path}${'package' in r ? ` (npm ${r.package}, ${r.integrity.split('-')[0]} verified)` : ''}${r.signedBy ? ` (signed by key ${r.signedBy})` : ''}${r.replaced ? ' (replaced the previous one)' : ''}`];
-      if ('audit' in r && r.audit) lines.push(r.audit.available ? `  npm audit: ${r.audit.total ?? 0} vulnerabilit${r.audit.total === 1 ? 'y' : 'ies'}${r.audit.total ? ` (${Object.entries(r.audit.vulnerabilities ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}` : `  npm audit: not available (${r.audit.reason})`);
+      const lines = [
+        `Installed ${r.id}@${r.version} → ${r.path}${'package' in r ? ` (npm ${r.package}, ${r.integrity.split('-')[0]} verified)` : ''}${r.signedBy ? ` (signed by key ${r.signedBy})` : ''}${r.replaced ? ' (replaced the previous one)' : ''}`,
+      ];
+      if ('audit' in r && r.audit)
+        lines.push(
+          r.audit.available
+            ? `  npm audit: ${r.audit.total ?? 0} vulnerabilit${r.audit.total === 1 ? 'y' : 'ies'}${
+                r.audit.total
+                  ? ` (${Object.entries(r.audit.vulnerabilities ?? {})
+                      .filter(([, n]) => n > 0)
+                      .map(([k, n]) => `${n} ${k}`)
+                      .join(', ')})`
+                  : ''
+              }`
+            : `  npm audit: not available (${r.audit.reason})`,
+        );
       if (!url) {
         process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : `${lines.join('\n')}\n`);
         return;

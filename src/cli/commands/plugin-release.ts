@@ -35,10 +35,9 @@ function canaryTable(c: AdminCanary): string {
 }
 
 export function register(plugin: Command): void {
-  withAdminOptions(
-    plugin.command('versions').description('the versions kept for a plugin (newest first), the active one and the pinned one').argument('<id>', 'plugin id'),
-    ['plugway plugin versions hello'],
-  ).action(async (id: string, opts: AdminOpts) => {
+  withAdminOptions(plugin.command('versions').description('the versions kept for a plugin (newest first), the active one and the pinned one').argument('<id>', 'plugin id'), [
+    'plugway plugin versions hello',
+  ]).action(async (id: string, opts: AdminOpts) => {
     const r = await client(opts).versions(id);
     if (opts.json) return json(r);
     const rows = r.versions.map((v) => [v.active ? '*' : '', v.version, hash12(v.hash), when(v.saved_at), r.desired?.hash === v.hash && r.desired.pinned ? 'yes' : '']);
@@ -102,11 +101,11 @@ export function register(plugin: Command): void {
     out(swapLine('Promoted', r));
   });
 
-  withAdminOptions(canary.command('abort').description('stop routing to the running canary; drain and stop it').argument('<id>', 'plugin id'), [
-    'plugway plugin canary abort hello',
-  ]).action(async (id: string, opts: AdminOpts) => {
-    const r = await client(opts).abort(id);
-    if (opts.json) return json(r);
-    out(`Aborted the canary of ${id}; ${r.version} serves all calls`);
-  });
+  withAdminOptions(canary.command('abort').description('stop routing to the running canary; drain and stop it').argument('<id>', 'plugin id'), ['plugway plugin canary abort hello']).action(
+    async (id: string, opts: AdminOpts) => {
+      const r = await client(opts).abort(id);
+      if (opts.json) return json(r);
+      out(`Aborted the canary of ${id}; ${r.version} serves all calls`);
+    },
+  );
 }

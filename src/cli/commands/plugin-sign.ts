@@ -35,7 +35,13 @@ Example:
       const k = generateSigningKeys();
       writeFileSync(priv, k.privatePem, { mode: 0o600 });
       writeFileSync(pub, k.publicPem);
-      process.stdout.write(`Wrote ${priv} (keep it secret) and ${pub} (key id ${k.keyId})\nTrust it in plugway.yaml:\n  trusted_keys:\n    - |\n${k.publicPem.trim().split('\n').map((l) => `      ${l}`).join('\n')}\n`);
+      process.stdout.write(
+        `Wrote ${priv} (keep it secret) and ${pub} (key id ${k.keyId})\nTrust it in plugway.yaml:\n  trusted_keys:\n    - |\n${k.publicPem
+          .trim()
+          .split('\n')
+          .map((l) => `      ${l}`)
+          .join('\n')}\n`,
+      );
     });
 
   plugin

@@ -23,16 +23,30 @@ const subcommands: Loader[] = [create, pack, sign, install, search, test, admin,
 
 /** Which module registers a subcommand; a name missing here loads them all (slower, still right). */
 const bySubcommand: Record<string, Loader> = {
-  create, pack, keygen: sign, sign, verify: sign, install, search, test,
-  list: admin, info: admin, discover: admin, enable: admin, disable: admin, reload: admin,
-  versions: release, rollback: release, canary: release, validate, deploy, nodes: deploy,
+  create,
+  pack,
+  keygen: sign,
+  sign,
+  verify: sign,
+  install,
+  search,
+  test,
+  list: admin,
+  info: admin,
+  discover: admin,
+  enable: admin,
+  disable: admin,
+  reload: admin,
+  versions: release,
+  rollback: release,
+  canary: release,
+  validate,
+  deploy,
+  nodes: deploy,
 };
 
 export async function register(program: Command, argv?: readonly string[]): Promise<void> {
-  const plugin = program
-    .command('plugin')
-    .description(summaryOf('plugin'))
-    .addHelpText('after', '\nExample:\n  $ plugway plugin validate ./plugins/hello');
+  const plugin = program.command('plugin').description(summaryOf('plugin')).addHelpText('after', '\nExample:\n  $ plugway plugin validate ./plugins/hello');
   const operands = operandsOf(argv);
   const name = operands[0] === 'plugin' ? operands[1] : undefined;
   const one = name !== undefined && Object.hasOwn(bySubcommand, name) ? bySubcommand[name] : undefined;

@@ -46,7 +46,10 @@ export async function runRegister(o: RegisterOptions): Promise<void> {
   if (!/^https?:\/\/[^/]+/.test(o.url)) throw usage(`--url ${o.url} is not an http:// or https:// URL`);
   const ttl = Number(o.ttl);
   if (!Number.isInteger(ttl) || ttl < 1) throw usage(`--ttl ${o.ttl} is not a whole number of seconds (>= 1)`);
-  const endpoints = (o.etcd ?? process.env.PLUGWAY_ETCD_ENDPOINTS ?? 'http://127.0.0.1:2379').split(',').map((s) => s.trim()).filter(Boolean);
+  const endpoints = (o.etcd ?? process.env.PLUGWAY_ETCD_ENDPOINTS ?? 'http://127.0.0.1:2379')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const id = o.id ?? `${hostname()}-${process.pid}`;
   const registrar = new EtcdRegistrar({ endpoints, prefix: o.prefix });
   let reg: Registration | undefined;
@@ -65,13 +68,14 @@ export async function runRegister(o: RegisterOptions): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 
-  const pause = (ms: number) => new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    wake = () => {
-      clearTimeout(t);
-      r();
-    };
-  });
+  const pause = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      wake = () => {
+        clearTimeout(t);
+        r();
+      };
+    });
   // Register; when the lease is lost (etcd gone for longer than the TTL), register again.
   let backoff = 250;
   while (!stopping) {

@@ -80,7 +80,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
   if (opts.stateDir) overrides.state = { dir: opts.stateDir };
   const config = await loadHostConfig({ file: opts.config, overrides: overrides as never });
 
-  const embedded = !config.file && !(opts.plugins?.length) && config.plugins.directories.length === 0;
+  const embedded = !config.file && !opts.plugins?.length && config.plugins.directories.length === 0;
   if (embedded) {
     config.plugins.directories = ['examples', 'plugins'].map((d) => resolve(PACKAGE_ROOT, d)).filter((d) => existsSync(d));
   }
@@ -107,7 +107,17 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const host = createHost({ config, logger });
   const report = await host.start();
   const app = await createGateway({ host, store });
-  installSignalHandlers({ ...host, logger: host.logger, config: host.config, stop: async () => { await app.close(); await store.close?.(); await host.stop(); await lock.release(); } });
+  installSignalHandlers({
+    ...host,
+    logger: host.logger,
+    config: host.config,
+    stop: async () => {
+      await app.close();
+      await store.close?.();
+      await host.stop();
+      await lock.release();
+    },
+  });
   const address = await app.listen({ port: config.gateway.port, host: config.gateway.host });
   const { adminToken, reloadTls } = gatewayOf(app);
   // SIGHUP (systemctl reload, a renewal tool's nudge): re-read gateway.tls.cert/key; a bad pair is logged
@@ -133,14 +143,30 @@ export async function serve(opts: ServeOptions): Promise<void> {
     out.push(`  admin token (generated, shown once; kept in ${adminToken.file} with mode 0600):`);
     out.push(`    ${adminToken.token}`);
   } else if (adminToken.source === 'file') out.push(`  admin token: from ${adminToken.file}`);
-  else if (adminToken.source === 'env') out.push(`  admin token: from ${process.env.PLUGWAY_ADMIN_TOKEN_FD ? 'PLUGWAY_ADMIN_TOKEN (moved out of the environment; only its digest is kept)' : 'PLUGWAY_ADMIN_TOKEN'}`);
+  else if (adminToken.source === 'env')
+    out.push(`  admin token: from ${process.env.PLUGWAY_ADMIN_TOKEN_FD ? 'PLUGWAY_ADMIN_TOKEN (moved out of the environment; only its digest is kept)' : 'PLUGWAY_ADMIN_TOKEN'}`);
   else out.push(`  admin token: from ${config.file ?? 'the config'} (gateway.admin.token)`);
   if (authDefaulted) out.push('  auth plugin: jwt-auth (built-in; configure it under plugins.configs.jwt-auth.config)');
   if (llmBuiltin) out.push(`  llm plugins: built-in ${LLM_PLUGINS.join(', ')} (plugins.configs.llm-gateway is set; docs/llm-gateway.md)`);
   out.push(`  plugins (${host.list().length}, started in ${Math.round(report.durationMs)} ms):`);
-  const rows = host.list().map((pl) => [pl.id, pl.version, pl.manifest.kind, pl.manifest.runtime.type, host.isEnabled(pl.id) ? pl.state : 'disabled', pl.error ? `${pl.error.code}: ${pl.error.message}` : pl.manifest.endpoints.map((e) => `${e.method} ${e.path}`).join(', ')]);
+  const rows = host
+    .list()
+    .map((pl) => [
+      pl.id,
+      pl.version,
+      pl.manifest.kind,
+      pl.manifest.runtime.type,
+      host.isEnabled(pl.id) ? pl.state : 'disabled',
+      pl.error ? `${pl.error.code}: ${pl.error.message}` : pl.manifest.endpoints.map((e) => `${e.method} ${e.path}`).join(', '),
+    ]);
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length), 0));
-  for (const r of rows) out.push(`    ${r.slice(0, 5).map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r[5]}`);
+  for (const r of rows)
+    out.push(
+      `    ${r
+        .slice(0, 5)
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')}  ${r[5]}`,
+    );
   if (config.gateway.admin.enabled) out.push(`  dashboard: ${address}/dashboard (admin API: ${address}/admin)`);
   // Suggest a route that answers without auth or parameters, if any plugin has one (in-process
   // handlers first: the simplest answer, and the examples' hello).

@@ -24,7 +24,10 @@ export async function registerClusterRoutes(app: FastifyInstance, deps: { core: 
   const send = (request: FastifyRequest, reply: FastifyReply, err: unknown) => {
     const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
     const f = failure(e);
-    return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(f, requestIdOf(request.headers['x-request-id'])));
+    return reply
+      .code(f.status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(errorBody(f, requestIdOf(request.headers['x-request-id'])));
   };
 
   // PUT /admin/plugins/:id/config {…}: the whole config, checked against the plugin's config_schema
@@ -67,10 +70,14 @@ export async function registerClusterRoutes(app: FastifyInstance, deps: { core: 
     const actor = tokenIdentity(/^Bearer\s+(.+)$/i.exec(String(request.headers.authorization ?? ''))?.[1]?.trim());
     try {
       if (!cluster?.deploys) {
-        throw new PlugwayError('PLW_ERR_CLUSTER_REQUIRED', { action: 'plugway plugin deploy', reason: 'this gateway has no cluster package store: set state.store: etcd and cluster.nats.servers (or install with plugway plugin install on a single node)' });
+        throw new PlugwayError('PLW_ERR_CLUSTER_REQUIRED', {
+          action: 'plugway plugin deploy',
+          reason: 'this gateway has no cluster package store: set state.store: etcd and cluster.nats.servers (or install with plugway plugin install on a single node)',
+        });
       }
       const body = (request.body ?? {}) as { package?: unknown; signature?: unknown };
-      if (typeof body.package !== 'string' || !body.package) throw new PlugwayError('PLW_ERR_BAD_REQUEST', { reason: 'the body must be JSON {"package": "<base64 of the .tgz>", "signature": "<text of the .tgz.sig>"}' });
+      if (typeof body.package !== 'string' || !body.package)
+        throw new PlugwayError('PLW_ERR_BAD_REQUEST', { reason: 'the body must be JSON {"package": "<base64 of the .tgz>", "signature": "<text of the .tgz.sig>"}' });
       const pkg = Buffer.from(body.package, 'base64');
       if (pkg.length > MAX_PACKAGE_BYTES) throw new PlugwayError('PLW_ERR_BAD_REQUEST', { reason: `the package is ${pkg.length} bytes; at most ${MAX_PACKAGE_BYTES}` });
       const signature = typeof body.signature === 'string' ? body.signature : body.signature && typeof body.signature === 'object' ? JSON.stringify(body.signature) : undefined;
@@ -114,7 +121,11 @@ export function clusterOpenApiPaths(): Record<string, unknown> {
     type: 'object',
     required: ['id', 'plugway_version', 'started_at', 'plugins'],
     properties: {
-      id: { type: 'string' }, address: { type: 'string' }, plugway_version: { type: 'string' }, started_at: { type: 'string' }, updated_at: { type: 'string' },
+      id: { type: 'string' },
+      address: { type: 'string' },
+      plugway_version: { type: 'string' },
+      started_at: { type: 'string' },
+      updated_at: { type: 'string' },
       plugins: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' }, state: { type: 'string' }, health: { type: 'string' } } } },
       problems: { type: 'array', items: { type: 'object', properties: { plugin: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string' } } } },
     },
@@ -122,10 +133,26 @@ export function clusterOpenApiPaths(): Record<string, unknown> {
   return {
     '/nodes': {
       get: {
-        summary: "The cluster's nodes (etcd node list, under leases) with their plugins' versions and health, the version skew between them, and what a node could not apply; a single gateway lists itself",
+        summary:
+          "The cluster's nodes (etcd node list, under leases) with their plugins' versions and health, the version skew between them, and what a node could not apply; a single gateway lists itself",
         operationId: 'listNodes',
         responses: {
-          '200': { description: 'Nodes', ...json({ type: 'object', required: ['cluster', 'self', 'nodes', 'skew'], properties: { cluster: { type: 'boolean' }, self: { type: 'string' }, nodes: { type: 'array', items: node }, skew: { type: 'array', items: { type: 'object', properties: { plugin: { type: 'string' }, versions: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } } } } } } }) },
+          '200': {
+            description: 'Nodes',
+            ...json({
+              type: 'object',
+              required: ['cluster', 'self', 'nodes', 'skew'],
+              properties: {
+                cluster: { type: 'boolean' },
+                self: { type: 'string' },
+                nodes: { type: 'array', items: node },
+                skew: {
+                  type: 'array',
+                  items: { type: 'object', properties: { plugin: { type: 'string' }, versions: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } } } },
+                },
+              },
+            }),
+          },
           '503': { description: 'etcd does not answer (PLW_ERR_STATE_UNAVAILABLE)', ...json(error) },
           ...common,
         },
@@ -135,9 +162,22 @@ export function clusterOpenApiPaths(): Record<string, unknown> {
       post: {
         summary: 'Deploy a package to every node: checked here, stored in the cluster package store (NATS object store), announced in etcd; every node verifies and installs it',
         operationId: 'deployPackage',
-        requestBody: { required: true, ...json({ type: 'object', required: ['package'], properties: { package: { type: 'string', description: 'base64 of the .tgz made by plugway plugin pack' }, signature: { type: 'string', description: 'the text of its .tgz.sig' } } }) },
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['package'],
+            properties: { package: { type: 'string', description: 'base64 of the .tgz made by plugway plugin pack' }, signature: { type: 'string', description: 'the text of its .tgz.sig' } },
+          }),
+        },
         responses: {
-          '202': { description: 'Stored and announced', ...json({ type: 'object', properties: { deployed: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' }, sha256: { type: 'string' }, by: { type: 'string' } } } } }) },
+          '202': {
+            description: 'Stored and announced',
+            ...json({
+              type: 'object',
+              properties: { deployed: { type: 'object', properties: { id: { type: 'string' }, version: { type: 'string' }, sha256: { type: 'string' }, by: { type: 'string' } } } },
+            }),
+          },
           '409': { description: 'No cluster package store here (PLW_ERR_CLUSTER_REQUIRED)', ...json(error) },
           '500': { description: 'The package failed its checks (PLW_ERR_PACKAGE_INVALID, PLW_ERR_SIGNATURE_INVALID, …)', ...json(error) },
           ...common,
@@ -145,7 +185,12 @@ export function clusterOpenApiPaths(): Record<string, unknown> {
       },
     },
     '/plugins/{id}/config': {
-      get: { summary: "A plugin's config (secrets redacted)", operationId: 'getPluginConfig', parameters: [idParam], responses: { '200': { description: 'Config', ...json({ type: 'object' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common } },
+      get: {
+        summary: "A plugin's config (secrets redacted)",
+        operationId: 'getPluginConfig',
+        parameters: [idParam],
+        responses: { '200': { description: 'Config', ...json({ type: 'object' }) }, '404': { description: 'No such plugin', ...json(error) }, ...common },
+      },
       put: {
         summary: "Replace a plugin's config: checked against its config_schema, served through a blue-green swap, kept in the desired state (every node of a cluster applies it)",
         operationId: 'setPluginConfig',

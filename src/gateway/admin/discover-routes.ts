@@ -127,9 +127,7 @@ export async function discoverPlugins(core: GatewayCore): Promise<DiscoverResult
 
 /** The first route conflict the new plugins would cause, if any (reserved paths included). */
 function routeConflict(core: GatewayCore, fresh: ReadPlugin[]): PlugwayError | undefined {
-  const candidates = fresh
-    .filter((r) => r.result.manifest && !r.result.errors.length)
-    .map((r) => ({ id: r.result.manifest!.id, manifest: r.result.manifest! }) as unknown as PluginInstance);
+  const candidates = fresh.filter((r) => r.result.manifest && !r.result.errors.length).map((r) => ({ id: r.result.manifest!.id, manifest: r.result.manifest! }) as unknown as PluginInstance);
   try {
     collectRoutes([...core.plugins(), ...candidates], (id) => core.overrides(id)?.prefix);
     return undefined;
@@ -179,7 +177,10 @@ export function discoverOpenApiPaths(): Record<string, unknown> {
               required: ['added', 'failed'],
               properties: {
                 added: { type: 'array', items: { type: 'string' }, description: 'ids loaded and started' },
-                failed: { type: 'array', items: { type: 'object', required: ['code', 'message'], properties: { id: { type: 'string' }, dir: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } } },
+                failed: {
+                  type: 'array',
+                  items: { type: 'object', required: ['code', 'message'], properties: { id: { type: 'string' }, dir: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
+                },
               },
             }),
           },

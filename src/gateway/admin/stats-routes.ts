@@ -36,7 +36,10 @@ export async function registerStatsRoutes(app: FastifyInstance, deps: StatsRoute
 /** The route above in the admin OpenAPI document. */
 export function statsOpenApiPaths(): Record<string, unknown> {
   const nums = (nullable = false) => ({ type: 'array', items: { type: 'number', ...(nullable ? { nullable: true } : {}) } });
-  const summary = { type: 'object', properties: { requests: { type: 'integer' }, errors: { type: 'integer' }, rps: { type: 'number' }, p50_ms: { type: 'number', nullable: true }, p99_ms: { type: 'number', nullable: true } } };
+  const summary = {
+    type: 'object',
+    properties: { requests: { type: 'integer' }, errors: { type: 'integer' }, rps: { type: 'number' }, p50_ms: { type: 'number', nullable: true }, p99_ms: { type: 'number', nullable: true } },
+  };
   const series = {
     type: 'object',
     nullable: true,
@@ -47,12 +50,26 @@ export function statsOpenApiPaths(): Record<string, unknown> {
   return {
     '/stats': {
       get: {
-        summary: 'Per plugin: request rate, 5xx and p50/p99 latency in 5 s buckets over the last 5 minutes, and open WebSocket connections (the dashboard\'s charts)',
+        summary: "Per plugin: request rate, 5xx and p50/p99 latency in 5 s buckets over the last 5 minutes, and open WebSocket connections (the dashboard's charts)",
         operationId: 'getStats',
         responses: {
           '200': {
             description: 'Stats',
-            content: { 'application/json': { schema: { type: 'object', required: ['interval_s', 'window_s', 'at', 'websocket_connections', 'plugins'], properties: { interval_s: { type: 'number' }, window_s: { type: 'number' }, at: { type: 'string' }, websocket_connections: { type: 'integer' }, plugins: { type: 'array', items: plugin } } } } },
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['interval_s', 'window_s', 'at', 'websocket_connections', 'plugins'],
+                  properties: {
+                    interval_s: { type: 'number' },
+                    window_s: { type: 'number' },
+                    at: { type: 'string' },
+                    websocket_connections: { type: 'integer' },
+                    plugins: { type: 'array', items: plugin },
+                  },
+                },
+              },
+            },
           },
           '401': { description: 'Missing or wrong bearer token', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         },

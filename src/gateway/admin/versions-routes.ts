@@ -50,7 +50,17 @@ export function withStep(body: string, err: PlugwayError): string {
 }
 
 function swapBody(id: string, action: string, r: SwapReport) {
-  return { id, action, from: r.from, version: r.to, hash: r.hash ?? null, state: r.instance.state, cut_over_ms: Math.round(r.cutOverMs * 10) / 10, drain_ms: Math.round(r.drainMs * 10) / 10, drained: r.drained };
+  return {
+    id,
+    action,
+    from: r.from,
+    version: r.to,
+    hash: r.hash ?? null,
+    state: r.instance.state,
+    cut_over_ms: Math.round(r.cutOverMs * 10) / 10,
+    drain_ms: Math.round(r.drainMs * 10) / 10,
+    drained: r.drained,
+  };
 }
 
 export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseRouteDeps): Promise<void> {
@@ -80,38 +90,47 @@ export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseR
     } catch (err) {
       const e = isPlugwayError(err) ? err : new PlugwayError('PLW_ERR_INTERNAL', { reason: reasonOf(err) });
       const f = failure(e);
-      return reply.code(f.status).header('content-type', 'application/json; charset=utf-8').send(withStep(errorBody(f, rid), e));
+      return reply
+        .code(f.status)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(withStep(errorBody(f, rid), e));
     }
   };
 
   app.get<{ Params: { id: string }; Body: unknown }>('/plugins/:id/versions', async (request, reply) =>
-    act(request, reply, 'versions', async (id) => {
-      await releases.whenKept(id);
-      const active = host.get(id)!;
-      const store = releases.versions;
-      const kept = store ? await store.index(id) : { history: [], desired: undefined };
-      const activeHash = releases.hashKnown(id) ?? null;
-      return {
-        id,
-        active: { version: active.version, hash: activeHash },
-        desired: kept.desired ?? null,
-        watching: releases.watching(id) ?? null,
-        canary: releases.canaryStatus(id) ?? null,
-        // One version number on different contents is marked: the hash tells them apart (rollback by hash).
-        versions: kept.history.map((v) => ({
-          version: v.version,
-          hash: v.hash,
-          entry: v.entry ?? null,
-          entry_hash: v.entryHash ?? null,
-          saved_at: v.savedAt,
-          files: v.files,
-          active: v.hash === activeHash,
-          rejected: v.rejected ?? null,
-          version_reused: kept.history.some((o) => baseVersion(o.version) === baseVersion(v.version) && o.hash !== v.hash),
-        })),
-        kept_in: store ? store.dirOf(id) : null,
-      };
-    }, true),
+    act(
+      request,
+      reply,
+      'versions',
+      async (id) => {
+        await releases.whenKept(id);
+        const active = host.get(id)!;
+        const store = releases.versions;
+        const kept = store ? await store.index(id) : { history: [], desired: undefined };
+        const activeHash = releases.hashKnown(id) ?? null;
+        return {
+          id,
+          active: { version: active.version, hash: activeHash },
+          desired: kept.desired ?? null,
+          watching: releases.watching(id) ?? null,
+          canary: releases.canaryStatus(id) ?? null,
+          // One version number on different contents is marked: the hash tells them apart (rollback by hash).
+          versions: kept.history.map((v) => ({
+            version: v.version,
+            hash: v.hash,
+            entry: v.entry ?? null,
+            entry_hash: v.entryHash ?? null,
+            saved_at: v.savedAt,
+            files: v.files,
+            active: v.hash === activeHash,
+            rejected: v.rejected ?? null,
+            version_reused: kept.history.some((o) => baseVersion(o.version) === baseVersion(v.version) && o.hash !== v.hash),
+          })),
+          kept_in: store ? store.dirOf(id) : null,
+        };
+      },
+      true,
+    ),
   );
 
   app.post<{ Params: { id: string }; Body: unknown }>('/plugins/:id/rollback', async (request, reply) =>
@@ -154,18 +173,100 @@ export function releaseOpenApiPaths(): Record<string, unknown> {
   const error = { $ref: '#/components/schemas/Error' };
   const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Plugin id' };
-  const swap = { type: 'object', properties: { id: { type: 'string' }, action: { type: 'string' }, from: { type: 'string' }, version: { type: 'string' }, hash: { type: 'string', nullable: true }, state: { type: 'string' }, cut_over_ms: { type: 'number' }, drain_ms: { type: 'number' }, drained: { type: 'boolean' } } };
-  const canary = { type: 'object', properties: { id: { type: 'string' }, percent: { type: 'number' }, sticky_by: { type: 'string', enum: ['user', 'none'] }, started_at: { type: 'string' }, stable: { type: 'object' }, canary: { type: 'object', nullable: true } } };
-  const errs = { '400': { description: 'Invalid request', ...json(error) }, '404': { description: 'No such plugin or version', ...json(error) }, '500': { description: 'The release failed; the previous version keeps serving', ...json(error) }, '401': { description: 'Missing or wrong bearer token', ...json(error) } };
+  const swap = {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      action: { type: 'string' },
+      from: { type: 'string' },
+      version: { type: 'string' },
+      hash: { type: 'string', nullable: true },
+      state: { type: 'string' },
+      cut_over_ms: { type: 'number' },
+      drain_ms: { type: 'number' },
+      drained: { type: 'boolean' },
+    },
+  };
+  const canary = {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      percent: { type: 'number' },
+      sticky_by: { type: 'string', enum: ['user', 'none'] },
+      started_at: { type: 'string' },
+      stable: { type: 'object' },
+      canary: { type: 'object', nullable: true },
+    },
+  };
+  const errs = {
+    '400': { description: 'Invalid request', ...json(error) },
+    '404': { description: 'No such plugin or version', ...json(error) },
+    '500': { description: 'The release failed; the previous version keeps serving', ...json(error) },
+    '401': { description: 'Missing or wrong bearer token', ...json(error) },
+  };
   const post = (operationId: string, summary: string, body: unknown, result: unknown) => ({
-    post: { summary, operationId, parameters: [idParam], ...(body ? { requestBody: { required: false, ...json(body) } } : {}), responses: { '200': { description: 'Done', ...json(result) }, ...errs } },
+    post: {
+      summary,
+      operationId,
+      parameters: [idParam],
+      ...(body ? { requestBody: { required: false, ...json(body) } } : {}),
+      responses: { '200': { description: 'Done', ...json(result) }, ...errs },
+    },
   });
   return {
-    '/plugins/{id}/versions': { get: { summary: 'Kept versions (newest first), the active and the desired (pinned) one', operationId: 'listPluginVersions', parameters: [idParam], responses: { '200': { description: 'Versions', ...json({ type: 'object', properties: { id: { type: 'string' }, active: { type: 'object' }, desired: { type: 'object', nullable: true }, versions: { type: 'array', items: { type: 'object', properties: { version: { type: 'string' }, hash: { type: 'string' }, saved_at: { type: 'string' }, active: { type: 'boolean' } } } } } }) }, ...errs } } },
-    '/plugins/{id}/rollback': post('rollbackPlugin', 'Blue-green switch back to the previous or a named kept version (pinned across restarts)', { type: 'object', properties: { version: { type: 'string', description: 'Version string or content hash (prefix of 7+); default: previous' } } }, swap),
+    '/plugins/{id}/versions': {
+      get: {
+        summary: 'Kept versions (newest first), the active and the desired (pinned) one',
+        operationId: 'listPluginVersions',
+        parameters: [idParam],
+        responses: {
+          '200': {
+            description: 'Versions',
+            ...json({
+              type: 'object',
+              properties: {
+                id: { type: 'string' },
+                active: { type: 'object' },
+                desired: { type: 'object', nullable: true },
+                versions: {
+                  type: 'array',
+                  items: { type: 'object', properties: { version: { type: 'string' }, hash: { type: 'string' }, saved_at: { type: 'string' }, active: { type: 'boolean' } } },
+                },
+              },
+            }),
+          },
+          ...errs,
+        },
+      },
+    },
+    '/plugins/{id}/rollback': post(
+      'rollbackPlugin',
+      'Blue-green switch back to the previous or a named kept version (pinned across restarts)',
+      { type: 'object', properties: { version: { type: 'string', description: 'Version string or content hash (prefix of 7+); default: previous' } } },
+      swap,
+    ),
     '/plugins/{id}/canary': {
-      get: { summary: 'The running canary with per-version metrics side by side', operationId: 'getPluginCanary', parameters: [idParam], responses: { '200': { description: 'Canary', ...json(canary) }, ...errs } },
-      ...post('startPluginCanary', 'Start a canary: route `percent` of the calls to `version` (a kept version or the one on disk); `{action: promote|abort}` also accepted', { type: 'object', required: ['version', 'percent'], properties: { version: { type: 'string' }, percent: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 100 }, sticky_by: { type: 'string', enum: ['user', 'none'], default: 'none' }, action: { type: 'string', enum: ['promote', 'abort'] } } }, canary),
+      get: {
+        summary: 'The running canary with per-version metrics side by side',
+        operationId: 'getPluginCanary',
+        parameters: [idParam],
+        responses: { '200': { description: 'Canary', ...json(canary) }, ...errs },
+      },
+      ...post(
+        'startPluginCanary',
+        'Start a canary: route `percent` of the calls to `version` (a kept version or the one on disk); `{action: promote|abort}` also accepted',
+        {
+          type: 'object',
+          required: ['version', 'percent'],
+          properties: {
+            version: { type: 'string' },
+            percent: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 100 },
+            sticky_by: { type: 'string', enum: ['user', 'none'], default: 'none' },
+            action: { type: 'string', enum: ['promote', 'abort'] },
+          },
+        },
+        canary,
+      ),
     },
     '/plugins/{id}/canary/promote': post('promotePluginCanary', 'Make the canary the active version (blue-green cut-over, then the watch window)', undefined, swap),
     '/plugins/{id}/canary/abort': post('abortPluginCanary', 'Stop routing to the canary, drain and stop it', undefined, { type: 'object' }),

@@ -143,7 +143,17 @@ export class AlertEngine {
       return;
     }
     if (!a) {
-      const n: Tracked = { rule: rule.name, plugin, state: 'pending', severity: rule.severity, value: c.value, threshold: rule.threshold, summary: c.summary, active_since: new Date().toISOString(), since: t };
+      const n: Tracked = {
+        rule: rule.name,
+        plugin,
+        state: 'pending',
+        severity: rule.severity,
+        value: c.value,
+        threshold: rule.threshold,
+        summary: c.summary,
+        active_since: new Date().toISOString(),
+        since: t,
+      };
       this.tracked.set(key, n);
       if (rule.forMs <= 0) this.fire(n);
       return;
@@ -172,8 +182,16 @@ export class AlertEngine {
     else this.deps.logger.info(log, `alert resolved: ${a.rule} for ${a.plugin}`);
     void this.deps.host.events.emit(firing ? 'alert.firing' : 'alert.resolved', view, 'plugway').catch(() => undefined);
     const notice: AlertNotice = {
-      status: firing ? 'firing' : 'resolved', rule: a.rule, plugin: a.plugin, severity: a.severity, value: a.value, threshold: a.threshold, summary: a.summary,
-      starts_at: a.fired_at ?? a.active_since, ...(a.resolved_at ? { ends_at: a.resolved_at } : {}), ...(this.deps.node ? { node: this.deps.node } : {}),
+      status: firing ? 'firing' : 'resolved',
+      rule: a.rule,
+      plugin: a.plugin,
+      severity: a.severity,
+      value: a.value,
+      threshold: a.threshold,
+      summary: a.summary,
+      starts_at: a.fired_at ?? a.active_since,
+      ...(a.resolved_at ? { ends_at: a.resolved_at } : {}),
+      ...(this.deps.node ? { node: this.deps.node } : {}),
     };
     for (const n of this.notifiers) {
       const p = n.send(notice);

@@ -60,7 +60,10 @@ export class Notifier {
         last = reasonOf(err);
       }
     }
-    this.logger.warn({ notifier: c.type, url: c.url, rule: n.rule, plugin_id: n.plugin, status: n.status, attempts: c.retries + 1, err: { message: last } }, `alert notification to ${c.type} failed after ${c.retries + 1} attempts: ${last}`);
+    this.logger.warn(
+      { notifier: c.type, url: c.url, rule: n.rule, plugin_id: n.plugin, status: n.status, attempts: c.retries + 1, err: { message: last } },
+      `alert notification to ${c.type} failed after ${c.retries + 1} attempts: ${last}`,
+    );
     return false;
   }
 }

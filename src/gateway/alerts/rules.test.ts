@@ -8,16 +8,37 @@ import { evaluate, p99Of, type PluginSample } from './rules.js';
 const sample = (o: Partial<PluginSample> = {}): PluginSample => ({ requests: 0, serverErrors: 0, latency: [], rateLimited: 0, restarts: 0, breakerOpen: false, unhealthy: false, failed: false, ...o });
 
 test('p99 from cumulative buckets, over the window only', () => {
-  const then: Array<[number, number]> = [[0.1, 100], [1, 100], [Infinity, 100]];
-  const now: Array<[number, number]> = [[0.1, 150], [1, 199], [Infinity, 200]];
+  const then: Array<[number, number]> = [
+    [0.1, 100],
+    [1, 100],
+    [Infinity, 100],
+  ];
+  const now: Array<[number, number]> = [
+    [0.1, 150],
+    [1, 199],
+    [Infinity, 200],
+  ];
   // in the window: 50 under 0.1 s, 49 under 1 s, 1 above
   assert.equal(p99Of(now, then), 1);
   assert.equal(p99Of(then, then), undefined);
-  assert.equal(p99Of([[0.1, 10], [1, 10], [Infinity, 10]], undefined), 0.1);
+  assert.equal(
+    p99Of(
+      [
+        [0.1, 10],
+        [1, 10],
+        [Infinity, 10],
+      ],
+      undefined,
+    ),
+    0.1,
+  );
 });
 
 test('the default rules; a plugway.yaml rule changes one by name and adds one with a type', () => {
-  const c = alertsConfigOf({ ...structuredClone(RAW_ALERT_DEFAULTS), rules: { plugin_error_rate: { threshold: 0.2, for: '30s' }, restart_loop: { enabled: false }, slow_checkout: { type: 'latency_p99', threshold: 0.25, plugins: ['checkout'] } } });
+  const c = alertsConfigOf({
+    ...structuredClone(RAW_ALERT_DEFAULTS),
+    rules: { plugin_error_rate: { threshold: 0.2, for: '30s' }, restart_loop: { enabled: false }, slow_checkout: { type: 'latency_p99', threshold: 0.25, plugins: ['checkout'] } },
+  });
   const names = c.rules.map((r) => r.name);
   for (const n of ['plugin_error_rate', 'plugin_latency_p99', 'circuit_open', 'health_failing', 'plugin_failed', 'restart_loop', 'rate_limit_spike', 'slow_checkout']) assert.ok(names.includes(n), n);
   const er = c.rules.find((r) => r.name === 'plugin_error_rate')!;
@@ -42,6 +63,13 @@ test('conditions: error rate needs min_requests; restarts and rejections count i
   assert.equal(evaluate(rule('health_failing'), 'p', sample({ unhealthy: true }), undefined, 0).active, true);
   assert.equal(evaluate(rule('plugin_failed'), 'p', sample({ rolledBackAt: 1000 }), undefined, 2000).active, true);
   assert.equal(evaluate(rule('plugin_failed'), 'p', sample({ rolledBackAt: 1000 }), undefined, 1000 + 600_000).active, false);
-  const slow = sample({ requests: 50, latency: [[0.5, 10], [2.5, 50], [Infinity, 50]] });
+  const slow = sample({
+    requests: 50,
+    latency: [
+      [0.5, 10],
+      [2.5, 50],
+      [Infinity, 50],
+    ],
+  });
   assert.equal(evaluate(rule('plugin_latency_p99'), 'p', slow, undefined, 0).active, true);
 });

@@ -43,7 +43,11 @@ export function evaluate(rule: AlertRule, id: string, now: PluginSample, then: P
     case 'error_rate': {
       const n = d('requests');
       const rate = n > 0 ? d('serverErrors') / n : 0;
-      return { active: n >= rule.minRequests && rate > rule.threshold, value: rate, summary: `${id}: ${(rate * 100).toFixed(1)}% of ${n} requests failed (5xx) in ${window}, above ${(rule.threshold * 100).toFixed(1)}%` };
+      return {
+        active: n >= rule.minRequests && rate > rule.threshold,
+        value: rate,
+        summary: `${id}: ${(rate * 100).toFixed(1)}% of ${n} requests failed (5xx) in ${window}, above ${(rule.threshold * 100).toFixed(1)}%`,
+      };
     }
     case 'latency_p99': {
       const n = d('requests');

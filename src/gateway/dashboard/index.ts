@@ -17,7 +17,11 @@ export function registerDashboard(app: FastifyInstance, allowedHosts: readonly s
   app.get('/dashboard', async (request, reply) => {
     if (!adminHostAllowed(request.headers.host, allowedHosts)) {
       const rid = requestIdOf(request.headers['x-request-id']);
-      return reply.code(403).header('x-request-id', rid).header('content-type', 'application/json; charset=utf-8').send(errorBody(refuse('PLW_ERR_HOST_NOT_ALLOWED', { host: hostName(request.headers.host) }), rid));
+      return reply
+        .code(403)
+        .header('x-request-id', rid)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(errorBody(refuse('PLW_ERR_HOST_NOT_ALLOWED', { host: hostName(request.headers.host) }), rid));
     }
     return reply.headers(DASHBOARD_HEADERS).send(DASHBOARD_HTML);
   });

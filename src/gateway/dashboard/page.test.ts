@@ -19,7 +19,7 @@ const between = (open: string, close: string) => {
 
 test('the inline script is valid JavaScript and uses no HTML sinks or eval', () => {
   assert.doesNotThrow(() => new Script(DASHBOARD_SCRIPT, { filename: 'dashboard.js' }));
-  for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'on', '.style.']) {
+  for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', "setAttribute('on", '.style.']) {
     assert.ok(!DASHBOARD_SCRIPT.includes(sink), sink);
   }
   assert.ok(!DASHBOARD_SCRIPT.toLowerCase().includes('</script'));
@@ -32,7 +32,11 @@ test('exactly one inline script and one inline style, both allowed by hash; no o
   assert.ok(!/ style=|\son[a-z]+=/i.test(DASHBOARD_HTML.replace(DASHBOARD_SCRIPT, '')), 'no style or on* attributes');
   assert.equal(between('<script>', '</script>'), DASHBOARD_SCRIPT);
   assert.equal(between('<style>', '</style>'), DASHBOARD_STYLE);
-  const directives = Object.fromEntries(DASHBOARD_CSP.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v.join(' ')]));
+  const directives = Object.fromEntries(
+    DASHBOARD_CSP.split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k!, v.join(' ')]),
+  );
   assert.equal(directives['script-src'], hash(DASHBOARD_SCRIPT));
   assert.equal(directives['style-src'], hash(DASHBOARD_STYLE));
   assert.equal(directives['default-src'], "'none'");

@@ -230,10 +230,25 @@ class ProtocolSession {
       done();
       const reason = socket.closeReason ?? 'closed';
       log.info(
-        { plugin_id: id, version: inst.version, conn_id: this.conn.id, remote_address: this.conn.remoteAddress, reason, bytes_in: this.bytesIn, bytes_out: this.bytesOut, frames: this.frames, duration_ms: Math.round(performance.now() - this.started) },
+        {
+          plugin_id: id,
+          version: inst.version,
+          conn_id: this.conn.id,
+          remote_address: this.conn.remoteAddress,
+          reason,
+          bytes_in: this.bytesIn,
+          bytes_out: this.bytesOut,
+          frames: this.frames,
+          duration_ms: Math.round(performance.now() - this.started),
+        },
         'protocol connection closed',
       );
-      this.queue = this.queue.then(() => this.call('onDisconnect', [this.conn, reason]).then(() => undefined, () => undefined));
+      this.queue = this.queue.then(() =>
+        this.call('onDisconnect', [this.conn, reason]).then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
     });
     this.queue = this.queue.then(async () => void this.reply(await this.call('onConnect', [this.conn])));
     this.queue.catch(() => undefined);
@@ -327,7 +342,10 @@ class ProtocolSession {
   }
 
   private failed(err: unknown): void {
-    this.servers.log.warn({ plugin_id: this.id, version: this.inst.version, conn_id: this.conn.id, err: { code: isPlugwayError(err) ? err.code : undefined, message: reasonOf(err) } }, 'protocol plugin failed on a frame; connection closed');
+    this.servers.log.warn(
+      { plugin_id: this.id, version: this.inst.version, conn_id: this.conn.id, err: { code: isPlugwayError(err) ? err.code : undefined, message: reasonOf(err) } },
+      'protocol plugin failed on a frame; connection closed',
+    );
     this.socket.closeReason = 'plugin error';
     this.socket.destroy();
   }

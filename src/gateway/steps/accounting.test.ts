@@ -9,13 +9,19 @@ test('accounting + send: one line per request, metrics by status and error code,
     {
       id: 'api',
       plugin: { handleRequest: (req: { path: string }) => (req.path === '/bad' ? { statusCode: 'x' } : { statusCode: 204, headers: { 'x-request-id': 'mine' } }) },
-      manifest: { version: '2.1.0', endpoints: [{ path: '/ok', method: 'GET' }, { path: '/bad', method: 'GET' }] as never },
+      manifest: {
+        version: '2.1.0',
+        endpoints: [
+          { path: '/ok', method: 'GET' },
+          { path: '/bad', method: 'GET' },
+        ] as never,
+      },
     },
   ]);
   t.after(() => b.close());
   const ok = await b.request('GET', '/ok', { headers: { 'x-request-id': 'req-1' } });
   assert.equal(ok.status, 204);
-  assert.equal(ok.headers['x-request-id'], 'req-1', 'the request id is the gateway\'s: a plugin cannot replace it (issue 23)');
+  assert.equal(ok.headers['x-request-id'], 'req-1', "the request id is the gateway's: a plugin cannot replace it (issue 23)");
   const bad = await b.request('GET', '/bad', { headers: { 'x-request-id': 'req-2' } });
   assert.equal(bad.status, 502);
   assert.deepEqual(bad.body.request_id, 'req-2');

@@ -20,7 +20,13 @@ test('auth: compiled only where it applies; 401, 403, admitted with the principa
       {
         id: 'api',
         plugin: echoPlugin,
-        manifest: { endpoints: [{ path: '/open', method: 'GET' }, { path: '/me', method: 'GET', auth: 'required' }, { path: '/boss', method: 'GET', auth: 'required', roles: ['admin'] }] as never },
+        manifest: {
+          endpoints: [
+            { path: '/open', method: 'GET' },
+            { path: '/me', method: 'GET', auth: 'required' },
+            { path: '/boss', method: 'GET', auth: 'required', roles: ['admin'] },
+          ] as never,
+        },
       },
     ],
     (c) => {

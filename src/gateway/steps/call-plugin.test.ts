@@ -16,7 +16,13 @@ test('call: sync and async answers, a throw is a 500 without the reason, failure
             throw new Error('postgres://secret@db failed');
           },
         },
-        manifest: { endpoints: [{ path: '/sync', method: 'GET' }, { path: '/async', method: 'GET' }, { path: '/throw', method: 'GET' }] as never },
+        manifest: {
+          endpoints: [
+            { path: '/sync', method: 'GET' },
+            { path: '/async', method: 'GET' },
+            { path: '/throw', method: 'GET' },
+          ] as never,
+        },
       },
     ],
     (c) => {

@@ -10,7 +10,12 @@ test('hooks: compiled in when added, out when removed; onError for failures, onR
     {
       id: 'api',
       plugin: { handleRequest: (req: { path: string }) => (req.path === '/boom' ? { statusCode: 'x' } : { statusCode: 200, body: 'ok' }) },
-      manifest: { endpoints: [{ path: '/ok', method: 'GET' }, { path: '/boom', method: 'GET' }] as never },
+      manifest: {
+        endpoints: [
+          { path: '/ok', method: 'GET' },
+          { path: '/boom', method: 'GET' },
+        ] as never,
+      },
     },
   ]);
   t.after(() => b.close());
@@ -22,7 +27,10 @@ test('hooks: compiled in when added, out when removed; onError for failures, onR
     b.host.hooks.add('onError', (p: { error: { code: string } }) => void seen.push(`error:${p.error.code}`)),
   ];
   await tick(); // the coalesced rebuild
-  assert.deepEqual(b.stepsOf('GET', '/ok').filter((n) => n.startsWith('hooks:')), ['hooks:onResponse', 'hooks:onRequest']);
+  assert.deepEqual(
+    b.stepsOf('GET', '/ok').filter((n) => n.startsWith('hooks:')),
+    ['hooks:onResponse', 'hooks:onRequest'],
+  );
   await b.request('GET', '/ok');
   await b.request('GET', '/boom');
   assert.deepEqual(seen, ['request:api', 'response:200', 'request:api', 'error:PLW_ERR_INVALID_RESPONSE']);

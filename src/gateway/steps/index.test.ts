@@ -8,7 +8,16 @@ test('a plain route compiles to accounting, send, error-text, sandbox, serialize
     [
       { id: 'auth', plugin: { authenticate: () => ({ id: 'u' }) }, manifest: { kind: 'auth' } },
       { id: 'mw', plugin: { onRequest: () => undefined }, manifest: { kind: 'middleware', middleware: { priority: 1, routes: ['/full'] } } },
-      { id: 'api', plugin: echoPlugin, manifest: { endpoints: [{ path: '/plain', method: 'GET' }, { path: '/full', method: 'GET', auth: 'required', rateLimit: rl('5/s') }] as never } },
+      {
+        id: 'api',
+        plugin: echoPlugin,
+        manifest: {
+          endpoints: [
+            { path: '/plain', method: 'GET' },
+            { path: '/full', method: 'GET', auth: 'required', rateLimit: rl('5/s') },
+          ] as never,
+        },
+      },
     ],
     (c) => {
       c.gateway.auth.plugin = 'auth';

@@ -25,7 +25,10 @@ test('middleware: async onRequest may answer; async onResponse replaces the resp
     { id: 'tail', plugin: { onResponse: (_q: PluginRequest, res: PluginResponse) => ({ ...res, statusCode: 201 }) }, manifest: { kind: 'middleware', middleware: { priority: 0, routes: [] } } },
   ]);
   t.after(() => b.close());
-  assert.deepEqual(b.stepsOf('GET', '/x').filter((n) => n.startsWith('middleware:')), ['middleware:gate', 'middleware:tail']);
+  assert.deepEqual(
+    b.stepsOf('GET', '/x').filter((n) => n.startsWith('middleware:')),
+    ['middleware:gate', 'middleware:tail'],
+  );
   const served = await b.request('GET', '/x');
   assert.equal(served.status, 201, 'tail replaced the status on the way out');
   assert.equal(served.headers['x-seen'], 'yes');

@@ -5,7 +5,18 @@ import assert from 'node:assert/strict';
 import { stepBench, echoPlugin, rl } from './step-bench.test-helper.js';
 
 test('rate limit: headers, 429 PLW_ERR_RATE_LIMITED with retry-after, absent where no limit is declared', async (t) => {
-  const b = await stepBench([{ id: 'api', plugin: echoPlugin, manifest: { endpoints: [{ path: '/l', method: 'GET', rateLimit: rl('2/min') }, { path: '/free', method: 'GET' }] as never } }]);
+  const b = await stepBench([
+    {
+      id: 'api',
+      plugin: echoPlugin,
+      manifest: {
+        endpoints: [
+          { path: '/l', method: 'GET', rateLimit: rl('2/min') },
+          { path: '/free', method: 'GET' },
+        ] as never,
+      },
+    },
+  ]);
   t.after(() => b.close());
   assert.ok(b.stepsOf('GET', '/l').includes('rate-limit'));
   assert.ok(!b.stepsOf('GET', '/free').includes('rate-limit'));

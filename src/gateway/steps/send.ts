@@ -20,8 +20,7 @@ export function sendOutcome(ctx: RequestContext, out: Outcome): void {
       const f = refuse('PLW_ERR_INTERNAL', { reason: ctx.io.upgrade ? 'a 101 answer to a request that did not ask to upgrade' : 'this server cannot switch protocols' });
       ctx.io.send(f.status, headers, JSON_TYPE, errorBody(f, ctx.preq.id));
     }
-  }
-  else if (out.stream) sendStream(ctx, out.stream, out, headers);
+  } else if (out.stream) sendStream(ctx, out.stream, out, headers);
   else ctx.io.send(out.status, headers, out.contentType, out.payload);
 }
 

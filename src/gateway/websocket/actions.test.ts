@@ -21,15 +21,38 @@ const at = { pluginId: 'p', hook: 'onMessage', closing: false };
 
 test('actions are applied in order; both spellings of except_self; a plain value is sent; null does nothing', () => {
   const { conn, done } = recorder();
-  applyAnswer(conn, { actions: [{ op: 'join', room: 'r' }, { op: 'send', data: 'hi' }, { op: 'broadcast', room: 'r', data: { a: 1 }, except_self: true }, { op: 'broadcast', room: 'r', data: 'x', exceptSelf: false }, { op: 'leave', room: 'r' }, { op: 'close', code: 4000, reason: 'bye' }] }, at);
-  assert.deepEqual(done, [['join', 'r'], ['send', 'hi'], ['broadcast', 'r', { a: 1 }, true], ['broadcast', 'r', 'x', false], ['leave', 'r'], ['close', 4000, 'bye']]);
+  applyAnswer(
+    conn,
+    {
+      actions: [
+        { op: 'join', room: 'r' },
+        { op: 'send', data: 'hi' },
+        { op: 'broadcast', room: 'r', data: { a: 1 }, except_self: true },
+        { op: 'broadcast', room: 'r', data: 'x', exceptSelf: false },
+        { op: 'leave', room: 'r' },
+        { op: 'close', code: 4000, reason: 'bye' },
+      ],
+    },
+    at,
+  );
+  assert.deepEqual(done, [
+    ['join', 'r'],
+    ['send', 'hi'],
+    ['broadcast', 'r', { a: 1 }, true],
+    ['broadcast', 'r', 'x', false],
+    ['leave', 'r'],
+    ['close', 4000, 'bye'],
+  ]);
   done.length = 0;
   applyAnswer(conn, { echo: 1 }, at);
   applyAnswer(conn, 'text', at);
   applyAnswer(conn, null, at);
   applyAnswer(conn, undefined, at);
   applyAnswer(conn, 'not sent: the connection is closed', { ...at, closing: true });
-  assert.deepEqual(done, [['send', { echo: 1 }], ['send', 'text']]);
+  assert.deepEqual(done, [
+    ['send', { echo: 1 }],
+    ['send', 'text'],
+  ]);
 });
 
 test('a bad action refuses the whole answer with PLW_ERR_WS_ACTION_INVALID, naming the action and why', () => {

@@ -73,7 +73,9 @@ export class WsRouteTable {
         if (needsAuth) {
           const pluginRoles = core.overrides(p.id)?.roles ?? [];
           const needsPrincipal = e.roles.length > 0 || e.permissions.length > 0 || pluginRoles.length > 0;
-          steps.push(authStep(core.host, core.authPluginId!, { pluginId: p.id, method: 'GET', path, auth: e.auth, needsPrincipal, roles: e.roles, permissions: e.permissions, pluginRoles }, core.logger));
+          steps.push(
+            authStep(core.host, core.authPluginId!, { pluginId: p.id, method: 'GET', path, auth: e.auth, needsPrincipal, roles: e.roles, permissions: e.permissions, pluginRoles }, core.logger),
+          );
         }
         if (route.limiter) steps.push(rateLimitStep(core, p.id, route.limiter, route.metrics));
         steps.push(this.acceptStep(route));

@@ -95,7 +95,7 @@ export class WebSocketGateway {
   ) {
     this.routes = new WsRouteTable(core, (route) => this.acceptStep(route));
     const registers = [core.metrics.registry];
-    this.gauge = new Gauge({ name: 'plugway_websocket_connections', help: 'Open WebSocket connections (the seed\'s active_connections)', labelNames: ['plugin'], registers });
+    this.gauge = new Gauge({ name: 'plugway_websocket_connections', help: "Open WebSocket connections (the seed's active_connections)", labelNames: ['plugin'], registers });
     this.messages = new Counter({ name: 'plugway_websocket_messages_total', help: 'WebSocket messages, in (from clients) and out (to clients)', labelNames: ['plugin', 'direction'], registers });
     this.closes = new Counter({ name: 'plugway_websocket_closes_total', help: 'Closed WebSocket connections by close code', labelNames: ['plugin', 'code'], registers });
     // A version leaving service (swapped out and drained, disabled, failed) takes its connections with it: 1012.
@@ -252,7 +252,10 @@ export class WebSocketGateway {
       this.openByRoute.set(route.key, Math.max(0, (this.openByRoute.get(route.key) ?? 1) - 1));
       this.gauge.labels(pluginId).dec();
       this.closes.labels(pluginId, String(code)).inc();
-      log.info({ plugin_id: pluginId, version, conn_id: conn.id, path: conn.path, user_id: conn.user?.id ?? null, code, messages_in: messagesIn, duration_ms: Math.round(performance.now() - openedAt) }, 'websocket closed');
+      log.info(
+        { plugin_id: pluginId, version, conn_id: conn.id, path: conn.path, user_id: conn.user?.id ?? null, code, messages_in: messagesIn, duration_ms: Math.round(performance.now() - openedAt) },
+        'websocket closed',
+      );
       queue = queue.then(() => this.hook(inst, 'close', [conn, code], conn)).finally(() => release?.());
     });
   }
@@ -274,7 +277,10 @@ export class WebSocketGateway {
         if (out !== undefined && which !== 'close') conn.send(out);
       } else applyAnswer(conn, out, { pluginId: inst.id, hook: name, closing: which === 'close' });
     } catch (err) {
-      this.core.logger.warn({ plugin_id: inst.id, version: inst.version, conn_id: conn.id, hook: name, err: { code: isPlugwayError(err) ? err.code : undefined, message: reasonOf(err) } }, `websocket ${name} failed`);
+      this.core.logger.warn(
+        { plugin_id: inst.id, version: inst.version, conn_id: conn.id, hook: name, err: { code: isPlugwayError(err) ? err.code : undefined, message: reasonOf(err) } },
+        `websocket ${name} failed`,
+      );
       if (which === 'open') conn.close(CLOSE.internal, 'the plugin failed to open the connection');
     }
   }

@@ -55,8 +55,15 @@ export class CanaryReleases {
     await steps.settleWatch(id, rec);
     const watch = new RollbackWatch(rec, { ...steps.rules, windowMs: Infinity }, deps, (reason, cause) => void this.tripped(id, rec, reason, cause));
     const state: CanaryState = {
-      id, rec, hash, percent: req.percent, stickyBy: req.stickyBy, startedAt: new Date().toISOString(),
-      stable, stableBaseline: { ...deps.traffic.countersOf(stable) }, watch,
+      id,
+      rec,
+      hash,
+      percent: req.percent,
+      stickyBy: req.stickyBy,
+      startedAt: new Date().toISOString(),
+      stable,
+      stableBaseline: { ...deps.traffic.countersOf(stable) },
+      watch,
     };
     this.canaries.set(id, state);
     watch.start();

@@ -89,7 +89,11 @@ export async function cutOver(old: PluginRecord, next: PluginRecord, drainTimeou
   void events.emit('plugin.activated', { id: next.id, version: next.version, previous: old.version });
   const { drained, inFlight } = await traffic.drain(old, drainTimeoutMs);
   const drainMs = performance.now() - cutOverAt;
-  if (!drained) logger.warn({ plugin_id: old.id, version: old.version, in_flight: inFlight, drain_timeout_ms: drainTimeoutMs }, `old version still had ${inFlight} calls in flight after ${drainTimeoutMs} ms; stopping it anyway`);
+  if (!drained)
+    logger.warn(
+      { plugin_id: old.id, version: old.version, in_flight: inFlight, drain_timeout_ms: drainTimeoutMs },
+      `old version still had ${inFlight} calls in flight after ${drainTimeoutMs} ms; stopping it anyway`,
+    );
   if (old.state === 'running' || old.state === 'initialized') {
     await lifecycle.stop(old).catch((err) => logger.warn({ plugin_id: old.id, version: old.version, err }, `stopping the old version failed: ${reasonOf(err)}`));
   }

@@ -220,14 +220,7 @@ export class ReleaseManager implements Releases, ReleaseSteps {
   }
 
   /** Cut-over to `next`, drain and stop `old`; keeps `old` as the standby of a watch window, or drops it. */
-  async switchTo(
-    old: PluginRecord,
-    next: PluginRecord,
-    hash: string,
-    trigger: ReleaseTrigger,
-    t0: number,
-    opts: { watch: boolean; pinned: boolean; reason?: string },
-  ): Promise<SwapReport> {
+  async switchTo(old: PluginRecord, next: PluginRecord, hash: string, trigger: ReleaseTrigger, t0: number, opts: { watch: boolean; pinned: boolean; reason?: string }): Promise<SwapReport> {
     const wasServing = old.state === 'running';
     const { cutOverAt, drainMs, drained } = await cutOver(old, next, this.deps.config.reload.drainTimeoutMs, this.deps);
     const id = next.id;
@@ -238,7 +231,13 @@ export class ReleaseManager implements Releases, ReleaseSteps {
       await this.versions.setDesired(id, { hash, version: next.version, pinned: opts.pinned, reason: opts.reason }).catch(() => undefined);
     }
     if (opts.watch && wasServing && this.rules.windowMs > 0) {
-      const watch = new RollbackWatch(next, this.rules, this.deps, (reason, cause) => void this.tripped(id, next, reason, cause), () => void this.passed(id, next));
+      const watch = new RollbackWatch(
+        next,
+        this.rules,
+        this.deps,
+        (reason, cause) => void this.tripped(id, next, reason, cause),
+        () => void this.passed(id, next),
+      );
       this.watches.set(id, { watch, next, standby: old });
       watch.start();
     } else {
@@ -314,7 +313,10 @@ export class ReleaseManager implements Releases, ReleaseSteps {
     this.rolledBack.push(r);
     if (this.rolledBack.length > 100) this.rolledBack.shift();
     const level = r.automatic ? 'warn' : 'info';
-    this.deps.logger[level]({ plugin_id: r.id, from: r.from, to: r.to, cause: r.cause, canary: r.canary }, `${r.automatic ? 'automatic ' : ''}rollback of ${r.id} from ${r.from} to ${r.to}: ${r.reason}`);
+    this.deps.logger[level](
+      { plugin_id: r.id, from: r.from, to: r.to, cause: r.cause, canary: r.canary },
+      `${r.automatic ? 'automatic ' : ''}rollback of ${r.id} from ${r.from} to ${r.to}: ${r.reason}`,
+    );
     void this.emit('plugin.rolled_back', r);
   }
 

@@ -154,10 +154,12 @@ export class ReloadWatcher extends EventEmitter {
   private async fingerprint(c: DiskCandidate): Promise<string> {
     try {
       const { root, files } = listPluginFiles(c);
-      const parts = await Promise.all(files.map(async (f) => {
-        const s = await stat(`${root}${sep}${f}`).catch(() => undefined);
-        return `${f}:${s?.size ?? -1}:${s?.mtimeMs ?? 0}`;
-      }));
+      const parts = await Promise.all(
+        files.map(async (f) => {
+          const s = await stat(`${root}${sep}${f}`).catch(() => undefined);
+          return `${f}:${s?.size ?? -1}:${s?.mtimeMs ?? 0}`;
+        }),
+      );
       return parts.join('|');
     } catch (err) {
       return `error:${reasonOf(err)}`;

@@ -78,7 +78,8 @@ export class RollbackWatch {
       events.on<{ id: string; to: string }>('gateway.circuit_changed', (e) => {
         // A canary shares the plugin's breaker with the stable version: only a cut-over's watch owns it.
         if (e.source !== 'plugway' || !Number.isFinite(this.rules.windowMs)) return;
-        if (e.data.id === rec.id && e.data.to === 'open') this.trip(`its circuit breaker opened (calls failing or timing out: ${this.counts().errors} of ${this.counts().calls} since the cut-over)`, 'circuit_open');
+        if (e.data.id === rec.id && e.data.to === 'open')
+          this.trip(`its circuit breaker opened (calls failing or timing out: ${this.counts().errors} of ${this.counts().calls} since the cut-over)`, 'circuit_open');
       }),
       events.on<StateChange>('plugin.state_changed', (e) => {
         const d = e.data;

@@ -38,7 +38,10 @@ test('the first copy of a running version holds the bytes the loader read, even 
     await host.releases.attachVersions(store);
     await host.releases.whenKept('copied');
     const kept = await store.list('copied');
-    assert.deepEqual(kept.map((v) => [v.version, v.hash]), [['1.0.0', rec.files!.hash]]);
+    assert.deepEqual(
+      kept.map((v) => [v.version, v.hash]),
+      [['1.0.0', rec.files!.hash]],
+    );
     assert.match(await readFile(join(store.dirOf('copied', kept[0]!.hash), 'index.mjs'), 'utf8'), /body: '1\.0\.0'/);
     assert.equal(kept[0]!.entry, 'index.mjs');
     assert.equal(rec.files!.contents, undefined, 'the bytes are let go once kept');
@@ -64,7 +67,10 @@ test('a plugin too large to hold is copied from disk, and not kept when its file
     const report = await host.releases.reload('copied');
     assert.equal(report.unchanged, undefined);
     assert.equal(report.to, '2.0.0');
-    assert.deepEqual((await store.list('copied')).map((v) => v.version), ['2.0.0']);
+    assert.deepEqual(
+      (await store.list('copied')).map((v) => v.version),
+      ['2.0.0'],
+    );
   } finally {
     await host.stop();
   }

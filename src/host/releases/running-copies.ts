@@ -81,7 +81,10 @@ export class RunningCopies {
       const saved = await store.save(rec.id, origin, { known, contents: read?.contents });
       if (known && saved.hash !== known) {
         if (!saved.existed) await store.discard(rec.id, saved.hash);
-        this.deps.logger.warn({ plugin_id: rec.id, version: rec.version }, `the files of ${rec.id} changed on disk since ${rec.version} was loaded: that version is not kept (a reload serves the new files)`);
+        this.deps.logger.warn(
+          { plugin_id: rec.id, version: rec.version },
+          `the files of ${rec.id} changed on disk since ${rec.version} was loaded: that version is not kept (a reload serves the new files)`,
+        );
         return;
       }
       const kept = rootOf(saved.candidate);

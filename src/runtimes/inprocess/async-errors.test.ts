@@ -28,7 +28,7 @@ test('a frame in a plugin folder names it: paths and file URLs, named and anonym
   h.dispose();
 });
 
-test('versions loaded from one folder: the frame\'s ?v=<n> picks the version, else the newest live one; unloaded ones stay attributable', () => {
+test("versions loaded from one folder: the frame's ?v=<n> picks the version, else the newest live one; unloaded ones stay attributable", () => {
   const dir = join(base, 'beta');
   const entry = join(dir, 'index.mjs');
   const v1 = registerPluginFiles(dir, scope('beta@1.0.0'));

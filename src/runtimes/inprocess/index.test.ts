@@ -41,14 +41,24 @@ test('call: results, coded throws with cause, deadlines, not implemented, action
   await assert.rejects(rt.call('execute', ['drop-db', {}]), { code: 'PLW_ERR_ACTION_NOT_ALLOWED' });
   const s = rt.stats();
   assert.equal(s.timeouts, 1);
-  assert.equal(s.calls, 0, 'calls are the host\'s to count (host/traffic.ts), once');
+  assert.equal(s.calls, 0, "calls are the host's to count (host/traffic.ts), once");
 });
 
-test('one count of calls: host.runtimeStats() counts every call once, with the runtime\'s timeouts', async () => {
+test("one count of calls: host.runtimeStats() counts every call once, with the runtime's timeouts", async () => {
   const { createHost } = await import('../../host/index.js');
   const { pino } = await import('pino');
   const host = createHost({ logger: pino({ level: 'silent' }) });
-  host.registerBuiltin('svc', { handleRequest: () => ({ statusCode: 200 }), slow: () => new Promise(() => undefined), boom: () => { throw new Error('x'); } }, {});
+  host.registerBuiltin(
+    'svc',
+    {
+      handleRequest: () => ({ statusCode: 200 }),
+      slow: () => new Promise(() => undefined),
+      boom: () => {
+        throw new Error('x');
+      },
+    },
+    {},
+  );
   await host.start();
   try {
     host.invoke('svc', 'handleRequest', [{}]);

@@ -91,7 +91,11 @@ class InProcessRuntime implements PluginRuntime {
       }
     }
     if (exported === null || typeof exported !== 'object') {
-      throw new PlugwayError('PLW_ERR_ENTRY_INVALID', { id: this.id, entry: init.entryPath ?? '(given in code)', reason: `expected an object or a factory returning one, got ${exported === null ? 'null' : typeof exported}` });
+      throw new PlugwayError('PLW_ERR_ENTRY_INVALID', {
+        id: this.id,
+        entry: init.entryPath ?? '(given in code)',
+        reason: `expected an object or a factory returning one, got ${exported === null ? 'null' : typeof exported}`,
+      });
     }
     this.plugin = exported as Record<string, unknown>;
   }
@@ -143,8 +147,7 @@ class InProcessRuntime implements PluginRuntime {
 
   /** The async path: a shared deadline (no timer per call), an abort listener only when there is a signal. */
   private settle<T>(method: string, result: PromiseLike<T>, options?: CallOptions): Promise<T> {
-    const timeoutMs =
-      options?.deadline !== undefined ? Math.max(0, options.deadline - Date.now()) : this.init.defaultTimeoutMs;
+    const timeoutMs = options?.deadline !== undefined ? Math.max(0, options.deadline - Date.now()) : this.init.defaultTimeoutMs;
     // Callbacks are inline and anonymous on purpose: a named per-call closure (a class-field arrow)
     // costs a defineProperty('name') per call under esbuild's keepNames (tsx), ~1.5 µs here.
     return new Promise<T>((resolve, reject) => {

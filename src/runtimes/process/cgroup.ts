@@ -73,7 +73,9 @@ function alive(pid: number): boolean {
 function removeTree(dir: string): boolean {
   let entries: string[] = [];
   try {
-    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return true;
   }
@@ -249,7 +251,7 @@ export class Cgroup {
   /** Pids still in it. */
   pids(): number[] {
     const f = this.procsFiles[0];
-    return (f ? read(f) ?? '' : '').split('\n').filter(Boolean).map(Number);
+    return (f ? (read(f) ?? '') : '').split('\n').filter(Boolean).map(Number);
   }
 
   /** Kills everything left in it (a fork bomb's children included). */

@@ -56,7 +56,12 @@ class ProcessRuntime extends DeferredIsolatedRuntime {
     const proc: ProcessSpec = {
       launch,
       ...(sandboxed
-        ? { sandbox: { bwrap: bwrapPath()!, spec: { pluginDir, ...(launch.sdkDir ? { sdkDir: launch.sdkDir } : {}), extraReadOnly: launch.extraReadOnly, env, diskMb: resources.disk ?? DEFAULT_DISK_MB } } }
+        ? {
+            sandbox: {
+              bwrap: bwrapPath()!,
+              spec: { pluginDir, ...(launch.sdkDir ? { sdkDir: launch.sdkDir } : {}), extraReadOnly: launch.extraReadOnly, env, diskMb: resources.disk ?? DEFAULT_DISK_MB },
+            },
+          }
         : {}),
       env,
       pluginDir,
@@ -108,7 +113,6 @@ class ProcessRuntime extends DeferredIsolatedRuntime {
   processes(): Array<{ index: number; pid?: number; state: string; cpuMs?: number }> {
     return this.instances.map((i) => ({ index: i.index, pid: i.pid, state: i.state, cpuMs: i.cpuMs() }));
   }
-
 }
 
 export type { ProcessRuntime };

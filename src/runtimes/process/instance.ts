@@ -75,8 +75,7 @@ export class ProcessInstance extends InstanceCalls {
     const reader = new LineReader(
       proc.maxLineBytes,
       (line) => this.handle(line),
-      (bytes) =>
-        this.kill(new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: this.pluginId, method: this.oldestMethod(), size: bytes, limit: this.spec.boot.maxResponseBytes }), 'crashed'),
+      (bytes) => this.kill(new PlugwayError('PLW_ERR_RESPONSE_TOO_LARGE', { id: this.pluginId, method: this.oldestMethod(), size: bytes, limit: this.spec.boot.maxResponseBytes }), 'crashed'),
     );
     child.stdout.on('data', (chunk: Buffer) => reader.push(chunk));
     child.stdout.on('end', () => {

@@ -85,7 +85,10 @@ export interface SandboxSpec {
 
 /** A host path inside the plugin's folder as the sandbox sees it (other paths are unchanged). */
 export function insideSandbox(hostPath: string, spec: Pick<SandboxSpec, 'pluginDir' | 'sdkDir'>): string {
-  for (const [from, to] of [[spec.pluginDir, SANDBOX_PLUGIN_DIR], [spec.sdkDir, SANDBOX_SDK_DIR]] as const) {
+  for (const [from, to] of [
+    [spec.pluginDir, SANDBOX_PLUGIN_DIR],
+    [spec.sdkDir, SANDBOX_SDK_DIR],
+  ] as const) {
     if (!from) continue;
     const rel = relative(from, hostPath);
     if (rel === '') return to;
@@ -98,24 +101,37 @@ export function insideSandbox(hostPath: string, spec: Pick<SandboxSpec, 'pluginD
 export function bwrapArgs(spec: SandboxSpec): string[] {
   const args = [
     ...systemBinds(),
-    '--proc', '/proc',
-    '--dev', '/dev',
-    '--size', String(Math.max(1, Math.round(spec.diskMb * 1024 * 1024))),
-    '--tmpfs', '/tmp',
-    '--ro-bind', spec.pluginDir, SANDBOX_PLUGIN_DIR,
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--size',
+    String(Math.max(1, Math.round(spec.diskMb * 1024 * 1024))),
+    '--tmpfs',
+    '/tmp',
+    '--ro-bind',
+    spec.pluginDir,
+    SANDBOX_PLUGIN_DIR,
   ];
   if (spec.sdkDir) args.push('--ro-bind', spec.sdkDir, SANDBOX_SDK_DIR);
   for (const dir of spec.extraReadOnly) if (!dir.startsWith('/usr/')) args.push('--ro-bind', dir, dir);
   args.push(
     // every namespace: no network but a loopback of its own, its own PIDs, IPC, hostname and cgroup view
     '--unshare-all',
-    '--unshare-user', '--uid', NOBODY, '--gid', NOBODY,
-    '--hostname', 'plugway-sandbox',
+    '--unshare-user',
+    '--uid',
+    NOBODY,
+    '--gid',
+    NOBODY,
+    '--hostname',
+    'plugway-sandbox',
     '--die-with-parent',
     // its own session: it cannot push keystrokes into the gateway's terminal (TIOCSTI)
     '--new-session',
-    '--cap-drop', 'ALL',
-    '--chdir', SANDBOX_PLUGIN_DIR,
+    '--cap-drop',
+    'ALL',
+    '--chdir',
+    SANDBOX_PLUGIN_DIR,
     '--clearenv',
   );
   for (const [k, v] of Object.entries(spec.env)) args.push('--setenv', k, v);

@@ -5,7 +5,12 @@ import { camelMethod, decodeFromPlugin, encodeRawCall, encodeToPlugin, fromWireR
 const req = { id: 'r', method: 'POST', path: '/x', params: { a: '1' }, query: {}, headers: { h: 'v' }, context: { c: 1 }, body: { b: 2 }, userId: 'u' };
 
 test('method names: camelCase on the host, snake_case on the wire', () => {
-  for (const [c, s] of [['handleRequest', 'handle_request'], ['selectProvider', 'select_provider'], ['init', 'init'], ['getMetrics', 'get_metrics']]) {
+  for (const [c, s] of [
+    ['handleRequest', 'handle_request'],
+    ['selectProvider', 'select_provider'],
+    ['init', 'init'],
+    ['getMetrics', 'get_metrics'],
+  ]) {
     assert.equal(snakeMethod(c!), s);
     assert.equal(camelMethod(s!), c);
   }
@@ -17,7 +22,12 @@ test('a call carries the Veza field names; a response comes back as a PluginResp
   const msg = JSON.parse(line);
   assert.equal(msg.method, 'handle_request');
   assert.deepEqual(msg.params[0], { id: 'r', method: 'POST', path: '/x', headers: { h: 'v' }, body: { b: 2 }, user_id: 'u', context: { c: 1 }, params: { a: '1' }, query: {} });
-  assert.deepEqual(fromWireResult('handleRequest', { status_code: 201, headers: { x: '1' }, body: 'ok', metadata: { m: 1 } }), { statusCode: 201, headers: { x: '1' }, body: 'ok', metadata: { m: 1 } });
+  assert.deepEqual(fromWireResult('handleRequest', { status_code: 201, headers: { x: '1' }, body: 'ok', metadata: { m: 1 } }), {
+    statusCode: 201,
+    headers: { x: '1' },
+    body: 'ok',
+    metadata: { m: 1 },
+  });
   assert.equal(fromWireResult('onRequest', null), undefined);
   assert.equal(fromWireResult('authenticate', null), null);
   const res = decodeFromPlugin('{"type":"result","id":7,"ok":true,"value":{"status_code":200,"body":{"__plw_u8":"AQID"}}}', () => 'handleRequest');
@@ -38,14 +48,24 @@ test('anything but the ABI is a ProtocolError', () => {
   for (const bad of ['hello', '[1,2]', '{"type":"nope"}', '{"type":"result"}', '{"type":"host_call","id":1,"op":"fs.read"}']) {
     assert.throws(() => decodeFromPlugin(bad, () => undefined), ProtocolError, bad);
   }
-  assert.deepEqual(decodeFromPlugin('{"type":"ready","methods":["handle_request","health_check"],"features":["raw_body"]}', () => undefined), { t: 'ready', methods: ['handleRequest', 'healthCheck'], features: ['raw_body'] });
-  assert.deepEqual(decodeFromPlugin('{"type":"log","level":"loud","message":"m","fields":{"a":1}}', () => undefined), { t: 'log', l: 'info', o: { a: 1 }, s: 'm' });
+  assert.deepEqual(
+    decodeFromPlugin('{"type":"ready","methods":["handle_request","health_check"],"features":["raw_body"]}', () => undefined),
+    { t: 'ready', methods: ['handleRequest', 'healthCheck'], features: ['raw_body'] },
+  );
+  assert.deepEqual(
+    decodeFromPlugin('{"type":"log","level":"loud","message":"m","fields":{"a":1}}', () => undefined),
+    { t: 'log', l: 'info', o: { a: 1 }, s: 'm' },
+  );
 });
 
 test('lines: split across chunks and joined; an over-long line stops the reader once', () => {
   const lines: string[] = [];
   const long: number[] = [];
-  const r = new LineReader(10, (l) => lines.push(l), (n) => long.push(n));
+  const r = new LineReader(
+    10,
+    (l) => lines.push(l),
+    (n) => long.push(n),
+  );
   r.push(Buffer.from('ab\ncd'));
   r.push(Buffer.from('ef\n\ngh'));
   r.push(Buffer.from('i\n'));

@@ -139,18 +139,30 @@ class RemoteRuntime implements PluginRuntime {
     set.replace(spec.upstreams, 'static');
     const hc = this.init.manifest.healthCheck;
     if (hc?.endpoint) {
-      this.checker = new HealthChecker({ endpoint: hc.endpoint, intervalMs: hc.intervalMs, timeoutMs: hc.timeoutMs }, () => set.upstreams, (up, healthy, reason) => {
-        logger[healthy ? 'info' : 'warn']({ upstream: up.url, reason }, `upstream ${up.url} is ${healthy ? 'healthy again' : `unhealthy: ${reason}`}`);
-        onEvent?.({ type: 'runtime.upstream_health_changed', data: { upstream: up.url, healthy, ...(reason ? { reason } : {}) } });
-      });
+      this.checker = new HealthChecker(
+        { endpoint: hc.endpoint, intervalMs: hc.intervalMs, timeoutMs: hc.timeoutMs },
+        () => set.upstreams,
+        (up, healthy, reason) => {
+          logger[healthy ? 'info' : 'warn']({ upstream: up.url, reason }, `upstream ${up.url} is ${healthy ? 'healthy again' : `unhealthy: ${reason}`}`);
+          onEvent?.({ type: 'runtime.upstream_health_changed', data: { upstream: up.url, healthy, ...(reason ? { reason } : {}) } });
+        },
+      );
     }
     if (spec.discover) {
       const d = spec.discover;
-      const endpoints = d.endpoints.length ? d.endpoints : (process.env.PLUGWAY_ETCD_ENDPOINTS?.split(',').map((s) => s.trim()).filter(Boolean) ?? ['http://127.0.0.1:2379']);
+      const endpoints = d.endpoints.length
+        ? d.endpoints
+        : (process.env.PLUGWAY_ETCD_ENDPOINTS?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean) ?? ['http://127.0.0.1:2379']);
       this.discovery = new EtcdDiscovery({ endpoints, prefix: d.prefix });
       try {
         this.unwatch = await this.discovery.watch(d.service, {
-          onChange: (instances) => set.replace(instances.map((i) => i.url), 'etcd'),
+          onChange: (instances) =>
+            set.replace(
+              instances.map((i) => i.url),
+              'etcd',
+            ),
           onError: (reason) => logger.warn({ service: d.service }, `discovery of ${d.service}: ${reason}`),
         });
       } catch (err) {
@@ -270,7 +282,8 @@ class RemoteRuntime implements PluginRuntime {
           if (options?.signal?.aborted) throw new PlugwayError('PLW_ERR_CALL_ABORTED', { id: this.id, method: 'handleRequest', reason: reasonOf(options.signal.reason) });
           if (code && TIMEOUTS.has(code)) throw this.timeout(up, Math.round(performance.now() - started));
           const canRetry = (retryable || (!streamed && code !== undefined && NOT_SENT.has(code))) && attempt < this.spec.retries.attempts;
-          if (!canRetry || !this.acquireRetry(set)) throw new PlugwayError('PLW_ERR_UPSTREAM_FAILED', { id: this.id, upstream: up.url, reason: `${code ? `${code}: ` : ''}${reasonOf(err)}` }, { cause: err });
+          if (!canRetry || !this.acquireRetry(set))
+            throw new PlugwayError('PLW_ERR_UPSTREAM_FAILED', { id: this.id, upstream: up.url, reason: `${code ? `${code}: ` : ''}${reasonOf(err)}` }, { cause: err });
           retryNext = true;
         } finally {
           timer?.clear();

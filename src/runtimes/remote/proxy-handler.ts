@@ -22,7 +22,20 @@ type RawHeaders = Record<string, string | string[] | undefined>;
 export const SMALL_BODY_BYTES = 64 * 1024;
 
 // RFC 9110 §7.6.1, plus the proxy ones; `host` is the upstream's.
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'trailers', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'trailers',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'http2-settings',
+]);
 
 /** The upstream's response headers without hop-by-hop ones. */
 export function responseHeaders(headers: RawHeaders): Record<string, string | string[]> {

@@ -22,7 +22,10 @@ export class RetryBudget {
   /** Retries let through, and refused for want of budget, since start. */
   granted = 0;
   exhausted = 0;
-  constructor(private readonly percent: number, private readonly minConcurrency: number) {}
+  constructor(
+    private readonly percent: number,
+    private readonly minConcurrency: number,
+  ) {}
   tryAcquire(): boolean {
     const cap = Math.max(this.minConcurrency, Math.floor((this.active * this.percent) / 100));
     if (this.retrying >= cap) {

@@ -114,7 +114,11 @@ class WasmRuntime extends DeferredIsolatedRuntime {
     const imports = Wasm.Module.imports(module);
     const foreign = imports.find((i) => !PROVIDED_IMPORTS.has(i.module));
     if (foreign) {
-      throw new PlugwayError('PLW_ERR_WASM_INVALID_MODULE', { id, file: entryPath, reason: `it imports ${foreign.module}::${foreign.name}, which plugway does not provide (only extism:host/env, extism:host/user and WASI without files)` });
+      throw new PlugwayError('PLW_ERR_WASM_INVALID_MODULE', {
+        id,
+        file: entryPath,
+        reason: `it imports ${foreign.module}::${foreign.name}, which plugway does not provide (only extism:host/env, extism:host/user and WASI without files)`,
+      });
     }
     const exported = new Set(Wasm.Module.exports(module).map((e) => e.name));
     for (const e of manifest.endpoints) {
@@ -154,7 +158,8 @@ class WasmRuntime extends DeferredIsolatedRuntime {
       toError: (wire) => {
         if (wire.code === 'PLW_ERR_WASM_MEMORY_LIMIT') this.init.onEvent?.({ type: 'runtime.wasm_memory_limit', data: { pluginId: id, ...wire.params } });
         if (wire.code === 'PLW_ERR_WASM_HOST_MEMORY_LIMIT') this.init.onEvent?.({ type: 'runtime.wasm_host_memory_limit', data: { pluginId: id, runtime: 'wasm', ...wire.params } });
-        if (wire.code === 'PLW_ERR_WASM_HOST_DENIED' || wire.code === 'PLW_ERR_FETCH_HOST_NOT_ALLOWED') this.init.onEvent?.({ type: 'runtime.wasm_host_denied', data: { pluginId: id, ...wire.params } });
+        if (wire.code === 'PLW_ERR_WASM_HOST_DENIED' || wire.code === 'PLW_ERR_FETCH_HOST_NOT_ALLOWED')
+          this.init.onEvent?.({ type: 'runtime.wasm_host_denied', data: { pluginId: id, ...wire.params } });
         if (wire.code === 'PLW_ERR_FETCH_TOO_LARGE') this.init.onEvent?.({ type: 'runtime.fetch_too_large', data: { pluginId: id, runtime: 'wasm', ...wire.params } });
         return undefined;
       },

@@ -8,7 +8,7 @@ const original = process.emitWarning;
 process.emitWarning = function emitWarning(this: unknown, warning: string | Error, ...rest: unknown[]): void {
   const message = typeof warning === 'string' ? warning : warning.message;
   const opt = rest[0];
-  const type = typeof opt === 'string' ? opt : (opt as { type?: string } | undefined)?.type ?? (typeof warning === 'string' ? undefined : warning.name);
+  const type = typeof opt === 'string' ? opt : ((opt as { type?: string } | undefined)?.type ?? (typeof warning === 'string' ? undefined : warning.name));
   if (type === 'ExperimentalWarning' && /^WASI\b/.test(message)) return;
   return (original as (...a: unknown[]) => void).call(process, warning, ...rest);
 } as typeof process.emitWarning;

@@ -147,9 +147,10 @@ const functions = {
       const body = bodyAddr === 0n || method === 'GET' || method === 'HEAD' ? undefined : cc.read(bodyAddr)?.bytes();
       let res: { status: number; body: string };
       try {
-        res = side.bridgeSync('http.fetch', [
-          { url: spec.url, method, headers: spec.headers ?? spec.header ?? {}, ...(body ? { body: Buffer.from(body).toString('base64') } : {}) },
-        ]) as { status: number; body: string };
+        res = side.bridgeSync('http.fetch', [{ url: spec.url, method, headers: spec.headers ?? spec.header ?? {}, ...(body ? { body: Buffer.from(body).toString('base64') } : {}) }]) as {
+          status: number;
+          body: string;
+        };
       } catch (err) {
         const e = err as { code?: string; params?: Record<string, unknown>; message?: string };
         if (e.code) hostFnError = { code: e.code, params: e.params ?? { id: boot.pluginId }, message: e.message ?? e.code };

@@ -28,7 +28,13 @@ export class BridgeServer {
     if (msg.t === 'br') {
       this.serve(inst, msg.op, msg.a).then(
         (v) => inst.send({ t: 'br', id: msg.id, ok: true, v: v === undefined ? null : v }),
-        (err: unknown) => inst.send({ t: 'br', id: msg.id, ok: false, e: { message: reasonOf(err), ...(typeof (err as PlugwayError).code === 'string' ? { code: (err as PlugwayError).code, params: (err as PlugwayError).params } : {}) } }),
+        (err: unknown) =>
+          inst.send({
+            t: 'br',
+            id: msg.id,
+            ok: false,
+            e: { message: reasonOf(err), ...(typeof (err as PlugwayError).code === 'string' ? { code: (err as PlugwayError).code, params: (err as PlugwayError).params } : {}) },
+          }),
       );
     }
   }

@@ -115,7 +115,12 @@ function startPump(pollUs: number, stallUs = 0) {
   const writer = new Ring(toMain);
   const got: Wire[] = [];
   let stop = false;
-  const pump = new RingPump(reader, (m) => got.push(m), () => stop, { pollUs, stallUs });
+  const pump = new RingPump(
+    reader,
+    (m) => got.push(m),
+    () => stop,
+    { pollUs, stallUs },
+  );
   const done = pump.run();
   const end = async () => {
     stop = true;

@@ -21,7 +21,6 @@ export function siblingModule(base: string, name: string): { url: string; typesc
   return { url: new URL(`./${name}${typescript ? '.ts' : '.js'}`, base).href, typescript };
 }
 
-
 export function heapLimits(memoryMb: number | undefined): ResourceLimits | undefined {
   if (!memoryMb) return undefined;
   return {

@@ -59,7 +59,12 @@ export class WorkerInstance extends InstanceCalls {
       if (this.loading) return this.failLoad(new Error(`worker exited with code ${code} while starting`));
       this.die(undefined, code);
     });
-    this.pump = new RingPump(this.toMain, (wire) => this.handle(wire), () => this.state === 'dead', { pollUs: this.spec.boot.pollUs });
+    this.pump = new RingPump(
+      this.toMain,
+      (wire) => this.handle(wire),
+      () => this.state === 'dead',
+      { pollUs: this.spec.boot.pollUs },
+    );
     void this.pump.run();
     return done;
   }

@@ -38,15 +38,7 @@ export type ToMain =
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
-export type BridgeOp =
-  | 'storage.get'
-  | 'storage.set'
-  | 'storage.delete'
-  | 'storage.exists'
-  | 'events.emit'
-  | 'events.on'
-  | 'events.off'
-  | 'http.fetch';
+export type BridgeOp = 'storage.get' | 'storage.set' | 'storage.delete' | 'storage.exists' | 'events.emit' | 'events.on' | 'events.off' | 'http.fetch';
 
 /** workerData of every plugway worker (the runtime-specific part sits in `extra`). */
 export interface WorkerBoot {

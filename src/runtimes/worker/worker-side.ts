@@ -87,7 +87,12 @@ export class WorkerSide {
     this.boot.bulkPort.on('message', (wire: Wire) => this.onMessage(this.decode(wire)));
     // The port listener keeps this thread alive; the ring pump alone would not.
     parentPort!.on('message', () => undefined);
-    void new RingPump(this.inRing, (wire) => this.onMessage(this.decode(wire)), () => false, { pollUs: this.boot.pollUs, sliceUs: POLL_SLICE_US }).run();
+    void new RingPump(
+      this.inRing,
+      (wire) => this.onMessage(this.decode(wire)),
+      () => false,
+      { pollUs: this.boot.pollUs, sliceUs: POLL_SLICE_US },
+    ).run();
     try {
       this.plugin = await load();
       const over = this.externalOver();

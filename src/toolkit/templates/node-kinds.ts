@@ -410,9 +410,7 @@ ${lifecycle('ActionPlugin')}
 `,
         manifest: `actions: [greet]
 `,
-        fixtures: [
-          { name: 'greets', call: { method: 'execute', args: ['greet', { name: 'Ada' }] }, expect: { result: { message: 'Hello, Ada!' } } },
-        ],
+        fixtures: [{ name: 'greets', call: { method: 'execute', args: ['greet', { name: 'Ada' }] }, expect: { result: { message: 'Hello, Ada!' } } }],
         test: `test('greets', async () => {
   assert.deepEqual(await plugin.execute('greet', { name: 'Ada' }, fakeContext({})), { message: 'Hello, Ada!' });
 });
@@ -437,9 +435,7 @@ ${lifecycle('ProtocolPlugin')}
         manifest: `listen:
   port: 0   # 0: any free port (see the log line); set one here or in plugway.yaml
 `,
-        fixtures: [
-          { name: 'answers PING', call: { method: 'handle', args: ['PING', { id: 'c1', remoteAddress: '127.0.0.1', remotePort: 1 }] }, expect: { result: 'PONG\n' } },
-        ],
+        fixtures: [{ name: 'answers PING', call: { method: 'handle', args: ['PING', { id: 'c1', remoteAddress: '127.0.0.1', remotePort: 1 }] }, expect: { result: 'PONG\n' } }],
         test: `test('answers PING', async () => {
   assert.equal(await plugin.handle('PING', { id: 'c1', remoteAddress: '127.0.0.1', remotePort: 1 }), 'PONG\\n');
 });

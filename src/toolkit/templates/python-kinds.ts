@@ -44,7 +44,9 @@ def authorize(user: Dict[str, Any], resource: str, action: str, ctx: Context) ->
           { name: 'a known token', call: { method: 'authenticate', request: { method: 'GET', path: '/', headers: { authorization: 'Bearer demo-token' } } }, expect: { result: { id: 'demo' } } },
           { name: 'no token', call: { method: 'authenticate', request: { method: 'GET', path: '/' } }, expect: { result: null } },
         ],
-        test: testFile(mod, `    def test_known_token(self) -> None:
+        test: testFile(
+          mod,
+          `    def test_known_token(self) -> None:
         self.assertEqual(self.plugin.authenticate({"path": "/", "headers": {"Authorization": "Bearer demo-token"}})["id"], "demo")
 
     def test_unknown_token(self) -> None:
@@ -54,7 +56,8 @@ def authorize(user: Dict[str, Any], resource: str, action: str, ctx: Context) ->
         user = {"id": "demo", "permissions": ["items:read"]}
         self.assertTrue(self.plugin.authorize(user, "items", "read"))
         self.assertFalse(self.plugin.authorize(user, "items", "delete"))
-`),
+`,
+        ),
       };
     case 'middleware':
       return {
@@ -83,14 +86,17 @@ def on_response(req: Request, res: Response, ctx: Context) -> Optional[Response]
         fixtures: [
           { name: 'blocks a flagged request', call: { method: 'onRequest', request: { method: 'GET', path: '/', headers: { 'x-blocked': 'yes' } } }, expect: { result: { statusCode: 403 } } },
         ],
-        test: testFile(mod, `    def test_blocks(self) -> None:
+        test: testFile(
+          mod,
+          `    def test_blocks(self) -> None:
         self.assertEqual(self.plugin.on_request({"path": "/", "headers": {"x-blocked": "yes"}})["status_code"], 403)
 
     def test_passes_and_tags(self) -> None:
         self.assertIsNone(self.plugin.on_request({"path": "/"}))
         res = self.plugin.on_response({"path": "/"}, {"status_code": 200, "body": "ok"})
         self.assertEqual(res["headers"]["x-${id}"], "1")
-`),
+`,
+        ),
       };
     case 'action':
       return {
@@ -110,9 +116,12 @@ def execute(action: str, params: Dict[str, Any], ctx: Context) -> Any:
     raise PluginError("PLW_ERR_ACTION_NOT_ALLOWED", f"unknown action {action}")
 `,
         fixtures: [{ name: 'greet', call: { method: 'execute', args: ['greet', { name: 'Ada' }] }, expect: { result: { message: 'Hello, Ada!' } } }],
-        test: testFile(mod, `    def test_greet(self) -> None:
+        test: testFile(
+          mod,
+          `    def test_greet(self) -> None:
         self.assertEqual(self.plugin.execute("greet", {"name": "Ada"}), {"message": "Hello, Ada!"})
-`),
+`,
+        ),
       };
     default:
       return {
@@ -139,7 +148,9 @@ async def health_check(ctx: Context) -> dict:
     return {"status": "healthy"}
 `,
         fixtures: [{ name: 'greets by name', request: { method: 'GET', path: `/${id}/hello`, query: { name: 'Ada' } }, expect: { status: 200, body: { message: 'Hello, Ada!' } } }],
-        test: testFile(mod, `    def test_hello(self) -> None:
+        test: testFile(
+          mod,
+          `    def test_hello(self) -> None:
         res = self.plugin.handle_request({"method": "GET", "path": "/hello", "query": {"name": "Ada"}})
         self.assertEqual(res["status_code"], 200)
         self.assertEqual(res["body"]["message"], "Hello, Ada!")
@@ -147,7 +158,8 @@ async def health_check(ctx: Context) -> dict:
 
     def test_health(self) -> None:
         self.assertEqual(self.plugin.health_check()["status"], "healthy")
-`),
+`,
+        ),
       };
   }
 }

@@ -33,7 +33,15 @@ async function create(req: PluginRequest, ctx: PluginContext<Config>): Promise<P
   if (typeof b.track_id !== 'string' || !TRACK.test(b.track_id)) return fail(400, 'BAD_LISTING', 'track_id: 1-64 of A-Z a-z 0-9 _ . -');
   if (typeof b.price !== 'number' || !(b.price > 0) || b.price > ctx.config.max_price) return fail(400, 'BAD_LISTING', `price: a number above 0, at most ${ctx.config.max_price}`);
   if (b.title !== undefined && (typeof b.title !== 'string' || b.title.length > 100)) return fail(400, 'BAD_LISTING', 'title: text of at most 100 characters');
-  const listing: Listing = { id: randomUUID(), track_id: b.track_id, ...(b.title ? { title: b.title as string } : {}), price: b.price, seller: req.user!.id, status: 'listed', listed_at: new Date().toISOString() };
+  const listing: Listing = {
+    id: randomUUID(),
+    track_id: b.track_id,
+    ...(b.title ? { title: b.title as string } : {}),
+    price: b.price,
+    seller: req.user!.id,
+    status: 'listed',
+    listed_at: new Date().toISOString(),
+  };
   await serial(async () => {
     await ctx.storage.set(`listing:${listing.id}`, listing);
     const ids = (await ctx.storage.get<string[]>('listings')) ?? [];

@@ -28,30 +28,76 @@ export async function brokerFindings(input: KafkaInput): Promise<Finding[]> {
   const down = results.filter((r) => r.err);
   metrics.brokers_unreachable = down.length;
   if (down.length > 0) {
-    out.push(finding('brokers', down.length === brokers.length ? 'critical' : 'warning', 'KAFKA_BROKER_UNREACHABLE',
-      `${down.length} of ${brokers.length} advertised brokers do not accept connections`,
-      { unreachable: down.map((r) => ({ id: r.b.nodeId, address: `${r.b.host}:${r.b.port}`, reason: r.err })), brokers: brokers.length },
-      'Check that those brokers run and that their advertised.listeners resolve and are reachable from clients.'));
+    out.push(
+      finding(
+        'brokers',
+        down.length === brokers.length ? 'critical' : 'warning',
+        'KAFKA_BROKER_UNREACHABLE',
+        `${down.length} of ${brokers.length} advertised brokers do not accept connections`,
+        { unreachable: down.map((r) => ({ id: r.b.nodeId, address: `${r.b.host}:${r.b.port}`, reason: r.err })), brokers: brokers.length },
+        'Check that those brokers run and that their advertised.listeners resolve and are reachable from clients.',
+      ),
+    );
   }
   if (controller === null || controller === undefined || controller < 0) {
-    out.push(finding('brokers', 'critical', 'KAFKA_NO_CONTROLLER', 'The cluster reports no active controller', { controller },
-      'Without a controller no leader elections or topic changes happen: check the controller quorum (KRaft) or ZooKeeper.'));
+    out.push(
+      finding(
+        'brokers',
+        'critical',
+        'KAFKA_NO_CONTROLLER',
+        'The cluster reports no active controller',
+        { controller },
+        'Without a controller no leader elections or topic changes happen: check the controller quorum (KRaft) or ZooKeeper.',
+      ),
+    );
   } else if (!brokers.some((b) => b.nodeId === controller)) {
-    out.push(finding('brokers', 'info', 'KAFKA_CONTROLLER_NOT_A_BROKER', `Controller id ${controller} is not among the advertised brokers`,
-      { controller, brokers: brokers.map((b) => b.nodeId) }, 'Normal with KRaft (brokers report a random broker or a separate controller quorum); otherwise check the metadata.'));
+    out.push(
+      finding(
+        'brokers',
+        'info',
+        'KAFKA_CONTROLLER_NOT_A_BROKER',
+        `Controller id ${controller} is not among the advertised brokers`,
+        { controller, brokers: brokers.map((b) => b.nodeId) },
+        'Normal with KRaft (brokers report a random broker or a separate controller quorum); otherwise check the metadata.',
+      ),
+    );
   }
   if (plan.sasl) {
-    out.push(finding('security', 'info', 'KAFKA_SASL_OK', `Authenticated with SASL ${plan.sasl.mechanism.toUpperCase()} as ${plan.sasl.username}`,
-      { mechanism: plan.sasl.mechanism, username: plan.sasl.username, tls: plan.tls }, 'Nothing to do.'));
+    out.push(
+      finding(
+        'security',
+        'info',
+        'KAFKA_SASL_OK',
+        `Authenticated with SASL ${plan.sasl.mechanism.toUpperCase()} as ${plan.sasl.username}`,
+        { mechanism: plan.sasl.mechanism, username: plan.sasl.username, tls: plan.tls },
+        'Nothing to do.',
+      ),
+    );
     if (plan.sasl.mechanism === 'plain' && !plan.tls) {
-      out.push(finding('security', 'warning', 'KAFKA_SASL_PLAIN_WITHOUT_TLS', 'SASL PLAIN sends the password in clear text over a connection without TLS',
-        { mechanism: 'plain', tls: false }, 'Use SASL_SSL (TLS) listeners, or SCRAM-SHA-512 at the least.'));
+      out.push(
+        finding(
+          'security',
+          'warning',
+          'KAFKA_SASL_PLAIN_WITHOUT_TLS',
+          'SASL PLAIN sends the password in clear text over a connection without TLS',
+          { mechanism: 'plain', tls: false },
+          'Use SASL_SSL (TLS) listeners, or SCRAM-SHA-512 at the least.',
+        ),
+      );
     }
   }
   if (plan.tls) out.push(finding('security', 'info', 'KAFKA_TLS_OK', 'TLS handshake with the brokers succeeded', { tls: true }, 'Nothing to do.'));
   if (!plan.sasl && !plan.tls) {
-    out.push(finding('security', 'info', 'KAFKA_NO_AUTH', 'Connected without SASL and without TLS (PLAINTEXT listener)', { sasl: false, tls: false },
-      'Fine on a private network; elsewhere enable SASL_SSL listeners and ACLs.'));
+    out.push(
+      finding(
+        'security',
+        'info',
+        'KAFKA_NO_AUTH',
+        'Connected without SASL and without TLS (PLAINTEXT listener)',
+        { sasl: false, tls: false },
+        'Fine on a private network; elsewhere enable SASL_SSL listeners and ACLs.',
+      ),
+    );
   }
   return out;
 }

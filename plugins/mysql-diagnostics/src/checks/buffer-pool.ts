@@ -28,34 +28,75 @@ export const bufferPoolCheck: Check = {
       input.metrics.buffer_pool_read_efficiency = round(efficiency);
       if (efficiency < input.config.buffer_pool_read_efficiency_warning) {
         const aheadNote = misses.ratio > 1 ? ' — read-ahead brought in more pages than were requested' : '';
-        out.push(finding(C, ratioSeverity(misses, 'warning'), 'MYSQL_BUFFER_POOL_READ_EFFICIENCY',
-          `Only ${pct(efficiency)} of InnoDB page reads were served from the buffer pool (${basisText(misses)}${aheadNote}).`,
-          ratioEvidence(misses, { efficiency: round(efficiency), disk_reads: misses.numerator, read_ahead: readAhead, read_requests: misses.denominator, innodb_buffer_pool_size: size, warning_below: input.config.buffer_pool_read_efficiency_warning }),
-          'Raise innodb_buffer_pool_size towards the working set (often 50–75% of RAM on a dedicated server).'));
+        out.push(
+          finding(
+            C,
+            ratioSeverity(misses, 'warning'),
+            'MYSQL_BUFFER_POOL_READ_EFFICIENCY',
+            `Only ${pct(efficiency)} of InnoDB page reads were served from the buffer pool (${basisText(misses)}${aheadNote}).`,
+            ratioEvidence(misses, {
+              efficiency: round(efficiency),
+              disk_reads: misses.numerator,
+              read_ahead: readAhead,
+              read_requests: misses.denominator,
+              innodb_buffer_pool_size: size,
+              warning_below: input.config.buffer_pool_read_efficiency_warning,
+            }),
+            'Raise innodb_buffer_pool_size towards the working set (often 50–75% of RAM on a dedicated server).',
+          ),
+        );
       }
     }
     const waitFree = latest(input, 'Innodb_buffer_pool_wait_free');
     const waitFreeInWindow = windowDelta(input, 'Innodb_buffer_pool_wait_free');
     if (waitFreeInWindow > 0) {
-      out.push(finding(C, 'warning', 'MYSQL_BUFFER_POOL_WAIT_FREE', `InnoDB waited ${waitFreeInWindow} time(s) for a free buffer pool page during the window.`,
-        { wait_free_in_window: waitFreeInWindow, wait_free: waitFree, innodb_buffer_pool_size: size },
-        'The buffer pool is too small or page cleaning too slow: raise innodb_buffer_pool_size or innodb_io_capacity.'));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'MYSQL_BUFFER_POOL_WAIT_FREE',
+          `InnoDB waited ${waitFreeInWindow} time(s) for a free buffer pool page during the window.`,
+          { wait_free_in_window: waitFreeInWindow, wait_free: waitFree, innodb_buffer_pool_size: size },
+          'The buffer pool is too small or page cleaning too slow: raise innodb_buffer_pool_size or innodb_io_capacity.',
+        ),
+      );
     } else if (Number.isFinite(waitFree) && waitFree > 0) {
-      out.push(finding(C, 'info', 'MYSQL_BUFFER_POOL_WAIT_FREE', `InnoDB waited ${waitFree} time(s) for a free buffer pool page since start, none during the window.`,
-        { wait_free_in_window: 0, wait_free: waitFree, since: 'start', innodb_buffer_pool_size: size },
-        'If this grows under load, raise innodb_buffer_pool_size or innodb_io_capacity.'));
+      out.push(
+        finding(
+          C,
+          'info',
+          'MYSQL_BUFFER_POOL_WAIT_FREE',
+          `InnoDB waited ${waitFree} time(s) for a free buffer pool page since start, none during the window.`,
+          { wait_free_in_window: 0, wait_free: waitFree, since: 'start', innodb_buffer_pool_size: size },
+          'If this grows under load, raise innodb_buffer_pool_size or innodb_io_capacity.',
+        ),
+      );
     }
     const logWaits = windowDelta(input, 'Innodb_log_waits');
     const logWaitsTotal = latest(input, 'Innodb_log_waits');
     if (Number.isFinite(logWaitsTotal)) input.metrics.innodb_log_waits = logWaitsTotal;
     if (logWaits > 0) {
-      out.push(finding(C, 'warning', 'MYSQL_LOG_WAITS', `InnoDB waited ${logWaits} time(s) for the redo log buffer during the window.`,
-        { log_waits_in_window: logWaits, log_waits_total: logWaitsTotal, innodb_log_buffer_size: variable(input, 'innodb_log_buffer_size') },
-        'Raise innodb_log_buffer_size so that transactions do not wait to flush it.'));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'MYSQL_LOG_WAITS',
+          `InnoDB waited ${logWaits} time(s) for the redo log buffer during the window.`,
+          { log_waits_in_window: logWaits, log_waits_total: logWaitsTotal, innodb_log_buffer_size: variable(input, 'innodb_log_buffer_size') },
+          'Raise innodb_log_buffer_size so that transactions do not wait to flush it.',
+        ),
+      );
     } else if (logWaitsTotal > 0) {
-      out.push(finding(C, 'info', 'MYSQL_LOG_WAITS_PAST', `InnoDB waited ${logWaitsTotal} time(s) for the redo log buffer since start, none during the window.`,
-        { log_waits_total: logWaitsTotal, innodb_log_buffer_size: variable(input, 'innodb_log_buffer_size') },
-        'Consider a larger innodb_log_buffer_size if this grows under load.'));
+      out.push(
+        finding(
+          C,
+          'info',
+          'MYSQL_LOG_WAITS_PAST',
+          `InnoDB waited ${logWaitsTotal} time(s) for the redo log buffer since start, none during the window.`,
+          { log_waits_total: logWaitsTotal, innodb_log_buffer_size: variable(input, 'innodb_log_buffer_size') },
+          'Consider a larger innodb_log_buffer_size if this grows under load.',
+        ),
+      );
     }
     return out;
   },

@@ -37,8 +37,16 @@ function toDigest(r: Row, hasQuantile: boolean): Digest {
 }
 
 const brief = (d: Digest) => ({
-  schema: d.schema, digest: d.digest, query: d.text, executions: d.count, total_s: round(d.totalS, 3), avg_s: round(d.avgS, 4),
-  p95_s: d.p95S === null ? undefined : round(d.p95S, 4), max_s: round(d.maxS, 4), rows_examined: d.rowsExamined, rows_sent: d.rowsSent,
+  schema: d.schema,
+  digest: d.digest,
+  query: d.text,
+  executions: d.count,
+  total_s: round(d.totalS, 3),
+  avg_s: round(d.avgS, 4),
+  p95_s: d.p95S === null ? undefined : round(d.p95S, 4),
+  max_s: round(d.maxS, 4),
+  rows_examined: d.rowsExamined,
+  rows_sent: d.rowsSent,
 });
 
 export const digestsCheck: Check = {
@@ -47,13 +55,29 @@ export const digestsCheck: Check = {
   async run(input: CheckInput): Promise<Finding[]> {
     const ps = (variable(input, 'performance_schema') ?? '').toUpperCase();
     if (ps !== 'ON' && ps !== '1') {
-      return [finding(C, 'info', 'MYSQL_PERFORMANCE_SCHEMA_OFF', 'performance_schema is off: statement digests (top queries, p95, no-index use) cannot be read.',
-        { performance_schema: ps }, 'Start the server with performance_schema=ON (it cannot be changed at runtime) to get per-statement statistics.')];
+      return [
+        finding(
+          C,
+          'info',
+          'MYSQL_PERFORMANCE_SCHEMA_OFF',
+          'performance_schema is off: statement digests (top queries, p95, no-index use) cannot be read.',
+          { performance_schema: ps },
+          'Start the server with performance_schema=ON (it cannot be changed at runtime) to get per-statement statistics.',
+        ),
+      ];
     }
     const consumer = await input.query("SELECT ENABLED FROM performance_schema.setup_consumers WHERE NAME = 'statements_digest'");
     if (consumer.length === 0 || String(consumer[0]!.ENABLED) !== 'YES') {
-      return [finding(C, 'info', 'MYSQL_DIGESTS_DISABLED', 'The statements_digest consumer of performance_schema is disabled: no digests are collected.',
-        {}, "UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' WHERE NAME = 'statements_digest'.")];
+      return [
+        finding(
+          C,
+          'info',
+          'MYSQL_DIGESTS_DISABLED',
+          'The statements_digest consumer of performance_schema is disabled: no digests are collected.',
+          {},
+          "UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' WHERE NAME = 'statements_digest'.",
+        ),
+      ];
     }
     const cols = await input.query(
       "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'performance_schema' AND TABLE_NAME = 'events_statements_summary_by_digest' AND COLUMN_NAME = 'QUANTILE_95'",
@@ -81,8 +105,16 @@ export const digestsCheck: Check = {
         top.push(d);
         acc += d.totalS;
       }
-      out.push(finding(C, 'info', 'MYSQL_TOP_QUERIES', `The top ${top.length} statement digest(s) take ${round((acc / total) * 100, 1)}% of statement time.`,
-        { total_s: round(total, 3), top: top.map(brief) }, 'Start tuning with the first entries: they are where the time goes.'));
+      out.push(
+        finding(
+          C,
+          'info',
+          'MYSQL_TOP_QUERIES',
+          `The top ${top.length} statement digest(s) take ${round((acc / total) * 100, 1)}% of statement time.`,
+          { total_s: round(total, 3), top: top.map(brief) },
+          'Start tuning with the first entries: they are where the time goes.',
+        ),
+      );
     }
     const minExec = input.config.digest_min_executions;
     const limit = input.config.digest_p95_warning_seconds;
@@ -91,10 +123,22 @@ export const digestsCheck: Check = {
     // when it also ran during the window; otherwise it is history (info).
     const ranInWindow = (d: Digest) => !input.digestsBefore || d.count > num(input.digestsBefore.get(`${String(d.schema)}|${d.digest}`)?.COUNT_STAR ?? 0);
     if (slow.length > 0) {
-      out.push(finding(C, slow.some(ranInWindow) ? 'warning' : 'info', 'MYSQL_SLOW_DIGEST',
-        `${slow.length} statement digest(s) take ${limit} s or more at the ${hasQuantile ? '95th percentile' : 'mean (this server keeps no percentiles)'} over ${minExec}+ executions${slow.some(ranInWindow) ? '' : ', none of them during the window (since start)'}.`,
-        { percentile: hasQuantile ? 'p95' : 'avg', warning_seconds: limit, min_executions: minExec, ran_in_window: slow.filter(ranInWindow).length, digests: slow.slice(0, 10).map((d) => ({ ...brief(d), ran_in_window: ranInWindow(d) })) },
-        'EXPLAIN these statements (action explain) and add the indexes they miss, or cache their results.'));
+      out.push(
+        finding(
+          C,
+          slow.some(ranInWindow) ? 'warning' : 'info',
+          'MYSQL_SLOW_DIGEST',
+          `${slow.length} statement digest(s) take ${limit} s or more at the ${hasQuantile ? '95th percentile' : 'mean (this server keeps no percentiles)'} over ${minExec}+ executions${slow.some(ranInWindow) ? '' : ', none of them during the window (since start)'}.`,
+          {
+            percentile: hasQuantile ? 'p95' : 'avg',
+            warning_seconds: limit,
+            min_executions: minExec,
+            ran_in_window: slow.filter(ranInWindow).length,
+            digests: slow.slice(0, 10).map((d) => ({ ...brief(d), ran_in_window: ranInWindow(d) })),
+          },
+          'EXPLAIN these statements (action explain) and add the indexes they miss, or cache their results.',
+        ),
+      );
     }
     // Lifetime sums say a statement once ran without an index; the window says it does now.
     if (input.digestsBefore) {
@@ -110,22 +154,44 @@ export const digestsCheck: Check = {
       }
       hot.sort((a, b) => b.executions_in_window * b.rows_examined_per_execution - a.executions_in_window * a.rows_examined_per_execution);
       if (hot.length > 0) {
-        out.push(finding(C, 'warning', 'MYSQL_HOT_FULL_SCAN_DIGEST', `${hot.length} statement digest(s) ran ${input.config.digest_hot_min_executions}+ times during the window without an index, examining ${hot[0]!.rows_examined_per_execution} rows a run (worst).`,
-          { digests: hot.slice(0, 10), min_executions: input.config.digest_hot_min_executions, min_rows_examined: input.config.full_scan_min_rows_examined },
-          'EXPLAIN these statements (action explain): index the columns they filter on, so each run stops reading the whole table.'));
+        out.push(
+          finding(
+            C,
+            'warning',
+            'MYSQL_HOT_FULL_SCAN_DIGEST',
+            `${hot.length} statement digest(s) ran ${input.config.digest_hot_min_executions}+ times during the window without an index, examining ${hot[0]!.rows_examined_per_execution} rows a run (worst).`,
+            { digests: hot.slice(0, 10), min_executions: input.config.digest_hot_min_executions, min_rows_examined: input.config.full_scan_min_rows_examined },
+            'EXPLAIN these statements (action explain): index the columns they filter on, so each run stops reading the whole table.',
+          ),
+        );
       }
     }
     const noIndex = digests.filter((d) => d.count >= minExec && d.noIndex > 0);
     if (noIndex.length > 0) {
-      out.push(finding(C, 'info', 'MYSQL_NO_INDEX_QUERIES', `${noIndex.length} frequent statement digest(s) run without a (good) index.`,
-        { digests: noIndex.slice(0, 10).map(brief) }, 'Check their WHERE and JOIN columns against the table indexes.'));
+      out.push(
+        finding(
+          C,
+          'info',
+          'MYSQL_NO_INDEX_QUERIES',
+          `${noIndex.length} frequent statement digest(s) run without a (good) index.`,
+          { digests: noIndex.slice(0, 10).map(brief) },
+          'Check their WHERE and JOIN columns against the table indexes.',
+        ),
+      );
     }
     const ratio = input.config.digest_rows_examined_per_sent;
     const wasteful = digests.filter((d) => d.count >= minExec && d.rowsSent > 0 && d.rowsExamined / d.rowsSent > ratio);
     if (wasteful.length > 0) {
-      out.push(finding(C, 'info', 'MYSQL_ROWS_EXAMINED_RATIO', `${wasteful.length} statement digest(s) examine more than ${ratio} rows per row they return.`,
-        { threshold: ratio, digests: wasteful.slice(0, 10).map((d) => ({ ...brief(d), examined_per_sent: round(d.rowsExamined / d.rowsSent, 1) })) },
-        'A selective index on the filtered columns lets the server read only the rows it returns.'));
+      out.push(
+        finding(
+          C,
+          'info',
+          'MYSQL_ROWS_EXAMINED_RATIO',
+          `${wasteful.length} statement digest(s) examine more than ${ratio} rows per row they return.`,
+          { threshold: ratio, digests: wasteful.slice(0, 10).map((d) => ({ ...brief(d), examined_per_sent: round(d.rowsExamined / d.rowsSent, 1) })) },
+          'A selective index on the filtered columns lets the server read only the rows it returns.',
+        ),
+      );
     }
     return out;
   },

@@ -35,7 +35,11 @@ test('replica lag above 30 s is critical unless it is recovering (mysqld_exporte
 });
 
 const deadlockSamples = (...counts: Array<number | undefined>): StatusSample[] =>
-  counts.map((c, i) => ({ at: i * 1000, status: { Innodb_row_lock_waits: '0' }, ...(c === undefined ? { lockDeadlocksError: 'Access denied; you need the PROCESS privilege' } : { lockDeadlocks: c }) }));
+  counts.map((c, i) => ({
+    at: i * 1000,
+    status: { Innodb_row_lock_waits: '0' },
+    ...(c === undefined ? { lockDeadlocksError: 'Access denied; you need the PROCESS privilege' } : { lockDeadlocks: c }),
+  }));
 
 test('MySQL: deadlocks during the window come from INNODB_METRICS lock_deadlocks read in every sample', async () => {
   const r = await locksCheck.run(input(deadlockSamples(5, 6, 8)));
@@ -46,7 +50,10 @@ test('MySQL: deadlocks during the window come from INNODB_METRICS lock_deadlocks
   assert.equal(f.evidence.deadlocks_total, 8);
   assert.equal(f.evidence.source, 'INNODB_METRICS lock_deadlocks');
   const past = await locksCheck.run(input(deadlockSamples(5, 5)));
-  assert.equal(past.find((x) => x.code === 'MYSQL_DEADLOCKS'), undefined);
+  assert.equal(
+    past.find((x) => x.code === 'MYSQL_DEADLOCKS'),
+    undefined,
+  );
   assert.equal(past.find((x) => x.code === 'MYSQL_DEADLOCKS_PAST')?.severity, 'info');
 });
 
@@ -58,7 +65,10 @@ test('MySQL without a readable deadlock counter: an info finding says why', asyn
 });
 
 test('MariaDB: the Innodb_deadlocks status variable is used', async () => {
-  const samples: StatusSample[] = [{ at: 0, status: { Innodb_deadlocks: '2' } }, { at: 1000, status: { Innodb_deadlocks: '4' } }];
+  const samples: StatusSample[] = [
+    { at: 0, status: { Innodb_deadlocks: '2' } },
+    { at: 1000, status: { Innodb_deadlocks: '4' } },
+  ];
   const f = (await locksCheck.run(input(samples))).find((x) => x.code === 'MYSQL_DEADLOCKS');
   assert.equal(f?.evidence.deadlocks_in_window, 2);
   assert.equal(f?.evidence.source, 'Innodb_deadlocks');

@@ -12,9 +12,15 @@ export const tempTablesCheck: Check = {
     if (!j) return [];
     input.metrics.tmp_disk_tables_ratio = round(j.ratio);
     if (j.ratio <= input.config.tmp_disk_tables_warning_ratio || j.numerator === 0) return [];
-    return [finding(C, ratioSeverity(j, 'warning'), 'MYSQL_TMP_DISK_TABLES',
-      `${pct(j.ratio)} of temporary tables were created on disk (${basisText(j)}).`,
-      ratioEvidence(j, { tmp_table_size: variable(input, 'tmp_table_size'), max_heap_table_size: variable(input, 'max_heap_table_size'), warning_ratio: input.config.tmp_disk_tables_warning_ratio }),
-      'Raise tmp_table_size and max_heap_table_size together, and avoid TEXT/BLOB columns in GROUP BY/ORDER BY results.')];
+    return [
+      finding(
+        C,
+        ratioSeverity(j, 'warning'),
+        'MYSQL_TMP_DISK_TABLES',
+        `${pct(j.ratio)} of temporary tables were created on disk (${basisText(j)}).`,
+        ratioEvidence(j, { tmp_table_size: variable(input, 'tmp_table_size'), max_heap_table_size: variable(input, 'max_heap_table_size'), warning_ratio: input.config.tmp_disk_tables_warning_ratio }),
+        'Raise tmp_table_size and max_heap_table_size together, and avoid TEXT/BLOB columns in GROUP BY/ORDER BY results.',
+      ),
+    ];
   },
 };

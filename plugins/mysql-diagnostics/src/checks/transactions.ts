@@ -28,10 +28,16 @@ export const transactionsCheck: Check = {
     const { transaction_warning_seconds: warn, transaction_critical_seconds: crit } = input.config;
     if (oldest >= warn) {
       const old = rows.filter((r) => num(r.age_seconds) >= warn);
-      out.push(finding(C, oldest >= crit ? 'critical' : 'warning', 'MYSQL_LONG_TRANSACTION',
-        `${old.length} transaction(s) open for ${warn} s or more; the oldest for ${oldest} s (thread ${String(rows[0]!.thread_id)}, ${String(rows[0]!.state)}).`,
-        { oldest_seconds: oldest, transactions: old, warning_seconds: warn, critical_seconds: crit },
-        'A long transaction holds locks and stops purge: commit or roll it back in the application (idle "Sleep" threads with open transactions are the usual cause).'));
+      out.push(
+        finding(
+          C,
+          oldest >= crit ? 'critical' : 'warning',
+          'MYSQL_LONG_TRANSACTION',
+          `${old.length} transaction(s) open for ${warn} s or more; the oldest for ${oldest} s (thread ${String(rows[0]!.thread_id)}, ${String(rows[0]!.state)}).`,
+          { oldest_seconds: oldest, transactions: old, warning_seconds: warn, critical_seconds: crit },
+          'A long transaction holds locks and stops purge: commit or roll it back in the application (idle "Sleep" threads with open transactions are the usual cause).',
+        ),
+      );
     }
     // MariaDB exposes the history list length as status; MySQL in INNODB_METRICS.
     let history = latest(input, 'Innodb_history_list_length');
@@ -40,14 +46,29 @@ export const transactionsCheck: Check = {
       history = m.length ? num(m[0]!.c) : NaN;
     }
     if (!Number.isFinite(history)) {
-      out.push(finding(C, 'info', 'MYSQL_HISTORY_LIST_UNAVAILABLE', 'The InnoDB history list length could not be read on this server.', {},
-        "Enable the INNODB_METRICS counter: SET GLOBAL innodb_monitor_enable = 'trx_rseg_history_len'."));
+      out.push(
+        finding(
+          C,
+          'info',
+          'MYSQL_HISTORY_LIST_UNAVAILABLE',
+          'The InnoDB history list length could not be read on this server.',
+          {},
+          "Enable the INNODB_METRICS counter: SET GLOBAL innodb_monitor_enable = 'trx_rseg_history_len'.",
+        ),
+      );
     } else {
       input.metrics.history_list_length = history;
       if (history > input.config.history_list_warning) {
-        out.push(finding(C, 'warning', 'MYSQL_HISTORY_LIST_LONG', `The InnoDB history list holds ${history} unpurged undo records.`,
-          { history_list_length: history, warning_above: input.config.history_list_warning, oldest_transaction_seconds: oldest },
-          'Purge cannot keep up, usually because of a long transaction: end it, or raise innodb_purge_threads.'));
+        out.push(
+          finding(
+            C,
+            'warning',
+            'MYSQL_HISTORY_LIST_LONG',
+            `The InnoDB history list holds ${history} unpurged undo records.`,
+            { history_list_length: history, warning_above: input.config.history_list_warning, oldest_transaction_seconds: oldest },
+            'Purge cannot keep up, usually because of a long transaction: end it, or raise innodb_purge_threads.',
+          ),
+        );
       }
     }
     return out;

@@ -37,9 +37,16 @@ export const bloatCheck: Check = {
     const tSev = worstTable ? level(worstTable.bloat_bytes, c.table_bloat_warning_bytes, c.table_bloat_critical_bytes) : null;
     if (tSev) {
       const over = tableBloat.filter((t) => t.bloat_bytes >= c.table_bloat_warning_bytes);
-      out.push(finding(C, tSev, 'PG_TABLE_BLOAT', `${over.length} table(s) waste an estimated ${bytes(c.table_bloat_warning_bytes)} or more (worst: ${worstTable!.table}, ${worstTable!.bloat}).`,
-        { tables: over.slice(0, 10), warning_bytes: c.table_bloat_warning_bytes, critical_bytes: c.table_bloat_critical_bytes, method: 'estimate from pg_class and pg_stats' },
-        'VACUUM reclaims space for reuse; to give it back use pg_repack or VACUUM FULL (locks the table); tune autovacuum for these tables.'));
+      out.push(
+        finding(
+          C,
+          tSev,
+          'PG_TABLE_BLOAT',
+          `${over.length} table(s) waste an estimated ${bytes(c.table_bloat_warning_bytes)} or more (worst: ${worstTable!.table}, ${worstTable!.bloat}).`,
+          { tables: over.slice(0, 10), warning_bytes: c.table_bloat_warning_bytes, critical_bytes: c.table_bloat_critical_bytes, method: 'estimate from pg_class and pg_stats' },
+          'VACUUM reclaims space for reuse; to give it back use pg_repack or VACUUM FULL (locks the table); tune autovacuum for these tables.',
+        ),
+      );
     }
     const indexes = await input.query(
       `SELECT n.nspname AS schema, i.relname AS name, t.relname AS table_name, i.relpages::float8 AS pages, i.reltuples::float8 AS tuples,
@@ -67,9 +74,16 @@ export const bloatCheck: Check = {
     input.metrics.max_index_bloat_bytes = indexBloat[0]?.bloat_bytes ?? 0;
     const overIdx = indexBloat.filter((i) => i.bloat_bytes >= c.index_bloat_warning_bytes);
     if (overIdx.length > 0) {
-      out.push(finding(C, 'warning', 'PG_INDEX_BLOAT', `${overIdx.length} index(es) waste an estimated ${bytes(c.index_bloat_warning_bytes)} or more (worst: ${overIdx[0]!.index}, ${overIdx[0]!.bloat}).`,
-        { indexes: overIdx.slice(0, 10), warning_bytes: c.index_bloat_warning_bytes, method: 'estimate from pg_class and pg_stats' },
-        'REINDEX INDEX CONCURRENTLY rebuilds an index without blocking writes.'));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'PG_INDEX_BLOAT',
+          `${overIdx.length} index(es) waste an estimated ${bytes(c.index_bloat_warning_bytes)} or more (worst: ${overIdx[0]!.index}, ${overIdx[0]!.bloat}).`,
+          { indexes: overIdx.slice(0, 10), warning_bytes: c.index_bloat_warning_bytes, method: 'estimate from pg_class and pg_stats' },
+          'REINDEX INDEX CONCURRENTLY rebuilds an index without blocking writes.',
+        ),
+      );
     }
     return out;
   },

@@ -34,10 +34,25 @@ export const cacheCheck: Check = {
     // Only the window warns: a ratio since the stats reset is history (and on a young server not
     // even representative), which would keep a cron job's exit code up long after the cause.
     const reliable = basis === 'window' || hit + read >= c.cache_min_lifetime_blocks;
-    const evidence: Record<string, unknown> = { ratio: round(ratio), blocks_hit: hit, blocks_read: read, basis, database: input.server.database, shared_buffers: input.settings.shared_buffers, warning_below: c.cache_hit_warning_ratio };
+    const evidence: Record<string, unknown> = {
+      ratio: round(ratio),
+      blocks_hit: hit,
+      blocks_read: read,
+      basis,
+      database: input.server.database,
+      shared_buffers: input.settings.shared_buffers,
+      warning_below: c.cache_hit_warning_ratio,
+    };
     if (!reliable) evidence.note = `fewer than ${c.cache_min_lifetime_blocks} blocks since the stats reset: not yet representative`;
-    return [finding(C, basis === 'window' ? 'warning' : 'info', 'PG_CACHE_HIT_LOW',
-      `Only ${pct(ratio)} of block reads in ${input.server.database} were served from shared buffers (${basis === 'window' ? 'during the window' : 'since the statistics were reset'}).`, evidence,
-      'Raise shared_buffers (about 25% of RAM), add memory, or find the scans that read the most (pg_stat_statements shared_blks_read).')];
+    return [
+      finding(
+        C,
+        basis === 'window' ? 'warning' : 'info',
+        'PG_CACHE_HIT_LOW',
+        `Only ${pct(ratio)} of block reads in ${input.server.database} were served from shared buffers (${basis === 'window' ? 'during the window' : 'since the statistics were reset'}).`,
+        evidence,
+        'Raise shared_buffers (about 25% of RAM), add memory, or find the scans that read the most (pg_stat_statements shared_blks_read).',
+      ),
+    ];
   },
 };

@@ -32,8 +32,25 @@ export const connectionsCheck: Check = {
     const message = refusing
       ? `${used} connections use all ${usable} slots open to applications (max_connections ${max} − ${reserved} reserved for superusers): new non-superuser connections are refused.`
       : `${used} of ${usable} usable connections in use (${pct(ratio)}; max_connections ${max}, ${reserved} reserved for superusers).`;
-    return [finding(C, sev, 'PG_CONNECTIONS_HIGH', message,
-      { connections: used, usable_connections: usable, max_connections: max, superuser_reserved_connections: reserved, refusing, by_state: byState, ratio: round(ratio), warning_ratio: input.config.connections_warning_ratio, critical_ratio: input.config.connections_critical_ratio },
-      'Put a pooler (PgBouncer) in front, close idle connections, or raise max_connections if memory allows.')];
+    return [
+      finding(
+        C,
+        sev,
+        'PG_CONNECTIONS_HIGH',
+        message,
+        {
+          connections: used,
+          usable_connections: usable,
+          max_connections: max,
+          superuser_reserved_connections: reserved,
+          refusing,
+          by_state: byState,
+          ratio: round(ratio),
+          warning_ratio: input.config.connections_warning_ratio,
+          critical_ratio: input.config.connections_critical_ratio,
+        },
+        'Put a pooler (PgBouncer) in front, close idle connections, or raise max_connections if memory allows.',
+      ),
+    ];
   },
 };

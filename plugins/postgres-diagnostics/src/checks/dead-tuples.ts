@@ -15,9 +15,16 @@ export const deadTuplesCheck: Check = {
     const c = input.config;
     const autovacuum = input.settings.autovacuum;
     if (autovacuum === 'off') {
-      out.push(finding(C, 'warning', 'PG_AUTOVACUUM_OFF', 'autovacuum is off: dead rows pile up, statistics go stale, and nothing protects against transaction id wraparound but anti-wraparound runs.',
-        { autovacuum, track_counts: input.settings.track_counts },
-        'Turn it back on (ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf()); switch it off per table (autovacuum_enabled = false) only where a job VACUUMs instead.'));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'PG_AUTOVACUUM_OFF',
+          'autovacuum is off: dead rows pile up, statistics go stale, and nothing protects against transaction id wraparound but anti-wraparound runs.',
+          { autovacuum, track_counts: input.settings.track_counts },
+          'Turn it back on (ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf()); switch it off per table (autovacuum_enabled = false) only where a job VACUUMs instead.',
+        ),
+      );
     }
     const rows = await input.query(
       `SELECT s.schemaname, s.relname, s.n_live_tup::float8 AS live, s.n_dead_tup::float8 AS dead, pg_table_size(s.relid)::float8 AS size_bytes,
@@ -32,8 +39,16 @@ export const deadTuplesCheck: Check = {
       const dead = num(r.dead);
       const ratio = dead / Math.max(1, dead + num(r.live));
       return {
-        table: `${String(r.schemaname)}.${String(r.relname)}`, dead_tuples: dead, live_tuples: num(r.live), dead_ratio: round(ratio), size_bytes: num(r.size_bytes), size: bytes(num(r.size_bytes)),
-        last_vacuum: when(r.last_vacuum), last_autovacuum: when(r.last_autovacuum), last_analyze: when(r.last_analyze), last_autoanalyze: when(r.last_autoanalyze),
+        table: `${String(r.schemaname)}.${String(r.relname)}`,
+        dead_tuples: dead,
+        live_tuples: num(r.live),
+        dead_ratio: round(ratio),
+        size_bytes: num(r.size_bytes),
+        size: bytes(num(r.size_bytes)),
+        last_vacuum: when(r.last_vacuum),
+        last_autovacuum: when(r.last_autovacuum),
+        last_analyze: when(r.last_analyze),
+        last_autoanalyze: when(r.last_autoanalyze),
         autovacuum_disabled: r.autovacuum_disabled === true,
       };
     });
@@ -42,10 +57,23 @@ export const deadTuplesCheck: Check = {
       const worst = tables.reduce((a, b) => (b.dead_ratio > a.dead_ratio ? b : a));
       const sev = worst.dead_ratio >= c.dead_tuples_critical_ratio ? 'critical' : 'warning';
       const cause = autovacuum === 'off' ? ' with autovacuum off' : worst.autovacuum_disabled ? ' (autovacuum disabled on the table)' : '';
-      out.push(finding(C, sev, 'PG_DEAD_TUPLES',
-        `${tables.length} table(s) are ${round(c.dead_tuples_warning_ratio * 100, 0)}% or more dead rows${cause} (worst: ${worst.table}, ${worst.dead_tuples} dead of ${worst.dead_tuples + worst.live_tuples}, ${round(worst.dead_ratio * 100, 1)}% of ${worst.size}).`,
-        { tables, autovacuum, warning_ratio: c.dead_tuples_warning_ratio, critical_ratio: c.dead_tuples_critical_ratio, min_table_bytes: c.dead_tuples_min_table_bytes, source: 'pg_stat_user_tables (no ANALYZE needed)' },
-        'VACUUM (ANALYZE) these tables now; then make sure autovacuum runs on them (autovacuum = on, no autovacuum_enabled = false) and lower autovacuum_vacuum_scale_factor for big ones.'));
+      out.push(
+        finding(
+          C,
+          sev,
+          'PG_DEAD_TUPLES',
+          `${tables.length} table(s) are ${round(c.dead_tuples_warning_ratio * 100, 0)}% or more dead rows${cause} (worst: ${worst.table}, ${worst.dead_tuples} dead of ${worst.dead_tuples + worst.live_tuples}, ${round(worst.dead_ratio * 100, 1)}% of ${worst.size}).`,
+          {
+            tables,
+            autovacuum,
+            warning_ratio: c.dead_tuples_warning_ratio,
+            critical_ratio: c.dead_tuples_critical_ratio,
+            min_table_bytes: c.dead_tuples_min_table_bytes,
+            source: 'pg_stat_user_tables (no ANALYZE needed)',
+          },
+          'VACUUM (ANALYZE) these tables now; then make sure autovacuum runs on them (autovacuum = on, no autovacuum_enabled = false) and lower autovacuum_vacuum_scale_factor for big ones.',
+        ),
+      );
     }
     return out;
   },

@@ -17,8 +17,16 @@ export const locksCheck: Check = {
     input.metrics.locks_waiting = num(total!.waiting);
     const sev = level(n, c.locks_warning, c.locks_critical);
     if (sev) {
-      out.push(finding(C, sev, 'PG_LOCKS_HIGH', `${n} locks are held or awaited.`, { locks: n, waiting: num(total!.waiting), warning: c.locks_warning, critical: c.locks_critical },
-        'Many locks usually mean many concurrent transactions touching many relations (or partitions); look for long transactions.'));
+      out.push(
+        finding(
+          C,
+          sev,
+          'PG_LOCKS_HIGH',
+          `${n} locks are held or awaited.`,
+          { locks: n, waiting: num(total!.waiting), warning: c.locks_warning, critical: c.locks_critical },
+          'Many locks usually mean many concurrent transactions touching many relations (or partitions); look for long transactions.',
+        ),
+      );
     }
     // pg_locks.waitstart exists from PostgreSQL 14; before that the statement start is the best bound.
     const since = input.server.versionNum >= 140000 ? 'coalesce(l.waitstart, a.query_start)' : 'a.query_start';
@@ -32,9 +40,16 @@ export const locksCheck: Check = {
     const wSev = level(longest, c.lock_wait_warning_seconds, c.lock_wait_critical_seconds);
     if (wSev) {
       const over = waits.filter((w) => num(w.wait_seconds) >= c.lock_wait_warning_seconds);
-      out.push(finding(C, wSev, 'PG_LOCK_WAITS', `${over.length} backend(s) have waited ${c.lock_wait_warning_seconds} s or more for a lock (longest ${round(longest, 1)} s).`,
-        { waits: over.map((w) => ({ ...w, wait_seconds: round(num(w.wait_seconds), 1) })), warning_seconds: c.lock_wait_warning_seconds, critical_seconds: c.lock_wait_critical_seconds },
-        'End or speed up the blocking transaction (blocked_by); set lock_timeout in applications that must not queue.'));
+      out.push(
+        finding(
+          C,
+          wSev,
+          'PG_LOCK_WAITS',
+          `${over.length} backend(s) have waited ${c.lock_wait_warning_seconds} s or more for a lock (longest ${round(longest, 1)} s).`,
+          { waits: over.map((w) => ({ ...w, wait_seconds: round(num(w.wait_seconds), 1) })), warning_seconds: c.lock_wait_warning_seconds, critical_seconds: c.lock_wait_critical_seconds },
+          'End or speed up the blocking transaction (blocked_by); set lock_timeout in applications that must not queue.',
+        ),
+      );
     }
     return out;
   },

@@ -18,9 +18,20 @@ export const maintenanceCheck: Check = {
     const oldest = prepared.length ? num(prepared[0]!.age_seconds) : 0;
     const pSev = level(oldest, c.prepared_xact_warning_seconds, c.prepared_xact_critical_seconds);
     if (pSev) {
-      out.push(finding(C, pSev, 'PG_PREPARED_TRANSACTION', `${prepared.length} prepared transaction(s) wait for COMMIT PREPARED; the oldest for ${round(oldest, 1)} s.`,
-        { prepared: prepared.slice(0, 10).map((p) => ({ ...p, age_seconds: round(num(p.age_seconds), 1) })), warning_seconds: c.prepared_xact_warning_seconds, critical_seconds: c.prepared_xact_critical_seconds },
-        'A forgotten prepared transaction holds locks and stops vacuum: COMMIT PREPARED or ROLLBACK PREPARED it (its transaction manager should).'));
+      out.push(
+        finding(
+          C,
+          pSev,
+          'PG_PREPARED_TRANSACTION',
+          `${prepared.length} prepared transaction(s) wait for COMMIT PREPARED; the oldest for ${round(oldest, 1)} s.`,
+          {
+            prepared: prepared.slice(0, 10).map((p) => ({ ...p, age_seconds: round(num(p.age_seconds), 1) })),
+            warning_seconds: c.prepared_xact_warning_seconds,
+            critical_seconds: c.prepared_xact_critical_seconds,
+          },
+          'A forgotten prepared transaction holds locks and stops vacuum: COMMIT PREPARED or ROLLBACK PREPARED it (its transaction manager should).',
+        ),
+      );
     }
     const seqs = await input.query(
       `SELECT s.schemaname, s.sequencename, s.last_value::float8 AS last_value, s.min_value::float8 AS min_value, s.max_value::float8 AS max_value, s.increment_by::float8 AS increment_by,
@@ -29,25 +40,40 @@ export const maintenanceCheck: Check = {
                   AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1) AS column_type
          FROM pg_sequences s WHERE s.last_value IS NOT NULL`,
     );
-    const used = seqs.map((s) => {
-      const inc = num(s.increment_by);
-      let max = num(s.max_value);
-      let min = num(s.min_value);
-      const typeMax = TYPE_MAX[String(s.column_type)];
-      if (typeMax !== undefined) {
-        max = Math.min(max, typeMax);
-        min = Math.max(min, -typeMax - 1);
-      }
-      const ratio = inc > 0 ? (num(s.last_value) - num(s.min_value)) / (max - num(s.min_value)) : (num(s.max_value) - num(s.last_value)) / (num(s.max_value) - min);
-      return { sequence: `${String(s.schemaname)}.${String(s.sequencename)}`, last_value: num(s.last_value), limit: inc > 0 ? max : min, column_type: s.column_type ?? undefined, used_ratio: round(ratio) };
-    }).sort((a, b) => b.used_ratio - a.used_ratio);
+    const used = seqs
+      .map((s) => {
+        const inc = num(s.increment_by);
+        let max = num(s.max_value);
+        let min = num(s.min_value);
+        const typeMax = TYPE_MAX[String(s.column_type)];
+        if (typeMax !== undefined) {
+          max = Math.min(max, typeMax);
+          min = Math.max(min, -typeMax - 1);
+        }
+        const ratio = inc > 0 ? (num(s.last_value) - num(s.min_value)) / (max - num(s.min_value)) : (num(s.max_value) - num(s.last_value)) / (num(s.max_value) - min);
+        return {
+          sequence: `${String(s.schemaname)}.${String(s.sequencename)}`,
+          last_value: num(s.last_value),
+          limit: inc > 0 ? max : min,
+          column_type: s.column_type ?? undefined,
+          used_ratio: round(ratio),
+        };
+      })
+      .sort((a, b) => b.used_ratio - a.used_ratio);
     input.metrics.max_sequence_used_ratio = used[0]?.used_ratio ?? 0;
     const sSev = used[0] ? level(used[0].used_ratio, c.sequence_warning_ratio, c.sequence_critical_ratio) : null;
     if (sSev) {
       const over = used.filter((s) => s.used_ratio >= c.sequence_warning_ratio);
-      out.push(finding(C, sSev, 'PG_SEQUENCE_EXHAUSTION', `${over.length} sequence(s) used ${round(c.sequence_warning_ratio * 100, 0)}% or more of their range (worst: ${used[0]!.sequence}, ${round(used[0]!.used_ratio * 100, 1)}%).`,
-        { sequences: over.slice(0, 10), warning_ratio: c.sequence_warning_ratio, critical_ratio: c.sequence_critical_ratio },
-        'Before it runs out: ALTER the column (and sequence) to bigint, or ALTER SEQUENCE … MAXVALUE / CYCLE if wrapping is safe.'));
+      out.push(
+        finding(
+          C,
+          sSev,
+          'PG_SEQUENCE_EXHAUSTION',
+          `${over.length} sequence(s) used ${round(c.sequence_warning_ratio * 100, 0)}% or more of their range (worst: ${used[0]!.sequence}, ${round(used[0]!.used_ratio * 100, 1)}%).`,
+          { sequences: over.slice(0, 10), warning_ratio: c.sequence_warning_ratio, critical_ratio: c.sequence_critical_ratio },
+          'Before it runs out: ALTER the column (and sequence) to bigint, or ALTER SEQUENCE … MAXVALUE / CYCLE if wrapping is safe.',
+        ),
+      );
     }
     const first = input.samples[0]!.archiver;
     const last = input.samples[input.samples.length - 1]!.archiver;
@@ -58,9 +84,23 @@ export const maintenanceCheck: Check = {
       const lastArchived = last.last_archived_time ? Date.parse(String(last.last_archived_time)) : NaN;
       const failingNow = Number.isFinite(lastFailed) && (!Number.isFinite(lastArchived) || lastFailed > lastArchived);
       if (failedInWindow > 0 || failingNow) {
-        out.push(finding(C, 'critical', 'PG_ARCHIVER_FAILING', `WAL archiving is failing (${failedInWindow} failure(s) during the window; last failed WAL ${String(last.last_failed_wal ?? '?')}).`,
-          { failed_in_window: failedInWindow, failed_count: num(last.failed_count), last_failed_wal: last.last_failed_wal, last_failed_time: last.last_failed_time, last_archived_time: last.last_archived_time, archive_command: input.settings.archive_command },
-          'WAL accumulates until archive_command succeeds: fix the command or its destination, and watch pg_wal\'s disk.'));
+        out.push(
+          finding(
+            C,
+            'critical',
+            'PG_ARCHIVER_FAILING',
+            `WAL archiving is failing (${failedInWindow} failure(s) during the window; last failed WAL ${String(last.last_failed_wal ?? '?')}).`,
+            {
+              failed_in_window: failedInWindow,
+              failed_count: num(last.failed_count),
+              last_failed_wal: last.last_failed_wal,
+              last_failed_time: last.last_failed_time,
+              last_archived_time: last.last_archived_time,
+              archive_command: input.settings.archive_command,
+            },
+            "WAL accumulates until archive_command succeeds: fix the command or its destination, and watch pg_wal's disk.",
+          ),
+        );
       }
     }
     out.push(...(await walFiles(input)));
@@ -83,8 +123,16 @@ async function walFiles(input: CheckInput): Promise<Finding[]> {
     const rows = await input.query("SELECT count(*)::int AS n FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'");
     count = num(rows[0]?.n);
   } catch (err) {
-    return [finding(C, 'info', 'PG_CHECK_UNAVAILABLE', `The WAL file count could not be read: ${errorReason(err)}`, { check: 'wal files', error: errorReason(err) },
-      'pg_ls_waldir() needs a superuser or the pg_monitor role: GRANT pg_monitor TO the diagnostics user.')];
+    return [
+      finding(
+        C,
+        'info',
+        'PG_CHECK_UNAVAILABLE',
+        `The WAL file count could not be read: ${errorReason(err)}`,
+        { check: 'wal files', error: errorReason(err) },
+        'pg_ls_waldir() needs a superuser or the pg_monitor role: GRANT pg_monitor TO the diagnostics user.',
+      ),
+    ];
   }
   input.metrics.wal_files = count;
   const sev = level(count, c.wal_files_warning, c.wal_files_critical);
@@ -92,11 +140,33 @@ async function walFiles(input: CheckInput): Promise<Finding[]> {
   const segmentBytes = num(input.settings.wal_segment_size) || 16 * MB;
   const maxWalBytes = num(input.settings.max_wal_size) * MB; // pg_settings gives MB
   const withinMax = Number.isFinite(maxWalBytes) && maxWalBytes > 0 && count * segmentBytes <= maxWalBytes;
-  const evidence = { wal_files: count, wal_bytes: count * segmentBytes, max_wal_size_bytes: Number.isFinite(maxWalBytes) ? maxWalBytes : undefined, warning: c.wal_files_warning, critical: c.wal_files_critical };
+  const evidence = {
+    wal_files: count,
+    wal_bytes: count * segmentBytes,
+    max_wal_size_bytes: Number.isFinite(maxWalBytes) ? maxWalBytes : undefined,
+    warning: c.wal_files_warning,
+    critical: c.wal_files_critical,
+  };
   if (withinMax) {
-    return [finding(C, 'info', 'PG_WAL_FILES', `${count} WAL segments in pg_wal (≥ ${c.wal_files_warning}), within max_wal_size: checkpoints keep this much.`, evidence,
-      'Nothing to do unless the disk is tight; lower max_wal_size to keep less WAL.')];
+    return [
+      finding(
+        C,
+        'info',
+        'PG_WAL_FILES',
+        `${count} WAL segments in pg_wal (≥ ${c.wal_files_warning}), within max_wal_size: checkpoints keep this much.`,
+        evidence,
+        'Nothing to do unless the disk is tight; lower max_wal_size to keep less WAL.',
+      ),
+    ];
   }
-  return [finding(C, sev, 'PG_WAL_FILES', `${count} WAL segments in pg_wal, more than max_wal_size lets checkpoints keep: WAL is being held.`, evidence,
-    'Look for what holds WAL: an inactive replication slot (pg_replication_slots), wal_keep_size, a failing archive_command (PG_ARCHIVER_FAILING), or checkpoints that cannot finish.')];
+  return [
+    finding(
+      C,
+      sev,
+      'PG_WAL_FILES',
+      `${count} WAL segments in pg_wal, more than max_wal_size lets checkpoints keep: WAL is being held.`,
+      evidence,
+      'Look for what holds WAL: an inactive replication slot (pg_replication_slots), wal_keep_size, a failing archive_command (PG_ARCHIVER_FAILING), or checkpoints that cannot finish.',
+    ),
+  ];
 }

@@ -25,22 +25,50 @@ export const replicationCheck: Check = {
       // Between reconnect attempts the receiver is absent; during one it is "starting": neither streams.
       if (r!.receiver_status !== 'streaming') {
         const streamingConfigured = (input.settings.primary_conninfo ?? '') !== '';
-        out.push(finding(C, streamingConfigured ? 'critical' : 'info', 'PG_WAL_RECEIVER_DOWN',
-          streamingConfigured
-            ? `This replica is not streaming from its primary (WAL receiver ${String(r!.receiver_status ?? 'absent')}).`
-            : 'This replica has no primary_conninfo: it replays from the archive only, without streaming.',
-          { receiver_status: r!.receiver_status ?? null, received: r!.received, replayed: r!.replayed },
-          'Check primary_conninfo, the network and the primary\'s pg_hba.conf (replication lines); read the replica\'s log.'));
+        out.push(
+          finding(
+            C,
+            streamingConfigured ? 'critical' : 'info',
+            'PG_WAL_RECEIVER_DOWN',
+            streamingConfigured
+              ? `This replica is not streaming from its primary (WAL receiver ${String(r!.receiver_status ?? 'absent')}).`
+              : 'This replica has no primary_conninfo: it replays from the archive only, without streaming.',
+            { receiver_status: r!.receiver_status ?? null, received: r!.received, replayed: r!.replayed },
+            "Check primary_conninfo, the network and the primary's pg_hba.conf (replication lines); read the replica's log.",
+          ),
+        );
       }
       if (r!.paused === true) {
-        out.push(finding(C, 'warning', 'PG_REPLAY_PAUSED', 'WAL replay is paused on this replica.', { received: r!.received, replayed: r!.replayed },
-          'SELECT pg_wal_replay_resume() when the pause is not intended.'));
+        out.push(
+          finding(
+            C,
+            'warning',
+            'PG_REPLAY_PAUSED',
+            'WAL replay is paused on this replica.',
+            { received: r!.received, replayed: r!.replayed },
+            'SELECT pg_wal_replay_resume() when the pause is not intended.',
+          ),
+        );
       }
       const sev = Number.isFinite(lag) ? level(lag, c.replica_lag_warning_seconds, c.replica_lag_critical_seconds) : null;
       if (sev) {
-        out.push(finding(C, sev, 'PG_REPLICA_LAG', `The replica is ${round(lag, 1)} s behind its primary.`,
-          { lag_seconds: round(lag, 1), received: r!.received, replayed: r!.replayed, paused: r!.paused, warning_seconds: c.replica_lag_warning_seconds, critical_seconds: c.replica_lag_critical_seconds },
-          'Look for long queries on the replica conflicting with replay, slow disks, or a network limit.'));
+        out.push(
+          finding(
+            C,
+            sev,
+            'PG_REPLICA_LAG',
+            `The replica is ${round(lag, 1)} s behind its primary.`,
+            {
+              lag_seconds: round(lag, 1),
+              received: r!.received,
+              replayed: r!.replayed,
+              paused: r!.paused,
+              warning_seconds: c.replica_lag_warning_seconds,
+              critical_seconds: c.replica_lag_critical_seconds,
+            },
+            'Look for long queries on the replica conflicting with replay, slow disks, or a network limit.',
+          ),
+        );
       }
     } else {
       const standbys = await input.query(
@@ -51,16 +79,31 @@ export const replicationCheck: Check = {
       );
       input.metrics.standbys = standbys.length;
       if (standbys.length === 0) {
-        out.push(finding(C, 'info', 'PG_NOT_A_REPLICA', 'This server is a primary without streaming standbys; replica lag checks do not apply.', {},
-          'Nothing to do; point the diagnosis at a replica to check its replay lag.'));
+        out.push(
+          finding(
+            C,
+            'info',
+            'PG_NOT_A_REPLICA',
+            'This server is a primary without streaming standbys; replica lag checks do not apply.',
+            {},
+            'Nothing to do; point the diagnosis at a replica to check its replay lag.',
+          ),
+        );
       }
       for (const s of standbys) {
         const lag = num(s.replay_lag_seconds);
         const sev = Number.isFinite(lag) ? level(lag, c.replica_lag_warning_seconds, c.replica_lag_critical_seconds) : null;
         if (sev) {
-          out.push(finding(C, sev, 'PG_REPLICA_LAG', `Standby ${String(s.application_name)} replays ${round(lag, 1)} s behind.`,
-            { standby: s, warning_seconds: c.replica_lag_warning_seconds, critical_seconds: c.replica_lag_critical_seconds },
-            'Check the standby\'s load and disk, and the network between them.'));
+          out.push(
+            finding(
+              C,
+              sev,
+              'PG_REPLICA_LAG',
+              `Standby ${String(s.application_name)} replays ${round(lag, 1)} s behind.`,
+              { standby: s, warning_seconds: c.replica_lag_warning_seconds, critical_seconds: c.replica_lag_critical_seconds },
+              "Check the standby's load and disk, and the network between them.",
+            ),
+          );
         }
       }
     }
@@ -73,10 +116,16 @@ export const replicationCheck: Check = {
     input.metrics.inactive_replication_slots = slots.length;
     if (holding.length > 0) {
       const total = holding.reduce((s, r) => s + (num(r.retained_bytes) || 0), 0);
-      out.push(finding(C, 'warning', 'PG_INACTIVE_REPLICATION_SLOT',
-        `${holding.length} inactive replication slot(s) hold ${bytes(total)} of WAL back.`,
-        { slots: holding.map((s) => ({ ...s, retained: bytes(num(s.retained_bytes) || 0) })), warning_bytes: c.inactive_slot_warning_bytes },
-        'A slot nobody consumes keeps WAL forever and can fill the disk: reconnect its consumer or pg_drop_replication_slot(name); set max_slot_wal_keep_size.'));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'PG_INACTIVE_REPLICATION_SLOT',
+          `${holding.length} inactive replication slot(s) hold ${bytes(total)} of WAL back.`,
+          { slots: holding.map((s) => ({ ...s, retained: bytes(num(s.retained_bytes) || 0) })), warning_bytes: c.inactive_slot_warning_bytes },
+          'A slot nobody consumes keeps WAL forever and can fill the disk: reconnect its consumer or pg_drop_replication_slot(name); set max_slot_wal_keep_size.',
+        ),
+      );
     }
     return out;
   },

@@ -11,8 +11,16 @@ export const serverCheck: Check = {
     input.metrics.server_version_num = input.server.versionNum;
     input.metrics.in_recovery = input.server.inRecovery ? 1 : 0;
     if (input.server.versionNum < 120000) {
-      return [finding(C, 'warning', 'PG_VERSION_OLD', `PostgreSQL ${input.server.version} is older than this plugin supports (>= 12); some checks may fail.`,
-        { version: input.server.version }, 'Upgrade to a supported PostgreSQL release.')];
+      return [
+        finding(
+          C,
+          'warning',
+          'PG_VERSION_OLD',
+          `PostgreSQL ${input.server.version} is older than this plugin supports (>= 12); some checks may fail.`,
+          { version: input.server.version },
+          'Upgrade to a supported PostgreSQL release.',
+        ),
+      ];
     }
     return [];
   },

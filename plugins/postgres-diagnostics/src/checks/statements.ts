@@ -7,8 +7,14 @@ const C = 'queries';
 
 function brief(r: Row) {
   return {
-    database: r.database, calls: num(r.calls), total_ms: round(num(r.total_ms), 1), mean_ms: round(num(r.mean_ms), 2),
-    rows: num(r.rows), temp_blks_written: num(r.temp_blks_written), shared_blks_read: num(r.shared_blks_read), query: r.query,
+    database: r.database,
+    calls: num(r.calls),
+    total_ms: round(num(r.total_ms), 1),
+    mean_ms: round(num(r.mean_ms), 2),
+    rows: num(r.rows),
+    temp_blks_written: num(r.temp_blks_written),
+    shared_blks_read: num(r.shared_blks_read),
+    query: r.query,
   };
 }
 
@@ -20,12 +26,22 @@ export const statementsCheck: Check = {
     const ext = await input.query("SELECT n.nspname AS schema, e.extversion FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'");
     if (ext.length === 0) {
       // Already preloaded: only the extension's views are missing, no restart is needed.
-      const preloaded = (input.settings.shared_preload_libraries ?? '').split(',').map((l) => l.trim().replace(/^"|"$/g, '')).includes('pg_stat_statements');
-      return [finding(C, 'info', 'PG_STAT_STATEMENTS_MISSING', `pg_stat_statements is not installed in ${input.server.database}: statement statistics (slow and top queries) cannot be read.`,
-        { shared_preload_libraries: input.settings.shared_preload_libraries, preloaded },
-        preloaded
-          ? `pg_stat_statements is already in shared_preload_libraries: run CREATE EXTENSION pg_stat_statements in ${input.server.database} (no restart needed).`
-          : 'Add pg_stat_statements to shared_preload_libraries (restart), then CREATE EXTENSION pg_stat_statements.')];
+      const preloaded = (input.settings.shared_preload_libraries ?? '')
+        .split(',')
+        .map((l) => l.trim().replace(/^"|"$/g, ''))
+        .includes('pg_stat_statements');
+      return [
+        finding(
+          C,
+          'info',
+          'PG_STAT_STATEMENTS_MISSING',
+          `pg_stat_statements is not installed in ${input.server.database}: statement statistics (slow and top queries) cannot be read.`,
+          { shared_preload_libraries: input.settings.shared_preload_libraries, preloaded },
+          preloaded
+            ? `pg_stat_statements is already in shared_preload_libraries: run CREATE EXTENSION pg_stat_statements in ${input.server.database} (no restart needed).`
+            : 'Add pg_stat_statements to shared_preload_libraries (restart), then CREATE EXTENSION pg_stat_statements.',
+        ),
+      ];
     }
     const schema = String(ext[0]!.schema).replace(/"/g, '""');
     // PostgreSQL 13 renamed total_time/mean_time to total_exec_time/mean_exec_time.
@@ -39,17 +55,32 @@ export const statementsCheck: Check = {
           ORDER BY s.${total} DESC LIMIT 500`,
       );
     } catch (err) {
-      return [finding(C, 'info', 'PG_STAT_STATEMENTS_UNAVAILABLE', `pg_stat_statements is installed but cannot be read: ${(err as Error).message}`,
-        { shared_preload_libraries: input.settings.shared_preload_libraries, extversion: ext[0]!.extversion },
-        'Add pg_stat_statements to shared_preload_libraries and restart; grant pg_read_all_stats to the diagnostics user.')];
+      return [
+        finding(
+          C,
+          'info',
+          'PG_STAT_STATEMENTS_UNAVAILABLE',
+          `pg_stat_statements is installed but cannot be read: ${(err as Error).message}`,
+          { shared_preload_libraries: input.settings.shared_preload_libraries, extversion: ext[0]!.extversion },
+          'Add pg_stat_statements to shared_preload_libraries and restart; grant pg_read_all_stats to the diagnostics user.',
+        ),
+      ];
     }
     const out: Finding[] = [];
     input.metrics.statements_tracked = rows.length;
     const sum = rows.reduce((s, r) => s + num(r.total_ms), 0);
     if (rows.length > 0 && sum > 0) {
       const top = rows.slice(0, c.statements_top);
-      out.push(finding(C, 'info', 'PG_TOP_STATEMENTS', `The top ${top.length} statement(s) take ${round((top.reduce((s, r) => s + num(r.total_ms), 0) / sum) * 100, 1)}% of statement time.`,
-        { total_ms: round(sum, 1), top: top.map(brief) }, 'Start tuning with the first entries: they are where the time goes.'));
+      out.push(
+        finding(
+          C,
+          'info',
+          'PG_TOP_STATEMENTS',
+          `The top ${top.length} statement(s) take ${round((top.reduce((s, r) => s + num(r.total_ms), 0) / sum) * 100, 1)}% of statement time.`,
+          { total_ms: round(sum, 1), top: top.map(brief) },
+          'Start tuning with the first entries: they are where the time goes.',
+        ),
+      );
     }
     // The sums run since pg_stat_statements was reset: a statement warns only when it also ran
     // during the window; one that has not run since is history (info).
@@ -57,19 +88,36 @@ export const statementsCheck: Check = {
     const slow = rows.filter((r) => num(r.calls) >= c.slow_statement_min_calls && num(r.mean_ms) >= c.slow_statement_mean_ms);
     if (slow.length > 0) {
       const active = slow.filter(ranInWindow);
-      out.push(finding(C, active.length > 0 ? 'warning' : 'info', 'PG_SLOW_STATEMENTS',
-        `${slow.length} statement(s) average ${c.slow_statement_mean_ms} ms or more over ${c.slow_statement_min_calls}+ calls${active.length > 0 ? `; ${active.length} ran during the window` : ', none during the window (since the statistics were reset)'}.`,
-        { statements: [...active, ...slow.filter((r) => !active.includes(r))].slice(0, 10).map((r) => ({ ...brief(r), ran_in_window: ranInWindow(r) })), ran_in_window: active.length, mean_ms_threshold: c.slow_statement_mean_ms, min_calls: c.slow_statement_min_calls },
-        'EXPLAIN (ANALYZE, BUFFERS) them, add the missing indexes, or cache their results.'));
+      out.push(
+        finding(
+          C,
+          active.length > 0 ? 'warning' : 'info',
+          'PG_SLOW_STATEMENTS',
+          `${slow.length} statement(s) average ${c.slow_statement_mean_ms} ms or more over ${c.slow_statement_min_calls}+ calls${active.length > 0 ? `; ${active.length} ran during the window` : ', none during the window (since the statistics were reset)'}.`,
+          {
+            statements: [...active, ...slow.filter((r) => !active.includes(r))].slice(0, 10).map((r) => ({ ...brief(r), ran_in_window: ranInWindow(r) })),
+            ran_in_window: active.length,
+            mean_ms_threshold: c.slow_statement_mean_ms,
+            min_calls: c.slow_statement_min_calls,
+          },
+          'EXPLAIN (ANALYZE, BUFFERS) them, add the missing indexes, or cache their results.',
+        ),
+      );
     }
     const temp = rows.filter((r) => num(r.temp_blks_written) > 0).sort((a, b) => num(b.temp_blks_written) - num(a.temp_blks_written));
     if (temp.length > 0) {
       const worst = num(temp[0]!.temp_blks_written);
       const activeWorst = temp.filter(ranInWindow).reduce((m, r) => Math.max(m, num(r.temp_blks_written)), 0);
-      out.push(finding(C, activeWorst >= c.temp_blocks_warning ? 'warning' : 'info', 'PG_TEMP_SPILL',
-        `${temp.length} statement(s) wrote temporary files (most: ${worst} blocks).`,
-        { statements: temp.slice(0, 10).map(brief), warning_blocks: c.temp_blocks_warning, work_mem: input.settings.work_mem },
-        'Sorts and hashes larger than work_mem spill to disk: raise work_mem for these queries or make them sort less.'));
+      out.push(
+        finding(
+          C,
+          activeWorst >= c.temp_blocks_warning ? 'warning' : 'info',
+          'PG_TEMP_SPILL',
+          `${temp.length} statement(s) wrote temporary files (most: ${worst} blocks).`,
+          { statements: temp.slice(0, 10).map(brief), warning_blocks: c.temp_blocks_warning, work_mem: input.settings.work_mem },
+          'Sorts and hashes larger than work_mem spill to disk: raise work_mem for these queries or make them sort less.',
+        ),
+      );
     }
     return out;
   },

@@ -19,15 +19,29 @@ export const vacuumCheck: Check = {
     input.metrics.freeze_age_ratio = round(age / freezeMax);
     const wrap = level(age, c.wraparound_warning_xids, c.wraparound_critical_xids);
     if (wrap) {
-      out.push(finding(C, wrap, 'PG_TXID_WRAPAROUND', `Database ${String(oldest!.datname)} is ${age} transactions from its frozen horizon (wraparound at about 2.1 billion).`,
-        { database: oldest!.datname, xid_age: age, warning_xids: c.wraparound_warning_xids, critical_xids: c.wraparound_critical_xids },
-        'Run VACUUM FREEZE on the oldest tables of that database now; find what blocks autovacuum (long transactions, prepared transactions, inactive slots).'));
+      out.push(
+        finding(
+          C,
+          wrap,
+          'PG_TXID_WRAPAROUND',
+          `Database ${String(oldest!.datname)} is ${age} transactions from its frozen horizon (wraparound at about 2.1 billion).`,
+          { database: oldest!.datname, xid_age: age, warning_xids: c.wraparound_warning_xids, critical_xids: c.wraparound_critical_xids },
+          'Run VACUUM FREEZE on the oldest tables of that database now; find what blocks autovacuum (long transactions, prepared transactions, inactive slots).',
+        ),
+      );
     }
     const freeze = level(age / freezeMax, c.freeze_age_warning_ratio, c.freeze_age_critical_ratio);
     if (freeze) {
-      out.push(finding(C, freeze, 'PG_FREEZE_AGE', `Database ${String(oldest!.datname)} reached ${round((age / freezeMax) * 100, 1)}% of autovacuum_freeze_max_age.`,
-        { database: oldest!.datname, xid_age: age, autovacuum_freeze_max_age: freezeMax, warning_ratio: c.freeze_age_warning_ratio, critical_ratio: c.freeze_age_critical_ratio },
-        'An anti-wraparound autovacuum is due or running; make sure it can finish (no long transactions) or VACUUM FREEZE manually.'));
+      out.push(
+        finding(
+          C,
+          freeze,
+          'PG_FREEZE_AGE',
+          `Database ${String(oldest!.datname)} reached ${round((age / freezeMax) * 100, 1)}% of autovacuum_freeze_max_age.`,
+          { database: oldest!.datname, xid_age: age, autovacuum_freeze_max_age: freezeMax, warning_ratio: c.freeze_age_warning_ratio, critical_ratio: c.freeze_age_critical_ratio },
+          'An anti-wraparound autovacuum is due or running; make sure it can finish (no long transactions) or VACUUM FREEZE manually.',
+        ),
+      );
     }
     // Tables never vacuumed can only be judged when the statistics are older than the limit.
     const stale = await input.query(
@@ -38,14 +52,32 @@ export const vacuumCheck: Check = {
       [c.vacuum_min_dead_tuples],
     );
     const flagged = stale
-      .map((r) => ({ schemaname: r.schemaname, relname: r.relname, dead_tuples: r.dead_tuples, age: Number.isFinite(num(r.since_vacuum_seconds)) ? num(r.since_vacuum_seconds) : num(r.stats_age_seconds), never: !Number.isFinite(num(r.since_vacuum_seconds)) }))
+      .map((r) => ({
+        schemaname: r.schemaname,
+        relname: r.relname,
+        dead_tuples: r.dead_tuples,
+        age: Number.isFinite(num(r.since_vacuum_seconds)) ? num(r.since_vacuum_seconds) : num(r.stats_age_seconds),
+        never: !Number.isFinite(num(r.since_vacuum_seconds)),
+      }))
       .filter((r) => r.age >= c.vacuum_warning_seconds);
     if (flagged.length > 0) {
       const worst = Math.max(...flagged.map((r) => r.age));
-      out.push(finding(C, worst >= c.vacuum_critical_seconds ? 'critical' : 'warning', 'PG_VACUUM_STALE',
-        `${flagged.length} table(s) with ${c.vacuum_min_dead_tuples}+ dead rows have not been vacuumed for ${round(c.vacuum_warning_seconds / 3600, 1)} h or more.`,
-        { tables: flagged.slice(0, 10).map((r) => ({ table: `${String(r.schemaname)}.${String(r.relname)}`, dead_tuples: num(r.dead_tuples), since_vacuum_seconds: round(r.age, 0), never_vacuumed: r.never })), warning_seconds: c.vacuum_warning_seconds, critical_seconds: c.vacuum_critical_seconds },
-        'Check that autovacuum is on and not blocked; VACUUM (ANALYZE) these tables, and lower autovacuum_vacuum_scale_factor for big ones.'));
+      out.push(
+        finding(
+          C,
+          worst >= c.vacuum_critical_seconds ? 'critical' : 'warning',
+          'PG_VACUUM_STALE',
+          `${flagged.length} table(s) with ${c.vacuum_min_dead_tuples}+ dead rows have not been vacuumed for ${round(c.vacuum_warning_seconds / 3600, 1)} h or more.`,
+          {
+            tables: flagged
+              .slice(0, 10)
+              .map((r) => ({ table: `${String(r.schemaname)}.${String(r.relname)}`, dead_tuples: num(r.dead_tuples), since_vacuum_seconds: round(r.age, 0), never_vacuumed: r.never })),
+            warning_seconds: c.vacuum_warning_seconds,
+            critical_seconds: c.vacuum_critical_seconds,
+          },
+          'Check that autovacuum is on and not blocked; VACUUM (ANALYZE) these tables, and lower autovacuum_vacuum_scale_factor for big ones.',
+        ),
+      );
     }
     return out;
   },

@@ -24,19 +24,49 @@ export const churnCheck: Check = {
     const chans = rate(input, 'channel_created');
     const chansClosed = rate(input, 'channel_closed');
     Object.assign(input.metrics, {
-      connections: num(totals.connections) || 0, channels: num(totals.channels) || 0, consumers: num(totals.consumers) || 0,
-      connections_opened_per_second: conns.per_second, connections_closed_per_second: connsClosed.per_second,
-      channels_opened_per_second: chans.per_second, channels_closed_per_second: chansClosed.per_second,
+      connections: num(totals.connections) || 0,
+      channels: num(totals.channels) || 0,
+      consumers: num(totals.consumers) || 0,
+      connections_opened_per_second: conns.per_second,
+      connections_closed_per_second: connsClosed.per_second,
+      channels_opened_per_second: chans.per_second,
+      channels_closed_per_second: chansClosed.per_second,
     });
     if (conns.per_second >= input.cfg.connection_churn_per_second) {
-      out.push(finding(C, 'warning', 'RABBITMQ_CONNECTION_CHURN', `${conns.per_second} connections opened per second (${connsClosed.per_second} closed); ${num(totals.connections) || 0} open`,
-        { opened_per_second: conns.per_second, closed_per_second: connsClosed.per_second, opened_in_window: conns.in_window, open_connections: totals.connections, threshold_per_second: input.cfg.connection_churn_per_second },
-        'Clients open a connection per message or request: keep connections long-lived (one per process), and pool them in short-lived runtimes.'));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'RABBITMQ_CONNECTION_CHURN',
+          `${conns.per_second} connections opened per second (${connsClosed.per_second} closed); ${num(totals.connections) || 0} open`,
+          {
+            opened_per_second: conns.per_second,
+            closed_per_second: connsClosed.per_second,
+            opened_in_window: conns.in_window,
+            open_connections: totals.connections,
+            threshold_per_second: input.cfg.connection_churn_per_second,
+          },
+          'Clients open a connection per message or request: keep connections long-lived (one per process), and pool them in short-lived runtimes.',
+        ),
+      );
     }
     if (chans.per_second >= input.cfg.channel_churn_per_second) {
-      out.push(finding(C, 'warning', 'RABBITMQ_CHANNEL_CHURN', `${chans.per_second} channels opened per second (${chansClosed.per_second} closed); ${num(totals.channels) || 0} open`,
-        { opened_per_second: chans.per_second, closed_per_second: chansClosed.per_second, opened_in_window: chans.in_window, open_channels: totals.channels, threshold_per_second: input.cfg.channel_churn_per_second },
-        'Reuse channels (one per thread or consumer) instead of opening one per operation.'));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'RABBITMQ_CHANNEL_CHURN',
+          `${chans.per_second} channels opened per second (${chansClosed.per_second} closed); ${num(totals.channels) || 0} open`,
+          {
+            opened_per_second: chans.per_second,
+            closed_per_second: chansClosed.per_second,
+            opened_in_window: chans.in_window,
+            open_channels: totals.channels,
+            threshold_per_second: input.cfg.channel_churn_per_second,
+          },
+          'Reuse channels (one per thread or consumer) instead of opening one per operation.',
+        ),
+      );
     }
     return out;
   },

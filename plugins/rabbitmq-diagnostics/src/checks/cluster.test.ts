@@ -12,18 +12,34 @@ function input(nodes: NodeStats[]): CheckInput {
 }
 
 test('a partitioned cluster is critical, naming who cannot see whom', async () => {
-  const f = await clusterCheck.run(input([
-    { name: 'rabbit@a', running: true, partitions: ['rabbit@b'] },
-    { name: 'rabbit@b', running: true, partitions: ['rabbit@a'] },
-  ]));
-  assert.deepEqual(f.map((x) => [x.code, x.severity]), [['RABBITMQ_PARTITIONED', 'critical']]);
+  const f = await clusterCheck.run(
+    input([
+      { name: 'rabbit@a', running: true, partitions: ['rabbit@b'] },
+      { name: 'rabbit@b', running: true, partitions: ['rabbit@a'] },
+    ]),
+  );
+  assert.deepEqual(
+    f.map((x) => [x.code, x.severity]),
+    [['RABBITMQ_PARTITIONED', 'critical']],
+  );
   assert.deepEqual(f[0]!.evidence.partitions, { 'rabbit@a': ['rabbit@b'], 'rabbit@b': ['rabbit@a'] });
 });
 
 test('a stopped cluster member is critical; a healthy cluster says nothing', async () => {
-  const down = await clusterCheck.run(input([{ name: 'rabbit@a', running: true, partitions: [] }, { name: 'rabbit@b', running: false }]));
-  assert.deepEqual(down.map((x) => x.code), ['RABBITMQ_NODE_DOWN']);
-  const ok = input([{ name: 'rabbit@a', running: true, partitions: [] }, { name: 'rabbit@b', running: true, partitions: [] }]);
+  const down = await clusterCheck.run(
+    input([
+      { name: 'rabbit@a', running: true, partitions: [] },
+      { name: 'rabbit@b', running: false },
+    ]),
+  );
+  assert.deepEqual(
+    down.map((x) => x.code),
+    ['RABBITMQ_NODE_DOWN'],
+  );
+  const ok = input([
+    { name: 'rabbit@a', running: true, partitions: [] },
+    { name: 'rabbit@b', running: true, partitions: [] },
+  ]);
   assert.deepEqual(await clusterCheck.run(ok), []);
   assert.equal(ok.metrics.nodes_running, 2);
 });

@@ -13,14 +13,21 @@ export const connectivityCheck: Check = {
     const err = await input.amqpProbe;
     input.metrics.amqp_port_ok = err ? 0 : 1;
     if (!err) return [];
-    const listener = await input.get<{ status: string; reason?: string }>(`/api/health/checks/port-listener/${input.plan.amqpPort}`)
+    const listener = await input
+      .get<{ status: string; reason?: string }>(`/api/health/checks/port-listener/${input.plan.amqpPort}`)
       .catch((e: { status?: number; message?: string }) => ({ status: e.status === 503 ? 'failed' : 'unknown', reason: e.message }));
     const refusedLogin = /ACCESS_REFUSED|403|NOT_ALLOWED|not_allowed/i.test(errorReason(err));
-    return [finding(C, refusedLogin ? 'warning' : 'critical', 'RABBITMQ_AMQP_UNREACHABLE',
-      refusedLogin ? `The AMQP listener on port ${input.plan.amqpPort} refused the login: ${errorReason(err)}` : `No AMQP connection to port ${input.plan.amqpPort}: ${errorReason(err)}`,
-      { port: input.plan.amqpPort, error: errorReason(err), port_listener_check: listener },
-      refusedLogin
-        ? 'The user cannot open AMQP connections to this vhost: grant it permissions (rabbitmqctl set_permissions) or check loopback_users for guest.'
-        : 'Clients cannot connect: check the listeners (rabbitmq-diagnostics listeners), the firewall, and the node\'s log.')];
+    return [
+      finding(
+        C,
+        refusedLogin ? 'warning' : 'critical',
+        'RABBITMQ_AMQP_UNREACHABLE',
+        refusedLogin ? `The AMQP listener on port ${input.plan.amqpPort} refused the login: ${errorReason(err)}` : `No AMQP connection to port ${input.plan.amqpPort}: ${errorReason(err)}`,
+        { port: input.plan.amqpPort, error: errorReason(err), port_listener_check: listener },
+        refusedLogin
+          ? 'The user cannot open AMQP connections to this vhost: grant it permissions (rabbitmqctl set_permissions) or check loopback_users for guest.'
+          : "Clients cannot connect: check the listeners (rabbitmq-diagnostics listeners), the firewall, and the node's log.",
+      ),
+    ];
   },
 };

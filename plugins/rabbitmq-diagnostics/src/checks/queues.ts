@@ -62,9 +62,16 @@ export const queuesCheck: Check = {
       const consumers = num(q.consumers) || 0;
       const stats = (q.message_stats ?? {}) as Json;
       const ev: QueueEvidence = {
-        queue: q.name, vhost: q.vhost, type: q.type, consumers, messages_ready: ready, messages_unacknowledged: un,
-        ready_growth_per_second: round(readyRate, 2), publish_per_second: round(detailRate(stats, 'publish'), 2),
-        deliver_get_per_second: round(detailRate(stats, 'deliver_get'), 2), ack_per_second: round(detailRate(stats, 'ack'), 2),
+        queue: q.name,
+        vhost: q.vhost,
+        type: q.type,
+        consumers,
+        messages_ready: ready,
+        messages_unacknowledged: un,
+        ready_growth_per_second: round(readyRate, 2),
+        publish_per_second: round(detailRate(stats, 'publish'), 2),
+        deliver_get_per_second: round(detailRate(stats, 'deliver_get'), 2),
+        ack_per_second: round(detailRate(stats, 'ack'), 2),
       };
       if (q.state && BAD_STATES.has(q.state)) broken.push({ ...ev, state: q.state, node: q.node });
       if (ready >= cfg.backlog_min_messages) {
@@ -77,39 +84,93 @@ export const queuesCheck: Check = {
     }
     const top = <T extends QueueEvidence>(xs: T[]): T[] => xs.sort((a, b) => b.messages_ready - a.messages_ready).slice(0, cfg.queues_listed);
     if (broken.length > 0) {
-      out.push(finding(C, 'critical', 'RABBITMQ_QUEUE_NOT_RUNNING', `${broken.length} queue(s) are not running (${broken.map((q) => `${q.vhost}/${q.queue}: ${q.state}`).slice(0, 5).join(', ')})`,
-        { queues: broken.slice(0, cfg.queues_listed) },
-        'A queue whose leader node is down or that crashed cannot take or deliver messages: bring its node back, or see rabbitmq-queues check_if_node_is_quorum_critical and the node log.'));
+      out.push(
+        finding(
+          C,
+          'critical',
+          'RABBITMQ_QUEUE_NOT_RUNNING',
+          `${broken.length} queue(s) are not running (${broken
+            .map((q) => `${q.vhost}/${q.queue}: ${q.state}`)
+            .slice(0, 5)
+            .join(', ')})`,
+          { queues: broken.slice(0, cfg.queues_listed) },
+          'A queue whose leader node is down or that crashed cannot take or deliver messages: bring its node back, or see rabbitmq-queues check_if_node_is_quorum_critical and the node log.',
+        ),
+      );
     }
     if (noConsumerGrowing.length > 0) {
-      out.push(finding(C, 'warning', 'RABBITMQ_QUEUE_BACKLOG_NO_CONSUMERS', `${noConsumerGrowing.length} queue(s) with no consumer keep growing (worst: ${top(noConsumerGrowing)[0]!.vhost}/${top(noConsumerGrowing)[0]!.queue}, ${top(noConsumerGrowing)[0]!.messages_ready} ready)`,
-        { queues: top(noConsumerGrowing), min_messages: cfg.backlog_min_messages },
-        'Nothing consumes these queues: start (or fix) their consumers, or stop publishing to them; set a max-length or message TTL policy so they cannot fill the node.'));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'RABBITMQ_QUEUE_BACKLOG_NO_CONSUMERS',
+          `${noConsumerGrowing.length} queue(s) with no consumer keep growing (worst: ${top(noConsumerGrowing)[0]!.vhost}/${top(noConsumerGrowing)[0]!.queue}, ${top(noConsumerGrowing)[0]!.messages_ready} ready)`,
+          { queues: top(noConsumerGrowing), min_messages: cfg.backlog_min_messages },
+          'Nothing consumes these queues: start (or fix) their consumers, or stop publishing to them; set a max-length or message TTL policy so they cannot fill the node.',
+        ),
+      );
     }
     if (noConsumerStatic.length > 0) {
-      out.push(finding(C, 'info', 'RABBITMQ_QUEUE_NO_CONSUMERS', `${noConsumerStatic.length} queue(s) hold ${cfg.backlog_min_messages}+ ready messages and have no consumer, not growing during the window`,
-        { queues: top(noConsumerStatic), min_messages: cfg.backlog_min_messages },
-        'If nobody will read them, purge or delete these queues (action purge-queue); otherwise start a consumer.'));
+      out.push(
+        finding(
+          C,
+          'info',
+          'RABBITMQ_QUEUE_NO_CONSUMERS',
+          `${noConsumerStatic.length} queue(s) hold ${cfg.backlog_min_messages}+ ready messages and have no consumer, not growing during the window`,
+          { queues: top(noConsumerStatic), min_messages: cfg.backlog_min_messages },
+          'If nobody will read them, purge or delete these queues (action purge-queue); otherwise start a consumer.',
+        ),
+      );
     }
     if (outpaced.length > 0) {
-      out.push(finding(C, 'warning', 'RABBITMQ_QUEUE_BACKLOG_GROWING', `${outpaced.length} queue(s) grow faster than their consumers take messages`,
-        { queues: top(outpaced), min_messages: cfg.backlog_min_messages },
-        'Add consumers or make them faster (a higher prefetch with manual acks, fewer round trips per message).'));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'RABBITMQ_QUEUE_BACKLOG_GROWING',
+          `${outpaced.length} queue(s) grow faster than their consumers take messages`,
+          { queues: top(outpaced), min_messages: cfg.backlog_min_messages },
+          'Add consumers or make them faster (a higher prefetch with manual acks, fewer round trips per message).',
+        ),
+      );
     }
     if (unacked.length > 0) {
-      const channels = await input.get<Channel[]>('/api/channels?columns=name,vhost,messages_unacknowledged,prefetch_count,global_prefetch_count,consumer_count,connection_details').catch(() => [] as Channel[]);
-      const holding = channels.filter((c) => (c.messages_unacknowledged ?? 0) > 0 && unacked.some((q) => q.vhost === c.vhost))
-        .sort((a, b) => (b.messages_unacknowledged ?? 0) - (a.messages_unacknowledged ?? 0)).slice(0, cfg.queues_listed)
+      const channels = await input
+        .get<Channel[]>('/api/channels?columns=name,vhost,messages_unacknowledged,prefetch_count,global_prefetch_count,consumer_count,connection_details')
+        .catch(() => [] as Channel[]);
+      const holding = channels
+        .filter((c) => (c.messages_unacknowledged ?? 0) > 0 && unacked.some((q) => q.vhost === c.vhost))
+        .sort((a, b) => (b.messages_unacknowledged ?? 0) - (a.messages_unacknowledged ?? 0))
+        .slice(0, cfg.queues_listed)
         .map((c) => ({ channel: c.name, vhost: c.vhost, messages_unacknowledged: c.messages_unacknowledged, prefetch_count: c.prefetch_count, consumer_count: c.consumer_count }));
       const unlimited = holding.filter((c) => !c.prefetch_count);
-      out.push(finding(C, 'warning', 'RABBITMQ_UNACKED_HIGH', `${unacked.length} queue(s) have ${cfg.unacked_warning_messages}+ delivered messages not acknowledged, not going down during the window`,
-        { queues: unacked.sort((a, b) => b.messages_unacknowledged - a.messages_unacknowledged).slice(0, cfg.queues_listed), channels: holding, channels_without_prefetch: unlimited.length, warning_messages: cfg.unacked_warning_messages },
-        `Consumers take messages and do not ack them (a bug, or stuck work): fix the ack path; set a prefetch (basic.qos)${unlimited.length ? ' — some channels have none, so every message is pushed to them' : ''} so one stuck consumer cannot hold the whole queue.`));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'RABBITMQ_UNACKED_HIGH',
+          `${unacked.length} queue(s) have ${cfg.unacked_warning_messages}+ delivered messages not acknowledged, not going down during the window`,
+          {
+            queues: unacked.sort((a, b) => b.messages_unacknowledged - a.messages_unacknowledged).slice(0, cfg.queues_listed),
+            channels: holding,
+            channels_without_prefetch: unlimited.length,
+            warning_messages: cfg.unacked_warning_messages,
+          },
+          `Consumers take messages and do not ack them (a bug, or stuck work): fix the ack path; set a prefetch (basic.qos)${unlimited.length ? ' — some channels have none, so every message is pushed to them' : ''} so one stuck consumer cannot hold the whole queue.`,
+        ),
+      );
     }
     if (slowConsumers.length > 0) {
-      out.push(finding(C, 'warning', 'RABBITMQ_CONSUMER_UTILISATION_LOW', `${slowConsumers.length} queue(s) with consumers and a backlog could deliver to them less than ${round(cfg.consumer_utilisation_warning * 100, 0)}% of the time`,
-        { queues: top(slowConsumers), warning_below: cfg.consumer_utilisation_warning },
-        'The consumers are the bottleneck: they are busy or their prefetch is full of unacked messages; raise the prefetch, ack sooner, or add consumers.'));
+      out.push(
+        finding(
+          C,
+          'warning',
+          'RABBITMQ_CONSUMER_UTILISATION_LOW',
+          `${slowConsumers.length} queue(s) with consumers and a backlog could deliver to them less than ${round(cfg.consumer_utilisation_warning * 100, 0)}% of the time`,
+          { queues: top(slowConsumers), warning_below: cfg.consumer_utilisation_warning },
+          'The consumers are the bottleneck: they are busy or their prefetch is full of unacked messages; raise the prefetch, ack sooner, or add consumers.',
+        ),
+      );
     }
     return out;
   },

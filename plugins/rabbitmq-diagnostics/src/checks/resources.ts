@@ -6,12 +6,33 @@ import { finding, last, level, pct, round, type Check, type CheckInput, type Nod
 const C = 'resources';
 
 const LIMITS = [
-  { used: 'fd_used', total: 'fd_total', code: 'RABBITMQ_FDS_NEAR_LIMIT', what: 'file descriptors', warn: 'fd_warning_ratio', crit: 'fd_critical_ratio',
-    fix: 'Raise the open-files limit of the RabbitMQ service (ulimit -n / LimitNOFILE, e.g. 65536) and look for connection leaks.' },
-  { used: 'sockets_used', total: 'sockets_total', code: 'RABBITMQ_SOCKETS_NEAR_LIMIT', what: 'sockets', warn: 'sockets_warning_ratio', crit: 'sockets_critical_ratio',
-    fix: 'New connections are refused at the limit: raise the open-files limit (sockets are a share of it) and make clients reuse long-lived connections.' },
-  { used: 'proc_used', total: 'proc_total', code: 'RABBITMQ_PROCESSES_NEAR_LIMIT', what: 'Erlang processes', warn: 'processes_warning_ratio', crit: 'processes_critical_ratio',
-    fix: 'Each connection, channel and queue is a process: close leaked channels and connections, or raise the Erlang process limit (+P).' },
+  {
+    used: 'fd_used',
+    total: 'fd_total',
+    code: 'RABBITMQ_FDS_NEAR_LIMIT',
+    what: 'file descriptors',
+    warn: 'fd_warning_ratio',
+    crit: 'fd_critical_ratio',
+    fix: 'Raise the open-files limit of the RabbitMQ service (ulimit -n / LimitNOFILE, e.g. 65536) and look for connection leaks.',
+  },
+  {
+    used: 'sockets_used',
+    total: 'sockets_total',
+    code: 'RABBITMQ_SOCKETS_NEAR_LIMIT',
+    what: 'sockets',
+    warn: 'sockets_warning_ratio',
+    crit: 'sockets_critical_ratio',
+    fix: 'New connections are refused at the limit: raise the open-files limit (sockets are a share of it) and make clients reuse long-lived connections.',
+  },
+  {
+    used: 'proc_used',
+    total: 'proc_total',
+    code: 'RABBITMQ_PROCESSES_NEAR_LIMIT',
+    what: 'Erlang processes',
+    warn: 'processes_warning_ratio',
+    crit: 'processes_critical_ratio',
+    fix: 'Each connection, channel and queue is a process: close leaked channels and connections, or raise the Erlang process limit (+P).',
+  },
 ] as const;
 
 export const resourcesCheck: Check = {
@@ -31,8 +52,9 @@ export const resourcesCheck: Check = {
         const crit = input.cfg[l.crit];
         const sev = level(ratio, warn, crit);
         if (!sev) continue;
-        out.push(finding(C, sev, l.code, `${n.name} uses ${used} of ${total} ${l.what} (${pct(ratio)})`,
-          { node: n.name, used, total, ratio: round(ratio), warning_ratio: warn, critical_ratio: crit }, l.fix));
+        out.push(
+          finding(C, sev, l.code, `${n.name} uses ${used} of ${total} ${l.what} (${pct(ratio)})`, { node: n.name, used, total, ratio: round(ratio), warning_ratio: warn, critical_ratio: crit }, l.fix),
+        );
       }
     }
     return out;

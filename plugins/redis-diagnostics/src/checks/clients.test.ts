@@ -16,7 +16,10 @@ function input(connected: number, onCall: () => unknown): NodeInput {
     cfg: { ...DEFAULTS, clients_many: 1_000_000 },
     plan: {} as NodeInput['plan'],
     info,
-    samples: Promise.resolve([{ t: 0, info }, { t: 1000, info }]),
+    samples: Promise.resolve([
+      { t: 0, info },
+      { t: 1000, info },
+    ]),
     config: Promise.resolve({}),
     metrics: {},
   };
@@ -24,7 +27,12 @@ function input(connected: number, onCall: () => unknown): NodeInput {
 
 test('above CLIENT_LIST_MAX clients the idle-clients check says it was skipped (info), and CLIENT LIST is not sent', async () => {
   let calls = 0;
-  const findings = await clientsCheck(input(CLIENT_LIST_MAX + 1, () => { calls++; return ''; }));
+  const findings = await clientsCheck(
+    input(CLIENT_LIST_MAX + 1, () => {
+      calls++;
+      return '';
+    }),
+  );
   assert.equal(calls, 0);
   const skipped = findings.find((f) => f.code === 'REDIS_CHECK_UNAVAILABLE' && f.evidence.check === 'idle-clients');
   assert.ok(skipped, JSON.stringify(findings));
@@ -34,7 +42,15 @@ test('above CLIENT_LIST_MAX clients the idle-clients check says it was skipped (
 
 test('at or below it CLIENT LIST is read and nothing is said when no client is idle', async () => {
   let calls = 0;
-  const findings = await clientsCheck(input(CLIENT_LIST_MAX, () => { calls++; return 'id=1 addr=127.0.0.1:1 idle=0 flags=N\n'; }));
+  const findings = await clientsCheck(
+    input(CLIENT_LIST_MAX, () => {
+      calls++;
+      return 'id=1 addr=127.0.0.1:1 idle=0 flags=N\n';
+    }),
+  );
   assert.equal(calls, 1);
-  assert.deepEqual(findings.filter((f) => f.evidence.check === 'idle-clients'), []);
+  assert.deepEqual(
+    findings.filter((f) => f.evidence.check === 'idle-clients'),
+    [],
+  );
 });

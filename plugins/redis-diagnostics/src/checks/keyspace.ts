@@ -145,15 +145,33 @@ export const keyspaceCheck: Check = async ({ node, info, cfg, plan, metrics }) =
   const keys = totalKeys(info);
   metrics.keys = keys;
   if (keys > cfg.many_keys) {
-    out.push(finding('keyspace', 'info', 'REDIS_MANY_KEYS', `${keys} keys in total (more than ${cfg.many_keys})`, { keys, threshold: cfg.many_keys },
-      'Many small keys cost memory per key: group related small values into hashes.'));
+    out.push(
+      finding(
+        'keyspace',
+        'info',
+        'REDIS_MANY_KEYS',
+        `${keys} keys in total (more than ${cfg.many_keys})`,
+        { keys, threshold: cfg.many_keys },
+        'Many small keys cost memory per key: group related small values into hashes.',
+      ),
+    );
   }
   const scripts = num(info, 'number_of_cached_scripts') ?? 0;
   if (scripts > cfg.cached_scripts_max) {
-    out.push(finding('keyspace', 'warning', 'REDIS_MANY_CACHED_SCRIPTS', `${scripts} Lua scripts are cached`, { number_of_cached_scripts: scripts, threshold: cfg.cached_scripts_max },
-      'Scripts built with values inside them are cached one per call: pass values as KEYS/ARGV and reuse one script (EVALSHA), or SCRIPT FLUSH.'));
+    out.push(
+      finding(
+        'keyspace',
+        'warning',
+        'REDIS_MANY_CACHED_SCRIPTS',
+        `${scripts} Lua scripts are cached`,
+        { number_of_cached_scripts: scripts, threshold: cfg.cached_scripts_max },
+        'Scripts built with values inside them are cached one per call: pass values as KEYS/ARGV and reuse one script (EVALSHA), or SCRIPT FLUSH.',
+      ),
+    );
   }
-  const dbs = Object.keys(info).filter((k) => /^db\d+$/.test(k) && Number(parseKv(info[k]!).keys ?? 0) > 0).map((k) => Number(k.slice(2)));
+  const dbs = Object.keys(info)
+    .filter((k) => /^db\d+$/.test(k) && Number(parseKv(info[k]!).keys ?? 0) > 0)
+    .map((k) => Number(k.slice(2)));
   const deadline = Date.now() + cfg.scan_budget_ms;
   let seen = 0;
   let complete = true;
@@ -196,15 +214,29 @@ export const keyspaceCheck: Check = async ({ node, info, cfg, plan, metrics }) =
   const share = keys > 0 ? Math.min(1, seen / keys) : 1;
   metrics.keys_scanned_ratio = Number(share.toFixed(4));
   if (!complete && !scanFailed) {
-    out.push(finding('keyspace', 'info', 'REDIS_KEYSPACE_SCAN_PARTIAL', `The big-key scan covered ${seen} of ${keys} keys (${(share * 100).toFixed(1)}%) before its ${seen >= cfg.scan_max_keys ? `limit of ${cfg.scan_max_keys} keys` : `budget of ${cfg.scan_budget_ms} ms`}: big keys elsewhere were not seen`,
-      { scanned: seen, total_keys: keys, share: Number(share.toFixed(4)), scan_budget_ms: cfg.scan_budget_ms, scan_max_keys: cfg.scan_max_keys, start_cursors: starts },
-      'Each run starts at a random cursor, so repeated runs cover other parts; for one complete pass raise scan_budget_ms (e.g. --set scan_budget_ms=30000) or run redis-cli --bigkeys on a replica.'));
+    out.push(
+      finding(
+        'keyspace',
+        'info',
+        'REDIS_KEYSPACE_SCAN_PARTIAL',
+        `The big-key scan covered ${seen} of ${keys} keys (${(share * 100).toFixed(1)}%) before its ${seen >= cfg.scan_max_keys ? `limit of ${cfg.scan_max_keys} keys` : `budget of ${cfg.scan_budget_ms} ms`}: big keys elsewhere were not seen`,
+        { scanned: seen, total_keys: keys, share: Number(share.toFixed(4)), scan_budget_ms: cfg.scan_budget_ms, scan_max_keys: cfg.scan_max_keys, start_cursors: starts },
+        'Each run starts at a random cursor, so repeated runs cover other parts; for one complete pass raise scan_budget_ms (e.g. --set scan_budget_ms=30000) or run redis-cli --bigkeys on a replica.',
+      ),
+    );
   }
   if (big.length > 0) {
     big.sort((x, y) => y.size / y.limit - x.size / x.limit);
-    out.push(finding('keyspace', 'warning', 'REDIS_BIG_KEYS', `${big.length} big keys among ${seen} scanned${complete ? '' : ` (${(share * 100).toFixed(1)}% of ${keys})`}`,
-      { scanned: seen, total_keys: keys, complete, big_keys: big.slice(0, 10) },
-      'Big keys make commands slow and memory uneven: split them (e.g. hash buckets), use UNLINK to delete, and avoid whole-key reads (HGETALL, SMEMBERS, LRANGE 0 -1).'));
+    out.push(
+      finding(
+        'keyspace',
+        'warning',
+        'REDIS_BIG_KEYS',
+        `${big.length} big keys among ${seen} scanned${complete ? '' : ` (${(share * 100).toFixed(1)}% of ${keys})`}`,
+        { scanned: seen, total_keys: keys, complete, big_keys: big.slice(0, 10) },
+        'Big keys make commands slow and memory uneven: split them (e.g. hash buckets), use UNLINK to delete, and avoid whole-key reads (HGETALL, SMEMBERS, LRANGE 0 -1).',
+      ),
+    );
   }
   return out;
 };

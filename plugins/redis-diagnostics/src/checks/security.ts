@@ -20,8 +20,16 @@ export const securityCheck: Check = async ({ node, info, config, cfg }) => {
       nopass = !!def && / on( |$)/.test(def) && / nopass( |$)/.test(def);
       how = def ?? '';
     } catch (err) {
-      out.push(finding('security', 'info', 'REDIS_CHECK_UNAVAILABLE', `ACL LIST not allowed: the default user was not checked (${(err as Error).message})`, { check: 'acl' },
-        'Grant +acl|list to the diagnosing user, or check ACL LIST by hand.'));
+      out.push(
+        finding(
+          'security',
+          'info',
+          'REDIS_CHECK_UNAVAILABLE',
+          `ACL LIST not allowed: the default user was not checked (${(err as Error).message})`,
+          { check: 'acl' },
+          'Grant +acl|list to the diagnosing user, or check ACL LIST by hand.',
+        ),
+      );
       return out;
     }
   } else if (!(conf instanceof Error)) {
@@ -32,10 +40,16 @@ export const securityCheck: Check = async ({ node, info, config, cfg }) => {
   }
   if (nopass) {
     const trusted = loopbackOnly && cfg.loopback_is_trusted;
-    out.push(finding('security', trusted ? 'info' : 'warning', 'REDIS_DEFAULT_USER_NOPASS',
-      `The default user needs no password${trusted ? ' (the server listens on loopback only)' : ''}`,
-      { acl: how, bind: bind ?? 'unknown', protected_mode: conf instanceof Error ? 'unknown' : conf['protected-mode'], loopback_only: loopbackOnly },
-      'Set a password (ACL SETUSER default on >secret, or requirepass) or disable the default user and create named users with least privileges.'));
+    out.push(
+      finding(
+        'security',
+        trusted ? 'info' : 'warning',
+        'REDIS_DEFAULT_USER_NOPASS',
+        `The default user needs no password${trusted ? ' (the server listens on loopback only)' : ''}`,
+        { acl: how, bind: bind ?? 'unknown', protected_mode: conf instanceof Error ? 'unknown' : conf['protected-mode'], loopback_only: loopbackOnly },
+        'Set a password (ACL SETUSER default on >secret, or requirepass) or disable the default user and create named users with least privileges.',
+      ),
+    );
   }
   return out;
 };

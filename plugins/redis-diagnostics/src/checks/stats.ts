@@ -24,9 +24,16 @@ export const statsCheck: Check = async ({ samples, cfg, metrics }) => {
   if (h + m > 0) metrics.hit_rate = h / (h + m);
   if (h + m >= cfg.hit_rate_min_ops && h / (h + m) < cfg.hit_rate_min) {
     // Only the window's hit rate warns; the lifetime one is history (info).
-    out.push(finding('stats', scope === 'window' ? 'warning' : 'info', 'REDIS_HIT_RATE_LOW', `Keyspace hit rate is ${pct(h / (h + m))} (${scope})`,
-      { hits: h, misses: m, hit_rate: Number((h / (h + m)).toFixed(4)), scope, threshold: cfg.hit_rate_min },
-      'Many lookups miss: check key naming and TTLs, cache warm-up, or whether eviction removes keys too early.'));
+    out.push(
+      finding(
+        'stats',
+        scope === 'window' ? 'warning' : 'info',
+        'REDIS_HIT_RATE_LOW',
+        `Keyspace hit rate is ${pct(h / (h + m))} (${scope})`,
+        { hits: h, misses: m, hit_rate: Number((h / (h + m)).toFixed(4)), scope, threshold: cfg.hit_rate_min },
+        'Many lookups miss: check key naming and TTLs, cache warm-up, or whether eviction removes keys too early.',
+      ),
+    );
   }
   const ca = commandStats(a);
   const cb = commandStats(b);
@@ -36,8 +43,16 @@ export const statsCheck: Check = async ({ samples, cfg, metrics }) => {
     .slice(0, 5)
     .map(([name, v]) => ({ command: name, calls: v.calls, usec_per_call: v.usecPerCall, total_usec: v.usec }));
   if (top.length > 0) {
-    out.push(finding('stats', 'info', 'REDIS_TOP_COMMANDS', `Most time spent in ${top.map((t) => t.command).join(', ')}`, { top_by_total_time: top },
-      'Commands with a high µs per call are candidates for optimisation (smaller values, pipelining, avoiding O(N) commands).'));
+    out.push(
+      finding(
+        'stats',
+        'info',
+        'REDIS_TOP_COMMANDS',
+        `Most time spent in ${top.map((t) => t.command).join(', ')}`,
+        { top_by_total_time: top },
+        'Commands with a high µs per call are candidates for optimisation (smaller values, pipelining, avoiding O(N) commands).',
+      ),
+    );
   }
   let calls = 0;
   let errors = 0;
@@ -47,21 +62,44 @@ export const statsCheck: Check = async ({ samples, cfg, metrics }) => {
     errors += v.failed + v.rejected - ((p?.failed ?? 0) + (p?.rejected ?? 0));
   }
   if (errors >= cfg.command_error_min && errors / Math.max(1, calls + errors) > cfg.command_error_ratio) {
-    out.push(finding('stats', 'warning', 'REDIS_COMMAND_ERRORS', `${errors} commands failed or were rejected during the window (${pct(errors / (calls + errors))})`,
-      { errors_in_window: errors, calls_in_window: calls, per_second: Number((errors / Math.max(elapsed, 0.001)).toFixed(2)) },
-      'See errorstat_* in INFO errorstats and the clients sending them (WRONGTYPE, NOAUTH, OOM, NOSCRIPT …).'));
+    out.push(
+      finding(
+        'stats',
+        'warning',
+        'REDIS_COMMAND_ERRORS',
+        `${errors} commands failed or were rejected during the window (${pct(errors / (calls + errors))})`,
+        { errors_in_window: errors, calls_in_window: calls, per_second: Number((errors / Math.max(elapsed, 0.001)).toFixed(2)) },
+        'See errorstat_* in INFO errorstats and the clients sending them (WRONGTYPE, NOAUTH, OOM, NOSCRIPT …).',
+      ),
+    );
   }
   for (const name of DANGEROUS) {
     const now = cb[name]?.calls ?? 0;
     const before = ca[name]?.calls ?? 0;
     if (now > before) {
-      out.push(finding('stats', 'warning', 'REDIS_DANGEROUS_COMMAND', `${name.toUpperCase()} was called ${now - before} times during the window`,
-        { command: name, calls_in_window: now - before, calls_total: now },
-        name === 'keys' ? 'KEYS blocks the server for O(N): use SCAN, and rename-command or an ACL (-keys) to forbid it.'
-          : `${name.toUpperCase()} wipes data: forbid it for application users with an ACL (-${name}).`));
+      out.push(
+        finding(
+          'stats',
+          'warning',
+          'REDIS_DANGEROUS_COMMAND',
+          `${name.toUpperCase()} was called ${now - before} times during the window`,
+          { command: name, calls_in_window: now - before, calls_total: now },
+          name === 'keys'
+            ? 'KEYS blocks the server for O(N): use SCAN, and rename-command or an ACL (-keys) to forbid it.'
+            : `${name.toUpperCase()} wipes data: forbid it for application users with an ACL (-${name}).`,
+        ),
+      );
     } else if (now > 0) {
-      out.push(finding('stats', 'info', 'REDIS_DANGEROUS_COMMAND_PAST', `${name.toUpperCase()} was called ${now} times since start`,
-        { command: name, calls_total: now }, `Forbid ${name.toUpperCase()} for application users with an ACL (-${name}).`));
+      out.push(
+        finding(
+          'stats',
+          'info',
+          'REDIS_DANGEROUS_COMMAND_PAST',
+          `${name.toUpperCase()} was called ${now} times since start`,
+          { command: name, calls_total: now },
+          `Forbid ${name.toUpperCase()} for application users with an ACL (-${name}).`,
+        ),
+      );
     }
   }
   return out;
