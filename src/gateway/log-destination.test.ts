@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../../test/helpers/wait.js';
+import { waitFor } from '../wait.test-helper.js';
 import { BatchedDestination, LOG_BATCH_CHARS, LOG_FLUSH_MS } from './log-destination.js';
 import { createRequestLogger } from './logging.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { EndpointRateLimiter, MemoryWindows, parseRateLimit } from './rate-limit.js';
 import { Bulkhead, BulkheadRejectedError } from './bulkhead.js';
-import { waitFor } from '../../test/helpers/wait.js';
+import { waitFor } from '../wait.test-helper.js';
 
 test('parseRateLimit reads N/s, N/min, N/h and refuses the rest', () => {
   assert.deepEqual(parseRateLimit('100/min'), { points: 100, durationSec: 60, raw: '100/min' });

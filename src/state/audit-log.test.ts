@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from './audit-log.js';
-import { waitFor } from '../../test/helpers/wait.js';
+import { waitFor } from '../wait.test-helper.js';
 
 const lines = async (log: AuditLog) =>
   (await readFile(log.file, 'utf8'))

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitFor } from '../../../test/helpers/wait.js';
+import { waitFor } from '../../wait.test-helper.js';
 import { Ring, createRingBuffers } from './channel.js';
 import { PAUSE_AFTER_STALL, RingPump } from './ring-pump.js';
 import { decodeFrame, decodeMessage, encodeFrame, encodeMessage, SEG_MIN_CHARS, TextBytes, type Wire } from './frame.js';
