@@ -17,17 +17,19 @@ import { defaultHostConfig } from './config.js';
 import { HealthMonitor, type HealthOptions } from './health.js';
 import { HookManagerImpl } from './hooks.js';
 import { ProviderSelector } from './hooks-provider-switch.js';
-import { Lifecycle } from './lifecycle.js';
+import { Lifecycle, whenRunning } from './lifecycle.js';
 import { Loader, candidateOf, mapLimit, readCandidate } from './loader.js';
 import { Orchestrator, type FullStartReport } from './orchestrator.js';
 import { KeyedMutex } from './mutex.js';
 import { PluginRecord, Registry } from './registry.js';
 import { ReleaseManager } from './releases/release-manager.js';
 import { Traffic, type CallSlot } from './traffic.js';
+import { infoOf, metricsOf, statsOf } from './plugin-info.js';
+import { EventDelivery } from './event-delivery.js';
 import { MemoryStorage } from './storage.js';
 import { PluginMetricStore } from './plugin-metrics.js';
 import { createPluginStorage } from './plugin-storage.js';
-import type { Host, PluginInstance, ProviderSelection, PublishOptions, SelectProviderOptions, StateChange } from './types.js';
+import type { Host, PluginInstance, ProviderSelection, PublishOptions, SelectProviderOptions } from './types.js';
 import type { ProviderRequest } from '../sdk/plugin.js';
 
 export interface CreateHostOptions {
@@ -66,12 +68,14 @@ export class PluginHost implements Host {
   /** Blue-green reloads, rollbacks, canaries, kept versions. */
   readonly releases: ReleaseManager;
   private readonly providers: ProviderSelector;
+  private readonly delivery: EventDelivery;
 
   constructor(options: CreateHostOptions = {}) {
     this.config = options.config ?? defaultHostConfig();
     this.logger = options.logger ?? pino({ level: this.config.logging.level, redact: this.config.logging.redact });
     this.pluginDirs = options.pluginDirs ?? [];
     this.events = new EventBusImpl(this.logger);
+    this.delivery = new EventDelivery(this.registry, this.events, this.logger);
     this.hooks = new HookManagerImpl(this.logger, options.hookTimeoutMs);
     this.storage = new MemoryStorage();
     const defaultTimeoutMs = this.config.plugins.defaultTimeoutMs;
@@ -84,7 +88,7 @@ export class PluginHost implements Host {
         memory: this.storage,
         plugin: this.config.storage.plugin,
         call: (id, method, args) => this.call(id, method, args),
-        whenRunning: (id, ms) => this.whenRunning(id, ms),
+        whenRunning: (id, ms) => whenRunning(this.registry, this.events, id, ms),
       }),
       logger: this.logger,
       publish: (e) => this.publish(e),
@@ -312,25 +316,6 @@ export class PluginHost implements Host {
   }
 
   /** Resolves once `id` is running; rejects when it fails, or after `ms`. */
-  private whenRunning(id: string, ms: number): Promise<void> {
-    const state = () => this.registry.get(id)?.state;
-    if (state() === 'running') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (err?: Error) => {
-        clearTimeout(timer);
-        off();
-        if (err) reject(err);
-        else resolve();
-      };
-      const timer = setTimeout(() => done(new Error(`${id} is ${state() ?? 'not registered'} after ${ms} ms`)), ms);
-      const off = this.events.on<StateChange>('plugin.state_changed', (e) => {
-        if (e.data.id !== id) return;
-        if (e.data.to === 'running') done();
-        else if (e.data.to === 'failed') done(new Error(`${id} failed: ${e.data.error?.message ?? 'unknown error'}`));
-      });
-    });
-  }
-
   isEnabled(id: string): boolean {
     return this.enabled.get(id) ?? this.config.plugins.configs[id]?.enabled ?? true;
   }
@@ -415,27 +400,9 @@ export class PluginHost implements Host {
     return rec ? this.traffic.hold(rec) : undefined;
   }
 
-  async metrics(id: string): Promise<PluginMetrics> {
+  metrics(id: string): Promise<PluginMetrics> {
     const rec = this.require(id);
-    const runtime = rec.runtime;
-    const s = this.runtimeStats(id);
-    const usage = runtime ? await runtime.resourceUsage().catch(() => ({})) : {};
-    let own: Partial<PluginMetrics> = {};
-    if (rec.state === 'running' && runtime?.implements('metrics')) {
-      own = (await runtime.call<Partial<PluginMetrics>>('metrics', [], { probe: true }).catch(() => undefined)) ?? {};
-    }
-    // The plugin's own figures add to, but never replace, what the host counted.
-    return {
-      ...own,
-      cpuUsagePercent: 0,
-      memoryUsageMb: 0,
-      ...usage,
-      requestCount: s?.calls ?? 0,
-      errorCount: s?.errors ?? 0,
-      responseTimeMs: s && s.calls ? s.totalMs / s.calls : 0,
-      activeConnections: s?.inFlight ?? 0,
-      timeoutCount: s?.timeouts ?? 0,
-    };
+    return metricsOf(rec, rec.runtime ? statsOf(rec, this.traffic) : undefined);
   }
 
   /** The host's count of calls to the active version (traffic.ts) with what only its runtime knows (timeouts, restarts). */
@@ -453,33 +420,16 @@ export class PluginHost implements Host {
     return this.providers.select(request, options);
   }
 
-  async publish(event: Omit<DomainEvent, 'time'> & { time?: string }, options: PublishOptions = {}): Promise<void> {
-    const full: DomainEvent = { ...event, time: event.time ?? new Date().toISOString() };
-    // Events born here go to the cluster's transport too (events from other nodes do not go back).
-    if (!options.remote) for (const relay of this.relays) relay(full);
-    const deliveries: Promise<unknown>[] = [this.events.publish(full)];
-    for (const rec of this.registry.list({ state: 'running' })) {
-      if (rec.id === full.source || !rec.runtime?.implements('handleEvent') || options.exclude?.(rec.id)) continue;
-      deliveries.push(
-        rec.runtime.call('handleEvent', [full]).catch((err) => {
-          this.logger.error({ plugin_id: rec.id, event_type: full.type, err }, `handleEvent failed: ${reasonOf(err)}`);
-        }),
-      );
-    }
-    await Promise.all(deliveries);
+  publish(event: Omit<DomainEvent, 'time'> & { time?: string }, options: PublishOptions = {}): Promise<void> {
+    return this.delivery.publish(event, options);
   }
-
-  private readonly relays = new Set<(event: DomainEvent) => void>();
 
   onPublish(relay: (event: DomainEvent) => void): () => void {
-    this.relays.add(relay);
-    return () => this.relays.delete(relay);
+    return this.delivery.onPublish(relay);
   }
 
-  async deliverEvent(id: string, event: DomainEvent): Promise<void> {
-    const rec = this.require(id);
-    if (rec.state !== 'running' || !rec.runtime?.implements('handleEvent')) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id, state: rec.state });
-    await rec.runtime.call('handleEvent', [event]);
+  deliverEvent(id: string, event: DomainEvent): Promise<void> {
+    return this.delivery.deliver(id, event);
   }
 
   private require(id: string): PluginRecord {
@@ -489,34 +439,7 @@ export class PluginHost implements Host {
   }
 }
 
-export function statsOf(rec: PluginRecord, traffic: Traffic): RuntimeStats {
-  const own = rec.runtime!.stats();
-  const c = traffic.countersOf(rec);
-  return { ...own, calls: c.calls, errors: c.errors, inFlight: c.inFlight, totalMs: c.totalMs, lastCallAt: rec.lastUsedMs ? Math.round(rec.lastUsedMs) : undefined };
-}
-
-export function infoOf(rec: PluginRecord, enabled: boolean): PluginInfo {
-  const m = rec.manifest;
-  const info: PluginInfo = {
-    id: rec.id,
-    name: m.name,
-    version: rec.version,
-    kind: m.kind,
-    runtime: m.runtime.type,
-    capabilities: m.capabilities,
-    state: rec.state,
-    health: rec.health,
-    enabled,
-  };
-  if (m.description !== undefined) info.description = m.description;
-  if (m.author !== undefined) info.author = m.author;
-  if (m.license !== undefined) info.license = m.license;
-  if (m.homepage !== undefined) info.homepage = m.homepage;
-  if (rec.loadedAt) info.loadedAt = rec.loadedAt.toISOString();
-  if (rec.lastUsedMs) info.lastUsed = new Date(rec.lastUsedMs).toISOString();
-  if (rec.error) info.error = { code: rec.error.code, message: rec.error.message };
-  return info;
-}
+export { infoOf, statsOf } from './plugin-info.js';
 
 export function createHost(options: CreateHostOptions = {}): PluginHost {
   return new PluginHost(options);

@@ -227,3 +227,23 @@ export class Lifecycle {
     return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }
 }
+
+/** Resolves once plugin `id` is running (at once if it is), rejects when it fails or after `ms`. */
+export function whenRunning(registry: Registry, events: EventBusImpl, id: string, ms: number): Promise<void> {
+  const state = () => registry.get(id)?.state;
+  if (state() === 'running') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      off();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => done(new Error(`${id} is ${state() ?? 'not registered'} after ${ms} ms`)), ms);
+    const off = events.on<StateChange>('plugin.state_changed', (e) => {
+      if (e.data.id !== id) return;
+      if (e.data.to === 'running') done();
+      else if (e.data.to === 'failed') done(new Error(`${id} failed: ${e.data.error?.message ?? 'unknown error'}`));
+    });
+  });
+}
