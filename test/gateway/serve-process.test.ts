@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binarySkip } from '../helpers/services.js';
+import { serveOutput } from '../helpers/serve-output.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const skip = binarySkip('bwrap', 'bubblewrap');
@@ -40,19 +41,11 @@ test('serve: Python and shell-script plugins answer in their sandboxes; a Python
     },
   );
   t.after(() => child.kill('SIGTERM'));
-  let out = '';
-  child.stderr.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  });
-  assert.match(out, /python-hello\s+1\.0\.0\s+handler\s+process\s+running/);
-  assert.match(out, /native-shell\s+1\.0\.0\s+handler\s+process\s+running/);
-  assert.doesNotMatch(out, /UNSANDBOXED/);
+  const served = serveOutput(child);
+  const url = await served.url;
+  assert.match(served.output(), /python-hello\s+1\.0\.0\s+handler\s+process\s+running/);
+  assert.match(served.output(), /native-shell\s+1\.0\.0\s+handler\s+process\s+running/);
+  assert.doesNotMatch(served.output(), /UNSANDBOXED/);
 
   const hello = await fetch(`${url}/py/hello?name=Ada`);
   assert.equal(hello.status, 200);
@@ -83,17 +76,9 @@ test('serve without a working bwrap: process plugins fail with PLW_ERR_SANDBOX_U
     env: { ...process.env, PLUGWAY_ADMIN_TOKEN: 't', PLUGWAY_BWRAP: join(cwd, 'no-bwrap-here') },
   });
   t.after(() => child.kill('SIGTERM'));
-  let out = '';
-  child.stderr.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  });
-  assert.match(out, /python-hello\s+1\.0\.0\s+handler\s+process\s+failed/);
+  const served = serveOutput(child);
+  const url = await served.url;
+  assert.match(served.output(), /python-hello\s+1\.0\.0\s+handler\s+process\s+failed/);
   assert.equal((await fetch(`${url}/hello`)).status, 200, 'an in-process example still answers');
   const info = (await (await fetch(`${url}/admin/plugins/python-hello`, { headers: { authorization: 'Bearer t' } })).json()) as { state: string; error?: { code: string; message: string } };
   assert.equal(info.state, 'failed');

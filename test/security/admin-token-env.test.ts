@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { http, makeHost, startGateway } from '../gateway/helpers.js';
 import { handlerYaml, pluginFolders } from './helpers.js';
 import { waitFor } from '../helpers/wait.js';
+import { serveOutput } from '../helpers/serve-output.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = 'op-token-5b0d2c71e9a84f6f';
@@ -34,18 +35,10 @@ async function serve(env: NodeJS.ProcessEnv) {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
-  let out = '';
-  child.stderr.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  });
+  const served = serveOutput(child);
+  const url = await served.url;
   const stopped = new Promise<number | null>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
-  return { url, child, stopped, output: () => out };
+  return { url, child, stopped, output: served.output };
 }
 
 test('serve with PLUGWAY_ADMIN_TOKEN: plugins find it neither in process.env nor in /proc/self/environ; the admin API accepts it', { timeout: 90_000 }, async (t) => {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { binarySkip } from '../helpers/services.js';
 import { writeHostilePlugins } from './process-fixtures.js';
 import { waitFor } from '../helpers/wait.js';
+import { serveOutput } from '../helpers/serve-output.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ADMIN = 'admin-token-that-must-not-leak';
@@ -22,23 +23,15 @@ async function serve(cwd: string, pluginDirs: string[]) {
   await writeFile(join(cwd, 'plugway.yaml'), 'gateway:\n  circuit_breaker:\n    failure_threshold: 100000\n');
   const args = [join(ROOT, 'bin/plugway.js'), 'serve', '--config', join(cwd, 'plugway.yaml'), '--port', '0', '--state-dir', join(cwd, 'state'), ...pluginDirs.flatMap((d) => ['--plugins', d])];
   const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLUGWAY_ADMIN_TOKEN: ADMIN } });
-  let out = '';
-  child.stderr.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  });
+  const served = serveOutput(child);
+  const url = await served.url;
   const stop = () =>
     new Promise<void>((r) => {
       if (child.exitCode !== null || child.signalCode !== null) return r();
       child.once('exit', () => r());
       child.kill('SIGTERM');
     });
-  return { url, stop, alive: () => child.exitCode === null, output: () => out };
+  return { url, stop, alive: () => child.exitCode === null, output: served.output };
 }
 
 async function get(url: string): Promise<{ status: number; code?: string; message?: string; body: unknown }> {

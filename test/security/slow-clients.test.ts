@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pluginFolders, handlerYaml } from './helpers.js';
+import { serveOutput } from '../helpers/serve-output.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ATTACKERS = 2500;
@@ -32,16 +33,8 @@ async function serveLimited(fdLimit: number) {
   );
   const node = [process.execPath, join(ROOT, 'bin/plugway.js'), 'serve', '--config', 'plugway.yaml', '--port', '0', '--state-dir', join(cwd, 'state')].map((a) => `'${a}'`).join(' ');
   const child = spawn('sh', ['-c', `ulimit -n ${fdLimit} && exec ${node}`], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PLUGWAY_ADMIN_TOKEN: '', PLUGWAY_LOG_LEVEL: 'warn' } });
-  let out = '';
-  child.stderr.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-  });
+  const served = serveOutput(child);
+  const url = await served.url;
   const stop = () =>
     new Promise<void>((r) => {
       if (child.exitCode !== null || child.signalCode !== null) return r();
