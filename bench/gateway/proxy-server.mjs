@@ -14,7 +14,7 @@ const fromSrc = process.env.BENCH_SOURCE === 'src';
 const BODY = JSON.stringify({ id: 42, name: 'item', tags: ['a', 'b'], price: 9.5 });
 
 if (scenario === 'upstream') {
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) });
     res.end(BODY);
   });

@@ -5,62 +5,19 @@
 // would on one host. Prints a table; writes bench/results/gateway-proxy.json.
 // Target (issue 17): plugway >= 0.40 of the upstream, ahead of @fastify/http-proxy.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cpuUsOf, ensureDist, median, ROOT, round3, type WrkSample, wrkSample } from './measure.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const SOURCE = process.env.BENCH_SOURCE === 'src' ? 'src' : 'dist';
 
-interface Sample {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
+interface Sample extends WrkSample {
   cpuUsPerReq?: number;
   upstreamCpuUsPerReq?: number;
-}
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (user + system, µs) a process has used so far, from /proc (Linux); undefined elsewhere. */
-function cpuUsOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-
-function ensureDist(): void {
-  const marker = join(ROOT, 'dist', 'runtimes', 'remote', 'index.js');
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const p = join(dir, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
-    }, 0);
-  if (!existsSync(marker) || newest(join(ROOT, 'src')) > statSync(marker).mtimeMs) {
-    console.error('bench: building dist/ (npm run build)…');
-    try {
-      execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      console.error('bench: tsc reported type errors (files were still emitted)');
-    }
-  }
-  if (!existsSync(marker)) throw new Error('dist/ could not be built');
 }
 
 async function start(scenario: string, upstream = ''): Promise<{ url: string; pid?: number; stop: () => void }> {
@@ -77,30 +34,11 @@ async function start(scenario: string, upstream = ''): Promise<{ url: string; pi
   return { url, pid: child.pid, stop: () => child.kill('SIGKILL') };
 }
 
-function ms(s: string): number {
-  const m = /([\d.]+)(us|ms|s)/.exec(s);
-  if (!m) return NaN;
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-}
-
 function wrk(url: string, seconds: number): Sample {
-  const out = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `${url}/item`], { encoding: 'utf8' });
-  if (/Non-2xx/.test(out)) throw new Error(`non-2xx answers during the run:\n${out}`);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50Ms: ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
-    p99Ms: ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
-    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
-  };
+  return wrkSample(execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `${url}/item`], { encoding: 'utf8' }));
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
+const r3 = round3;
 
 const rows = [
   { name: 'bare upstream (node:http)', scenario: 'bare' },
@@ -113,7 +51,7 @@ try {
 } catch {
   throw new Error('bench/gateway/proxy.ts needs wrk (apt-get install -y wrk)');
 }
-if (SOURCE === 'dist') ensureDist();
+if (SOURCE === 'dist') ensureDist('runtimes/remote/index.js');
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 const loadBefore = loadavg().map(r3);
 const samples: Sample[][] = rows.map(() => []);

@@ -6,24 +6,19 @@
 // each ratio is the median of per-round ratios to that round's bare Fastify in the same pinning.
 // Prints a table; writes bench/results/gateway.json. BENCH_PIN=0|1 runs only unpinned|pinned.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 // @ts-expect-error plain ESM helper without types
 import { serveConfig, writePluginFolders } from './plugins.mjs';
+import { cpuUsOf, ensureDist, median, ROOT, round3, type WrkSample, wrkSample } from './measure.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 
-interface Sample {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
+interface Sample extends WrkSample {
   cpuUsPerReq?: number;
 }
 interface Result extends Sample {
@@ -47,40 +42,6 @@ function has(cmd: string): boolean {
 const CAN_PIN = availableParallelism() >= 2 && has('taskset');
 const PINNINGS = (process.env.BENCH_PIN === '0' ? [false] : process.env.BENCH_PIN === '1' ? [true] : [false, true]).filter((p) => !p || CAN_PIN);
 const pinned = (pin: boolean, cpu: number, cmd: string, args: string[]): [string, string[]] => (pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]);
-
-/** Builds dist/ when any src/ file is newer than it. */
-function ensureDist(): void {
-  const marker = join(ROOT, 'dist', 'cli', 'index.js');
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const p = join(dir, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
-    }, 0);
-  if (!existsSync(marker) || newest(join(ROOT, 'src')) > statSync(marker).mtimeMs) {
-    console.error('bench: building dist/ (npm run build)…');
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  }
-}
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (user + system, µs) a process has used so far, from /proc (Linux). */
-function cpuUsOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
 
 const work = mkdtempSync(join(tmpdir(), 'plugway-bench-gw-'));
 const folders = new Map<number, { config: string; log: string }>();
@@ -140,31 +101,10 @@ async function startServer(scenario: string, pin: boolean): Promise<Server> {
   return { url, pid: child.pid, stop: () => child.kill('SIGKILL') };
 }
 
-function parseWrkMs(s: string): number {
-  const m = /([\d.]+)(us|ms|s)/.exec(s);
-  if (!m) return NaN;
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-}
-
 function runWrk(url: string, seconds: number, pin: boolean): Sample {
   const [cmd, args] = pinned(pin, 1, 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `${url}/echo`]);
-  const out = execFileSync(cmd, args, { encoding: 'utf8' });
-  if (/Non-2xx/.test(out)) throw new Error(`non-2xx answers during the run:\n${out}`);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50Ms: parseWrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
-    p99Ms: parseWrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
-    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
-  };
+  return wrkSample(execFileSync(cmd, args, { encoding: 'utf8' }));
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 const allScenarios: Array<{ name: string; scenario: string }> = [
   { name: 'bare fastify', scenario: 'bare' },
@@ -184,7 +124,7 @@ const scenarios = allScenarios.filter((s, i) => i === 0 || !ONLY || ONLY.include
 
 if (!has('wrk')) throw new Error('bench/gateway needs wrk (apt-get install wrk)');
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-ensureDist();
+ensureDist('cli/index.js');
 const loadBefore = loadavg().map(round3);
 const samples = new Map<string, Sample[]>();
 const key = (sc: string, pin: boolean) => `${sc}|${pin}`;
