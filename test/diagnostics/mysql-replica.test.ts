@@ -63,8 +63,9 @@ describe('a private MariaDB primary and replica', { skip: binarySkip('mariadbd',
   });
 
   test('lag from a slow statement is measured across the window and seen growing', async () => {
-    // The primary takes 3 s; the replica starts the same 3 s once the event arrives, so it lags.
-    await p.query('INSERT INTO t VALUES (100, SLEEP(3))');
+    // The primary takes 6 s; the replica starts the same 6 s once the event arrives, so it lags, and
+    // long enough that the 1.2 s window still sees it growing on a loaded machine (3 s was short once).
+    await p.query('INSERT INTO t VALUES (100, SLEEP(6))');
     await until('the replica to apply the slow statement', async () => Number((await replicaStatus(r)).Seconds_Behind_Master) >= 1);
     const res = await diagnose(replica.url, { replica_lag_warning_seconds: 1, replica_lag_critical_seconds: 600 }, 1200);
     const lag = find(res, 'MYSQL_REPLICA_LAG');
