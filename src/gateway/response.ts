@@ -37,6 +37,27 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Node's own rule for a header value: CR, LF, NUL and other controls would split or corrupt the response. */
 const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
+// What a header name means, by the name as a plugin wrote it: its lower-case form, or one of the
+// markers below. Plugins send the same few names on every answer, so a name is checked against the
+// token rule and lowered once, not once a response; the cache is bounded (cleared when full), so
+// a plugin inventing names costs only the check it would have cost anyway.
+const DROPPED = '\0dropped';
+const CONTENT_TYPE = '\0content-type';
+const CONTENT_LENGTH = '\0content-length';
+const NAME_CACHE_MAX = 1024;
+const names = new Map<string, string>();
+
+function headerName(pluginId: string, name: string): string {
+  let info = names.get(name);
+  if (info !== undefined) return info;
+  if (!HEADER_NAME.test(name)) throw invalid(pluginId, `header name ${JSON.stringify(name)} is not a valid token`);
+  const lower = name.toLowerCase();
+  info = lower === 'content-type' ? CONTENT_TYPE : lower === 'content-length' ? CONTENT_LENGTH : DROPPED_HEADERS.has(lower) ? DROPPED : lower;
+  if (names.size >= NAME_CACHE_MAX) names.clear();
+  names.set(name, info);
+  return info;
+}
+
 /**
  * On every plugin response unless gateway.sandbox_plugin_responses is false (steps/sandbox.ts): the
  * browser gives a plugin's page an opaque origin of its own.
@@ -107,19 +128,21 @@ export function checkResponse(pluginId: string, res: unknown, maxBytes: number, 
     const known = prev?.headers !== undefined && prev.headers !== r.headers ? prev.headers : undefined;
     for (const name in r.headers) {
       const v = r.headers[name];
-      const checked = known !== undefined && typeof v === 'string' && known[name] === v;
-      if (!checked && !HEADER_NAME.test(name)) throw invalid(pluginId, `header name ${JSON.stringify(name)} is not a valid token`);
-      if (typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
-        throw invalid(pluginId, `header ${name} must be a string or an array of strings`);
+      const info = headerName(pluginId, name);
+      if (typeof v === 'string') {
+        if (info === CONTENT_LENGTH) contentLength = v;
+        if (info === DROPPED || info === CONTENT_LENGTH) continue;
+        // a value that is the very string it was in the response this one replaces was checked there
+        if ((known === undefined || known[name] !== v) && BAD_HEADER_VALUE.test(v)) throw new PlugwayError('PLW_ERR_INVALID_HEADER', { id: pluginId, header: JSON.stringify(name) });
+        if (info === CONTENT_TYPE) contentType = v;
+        else headers[info] = v;
+        continue;
       }
-      const lower = name.toLowerCase();
-      if (lower === 'content-length' && typeof v === 'string') contentLength = v;
-      if (DROPPED_HEADERS.has(lower)) continue;
-      if (!checked && (typeof v === 'string' ? BAD_HEADER_VALUE.test(v) : v.some((x) => BAD_HEADER_VALUE.test(x)))) {
-        throw new PlugwayError('PLW_ERR_INVALID_HEADER', { id: pluginId, header: JSON.stringify(name) });
-      }
-      if (lower === 'content-type') contentType = Array.isArray(v) ? v[0] : v;
-      else headers[lower] = v;
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalid(pluginId, `header ${name} must be a string or an array of strings`);
+      if (info === DROPPED || info === CONTENT_LENGTH) continue;
+      if (v.some((x) => BAD_HEADER_VALUE.test(x))) throw new PlugwayError('PLW_ERR_INVALID_HEADER', { id: pluginId, header: JSON.stringify(name) });
+      if (info === CONTENT_TYPE) contentType = v[0];
+      else headers[info] = v;
     }
     out.headers = headers;
   }
