@@ -1,11 +1,12 @@
 // Slow-client defences on the gateway's own server: open connections in all and per client IP,
-// and an idle limit between the chunks of a request body (Node's requestTimeout and headersTimeout,
-// set in the server options, bound the whole request and its headers).
+// an idle limit between the chunks of a request body (Node's requestTimeout and headersTimeout,
+// set in the server options, bound the whole request and its headers), and a sweep for clients that
+// stop reading a finished answer.
 
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientIpOf } from './client-ip.js';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { GatewayLimits } from '../host/config-types.js';
 import { PlugwayError } from '../errors.js';
@@ -114,19 +115,16 @@ export class PerClientLimit {
 export function applyConnectionLimits(app: FastifyInstance, limits: GatewayLimits, perClient: PerClientLimit): void {
   const server = app.server;
   server.maxConnections = limits.maxConnections;
-  // Node's headersTimeout starts with a request's first byte: a connection that sends nothing would
-  // be kept forever. Idle that long without a request in flight, it is closed; one whose request is
-  // in flight (a plugin working, a body arriving) is left alone, which Node's own timeout would not do.
-  // HTTP/1 servers only (node:http, and https with gateway.tls): an HTTP/2 server's timeout is per
-  // session, whose streams may be busy, and Fastify creates it without these options.
+  // A connection that sends nothing, or headers that never end, is closed by Node itself
+  // (headersTimeout, counted from the connection or the request's first byte, checked every
+  // connectionsCheckingInterval); one idle between requests by keepAliveTimeout. What Node leaves
+  // open is a client that stops reading an answer the gateway has finished: those are swept here.
+  // HTTP/1 servers only (node:http, and https with gateway.tls): an HTTP/2 server's streams are
+  // its session's, and Fastify creates it without these options.
   const http1 = server as typeof server & { headersTimeout?: number };
   if (typeof http1.headersTimeout === 'number') {
     http1.headersTimeout = limits.headersTimeoutMs; // Fastify passes its http options to node:http only, not to https
-    server.setTimeout(limits.headersTimeoutMs);
-    server.on('timeout', (socket: Socket & { _httpMessage?: { writableEnded?: boolean } | null }) => {
-      const res = socket._httpMessage;
-      if (!res || res.writableEnded) socket.destroy();
-    });
+    sweepStalledReaders(server, limits.headersTimeoutMs);
   }
   if (!perClient.perRequest) {
     server.on('connection', (socket: Socket) => {
@@ -152,4 +150,37 @@ export function applyConnectionLimits(app: FastifyInstance, limits: GatewayLimit
     payload.once('error', (err) => guard.destroy(err));
     done(null, payload.pipe(guard));
   });
+}
+
+/**
+ * Closes connections whose client stopped reading an answer the gateway has finished writing: bytes
+ * waiting to go out, no progress for `idleMs`, the answer complete on our side. One interval for
+ * the server, not a timer per socket refreshed on every read and write (~0.6 µs a request here),
+ * which is what server.setTimeout costs. A request in flight, or an answer still being written
+ * (a stream), is left alone, as before.
+ */
+export function sweepStalledReaders(server: NetServer, idleMs: number): void {
+  const open = new Map<Socket, { pending: number; since: number }>();
+  server.on('connection', (socket: Socket) => {
+    open.set(socket, { pending: 0, since: 0 });
+    socket.once('close', () => open.delete(socket));
+  });
+  const sweep = (): void => {
+    const now = Date.now();
+    for (const [socket, seen] of open) {
+      const pending = socket.writableLength;
+      if (pending === 0 || pending !== seen.pending) {
+        seen.pending = pending;
+        seen.since = now;
+        continue;
+      }
+      if (now - seen.since < idleMs) continue;
+      // the answer being flushed is still the socket's message; an upgraded socket has none (its protocol keeps its own limits)
+      const res = (socket as Socket & { _httpMessage?: { writableEnded?: boolean } | null })._httpMessage;
+      if (res?.writableEnded) socket.destroy();
+    }
+  };
+  const timer = setInterval(sweep, Math.max(100, Math.min(1000, Math.floor(idleMs / 4))));
+  timer.unref();
+  server.once('close', () => clearInterval(timer));
 }

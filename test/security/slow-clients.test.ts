@@ -177,6 +177,8 @@ test('a connection that sends nothing is closed after headers_timeout; one whose
   const u = new URL(gw.url);
   const t0 = Date.now();
   const s = connect(Number(u.port), u.hostname);
+  s.resume(); // reads what comes (Node's 408), so the close is seen
+  s.on('error', () => undefined);
   const closedAfter = await new Promise<number>((resolve) => {
     s.once('close', () => resolve(Date.now() - t0));
     // Bounded: without the idle limit the connection would stay open for good.
@@ -189,4 +191,47 @@ test('a connection that sends nothing is closed after headers_timeout; one whose
   const r = await fetch(`${gw.url}/slowish`);
   assert.equal(r.status, 200);
   assert.equal(await r.text(), 'late');
+});
+
+test('a client that stops reading a finished answer is closed after headers_timeout; one that reads it gets all of it', async (t) => {
+  const { gatewayWith } = await import('./helpers.js');
+  const size = 16 * 1024 * 1024; // more than loopback's socket buffers hold: the rest waits in the gateway
+  const gw = await gatewayWith(
+    [
+      {
+        id: 'big',
+        yaml: handlerYaml('inprocess', ['/big']),
+        code: `const body = 'x'.repeat(${size}); export default { handleRequest() { return { statusCode: 200, body }; } };`,
+      },
+    ],
+    (c) => {
+      c.gateway.limits.headersTimeoutMs = 600;
+      c.gateway.limits.requestTimeoutMs = 1200;
+      c.gateway.maxResponseBytes = 2 * size;
+    },
+  );
+  t.after(() => gw.close());
+  const u = new URL(gw.url);
+  const s = connect(Number(u.port), u.hostname);
+  s.on('error', () => undefined); // the gateway resets it
+  s.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+  let got = 0;
+  const ended = new Promise<void>((resolve) => s.once('close', () => resolve()));
+  await new Promise<void>((resolve) => {
+    s.once('data', (d: Buffer) => {
+      got += d.length;
+      s.pause(); // reads the head, then stops reading (a paused socket cannot see the reset yet)
+      resolve();
+    });
+  });
+  // Well past the idle limit (600 ms, checked every 250 ms), read again: the rest of the answer must be gone.
+  await new Promise((r) => setTimeout(r, 3000));
+  s.on('data', (d: Buffer) => (got += d.length));
+  s.resume();
+  await ended;
+  assert.ok(got < size, `a client that stopped reading for 3 s still got the whole answer (${got} bytes): its connection was kept`);
+  // A client that reads gets the whole answer, however long it takes past the idle limit.
+  const r = await fetch(`${gw.url}/big`);
+  assert.equal(r.status, 200);
+  assert.equal((await r.text()).length, size);
 });
