@@ -3,6 +3,7 @@
 // body with a stated length is gathered into one Buffer (one write to the client); any other body
 // streams through an UpstreamBody with backpressure (a full buffer pauses the upstream socket).
 
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { isPlugwayError } from '../../errors.js';
@@ -35,6 +36,14 @@ export const HOP_BY_HOP = new Set([
 ]);
 
 /**
+ * A raw header name lowercased: undici's own lookup (a tree of the well-known names, answering
+ * with an interned lowercase string, no allocation) when this undici has it, else toLowerCase.
+ */
+const lowerCasedName: (name: Buffer) => string =
+  (createRequire(import.meta.url)('undici/lib/core/util.js') as { bufferToLowerCasedHeaderName?: (name: Buffer) => string }).bufferToLowerCasedHeaderName ??
+  ((name) => name.toString('latin1').toLowerCase());
+
+/**
  * undici's raw response head (name, value, name, value… as Buffers) as one header object: names
  * lowercased, hop-by-hop ones dropped, a repeated header as an array (as undici's parseHeaders
  * builds it, without the second copy that responseHeaders would make of it).
@@ -42,7 +51,7 @@ export const HOP_BY_HOP = new Set([
 function headersFromRaw(raw: Buffer[]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1').toLowerCase();
+    const name = lowerCasedName(raw[i]!);
     if (HOP_BY_HOP.has(name)) continue;
     const value = raw[i + 1]!.toString('latin1');
     const had = Object.hasOwn(out, name) ? out[name] : undefined;
