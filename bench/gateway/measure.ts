@@ -1,7 +1,8 @@
-// What the gateway benchmarks (run.ts, proxy.ts) share: building dist/ when src/ is newer, a
-// process's CPU time from /proc, wrk's output read into a sample, medians.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+// What the gateway benchmarks (run.ts, proxy.ts) share: building dist/ when src/ is newer,
+// starting `plugway serve` as users run it, a process's CPU time from /proc, wrk's output read
+// into a sample, medians.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -77,3 +78,40 @@ export const median = (xs: number[]): number => {
 };
 
 export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export interface BenchServer {
+  url: string;
+  pid?: number;
+  stop: () => void;
+}
+
+/** Waits for a URL in what `read()` returns (stdout or the log file). */
+export function urlFrom(child: ChildProcess, read: () => string, name: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const poll = setInterval(() => {
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(read());
+      if (m) {
+        clearInterval(poll);
+        resolve(m[0]);
+      }
+    }, 20);
+    child.once('exit', (c) => {
+      clearInterval(poll);
+      reject(new Error(`bench server ${name} exited ${c}`));
+    });
+  });
+}
+
+/**
+ * `plugway serve --config <config> --port 0` as installed: bin/plugway.js on dist/
+ * (PLUGWAY_USE_DIST=1), its stdout (banner + one JSON line per request) to the file `log`.
+ * `wrap` turns the command into another (e.g. under taskset).
+ */
+export async function startPlugwayServe(config: string, log: string, wrap: (cmd: string, args: string[]) => [string, string[]] = (c, a) => [c, a]): Promise<BenchServer> {
+  const fd = openSync(log, 'w');
+  const [cmd, args] = wrap(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--config', config, '--port', '0']);
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, PLUGWAY_USE_DIST: '1' } });
+  closeSync(fd);
+  const url = await urlFrom(child, () => readFileSync(log, 'utf8').slice(0, 4096), `plugway serve --config ${config}`);
+  return { url, pid: child.pid, stop: () => child.kill('SIGKILL') };
+}

@@ -31,6 +31,19 @@ export async function writePluginFolders(root, middleware) {
   }
 }
 
+/**
+ * The proxy benchmark's plugin folder, as docs/remote-plugins.md teaches: a manifest and nothing
+ * else, `runtime: { type: remote, upstreams: [upstream] }` (every other field at its default),
+ * one endpoint GET /item.
+ */
+export async function writeRemotePluginFolder(root, upstream) {
+  await mkdir(join(root, 'catalog'), { recursive: true });
+  await writeFile(
+    join(root, 'catalog', 'plugin.yaml'),
+    `id: catalog\nname: catalog\nversion: 1.0.0\nkind: handler\nruntime:\n  type: remote\n  upstreams: [${upstream}]\nendpoints:\n  - path: /item\n    method: GET\n    auth: none\n`,
+  );
+}
+
 /** plugway.yaml for `plugway serve` over `root` (state in `stateDir`, the request log on: info). */
 export function serveConfig(root, stateDir) {
   return `plugins:\n  directories: [${JSON.stringify(root)}]\nstate:\n  dir: ${JSON.stringify(stateDir)}\nlogging:\n  level: info\n`;

@@ -1,8 +1,13 @@
 // One process of the proxy benchmark: `upstream` (a bare node:http service answering GET /item),
-// `plugway` (the gateway, dist/ unless BENCH_SOURCE=src, with a remote plugin in front of the
-// upstream, 0 middleware, the request log on to /dev/null) or `fastify-http-proxy` (Fastify +
-// @fastify/http-proxy to the same upstream). Prints its URL on stdout when listening.
+// `fastify-http-proxy` (Fastify + @fastify/http-proxy to the upstream), `floor` (informational:
+// node:http forwarding to an undici Pool with `dispatch`, the library plugway's remote runtime
+// uses, and nothing else: no gateway, no checks, no log) or `plugway-in-code` (informational: the
+// gateway built in code, dist/ unless BENCH_SOURCE=src, a remote plugin registered with
+// host.registerBuiltin, the request log to /dev/null; handy under --cpu-prof). The plugway row
+// users run is `plugway serve` over a plugin folder, started by proxy.ts itself.
+// Prints its URL on stdout when listening.
 import { createServer } from 'node:http';
+import { Pool } from 'undici';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +30,43 @@ if (scenario === 'upstream') {
   const app = Fastify({ logger: false });
   await app.register(proxy, { upstream, prefix: '/', http: undefined });
   console.log(await app.listen({ port: 0, host: '127.0.0.1' }));
-} else if (scenario === 'plugway') {
+} else if (scenario === 'floor') {
+  // The least a proxy on node:http + undici can do: headers passed as they came, the answer
+  // read whole (it is small) and written in one go.
+  const pool = new Pool(upstream, { connections: 64 });
+  const server = createServer((req, res) => {
+    const chunks = [];
+    let status = 502;
+    let head = [];
+    pool.dispatch(
+      { path: req.url, method: req.method, headers: req.headers },
+      {
+        onConnect() {},
+        onError() {
+          res.writeHead(502);
+          res.end();
+        },
+        onHeaders(s, h) {
+          status = s;
+          head = h;
+          return true;
+        },
+        onData(c) {
+          chunks.push(c);
+          return true;
+        },
+        onComplete() {
+          const headers = {};
+          for (let i = 0; i < head.length; i += 2) headers[head[i].toString('latin1')] = head[i + 1].toString('latin1');
+          res.writeHead(status, headers);
+          res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+        },
+      },
+    );
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${server.address().port}`));
+} else if (scenario === 'plugway-in-code') {
   if (fromSrc) (await import('tsx/esm/api')).register();
   const base = new URL(fromSrc ? '../../src/' : '../../dist/', import.meta.url);
   const ext = fromSrc ? '.ts' : '.js';

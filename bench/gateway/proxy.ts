@@ -1,14 +1,20 @@
-// Proxy benchmark: wrk straight at a bare node:http upstream, then at plugway proxying to it (a
-// remote plugin, 0 middleware, request log on) and at Fastify + @fastify/http-proxy, each printed
-// as a ratio to the bare upstream of the same round (median over BENCH_ROUNDS interleaved rounds).
+// Proxy benchmark: wrk straight at a bare node:http upstream, then at plugway proxying to it as
+// users run it (`plugway serve` on dist/ over a plugin folder whose plugin.yaml says `runtime:
+// { type: remote, upstreams: [...] }`, 0 middleware, the request log on and written to a file) and
+// at Fastify + @fastify/http-proxy, each printed as a ratio to the bare upstream of the same round
+// (median over BENCH_ROUNDS interleaved rounds). Two informational rows: the gateway built in
+// code (host.registerBuiltin, log to /dev/null; the shape earlier runs measured) and the floor, a
+// bare undici Pool.dispatch forwarder on node:http with no gateway at all.
 // Every process is unpinned: the upstream, the proxy and wrk share the machine's CPUs as they
 // would on one host. Prints a table; writes bench/results/gateway-proxy.json.
 // Target (issue 17): plugway >= 0.40 of the upstream, ahead of @fastify/http-proxy.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuUsOf, ensureDist, median, ROOT, round3, type WrkSample, wrkSample } from './measure.js';
+import { type BenchServer, cpuUsOf, ensureDist, median, ROOT, round3, startPlugwayServe, type WrkSample, wrkSample } from './measure.js';
+// @ts-expect-error plain ESM helper without types
+import { serveConfig, writeRemotePluginFolder } from './plugins.mjs';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -20,7 +26,16 @@ interface Sample extends WrkSample {
   upstreamCpuUsPerReq?: number;
 }
 
-async function start(scenario: string, upstream = ''): Promise<{ url: string; pid?: number; stop: () => void }> {
+const work = mkdtempSync(join(tmpdir(), 'plugway-bench-proxy-'));
+
+async function start(scenario: string, upstream = ''): Promise<BenchServer> {
+  if (scenario === 'plugway') {
+    // A fresh plugin folder and state per round: the upstream's port changes every round.
+    const dir = mkdtempSync(join(work, 'round-'));
+    await writeRemotePluginFolder(join(dir, 'plugins'), upstream);
+    writeFileSync(join(dir, 'plugway.yaml'), serveConfig(join(dir, 'plugins'), join(dir, 'state')));
+    return startPlugwayServe(join(dir, 'plugway.yaml'), join(dir, 'requests.log'));
+  }
   const child = spawn(process.execPath, [join(ROOT, 'bench/gateway/proxy-server.mjs'), scenario, upstream], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_SOURCE: SOURCE } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -40,18 +55,24 @@ function wrk(url: string, seconds: number): Sample {
 
 const r3 = round3;
 
-const rows = [
+const allRows = [
   { name: 'bare upstream (node:http)', scenario: 'bare' },
-  { name: 'plugway proxy, 0 middleware', scenario: 'plugway' },
+  { name: 'plugway serve, remote, 0 mw', scenario: 'plugway' },
   { name: 'fastify + @fastify/http-proxy', scenario: 'fastify-http-proxy' },
+  // Informational rows.
+  { name: '  (plugway built in code)', scenario: 'plugway-in-code' },
+  { name: '  (floor: undici dispatch)', scenario: 'floor' },
 ];
+// BENCH_ONLY=plugway,floor runs those (the bare upstream always runs: it is the baseline).
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const rows = allRows.filter((r, i) => i === 0 || !ONLY || ONLY.includes(r.scenario));
 
 try {
   execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' });
 } catch {
   throw new Error('bench/gateway/proxy.ts needs wrk (apt-get install -y wrk)');
 }
-if (SOURCE === 'dist') ensureDist('runtimes/remote/index.js');
+ensureDist('cli/index.js'); // plugway serve runs dist/ whatever BENCH_SOURCE says
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 const loadBefore = loadavg().map(r3);
 const samples: Sample[][] = rows.map(() => []);
@@ -93,19 +114,26 @@ const results = rows.map((row, i) => ({
   rounds: samples[i]!,
 }));
 const pad = (s: string, n: number) => s.padEnd(n);
-console.log(`proxy benchmark (wrk -t1 -c${CONNECTIONS}, GET, ${DURATION_S} s × ${ROUNDS} rounds, loopback, ${SOURCE}/, unpinned, ${availableParallelism()} CPUs)`);
+console.log(
+  `proxy benchmark (wrk -t1 -c${CONNECTIONS}, GET, ${DURATION_S} s × ${ROUNDS} rounds, loopback, plugway serve on dist/, in-code row on ${SOURCE}/, unpinned, ${availableParallelism()} CPUs)`,
+);
 console.log(`load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`);
 console.log(`${pad('row', 34)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('ratio', 8)}${pad('proxy CPU µs/req', 18)}${pad('upstream CPU µs/req', 21)}req/s per round`);
 for (const r of results)
   console.log(
     `${pad(r.name, 34)}${pad(r.rps.toFixed(0), 10)}${pad(r.p50Ms.toFixed(3), 9)}${pad(r.p99Ms.toFixed(3), 9)}${pad(r.ratio.toFixed(3), 8)}${pad(r.proxyCpuUsPerReq?.toFixed(1) ?? '-', 18)}${pad(r.upstreamCpuUsPerReq.toFixed(1), 21)}${r.rounds.map((x) => x.rps.toFixed(0)).join(' ')}`,
   );
-const plugway = results[1]!.ratio;
-const peer = results[2]!.ratio;
-const targets = { plugway_ratio: { target: 0.4, got: plugway, met: plugway >= 0.4 }, ahead_of_fastify_http_proxy: { peer, met: plugway > peer } };
+const row = (sc: string) => results.find((r) => r.scenario === sc);
+const plugway = row('plugway')?.ratio;
+const peer = row('fastify-http-proxy')?.ratio;
+const targets = {
+  plugway_ratio: { target: 0.4, got: plugway, met: plugway !== undefined && plugway >= 0.4, floor: row('floor')?.ratio },
+  ahead_of_fastify_http_proxy: { peer, met: plugway !== undefined && peer !== undefined && plugway > peer },
+};
 console.log("ratio: req/s against the bare upstream in the same round (median of rounds); CPU µs/req: each process's CPU time over the requests served (insensitive to other load)");
 console.log('targets:', JSON.stringify(targets));
 writeFileSync(
   join(ROOT, 'bench/results/gateway-proxy.json'),
   `${JSON.stringify({ date: new Date().toISOString(), node: process.version, source: SOURCE, connections: CONNECTIONS, durationS: DURATION_S, rounds: ROUNDS, loadavg: { before: loadBefore, after: loadAfter }, results, targets }, null, 2)}\n`,
 );
+rmSync(work, { recursive: true, force: true });

@@ -6,12 +6,12 @@
 // each ratio is the median of per-round ratios to that round's bare Fastify in the same pinning.
 // Prints a table; writes bench/results/gateway.json. BENCH_PIN=0|1 runs only unpinned|pinned.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error plain ESM helper without types
 import { serveConfig, writePluginFolders } from './plugins.mjs';
-import { cpuUsOf, ensureDist, median, ROOT, round3, type WrkSample, wrkSample } from './measure.js';
+import { type BenchServer, cpuUsOf, ensureDist, median, ROOT, round3, startPlugwayServe, urlFrom, type WrkSample, wrkSample } from './measure.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -56,40 +56,12 @@ async function pluginFolders(mw: number): Promise<{ config: string; log: string 
   return f;
 }
 
-interface Server {
-  url: string;
-  pid?: number;
-  stop: () => void;
-}
-
-/** Waits for a URL in what `read()` returns (stdout or the log file). */
-function urlFrom(child: ReturnType<typeof spawn>, read: () => string, name: string): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const poll = setInterval(() => {
-      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(read());
-      if (m) {
-        clearInterval(poll);
-        resolve(m[0]);
-      }
-    }, 20);
-    child.once('exit', (c) => {
-      clearInterval(poll);
-      reject(new Error(`bench server ${name} exited ${c}`));
-    });
-  });
-}
-
-async function startServer(scenario: string, pin: boolean): Promise<Server> {
+async function startServer(scenario: string, pin: boolean): Promise<BenchServer> {
   const [kind, n] = scenario.split(':');
   if (kind === 'plugway') {
     // `plugway serve` as installed: dist/, its stdout (banner + one JSON line per request) to a file.
     const { config, log } = await pluginFolders(Number(n));
-    const fd = openSync(log, 'w');
-    const [cmd, args] = pinned(pin, 0, process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--config', config, '--port', '0']);
-    const child = spawn(cmd, args, { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, PLUGWAY_USE_DIST: '1' } });
-    closeSync(fd);
-    const url = await urlFrom(child, () => readFileSync(log, 'utf8').slice(0, 4096), scenario);
-    return { url, pid: child.pid, stop: () => child.kill('SIGKILL') };
+    return startPlugwayServe(config, log, (cmd, args) => pinned(pin, 0, cmd, args));
   }
   const extra = kind === 'floor' ? [join(work, `plugins-${n}`)] : [];
   if (kind === 'floor') await pluginFolders(Number(n));

@@ -54,27 +54,42 @@ export function searchOf(preq: PluginRequest, incoming = isIncoming(preq.body) ?
   return s ? `?${s}` : '';
 }
 
-/** Request headers for the upstream: end-to-end ones, X-Forwarded-For/Proto/Host, X-Request-Id. */
-export function forwardHeaders(preq: PluginRequest, incoming = isIncoming(preq.body) ? preq.body : undefined): Record<string, string | string[]> {
+/** A header list as undici takes it: name, value, name, value… (a value may be a list of its own). */
+export type HeaderList = Array<string | string[]>;
+
+/**
+ * Request headers for the upstream, as undici's flat list (cheaper to build and for undici to
+ * walk than an object): end-to-end ones, X-Forwarded-For/Proto/Host, X-Request-Id.
+ * `dropLength`: without Content-Length (a parsed body is re-serialized with a length of its own).
+ */
+export function forwardHeaderList(preq: PluginRequest, incoming: IncomingMessage | undefined, dropLength = false): HeaderList {
   const h = preq.headers;
-  const out: Record<string, string | string[]> = {};
+  const out: HeaderList = [];
   // Connection may name more hop-by-hop headers (`keep-alive` and `close`, the usual values, name none)
   const c = h.connection;
   const conn = typeof c === 'string' && c !== 'keep-alive' && c !== 'close' ? c.toLowerCase().split(/\s*,\s*/) : undefined;
   for (const name in h) {
     const v = h[name];
-    if (v === undefined || HOP_BY_HOP.has(name) || conn?.includes(name)) continue;
-    out[name] = v;
+    // x-forwarded-for and x-request-id are the gateway's to write, below
+    if (v === undefined || HOP_BY_HOP.has(name) || name === 'x-forwarded-for' || name === 'x-request-id' || (dropLength && name === 'content-length') || conn?.includes(name)) continue;
+    out.push(name, v);
   }
   const socket = incoming?.socket;
   const client = socket?.remoteAddress;
-  if (client) {
-    const prior = h['x-forwarded-for'];
-    out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client;
-  }
-  if (h['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = (socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
-  if (h['x-forwarded-host'] === undefined && typeof h.host === 'string') out['x-forwarded-host'] = h.host;
-  out['x-request-id'] = preq.id;
+  const prior = h['x-forwarded-for'];
+  if (client) out.push('x-forwarded-for', prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client);
+  else if (prior !== undefined) out.push('x-forwarded-for', prior);
+  if (h['x-forwarded-proto'] === undefined) out.push('x-forwarded-proto', (socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http');
+  if (h['x-forwarded-host'] === undefined && typeof h.host === 'string') out.push('x-forwarded-host', h.host);
+  out.push('x-request-id', preq.id);
+  return out;
+}
+
+/** forwardHeaderList as an object (protocol plugin, upgrades). */
+export function forwardHeaders(preq: PluginRequest, incoming = isIncoming(preq.body) ? preq.body : undefined): Record<string, string | string[]> {
+  const list = forwardHeaderList(preq, incoming);
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < list.length; i += 2) out[list[i] as string] = list[i + 1]!;
   return out;
 }
 
@@ -99,9 +114,8 @@ export function requestHttp(spec: RemoteSpec, up: Upstream, set: UpstreamSet, pr
   } else if (preq.body !== undefined && preq.body !== null) {
     body = typeof preq.body === 'string' || preq.body instanceof Uint8Array ? preq.body : JSON.stringify(preq.body);
   }
-  const headers = forwardHeaders(preq, incoming);
   // a parsed body was re-serialized: its length is the new one
-  if (!incoming) delete headers['content-length'];
+  const headers = forwardHeaderList(preq, incoming, !incoming) as string[];
   const handler = new ProxyHandler(preq.method, up, set, a);
   up.pool.dispatch(
     {

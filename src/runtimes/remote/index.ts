@@ -62,6 +62,7 @@ class RemoteRuntime implements PluginRuntime {
   private discovery: ServiceDiscovery | undefined;
   private unwatch: (() => Promise<void>) | undefined;
   private tls: ConnectionOptions | undefined;
+  /** Only `timeouts` is read (host/plugin-info.ts statsOf): the host counts calls, errors, time and in-flight itself. */
   private readonly counters: RuntimeStats = { calls: 0, errors: 0, timeouts: 0, inFlight: 0, totalMs: 0, restarts: 0 };
   private readonly id: string;
 
@@ -242,13 +243,11 @@ class RemoteRuntime implements PluginRuntime {
   private async handle(preq: PluginRequest, options: CallOptions | undefined): Promise<PluginResponse> {
     const set = this.set;
     if (!set) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id: this.id, state: 'stopped' });
+    // Calls, errors, time and in-flight are counted by the host (host/traffic.ts), which
+    // statsOf reports; the runtime keeps only what the host cannot see: timeouts.
     const started = performance.now();
-    const deadline = options?.deadline ?? Date.now() + this.init.defaultTimeoutMs;
-    const c = this.counters;
-    c.calls++;
-    c.inFlight++;
     let now = Date.now();
-    c.lastCallAt = now;
+    const deadline = options?.deadline ?? now + this.init.defaultTimeoutMs;
     set.budget.active++;
     const incoming = isIncoming(preq.body) ? preq.body : undefined;
     const streamed = incoming !== undefined && hasBody(preq.headers);
@@ -298,14 +297,11 @@ class RemoteRuntime implements PluginRuntime {
         }
       }
     } catch (err) {
-      c.errors++;
-      if (isPlugwayError(err) && (err.code === 'PLW_ERR_UPSTREAM_TIMEOUT' || err.code === 'PLW_ERR_PLUGIN_TIMEOUT')) c.timeouts++;
+      if (isPlugwayError(err) && (err.code === 'PLW_ERR_UPSTREAM_TIMEOUT' || err.code === 'PLW_ERR_PLUGIN_TIMEOUT')) this.counters.timeouts++;
       throw err;
     } finally {
       if (holdsRetry) set.budget.release();
       set.budget.active--;
-      c.inFlight--;
-      c.totalMs += performance.now() - started;
     }
   }
 
