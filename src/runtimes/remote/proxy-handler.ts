@@ -3,7 +3,6 @@
 // body with a stated length is gathered into one Buffer (one write to the client); any other body
 // streams through an UpstreamBody with backpressure (a full buffer pauses the upstream socket).
 
-import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { isPlugwayError } from '../../errors.js';
@@ -11,6 +10,9 @@ import type { PluginResponse } from '../../sdk/types.js';
 import type { Attempt } from './http-proxy.js';
 import type { UpstreamSet } from './upstream-set.js';
 import type { Upstream } from './upstream.js';
+
+type Controller = Dispatcher.DispatchController;
+type RawHeaders = Record<string, string | string[] | undefined>;
 
 /**
  * Bodies up to this size with a stated length are read whole before the answer goes on: one
@@ -35,72 +37,39 @@ export const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
-/**
- * A raw header name lowercased: undici's own lookup (a tree of the well-known names, answering
- * with an interned lowercase string, no allocation) when this undici has it, else toLowerCase.
- */
-const lowerCasedName: (name: Buffer) => string =
-  (createRequire(import.meta.url)('undici/lib/core/util.js') as { bufferToLowerCasedHeaderName?: (name: Buffer) => string }).bufferToLowerCasedHeaderName ??
-  ((name) => name.toString('latin1').toLowerCase());
-
-/**
- * undici's raw response head (name, value, name, value… as Buffers) as one header object: names
- * lowercased, hop-by-hop ones dropped, a repeated header as an array (as undici's parseHeaders
- * builds it, without the second copy that responseHeaders would make of it).
- */
-function headersFromRaw(raw: Buffer[]): Record<string, string | string[]> {
+/** The upstream's response headers without hop-by-hop ones. */
+export function responseHeaders(headers: RawHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = lowerCasedName(raw[i]!);
-    if (HOP_BY_HOP.has(name)) continue;
-    const value = raw[i + 1]!.toString('latin1');
-    const had = Object.hasOwn(out, name) ? out[name] : undefined;
-    if (had === undefined) {
-      if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, configurable: true, writable: true });
-      else out[name] = value;
-    } else if (typeof had === 'string') out[name] = [had, value];
-    else had.push(value);
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = v;
   }
   return out;
-}
-
-/** What a streamed body steers: the upstream socket paused and resumed, the request aborted. */
-interface Flow {
-  resume(): void;
-  abort(err: Error): void;
 }
 
 /** A streamed upstream body: reading resumes the upstream socket, destroying it aborts the request. */
 class UpstreamBody extends Readable {
   ended = false;
-  constructor(private readonly flow: Flow) {
+  constructor(private readonly ctl: Controller) {
     super({ highWaterMark: SMALL_BODY_BYTES });
   }
   override _read(): void {
-    this.flow.resume();
+    this.ctl.resume();
   }
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // the client went away, or a middleware dropped the answer: the upstream connection is released
-    if (!this.ended) this.flow.abort(err ?? new Error('the proxied response body was discarded'));
+    if (!this.ended) this.ctl.abort(err ?? new Error('the proxied response body was discarded'));
     cb(err);
   }
 }
 
-/**
- * One proxied exchange; `promise` resolves with the PluginResponse (at the head when streamed, at
- * the end when small). It speaks undici's callback API (onConnect, onHeaders, onData, onComplete,
- * onError), the one undici's dispatcher runs on: a handler with the newer controller API
- * (onRequestStart, onResponseStart…) is wrapped per request in an UnwrapHandler and an
- * UnwrapController, and its response head and trailers parsed into objects, which this handler
- * does once, in headersFromRaw.
- */
-export class ProxyHandler implements Dispatcher.DispatchHandler, Flow {
+/** One proxied exchange; `promise` resolves with the PluginResponse (at the head when streamed, at the end when small). */
+export class ProxyHandler implements Dispatcher.DispatchHandler {
   readonly promise: Promise<PluginResponse>;
   private resolve!: (r: PluginResponse) => void;
   private reject!: (err: unknown) => void;
-  private abortRequest: ((err?: Error) => void) | undefined;
-  private resumeSocket: (() => void) | undefined;
-  private aborted = false;
+  private ctl: Controller | undefined;
   private status = 0;
   private headers: Record<string, string | string[]> | undefined;
   /** A small body is gathered (`first`, then `more` past one chunk); a big or unknown one streams through `body`. */
@@ -132,36 +101,22 @@ export class ProxyHandler implements Dispatcher.DispatchHandler, Flow {
     if (signal) {
       this.onAbort = () => {
         this.abortReason = signal.reason as Error;
-        if (this.abortRequest) this.abort(signal.reason as Error);
+        this.ctl?.abort(signal.reason as Error);
       };
       if (signal.aborted) this.abortReason = signal.reason as Error;
       else signal.addEventListener('abort', this.onAbort, { once: true });
     }
   }
 
-  /** Flow: aborts the upstream request (once). */
-  abort(err: Error): void {
-    if (this.aborted || !this.abortRequest) return;
-    this.aborted = true;
-    this.abortRequest(err);
+  onRequestStart(controller: Controller): void {
+    this.ctl = controller;
+    if (this.abortReason !== undefined) controller.abort(this.abortReason);
   }
 
-  /** Flow: resumes a socket paused by a full body buffer (undici ignores it when not paused). */
-  resume(): void {
-    this.resumeSocket?.();
-  }
-
-  onConnect(abort: (err?: Error) => void): void {
-    this.abortRequest = abort;
-    if (this.abortReason !== undefined) this.abort(this.abortReason);
-  }
-
-  onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
-    if (statusCode < 200) return true; // 100 Continue, 103 Early Hints: the final head follows
+  onResponseStart(controller: Controller, statusCode: number, headers: RawHeaders): void {
+    if (statusCode < 200) return; // 100 Continue, 103 Early Hints: the final head follows
     this.status = statusCode;
-    this.resumeSocket = resume;
-    const headers = headersFromRaw(raw);
-    this.headers = headers;
+    this.headers = responseHeaders(headers);
     const up = this.up;
     up.observe(performance.now() - this.t0);
     if (statusCode >= 500) this.set.failure(up);
@@ -170,29 +125,25 @@ export class ProxyHandler implements Dispatcher.DispatchHandler, Flow {
     const length = typeof cl === 'string' ? Number(cl) : Number.NaN;
     if (this.method !== 'HEAD' && length <= SMALL_BODY_BYTES) {
       this.small = true;
-      return true;
+      return;
     }
-    const body = new UpstreamBody(this);
+    const body = new UpstreamBody(controller);
     this.body = body;
     body.once('close', () => this.finish());
     body.once('error', () => {
       this.up.errors++;
     });
-    this.resolve({ statusCode, headers, body });
-    return true;
+    this.resolve({ statusCode, headers: this.headers, body });
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(controller: Controller, chunk: Buffer): void {
     if (this.small) {
       if (this.first === undefined) this.first = chunk;
       else (this.more ??= [this.first]).push(chunk);
-      return true;
-    }
-    // false pauses the upstream socket until the client reads (UpstreamBody._read → resume)
-    return this.body === undefined || this.body.push(chunk);
+    } else if (this.body && !this.body.push(chunk)) controller.pause();
   }
 
-  onComplete(): void {
+  onResponseEnd(): void {
     if (this.small) {
       this.finish();
       const r: PluginResponse = { statusCode: this.status, headers: this.headers! };
@@ -204,7 +155,7 @@ export class ProxyHandler implements Dispatcher.DispatchHandler, Flow {
     }
   }
 
-  onError(err: Error): void {
+  onResponseError(_controller: Controller, err: Error): void {
     if (this.body) {
       this.body.ended = true; // nothing left to abort
       this.body.destroy(err);
