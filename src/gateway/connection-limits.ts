@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientIpOf } from './client-ip.js';
 import type { Server as NetServer, Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { GatewayLimits } from '../host/config-types.js';
 import { PlugwayError } from '../errors.js';
@@ -161,7 +162,9 @@ export function applyConnectionLimits(app: FastifyInstance, limits: GatewayLimit
  */
 export function sweepStalledReaders(server: NetServer, idleMs: number): void {
   const open = new Map<Socket, { pending: number; since: number }>();
-  server.on('connection', (socket: Socket) => {
+  // Over TLS the answer is the TLS socket's (its 'connection' is the TCP socket underneath)
+  const event = server instanceof TlsServer ? 'secureConnection' : 'connection';
+  server.on(event, (socket: Socket) => {
     open.set(socket, { pending: 0, since: 0 });
     socket.once('close', () => open.delete(socket));
   });

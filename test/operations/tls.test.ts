@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, rename } from 'node:fs/promises';
 import { connect as h2connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,4 +158,45 @@ test('gateway.tls needs both files; a missing file is a clear error at start', a
   } finally {
     await host.stop();
   }
+});
+
+test('over HTTPS too, a client that stops reading a finished answer is closed after headers_timeout', { skip }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'plugway-tls-'));
+  execFileSync('mkdir', ['-p', join(dir, 'tls')]);
+  const pair = makeCert(join(dir, 'tls'), 'server');
+  await writeFile(
+    join(dir, 'plugway.yaml'),
+    `gateway:\n  tls:\n    cert: ${pair.cert}\n    key: ${pair.key}\n  headers_timeout: 600ms\n  request_timeout: 1200ms\n  max_response_bytes: 33554432\nstate:\n  dir: state\n`,
+  );
+  const config = await loadHostConfig({ file: join(dir, 'plugway.yaml'), env: {} });
+  const host = createHost({ config, logger: pino({ level: 'silent' }) });
+  const size = 16 * 1024 * 1024;
+  const body = 'x'.repeat(size);
+  host.registerBuiltin('big', { handleRequest: () => ({ statusCode: 200, body }) }, { endpoints: [{ path: '/big', method: 'GET', auth: 'none', roles: [], permissions: [] }] });
+  await host.start();
+  const app = await createGateway({ host, env: { PLUGWAY_ADMIN_TOKEN: 'tok-tls' }, logger: pino({ level: 'silent' }) });
+  t.after(async () => {
+    await app.close();
+    await host.stop();
+  });
+  const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
+  const s = tlsConnect({ port: Number(url.port), host: '127.0.0.1', ca: [await readFile(pair.cert)], servername: 'localhost' });
+  s.on('error', () => undefined); // the gateway resets it
+  await new Promise<void>((resolve) => s.once('secureConnect', () => resolve()));
+  s.write('GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n');
+  let got = 0;
+  const ended = new Promise<void>((resolve) => s.once('close', () => resolve()));
+  await new Promise<void>((resolve) =>
+    s.once('data', (d: Buffer) => {
+      got += d.length;
+      s.pause(); // reads the head, then stops reading
+      resolve();
+    }),
+  );
+  // well past the idle limit (600 ms, checked every 150 ms), read again: the rest of the answer must be gone
+  await new Promise((r) => setTimeout(r, 3000));
+  s.on('data', (d: Buffer) => (got += d.length));
+  s.resume();
+  await ended;
+  assert.ok(got < size, `a client that stopped reading for 3 s still got the whole answer (${got} bytes)`);
 });
