@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createHost } from '../../src/host/index.js';
-import { nextEvent, silent, tempDir, testConfig, writePlugin } from './helpers.js';
+import { silent, tempDir, testConfig, writePlugin } from './helpers.js';
 
 test('services: a dependency exports an API (object or function of ctx); undeclared ones are refused', async () => {
   const root = await tempDir();
