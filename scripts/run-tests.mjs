@@ -1,7 +1,7 @@
 // Runs the whole test suite with node's test runner (Node 20 does not expand globs itself).
 // Arguments narrow it: `npm test -- src/host` runs the test files under src/host.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
