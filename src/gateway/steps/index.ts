@@ -43,7 +43,7 @@ export function compileSteps(core: GatewayCore, route: CompiledRouteSpec, accoun
  * route then has one object shape, so the dispatcher's reads of step.enter, step.leave… stay
  * monomorphic instead of going megamorphic over a dozen shapes of object literal.
  */
-export function uniform(step: Step): Step {
+function uniform(step: Step): Step {
   return {
     name: step.name,
     enter: step.enter,

@@ -62,8 +62,8 @@ class RemoteRuntime implements PluginRuntime {
   private discovery: ServiceDiscovery | undefined;
   private unwatch: (() => Promise<void>) | undefined;
   private tls: ConnectionOptions | undefined;
-  /** Only `timeouts` is read (host/plugin-info.ts statsOf): the host counts calls, errors, time and in-flight itself. */
-  private readonly counters: RuntimeStats = { calls: 0, errors: 0, timeouts: 0, inFlight: 0, totalMs: 0, restarts: 0 };
+  /** Only the timeouts: calls, errors, time and in-flight are counted by the host (host/traffic.ts), as for in-process plugins. */
+  private timeouts = 0;
   private readonly id: string;
 
   constructor(private readonly init: RuntimeInit) {
@@ -243,8 +243,6 @@ class RemoteRuntime implements PluginRuntime {
   private async handle(preq: PluginRequest, options: CallOptions | undefined): Promise<PluginResponse> {
     const set = this.set;
     if (!set) throw new PlugwayError('PLW_ERR_PLUGIN_NOT_RUNNING', { id: this.id, state: 'stopped' });
-    // Calls, errors, time and in-flight are counted by the host (host/traffic.ts), which
-    // statsOf reports; the runtime keeps only what the host cannot see: timeouts.
     const started = performance.now();
     let now = Date.now();
     const deadline = options?.deadline ?? now + this.init.defaultTimeoutMs;
@@ -297,7 +295,7 @@ class RemoteRuntime implements PluginRuntime {
         }
       }
     } catch (err) {
-      if (isPlugwayError(err) && (err.code === 'PLW_ERR_UPSTREAM_TIMEOUT' || err.code === 'PLW_ERR_PLUGIN_TIMEOUT')) this.counters.timeouts++;
+      if (isPlugwayError(err) && (err.code === 'PLW_ERR_UPSTREAM_TIMEOUT' || err.code === 'PLW_ERR_PLUGIN_TIMEOUT')) this.timeouts++;
       throw err;
     } finally {
       if (holdsRetry) set.budget.release();
@@ -364,7 +362,7 @@ class RemoteRuntime implements PluginRuntime {
   }
 
   stats(): RuntimeStats {
-    return { ...this.counters };
+    return { calls: 0, errors: 0, timeouts: this.timeouts, inFlight: 0, totalMs: 0, restarts: 0 };
   }
 
   /** Per-upstream state and counters (admin API, dashboard, metrics). */
