@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchServer, cpuUsOf, ensureDist, median, ROOT, round3, startPlugwayServe, type WrkSample, wrkSample } from './measure.js';
+import { type BenchServer, cpuUsOf, ensureDist, median, ROOT, round3, startPlugwayServe, urlFrom, type WrkSample, wrkSample } from './measure.js';
 // @ts-expect-error plain ESM helper without types
 import { serveConfig, writeRemotePluginFolder } from './plugins.mjs';
 
@@ -37,15 +37,9 @@ async function start(scenario: string, upstream = ''): Promise<BenchServer> {
     return startPlugwayServe(join(dir, 'plugway.yaml'), join(dir, 'requests.log'));
   }
   const child = spawn(process.execPath, [join(ROOT, 'bench/gateway/proxy-server.mjs'), scenario, upstream], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_SOURCE: SOURCE } });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /http:\/\/\S+/.exec(out);
-      if (m) resolve(m[0]);
-    });
-    child.once('exit', (c) => reject(new Error(`bench server ${scenario} exited ${c}`)));
-  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const url = await urlFrom(child, () => out, scenario);
   return { url, pid: child.pid, stop: () => child.kill('SIGKILL') };
 }
 
