@@ -84,9 +84,15 @@ export function assertManifestMatches(id: string, code: { actions: readonly stri
 }
 
 /** Polls until the condition holds: servers change state asynchronously (a backend starting to wait). */
-export async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  await waitFor(fn, { what, timeoutMs, everyMs: 50 });
+export async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 15_000, everyMs = 50): Promise<void> {
+  await waitFor(fn, { what, timeoutMs, everyMs });
 }
+
+/**
+ * How often to poll information_schema.INNODB_TRX: InnoDB serves it from a cache that it refreshes
+ * only when the last read is over 0.1 s old, so a faster poll keeps reading the first snapshot forever.
+ */
+export const INNODB_TRX_POLL_MS = 150;
 
 /** A throw-away self-signed certificate for 127.0.0.1 in `dir` (openssl). */
 export function selfSigned(dir: string, name: string): { cert: string; key: string } {
