@@ -193,14 +193,16 @@ test('a kick makes a sleeping pump poll', async () => {
 });
 
 test('a poll that sees its thread taken off the CPU stops polling for a while (the other end may share that CPU)', async () => {
-  const { reader, writer, got, pump, end } = startPump(400_000, 2000);
+  // A 50 ms threshold: a loaded 2-CPU machine takes a thread off the CPU for a few ms often enough
+  // that a lower one could see a stall of its own before the test makes one.
+  const { reader, writer, got, pump, end } = startPump(400_000, 50_000);
   writer.write('first');
   await waitFor(() => got.length === 1, { what: 'the first message', everyMs: 1 });
   assert.equal(pump.pollWindowUs, 400_000, 'polling within its window');
-  // This thread is busy for 10 ms between two looks of the poll: a stall of 10 ms, far above 2 ms.
+  // This thread is busy for 200 ms between two looks of the poll: a stall far above 50 ms.
   await new Promise<void>((resolve) =>
     setImmediate(() => {
-      const until = performance.now() + 10;
+      const until = performance.now() + 200;
       while (performance.now() < until);
       resolve();
     }),
