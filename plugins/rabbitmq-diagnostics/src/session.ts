@@ -138,10 +138,13 @@ export class RabbitSession implements DiagnosticsSession {
     const findings: Finding[] = [];
     const unknown = unknownCategoriesFinding('RABBITMQ_UNKNOWN_CATEGORY', wanted, CATEGORIES);
     if (unknown) findings.push(unknown);
-    const amqpProbe = wanted.length === 0 || wanted.includes('connectivity') ? probeAmqp(this.plan, this.cfg.connect_timeout_ms) : Promise.resolve(undefined);
+    const probing = wanted.length === 0 || wanted.includes('connectivity');
+    const amqpProbe = probing ? probeAmqp(this.plan, this.cfg.connect_timeout_ms) : Promise.resolve(undefined);
+    // A probe that got through opened and closed one connection, within the window
+    const ownConnections = amqpProbe.then((err) => (probing && err === undefined ? 1 : 0));
     const samples = await sampleOverWindow(() => this.sample(), { windowMs, samples: count, signal });
     const metrics: Record<string, number> = {};
-    const input: CheckInput = { samples, cfg: this.cfg, plan: this.plan, get: (p) => this.api.get(p), amqpProbe, metrics };
+    const input: CheckInput = { samples, cfg: this.cfg, plan: this.plan, get: (p) => this.api.get(p), amqpProbe, ownConnections, metrics };
     const checks = await runChecks(CHECKS, input, {
       categories: wanted,
       unavailable: (check, err) =>

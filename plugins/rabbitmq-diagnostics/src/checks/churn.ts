@@ -6,10 +6,11 @@ import { detailRate, finding, first, last, num, round, windowSeconds, type Check
 
 const C = 'churn';
 
-function rate(input: CheckInput, field: string): { per_second: number; in_window: number } {
+/** `own`: what the diagnosis itself opened (or closed) during the window, taken off the count. */
+function rate(input: CheckInput, field: string, own = 0): { per_second: number; in_window: number } {
   const a = (first(input).overview.churn_rates ?? {}) as Json;
   const b = (last(input).overview.churn_rates ?? {}) as Json;
-  const delta = Math.max(0, (num(b[field]) || 0) - (num(a[field]) || 0));
+  const delta = Math.max(0, (num(b[field]) || 0) - (num(a[field]) || 0) - own);
   return { per_second: round(Math.max(detailRate(b, field), delta / windowSeconds(input)), 2), in_window: delta };
 }
 
@@ -19,8 +20,10 @@ export const churnCheck: Check = {
   async run(input: CheckInput): Promise<Finding[]> {
     const out: Finding[] = [];
     const totals = (last(input).overview.object_totals ?? {}) as Json;
-    const conns = rate(input, 'connection_created');
-    const connsClosed = rate(input, 'connection_closed');
+    // The diagnosis's own AMQP probe opens and closes a connection within the window: not the clients' churn.
+    const own = (await input.ownConnections) ?? 0;
+    const conns = rate(input, 'connection_created', own);
+    const connsClosed = rate(input, 'connection_closed', own);
     const chans = rate(input, 'channel_created');
     const chansClosed = rate(input, 'channel_closed');
     Object.assign(input.metrics, {

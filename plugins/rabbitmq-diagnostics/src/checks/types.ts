@@ -58,6 +58,11 @@ export interface CheckInput {
   get<T>(path: string): Promise<T>;
   /** Resolves to undefined when an AMQP connection opened and closed, else the error. */
   amqpProbe: Promise<Error | undefined>;
+  /**
+   * AMQP connections the diagnosis itself opened and closed during the window (its probe, run alongside
+   * the samples): the churn check does not count them as the clients'. Absent: none.
+   */
+  ownConnections?: Promise<number>;
   metrics: Record<string, number>;
 }
 
