@@ -3,6 +3,7 @@
 // async onRequest (tags the request) and an async onResponse (adds a header).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** A rate limit high enough never to refuse: the limiter runs, it does not bite. */
 export const RATE_LIMIT = '1000000000/s';
@@ -29,6 +30,24 @@ export async function writePluginFolders(root, middleware) {
       `export default {\n  async onRequest(req) {\n    (req.context.tags ??= []).push('mw-${i}');\n    return undefined;\n  },\n  async onResponse(_req, res) {\n    return { ...res, headers: { ...(res.headers ?? {}), 'x-mw-${i}': '1' } };\n  },\n};\n`,
     );
   }
+}
+
+/**
+ * The floor: the plugin modules writePluginFolders wrote under `root` (as plugway serve loads them),
+ * called with no gateway at all. Returns (request) => the answer: each middleware's async onRequest
+ * in priority order (highest first), the echo handler, then each onResponse in reverse.
+ */
+export async function floorChain(root, middleware) {
+  const load = async (dir) => (await import(pathToFileURL(join(root, dir, 'index.mjs')).href)).default;
+  const echo = await load('echo');
+  const mws = [];
+  for (let i = middleware - 1; i >= 0; i--) mws.push(await load(`mw-${i}`)); // priority high to low
+  return async (req) => {
+    for (const m of mws) await m.onRequest(req);
+    let r = await echo.handleRequest(req);
+    for (let i = mws.length - 1; i >= 0; i--) r = await mws[i].onResponse(req, r);
+    return r;
+  };
 }
 
 /**

@@ -95,17 +95,11 @@ if (kind === 'bare') {
   // modules `plugway serve` loads (argv[3]: the folder run.ts wrote), awaiting each async hook in
   // order and writing the JSON answer with its headers. No rate limit, no log, no metrics, no checks.
   const { createServer } = await import('node:http');
-  const root = process.argv[3];
-  const load = async (dir) => (await import(join(root, dir, 'index.mjs'))).default;
-  const echo = await load('echo');
-  const mws = [];
-  for (let i = N - 1; i >= 0; i--) mws.push(await load(`mw-${i}`)); // priority high to low
+  const { floorChain } = await import('./plugins.mjs');
+  const chain = await floorChain(process.argv[3], N);
   let seq = 0;
   const server = createServer(async (req, res) => {
-    const preq = { id: String(++seq), method: req.method, path: req.url, params: {}, query: {}, headers: req.headers, context: {} };
-    for (const m of mws) await m.onRequest(preq);
-    let r = await echo.handleRequest(preq);
-    for (let i = mws.length - 1; i >= 0; i--) r = await mws[i].onResponse(preq, r);
+    const r = await chain({ id: String(++seq), method: req.method, path: req.url, params: {}, query: {}, headers: req.headers, context: {} });
     const body = JSON.stringify(r.body);
     res.writeHead(r.statusCode, { ...r.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);

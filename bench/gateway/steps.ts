@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 // @ts-expect-error plain ESM helper without types
-import { writePluginFolders } from './plugins.mjs';
+import { floorChain, writePluginFolders } from './plugins.mjs';
 import { ensureDist, median, ROOT } from './measure.js';
 
 const MWS = (process.env.BENCH_MW ?? '0,5').split(',').map(Number);
@@ -22,7 +22,6 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const IN_FLIGHT = 50;
 
 type Handler = () => Promise<void> | undefined;
-type Hooks = { onRequest(req: unknown): Promise<unknown>; onResponse(req: unknown, res: unknown): Promise<Answer> };
 type Answer = { statusCode: number; headers?: Record<string, string>; body: unknown };
 
 ensureDist('gateway/request-entry.js');
@@ -82,17 +81,11 @@ async function measure(mw: number): Promise<Row> {
   if (!match) throw new Error('no route GET /echo');
   const steps: Handler = () => entry.run(match, 'GET', '/echo', headers, {}, undefined, io);
 
-  // The same modules awaited directly: middleware highest priority first in, last out.
-  const load = async (dir: string) => (await import(pathToFileURL(join(plugins, dir, 'index.mjs')).href)).default;
-  const echo = (await load('echo')) as { handleRequest(req: unknown): Promise<Answer> };
-  const mws: Hooks[] = [];
-  for (let i = mw - 1; i >= 0; i--) mws.push(await load(`mw-${i}`));
+  // The same modules awaited directly (run.ts's floor rows, without node:http)
+  const chain = (await floorChain(plugins, mw)) as (req: unknown) => Promise<Answer>;
   let seq = 0;
   const direct: Handler = async () => {
-    const req = { id: String(++seq), method: 'GET', path: '/echo', params: {}, query: {}, headers, context: {} };
-    for (const m of mws) await m.onRequest(req);
-    let r = await echo.handleRequest(req);
-    for (let i = mws.length - 1; i >= 0; i--) r = await mws[i]!.onResponse(req, r);
+    const r = await chain({ id: String(++seq), method: 'GET', path: '/echo', params: {}, query: {}, headers, context: {} });
     const body = JSON.stringify(r.body);
     io.send(r.statusCode, { ...r.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }, undefined, body);
   };

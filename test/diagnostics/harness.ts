@@ -89,10 +89,13 @@ export async function until(what: string, fn: () => Promise<boolean>, timeoutMs 
 }
 
 /**
- * How often to poll information_schema.INNODB_TRX: InnoDB serves it from a cache that it refreshes
- * only when the last read is over 0.1 s old, so a faster poll keeps reading the first snapshot forever.
+ * until() for a condition read from information_schema.INNODB_TRX, polled every 150 ms: InnoDB serves
+ * it from a cache that it refreshes only when the last read is over 0.1 s old, so a faster poll keeps
+ * reading the first snapshot forever.
  */
-export const INNODB_TRX_POLL_MS = 150;
+export function untilInnodbTrx(what: string, fn: () => Promise<boolean>): Promise<void> {
+  return until(what, fn, 15_000, 150);
+}
 
 /** A throw-away self-signed certificate for 127.0.0.1 in `dir` (openssl). */
 export function selfSigned(dir: string, name: string): { cert: string; key: string } {

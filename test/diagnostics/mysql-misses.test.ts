@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type mysql from 'mysql2/promise';
 import createMysqlDiagnostics from '../../plugins/mysql-diagnostics/src/index.js';
 import { binarySkip } from '../helpers/services.js';
-import { codes, diagnoser, expectFinding, find, INNODB_TRX_POLL_MS, plugwayDiagnose, until } from './harness.js';
+import { codes, diagnoser, expectFinding, find, plugwayDiagnose, untilInnodbTrx } from './harness.js';
 import { startPrivateMariadb, type PrivateMariadb } from './mysql-server.js';
 
 const diagnose = diagnoser(createMysqlDiagnostics, { windowMs: 1000 });
@@ -133,12 +133,7 @@ describe('private MariaDB servers (performance_schema off, and on)', { skip: bin
         await a.query('UPDATE ja SET x = x WHERE x = 1');
         await b.query('BEGIN');
         void b.query('UPDATE ja SET x = x WHERE x = 1').catch(() => undefined);
-        await until(
-          'the waiter',
-          async () => ((await admin.query("SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'"))[0] as unknown[]).length === 1,
-          undefined,
-          INNODB_TRX_POLL_MS,
-        );
+        await untilInnodbTrx('the waiter', async () => ((await admin.query("SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'"))[0] as unknown[]).length === 1);
         const [rows] = await admin.query('SELECT COUNT(DISTINCT trx_started) AS n FROM information_schema.INNODB_TRX');
         if ((rows as Array<{ n: number }>)[0]!.n === 1) break;
         // The pair straddled a second: end both on the server before the next try. A destroyed client
@@ -148,12 +143,7 @@ describe('private MariaDB servers (performance_schema off, and on)', { skip: bin
         for (const id of ids) await admin.query(`KILL ${id}`).catch(() => undefined);
         a.destroy();
         b.destroy();
-        await until(
-          'the pair gone',
-          async () => ((await admin.query('SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id IN (?, ?)', ids))[0] as unknown[]).length === 0,
-          undefined,
-          INNODB_TRX_POLL_MS,
-        );
+        await untilInnodbTrx('the pair gone', async () => ((await admin.query('SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id IN (?, ?)', ids))[0] as unknown[]).length === 0);
       }
       const [[holder]] = (await a!.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
       const r = await diagnose(off.url, { transaction_warning_seconds: 0 }, 200, ['transactions']);

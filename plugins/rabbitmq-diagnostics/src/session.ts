@@ -141,7 +141,7 @@ export class RabbitSession implements DiagnosticsSession {
     const probing = wanted.length === 0 || wanted.includes('connectivity');
     const amqpProbe = probing ? probeAmqp(this.plan, this.cfg.connect_timeout_ms) : Promise.resolve(undefined);
     // A probe that got through opened and closed one connection, within the window
-    const ownConnections = amqpProbe.then((err) => (probing && err === undefined ? 1 : 0));
+    const ownConnections = probing ? amqpProbe.then((err) => (err === undefined ? 1 : 0)) : Promise.resolve(0);
     const samples = await sampleOverWindow(() => this.sample(), { windowMs, samples: count, signal });
     const metrics: Record<string, number> = {};
     const input: CheckInput = { samples, cfg: this.cfg, plan: this.plan, get: (p) => this.api.get(p), amqpProbe, ownConnections, metrics };
