@@ -19,7 +19,7 @@ import { ensureDist, median, ROOT } from './measure.js';
 const MWS = (process.env.BENCH_MW ?? '0,5').split(',').map(Number);
 const N = Number(process.env.BENCH_N ?? 100_000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
-const IN_FLIGHT = 50;
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 50);
 
 type Handler = () => Promise<void> | undefined;
 type Answer = { statusCode: number; headers?: Record<string, string>; body: unknown };

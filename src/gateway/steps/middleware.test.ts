@@ -87,3 +87,76 @@ test('middleware: a hook that never settles times out at its own resources.timeo
   assert.equal((await b.request('GET', '/x')).status, 200, 'the next request goes through');
   assert.equal(calls, 3);
 });
+
+test('middleware: onResponse is handed the response with a headers object (the handler gave none); in-place changes reach the next hook', async (t) => {
+  const seen: PluginResponse[] = [];
+  const b = await stepBench([
+    { id: 'api', plugin: { handleRequest: () => ({ statusCode: 200, body: { ok: true }, metadata: { m: 1 } }) }, manifest: { endpoints: [{ path: '/x', method: 'GET' }] as never } },
+    {
+      id: 'outer',
+      plugin: {
+        onResponse(_q: PluginRequest, res: PluginResponse) {
+          seen.push(structuredClone(res));
+          return { ...res, headers: { ...res.headers, 'x-outer': '1' } };
+        },
+      },
+      manifest: { kind: 'middleware', middleware: { priority: 2, routes: [] } },
+    },
+    {
+      id: 'inner',
+      plugin: {
+        onResponse(_q: PluginRequest, res: PluginResponse) {
+          seen.push(structuredClone(res));
+          res.headers!['x-inner'] = 'in place'; // changed in place, nothing returned
+          return undefined;
+        },
+      },
+      manifest: { kind: 'middleware', middleware: { priority: 1, routes: [] } },
+    },
+  ]);
+  t.after(() => b.close());
+  const r = await b.request('GET', '/x');
+  assert.equal(r.status, 200);
+  assert.deepEqual(seen[0], { statusCode: 200, headers: {}, body: { ok: true }, metadata: { m: 1 } }, 'the innermost hook gets headers: {} and everything else as the handler gave it');
+  assert.deepEqual(seen[1]!.headers, { 'x-inner': 'in place' }, "the outer hook sees the inner hook's in-place change");
+  assert.equal(r.headers['x-outer'], '1');
+  assert.equal(r.headers['x-inner'], 'in place', 'the outer hook returned it');
+});
+
+test('middleware: the docs pattern ({ ...res, headers: { ...res.headers, k } }) keeps one hidden class per hook across requests', async (t) => {
+  // %HaveSameMap, from a flag set at run time (it applies to functions compiled after it)
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--allow-natives-syntax');
+  const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+  setFlagsFromString('--no-allow-natives-syntax');
+  const results: PluginResponse[] = [];
+  // Two plugins, each with its own code (as two plugin folders are): V8 keeps feedback per function literal.
+  const a = {
+    id: 'a',
+    plugin: {
+      async onResponse(_q: PluginRequest, res: PluginResponse) {
+        const out = { ...res, headers: { ...res.headers, 'x-a': '1' } };
+        results.push(out);
+        return out;
+      },
+    },
+    manifest: { kind: 'middleware', middleware: { priority: 1, routes: [] } },
+  };
+  const b2 = {
+    id: 'b',
+    plugin: {
+      async onResponse(_q: PluginRequest, res: PluginResponse) {
+        return { ...res, headers: { ...res.headers, 'x-b': '1' } };
+      },
+    },
+    manifest: { kind: 'middleware', middleware: { priority: 2, routes: [] } },
+  };
+  const b = await stepBench([route, a, b2]);
+  t.after(() => b.close());
+  for (let i = 0; i < 600; i++) assert.equal((await b.request('GET', '/x')).status, 200);
+  const last = results.slice(-100);
+  assert.ok(
+    last.every((o) => sameMap(o, last[0]!)),
+    'the innermost hook (handed the handler answer, which has no headers) made responses of one hidden class',
+  );
+});
