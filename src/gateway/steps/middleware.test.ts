@@ -123,7 +123,7 @@ test('middleware: onResponse is handed the response with a headers object (the h
   assert.equal(r.headers['x-inner'], 'in place', 'the outer hook returned it');
 });
 
-test('middleware: the docs pattern ({ ...res, headers: { ...res.headers, k } }) keeps one hidden class per hook across requests', async (t) => {
+test('middleware: the docs pattern ({ ...res, headers: { ...res.headers, k } }) keeps one hidden class per hook across requests (responses and their headers)', async (t) => {
   // %HaveSameMap, from a flag set at run time (it applies to functions compiled after it)
   const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--allow-natives-syntax');
@@ -140,23 +140,28 @@ test('middleware: the docs pattern ({ ...res, headers: { ...res.headers, k } }) 
         return out;
       },
     },
-    manifest: { kind: 'middleware', middleware: { priority: 1, routes: [] } },
+    manifest: { kind: 'middleware' as const, middleware: { priority: 1, routes: [] } },
   };
+  const outer: PluginResponse[] = [];
   const b2 = {
     id: 'b',
     plugin: {
       async onResponse(_q: PluginRequest, res: PluginResponse) {
-        return { ...res, headers: { ...res.headers, 'x-b': '1' } };
+        const out = { ...res, headers: { ...res.headers, 'x-b': '1' } };
+        outer.push(out);
+        return out;
       },
     },
-    manifest: { kind: 'middleware', middleware: { priority: 2, routes: [] } },
+    manifest: { kind: 'middleware' as const, middleware: { priority: 2, routes: [] } },
   };
   const b = await stepBench([route, a, b2]);
   t.after(() => b.close());
   for (let i = 0; i < 600; i++) assert.equal((await b.request('GET', '/x')).status, 200);
-  const last = results.slice(-100);
-  assert.ok(
-    last.every((o) => sameMap(o, last[0]!)),
-    'the innermost hook (handed the handler answer, which has no headers) made responses of one hidden class',
-  );
+  const oneClass = (list: object[]) => list.every((o) => sameMap(o, list[0]!));
+  const inner = results.slice(-100);
+  assert.ok(oneClass(inner), 'the innermost hook (handed the handler answer, which has no headers) made responses of one hidden class');
+  assert.ok(oneClass(inner.map((o) => o.headers!)), 'and headers objects of one hidden class');
+  const last = outer.slice(-100);
+  assert.ok(oneClass(last.map((o) => o.headers!)), "the outer hook (handed the inner hook's headers, which have keys) made headers objects of one hidden class");
+  assert.ok(oneClass(last), 'and responses of one hidden class');
 });
