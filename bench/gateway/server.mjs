@@ -6,7 +6,10 @@
 //   code:N        informational: the gateway on dist/ with an echo plugin and N sync onRequest-only
 //                 middleware registered in code (the shape earlier benchmarks measured)
 //   floor:N DIR   informational: the plugin folders' own code (DIR, as plugway serve loads them) on
-//                 bare node:http, no gateway: the floor any gateway serving these plugins stands on
+//                 bare node:http, no gateway: what the plugins cost awaited naively
+//   floorh:N DIR  the same, each onResponse handed the response as the gateway hands it (handOver
+//                 from dist/: a headers object always there and marked), which makes the plugins'
+//                 own spreads cheaper: the floor any gateway serving these plugins stands on
 // `plugway serve` itself is started by run.ts (bin/plugway.js on dist/).
 import Fastify from 'fastify';
 import { pino } from 'pino';
@@ -90,13 +93,14 @@ if (kind === 'bare') {
   const logger = createRequestLogger({ dest: join(await mkdtemp(join(tmpdir(), 'plugway-bench-log-')), 'requests.log') });
   const app = await createGateway({ host, logger, stateDir: await mkdtemp(join(tmpdir(), 'plugway-bench-')), env: {} });
   console.log(await app.listen({ port: 0, host: '127.0.0.1' }));
-} else if (kind === 'floor') {
+} else if (kind === 'floor' || kind === 'floorh') {
   // What the plugins themselves cost, with no gateway at all: node:http calling the very plugin
   // modules `plugway serve` loads (argv[3]: the folder run.ts wrote), awaiting each async hook in
   // order and writing the JSON answer with its headers. No rate limit, no log, no metrics, no checks.
   const { createServer } = await import('node:http');
   const { floorChain } = await import('./plugins.mjs');
-  const chain = await floorChain(process.argv[3], N);
+  const handOver = kind === 'floorh' ? (await import('../../dist/gateway/steps/middleware.js')).handOver : undefined;
+  const chain = await floorChain(process.argv[3], N, handOver);
   let seq = 0;
   const server = createServer(async (req, res) => {
     const r = await chain({ id: String(++seq), method: req.method, path: req.url, params: {}, query: {}, headers: req.headers, context: {} });

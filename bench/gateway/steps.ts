@@ -2,8 +2,9 @@
 // handleRequest with a rate limit; N middleware with async onRequest + async onResponse), loaded by
 // the host from disk as `plugway serve` loads them (dist/), and requests run through the route's
 // compiled steps (RequestEntry.run) with the request log on, to a file, 50 in flight. The baseline,
-// in the same run: the very plugin modules awaited directly in order, the JSON answer serialized
-// (the floor row of run.ts without node:http). HTTP, wrk and the kernel are out of the picture, so
+// in the same run: the very plugin modules awaited directly in order, each onResponse handed the
+// response as the gateway hands it (handOver: cheaper plugin spreads under V8 11), the JSON answer
+// serialized (run.ts's floorh row without node:http). HTTP, wrk and the kernel are out of the picture, so
 // this moves far less from run to run than run.ts on a shared machine: it is the instrument for
 // changes to the steps, run.ts the measurement of what users get.
 // BENCH_MW=0,5 (middleware counts), BENCH_N=100000 (requests per round), BENCH_ROUNDS=5.
@@ -26,13 +27,14 @@ type Answer = { statusCode: number; headers?: Record<string, string>; body: unkn
 
 ensureDist('gateway/request-entry.js');
 const dist = (p: string) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
-const [{ createHost }, { defaultHostConfig }, { GatewayCore }, { GatewayMetrics }, { RequestEntry }, { createRequestLogger }] = await Promise.all([
+const [{ createHost }, { defaultHostConfig }, { GatewayCore }, { GatewayMetrics }, { RequestEntry }, { createRequestLogger }, { handOver }] = await Promise.all([
   dist('host/index.js'),
   dist('host/config.js'),
   dist('gateway/core.js'),
   dist('gateway/metrics.js'),
   dist('gateway/request-entry.js'),
   dist('gateway/logging.js'),
+  dist('gateway/steps/middleware.js'),
 ]);
 
 /** Runs `fn` n times with IN_FLIGHT requests in flight; µs per request. */
@@ -81,8 +83,8 @@ async function measure(mw: number): Promise<Row> {
   if (!match) throw new Error('no route GET /echo');
   const steps: Handler = () => entry.run(match, 'GET', '/echo', headers, {}, undefined, io);
 
-  // The same modules awaited directly (run.ts's floor rows, without node:http)
-  const chain = (await floorChain(plugins, mw)) as (req: unknown) => Promise<Answer>;
+  // The same modules awaited directly (run.ts's floorh row, without node:http)
+  const chain = (await floorChain(plugins, mw, handOver)) as (req: unknown) => Promise<Answer>;
   let seq = 0;
   const direct: Handler = async () => {
     const r = await chain({ id: String(++seq), method: 'GET', path: '/echo', params: {}, query: {}, headers, context: {} });

@@ -60,13 +60,19 @@ class HandedOver extends Identity {
  * seen by the next hook, as it was when the hook got the object itself.
  */
 export function responseForHook(ctx: RequestContext): PluginResponse | undefined {
-  let r = ctx.res;
+  const r = handOver(ctx.res);
+  ctx.res = r;
+  return r;
+}
+
+/** What responseForHook hands a hook for response `r` (r itself, or a copy with `headers: {}`); exported for bench/gateway's floor rows. */
+export function handOver(r: PluginResponse | undefined): PluginResponse | undefined {
   if (r === undefined || r === null || typeof r !== 'object') return r;
   if (r.headers === undefined) {
     const copy: PluginResponse = 'body' in r ? { statusCode: r.statusCode, headers: {}, body: r.body } : { statusCode: r.statusCode, headers: {} };
     // anything else the response carries (metadata) comes along
     for (const k in r) if (k !== 'statusCode' && k !== 'headers' && k !== 'body') (copy as unknown as Record<string, unknown>)[k] = (r as unknown as Record<string, unknown>)[k];
-    ctx.res = r = copy;
+    r = copy;
   }
   const h = r.headers;
   if (typeof h === 'object' && h !== null) HandedOver.mark(h);
