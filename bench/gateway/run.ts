@@ -92,7 +92,7 @@ const allScenarios: Array<{ name: string; scenario: string }> = [
   { name: '  (floor: plugins on node:http) 0 mw', scenario: 'floor:0' },
   { name: '  (floor: plugins on node:http) 5 mw', scenario: 'floor:5' },
   // …with each onResponse handed the response as plugway hands it (cheaper plugin spreads under V8 11)
-  { name: '  (floor, handed over as plugway) 5 mw', scenario: 'floorh:5' },
+  { name: '  (floor, handed over) 5 mw', scenario: 'floorh:5' },
 ];
 // BENCH_ONLY=plugway:0,moleculer:0 runs those (bare Fastify always runs: it is the baseline).
 const scenarios = allScenarios.filter((s, i) => i === 0 || !ONLY || ONLY.includes(s.scenario));

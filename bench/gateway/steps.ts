@@ -7,7 +7,8 @@
 // serialized (run.ts's floorh row without node:http). HTTP, wrk and the kernel are out of the picture, so
 // this moves far less from run to run than run.ts on a shared machine: it is the instrument for
 // changes to the steps, run.ts the measurement of what users get.
-// BENCH_MW=0,5 (middleware counts), BENCH_N=100000 (requests per round), BENCH_ROUNDS=5.
+// BENCH_MW=0,5 (middleware counts), BENCH_N=100000 (requests per round), BENCH_ROUNDS=5, BENCH_IN_FLIGHT=50;
+// BENCH_NAIVE=1: the baseline awaits the plugins as they are, each onResponse given the previous answer itself.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ const MWS = (process.env.BENCH_MW ?? '0,5').split(',').map(Number);
 const N = Number(process.env.BENCH_N ?? 100_000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 50);
+const NAIVE = process.env.BENCH_NAIVE === '1';
 
 type Handler = () => Promise<void> | undefined;
 type Answer = { statusCode: number; headers?: Record<string, string>; body: unknown };
@@ -84,7 +86,7 @@ async function measure(mw: number): Promise<Row> {
   const steps: Handler = () => entry.run(match, 'GET', '/echo', headers, {}, undefined, io);
 
   // The same modules awaited directly (run.ts's floorh row, without node:http)
-  const chain = (await floorChain(plugins, mw, handOver)) as (req: unknown) => Promise<Answer>;
+  const chain = (await floorChain(plugins, mw, NAIVE ? undefined : handOver)) as (req: unknown) => Promise<Answer>;
   let seq = 0;
   const direct: Handler = async () => {
     const r = await chain({ id: String(++seq), method: 'GET', path: '/echo', params: {}, query: {}, headers, context: {} });
@@ -107,7 +109,9 @@ async function measure(mw: number): Promise<Row> {
 const rows: Row[] = [];
 for (const mw of MWS) rows.push(await measure(mw));
 const f = (x: number) => x.toFixed(2).padStart(8);
-console.log(`gateway steps in-process (dist/, ${N} requests × ${ROUNDS} rounds, ${IN_FLIGHT} in flight, request log to a file), µs per request, median of rounds`);
+console.log(
+  `gateway steps in-process (dist/, ${N} requests × ${ROUNDS} rounds, ${IN_FLIGHT} in flight, request log to a file; direct: ${NAIVE ? 'the plugins as they are' : 'each onResponse handed its response as the gateway hands it'}), µs per request, median of rounds`,
+);
 console.log(`${'middleware'.padEnd(12)}${'steps'.padStart(8)}${'direct'.padStart(8)}${'ratio'.padStart(8)}${'overhead'.padStart(10)}   rounds (steps/direct)`);
 for (const r of rows) {
   console.log(

@@ -32,8 +32,11 @@ export interface HandlerPlugin<C = Record<string, unknown>> extends PluginBase<C
 export interface MiddlewarePlugin<C = Record<string, unknown>> extends PluginBase<C> {
   /** Return nothing to continue, or a response to answer at once (short-circuit). */
   onRequest?(req: PluginRequest, ctx: PluginContext<C>): Awaitable<PluginResponse | void | undefined>;
-  /** Return a response to replace the one on its way out, or nothing to keep it. */
-  onResponse?(req: PluginRequest, res: PluginResponse, ctx: PluginContext<C>): Awaitable<PluginResponse | void | undefined>;
+  /**
+   * Return a response to replace the one on its way out, or nothing to keep it. `res.headers` is
+   * always an object (`{}` when nobody set one), so `{ ...res, headers: { ...res.headers, k: v } }` works.
+   */
+  onResponse?(req: PluginRequest, res: PluginResponse & { headers: NonNullable<PluginResponse['headers']> }, ctx: PluginContext<C>): Awaitable<PluginResponse | void | undefined>;
 }
 
 export interface AuthPlugin<C = Record<string, unknown>> extends PluginBase<C> {
