@@ -11,7 +11,8 @@ import { defaultHostConfig } from '../host/config.js';
 import { createHost } from '../host/index.js';
 import type { StateChange } from '../host/types.js';
 import type { PluginManifest } from '../manifest/types.js';
-import type { DomainEvent, PluginMetrics } from '../sdk/types.js';
+import type { DomainEvent, PluginMetrics, PluginResponse } from '../sdk/types.js';
+import { handOver } from '../gateway/steps/middleware.js';
 import { loadFixtures, matchEndpoint, subsetDiff, toPluginRequest, type Fixture } from './fixtures.js';
 import { loadBuiltManifest } from './pack.js';
 import { hasPythonTests, runPythonTests } from './python-tests.js';
@@ -96,7 +97,10 @@ async function runFixture(f: Fixture, manifest: PluginManifest, call: (method: s
       value = await call('handleRequest', [toPluginRequest(f.request, hit.params, `fixture-${n}`)]);
     } else {
       const c = f.call!;
-      const args = c.request ? [toPluginRequest(c.request, {}, `fixture-${n}`), ...(c.args ?? [])] : (c.args ?? []);
+      const args = c.request ? [toPluginRequest(c.request, {}, `fixture-${n}`), ...(c.args ?? [])] : [...(c.args ?? [])];
+      // onResponse gets its response as the gateway hands it: with a headers object ({} when none)
+      const at = c.request ? 1 : 0;
+      if (c.method === 'onResponse' && args.length > at) args[at] = handOver(args[at] as PluginResponse);
       value = await call(c.method, args);
     }
   } catch (err) {

@@ -67,3 +67,16 @@ test('a build error is reported as the build step', async () => {
   assert.equal(r.steps[0]?.step, 'build');
   assert.match(r.failures[0] ?? '', /PLW_ERR_PLUGIN_BUILD_FAILED[\s\S]*TS2322/);
 });
+
+test("an onResponse fixture hands the response as the gateway does: headers is an object even when the fixture's response has none", async () => {
+  const { dir } = createPlugin({ name: 'h-inplace', dir: work, kind: 'middleware' });
+  const src = readFileSync(join(dir, 'src/index.ts'), 'utf8').replace(
+    'return { ...res, headers: { ...res.headers, [ctx.config.header]: ctx.pluginId } };',
+    'res.headers![ctx.config.header] = ctx.pluginId; // in place: the gateway hands headers as an object\n    return res;',
+  );
+  assert.match(src, /in place/);
+  writeFileSync(join(dir, 'src/index.ts'), src);
+  const r = await testPlugin(dir, { rounds: 1 });
+  assert.deepEqual(r.failures, []);
+  assert.equal(r.ok, true);
+});
