@@ -107,9 +107,15 @@ export function urlFrom(child: ChildProcess, read: () => string, name: string): 
  * (PLUGWAY_USE_DIST=1), its stdout (banner + one JSON line per request) to the file `log`.
  * `wrap` turns the command into another (e.g. under taskset).
  */
-export async function startPlugwayServe(config: string, log: string, wrap: (cmd: string, args: string[]) => [string, string[]] = (c, a) => [c, a]): Promise<BenchServer> {
+export async function startPlugwayServe(
+  config: string,
+  log: string,
+  wrap: (cmd: string, args: string[]) => [string, string[]] = (c, a) => [c, a],
+  /** Another build's CLI (a copy of dist/ inside the checkout: `<copy>/cli/index.js`) instead of bin/plugway.js. */
+  entry = join(ROOT, 'bin/plugway.js'),
+): Promise<BenchServer> {
   const fd = openSync(log, 'w');
-  const [cmd, args] = wrap(process.execPath, [join(ROOT, 'bin/plugway.js'), 'serve', '--config', config, '--port', '0']);
+  const [cmd, args] = wrap(process.execPath, [entry, 'serve', '--config', config, '--port', '0']);
   const child = spawn(cmd, args, { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, PLUGWAY_USE_DIST: '1' } });
   closeSync(fd);
   const url = await urlFrom(child, () => readFileSync(log, 'utf8').slice(0, 4096), `plugway serve --config ${config}`);

@@ -1,0 +1,59 @@
+// Two builds of plugway against each other, interleaved, on the same plugin folders bench:gateway
+// serves: for a change too small for bench:gateway's ratios to resolve on a shared machine.
+//   cp -r dist dist-before; (change, npm run build); npm run bench:gateway:compare -- dist-before dist
+// Each round starts `plugway serve` from each build in turn, warms it with wrk for 2 s, then measures
+// wrk -t1 -c50 for BENCH_DURATION_S (5) and the server's CPU from /proc. Prints per-build medians and
+// quartiles of CPU µs a request and of req/s. BENCH_MW=5 (middleware), BENCH_ROUNDS=8.
+// A build must sit inside the checkout (it imports node_modules from there).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+// @ts-expect-error plain ESM helper without types
+import { serveConfig, writePluginFolders } from './plugins.mjs';
+import { cpuUsOf, median, startPlugwayServe, wrkSample } from './measure.js';
+
+const builds = process.argv.slice(2).map((d) => resolve(d));
+if (builds.length < 2) throw new Error('usage: npm run bench:gateway:compare -- <dist-a> <dist-b> [more builds]');
+for (const b of builds) if (!existsSync(join(b, 'cli/index.js'))) throw new Error(`${b} is not a build of plugway (no cli/index.js)`);
+const MW = Number(process.env.BENCH_MW ?? 5);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 8));
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+
+const work = mkdtempSync(join(tmpdir(), 'plugway-bench-compare-'));
+await writePluginFolders(join(work, 'plugins'), MW);
+const config = join(work, 'plugway.yaml');
+writeFileSync(config, serveConfig(join(work, 'plugins'), join(work, 'state')));
+const wrk = (url: string, s: number) => wrkSample(execFileSync('wrk', ['-t1', '-c50', `-d${s}s`, '--latency', `${url}/echo`], { encoding: 'utf8' }));
+
+const samples = new Map<string, Array<{ cpu: number; rps: number }>>(builds.map((b) => [b, []]));
+try {
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const b of builds) {
+      const server = await startPlugwayServe(config, join(work, 'requests.log'), undefined, join(b, 'cli/index.js'));
+      try {
+        wrk(server.url, 2);
+        const before = cpuUsOf(server.pid)!;
+        const s = wrk(server.url, DURATION_S);
+        const cpu = (cpuUsOf(server.pid)! - before) / s.requests;
+        samples.get(b)!.push({ cpu, rps: s.rps });
+        console.error(`round ${r + 1}/${ROUNDS} ${b}: ${cpu.toFixed(1)} µs CPU a request, ${Math.round(s.rps)} req/s`);
+      } finally {
+        server.stop();
+      }
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+const quart = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+console.log(`plugway serve, ${MW} mw, ${ROUNDS} interleaved rounds (wrk -t1 -c50, ${DURATION_S} s after 2 s of warm-up)`);
+console.log(`${'build'.padEnd(48)}${'CPU µs/req median'.padStart(19)}${'quartiles'.padStart(15)}${'req/s median'.padStart(14)}`);
+for (const [b, xs] of samples) {
+  const cpu = xs.map((x) => x.cpu);
+  console.log(
+    `${b.slice(-48).padEnd(48)}${median(cpu).toFixed(1).padStart(19)}${`${quart(cpu, 0.25).toFixed(1)}–${quart(cpu, 0.75).toFixed(1)}`.padStart(15)}${Math.round(median(xs.map((x) => x.rps)))
+      .toString()
+      .padStart(14)}`,
+  );
+}
