@@ -5,13 +5,12 @@
 // wrk -t1 -c50 for BENCH_DURATION_S (5) and the server's CPU from /proc. Prints per-build medians and
 // quartiles of CPU µs a request and of req/s. BENCH_MW=5 (middleware), BENCH_ROUNDS=8.
 // A build must sit inside the checkout (it imports node_modules from there).
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // @ts-expect-error plain ESM helper without types
 import { serveConfig, writePluginFolders } from './plugins.mjs';
-import { cpuUsOf, median, startPlugwayServe, wrkSample } from './measure.js';
+import { cpuUsOf, median, runWrk, startPlugwayServe } from './measure.js';
 
 const builds = process.argv.slice(2).map((d) => resolve(d));
 if (builds.length < 2) throw new Error('usage: npm run bench:gateway:compare -- <dist-a> <dist-b> [more builds]');
@@ -24,19 +23,18 @@ const work = mkdtempSync(join(tmpdir(), 'plugway-bench-compare-'));
 await writePluginFolders(join(work, 'plugins'), MW);
 const config = join(work, 'plugway.yaml');
 writeFileSync(config, serveConfig(join(work, 'plugins'), join(work, 'state')));
-const wrk = (url: string, s: number) => wrkSample(execFileSync('wrk', ['-t1', '-c50', `-d${s}s`, '--latency', `${url}/echo`], { encoding: 'utf8' }));
 
-const samples = new Map<string, Array<{ cpu: number; rps: number }>>(builds.map((b) => [b, []]));
+const samples = builds.map(() => [] as Array<{ cpu: number; rps: number }>);
 try {
   for (let r = 0; r < ROUNDS; r++) {
-    for (const b of builds) {
+    for (const [i, b] of builds.entries()) {
       const server = await startPlugwayServe(config, join(work, 'requests.log'), undefined, join(b, 'cli/index.js'));
       try {
-        wrk(server.url, 2);
+        runWrk(`${server.url}/echo`, 2);
         const before = cpuUsOf(server.pid)!;
-        const s = wrk(server.url, DURATION_S);
+        const s = runWrk(`${server.url}/echo`, DURATION_S);
         const cpu = (cpuUsOf(server.pid)! - before) / s.requests;
-        samples.get(b)!.push({ cpu, rps: s.rps });
+        samples[i]!.push({ cpu, rps: s.rps });
         console.error(`round ${r + 1}/${ROUNDS} ${b}: ${cpu.toFixed(1)} µs CPU a request, ${Math.round(s.rps)} req/s`);
       } finally {
         server.stop();
@@ -49,7 +47,8 @@ try {
 const quart = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 console.log(`plugway serve, ${MW} mw, ${ROUNDS} interleaved rounds (wrk -t1 -c50, ${DURATION_S} s after 2 s of warm-up)`);
 console.log(`${'build'.padEnd(48)}${'CPU µs/req median'.padStart(19)}${'quartiles'.padStart(15)}${'req/s median'.padStart(14)}`);
-for (const [b, xs] of samples) {
+for (const [i, xs] of samples.entries()) {
+  const b = builds[i]!;
   const cpu = xs.map((x) => x.cpu);
   console.log(
     `${b.slice(-48).padEnd(48)}${median(cpu).toFixed(1).padStart(19)}${`${quart(cpu, 0.25).toFixed(1)}–${quart(cpu, 0.75).toFixed(1)}`.padStart(15)}${Math.round(median(xs.map((x) => x.rps)))

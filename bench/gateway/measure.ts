@@ -71,6 +71,15 @@ export function wrkSample(out: string): WrkSample {
   };
 }
 
+/**
+ * wrk -t1 against `url` for `seconds` (with --latency) as a sample; `wrap` turns the command into
+ * another (e.g. under taskset).
+ */
+export function runWrk(url: string, seconds: number, connections = 50, wrap: (cmd: string, args: string[]) => [string, string[]] = (c, a) => [c, a]): WrkSample {
+  const [cmd, args] = wrap('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]);
+  return wrkSample(execFileSync(cmd, args, { encoding: 'utf8' }));
+}
+
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // @ts-expect-error plain ESM helper without types
 import { serveConfig, writePluginFolders } from './plugins.mjs';
-import { ensureDist, ROOT, urlFrom, wrkSample } from './measure.js';
+import { ensureDist, ROOT, runWrk, urlFrom } from './measure.js';
 
 const MW = Number(process.env.BENCH_MW ?? 0);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
@@ -76,10 +76,9 @@ const command = (what: string) => {
 let requests = 0;
 try {
   const url = await urlFrom(perf, () => readFileSync(log, 'utf8').slice(0, 4096), 'plugway serve under perf');
-  const wrk = (s: number) => wrkSample(execFileSync('wrk', ['-t1', '-c50', `-d${s}s`, '--latency', `${url}/echo`], { encoding: 'utf8' }));
-  wrk(3);
+  runWrk(`${url}/echo`, 3);
   command('enable');
-  requests = wrk(DURATION_S).requests;
+  requests = runWrk(`${url}/echo`, DURATION_S).requests;
   command('disable');
 } finally {
   closeSync(ctlFd);

@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchServer, cpuUsOf, ensureDist, median, ROOT, round3, startPlugwayServe, urlFrom, type WrkSample, wrkSample } from './measure.js';
+import { type BenchServer, cpuUsOf, ensureDist, median, ROOT, round3, runWrk, startPlugwayServe, urlFrom, type WrkSample } from './measure.js';
 // @ts-expect-error plain ESM helper without types
 import { serveConfig, writeRemotePluginFolder } from './plugins.mjs';
 
@@ -44,7 +44,7 @@ async function start(scenario: string, upstream = ''): Promise<BenchServer> {
 }
 
 function wrk(url: string, seconds: number): Sample {
-  return wrkSample(execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `${url}/item`], { encoding: 'utf8' }));
+  return runWrk(`${url}/item`, seconds, CONNECTIONS);
 }
 
 const r3 = round3;

@@ -11,7 +11,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error plain ESM helper without types
 import { serveConfig, writePluginFolders } from './plugins.mjs';
-import { type BenchServer, cpuUsOf, ensureDist, median, ROOT, round3, startPlugwayServe, urlFrom, type WrkSample, wrkSample } from './measure.js';
+import { type BenchServer, cpuUsOf, ensureDist, median, ROOT, round3, runWrk as wrkAt, startPlugwayServe, urlFrom, type WrkSample } from './measure.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -75,8 +75,7 @@ async function startServer(scenario: string, pin: boolean): Promise<BenchServer>
 }
 
 function runWrk(url: string, seconds: number, pin: boolean): Sample {
-  const [cmd, args] = pinned(pin, 1, 'wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `${url}/echo`]);
-  return wrkSample(execFileSync(cmd, args, { encoding: 'utf8' }));
+  return wrkAt(`${url}/echo`, seconds, CONNECTIONS, (cmd, args) => pinned(pin, 1, cmd, args));
 }
 
 const allScenarios: Array<{ name: string; scenario: string }> = [
