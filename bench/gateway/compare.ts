@@ -1,10 +1,10 @@
 // Two builds of plugway against each other, interleaved, on the same plugin folders bench:gateway
 // serves: for a change too small for bench:gateway's ratios to resolve on a shared machine.
-//   cp -r dist dist-before; (change, npm run build); npm run bench:gateway:compare -- dist-before dist
+//   cp -r dist bench/results/dist-before; (change; npm run build); npm run bench:gateway:compare -- bench/results/dist-before dist
 // Each round starts `plugway serve` from each build in turn, warms it with wrk for 2 s, then measures
 // wrk -t1 -c50 for BENCH_DURATION_S (5) and the server's CPU from /proc. Prints per-build medians and
 // quartiles of CPU µs a request and of req/s. BENCH_MW=5 (middleware), BENCH_ROUNDS=8.
-// A build must sit inside the checkout (it imports node_modules from there).
+// A build must sit inside the checkout (it imports node_modules from there); bench/results/ is ignored by git.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
