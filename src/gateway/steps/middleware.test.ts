@@ -131,6 +131,7 @@ test('middleware: the docs pattern ({ ...res, headers: { ...res.headers, k } }) 
   setFlagsFromString('--no-allow-natives-syntax');
   const results: PluginResponse[] = [];
   // Two plugins, each with its own code (as two plugin folders are): V8 keeps feedback per function literal.
+  // Written out twice on purpose: made by one factory, they would share a literal and not show the quirk.
   const a = {
     id: 'a',
     plugin: {
