@@ -1,6 +1,7 @@
 // The standalone gateway's own dispatch on node:http: a request without a body for a plugin route
 // goes from the socket straight to its compiled steps (find-my-way lookup, fast-querystring, one
-// writeHead + end), without Fastify's request/reply objects. Everything else (bodies, /health,
+// writeHead + end, written with the other answers of the same turn of the event loop: write-batch.ts),
+// without Fastify's request/reply objects. Everything else (bodies, /health,
 // /admin, the dashboard, unknown paths, a server closing) is handed to Fastify, which an embedder
 // keeps using as before. docs/gateway.md has the numbers that made this worth it.
 
@@ -15,11 +16,19 @@ import { requestIdOf } from './request-id.js';
 import type { Exchange } from './steps/context.js';
 import { Readable, type Duplex } from 'node:stream';
 import { spliceUpgrade, writeStream } from './stream-response.js';
+import { type PendingWrite, WriteBatch } from './write-batch.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** The steps' Exchange over a node:http response: the whole answer in one writeHead + end. */
-class NodeExchange implements Exchange {
+/**
+ * The steps' Exchange over a node:http response: the whole answer in one writeHead + end, written
+ * with the other answers of this turn of the event loop (write-batch.ts).
+ */
+class NodeExchange implements Exchange, PendingWrite {
+  private status = 0;
+  private headers: Record<string, string | number | string[]> | undefined = undefined;
+  private payload: string | Buffer | undefined = undefined;
+
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
@@ -31,15 +40,28 @@ class NodeExchange implements Exchange {
   }
 
   send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | Readable | undefined): void {
-    const res = this.res;
     if (contentType) headers['content-type'] = contentType;
+    if (payload instanceof Readable) {
+      if (this.fast.closing) headers.connection = 'close';
+      return writeStream(this.res, status, headers, payload);
+    }
+    this.status = status;
+    this.headers = headers;
+    this.payload = payload;
+    this.fast.batch.add(this);
+  }
+
+  /** Writes the answer send() queued (WriteBatch calls it at the end of the turn). */
+  write(): void {
+    const res = this.res;
+    const headers = this.headers!;
+    const payload = this.payload;
     // Answered while the gateway closes (the request came in before): the connection goes with it,
     // or the close would wait out its keep-alive timeout.
     if (this.fast.closing) headers.connection = 'close';
-    if (payload instanceof Readable) return writeStream(res, status, headers, payload);
     headers['content-length'] = payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
     try {
-      res.writeHead(status, headers);
+      res.writeHead(this.status, headers);
     } catch (err) {
       // A header value Node refuses (a control character from a plugin): the gateway's 500 instead.
       const body = errorBody(refuse('PLW_ERR_INTERNAL', { reason: (err as Error).message }), String(headers['x-request-id'] ?? ''));
@@ -73,6 +95,8 @@ function hasBody(req: IncomingMessage): boolean {
 export class FastPath {
   /** close() was called: every answer from now on closes its connection. */
   closing = false;
+  /** This server's answers, written together once per turn of the event loop. */
+  readonly batch = new WriteBatch();
   private fastify: Handler | undefined;
 
   constructor(

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHost } from '../../src/host/index.js';
 import { pino } from 'pino';
+import { connect } from 'node:net';
+import { waitFor } from '../helpers/wait.js';
 import { createGateway } from '../../src/gateway/index.js';
 import { isPlugwayError } from '../../src/errors.js';
 import { echoPlugin, http, makeHost, startGateway, testConfig, tmpDir } from './helpers.js';
@@ -142,5 +144,45 @@ test('/health answers; /ready waits for required plugins', async (t) => {
   assert.deepEqual(
     ready.json.waiting.map((w: { id: string }) => w.id),
     ['broken'],
+  );
+});
+
+test('answers written together at the end of the turn (write-batch.ts) each reach their own request: concurrent and pipelined', async (t) => {
+  const host = await makeHost([
+    {
+      id: 'slow',
+      plugin: {
+        // answers come back in a scrambled order across turns of the event loop
+        async handleRequest(req: { params: { n: string } }) {
+          for (let i = Number(req.params.n) % 3; i > 0; i--) await new Promise((r) => setImmediate(r));
+          return { statusCode: 200, headers: { 'x-n': req.params.n }, body: { n: Number(req.params.n) } };
+        },
+      },
+      manifest: { endpoints: [{ path: '/n/{n}', method: 'GET' } as never] },
+    },
+  ]);
+  const gw = await startGateway(host);
+  t.after(() => gw.close());
+  const answers = await Promise.all(Array.from({ length: 60 }, (_, n) => http(`${gw.url}/n/${n}`, { headers: { 'x-request-id': `r-${n}` } })));
+  answers.forEach((r, n) => {
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, { n });
+    assert.equal(r.headers.get('x-n'), String(n));
+    assert.equal(r.headers.get('x-request-id'), `r-${n}`);
+  });
+
+  // pipelined on one connection: node:http keeps the order, whatever turn each answer is written in
+  const { port } = new URL(gw.url);
+  const sock = connect(Number(port), '127.0.0.1');
+  t.after(() => sock.destroy());
+  let got = '';
+  sock.setEncoding('latin1');
+  sock.on('data', (d) => (got += d));
+  sock.write([2, 1, 0, 5, 4].map((n) => `GET /n/${n} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+  await waitFor(() => (got.match(/HTTP\/1\.1 200/g) ?? []).length === 5, { what: 'five pipelined answers' });
+  await waitFor(() => got.endsWith('{"n":4}'), { what: 'the last body' });
+  assert.deepEqual(
+    [...got.matchAll(/\{"n":(\d+)\}/g)].map((m) => Number(m[1])),
+    [2, 1, 0, 5, 4],
   );
 });
