@@ -90,8 +90,10 @@ const allScenarios: Array<{ name: string; scenario: string }> = [
   // Informational: the same plugin folders' code on bare node:http with no gateway (the floor).
   { name: '  (floor: plugins on node:http) 0 mw', scenario: 'floor:0' },
   { name: '  (floor: plugins on node:http) 5 mw', scenario: 'floor:5' },
-  // …with each onResponse handed the response as plugway hands it (cheaper plugin spreads under V8 11)
-  { name: '  (floor, handed over) 5 mw', scenario: 'floorh:5' },
+  // …as a gateway can serve them at best: each onResponse handed the response as plugway hands it
+  // (cheaper plugin spreads under V8 11), the answers written together once per turn (write-batch.ts)
+  { name: '  (floor, as plugway writes) 0 mw', scenario: 'floorh:0' },
+  { name: '  (floor, as plugway writes) 5 mw', scenario: 'floorh:5' },
 ];
 // BENCH_ONLY=plugway:0,moleculer:0 runs those (bare Fastify always runs: it is the baseline).
 const scenarios = allScenarios.filter((s, i) => i === 0 || !ONLY || ONLY.includes(s.scenario));
@@ -158,13 +160,19 @@ const targets = Object.fromEntries(
   PINNINGS.map((pin) => [
     pin ? 'pinned' : 'unpinned',
     {
-      ratio_0_mw_rate_limit: { target: 0.85, got: row('plugway:0', pin)?.ratio, moleculer: row('moleculer:0', pin)?.ratio, floor: row('floor:0', pin)?.ratio },
+      ratio_0_mw_rate_limit: {
+        target: 0.85,
+        got: row('plugway:0', pin)?.ratio,
+        moleculer: row('moleculer:0', pin)?.ratio,
+        floor: row('floor:0', pin)?.ratio,
+        floor_as_plugway_writes: row('floorh:0', pin)?.ratio,
+      },
       ratio_5_mw_rate_limit: {
         target: 0.7,
         got: row('plugway:5', pin)?.ratio,
         moleculer: row('moleculer:5', pin)?.ratio,
         floor: row('floor:5', pin)?.ratio,
-        floor_handed_over: row('floorh:5', pin)?.ratio,
+        floor_as_plugway_writes: row('floorh:5', pin)?.ratio,
       },
     },
   ]),

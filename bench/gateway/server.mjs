@@ -9,7 +9,9 @@
 //                 bare node:http, no gateway: what the plugins cost awaited naively
 //   floorh:N DIR  the same, each onResponse handed the response as the gateway hands it (handOver
 //                 from dist/: a headers object always there and marked), which makes the plugins'
-//                 own spreads cheaper: the floor any gateway serving these plugins stands on
+//                 own spreads cheaper, and the answers written together once per turn of the event
+//                 loop as the gateway writes them (WriteBatch from dist/): the floor any gateway
+//                 serving these plugins stands on
 // `plugway serve` itself is started by run.ts (bin/plugway.js on dist/).
 import Fastify from 'fastify';
 import { pino } from 'pino';
@@ -100,13 +102,18 @@ if (kind === 'bare') {
   const { createServer } = await import('node:http');
   const { floorChain } = await import('./plugins.mjs');
   const handOver = kind === 'floorh' ? (await import('../../dist/gateway/steps/middleware.js')).handOver : undefined;
+  const batch = kind === 'floorh' ? new (await import('../../dist/gateway/write-batch.js')).WriteBatch() : undefined;
   const chain = await floorChain(process.argv[3], N, handOver);
   let seq = 0;
   const server = createServer(async (req, res) => {
     const r = await chain({ id: String(++seq), method: req.method, path: req.url, params: {}, query: {}, headers: req.headers, context: {} });
     const body = JSON.stringify(r.body);
-    res.writeHead(r.statusCode, { ...r.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    const write = () => {
+      res.writeHead(r.statusCode, { ...r.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    };
+    if (batch) batch.add({ write });
+    else write();
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   console.log(`http://127.0.0.1:${server.address().port}`);
