@@ -65,7 +65,11 @@ export async function writeRemotePluginFolder(root, upstream) {
   );
 }
 
-/** plugway.yaml for `plugway serve` over `root` (state in `stateDir`, the request log on: info). */
+/**
+ * plugway.yaml for `plugway serve` over `root` (state in `stateDir`, the request log on: info).
+ * BENCH_LOG_LEVEL=warn turns the request log off, for profiling what it costs (never for the targets).
+ */
 export function serveConfig(root, stateDir) {
-  return `plugins:\n  directories: [${JSON.stringify(root)}]\nstate:\n  dir: ${JSON.stringify(stateDir)}\nlogging:\n  level: info\n`;
+  const level = process.env.BENCH_LOG_LEVEL ?? 'info';
+  return `plugins:\n  directories: [${JSON.stringify(root)}]\nstate:\n  dir: ${JSON.stringify(stateDir)}\nlogging:\n  level: ${level}\n`;
 }
