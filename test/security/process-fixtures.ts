@@ -58,7 +58,7 @@ def handle_request(req, ctx):
     },
     'hostile-exit': {
       yaml: manifest('hostile-exit', ['/hp/exit']),
-      files: { 'plugin.py': 'import os, threading\nthreading.Timer(0.05, os._exit, [1]).start()\ndef handle_request(req, ctx):\n    return {"status_code": 200}\n' },
+      files: { 'plugin.py': 'import os, threading\nthreading.Timer(0.4, os._exit, [1]).start()\ndef handle_request(req, ctx):\n    return {"status_code": 200}\n' },
     },
     'hostile-stdout': {
       yaml: manifest('hostile-stdout', ['/hp/close'], 'resources:\n  timeout: 1500ms\n'),
