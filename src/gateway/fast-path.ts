@@ -16,7 +16,7 @@ import { requestIdOf } from './request-id.js';
 import type { Exchange } from './steps/context.js';
 import { Readable, type Duplex } from 'node:stream';
 import { spliceUpgrade, writeStream } from './stream-response.js';
-import { type PendingWrite, WriteBatch } from './write-batch.js';
+import { answers, type PendingWrite } from './write-batch.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -43,12 +43,13 @@ class NodeExchange implements Exchange, PendingWrite {
     if (contentType) headers['content-type'] = contentType;
     if (payload instanceof Readable) {
       if (this.fast.closing) headers.connection = 'close';
-      return writeStream(this.res, status, headers, payload);
+      writeStream(this.res, status, headers, payload);
+      return;
     }
     this.status = status;
     this.headers = headers;
     this.payload = payload;
-    this.fast.batch.add(this);
+    answers.add(this);
   }
 
   /** Writes the answer send() queued (WriteBatch calls it at the end of the turn). */
@@ -95,8 +96,6 @@ function hasBody(req: IncomingMessage): boolean {
 export class FastPath {
   /** close() was called: every answer from now on closes its connection. */
   closing = false;
-  /** This server's answers, written together once per turn of the event loop. */
-  readonly batch = new WriteBatch();
   private fastify: Handler | undefined;
 
   constructor(

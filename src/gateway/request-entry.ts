@@ -4,7 +4,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
-import type { Duplex, Readable } from 'node:stream';
+import { type Duplex, Readable } from 'node:stream';
 import { streamOverFastify } from './event-stream.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { spliceUpgrade } from './stream-response.js';
@@ -18,11 +18,20 @@ import { requestIdOf } from './request-id.js';
 import { elapsedMs } from './steps/accounting.js';
 import { sendOutcome } from './steps/send.js';
 import { RequestContext, type Exchange } from './steps/context.js';
+import { answers, type PendingWrite } from './write-batch.js';
 
 type Headers = PluginRequest['headers'];
 
-/** A Fastify reply as the steps' Exchange. */
-export class FastifyExchange implements Exchange {
+/**
+ * A Fastify reply as the steps' Exchange. A whole answer is sent with the other answers of this turn
+ * of the event loop (write-batch.ts), as the fast path sends its own; a piped body at once.
+ */
+export class FastifyExchange implements Exchange, PendingWrite {
+  private status = 0;
+  private headers: Record<string, string | number | string[]> | undefined = undefined;
+  private contentType: string | undefined = undefined;
+  private payload: string | Buffer | undefined = undefined;
+
   constructor(
     private readonly request: FastifyRequest,
     private readonly reply: FastifyReply,
@@ -33,6 +42,28 @@ export class FastifyExchange implements Exchange {
   }
 
   send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | Readable | undefined): void {
+    if (payload instanceof Readable) {
+      this.sendNow(status, headers, contentType, payload);
+      return;
+    }
+    this.status = status;
+    this.headers = headers;
+    this.contentType = contentType;
+    this.payload = payload;
+    answers.add(this);
+  }
+
+  /** Sends the answer send() queued (WriteBatch calls it at the end of the turn). */
+  write(): void {
+    try {
+      this.sendNow(this.status, this.headers!, this.contentType, this.payload);
+    } catch (err) {
+      // A header value Node refuses is Fastify's to answer (its 500); anything else must not keep the request open.
+      if (!this.reply.sent) this.reply.send(err);
+    }
+  }
+
+  private sendNow(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | Readable | undefined): void {
     const reply = this.reply;
     reply.code(status);
     reply.headers(headers);
@@ -69,9 +100,14 @@ export class RequestEntry {
     return path;
   }
 
-  /** Fastify's handler: undefined when the reply was sent synchronously, else a promise of it. */
-  handleFastify(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
-    return this.handle(request.method, request.url, request.headers, request.query as PluginRequest['query'], request.body, new FastifyExchange(request, reply));
+  /**
+   * Fastify's handler. It returns nothing, so Fastify waits for reply.send, which comes at the end of
+   * the turn the answer was ready in (FastifyExchange); a promise given back would have Fastify send
+   * an empty reply as soon as it settled. The dispatcher's promise never rejects.
+   */
+  handleFastify(request: FastifyRequest, reply: FastifyReply): void {
+    const done = this.handle(request.method, request.url, request.headers, request.query as PluginRequest['query'], request.body, new FastifyExchange(request, reply));
+    if (done) done.catch(() => undefined);
   }
 
   /** One request through its route's steps, whatever server it came through. */

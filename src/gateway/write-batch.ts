@@ -48,3 +48,6 @@ export class WriteBatch {
     this.spare = q;
   };
 }
+
+/** The answers of this thread's servers (the fast path's and Fastify's), one queue per event loop. */
+export const answers = new WriteBatch();
