@@ -73,10 +73,10 @@ export function wrkSample(out: string): WrkSample {
 
 /**
  * wrk -t1 against `url` for `seconds` (with --latency) as a sample; `wrap` turns the command into
- * another (e.g. under taskset).
+ * another (e.g. under taskset); `script`: a wrk Lua script file (wrk -s), e.g. for a POST.
  */
-export function runWrk(url: string, seconds: number, connections = 50, wrap: (cmd: string, args: string[]) => [string, string[]] = (c, a) => [c, a]): WrkSample {
-  const [cmd, args] = wrap('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]);
+export function runWrk(url: string, seconds: number, connections = 50, wrap: (cmd: string, args: string[]) => [string, string[]] = (c, a) => [c, a], script?: string): WrkSample {
+  const [cmd, args] = wrap('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url]);
   return wrkSample(execFileSync(cmd, args, { encoding: 'utf8' }));
 }
 

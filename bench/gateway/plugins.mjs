@@ -8,16 +8,15 @@ import { pathToFileURL } from 'node:url';
 /** A rate limit high enough never to refuse: the limiter runs, it does not bite. */
 export const RATE_LIMIT = '1000000000/s';
 
-export async function writePluginFolders(root, middleware) {
+export async function writePluginFolders(root, middleware, { post = false } = {}) {
   await mkdir(join(root, 'echo'), { recursive: true });
+  // post: the echo endpoint is POST /echo and answers with the JSON body it got (which Fastify's parser read)
   await writeFile(
     join(root, 'echo', 'plugin.yaml'),
-    `id: echo\nname: echo\nversion: 1.0.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nendpoints:\n  - path: /echo\n    method: GET\n    auth: none\n    rate_limit: ${RATE_LIMIT}\n`,
+    `id: echo\nname: echo\nversion: 1.0.0\nkind: handler\nruntime:\n  type: inprocess\n  entry: index.mjs\nendpoints:\n  - path: /echo\n    method: ${post ? 'POST' : 'GET'}\n    auth: none\n    rate_limit: ${RATE_LIMIT}\n`,
   );
-  await writeFile(
-    join(root, 'echo', 'index.mjs'),
-    `export default {\n  async handleRequest(req) {\n    return { statusCode: 200, body: { hello: 'world', tags: req.context.tags ?? [] } };\n  },\n};\n`,
-  );
+  const body = post ? `{ hello: 'world', tags: req.context.tags ?? [], got: req.body }` : `{ hello: 'world', tags: req.context.tags ?? [] }`;
+  await writeFile(join(root, 'echo', 'index.mjs'), `export default {\n  async handleRequest(req) {\n    return { statusCode: 200, body: ${body} };\n  },\n};\n`);
   for (let i = 0; i < middleware; i++) {
     const dir = join(root, `mw-${i}`);
     await mkdir(dir, { recursive: true });
@@ -73,3 +72,6 @@ export function serveConfig(root, stateDir) {
   const level = process.env.BENCH_LOG_LEVEL ?? 'info';
   return `plugins:\n  directories: [${JSON.stringify(root)}]\nstate:\n  dir: ${JSON.stringify(stateDir)}\nlogging:\n  level: ${level}\n`;
 }
+
+/** A wrk script that POSTs a small JSON body (for writePluginFolders' `post` folders). */
+export const POST_SCRIPT = `wrk.method = "POST"\nwrk.body = '{"hello":"world","n":42}'\nwrk.headers["Content-Type"] = "application/json"\n`;
