@@ -156,27 +156,15 @@ for (const r of results) {
 }
 console.log('ratio: req/s against bare Fastify in the same round and pinning (median of rounds); CPU ratio: server CPU per request, bare / this');
 const row = (sc: string, pin: boolean) => results.find((r) => r.scenario === sc && r.pinned === pin);
-const targets = Object.fromEntries(
-  PINNINGS.map((pin) => [
-    pin ? 'pinned' : 'unpinned',
-    {
-      ratio_0_mw_rate_limit: {
-        target: 0.85,
-        got: row('plugway:0', pin)?.ratio,
-        moleculer: row('moleculer:0', pin)?.ratio,
-        floor: row('floor:0', pin)?.ratio,
-        floor_as_plugway_writes: row('floorh:0', pin)?.ratio,
-      },
-      ratio_5_mw_rate_limit: {
-        target: 0.7,
-        got: row('plugway:5', pin)?.ratio,
-        moleculer: row('moleculer:5', pin)?.ratio,
-        floor: row('floor:5', pin)?.ratio,
-        floor_as_plugway_writes: row('floorh:5', pin)?.ratio,
-      },
-    },
-  ]),
-);
+/** One target row: what plugway got beside its peer and its floors, in one pinning. */
+const target = (target: number, mw: number, pin: boolean) => ({
+  target,
+  got: row(`plugway:${mw}`, pin)?.ratio,
+  moleculer: row(`moleculer:${mw}`, pin)?.ratio,
+  floor: row(`floor:${mw}`, pin)?.ratio,
+  floor_as_plugway_writes: row(`floorh:${mw}`, pin)?.ratio,
+});
+const targets = Object.fromEntries(PINNINGS.map((pin) => [pin ? 'pinned' : 'unpinned', { ratio_0_mw_rate_limit: target(0.85, 0, pin), ratio_5_mw_rate_limit: target(0.7, 5, pin) }]));
 console.log('targets:', JSON.stringify(targets));
 writeFileSync(
   join(ROOT, 'bench/results/gateway.json'),
