@@ -16,7 +16,7 @@ import { requestIdOf } from './request-id.js';
 import type { Exchange } from './steps/context.js';
 import { Readable, type Duplex } from 'node:stream';
 import { spliceUpgrade, writeStream } from './stream-response.js';
-import { answers, type PendingWrite } from './write-batch.js';
+import { HeldAnswer } from './write-batch.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -24,16 +24,14 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  * The steps' Exchange over a node:http response: the whole answer in one writeHead + end, written
  * with the other answers of this turn of the event loop (write-batch.ts).
  */
-class NodeExchange implements Exchange, PendingWrite {
-  private status = 0;
-  private headers: Record<string, string | number | string[]> | undefined = undefined;
-  private payload: string | Buffer | undefined = undefined;
-
+class NodeExchange extends HeldAnswer implements Exchange {
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly fast: FastPath,
-  ) {}
+  ) {
+    super();
+  }
 
   remoteAddress(): string {
     return this.req.socket.remoteAddress ?? 'unknown';
@@ -46,10 +44,7 @@ class NodeExchange implements Exchange, PendingWrite {
       writeStream(this.res, status, headers, payload);
       return;
     }
-    this.status = status;
-    this.headers = headers;
-    this.payload = payload;
-    answers.add(this);
+    this.hold(status, headers, undefined, payload);
   }
 
   /** Writes the answer send() queued (WriteBatch calls it at the end of the turn). */

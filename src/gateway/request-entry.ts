@@ -18,7 +18,7 @@ import { requestIdOf } from './request-id.js';
 import { elapsedMs } from './steps/accounting.js';
 import { sendOutcome } from './steps/send.js';
 import { RequestContext, type Exchange } from './steps/context.js';
-import { answers, type PendingWrite } from './write-batch.js';
+import { HeldAnswer } from './write-batch.js';
 
 type Headers = PluginRequest['headers'];
 
@@ -26,31 +26,21 @@ type Headers = PluginRequest['headers'];
  * A Fastify reply as the steps' Exchange. A whole answer is sent with the other answers of this turn
  * of the event loop (write-batch.ts), as the fast path sends its own; a piped body at once.
  */
-export class FastifyExchange implements Exchange, PendingWrite {
-  private status = 0;
-  private headers: Record<string, string | number | string[]> | undefined = undefined;
-  private contentType: string | undefined = undefined;
-  private payload: string | Buffer | undefined = undefined;
-
+export class FastifyExchange extends HeldAnswer implements Exchange {
   constructor(
     private readonly request: FastifyRequest,
     private readonly reply: FastifyReply,
-  ) {}
+  ) {
+    super();
+  }
 
   remoteAddress(): string {
     return this.request.raw.socket.remoteAddress ?? 'unknown';
   }
 
   send(status: number, headers: Record<string, string | number | string[]>, contentType: string | undefined, payload: string | Buffer | Readable | undefined): void {
-    if (payload instanceof Readable) {
-      this.sendNow(status, headers, contentType, payload);
-      return;
-    }
-    this.status = status;
-    this.headers = headers;
-    this.contentType = contentType;
-    this.payload = payload;
-    answers.add(this);
+    if (payload instanceof Readable) this.sendNow(status, headers, contentType, payload);
+    else this.hold(status, headers, contentType, payload);
   }
 
   /** Sends the answer send() queued (WriteBatch calls it at the end of the turn). */

@@ -51,3 +51,26 @@ export class WriteBatch {
 
 /** The answers of this thread's servers (the fast path's and Fastify's), one queue per event loop. */
 export const answers = new WriteBatch();
+
+type AnswerHeaders = Record<string, string | number | string[]>;
+
+/**
+ * An Exchange whose whole answers wait for the end of the turn: send() calls hold(), which keeps
+ * the answer and queues it on `answers`; the server's own write() then writes what is held.
+ */
+export abstract class HeldAnswer implements PendingWrite {
+  protected status = 0;
+  protected headers: AnswerHeaders | undefined = undefined;
+  protected contentType: string | undefined = undefined;
+  protected payload: string | Buffer | undefined = undefined;
+
+  protected hold(status: number, headers: AnswerHeaders, contentType: string | undefined, payload: string | Buffer | undefined): void {
+    this.status = status;
+    this.headers = headers;
+    this.contentType = contentType;
+    this.payload = payload;
+    answers.add(this);
+  }
+
+  abstract write(): void;
+}
