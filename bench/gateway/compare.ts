@@ -6,6 +6,7 @@
 // quartiles of CPU µs a request and of req/s, and median p50 / p99 latency. BENCH_MW=5 (middleware),
 // BENCH_ROUNDS=8, BENCH_CONNECTIONS=50 (1: what one client at a time waits), BENCH_POST=1 (the echo
 // endpoint is POST /echo with a 24-byte JSON body, read by Fastify's parser: the path requests with a body take).
+// BENCH_LOG_LEVEL=warn turns the request log off (to see what it costs; bench:gateway's targets always log).
 // A build must sit inside the checkout (it imports node_modules from there); bench/results/ is ignored by git.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,7 @@ await writePluginFolders(join(work, 'plugins'), MW, { post: POST });
 const script = POST ? join(work, 'post.lua') : undefined;
 if (script) writeFileSync(script, POST_SCRIPT);
 const config = join(work, 'plugway.yaml');
-writeFileSync(config, serveConfig(join(work, 'plugins'), join(work, 'state')));
+writeFileSync(config, serveConfig(join(work, 'plugins'), join(work, 'state'), process.env.BENCH_LOG_LEVEL));
 
 const samples = builds.map(() => [] as Array<{ cpu: number; rps: number; p50Ms: number; p99Ms: number }>);
 try {

@@ -65,11 +65,11 @@ export async function writeRemotePluginFolder(root, upstream) {
 }
 
 /**
- * plugway.yaml for `plugway serve` over `root` (state in `stateDir`, the request log on: info).
- * BENCH_LOG_LEVEL=warn turns the request log off, for profiling what it costs (never for the targets).
+ * plugway.yaml for `plugway serve` over `root` (state in `stateDir`), the request log on (`info`).
+ * `level: 'warn'` turns the request log off: only the analysis tools (compare, profile) pass it,
+ * from BENCH_LOG_LEVEL, to see what the log costs; the target rows (run.ts) always log.
  */
-export function serveConfig(root, stateDir) {
-  const level = process.env.BENCH_LOG_LEVEL ?? 'info';
+export function serveConfig(root, stateDir, level = 'info') {
   return `plugins:\n  directories: [${JSON.stringify(root)}]\nstate:\n  dir: ${JSON.stringify(stateDir)}\nlogging:\n  level: ${level}\n`;
 }
 

@@ -1,5 +1,6 @@
 // Where `plugway serve`'s CPU goes per request, by JavaScript function, over HTTP (Linux, perf).
-//   npm run bench:gateway:profile            (BENCH_MW=5 for 5 middleware; PROFILE_BUILD=<dist copy>)
+//   npm run bench:gateway:profile            (BENCH_MW=5 for 5 middleware; PROFILE_BUILD=<dist copy>;
+//                                            BENCH_LOG_LEVEL=warn: the request log off, to see its share)
 // perf starts the server (`perf record -e cpu-clock -g`, with --perf-basic-prof so JIT frames have
 // names) with recording off, wrk warms it for 3 s, then perf records only during a measured wrk run
 // of BENCH_DURATION_S (6). Each sample is charged to the nearest JavaScript frame on its stack, so
@@ -30,7 +31,7 @@ try {
 const work = mkdtempSync(join(tmpdir(), 'plugway-bench-profile-'));
 await writePluginFolders(join(work, 'plugins'), MW);
 const config = join(work, 'plugway.yaml');
-writeFileSync(config, serveConfig(join(work, 'plugins'), join(work, 'state')));
+writeFileSync(config, serveConfig(join(work, 'plugins'), join(work, 'state'), process.env.BENCH_LOG_LEVEL));
 const [ctl, ack, data, log] = ['ctl.fifo', 'ack.fifo', 'perf.data', 'serve.log'].map((f) => join(work, f)) as [string, string, string, string];
 execFileSync('mkfifo', [ctl, ack]);
 
